@@ -1,0 +1,52 @@
+# Parley: `make run` and `make test` do all the set-up on a fresh Debian machine.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Debian packages the app and its tests need at run time: a virtual display,
+# PortAudio, a PulseAudio server for the null-sink audio test, sox, the xcb
+# libraries Qt's xcb platform plugin loads, and iproute2 for the fault tests.
+DEB_PACKAGES := xvfb xauth libportaudio2 pulseaudio pulseaudio-utils sox \
+	libegl1 libgl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
+	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 \
+	libxcb-xkb1 libdbus-1-3 libfontconfig1 fonts-dejavu-core iproute2 procps
+
+.PHONY: run test lint unit bench faults load installer clean system-deps venv
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@
+
+venv: $(VENV)/.installed
+
+system-deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian packages: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+		echo "Missing Debian packages. Run: sudo apt-get install -y $$missing"; exit 1; \
+	fi
+
+run: system-deps venv
+	$(BIN)/parley $(ARGS)
+
+lint: venv
+	$(BIN)/ruff check app tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+unit: venv
+	$(BIN)/pytest -q
+
+test: system-deps venv lint
+	$(BIN)/pytest -q -p no:cacheprovider
+
+bench: system-deps venv
+	$(BIN)/python -m bench $(ARGS)
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
