@@ -1,0 +1,158 @@
+"""The aiohttp application and :class:`CallServer`, the embeddable call server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from types import TracebackType
+
+from aiohttp import web
+
+from parley import __version__
+from parley.protocol.messages import GoingAway
+from parley.server.config import ServerConfig
+from parley.server.connection import Connection
+from parley.server.hub import CLOSE_GOING_AWAY, Hub
+from parley.server.keys import resume_key
+from parley.server.logs import log_event
+
+WS_PATH = "/ws"
+HEALTH_PATH = "/health"
+_MAX_TRANSPORT_MESSAGE = 1024 * 1024
+"""aiohttp's own limit sits above ours so that we, not aiohttp, answer FRAME_TOO_LARGE."""
+_STOP_GRACE = 3.0
+
+
+class CallServer:
+    """A Parley call server on one host and port.
+
+    Example::
+
+        async with CallServer(ServerConfig(port=0)) as server:
+            print(server.url)          # ws://127.0.0.1:<port>/ws
+    """
+
+    def __init__(self, config: ServerConfig | None = None) -> None:
+        self.config = config if config is not None else ServerConfig()
+        self._runner: web.AppRunner | None = None
+        self._hub: Hub | None = None
+        self._connections: set[Connection] = set()
+        self._port: int | None = None
+        self._stopping = False
+
+    @property
+    def port(self) -> int:
+        """The TCP port listened on (the real one when the config said 0)."""
+        if self._port is None:
+            raise RuntimeError("the server is not started")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """The WebSocket URL clients connect to, ``ws://host:port/ws``."""
+        host = self.config.host
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"ws://{host}:{self.port}{WS_PATH}"
+
+    @property
+    def running(self) -> bool:
+        """True between :meth:`start` and :meth:`stop`."""
+        return self._runner is not None
+
+    async def start(self) -> str:
+        """Listen; return the WebSocket URL.
+
+        Raises:
+            OSError: the address cannot be bound.
+            RuntimeError: already started.
+        """
+        if self._runner is not None:
+            raise RuntimeError("the server is already started")
+        self._hub = Hub(self.config, resume_key(self.config))
+        self._stopping = False
+        app = web.Application()
+        app.router.add_get(WS_PATH, self._serve_ws)
+        app.router.add_get(HEALTH_PATH, self._health)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False,
+                               shutdown_timeout=_STOP_GRACE)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, self.config.host, self.config.port)
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self._port = _bound_port(runner, self.config.port)
+        log_event("listening", host=self.config.host, port=self._port,
+                  auth="token" if self.config.secret else "open")
+        return self.url
+
+    async def stop(self, graceful: bool = True) -> None:
+        """Stop serving; idempotent.
+
+        Args:
+            graceful: send ``going_away`` and close every socket with 1001 (seats
+                stay resumable on a replacement server). False drops every
+                socket at once, as a crash would (for fault tests).
+        """
+        runner, hub = self._runner, self._hub
+        if runner is None or hub is None or self._stopping:
+            return
+        self._stopping = True
+        hub.stop()
+        connections = list(self._connections)
+        for conn in connections:
+            if graceful:
+                conn.send(GoingAway(reason="shutdown",
+                                    retry_after=self.config.shutdown_retry_after))
+                conn.close(CLOSE_GOING_AWAY, "shutdown")
+            else:
+                conn.abort()
+        if connections:
+            await asyncio.wait([asyncio.ensure_future(c.finished.wait()) for c in connections],
+                               timeout=_STOP_GRACE)
+        await runner.cleanup()
+        self._runner = None
+        log_event("stopped", graceful=graceful, connections=len(connections))
+
+    async def __aenter__(self) -> CallServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self.stop()
+
+    # ------------------------------------------------------------ handlers
+
+    async def _serve_ws(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(max_msg_size=max(_MAX_TRANSPORT_MESSAGE,
+                                                    2 * self.config.max_frame_bytes),
+                                   heartbeat=None, timeout=2.0)
+        await ws.prepare(request)
+        hub = self._hub
+        if hub is None or self._stopping:
+            await ws.close(code=CLOSE_GOING_AWAY, message=b"shutdown")
+            return ws
+        conn = Connection(ws, request, self.config, hub)
+        self._connections.add(conn)
+        log_event("connect", logging.DEBUG, link=conn.label, peer=request.remote)
+        try:
+            await conn.run()
+        finally:
+            self._connections.discard(conn)
+        return ws
+
+    async def _health(self, request: web.Request) -> web.Response:
+        rooms, participants = self._hub.counts() if self._hub else (0, 0)
+        return web.json_response({"status": "ok", "version": __version__,
+                                  "rooms": rooms, "participants": participants})
+
+
+def _bound_port(runner: web.AppRunner, requested: int) -> int:
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    return requested

@@ -1,0 +1,115 @@
+"""The call server's settings: one frozen, self-validating dataclass."""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from parley.protocol.messages import IceServer
+
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+def is_loopback_host(host: str) -> bool:
+    """True when ``host`` can only be reached from this machine."""
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def default_state_dir() -> Path:
+    """``$XDG_STATE_HOME/parley``, else ``~/.local/state/parley``."""
+    base = os.environ.get("XDG_STATE_HOME")
+    root = Path(base) if base else Path.home() / ".local" / "state"
+    return root / "parley"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Everything a :class:`~parley.server.CallServer` needs; validated on construction.
+
+    Raises:
+        ValueError: a value is out of range, or the server would be open to the
+            network without a secret and without ``allow_open_rooms``.
+    """
+
+    host: str = "127.0.0.1"
+    """Interface to listen on. Loopback by default."""
+    port: int = 8787
+    """TCP port; 0 picks a free one (read it back from ``CallServer.port``)."""
+    secret: bytes | None = None
+    """HMAC secret for join tokens. None = open rooms (anyone may join)."""
+    departure_timeout: float = 20.0
+    """Seconds a participant whose link dropped keeps its seat (and id) for a resume."""
+    heartbeat_interval: float = 0.5
+    """Seconds between the client's pings (told to clients in ``welcome``)."""
+    heartbeat_timeout: float = 3.0
+    """Seconds of silence after which the server counts a link as dead."""
+    max_participants: int = 16
+    """Seats per room, reconnecting participants included."""
+    max_rooms: int = 1000
+    """Rooms this server hosts at once."""
+    max_frame_bytes: int = 64 * 1024
+    """Largest accepted frame in bytes; bigger ones get FRAME_TOO_LARGE and close 1009."""
+    rate_per_second: float = 50.0
+    """Sustained messages per second per connection (token bucket refill rate)."""
+    rate_burst: int = 100
+    """Messages a connection may send at once before the rate applies (bucket size)."""
+    flood_drops: int = 200
+    """Dropped (rate-limited) messages within ``flood_window`` that get a connection closed."""
+    flood_window: float = 5.0
+    """Window in seconds over which ``flood_drops`` is counted."""
+    ice_servers: tuple[IceServer, ...] = ()
+    """STUN/TURN servers handed to clients in ``welcome``."""
+    state_dir: Path | None = None
+    """Where ``resume.key`` lives when there is no secret; None = :func:`default_state_dir`."""
+    allow_open_rooms: bool = False
+    """Allow a server without a secret to listen on a non-loopback interface."""
+    shutdown_retry_after: float = 1.0
+    """``retry_after`` (seconds) announced in ``going_away`` on a graceful shutdown."""
+    outbound_queue: int = 512
+    """Messages queued for one slow client before its link is counted as dead."""
+
+    def __post_init__(self) -> None:
+        if not self.host:
+            raise ValueError("host must not be empty")
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"port must be 0-65535, got {self.port}")
+        if self.secret is not None and len(self.secret) == 0:
+            raise ValueError("secret must not be empty (use None for open rooms)")
+        for name in ("departure_timeout", "heartbeat_interval", "heartbeat_timeout",
+                     "rate_per_second", "flood_window"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a positive number, got {value!r}")
+        if self.shutdown_retry_after < 0:
+            raise ValueError("shutdown_retry_after must be >= 0")
+        for name in ("max_participants", "max_rooms", "rate_burst", "flood_drops",
+                     "outbound_queue"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
+        if self.max_frame_bytes < 1024:
+            raise ValueError("max_frame_bytes must be at least 1024")
+        if self.heartbeat_timeout <= self.heartbeat_interval:
+            raise ValueError("heartbeat_timeout must be longer than heartbeat_interval")
+        if self.secret is None and not self.allow_open_rooms and not is_loopback_host(self.host):
+            raise ValueError(
+                f"refusing to serve open rooms on non-loopback host {self.host!r}: "
+                "set a secret (--secret / PARLEY_SECRET) or pass --allow-open-rooms"
+            )
+
+    @property
+    def client_heartbeat_timeout(self) -> float:
+        """What clients are told to use: three missed heartbeats."""
+        return 3 * self.heartbeat_interval
+
+    @property
+    def resume_token_lifetime(self) -> float:
+        """A resume token outlives the grace period by one server heartbeat timeout."""
+        return self.departure_timeout + self.heartbeat_timeout

@@ -1,0 +1,141 @@
+"""Rooms and their participants: pure state, no sockets, no clock of its own.
+
+The hub drives this model; every rule about seats (room size, server size,
+who has left for good) lives here so it can be tested without a network.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from parley.protocol.errors import ErrorCode, ProtocolError
+from parley.protocol.messages import ParticipantInfo
+
+SeatKey = tuple[str, str]
+"""(session id, participant id)."""
+
+
+def new_participant_id() -> str:
+    """A fresh, unguessable participant id such as ``p_3kT9xQ2a``."""
+    return "p_" + secrets.token_urlsafe(6)
+
+
+@dataclass
+class Seat:
+    """One participant's place in a room; it outlives a dropped link until the grace ends."""
+
+    id: str
+    name: str
+    audio_muted: bool = False
+    video_paused: bool = False
+    hand_raised: bool = False
+    screen_sharing: bool = False
+    reconnecting: bool = False
+
+    def info(self) -> ParticipantInfo:
+        """The participant as the protocol reports it."""
+        return ParticipantInfo(
+            id=self.id, name=self.name, audio_muted=self.audio_muted,
+            video_paused=self.video_paused, hand_raised=self.hand_raised,
+            screen_sharing=self.screen_sharing, reconnecting=self.reconnecting,
+        )
+
+    def update(self, audio_muted: bool | None = None, video_paused: bool | None = None,
+               hand_raised: bool | None = None, screen_sharing: bool | None = None) -> bool:
+        """Apply the flags that are not None; True when anything changed."""
+        before = self.info()
+        if audio_muted is not None:
+            self.audio_muted = audio_muted
+        if video_paused is not None:
+            self.video_paused = video_paused
+        if hand_raised is not None:
+            self.hand_raised = hand_raised
+        if screen_sharing is not None:
+            self.screen_sharing = screen_sharing
+        return self.info() != before
+
+
+@dataclass
+class Room:
+    """A call: the seats of one session id, in joining order."""
+
+    session_id: str
+    seats: dict[str, Seat] = field(default_factory=dict)
+
+    def participants(self) -> tuple[ParticipantInfo, ...]:
+        """Everybody in the room, reconnecting participants included."""
+        return tuple(seat.info() for seat in self.seats.values())
+
+    def others(self, participant_id: str) -> list[Seat]:
+        """Every seat but ``participant_id``'s."""
+        return [s for s in self.seats.values() if s.id != participant_id]
+
+
+class Registry:
+    """All rooms of one server, plus the participants who left for good.
+
+    ``departed`` remembers (room, participant) pairs until their last resume
+    token has expired, so a token of someone who left cannot bring them back.
+    Times given to it are wall-clock seconds (the clock resume tokens use).
+    """
+
+    def __init__(self, max_rooms: int, max_participants: int) -> None:
+        self.max_rooms = max_rooms
+        self.max_participants = max_participants
+        self.rooms: dict[str, Room] = {}
+        self._departed: dict[SeatKey, float] = {}
+
+    def seat(self, key: SeatKey) -> Seat | None:
+        """The seat of (room, participant), if it exists."""
+        room = self.rooms.get(key[0])
+        return room.seats.get(key[1]) if room else None
+
+    def admit(self, session_id: str, name: str, participant_id: str | None = None) -> Seat:
+        """Give ``name`` a seat in ``session_id``, creating the room if needed.
+
+        ``participant_id`` is given when a resume re-creates a seat this server
+        does not know (it restarted); otherwise a fresh id is assigned.
+
+        Raises:
+            ProtocolError: ROOM_FULL or TOO_MANY_ROOMS.
+        """
+        room = self.rooms.get(session_id)
+        if room is None and len(self.rooms) >= self.max_rooms:
+            raise ProtocolError(ErrorCode.TOO_MANY_ROOMS,
+                                f"this server already hosts {self.max_rooms} rooms")
+        if room is not None and len(room.seats) >= self.max_participants:
+            raise ProtocolError(ErrorCode.ROOM_FULL,
+                                f"room {session_id} already has {self.max_participants} "
+                                "participants")
+        if room is None:
+            room = self.rooms[session_id] = Room(session_id)
+        pid = participant_id or new_participant_id()
+        while participant_id is None and pid in room.seats:
+            pid = new_participant_id()
+        seat = room.seats[pid] = Seat(pid, name)
+        return seat
+
+    def remove(self, key: SeatKey, now: float, remember_for: float) -> Seat | None:
+        """Free a seat for good; its resume tokens are refused for ``remember_for`` s."""
+        room = self.rooms.get(key[0])
+        seat = room.seats.pop(key[1], None) if room else None
+        if room is not None and not room.seats:
+            del self.rooms[room.session_id]
+        if seat is not None:
+            self._departed[key] = now + remember_for
+        return seat
+
+    def has_departed(self, key: SeatKey, now: float) -> bool:
+        """True when (room, participant) left for good and may not resume."""
+        self._prune(now)
+        return key in self._departed
+
+    def _prune(self, now: float) -> None:
+        expired = [k for k, until in self._departed.items() if until <= now]
+        for k in expired:
+            del self._departed[k]
+
+    def counts(self) -> tuple[int, int]:
+        """(rooms, participants) currently hosted."""
+        return len(self.rooms), sum(len(r.seats) for r in self.rooms.values())
