@@ -60,6 +60,8 @@ class Client:
         async def drain() -> int | None:
             while True:
                 msg = await self.ws.receive()
+                if msg.type is aiohttp.WSMsgType.CLOSE:
+                    return int(msg.data)
                 if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
                                 aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.ERROR):
                     return self.ws.close_code

@@ -77,6 +77,10 @@ class ServerConfig:
     """Messages queued for one slow client before its link is counted as dead."""
 
     def __post_init__(self) -> None:
+        if self.state_dir is not None and not isinstance(self.state_dir, Path):
+            object.__setattr__(self, "state_dir", Path(self.state_dir))  # accept a str too
+        if isinstance(self.secret, str):
+            raise ValueError("secret must be bytes (encode it), not str")
         if not self.host:
             raise ValueError("host must not be empty")
         if not 0 <= self.port <= 65535:

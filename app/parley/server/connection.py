@@ -46,6 +46,8 @@ class Connection:
         self._loop = asyncio.get_running_loop()
         self._queue: asyncio.Queue[str | _Close] = asyncio.Queue()
         self._closing = False
+        self._close_request: _Close | None = None
+        self._aborted = False
         self._bucket = TokenBucket(config.rate_per_second, config.rate_burst, self._loop.time())
         self._flood = FloodWatch(config.flood_drops, config.flood_window)
         self.finished = asyncio.Event()
@@ -67,11 +69,13 @@ class Connection:
         if self._closing:
             return
         self._closing = True
-        self._queue.put_nowait(_Close(code, reason))
+        self._close_request = _Close(code, reason)
+        self._queue.put_nowait(self._close_request)
 
     def abort(self) -> None:
         """Drop the TCP connection at once, as a crash or a dead network would."""
         self._closing = True
+        self._aborted = True
         transport = self._request.transport
         if transport is not None:
             transport.abort()
@@ -79,27 +83,44 @@ class Connection:
     # ------------------------------------------------------------ loops
 
     async def run(self) -> None:
-        """Serve until the socket closes; then tell the hub the link is gone."""
+        """Serve until the socket closes; then tell the hub the link is gone.
+
+        The close handshake is started here, not in the writer, and only once
+        the read loop has stopped: aiohttp cuts the TCP connection without
+        waiting for the client's close frame when ``close()`` races a pending
+        ``receive()``, and the client would then see 1006 instead of our code.
+        """
+        reader = asyncio.create_task(self._read_loop(), name=f"parley-reader-{self.label}")
         writer = asyncio.create_task(self._write_loop(), name=f"parley-writer-{self.label}")
         cause = "error"
         try:
-            cause = await self._read_loop()
-        finally:
+            await asyncio.wait([reader, writer], return_when=asyncio.FIRST_COMPLETED)
+            if reader.done():
+                cause = reader.result()
+            else:
+                cause = "closed_by_server"
+                reader.cancel()
             self._hub.link_closed(self, cause)
-            await self._finish(writer)
+            if self._close_request is not None and not self._aborted and not writer.done():
+                await asyncio.wait([writer], timeout=_CLOSE_GRACE)
+        finally:
+            for task in (reader, writer):
+                task.cancel()
+            await asyncio.gather(reader, writer, return_exceptions=True)
+            self._hub.link_closed(self, cause)  # no-op unless cancelled before the call above
+            await self._close_socket()
             log_event("disconnect", logging.DEBUG, link=self.label, cause=cause)
             self.finished.set()
 
-    async def _finish(self, writer: asyncio.Task[None]) -> None:
-        if self._closing and not writer.done():
-            await asyncio.wait([writer], timeout=_CLOSE_GRACE)
-        writer.cancel()
-        await asyncio.gather(writer, return_exceptions=True)
-        if not self._ws.closed:
-            try:
-                await asyncio.wait_for(self._ws.close(), _CLOSE_GRACE)
-            except (TimeoutError, ConnectionError):
-                self.abort()
+    async def _close_socket(self) -> None:
+        if self._ws.closed or self._aborted:
+            return
+        close = self._close_request or _Close(1000, "")
+        try:
+            await asyncio.wait_for(
+                self._ws.close(code=close.code, message=close.reason.encode()), _CLOSE_GRACE)
+        except (TimeoutError, ConnectionError):
+            self.abort()
 
     async def _read_loop(self) -> str:
         ws = self._ws
@@ -120,14 +141,13 @@ class Connection:
                 return "closed"
 
     async def _write_loop(self) -> None:
-        ws = self._ws
+        """Send queued frames in order; return at the close marker (or a dead socket)."""
         while True:
             item = await self._queue.get()
+            if isinstance(item, _Close):
+                return
             try:
-                if isinstance(item, _Close):
-                    await ws.close(code=item.code, message=item.reason.encode())
-                    return
-                await ws.send_str(item)
+                await self._ws.send_str(item)
             except (ConnectionError, RuntimeError):
                 return  # the socket is gone; the read loop notices and reports it
 
