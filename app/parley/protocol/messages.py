@@ -181,6 +181,9 @@ class Welcome(Message):
     departure_timeout: float
     ice_servers: tuple[IceServer, ...] = ()
     resumed: bool = False
+    room_recreated: bool = False
+    """The resume recreated a room this server did not know (it was restarted): the
+    others it lacks have not resumed yet, rather than left."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,170 @@
+"""Plugs the media mesh into a CallSession: peers follow the roster, per-peer media
+health becomes participant events, and media dead to every peer becomes a lost link."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from parley.media.mesh import MediaConfig, MediaMesh, MeshEvents
+from parley.protocol.messages import Answer, Candidate, Offer, Welcome
+from parley.sdk.participants import Events, Roster
+from parley.sdk.settings import SessionType
+
+if TYPE_CHECKING:
+    from parley.sdk.session import CallSession
+
+log = logging.getLogger("parley.sdk.media")
+
+VideoSink = Callable[[str, Any], None]
+"""``sink(participant_id, frame)``; frame is a parley.media RemoteFrame."""
+
+MEDIA_LOST_GRACE = 2.0
+"""Seconds media to every peer must stay dead before the session counts as lost. The
+server needs up to its heartbeat timeout to say a peer's own link died; until then a
+silent peer may be the peer's problem, not ours."""
+SPEAKER_THRESHOLD = 0.02
+SPEAKER_SMOOTHING = 0.3
+
+
+class MediaBridge:
+    """The session's media: a MediaMesh wired to the roster and the lifecycle."""
+
+    def __init__(self, session: CallSession, welcome: Welcome, roster: Roster,
+                 sinks: list[VideoSink]) -> None:
+        settings = session.settings
+        assert settings is not None
+        self._session = session
+        self._roster = roster
+        self._sinks = sinks
+        self._local_id = welcome.participant_id
+        self._grace: asyncio.TimerHandle | None = None
+        self._link_down = False
+        self._levels: dict[str, float] = {}
+        self._dominant: str | None = None
+        config = MediaConfig(
+            fake_media=settings.fake_media,
+            video=settings.session_type is SessionType.VIDEO,
+            camera=settings.devices.camera,
+            microphone=settings.devices.microphone,
+            speaker=settings.devices.speaker,
+            ice_servers=settings.ice_servers + welcome.ice_servers,
+        )
+        self._mesh = MediaMesh(self._local_id, config, session.send_signal, MeshEvents(
+            on_peer_reconnecting=lambda pid: self._peer_media(pid, False),
+            on_peer_restored=lambda pid: self._peer_media(pid, True),
+            on_peer_connected=lambda pid: self._peer_media(pid, True),
+            on_video_frame=self._deliver,
+            on_local_frame=lambda frame: self._deliver(self._local_id, frame),
+            on_audio_level=self._audio_level,
+            on_device_error=lambda kind, msg: session.emit_media_event(
+                "on_device_error", kind, msg),
+        ))
+
+    async def start(self, remote_ids: list[str]) -> None:
+        await self._mesh.start()
+        self._mesh.set_audio_muted(self._session.is_audio_muted)
+        self._mesh.set_video_paused(self._session.is_video_paused)
+        for pid in remote_ids:
+            self._mesh.add_peer(pid)
+
+    async def close(self) -> None:
+        if self._grace is not None:
+            self._grace.cancel()
+        await self._mesh.close()
+
+    def handle_signal(self, message: Offer | Answer | Candidate) -> None:
+        self._mesh.handle_signal(message)
+
+    def resync(self) -> None:
+        self._mesh.resync(self._roster.remote_ids)
+
+    def stats(self) -> dict[str, Any]:
+        return dict(self._mesh.stats())
+
+    def apply_own(self, flag: str, value: bool) -> None:
+        if flag == "audio_muted":
+            self._mesh.set_audio_muted(value)
+        elif flag == "video_paused":
+            self._mesh.set_video_paused(value)
+
+    async def set_screen_share(self, on: bool) -> None:
+        if on:
+            await self._mesh.start_screen_share()
+        else:
+            await self._mesh.stop_screen_share()
+
+    def roster_changed(self, events: Events) -> None:
+        for name, participant in events:
+            if name == "on_participant_joined":
+                self._mesh.add_peer(participant.id)
+            elif name == "on_participant_left":
+                self._mesh.remove_peer(participant.id)
+                self._levels.pop(participant.id, None)
+        self._check_liveness()
+
+    def reset_liveness(self) -> None:
+        """Signaling came back: peers are being rebuilt, so give media a fresh grace."""
+        if self._grace is not None:
+            self._grace.cancel()
+            self._grace = None
+        if self._link_down:
+            self._link_down = False
+            self._session.media_link(True)
+
+    # -- internals
+
+    def _deliver(self, pid: str, frame: Any) -> None:
+        for sink in list(self._sinks):
+            try:
+                sink(pid, frame)
+            except Exception:
+                log.exception("event=video_sink_error participant=%s", pid)
+
+    def _peer_media(self, pid: str, flowing: bool) -> None:
+        if pid not in self._roster:
+            return
+        for name, participant in self._roster.set_media_down(pid, not flowing):
+            self._session.emit_participant_event(name, participant)
+        self._check_liveness()
+
+    def _check_liveness(self) -> None:
+        expected = [pid for pid in self._roster.remote_ids
+                    if not self._roster.server_reconnecting(pid)]
+        all_dead = bool(expected) and all(pid in self._roster.media_down for pid in expected)
+        if all_dead:
+            if not self._link_down and self._grace is None:
+                loop = asyncio.get_running_loop()
+                self._grace = loop.call_later(MEDIA_LOST_GRACE, self._confirm_lost)
+            return
+        if self._grace is not None:
+            self._grace.cancel()
+            self._grace = None
+        if self._link_down:
+            self._link_down = False
+            self._session.media_link(True)
+
+    def _confirm_lost(self) -> None:
+        self._grace = None
+        expected = [pid for pid in self._roster.remote_ids
+                    if not self._roster.server_reconnecting(pid)]
+        if expected and all(pid in self._roster.media_down for pid in expected):
+            log.info("event=media_lost peers=%d", len(expected))
+            self._link_down = True
+            self._session.media_link(False)
+
+    def _audio_level(self, pid: str, level: float) -> None:
+        smoothed = (1 - SPEAKER_SMOOTHING) * self._levels.get(pid, 0.0) \
+            + SPEAKER_SMOOTHING * level
+        self._levels[pid] = smoothed
+        loudest = max(self._levels, key=lambda k: self._levels[k], default=None)
+        if loudest is not None and self._levels[loudest] < SPEAKER_THRESHOLD:
+            loudest = None
+        if loudest != self._dominant:
+            self._dominant = loudest
+            self._session.emit_participant_event(
+                "on_dominant_speaker_changed",
+                self._roster.get(loudest) if loudest else None,
+            )

@@ -1,0 +1,134 @@
+"""The room's participants as the SDK shows them, and the events their changes make."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from parley.protocol.messages import ParticipantInfo
+
+
+@dataclass(frozen=True)
+class Participant:
+    """One participant of the call, as seen by this client."""
+
+    id: str
+    name: str
+    audio_muted: bool = False
+    video_paused: bool = False
+    hand_raised: bool = False
+    screen_sharing: bool = False
+    reconnecting: bool = False
+    is_local: bool = False
+
+    @classmethod
+    def from_info(cls, info: ParticipantInfo, local_id: str | None) -> Participant:
+        return cls(
+            id=info.id, name=info.name, audio_muted=info.audio_muted,
+            video_paused=info.video_paused, hand_raised=info.hand_raised,
+            screen_sharing=info.screen_sharing, reconnecting=info.reconnecting,
+            is_local=info.id == local_id,
+        )
+
+
+# (flag, event when it turns True, event when it turns False)
+_FLAG_EVENTS = (
+    ("audio_muted", "on_audio_muted", "on_audio_unmuted"),
+    ("video_paused", "on_video_paused", "on_video_resumed"),
+    ("hand_raised", "on_hand_raised", "on_hand_lowered"),
+    ("screen_sharing", "on_screen_share_started", "on_screen_share_stopped"),
+    ("reconnecting", "on_participant_reconnecting", "on_participant_restored"),
+)
+
+Events = list[tuple[str, Participant]]
+
+
+class Roster:
+    """Participants by id, deduplicated; every change returns the listener events it makes."""
+
+    def __init__(self) -> None:
+        self.local_id: str | None = None
+        self._by_id: dict[str, Participant] = {}
+        self._server_reconnecting: dict[str, bool] = {}
+        self.media_down: set[str] = set()
+        """Peers whose media stopped (the mesh is rebuilding them)."""
+
+    def __contains__(self, pid: object) -> bool:
+        return pid in self._by_id
+
+    def get(self, pid: str) -> Participant | None:
+        return self._by_id.get(pid)
+
+    @property
+    def all(self) -> tuple[Participant, ...]:
+        return tuple(self._by_id.values())
+
+    @property
+    def remote_ids(self) -> list[str]:
+        return [pid for pid in self._by_id if pid != self.local_id]
+
+    def clear(self) -> None:
+        self._by_id.clear()
+        self._server_reconnecting.clear()
+        self.media_down.clear()
+        self.local_id = None
+
+    def server_reconnecting(self, pid: str) -> bool:
+        """Whether the server says this participant's own link is down."""
+        return self._server_reconnecting.get(pid, False)
+
+    def upsert(self, new: Participant) -> Events:
+        """Add or update one participant (as the server reports it); a known id is never
+        announced as joined again. ``reconnecting`` also reflects a peer's dead media."""
+        self._server_reconnecting[new.id] = new.reconnecting
+        return self._store(replace(new, reconnecting=new.reconnecting or new.id in self.media_down))
+
+    def _store(self, new: Participant) -> Events:
+        old = self._by_id.get(new.id)
+        self._by_id[new.id] = new
+        if new.is_local:
+            return []
+        if old is None:
+            return [("on_participant_joined", new)]
+        events: Events = []
+        for flag, on_true, on_false in _FLAG_EVENTS:
+            before, after = getattr(old, flag), getattr(new, flag)
+            if before != after:
+                events.append((on_true if after else on_false, new))
+        return events
+
+    def set_reconnecting(self, pid: str, reconnecting: bool) -> Events:
+        """The server says this participant's link went down or came back."""
+        current = self._by_id.get(pid)
+        if current is None:
+            return []
+        return self.upsert(replace(current, reconnecting=reconnecting))
+
+    def set_media_down(self, pid: str, down: bool) -> Events:
+        """The mesh says this peer's media died or flows again."""
+        if down:
+            self.media_down.add(pid)
+        else:
+            self.media_down.discard(pid)
+        current = self._by_id.get(pid)
+        if current is None:
+            return []
+        return self._store(replace(current, reconnecting=down or self.server_reconnecting(pid)))
+
+    def remove(self, pid: str) -> Events:
+        self._server_reconnecting.pop(pid, None)
+        self.media_down.discard(pid)
+        gone = self._by_id.pop(pid, None)
+        if gone is None or gone.is_local:
+            return []
+        return [("on_participant_left", gone)]
+
+    def replace_all(self, infos: tuple[ParticipantInfo, ...], local_id: str) -> Events:
+        """Take the server's full list (welcome): joins, updates and leaves as a diff."""
+        self.local_id = local_id
+        events: Events = []
+        seen = {info.id for info in infos}
+        for pid in [pid for pid in self._by_id if pid not in seen]:
+            events += self.remove(pid)
+        for info in infos:
+            events += self.upsert(Participant.from_info(info, local_id))
+        return events

@@ -1,0 +1,524 @@
+"""CallSession: one client's call, with the lifecycle an app can trust."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import aiohttp
+
+from parley.protocol import ErrorCode, ProtocolError
+from parley.protocol.messages import (
+    Answer,
+    Candidate,
+    Join,
+    Leave,
+    Message,
+    Offer,
+    ParticipantInfo,
+    ParticipantJoined,
+    ParticipantLeft,
+    ParticipantReconnecting,
+    ParticipantRestored,
+    ParticipantUpdated,
+    Update,
+    Welcome,
+    validate_session_id,
+)
+from parley.sdk.backoff import reconnect_delays
+from parley.sdk.errors import EndReason, JoinError, JoinFailure
+from parley.sdk.listeners import (
+    ListenerRegistry,
+    MediaEventListener,
+    ParticipantEventListener,
+    SessionStatusListener,
+)
+from parley.sdk.participants import Events, Participant, Roster
+from parley.sdk.settings import SessionSettings
+from parley.sdk.signaling import JoinRejected, SignalingLink, normalize_server_url
+from parley.sdk.state import Event, Link, SessionMachine, SessionState
+
+if TYPE_CHECKING:
+    from parley.sdk.media_bridge import MediaBridge, VideoSink
+
+log = logging.getLogger("parley.sdk")
+
+JOIN_TIMEOUT = 5.0
+"""Seconds join_session() waits for the server before raising UNREACHABLE."""
+RECONNECT_ATTEMPT_TIMEOUT = 1.2
+"""One reconnect attempt; a lost SYN is retransmitted after 1 s, so this catches it."""
+
+_REJECTIONS = {
+    ErrorCode.TOKEN_REQUIRED: JoinFailure.TOKEN_REJECTED,
+    ErrorCode.TOKEN_INVALID: JoinFailure.TOKEN_REJECTED,
+    ErrorCode.TOKEN_EXPIRED: JoinFailure.TOKEN_REJECTED,
+    ErrorCode.TOKEN_WRONG_ROOM: JoinFailure.TOKEN_REJECTED,
+    ErrorCode.ROOM_FULL: JoinFailure.ROOM_FULL,
+    ErrorCode.TOO_MANY_ROOMS: JoinFailure.ROOM_FULL,
+    ErrorCode.INVALID_SESSION_ID: JoinFailure.INVALID_SESSION_ID,
+    ErrorCode.INVALID_FIELD: JoinFailure.INVALID_SETTINGS,
+}
+_OWN_EVENTS = {
+    ("audio_muted", True): "on_audio_muted", ("audio_muted", False): "on_audio_unmuted",
+    ("video_paused", True): "on_video_paused", ("video_paused", False): "on_video_resumed",
+    ("screen_sharing", True): "on_screen_share_started",
+    ("screen_sharing", False): "on_screen_share_stopped",
+}
+
+
+class CallSession:
+    """A call: join a session, hear about its lifecycle, leave.
+
+    ``CallSession.get_instance()`` is the process-wide default; ``CallSession()``
+    makes independent ones (tests and bots run several in one process). A
+    session can join again after it ended.
+    """
+
+    _default: ClassVar[CallSession | None] = None
+
+    def __init__(self) -> None:
+        self._machine = SessionMachine(300.0, 30.0, clock=time.monotonic)
+        self._status = ListenerRegistry(SessionStatusListener)
+        self._participant_listeners = ListenerRegistry(ParticipantEventListener)
+        self._media_listeners = ListenerRegistry(MediaEventListener)
+        self._roster = Roster()
+        self._settings: SessionSettings | None = None
+        self._session_id: str | None = None
+        self._server_url: str | None = None
+        self._token: str | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self._link: SignalingLink | None = None
+        self._pending_link: SignalingLink | None = None
+        self._resume_token: str | None = None
+        self._media: MediaBridge | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._reconnect_task: asyncio.Task[None] | None = None
+        self._teardown: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._video_sinks: list[VideoSink] = []
+        self._own = {"audio_muted": False, "video_paused": False,
+                     "hand_raised": False, "screen_sharing": False}
+
+    @classmethod
+    def get_instance(cls) -> CallSession:
+        """The process-wide default session, created on first use."""
+        if cls._default is None:
+            cls._default = cls()
+        return cls._default
+
+    # ------------------------------------------------------------ properties
+
+    @property
+    def state(self) -> SessionState:
+        return self._machine.state
+
+    @property
+    def end_reason(self) -> EndReason | None:
+        return self._machine.end_reason
+
+    @property
+    def participants(self) -> tuple[Participant, ...]:
+        return self._roster.all
+
+    @property
+    def local_participant(self) -> Participant | None:
+        local = self._roster.local_id
+        return self._roster.get(local) if local else None
+
+    @property
+    def session_id(self) -> str | None:
+        return self._session_id
+
+    @property
+    def server_url(self) -> str | None:
+        return self._server_url
+
+    @property
+    def settings(self) -> SessionSettings | None:
+        return self._settings
+
+    @property
+    def is_audio_muted(self) -> bool:
+        return self._own["audio_muted"]
+
+    @property
+    def is_video_paused(self) -> bool:
+        return self._own["video_paused"]
+
+    @property
+    def hand_raised(self) -> bool:
+        return self._own["hand_raised"]
+
+    @property
+    def screen_sharing(self) -> bool:
+        return self._own["screen_sharing"]
+
+    # ------------------------------------------------------------ listeners
+
+    def add_session_status_listener(self, listener: SessionStatusListener) -> None:
+        self._status.add(listener)
+
+    def remove_session_status_listener(self, listener: SessionStatusListener) -> None:
+        self._status.remove(listener)
+
+    def add_participant_event_listener(self, listener: ParticipantEventListener) -> None:
+        self._participant_listeners.add(listener)
+
+    def remove_participant_event_listener(self, listener: ParticipantEventListener) -> None:
+        self._participant_listeners.remove(listener)
+
+    def add_media_event_listener(self, listener: MediaEventListener) -> None:
+        self._media_listeners.add(listener)
+
+    def remove_media_event_listener(self, listener: MediaEventListener) -> None:
+        self._media_listeners.remove(listener)
+
+    def listener_count(self) -> int:
+        """How many listeners of all kinds are registered (for leak checks)."""
+        return len(self._status) + len(self._participant_listeners) + len(self._media_listeners)
+
+    def add_video_sink(self, sink: VideoSink) -> None:
+        """``sink(participant_id, frame)`` for every decoded remote frame and local preview."""
+        self._video_sinks.append(sink)
+
+    def remove_video_sink(self, sink: VideoSink) -> None:
+        self._video_sinks[:] = [s for s in self._video_sinks if s is not sink]
+
+    # ------------------------------------------------------------ join / leave
+
+    async def join_session(self, session_id: str, settings: SessionSettings,
+                           server: str | None = None, token: str | None = None) -> None:
+        """Join ``session_id``; raises JoinError (and fires nothing) when that fails."""
+        if self._teardown is not None:
+            await asyncio.shield(self._teardown)
+        if self.state not in (SessionState.IDLE, SessionState.ENDED):
+            raise JoinError(JoinFailure.ALREADY_JOINED,
+                            f"this session is already {self.state.value}")
+        try:
+            validate_session_id(session_id)
+        except ProtocolError as exc:
+            raise JoinError(JoinFailure.INVALID_SESSION_ID, exc.detail) from None
+        try:
+            url = normalize_server_url(server)
+        except ValueError as exc:
+            raise JoinError(JoinFailure.UNREACHABLE, str(exc)) from None
+        self._settings, self._session_id, self._server_url, self._token = (
+            settings, session_id, url, token)
+        self._own.update(audio_muted=settings.start_audio_muted,
+                         video_paused=settings.start_video_paused,
+                         hand_raised=False, screen_sharing=False)
+        self._machine.configure(settings.idle_timeout_period, settings.reconnect_timeout)
+        self._apply(Event.JOIN)
+        self._http = aiohttp.ClientSession()
+        link = self._pending_link = self._new_link()
+        try:
+            welcome = await link.connect(self._join_message(), JOIN_TIMEOUT)
+        except BaseException as exc:
+            failure = self._join_failure(exc)
+            await self._abort_join()
+            if failure is None:
+                raise
+            raise failure from None
+        finally:
+            self._pending_link = None
+        if not self._is(SessionState.CONNECTING):  # leave_session() won the race
+            await link.close(Leave())
+            await self._abort_join()
+            raise JoinError(JoinFailure.CANCELLED, "leave_session() was called while joining")
+        self._adopt(link, welcome)
+        if settings.media:
+            from parley.sdk.media_bridge import MediaBridge  # aiortc only when media is wanted
+
+            self._media = MediaBridge(self, welcome, self._roster, self._video_sinks)
+            await self._media.start(self._roster.remote_ids)
+        self._apply(Event.JOIN_OK)
+        if self._is(SessionState.JOINED):
+            self._emit_participants(self._roster.replace_all(welcome.participants,
+                                                             welcome.participant_id))
+
+    async def leave_session(self) -> None:
+        """Leave the call (idempotent). Ends a joined session with on_session_left."""
+        if self.state is SessionState.CONNECTING:
+            self._apply(Event.LEAVE)
+            if self._pending_link is not None:
+                await self._pending_link.close()
+            return
+        self._apply(Event.LEAVE)
+        if self._teardown is not None:
+            await asyncio.shield(self._teardown)
+
+    # ------------------------------------------------------------ own media state
+
+    def mute_audio(self) -> None:
+        self._set_own("audio_muted", True)
+
+    def unmute_audio(self) -> None:
+        self._set_own("audio_muted", False)
+
+    def pause_video(self) -> None:
+        self._set_own("video_paused", True)
+
+    def resume_video(self) -> None:
+        self._set_own("video_paused", False)
+
+    def raise_hand(self) -> None:
+        self._set_own("hand_raised", True)
+
+    def lower_hand(self) -> None:
+        self._set_own("hand_raised", False)
+
+    async def start_screen_share(self) -> None:
+        if self._media is not None and not self._own["screen_sharing"]:
+            await self._media.set_screen_share(True)
+        self._set_own("screen_sharing", True)
+
+    async def stop_screen_share(self) -> None:
+        if self._media is not None and self._own["screen_sharing"]:
+            await self._media.set_screen_share(False)
+        self._set_own("screen_sharing", False)
+
+    def stats(self) -> dict[str, Any]:
+        """Per remote participant: bitrate, frame rate, round-trip time, packet loss."""
+        return self._media.stats() if self._media is not None else {}
+
+    def _set_own(self, flag: str, value: bool) -> None:
+        if self._own[flag] == value:
+            return
+        self._own[flag] = value
+        if self._media is not None:
+            self._media.apply_own(flag, value)
+        if self._link is not None:
+            self._link.send(Update(**{flag: value}))
+        event = _OWN_EVENTS.get((flag, value))
+        if event is not None:
+            self._media_listeners.emit(event)
+
+    # ------------------------------------------------------------ lifecycle core
+
+    def _is(self, state: SessionState) -> bool:
+        """The state now (a method, so that awaits in between are not narrowed away)."""
+        return self._machine.state is state
+
+    def _apply(self, event: Event, link: Link | None = None) -> None:
+        step = self._machine.handle(event, link)
+        if step.accepted and step.new is SessionState.ENDED and step.old is not step.new:
+            self._teardown = self._spawn(self._finish(step.effects))
+        else:
+            for effect in step.effects:
+                self._status.emit(effect.value)
+        if step.new is SessionState.RECONNECTING and Link.SIGNALING in self._machine.links_down:
+            if self._reconnect_task is None or self._reconnect_task.done():
+                self._reconnect_task = self._spawn(self._reconnect())
+        self._rearm_timer()
+
+    def _rearm_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        deadline = self._machine.next_deadline()
+        if deadline is not None:
+            delay = max(0.0, deadline - time.monotonic())
+            self._timer = asyncio.get_running_loop().call_later(delay, self._apply, Event.TICK)
+
+    async def _finish(self, effects: tuple[Any, ...]) -> None:
+        """Release everything, then fire the one terminal callback."""
+        reason = self._machine.end_reason
+        if self._reconnect_task is not None:
+            self._reconnect_task.cancel()
+        link, self._link = self._link, None
+        if link is not None:
+            polite = reason in (EndReason.LEFT, EndReason.IDLE_TIMEOUT)
+            await link.close(Leave() if polite else None)
+        media, self._media = self._media, None
+        if media is not None:
+            await media.close()
+        await self._close_http()
+        self._roster.clear()
+        for effect in effects:
+            self._status.emit(effect.value)
+        self._teardown = None
+
+    async def _abort_join(self) -> None:
+        if self.state is SessionState.CONNECTING:
+            self._apply(Event.JOIN_FAILED)
+        await self._close_http()
+
+    async def _close_http(self) -> None:
+        http, self._http = self._http, None
+        if http is not None:
+            await http.close()
+
+    def _join_failure(self, exc: BaseException) -> JoinError | None:
+        if self.state is not SessionState.CONNECTING:
+            return JoinError(JoinFailure.CANCELLED, "leave_session() was called while joining")
+        if isinstance(exc, JoinRejected):
+            try:
+                reason = _REJECTIONS.get(ErrorCode(exc.error.code), JoinFailure.SERVER_ERROR)
+            except ValueError:
+                reason = JoinFailure.SERVER_ERROR
+            return JoinError(reason, exc.error.message)
+        if isinstance(exc, TimeoutError):
+            return JoinError(JoinFailure.UNREACHABLE,
+                             f"the call server at {self._server_url} did not answer in time")
+        if isinstance(exc, OSError | aiohttp.ClientError | ConnectionError | ProtocolError):
+            return JoinError(JoinFailure.UNREACHABLE,
+                             f"cannot reach the call server at {self._server_url}: {exc}")
+        return None
+
+    # ------------------------------------------------------------ links
+
+    def _new_link(self) -> SignalingLink:
+        assert self._http is not None and self._server_url is not None
+        holder: list[SignalingLink] = []
+        link = SignalingLink(self._http, self._server_url, self._on_message,
+                             lambda reason: self._on_link_dead(holder[0], reason))
+        holder.append(link)
+        return link
+
+    def _join_message(self, resume: bool = False) -> Join:
+        assert self._settings is not None and self._session_id is not None
+        return Join(session_id=self._session_id, display_name=self._settings.display_name,
+                    token=self._token, resume_token=self._resume_token if resume else None,
+                    audio_muted=self._own["audio_muted"],
+                    video_paused=self._own["video_paused"])
+
+    def _adopt(self, link: SignalingLink, welcome: Welcome) -> None:
+        self._link = link
+        self._resume_token = welcome.resume_token
+        link.start(welcome.heartbeat_interval, welcome.heartbeat_timeout)
+        self._roster.local_id = welcome.participant_id
+
+    def _on_link_dead(self, link: SignalingLink, reason: str) -> None:
+        if link is not self._link:
+            return
+        self._resume_token = link.resume_token or self._resume_token
+        self._link = None
+        self._spawn(link.close())
+        log.info("event=connection_lost session=%s reason=%s", self._session_id, reason)
+        self._apply(Event.LINK_DOWN, Link.SIGNALING)
+
+    async def _reconnect(self) -> None:
+        for delay in reconnect_delays():
+            await asyncio.sleep(delay)
+            if self.state is not SessionState.RECONNECTING or self._http is None:
+                return
+            link = self._new_link()
+            try:
+                welcome = await link.connect(self._join_message(resume=True),
+                                             RECONNECT_ATTEMPT_TIMEOUT)
+            except JoinRejected as exc:
+                if exc.error.code == ErrorCode.RESUME_REFUSED:
+                    log.info("event=resume_refused session=%s", self._session_id)
+                    self._apply(Event.RESUME_REFUSED)
+                    return
+                log.info("event=reconnect_rejected code=%s", exc.error.code)
+                continue
+            except (OSError, TimeoutError, aiohttp.ClientError, ProtocolError) as exc:
+                log.debug("event=reconnect_attempt_failed error=%r", exc)
+                continue
+            if self.state is not SessionState.RECONNECTING:
+                await link.close(Leave())
+                return
+            self._adopt(link, welcome)
+            if self._media is not None:
+                self._media.reset_liveness()
+            own = {k: v for k, v in self._own.items() if v}
+            if own:
+                link.send(Update(**own))
+            self._apply(Event.LINK_UP, Link.SIGNALING)
+            self._take_resumed_roster(welcome)
+            if self._media is not None:
+                self._media.resync()
+            return
+
+    def _take_resumed_roster(self, welcome: Welcome) -> None:
+        """After a resume, take the server's list. On a restarted server (room
+        recreated) the others it lacks have not resumed yet: they stay, marked
+        reconnecting, until the departure grace period ends - as the server would
+        have shown them - instead of leaving and joining again."""
+        infos = welcome.participants
+        if welcome.room_recreated:
+            known = {p.id for p in infos}
+            waiting = [p for p in self._roster.all if p.id not in known and not p.is_local]
+            infos = infos + tuple(
+                ParticipantInfo(p.id, p.name, p.audio_muted, p.video_paused, p.hand_raised,
+                                p.screen_sharing, reconnecting=True) for p in waiting)
+            loop = asyncio.get_running_loop()
+            for p in waiting:
+                loop.call_later(welcome.departure_timeout, self._forget_if_absent, p.id)
+        self._emit_participants(self._roster.replace_all(infos, welcome.participant_id))
+
+    def _forget_if_absent(self, pid: str) -> None:
+        if self._roster.server_reconnecting(pid):
+            self._emit_participants(self._roster.remove(pid))
+
+    # ------------------------------------------------------------ messages
+
+    def _on_message(self, message: Message) -> None:
+        if self.state not in (SessionState.JOINED, SessionState.RECONNECTING):
+            return
+        if isinstance(message, Offer | Answer | Candidate):
+            if self._media is not None:
+                self._media.handle_signal(message)
+            return
+        local = self._roster.local_id
+        events: Events = []
+        if isinstance(message, ParticipantJoined | ParticipantUpdated):
+            events = self._roster.upsert(Participant.from_info(message.participant, local))
+        elif isinstance(message, ParticipantLeft):
+            events = self._roster.remove(message.participant_id)
+        elif isinstance(message, ParticipantReconnecting):
+            events = self._roster.set_reconnecting(message.participant_id, True)
+        elif isinstance(message, ParticipantRestored):
+            events = self._roster.set_reconnecting(message.participant_id, False)
+        else:
+            log.info("event=server_message type=%s", message.TYPE)
+            return
+        self._emit_participants(events)
+
+    def _emit_participants(self, events: Events) -> None:
+        if self._media is not None:
+            self._media.roster_changed(events)
+        membership = False
+        for name, participant in events:
+            if self.state not in (SessionState.JOINED, SessionState.RECONNECTING):
+                return
+            self._participant_listeners.emit(name, participant)
+            membership |= name in ("on_participant_joined", "on_participant_left")
+        if membership:
+            self._participant_listeners.emit("on_participant_list_changed", self._roster.all)
+        self._apply(Event.NOT_ALONE if self._roster.remote_ids else Event.ALONE)
+
+    # ------------------------------------------------------------ tasks
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("event=task_failed", exc_info=task.exception())
+
+    def emit_media_event(self, name: str, *args: Any) -> None:
+        """Used by the media bridge: tell media listeners (device errors)."""
+        self._media_listeners.emit(name, *args)
+
+    def emit_participant_event(self, name: str, *args: Any) -> None:
+        """Used by the media bridge: per-peer media state, dominant speaker."""
+        if self.state in (SessionState.JOINED, SessionState.RECONNECTING):
+            self._participant_listeners.emit(name, *args)
+
+    def media_link(self, up: bool) -> None:
+        """Used by the media bridge: media to every peer died (False) or came back."""
+        self._apply(Event.LINK_UP if up else Event.LINK_DOWN, Link.MEDIA)
+
+    def send_signal(self, message: Message) -> None:
+        """Used by the media bridge: relay an offer/answer/candidate (dropped when down)."""
+        if self._link is not None:
+            self._link.send(message)

@@ -1,0 +1,134 @@
+"""SessionSettings: what a session is joined with, validated on construction."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any
+
+from parley.protocol.messages import MAX_NAME_LENGTH, IceServer
+
+
+class SessionType(Enum):
+    """Whether the call sends video."""
+
+    VIDEO = "video"
+    AUDIO = "audio"
+
+
+_MAX_IDLE = 24 * 3600.0
+_MAX_RECONNECT = 3600.0
+
+
+def _check_seconds(name: str, value: Any, low: float, high: float, zero_ok: bool) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a number of seconds, got {value!r}")
+    if zero_ok and value == 0:
+        return
+    if not low <= value <= high:
+        extra = " (0 disables it)" if zero_ok else ""
+        raise ValueError(
+            f"{name} must be between {low:g} and {high:g} seconds{extra}, got {value!r}"
+        )
+
+
+@dataclass(frozen=True)
+class Devices:
+    """Device choices by name; None means the system default."""
+
+    camera: str | None = None
+    microphone: str | None = None
+    speaker: str | None = None
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    """How to join a session. Validated on construction (ValueError names the field)."""
+
+    display_name: str
+    """The name the others see (1-64 printable characters)."""
+    session_type: SessionType = SessionType.VIDEO
+    """VIDEO sends camera video; AUDIO sends none."""
+    idle_timeout_period: float = 300.0
+    """Seconds alone in the call before it ends with on_session_timed_out; 0 disables."""
+    reconnect_timeout: float = 30.0
+    """Seconds of trying to reconnect before on_connection_closed."""
+    start_audio_muted: bool = False
+    """Join with the microphone muted."""
+    start_video_paused: bool = False
+    """Join with the camera paused."""
+    devices: Devices = field(default_factory=Devices)
+    """Camera, microphone and speaker by name."""
+    ice_servers: tuple[IceServer, ...] = ()
+    """STUN/TURN servers, added to those the call server announces."""
+    fake_media: bool = False
+    """Use synthetic test-pattern video and a tone instead of devices."""
+    media: bool = True
+    """Send and receive audio/video at all (False: signaling only, for bots and load tests)."""
+
+    def __post_init__(self) -> None:
+        name = self.display_name
+        if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_LENGTH \
+                or not name.isprintable():
+            raise ValueError(
+                f"display_name must be 1-{MAX_NAME_LENGTH} printable characters, got {name!r}"
+            )
+        if not isinstance(self.session_type, SessionType):
+            raise ValueError(f"session_type must be a SessionType, got {self.session_type!r}")
+        _check_seconds("idle_timeout_period", self.idle_timeout_period, 1.0, _MAX_IDLE, True)
+        _check_seconds("reconnect_timeout", self.reconnect_timeout, 0.5, _MAX_RECONNECT, False)
+        for flag in ("start_audio_muted", "start_video_paused", "fake_media", "media"):
+            if not isinstance(getattr(self, flag), bool):
+                raise ValueError(f"{flag} must be True or False")
+        if not isinstance(self.ice_servers, tuple) or not all(
+            isinstance(s, IceServer) for s in self.ice_servers
+        ):
+            raise ValueError("ice_servers must be a tuple of IceServer")
+
+
+class SessionSettingsBuilder:
+    """Seed-style builder: ``SessionSettingsBuilder().set_idle_timeout_period(120).build()``."""
+
+    def __init__(self, display_name: str = "Guest") -> None:
+        self._values: dict[str, Any] = {"display_name": display_name}
+
+    def _set(self, key: str, value: Any) -> SessionSettingsBuilder:
+        self._values[key] = value
+        return self
+
+    def set_display_name(self, name: str) -> SessionSettingsBuilder:
+        return self._set("display_name", name)
+
+    def set_session_type(self, session_type: SessionType) -> SessionSettingsBuilder:
+        return self._set("session_type", session_type)
+
+    def set_idle_timeout_period(self, seconds: float) -> SessionSettingsBuilder:
+        return self._set("idle_timeout_period", seconds)
+
+    def set_reconnect_timeout(self, seconds: float) -> SessionSettingsBuilder:
+        return self._set("reconnect_timeout", seconds)
+
+    def set_start_audio_muted(self, muted: bool) -> SessionSettingsBuilder:
+        return self._set("start_audio_muted", muted)
+
+    def set_start_video_paused(self, paused: bool) -> SessionSettingsBuilder:
+        return self._set("start_video_paused", paused)
+
+    def set_devices(self, devices: Devices) -> SessionSettingsBuilder:
+        return self._set("devices", devices)
+
+    def set_ice_servers(self, servers: tuple[IceServer, ...]) -> SessionSettingsBuilder:
+        return self._set("ice_servers", tuple(servers))
+
+    def set_fake_media(self, fake: bool) -> SessionSettingsBuilder:
+        return self._set("fake_media", fake)
+
+    def build(self) -> SessionSettings:
+        """Validate and return the settings (ValueError names the bad field)."""
+        return SessionSettings(**self._values)
+
+
+def with_changes(settings: SessionSettings, **changes: Any) -> SessionSettings:
+    """A copy with some fields changed, validated again."""
+    return replace(settings, **changes)

@@ -1,0 +1,245 @@
+"""One WebSocket to the call server: the join handshake, heartbeats and the receive loop.
+
+A link lives for one connection. When it dies (socket closed, server going
+away, or no message for the heartbeat timeout) it reports that once through
+``on_dead`` and is done; the session makes a new link to reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+
+from parley.protocol import ProtocolError, decode, encode
+from parley.protocol.messages import (
+    Error,
+    GoingAway,
+    Join,
+    Message,
+    Ping,
+    Pong,
+    Welcome,
+)
+
+log = logging.getLogger("parley.sdk.signaling")
+
+DEFAULT_SERVER = "ws://127.0.0.1:8787/ws"
+_MAX_FRAME = 1 << 20
+
+
+def normalize_server_url(server: str | None) -> str:
+    """``host:port``, ``http(s)://`` or ``ws(s)://`` with or without ``/ws`` -> a ws URL."""
+    if not server:
+        return DEFAULT_SERVER
+    text = server.strip()
+    if "://" not in text:
+        text = "ws://" + text
+    parts = urlsplit(text)
+    scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
+    if scheme not in ("ws", "wss") or not parts.hostname:
+        raise ValueError(f"not a call server address: {server!r}")
+    path = parts.path.rstrip("/")
+    if not path.endswith("/ws"):
+        path += "/ws"
+    return urlunsplit((scheme, parts.netloc, path, "", ""))
+
+
+class JoinRejected(Exception):
+    """The server answered the join with an error message."""
+
+    def __init__(self, error: Error) -> None:
+        super().__init__(f"{error.code}: {error.message}")
+        self.error = error
+
+
+class SignalingLink:
+    """A connected WebSocket speaking the Parley protocol.
+
+    Args:
+        http: The aiohttp client session to connect with.
+        url: The server's WebSocket URL.
+        on_message: Called on the loop for every message after the welcome.
+        on_dead: Called once, with a reason, when the link stops working.
+    """
+
+    def __init__(self, http: aiohttp.ClientSession, url: str,
+                 on_message: Callable[[Message], None],
+                 on_dead: Callable[[str], None]) -> None:
+        self._http = http
+        self._url = url
+        self._on_message = on_message
+        self._on_dead = on_dead
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=1024)
+        self._dead = False
+        self._handshake: asyncio.Task[aiohttp.WSMessage] | None = None
+        self._last_rx = 0.0
+        self.resume_token: str | None = None
+        self.rtt: float | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self._ws is not None and not self._dead
+
+    async def connect(self, join: Join, timeout: float) -> Welcome:
+        """Open the socket and join; raises OSError/TimeoutError/JoinRejected/ProtocolError,
+        or ConnectionError when close() was called meanwhile."""
+        self._handshake = asyncio.get_running_loop().create_task(self._open(join))
+        try:
+            async with asyncio.timeout(timeout):
+                reply = await self._handshake
+        except asyncio.CancelledError:
+            await self._drop()
+            if self._handshake.cancelled() and self._dead:
+                raise ConnectionError("the link was closed while connecting") from None
+            raise
+        except BaseException:
+            self._handshake.cancel()
+            await self._drop()
+            raise
+        if reply.type is not aiohttp.WSMsgType.TEXT:
+            await self._drop()
+            raise ConnectionError(f"server closed the connection during join ({reply.type.name})")
+        try:
+            message = decode(reply.data)
+        except ProtocolError:
+            await self._drop()
+            raise
+        if isinstance(message, Error):
+            await self._drop()
+            raise JoinRejected(message)
+        if not isinstance(message, Welcome):
+            await self._drop()
+            raise ConnectionError(f"expected a welcome, got {message.TYPE}")
+        self.resume_token = message.resume_token
+        self._last_rx = asyncio.get_running_loop().time()
+        return message
+
+    async def _open(self, join: Join) -> aiohttp.WSMessage:
+        self._ws = await self._http.ws_connect(
+            self._url, autoping=True, heartbeat=None, max_msg_size=_MAX_FRAME,
+        )
+        await self._ws.send_str(encode(join))
+        return await self._ws.receive()
+
+    def start(self, heartbeat_interval: float, heartbeat_timeout: float) -> None:
+        """Start reading, writing and heartbeats (after connect succeeded)."""
+        self._spawn(self._reader())
+        self._spawn(self._writer())
+        self._spawn(self._heartbeat(heartbeat_interval, heartbeat_timeout))
+
+    def send(self, message: Message) -> bool:
+        """Queue a message; False when the link is dead (the message is dropped)."""
+        if not self.alive:
+            return False
+        try:
+            self._outbox.put_nowait(encode(message))
+        except asyncio.QueueFull:
+            self._die("outbox full")
+            return False
+        return True
+
+    async def close(self, goodbye: Message | None = None) -> None:
+        """Close the link (idempotent), first sending ``goodbye`` if it is alive."""
+        if goodbye is not None and self.alive and self._ws is not None:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(1.0):
+                    await self._ws.send_str(encode(goodbye))
+        self._dead = True
+        if self._handshake is not None:
+            self._handshake.cancel()
+        await self._drop()
+
+    # -- internals
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _die(self, reason: str) -> None:
+        if self._dead:
+            return
+        self._dead = True
+        log.info("event=link_dead reason=%s", reason)
+        self._spawn(self._drop())
+        self._on_dead(reason)
+
+    async def _drop(self) -> None:
+        current = asyncio.current_task()
+        for task in list(self._tasks):
+            if task is not current:
+                task.cancel()
+        ws, self._ws = self._ws, None
+        if ws is not None and not ws.closed:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(0.5):
+                    await ws.close()
+
+    async def _reader(self) -> None:
+        ws = self._ws
+        assert ws is not None
+        loop = asyncio.get_running_loop()
+        async for frame in ws:
+            self._last_rx = loop.time()
+            if frame.type is not aiohttp.WSMsgType.TEXT:
+                continue
+            try:
+                message = decode(frame.data)
+            except ProtocolError as exc:
+                log.warning("event=bad_frame_from_server detail=%s", exc.detail)
+                continue
+            if isinstance(message, Pong):
+                if message.resume_token:
+                    self.resume_token = message.resume_token
+                if message.t:
+                    self.rtt = loop.time() - message.t
+                continue
+            if isinstance(message, Ping):
+                self.send(Pong(t=message.t))
+                continue
+            if isinstance(message, GoingAway):
+                self._die(f"server going away ({message.reason})")
+                return
+            self._on_message(message)
+        self._die(f"closed by server (code {ws.close_code})")
+
+    async def _writer(self) -> None:
+        while True:
+            text = await self._outbox.get()
+            ws = self._ws
+            if ws is None:
+                return
+            try:
+                await ws.send_str(text)
+            except (ConnectionError, RuntimeError) as exc:
+                self._die(f"send failed: {exc}")
+                return
+
+    async def _heartbeat(self, interval: float, timeout: float) -> None:
+        loop = asyncio.get_running_loop()
+        next_ping = loop.time()
+        while True:
+            now = loop.time()
+            if now >= next_ping:
+                self.send(Ping(t=now))
+                next_ping = now + interval
+            deadline = self._last_rx + timeout
+            if now > deadline:
+                # Let any frame already in the socket buffer be read before judging:
+                # a stall of this process must not pass for a dead network.
+                for _ in range(3):
+                    await asyncio.sleep(0)
+                silent = loop.time() - self._last_rx
+                if silent > timeout:
+                    self._die(f"no message for {silent:.1f} s")
+                    return
+                continue
+            await asyncio.sleep(max(0.005, min(next_ping, deadline + 0.005) - now))

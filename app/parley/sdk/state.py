@@ -1,0 +1,221 @@
+"""The session lifecycle as a pure, table-driven state machine.
+
+No I/O and no asyncio: the session feeds it events with the current time and
+executes the effects it returns (the callbacks to fire). Timers are deadlines
+the session asks for (:meth:`SessionMachine.next_deadline`) and answers with
+a TICK, so tests drive the machine with a fake clock.
+
+    IDLE --join--> CONNECTING --ok--> JOINED <--restored-- RECONNECTING
+                        | fail                |  lost ---------^
+                        v                     v
+                      IDLE        ENDED <-- left | timed out | closed
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from parley.sdk.errors import EndReason
+
+log = logging.getLogger("parley.sdk.state")
+
+
+class SessionState(Enum):
+    IDLE = "idle"
+    CONNECTING = "connecting"
+    JOINED = "joined"
+    RECONNECTING = "reconnecting"
+    ENDED = "ended"
+
+
+class Event(Enum):
+    JOIN = "join"                      # join_session() called
+    JOIN_OK = "join_ok"                # the server welcomed us
+    JOIN_FAILED = "join_failed"        # JoinError raised, no callback
+    LEAVE = "leave"                    # leave_session() called
+    LINK_DOWN = "link_down"            # a link (signaling or media) died
+    LINK_UP = "link_up"                # that link works again
+    RESUME_REFUSED = "resume_refused"  # the server no longer knows us
+    REMOVED = "removed"                # the server ended our seat
+    ALONE = "alone"                    # no other participant in the room
+    NOT_ALONE = "not_alone"            # somebody else is in the room
+    TICK = "tick"                      # a deadline may have passed
+
+
+class Link(Enum):
+    SIGNALING = "signaling"
+    MEDIA = "media"
+
+
+class Effect(Enum):
+    """A callback the session must fire, in order."""
+
+    JOINED = "on_session_joined"
+    LEFT = "on_session_left"
+    TIMED_OUT = "on_session_timed_out"
+    LOST = "on_connection_lost"
+    RESTORED = "on_connection_restored"
+    CLOSED = "on_connection_closed"
+
+
+class Guard(Enum):
+    ALL_LINKS_UP = "all_links_up"
+    IDLE_EXPIRED = "idle_expired"
+    RECONNECT_EXPIRED = "reconnect_expired"
+
+
+@dataclass(frozen=True)
+class Rule:
+    target: SessionState
+    effects: tuple[Effect, ...] = ()
+    end_reason: EndReason | None = None
+    guard: Guard | None = None
+    """The transition happens only when the guard holds; otherwise the event is
+    accepted and nothing changes."""
+
+
+S, E = SessionState, Event
+TABLE: dict[tuple[SessionState, Event], Rule] = {
+    (S.IDLE, E.JOIN): Rule(S.CONNECTING),
+    (S.ENDED, E.JOIN): Rule(S.CONNECTING),
+    (S.CONNECTING, E.JOIN_OK): Rule(S.JOINED, (Effect.JOINED,)),
+    (S.CONNECTING, E.JOIN_FAILED): Rule(S.IDLE),
+    (S.CONNECTING, E.LEAVE): Rule(S.IDLE),
+    (S.CONNECTING, E.ALONE): Rule(S.CONNECTING),
+    (S.CONNECTING, E.NOT_ALONE): Rule(S.CONNECTING),
+    (S.JOINED, E.LEAVE): Rule(S.ENDED, (Effect.LEFT,), EndReason.LEFT),
+    (S.JOINED, E.LINK_DOWN): Rule(S.RECONNECTING, (Effect.LOST,)),
+    (S.JOINED, E.REMOVED): Rule(S.ENDED, (Effect.CLOSED,), EndReason.REMOVED),
+    (S.JOINED, E.ALONE): Rule(S.JOINED),
+    (S.JOINED, E.NOT_ALONE): Rule(S.JOINED),
+    (S.JOINED, E.TICK): Rule(
+        S.ENDED, (Effect.TIMED_OUT,), EndReason.IDLE_TIMEOUT, Guard.IDLE_EXPIRED
+    ),
+    (S.RECONNECTING, E.LEAVE): Rule(S.ENDED, (Effect.LEFT,), EndReason.LEFT),
+    (S.RECONNECTING, E.LINK_DOWN): Rule(S.RECONNECTING),
+    (S.RECONNECTING, E.LINK_UP): Rule(S.JOINED, (Effect.RESTORED,), guard=Guard.ALL_LINKS_UP),
+    (S.RECONNECTING, E.RESUME_REFUSED): Rule(
+        S.ENDED, (Effect.CLOSED,), EndReason.RESUME_REFUSED
+    ),
+    (S.RECONNECTING, E.REMOVED): Rule(S.ENDED, (Effect.CLOSED,), EndReason.REMOVED),
+    (S.RECONNECTING, E.ALONE): Rule(S.RECONNECTING),
+    (S.RECONNECTING, E.NOT_ALONE): Rule(S.RECONNECTING),
+    (S.RECONNECTING, E.TICK): Rule(
+        S.ENDED, (Effect.CLOSED,), EndReason.RECONNECT_TIMEOUT, Guard.RECONNECT_EXPIRED
+    ),
+}
+"""Every legal (state, event). Anything else is refused: no change, no effect."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one event did."""
+
+    event: Event
+    old: SessionState
+    new: SessionState
+    effects: tuple[Effect, ...]
+    accepted: bool
+
+
+class SessionMachine:
+    """The lifecycle of one CallSession.
+
+    Args:
+        idle_timeout: Seconds alone in JOINED before TIMED_OUT; 0 disables.
+        reconnect_timeout: Seconds in RECONNECTING before CLOSED.
+        clock: Monotonic time source (a fake one in tests).
+    """
+
+    def __init__(self, idle_timeout: float, reconnect_timeout: float,
+                 clock: Callable[[], float]) -> None:
+        self.idle_timeout = idle_timeout
+        self.reconnect_timeout = reconnect_timeout
+        self._clock = clock
+        self.state = SessionState.IDLE
+        self.end_reason: EndReason | None = None
+        self.links_down: set[Link] = set()
+        self.alone = True
+        self.idle_deadline: float | None = None
+        self.reconnect_deadline: float | None = None
+
+    def configure(self, idle_timeout: float, reconnect_timeout: float) -> None:
+        """New timeouts for the next join (only while not in a call)."""
+        self.idle_timeout = idle_timeout
+        self.reconnect_timeout = reconnect_timeout
+
+    def next_deadline(self) -> float | None:
+        """When the session must send a TICK next, or None."""
+        if self.state is SessionState.JOINED:
+            return self.idle_deadline
+        if self.state is SessionState.RECONNECTING:
+            return self.reconnect_deadline
+        return None
+
+    def handle(self, event: Event, link: Link | None = None) -> Step:
+        """Apply one event; return the transition and the callbacks to fire, in order."""
+        old = self.state
+        rule = TABLE.get((old, event))
+        if rule is None:
+            log.debug("refused event=%s state=%s", event.value, old.value)
+            return Step(event, old, old, (), False)
+        now = self._clock()
+        self._bookkeep(event, link, now)
+        if rule.guard is not None and not self._holds(rule.guard, now):
+            return Step(event, old, old, (), True)
+        self._enter(rule, now)
+        if self.state is not old:
+            log.info("session state %s -> %s (%s)", old.value, self.state.value, event.value)
+        return Step(event, old, self.state, rule.effects, True)
+
+    # -- internals
+
+    def _bookkeep(self, event: Event, link: Link | None, now: float) -> None:
+        if event is Event.LINK_DOWN:
+            self.links_down.add(link or Link.SIGNALING)
+        elif event is Event.LINK_UP:
+            self.links_down.discard(link or Link.SIGNALING)
+        elif event is Event.ALONE:
+            if not self.alone and self.state is SessionState.JOINED:
+                self._arm_idle(now)
+            self.alone = True
+        elif event is Event.NOT_ALONE:
+            self.alone = False
+            self.idle_deadline = None
+
+    def _holds(self, guard: Guard, now: float) -> bool:
+        if guard is Guard.ALL_LINKS_UP:
+            return not self.links_down
+        if guard is Guard.IDLE_EXPIRED:
+            return self.idle_deadline is not None and now >= self.idle_deadline
+        return self.reconnect_deadline is not None and now >= self.reconnect_deadline
+
+    def _arm_idle(self, now: float) -> None:
+        self.idle_deadline = now + self.idle_timeout if self.idle_timeout > 0 else None
+
+    def _enter(self, rule: Rule, now: float) -> None:
+        old, new = self.state, rule.target
+        self.state = new
+        if new is SessionState.CONNECTING and old is not SessionState.CONNECTING:
+            self.end_reason = None
+            self.links_down.clear()
+            self.alone = True
+        if new is SessionState.JOINED and old is not SessionState.JOINED:
+            self.reconnect_deadline = None
+            self.idle_deadline = None
+            if self.alone:
+                self._arm_idle(now)
+        if new is SessionState.RECONNECTING and old is SessionState.JOINED:
+            # Whether we are alone is unknown while cut off: the idle timer pauses
+            # and starts afresh on restore.
+            self.idle_deadline = None
+            self.reconnect_deadline = now + self.reconnect_timeout
+        if new in (SessionState.ENDED, SessionState.IDLE):
+            self.idle_deadline = None
+            self.reconnect_deadline = None
+            self.links_down.clear()
+        if rule.end_reason is not None:
+            self.end_reason = rule.end_reason
