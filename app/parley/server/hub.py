@@ -189,7 +189,7 @@ class Hub:
             self._take_over(key, seat)
         changed = seat.update(audio_muted=join.audio_muted, video_paused=join.video_paused)
         self._bind(link, key)
-        link.send(self._welcome(key, seat, resumed=True))
+        link.send(self._welcome(key, seat, resumed=True, recreated=recreated))
         if recreated:
             self._send_room(key[0], ParticipantJoined(seat.info()), exclude=seat.id)
         else:
@@ -215,7 +215,8 @@ class Hub:
         self._link_of[key] = link
         self._key_of[link] = key
 
-    def _welcome(self, key: SeatKey, seat: Seat, resumed: bool) -> Welcome:
+    def _welcome(self, key: SeatKey, seat: Seat, resumed: bool,
+                 recreated: bool = False) -> Welcome:
         room = self.registry.rooms[key[0]]
         return Welcome(
             session_id=key[0],
@@ -227,6 +228,7 @@ class Hub:
             departure_timeout=self.config.departure_timeout,
             ice_servers=self.config.ice_servers,
             resumed=resumed,
+            room_recreated=recreated,
         )
 
     def _resume_token(self, key: SeatKey) -> str | None:
