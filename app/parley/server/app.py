@@ -130,7 +130,7 @@ class CallServer:
     async def _serve_ws(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(max_msg_size=max(_MAX_TRANSPORT_MESSAGE,
                                                     2 * self.config.max_frame_bytes),
-                                   heartbeat=None, timeout=2.0)
+                                   heartbeat=None, timeout=1.0)
         await ws.prepare(request)
         hub = self._hub
         if hub is None or self._stopping:
