@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from importlib import metadata
 from types import TracebackType
 
 from aiohttp import web
 
-from parley import __version__
 from parley.protocol.messages import GoingAway
 from parley.server.config import ServerConfig
 from parley.server.connection import Connection
@@ -21,6 +21,18 @@ HEALTH_PATH = "/health"
 _MAX_TRANSPORT_MESSAGE = 1024 * 1024
 """aiohttp's own limit sits above ours so that we, not aiohttp, answer FRAME_TOO_LARGE."""
 _STOP_GRACE = 3.0
+
+
+def _version() -> str:
+    # Not ``parley.__version__``: importing the root package may reach the SDK,
+    # which the server must not depend on (see the import-linter contracts).
+    try:
+        return metadata.version("parley")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+VERSION = _version()
 
 
 class CallServer:
@@ -147,7 +159,7 @@ class CallServer:
 
     async def _health(self, request: web.Request) -> web.Response:
         rooms, participants = self._hub.counts() if self._hub else (0, 0)
-        return web.json_response({"status": "ok", "version": __version__,
+        return web.json_response({"status": "ok", "version": VERSION,
                                   "rooms": rooms, "participants": participants})
 
 
