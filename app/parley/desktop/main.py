@@ -1,0 +1,97 @@
+"""``parley``: the desktop app's entry point (arguments, display check, self-test).
+
+    parley [--session ID --name NAME] [--server URL] [--token T] [--fake-media]
+           [--theme light|dark] [--port N]
+    parley --self-test
+
+With ``--session`` the app joins at once. Without ``--server`` it starts the call
+server in this process on 127.0.0.1 and uses it. Where there is no display it
+says so in one line and exits with 2 instead of letting Qt abort.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Mapping, Sequence
+
+from parley.qt.invite import normalize_server
+
+EXIT_NO_DISPLAY = 2
+# Platform plugins that need no window system (QT_QPA_PLATFORM=offscreen etc.).
+HEADLESS_PLATFORMS = frozenset({"offscreen", "minimal", "minimalegl", "vnc", "eglfs",
+                                "linuxfb", "vkkhrdisplay"})
+DEFAULT_PORT = 8787
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="parley", description="Parley: video calls with a built-in call server."
+    )
+    parser.add_argument("--session", metavar="ID",
+                        help="join this session (or invite link) at once")
+    parser.add_argument("--name", metavar="NAME", help="your display name")
+    parser.add_argument("--server", metavar="URL",
+                        help="call server (ws://host:port/ws); default: start one here")
+    parser.add_argument("--token", metavar="T", help="join token, when the server needs one")
+    parser.add_argument("--fake-media", action="store_true",
+                        help="synthetic camera and microphone instead of real devices")
+    parser.add_argument("--theme", choices=("light", "dark"), help="colour theme")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                        help=f"preferred port of the built-in server (default {DEFAULT_PORT}; "
+                             "any free port if taken)")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this machine (audio, video, network) without a display")
+    return parser.parse_args(argv)
+
+
+def missing_display(env: Mapping[str, str] | None = None,
+                    platform: str | None = None) -> str | None:
+    """Why Qt could not open a window here, or None if it can.
+
+    Only Linux (and other X11/Wayland systems) can lack a display; macOS and
+    Windows always have one for a logged-in user.
+    """
+    env = os.environ if env is None else env
+    platform = sys.platform if platform is None else platform
+    if platform in ("darwin", "win32", "cygwin"):
+        return None
+    qpa = env.get("QT_QPA_PLATFORM", "").split(":", 1)[0].strip().lower()
+    if qpa in HEADLESS_PLATFORMS:
+        return None
+    if qpa.startswith("wayland"):
+        return None if env.get("WAYLAND_DISPLAY") else "WAYLAND_DISPLAY is not set"
+    if qpa == "xcb":
+        return None if env.get("DISPLAY") else "DISPLAY is not set"
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return "neither DISPLAY nor WAYLAND_DISPLAY is set"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run Parley; the return value is the process exit code."""
+    args = parse_args(argv)
+    if args.server:
+        try:
+            args.server = normalize_server(args.server)
+        except ValueError as exc:
+            print(f"parley: --server: {exc}", file=sys.stderr)
+            return EXIT_NO_DISPLAY  # argparse's usage-error code, too
+    if args.self_test:
+        # Another module's job; imported only on this path (it may pull in media).
+        selftest = importlib.import_module("parley.desktop.selftest")
+        return int(selftest.main() or 0)
+    reason = missing_display()
+    if reason is not None:
+        print(f"parley: no display to open a window on ({reason}); "
+              "run `parley --self-test` to check this machine without one.", file=sys.stderr)
+        return EXIT_NO_DISPLAY
+    from parley.desktop.app import run  # imports Qt: only once a display is known
+
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

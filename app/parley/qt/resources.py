@@ -1,0 +1,105 @@
+"""Finding and loading Parley's resources (style sheets, SVG icons, the app icon).
+
+Resources live in ``resources/`` at the top of a checkout and are force-included
+as ``parley/_resources`` in the wheel (see pyproject.toml). ``resource_path``
+looks in both places, so the app runs from a checkout and from an install alike.
+"""
+
+from __future__ import annotations
+
+import functools
+from enum import StrEnum
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QDir, QSize, Qt
+from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # .../parley
+_CANDIDATES = (
+    _PACKAGE_DIR / "_resources",  # installed wheel (force-include)
+    _PACKAGE_DIR.parent.parent / "resources",  # checkout: app/parley -> app/.. -> resources
+)
+
+
+class Theme(StrEnum):
+    """The two colour themes; each has a style sheet in resources/themes/."""
+
+    LIGHT = "light"
+    DARK = "dark"
+
+
+# The colour an icon's ``currentColor`` becomes in each theme (matches the QSS text colour).
+ICON_COLOURS: dict[Theme, str] = {Theme.LIGHT: "#1f2330", Theme.DARK: "#e8eaf0"}
+
+
+def resource_root() -> Path:
+    """The directory that holds Parley's resources.
+
+    Raises:
+        FileNotFoundError: Neither the installed nor the checkout location exists.
+    """
+    for candidate in _CANDIDATES:
+        if (candidate / "themes").is_dir():
+            return candidate
+    raise FileNotFoundError(
+        "Parley's resources were not found in " + " or ".join(str(c) for c in _CANDIDATES)
+    )
+
+
+def resource_path(name: str) -> Path:
+    """The path of one resource, e.g. ``resource_path("icons/mic.svg")``."""
+    return resource_root() / name
+
+
+def stylesheet(theme: Theme) -> str:
+    """The QSS text of ``theme`` (its ``url(icons:...)`` images resolve from now on)."""
+    QDir.addSearchPath("icons", str(resource_path("icons")))
+    return resource_path(f"themes/{theme.value}.qss").read_text(encoding="utf-8")
+
+
+@functools.cache
+def _svg_text(name: str) -> str:
+    return resource_path(f"icons/{name}.svg").read_text(encoding="utf-8")
+
+
+def icon(name: str, colour: str) -> QIcon:
+    """A crisp, scalable icon from ``resources/icons/<name>.svg`` drawn in ``colour``.
+
+    The SVGs stroke with ``currentColor``; it is replaced before rendering, and
+    the pixmaps are rendered at 1x, 2x and 3x so high-DPI screens get sharp edges.
+    """
+    data = QByteArray(_svg_text(name).replace("currentColor", colour).encode("utf-8"))
+    renderer = QSvgRenderer(data)
+    result = QIcon()
+    for side in (24, 48, 72, 96):
+        pixmap = QPixmap(QSize(side, side))
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        renderer.render(painter)
+        painter.end()
+        result.addPixmap(pixmap)
+    return result
+
+
+def app_icon() -> QIcon:
+    """Parley's application icon."""
+    return QIcon(str(resource_path("icons/parley.svg")))
+
+
+class IconSet:
+    """Icons in one colour, rendered once and cached (one set per theme)."""
+
+    def __init__(self, colour: str) -> None:
+        self.colour = colour
+        self._cache: dict[str, QIcon] = {}
+
+    @classmethod
+    def for_theme(cls, theme: Theme) -> IconSet:
+        return cls(ICON_COLOURS[theme])
+
+    def __call__(self, name: str) -> QIcon:
+        cached = self._cache.get(name)
+        if cached is None:
+            cached = self._cache[name] = icon(name, self.colour)
+        return cached

@@ -1,0 +1,295 @@
+"""The join screen: who you are, which call, which server, which devices.
+
+It validates what was typed, then emits ``joinRequested`` (or
+``testCallRequested``); the main window hands that to the controller and calls
+``set_busy`` / ``show_error`` as the controller answers.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from parley.qt.invite import normalize_server, parse_invite
+from parley.qt.options import DeviceLists, JoinOptions
+from parley.qt.resources import app_icon
+from parley.qt.settings import JoinPreferences
+
+DEFAULT_DEVICE = "System default"
+
+
+class JoinView(QWidget):
+    """The form shown before a call and after one ends."""
+
+    joinRequested = Signal(str, object, str, str)  # session id, JoinOptions, server, token
+    testCallRequested = Signal(object)  # JoinOptions
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("joinView")
+        card = QFrame(self)
+        card.setObjectName("joinCard")
+        card.setMaximumWidth(480)
+        card.setMinimumWidth(380)
+
+        logo = QLabel(card)
+        logo.setPixmap(app_icon().pixmap(48, 48))
+        title = QLabel("Join a call", card)
+        title.setObjectName("title")
+        subtitle = QLabel("Enter a session name or paste an invite link.", card)
+        subtitle.setObjectName("subtitle")
+        subtitle.setWordWrap(True)
+
+        self.name_edit = QLineEdit(card)
+        self.name_edit.setPlaceholderText("Your name")
+        self.name_edit.setMaxLength(64)
+        self.session_edit = QLineEdit(card)
+        self.session_edit.setPlaceholderText("e.g. standup, or parley://join/…")
+        self.session_edit.textChanged.connect(self._on_session_text)
+        self.server_edit = QLineEdit(card)
+        self.server_edit.setPlaceholderText("Built-in server on this computer")
+        self.token_edit = QLineEdit(card)
+        self.token_edit.setPlaceholderText("Only if the invite came with one")
+        self.camera_combo = QComboBox(card)
+        self.microphone_combo = QComboBox(card)
+        self.speaker_combo = QComboBox(card)
+        for combo in (self.camera_combo, self.microphone_combo, self.speaker_combo):
+            combo.addItem(DEFAULT_DEVICE, "")
+        self.mic_off_check = QCheckBox("Start with mic off", card)
+        self.camera_off_check = QCheckBox("Start with camera off", card)
+
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        form.setVerticalSpacing(10)
+        for label, widget in (
+            ("Your name", self.name_edit),
+            ("Session", self.session_edit),
+            ("Server", self.server_edit),
+            ("Invite token", self.token_edit),
+            ("Camera", self.camera_combo),
+            ("Microphone", self.microphone_combo),
+            ("Speaker", self.speaker_combo),
+        ):
+            caption = QLabel(label, card)
+            caption.setObjectName("fieldLabel")
+            caption.setBuddy(widget)
+            form.addRow(caption, widget)
+        checks = QHBoxLayout()
+        checks.addWidget(self.mic_off_check)
+        checks.addWidget(self.camera_off_check)
+        checks.addStretch(1)
+
+        self.message = QLabel("", card)
+        self.message.setObjectName("errorLabel")
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Message")
+        self.message.hide()
+        self.progress = QProgressBar(card)
+        self.progress.setRange(0, 0)  # indeterminate
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.test_button = QPushButton("Test call", card)
+        self.test_button.setToolTip("Join a private call with an echo of yourself")
+        self.test_button.clicked.connect(self._on_test_clicked)
+        self.join_button = QPushButton("Join", card)
+        self.join_button.setObjectName("primaryButton")
+        self.join_button.setDefault(True)
+        self.join_button.setAutoDefault(True)
+        self.join_button.clicked.connect(self._on_join_clicked)
+        for edit in (self.name_edit, self.session_edit, self.server_edit, self.token_edit):
+            edit.returnPressed.connect(self._on_join_clicked)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.test_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.join_button)
+
+        heading = QHBoxLayout()
+        heading.addWidget(logo)
+        heading.addWidget(title, 1)
+        inner = QVBoxLayout(card)
+        inner.setContentsMargins(28, 24, 28, 24)
+        inner.setSpacing(12)
+        inner.addLayout(heading)
+        inner.addWidget(subtitle)
+        inner.addLayout(form)
+        inner.addLayout(checks)
+        inner.addWidget(self.message)
+        inner.addWidget(self.progress)
+        inner.addLayout(buttons)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(card, 2)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(1)
+        self._busy = False
+        self._remembered: dict[QComboBox, str] = {}
+
+    # -- preferences and devices ----------------------------------------------------------
+
+    def load(self, prefs: JoinPreferences) -> None:
+        """Fill the form with remembered values."""
+        self.name_edit.setText(prefs.name)
+        self.session_edit.setText(prefs.session)
+        self.server_edit.setText(prefs.server)
+        self.mic_off_check.setChecked(prefs.start_audio_muted)
+        self.camera_off_check.setChecked(prefs.start_video_paused)
+        self._remembered = {self.camera_combo: prefs.camera,
+                            self.microphone_combo: prefs.microphone,
+                            self.speaker_combo: prefs.speaker}
+        for combo, name in self._remembered.items():
+            _select(combo, name)
+
+    def preferences(self) -> JoinPreferences:
+        """The form as it stands, to remember."""
+        return JoinPreferences(
+            name=self.name_edit.text().strip(),
+            session=self.session_edit.text().strip(),
+            server=self.server_edit.text().strip(),
+            camera=str(self.camera_combo.currentData() or ""),
+            microphone=str(self.microphone_combo.currentData() or ""),
+            speaker=str(self.speaker_combo.currentData() or ""),
+            start_audio_muted=self.mic_off_check.isChecked(),
+            start_video_paused=self.camera_off_check.isChecked(),
+        )
+
+    def set_devices(self, devices: DeviceLists) -> None:
+        """Offer these devices; a remembered choice stays selected if still present."""
+        for combo, names in ((self.camera_combo, devices.cameras),
+                             (self.microphone_combo, devices.microphones),
+                             (self.speaker_combo, devices.speakers)):
+            chosen = str(combo.currentData() or "") or self._remembered.get(combo, "")
+            combo.clear()
+            combo.addItem(DEFAULT_DEVICE, "")
+            for device_id, name in names:
+                combo.addItem(name, device_id)
+            _select(combo, chosen)
+
+    # -- state shown ----------------------------------------------------------------------
+
+    def set_busy(self, busy: bool) -> None:
+        """While joining: the button says so, the form is locked, progress shows."""
+        self._busy = busy
+        self.join_button.setText("Joining…" if busy else "Join")
+        self.progress.setVisible(busy)
+        for widget in (self.join_button, self.test_button, self.name_edit, self.session_edit,
+                       self.server_edit, self.token_edit, self.camera_combo,
+                       self.microphone_combo, self.speaker_combo, self.mic_off_check,
+                       self.camera_off_check):
+            widget.setEnabled(not busy)
+        if busy:
+            self.clear_message()
+
+    def is_busy(self) -> bool:
+        return self._busy
+
+    def show_error(self, text: str) -> None:
+        self._show_message(text, "errorLabel")
+
+    def show_notice(self, text: str) -> None:
+        self._show_message(text, "noticeLabel")
+
+    def clear_message(self) -> None:
+        self.message.hide()
+        self.message.setText("")
+        for edit in (self.name_edit, self.session_edit, self.server_edit):
+            _mark(edit, False)
+
+    def message_text(self) -> str:
+        """The message shown ("" when none)."""
+        return self.message.text() if self.message.isVisibleTo(self) else ""
+
+    def _show_message(self, text: str, style: str) -> None:
+        self.message.setObjectName(style)
+        self.message.setText(text)
+        self.message.show()
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
+
+    # -- input ----------------------------------------------------------------------------
+
+    def _on_session_text(self, text: str) -> None:
+        """A pasted invite link is unpacked into session, server and token."""
+        if "://" not in text:
+            return
+        try:
+            invite = parse_invite(text)
+        except ValueError:
+            return  # still typing, or not a link: validation on Join says why
+        if invite.server:
+            self.server_edit.setText(invite.server)
+        if invite.token:
+            self.token_edit.setText(invite.token)
+        self.session_edit.setText(invite.session_id)
+
+    def _options(self) -> JoinOptions | None:
+        self.clear_message()
+        name = self.name_edit.text().strip()
+        if not name:
+            self._invalid(self.name_edit, "Enter your name so others know who you are.")
+            return None
+        return JoinOptions(
+            display_name=name,
+            start_audio_muted=self.mic_off_check.isChecked(),
+            start_video_paused=self.camera_off_check.isChecked(),
+            camera=str(self.camera_combo.currentData() or ""),
+            microphone=str(self.microphone_combo.currentData() or ""),
+            speaker=str(self.speaker_combo.currentData() or ""),
+        )
+
+    def _invalid(self, edit: QLineEdit, text: str) -> None:
+        _mark(edit, True)
+        self.show_error(text)
+        edit.setFocus()
+
+    def _on_join_clicked(self) -> None:
+        if self._busy:
+            return
+        options = self._options()
+        if options is None:
+            return
+        try:
+            invite = parse_invite(self.session_edit.text())
+        except ValueError as exc:
+            self._invalid(self.session_edit, str(exc))
+            return
+        try:
+            server = normalize_server(invite.server or self.server_edit.text())
+        except ValueError as exc:
+            self._invalid(self.server_edit, str(exc))
+            return
+        token = invite.token or self.token_edit.text().strip()
+        self.joinRequested.emit(invite.session_id, options, server, token)
+
+    def _on_test_clicked(self) -> None:
+        if self._busy:
+            return
+        options = self._options()
+        if options is not None:
+            self.testCallRequested.emit(options)
+
+
+def _select(combo: QComboBox, data: str) -> None:
+    index = combo.findData(data)
+    combo.setCurrentIndex(index if index >= 0 else 0)
+
+
+def _mark(edit: QLineEdit, invalid: bool) -> None:
+    if bool(edit.property("invalid")) != invalid:
+        edit.setProperty("invalid", invalid)
+        edit.style().unpolish(edit)
+        edit.style().polish(edit)

@@ -1,0 +1,208 @@
+"""One participant's video tile: the picture (or an avatar), name, badges, highlight."""
+
+from __future__ import annotations
+
+import zlib
+
+from PySide6.QtCore import QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from parley.qt.options import ParticipantLike
+from parley.qt.resources import IconSet
+
+AVATAR_COLOURS = ("#5b6ee1", "#d9644a", "#3aa17e", "#b65fc4", "#d4a23a", "#4a9fd9", "#c9507a")
+TILE_BACKGROUND = QColor("#2b2d33")
+DOMINANT_COLOUR = QColor("#4f7cff")
+_WHITE_ICONS = IconSet("#ffffff")
+_RADIUS = 10.0
+
+
+def initials(name: str) -> str:
+    """Up to two letters for an avatar: "Ada Lovelace" -> "AL", "ada" -> "A", "" -> "?"."""
+    words = [w for w in name.replace("_", " ").replace(".", " ").split() if w[:1].isalnum()]
+    if not words:
+        return "?"
+    letters = words[0][0] + (words[-1][0] if len(words) > 1 else "")
+    return letters.upper()
+
+
+def avatar_colour(key: str) -> QColor:
+    """A stable colour per participant (crc32, not hash(): same colour every run)."""
+    return QColor(AVATAR_COLOURS[zlib.crc32(key.encode("utf-8")) % len(AVATAR_COLOURS)])
+
+
+class VideoTile(QWidget):
+    """Paints one participant. ``painted`` tells the bridge a frame reached the screen."""
+
+    painted = Signal(str)
+
+    def __init__(self, participant: ParticipantLike, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._participant = participant
+        self._image: QImage | None = None
+        self._frame_pending = False
+        self._dominant = False
+        self._fit_whole = False
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
+        self._update_accessibility()
+
+    # -- state ---------------------------------------------------------------------------
+
+    @property
+    def participant(self) -> ParticipantLike:
+        return self._participant
+
+    @property
+    def participant_id(self) -> str:
+        return self._participant.id
+
+    def set_participant(self, participant: ParticipantLike) -> None:
+        self._participant = participant
+        self._update_accessibility()
+        self.update()
+
+    def set_frame(self, image: QImage) -> None:
+        """Show a new video frame (the bridge already copied it)."""
+        self._image = image
+        self._frame_pending = True
+        self.update()
+
+    def set_dominant(self, dominant: bool) -> None:
+        if dominant != self._dominant:
+            self._dominant = dominant
+            self.update()
+
+    def set_fit_whole(self, fit: bool) -> None:
+        """Letterbox instead of crop (for a shared screen, where every pixel matters)."""
+        if fit != self._fit_whole:
+            self._fit_whole = fit
+            self.update()
+
+    def is_dominant(self) -> bool:
+        return self._dominant
+
+    def display_name(self) -> str:
+        name = self._participant.name or "Guest"
+        return f"{name} (you)" if self._participant.is_local else name
+
+    def initials(self) -> str:
+        return initials(self._participant.name)
+
+    def shows_avatar(self) -> bool:
+        """True when the tile shows initials instead of video."""
+        return self._image is None or self._participant.video_paused
+
+    def badges(self) -> list[str]:
+        """The badges drawn, in order: "muted", "hand", "reconnecting", "presenting"."""
+        p = self._participant
+        flags = (
+            ("muted", p.audio_muted),
+            ("hand", p.hand_raised),
+            ("reconnecting", p.reconnecting),
+            ("presenting", p.screen_sharing),
+        )
+        return [name for name, on in flags if on]
+
+    def _update_accessibility(self) -> None:
+        self.setAccessibleName(self.display_name())
+        description = ", ".join(self.badges())
+        self.setAccessibleDescription(description)
+        self.setToolTip(self.display_name() + (f" ({description})" if description else ""))
+
+    # -- painting ------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        bounds = QRectF(self.rect()).adjusted(1, 1, -1, -1)
+        clip = QPainterPath()
+        clip.addRoundedRect(bounds, _RADIUS, _RADIUS)
+        painter.fillPath(clip, TILE_BACKGROUND)
+        painter.save()
+        painter.setClipPath(clip)
+        if self.shows_avatar():
+            self._paint_avatar(painter, bounds)
+        else:
+            assert self._image is not None
+            self._paint_video(painter, bounds, self._image)
+        if self._participant.reconnecting:
+            painter.fillRect(bounds, QColor(0, 0, 0, 140))
+        painter.restore()
+        self._paint_labels(painter, bounds)
+        if self._dominant:
+            painter.setPen(QPen(DOMINANT_COLOUR, 3))
+            painter.drawRoundedRect(bounds.adjusted(1.5, 1.5, -1.5, -1.5), _RADIUS, _RADIUS)
+        painter.end()
+        if self._frame_pending:
+            self._frame_pending = False
+            self.painted.emit(self._participant.id)
+
+    def _paint_video(self, painter: QPainter, bounds: QRectF, image: QImage) -> None:
+        scale_w = bounds.width() / max(1, image.width())
+        scale_h = bounds.height() / max(1, image.height())
+        scale = min(scale_w, scale_h) if self._fit_whole else max(scale_w, scale_h)
+        w, h = image.width() * scale, image.height() * scale
+        target = QRectF(bounds.center().x() - w / 2, bounds.center().y() - h / 2, w, h)
+        painter.drawImage(target, image)
+
+    def _paint_avatar(self, painter: QPainter, bounds: QRectF) -> None:
+        diameter = max(24.0, min(bounds.width(), bounds.height()) * 0.38)
+        circle = QRectF(0, 0, diameter, diameter)
+        circle.moveCenter(bounds.center())
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(avatar_colour(self._participant.id or self._participant.name))
+        painter.drawEllipse(circle)
+        font = QFont(self.font())
+        font.setPixelSize(max(10, int(diameter * 0.38)))
+        font.setWeight(QFont.Weight.DemiBold)
+        painter.setFont(font)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, self.initials())
+
+    def _pill(self, painter: QPainter, rect: QRectF, colour: QColor) -> None:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)
+
+    def _paint_labels(self, painter: QPainter, bounds: QRectF) -> None:
+        font = QFont(self.font())
+        font.setPixelSize(max(11, min(14, int(bounds.height() / 14))))
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        pad, height = 8.0, float(metrics.height() + 8)
+        icon_side = int(height - 8)
+        p = self._participant
+        # Name (and a mic-off icon) bottom left.
+        name = metrics.elidedText(self.display_name(), Qt.TextElideMode.ElideRight,
+                                  int(bounds.width() * 0.7))
+        icon_w = icon_side + 4 if p.audio_muted else 0
+        pill = QRectF(bounds.left() + pad, bounds.bottom() - pad - height,
+                      metrics.horizontalAdvance(name) + 16 + icon_w, height)
+        self._pill(painter, pill, QColor(0, 0, 0, 150))
+        if p.audio_muted:
+            icon_rect = QRect(int(pill.left() + 6), int(pill.top() + 4), icon_side, icon_side)
+            _WHITE_ICONS("mic-off").paint(painter, icon_rect)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(pill.adjusted(8 + icon_w, 0, -8, 0),
+                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, name)
+        # Raised hand top right.
+        if p.hand_raised:
+            badge = QRectF(bounds.right() - pad - height, bounds.top() + pad, height, height)
+            self._pill(painter, badge, QColor("#e8b43a"))
+            _WHITE_ICONS("hand").paint(painter, badge.adjusted(4, 4, -4, -4).toRect())
+        # Status pills top left.
+        top = bounds.top() + pad
+        for text, colour, on in (
+            ("Reconnecting…", QColor(214, 69, 69, 220), p.reconnecting),
+            ("Presenting", QColor(79, 124, 255, 220), p.screen_sharing),
+        ):
+            if on:
+                rect = QRectF(bounds.left() + pad, top, metrics.horizontalAdvance(text) + 16,
+                              height)
+                self._pill(painter, rect, colour)
+                painter.setPen(QColor("#ffffff"))
+                painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+                top += height + 4

@@ -1,0 +1,153 @@
+"""The main window: the join screen and the call screen in a stack, plus the tray icon."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import QMainWindow, QMenu, QStackedWidget, QSystemTrayIcon, QWidget
+
+from parley.qt.resources import IconSet, Theme, app_icon
+from parley.qt.settings import AppSettings
+from parley.ui.call import CallView
+from parley.ui.join import JoinView
+
+if TYPE_CHECKING:
+    from parley.qt.controller import SessionController
+
+APP_NAME = "Parley"
+CONNECTION_LOST_TEXT = "Connection lost. Please try again."
+TIMED_OUT_TEXT = "Call ended due to inactivity"
+
+
+class MainWindow(QMainWindow):
+    """Join screen until a call starts, call screen until it ends."""
+
+    closed = Signal()
+
+    def __init__(self, controller: SessionController, settings: AppSettings,
+                 theme: Theme = Theme.LIGHT, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self._settings = settings
+        self.setWindowIcon(app_icon())
+        self.setWindowTitle(APP_NAME)
+        self.setMinimumSize(720, 520)
+        icons = IconSet.for_theme(theme)
+        self.join_view = JoinView(self)
+        self.call_view = CallView(icons, self)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.join_view)
+        self.stack.addWidget(self.call_view)
+        self.setCentralWidget(self.stack)
+        self.tray: QSystemTrayIcon | None = None
+        self.join_view.load(settings.load_join())
+        geometry = settings.geometry()
+        if geometry:
+            self.restoreGeometry(QByteArray(geometry))
+        else:
+            self.resize(1024, 720)
+        self._wire(controller)
+        controller.refreshDevices()
+
+    def _wire(self, c: SessionController) -> None:
+        self.call_view.bind(c)
+        self.join_view.joinRequested.connect(self._on_join_requested)
+        self.join_view.testCallRequested.connect(self._on_test_call_requested)
+        c.busyChanged.connect(self.join_view.set_busy)
+        c.joinFailed.connect(self.join_view.show_error)
+        c.devicesChanged.connect(self.join_view.set_devices)
+        c.sessionJoined.connect(self._on_joined)
+        c.sessionLeft.connect(lambda: self._back_to_join(""))
+        c.sessionTimedOut.connect(lambda: self._back_to_join(TIMED_OUT_TEXT, error=False))
+        c.connectionClosed.connect(lambda: self._back_to_join(CONNECTION_LOST_TEXT))
+        for signal in (c.participantsChanged, c.participantJoined, c.participantLeft):
+            signal.connect(self._update_title)
+        c.connectionLost.connect(self._update_title)
+        c.connectionRestored.connect(self._update_title)
+
+    # -- screens --------------------------------------------------------------------------
+
+    def showing_call(self) -> bool:
+        return self.stack.currentWidget() is self.call_view
+
+    def _on_join_requested(self, session_id: str, options: object, server: str,
+                           token: str) -> None:
+        self._settings.save_join(self.join_view.preferences())
+        self._controller.join(session_id, options, server, token)
+
+    def _on_test_call_requested(self, options: object) -> None:
+        self._settings.save_join(self.join_view.preferences())
+        self._controller.startTestCall(options)
+
+    def _on_joined(self) -> None:
+        self.join_view.clear_message()
+        self.stack.setCurrentWidget(self.call_view)
+        self._update_title()
+        self._show_tray()
+
+    def _back_to_join(self, message: str, *, error: bool = True) -> None:
+        """The call ended: the join form comes back with its fields as they were."""
+        self.stack.setCurrentWidget(self.join_view)
+        self.join_view.set_busy(False)
+        if not message:
+            self.join_view.clear_message()
+        elif error:
+            self.join_view.show_error(message)
+        else:
+            self.join_view.show_notice(message)
+        self._hide_tray()
+        self._update_title()
+
+    def _update_title(self, *_: object) -> None:
+        c = self._controller
+        if not self.showing_call() or not c.session_id:
+            self.setWindowTitle(APP_NAME)
+            return
+        n = self.call_view.participant_count()
+        people = f"{n} {'person' if n == 1 else 'people'}"
+        status = " — reconnecting" if c.state == "RECONNECTING" else ""
+        title = f"{c.session_id} ({people}){status} — {APP_NAME}"
+        self.setWindowTitle(title)
+        if self.tray is not None:
+            self.tray.setToolTip(f"{APP_NAME}: in call {c.session_id} ({people}){status}")
+
+    # -- tray -----------------------------------------------------------------------------
+
+    def _show_tray(self) -> None:
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            return
+        if self.tray is None:
+            self.tray = QSystemTrayIcon(app_icon(), self)
+            menu = QMenu(self)
+            show = QAction("Show Parley", menu)
+            show.triggered.connect(self._raise)
+            leave = QAction("Leave call", menu)
+            leave.triggered.connect(self._controller.leave)
+            menu.addAction(show)
+            menu.addAction(leave)
+            self.tray.setContextMenu(menu)
+            self.tray.activated.connect(lambda _reason: self._raise())
+        self._update_title()
+        self.tray.show()
+
+    def _hide_tray(self) -> None:
+        if self.tray is not None:
+            self.tray.hide()
+
+    def _raise(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    # -- closing --------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        """Remember the form and geometry, drop every SDK listener, leave the call."""
+        self._settings.save_join(self.join_view.preferences())
+        self._settings.set_geometry(bytes(self.saveGeometry().data()))
+        self._controller.dispose()
+        self._hide_tray()
+        event.accept()
+        self.closed.emit()
