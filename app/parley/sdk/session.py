@@ -89,7 +89,6 @@ class CallSession:
         self._session_id: str | None = None
         self._server_url: str | None = None
         self._token: str | None = None
-        self._http: aiohttp.ClientSession | None = None
         self._link: SignalingLink | None = None
         self._pending_link: SignalingLink | None = None
         self._resume_token: str | None = None
@@ -212,7 +211,6 @@ class CallSession:
                          hand_raised=False, screen_sharing=False)
         self._machine.configure(settings.idle_timeout_period, settings.reconnect_timeout)
         self._apply(Event.JOIN)
-        self._http = aiohttp.ClientSession()
         link = self._pending_link = self._new_link()
         try:
             welcome = await link.connect(self._join_message(), JOIN_TIMEOUT)
@@ -335,7 +333,6 @@ class CallSession:
         media, self._media = self._media, None
         if media is not None:
             await media.close()
-        await self._close_http()
         self._roster.clear()
         for effect in effects:
             self._status.emit(effect.value)
@@ -344,12 +341,6 @@ class CallSession:
     async def _abort_join(self) -> None:
         if self.state is SessionState.CONNECTING:
             self._apply(Event.JOIN_FAILED)
-        await self._close_http()
-
-    async def _close_http(self) -> None:
-        http, self._http = self._http, None
-        if http is not None:
-            await http.close()
 
     def _join_failure(self, exc: BaseException) -> JoinError | None:
         if self.state is not SessionState.CONNECTING:
@@ -371,9 +362,9 @@ class CallSession:
     # ------------------------------------------------------------ links
 
     def _new_link(self) -> SignalingLink:
-        assert self._http is not None and self._server_url is not None
+        assert self._server_url is not None
         holder: list[SignalingLink] = []
-        link = SignalingLink(self._http, self._server_url, self._on_message,
+        link = SignalingLink(self._server_url, self._on_message,
                              lambda reason: self._on_link_dead(holder[0], reason))
         holder.append(link)
         return link
@@ -403,7 +394,7 @@ class CallSession:
     async def _reconnect(self) -> None:
         for delay in reconnect_delays():
             await asyncio.sleep(delay)
-            if self.state is not SessionState.RECONNECTING or self._http is None:
+            if self.state is not SessionState.RECONNECTING:
                 return
             link = self._new_link()
             try:

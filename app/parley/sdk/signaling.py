@@ -61,17 +61,18 @@ class JoinRejected(Exception):
 class SignalingLink:
     """A connected WebSocket speaking the Parley protocol.
 
+    Each link owns its aiohttp session, so closing a link - even in the middle of
+    its handshake - releases every socket it opened.
+
     Args:
-        http: The aiohttp client session to connect with.
         url: The server's WebSocket URL.
         on_message: Called on the loop for every message after the welcome.
         on_dead: Called once, with a reason, when the link stops working.
     """
 
-    def __init__(self, http: aiohttp.ClientSession, url: str,
-                 on_message: Callable[[Message], None],
+    def __init__(self, url: str, on_message: Callable[[Message], None],
                  on_dead: Callable[[str], None]) -> None:
-        self._http = http
+        self._http: aiohttp.ClientSession | None = None
         self._url = url
         self._on_message = on_message
         self._on_dead = on_dead
@@ -91,9 +92,9 @@ class SignalingLink:
     async def connect(self, join: Join, timeout: float) -> Welcome:
         """Open the socket and join; raises OSError/TimeoutError/JoinRejected/ProtocolError,
         or ConnectionError when close() was called meanwhile."""
-        self._handshake = asyncio.get_running_loop().create_task(self._open(join))
+        self._handshake = asyncio.get_running_loop().create_task(self._open(join, timeout))
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(timeout + 0.5):  # aiohttp's own timeouts come first
                 reply = await self._handshake
         except asyncio.CancelledError:
             await self._drop()
@@ -122,12 +123,15 @@ class SignalingLink:
         self._last_rx = asyncio.get_running_loop().time()
         return message
 
-    async def _open(self, join: Join) -> aiohttp.WSMessage:
+    async def _open(self, join: Join, timeout: float) -> aiohttp.WSMessage:
+        self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(
+            total=None, sock_connect=timeout, sock_read=timeout))
         self._ws = await self._http.ws_connect(
             self._url, autoping=True, heartbeat=None, max_msg_size=_MAX_FRAME,
+            timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=0.5),
         )
         await self._ws.send_str(encode(join))
-        return await self._ws.receive()
+        return await self._ws.receive(timeout=timeout)
 
     def start(self, heartbeat_interval: float, heartbeat_timeout: float) -> None:
         """Start reading, writing and heartbeats (after connect succeeded)."""
@@ -182,6 +186,9 @@ class SignalingLink:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(0.5):
                     await ws.close()
+        http, self._http = self._http, None
+        if http is not None:
+            await http.close()
 
     async def _reader(self) -> None:
         ws = self._ws
