@@ -31,8 +31,8 @@ async def test_graceful_stop_sends_going_away_and_closes_1001_without_leaves(
         assert isinstance(going, GoingAway)
         assert going.reason == "shutdown" and going.retry_after == 2.5
         assert await client.closed() == 1001
-    await stopping
-    assert not server.running
+    await server.stop()  # a concurrent second stop waits for the first
+    assert stopping.done() and not server.running
     await server.stop()  # idempotent
 
 

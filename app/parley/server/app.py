@@ -51,6 +51,7 @@ class CallServer:
         self._connections: set[Connection] = set()
         self._port: int | None = None
         self._stopping = False
+        self._stop_task: asyncio.Future[None] | None = None
 
     @property
     def port(self) -> int:
@@ -102,16 +103,22 @@ class CallServer:
         return self.url
 
     async def stop(self, graceful: bool = True) -> None:
-        """Stop serving; idempotent.
+        """Stop serving; idempotent (a concurrent second call waits for the first).
 
         Args:
             graceful: send ``going_away`` and close every socket with 1001 (seats
                 stay resumable on a replacement server). False drops every
                 socket at once, as a crash would (for fault tests).
         """
-        runner, hub = self._runner, self._hub
-        if runner is None or hub is None or self._stopping:
+        if self._runner is None:
             return
+        if self._stop_task is None:
+            self._stop_task = asyncio.ensure_future(self._stop(graceful))
+        await asyncio.shield(self._stop_task)
+
+    async def _stop(self, graceful: bool) -> None:
+        runner, hub = self._runner, self._hub
+        assert runner is not None and hub is not None
         self._stopping = True
         hub.stop()
         connections = list(self._connections)
@@ -123,10 +130,13 @@ class CallServer:
             else:
                 conn.abort()
         if connections:
-            await asyncio.wait([asyncio.ensure_future(c.finished.wait()) for c in connections],
-                               timeout=_STOP_GRACE)
+            waiters = [asyncio.ensure_future(c.finished.wait()) for c in connections]
+            _done, pending = await asyncio.wait(waiters, timeout=_STOP_GRACE)
+            for waiter in pending:
+                waiter.cancel()
         await runner.cleanup()
         self._runner = None
+        self._stop_task = None
         log_event("stopped", graceful=graceful, connections=len(connections))
 
     async def __aenter__(self) -> CallServer:
