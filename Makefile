@@ -35,7 +35,7 @@ run: system-deps venv
 	$(BIN)/parley $(ARGS)
 
 lint: venv
-	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff check app tests bench docs/examples
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
