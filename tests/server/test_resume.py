@@ -46,6 +46,7 @@ async def test_resume_within_grace_keeps_the_id_and_room_sees_no_leave(
     back = await connect(server)
     welcome = await back.join("room", "ignored", resume_token=token, audio_muted=True)
     assert welcome.resumed and welcome.participant_id == ada.pid
+    assert not welcome.room_recreated
     assert [p.id for p in welcome.participants] == [ada.pid, bob.pid]
     assert not welcome.participants[0].reconnecting
     assert welcome.participants[0].name == "Ada"
@@ -180,11 +181,12 @@ async def test_resume_to_a_restarted_server_keeps_the_ids(servers: Servers,
     ada2 = await connect(second)
     welcome = await ada2.join("room", "x", resume_token=ada.welcome.resume_token)
     assert welcome.resumed and welcome.participant_id == ada.pid
+    assert welcome.room_recreated  # the others it lacks have not resumed yet
     assert [(p.id, p.name) for p in welcome.participants] == [(ada.pid, "Ada")]
 
     bob2 = await connect(second)
     welcome = await bob2.join("room", "x", resume_token=bob_token)
-    assert welcome.resumed and welcome.participant_id == bob.pid
+    assert welcome.resumed and welcome.participant_id == bob.pid and welcome.room_recreated
     assert {p.id for p in welcome.participants} == {ada.pid, bob.pid}
     joined = await ada2.expect(ParticipantJoined)
     assert joined.participant.id == bob.pid and joined.participant.name == "Bob"
