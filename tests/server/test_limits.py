@@ -124,7 +124,7 @@ async def test_the_limit_counts_utf8_bytes_not_characters(server: CallServer,
 
 async def test_rate_limit_drops_excess_with_an_error(servers: Servers,
                                                      connect: Connect) -> None:
-    server = await servers(rate_per_second=1.0, rate_burst=5)
+    server = await servers(rate_per_second=0.01, rate_burst=5)  # no refill during the test
     a, b = await _pair(server, connect)
     for i in range(8):
         await a.send(Ping(t=float(i)))
@@ -178,3 +178,22 @@ async def test_error_frames_are_valid_protocol(server: CallServer, connect: Conn
     await client.send_raw(json.dumps({"v": 1, "type": "leave", "extra": "ignored"}))
     error = await client.expect(Error)
     assert error.code == ErrorCode.NOT_JOINED and error.message
+
+
+async def test_a_server_bug_is_an_internal_error_and_the_connection_survives(
+        server: CallServer, connect: Connect, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    from parley.server.hub import Hub
+
+    a, b = await _pair(server, connect)
+
+    def broken(self: Hub, key: object, update: object) -> None:
+        raise RuntimeError("injected fault")
+
+    monkeypatch.setattr(Hub, "_update", broken)
+    await a.send(Update(audio_muted=True))
+    error = await a.expect(Error)
+    assert (error.code, error.ref) == (ErrorCode.INTERNAL, "update")
+    assert "injected" not in error.message  # no internals leak to clients
+    assert any("internal_error" in r.getMessage() for r in caplog.records)
+    await _b_still_relays_to_a(a, b)

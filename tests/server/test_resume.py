@@ -144,7 +144,7 @@ async def test_resume_while_the_old_socket_is_open_replaces_it(
 
 async def test_heartbeat_timeout_marks_reconnecting_and_closes(
         servers: Servers, connect: Connect) -> None:
-    server = await servers(heartbeat_interval=0.05, heartbeat_timeout=0.3)
+    server = await servers(heartbeat_interval=0.1, heartbeat_timeout=0.5)
     quiet, talker = await connect(server), await connect(server)
     await quiet.join("room", "Quiet")
     await talker.join("room", "Talker")
@@ -153,7 +153,7 @@ async def test_heartbeat_timeout_marks_reconnecting_and_closes(
     async def keep_pinging() -> None:
         while True:
             await talker.send(Ping(t=0.0))
-            await asyncio.sleep(0.05)  # a heartbeat cadence, not synchronisation
+            await asyncio.sleep(0.1)  # a heartbeat cadence, not synchronisation
 
     pinger = asyncio.create_task(keep_pinging())
     try:
