@@ -43,6 +43,21 @@ def test_refuses_open_rooms_on_a_public_host(capsys: pytest.CaptureFixture[str],
     assert "\n" not in err and "--allow-open-rooms" in err and err.startswith("parley-server:")
 
 
+def test_a_port_in_use_is_a_one_line_error(capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch,
+                                           tmp_path: Path) -> None:
+    import socket
+
+    monkeypatch.setattr("parley.server.cli.configure_logging", lambda level: None)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["--port", str(port), "--state-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("parley-server: error: cannot listen") and "\n" not in err
+
+
 def test_token_needs_a_secret(capsys: pytest.CaptureFixture[str],
                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PARLEY_SECRET", raising=False)

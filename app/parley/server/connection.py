@@ -98,7 +98,7 @@ class Connection:
             if reader.done():
                 cause = reader.result()
             else:
-                cause = "closed_by_server"
+                cause = "closed_by_server" if self._close_request else "write_failed"
                 reader.cancel()
             self._hub.link_closed(self, cause)
             if self._close_request is not None and not self._aborted and not writer.done():
