@@ -36,8 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=d.port,
                    help="TCP port; 0 picks a free one (default %(default)s)")
     p.add_argument("--secret", default=None,
-                   help=f"HMAC secret for join tokens (default: ${SECRET_ENV}); without one, "
-                        "rooms are open to anyone who can reach the server")
+                   help=f"HMAC secret for join tokens (default: ${SECRET_ENV}, preferable: "
+                        "command lines are visible to other users); without one, rooms are "
+                        "open to anyone who can reach the server")
     p.add_argument("--departure-timeout", type=float, default=d.departure_timeout,
                    metavar="S", help="seconds a dropped participant keeps its seat "
                                      "(default %(default)s)")
