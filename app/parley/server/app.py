@@ -9,7 +9,7 @@ from types import TracebackType
 
 from aiohttp import web
 
-from parley.protocol.messages import GoingAway
+from parley.protocol.messages import GoingAway, encode
 from parley.server.config import ServerConfig
 from parley.server.connection import Connection
 from parley.server.hub import CLOSE_GOING_AWAY, Hub
@@ -124,8 +124,7 @@ class CallServer:
         connections = list(self._connections)
         for conn in connections:
             if graceful:
-                conn.send(GoingAway(reason="shutdown",
-                                    retry_after=self.config.shutdown_retry_after))
+                conn.send(self._going_away())
                 conn.close(CLOSE_GOING_AWAY, "shutdown")
             else:
                 conn.abort()
@@ -138,6 +137,9 @@ class CallServer:
         self._runner = None
         self._stop_task = None
         log_event("stopped", graceful=graceful, connections=len(connections))
+
+    def _going_away(self) -> GoingAway:
+        return GoingAway(reason="shutdown", retry_after=self.config.shutdown_retry_after)
 
     async def __aenter__(self) -> CallServer:
         await self.start()
@@ -156,6 +158,7 @@ class CallServer:
         await ws.prepare(request)
         hub = self._hub
         if hub is None or self._stopping:
+            await ws.send_str(encode(self._going_away()))
             await ws.close(code=CLOSE_GOING_AWAY, message=b"shutdown")
             return ws
         conn = Connection(ws, request, self.config, hub)
