@@ -31,6 +31,7 @@ log = logging.getLogger("parley.sdk.signaling")
 
 DEFAULT_SERVER = "ws://127.0.0.1:8787/ws"
 _MAX_FRAME = 1 << 20
+_CLOSE_WAIT = 0.3
 
 
 def normalize_server_url(server: str | None) -> str:
@@ -81,6 +82,7 @@ class SignalingLink:
         self._outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=1024)
         self._dead = False
         self._handshake: asyncio.Task[aiohttp.WSMessage] | None = None
+        self._release: asyncio.Task[None] | None = None
         self._last_rx = 0.0
         self.resume_token: str | None = None
         self.rtt: float | None = None
@@ -94,7 +96,7 @@ class SignalingLink:
         or ConnectionError when close() was called meanwhile."""
         self._handshake = asyncio.get_running_loop().create_task(self._open(join, timeout))
         try:
-            async with asyncio.timeout(timeout + 0.5):  # aiohttp's own timeouts come first
+            async with asyncio.timeout(timeout * 3):  # a guard: aiohttp's own timeouts fire first
                 reply = await self._handshake
         except asyncio.CancelledError:
             await self._drop()
@@ -128,7 +130,7 @@ class SignalingLink:
             total=None, sock_connect=timeout, sock_read=timeout))
         self._ws = await self._http.ws_connect(
             self._url, autoping=True, heartbeat=None, max_msg_size=_MAX_FRAME,
-            timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=0.5),
+            timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=_CLOSE_WAIT),
         )
         await self._ws.send_str(encode(join))
         return await self._ws.receive(timeout=timeout)
@@ -173,18 +175,29 @@ class SignalingLink:
             return
         self._dead = True
         log.info("event=link_dead reason=%s", reason)
-        self._spawn(self._drop())
+        self._release_task()
         self._on_dead(reason)
 
     async def _drop(self) -> None:
-        current = asyncio.current_task()
+        """Release the socket and the HTTP session - once, whoever asks first; every
+        caller waits for that one release (two at once would close the session
+        under a WebSocket still closing, and leak its connection)."""
+        await asyncio.shield(self._release_task())
+
+    def _release_task(self) -> asyncio.Task[None]:
+        if self._release is None:
+            self._release = asyncio.get_running_loop().create_task(self._release_all())
+        return self._release
+
+    async def _release_all(self) -> None:
         for task in list(self._tasks):
-            if task is not current:
-                task.cancel()
+            task.cancel()
         ws, self._ws = self._ws, None
         if ws is not None and not ws.closed:
+            # aiohttp waits _CLOSE_WAIT for the server's close frame, then releases the
+            # connection itself; the outer bound only guards against a wedged writer.
             with contextlib.suppress(Exception):
-                async with asyncio.timeout(0.5):
+                async with asyncio.timeout(_CLOSE_WAIT + 1.0):
                     await ws.close()
         http, self._http = self._http, None
         if http is not None:

@@ -1,0 +1,1 @@
+"""Parley's benchmarks: ``make bench`` (or ``python -m bench [name ...]``)."""
