@@ -7,6 +7,7 @@ import logging
 from importlib import metadata
 from types import TracebackType
 
+import aiohttp
 from aiohttp import web
 
 from parley.protocol.messages import GoingAway, encode
@@ -120,6 +121,10 @@ class CallServer:
         runner, hub = self._runner, self._hub
         assert runner is not None and hub is not None
         self._stopping = True
+        # Stop listening first: a client reconnecting during the shutdown must be
+        # refused at once (and retry the replacement), not accepted by a dying server.
+        for site in list(runner.sites):
+            await site.stop()
         hub.stop()
         connections = list(self._connections)
         for conn in connections:
@@ -155,7 +160,13 @@ class CallServer:
         ws = web.WebSocketResponse(max_msg_size=max(_MAX_TRANSPORT_MESSAGE,
                                                     2 * self.config.max_frame_bytes),
                                    heartbeat=None, timeout=1.0)
-        await ws.prepare(request)
+        try:
+            await ws.prepare(request)
+        except (ConnectionError, aiohttp.ClientConnectionResetError):
+            # The client gave up before the handshake finished (e.g. its connect timed
+            # out while this process was stalled): nothing to serve.
+            log_event("handshake_abandoned", peer=request.remote or "?")
+            return ws
         hub = self._hub
         if hub is None or self._stopping:
             await ws.send_str(encode(self._going_away()))
