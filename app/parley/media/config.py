@@ -1,0 +1,47 @@
+"""What the media layer is asked to do: :class:`MediaConfig`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from parley.protocol.messages import IceServer
+
+
+@dataclass(frozen=True)
+class MediaConfig:
+    """Options of a :class:`~parley.media.mesh.MediaMesh`; validated on construction."""
+
+    fake_media: bool = False
+    """Synthetic sources (moving test pattern, tone) instead of devices; playback goes
+    to the null sink unless ``speaker`` names a device."""
+    audio: bool = True
+    """Capture audio. False sends silence (the track stays, so nothing renegotiates)."""
+    video: bool = True
+    """Capture video. False sends small black frames, like a paused camera."""
+    video_size: tuple[int, int] = (640, 480)
+    """Capture (and synthetic pattern) size, width x height."""
+    fps: int = 30
+    """Capture (and synthetic pattern) frame rate."""
+    camera: str | None = None
+    """Camera id from :func:`parley.media.devices.list_cameras`; None = the default one."""
+    microphone: str | None = None
+    """Microphone name or index (as sounddevice takes it); None = the default one."""
+    speaker: str | None = None
+    """Speaker name or index; None = the default one; ``"null"`` = the null sink."""
+    ice_servers: tuple[IceServer, ...] = ()
+    """STUN/TURN servers. Empty means host candidates only (never a public default)."""
+    liveness_timeout: float = 2.0
+    """Seconds without inbound media after which a peer counts as reconnecting."""
+    tone_hz: float = 440.0
+    """Frequency of the synthetic tone (fake media)."""
+
+    def __post_init__(self) -> None:
+        width, height = self.video_size
+        if width < 64 or height < 64 or width % 2 or height % 2:
+            raise ValueError(f"video_size must be even and at least 64x64, got {self.video_size}")
+        if not 1 <= self.fps <= 60:
+            raise ValueError(f"fps must be 1-60, got {self.fps}")
+        if self.liveness_timeout <= 0:
+            raise ValueError("liveness_timeout must be positive")
+        if not 20.0 <= self.tone_hz <= 20000.0:
+            raise ValueError("tone_hz must be 20-20000")

@@ -1,0 +1,166 @@
+"""Which cameras, microphones and speakers exist. Listing never raises.
+
+Cameras are PyAV inputs (v4l2 on Linux, avfoundation on macOS, dshow on
+Windows); microphones and speakers come from sounddevice (PortAudio). When
+PortAudio itself is missing, importing sounddevice raises OSError: that is a
+warning and an empty list here, never a crash.
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Literal
+
+logger = logging.getLogger(__name__)
+
+DeviceKind = Literal["camera", "microphone", "speaker", "screen"]
+
+
+class DeviceError(Exception):
+    """A device is missing or failed; ``kind`` says which sort."""
+
+    def __init__(self, kind: DeviceKind, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Device:
+    """One capture or playback device."""
+
+    kind: DeviceKind
+    id: str
+    """What to put in MediaConfig.camera / microphone / speaker."""
+    name: str
+    """Human-readable name."""
+    default: bool = False
+
+
+_sounddevice: ModuleType | None = None
+_sounddevice_error: str | None = None
+
+
+def sounddevice_module(kind: DeviceKind = "microphone") -> ModuleType:
+    """sounddevice, imported once; raises DeviceError(kind) when PortAudio is missing."""
+    global _sounddevice, _sounddevice_error
+    if _sounddevice is None and _sounddevice_error is None:
+        try:
+            import sounddevice
+
+            _sounddevice = sounddevice
+        except (OSError, ImportError) as exc:  # OSError: "PortAudio library not found"
+            _sounddevice_error = f"audio unavailable: {exc}"
+            logger.warning("%s", _sounddevice_error)
+    if _sounddevice is None:
+        raise DeviceError(kind, _sounddevice_error or "audio unavailable")
+    return _sounddevice
+
+
+def camera_input(device: str | None) -> tuple[str, str]:
+    """(file, format) that av.open takes for a camera id on this platform."""
+    if sys.platform == "darwin":
+        return device or "0", "avfoundation"
+    if sys.platform == "win32":
+        name = device or _first_id(list_cameras()) or ""
+        return name if name.startswith("video=") else f"video={name}", "dshow"
+    return device or _first_id(list_cameras()) or "/dev/video0", "v4l2"
+
+
+def _first_id(devices: list[Device]) -> str | None:
+    return devices[0].id if devices else None
+
+
+def list_cameras() -> list[Device]:
+    """Cameras on this machine (best effort; empty when none or when listing fails)."""
+    try:
+        if sys.platform.startswith("linux"):
+            return _v4l2_cameras()
+        if sys.platform in ("darwin", "win32"):
+            return _ffmpeg_listed_cameras()
+    except Exception as exc:  # listing is advisory: never let it break a call
+        logger.warning("could not list cameras: %s", exc)
+    return []
+
+
+def _v4l2_cameras() -> list[Device]:
+    cameras: list[Device] = []
+    for path in sorted(glob.glob("/dev/video*"), key=lambda p: (len(p), p)):
+        sys_name = Path("/sys/class/video4linux") / os.path.basename(path) / "name"
+        try:
+            name = sys_name.read_text().strip()
+        except OSError:
+            name = path
+        cameras.append(Device("camera", path, name, default=not cameras))
+    return cameras
+
+
+def _ffmpeg_listed_cameras() -> list[Device]:
+    """avfoundation / dshow print their devices to FFmpeg's log; read it."""
+    import av
+    import av.logging
+
+    fmt = "avfoundation" if sys.platform == "darwin" else "dshow"
+    file = "" if fmt == "avfoundation" else "dummy"
+    with av.logging.Capture() as logs:
+        try:
+            av.open(file, format=fmt, options={"list_devices": "true"})
+        except Exception:  # FFmpeg "fails" after printing the list
+            pass
+    cameras: list[Device] = []
+    in_video = fmt == "dshow"
+    for _level, _name, line in logs:
+        text = str(line).strip()
+        if "video devices" in text.lower():
+            in_video = True
+        elif "audio devices" in text.lower():
+            in_video = False
+        elif in_video and fmt == "avfoundation" and text.startswith("["):
+            index, _, label = text[1:].partition("] ")
+            if index.isdigit() and "screen" not in label.lower():
+                cameras.append(Device("camera", index, label, default=not cameras))
+        elif fmt == "dshow" and '"' in text and "(video)" in text:
+            label = text.split('"')[1]
+            cameras.append(Device("camera", f"video={label}", label, default=not cameras))
+    return cameras
+
+
+def _audio_devices(kind: DeviceKind, channels_key: str, default_index: int) -> list[Device]:
+    try:
+        sd = sounddevice_module()
+        devices: Any = sd.query_devices()
+        default = sd.default.device[default_index]
+    except DeviceError:
+        return []
+    except Exception as exc:  # sd.PortAudioError and friends
+        logger.warning("could not list %ss: %s", kind, exc)
+        return []
+    found = []
+    for info in devices:
+        if info.get(channels_key, 0) > 0:
+            index = int(info["index"])
+            found.append(Device(kind, str(index), str(info["name"]), default=index == default))
+    return found
+
+
+def list_microphones() -> list[Device]:
+    """Audio inputs (empty when PortAudio is missing or has none)."""
+    return _audio_devices("microphone", "max_input_channels", 0)
+
+
+def list_speakers() -> list[Device]:
+    """Audio outputs (empty when PortAudio is missing or has none)."""
+    return _audio_devices("speaker", "max_output_channels", 1)
+
+
+def sounddevice_id(device: str | None) -> int | str | None:
+    """A MediaConfig device string as sounddevice takes it (an index or a name)."""
+    if device is None:
+        return None
+    return int(device) if device.isdigit() else device

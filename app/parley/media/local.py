@@ -1,0 +1,114 @@
+"""This participant's media: :class:`LocalMedia` opens the sources the config asks
+for and exposes one :class:`SwitchableTrack` each for audio, camera and screen.
+
+A device that is missing or fails is reported through ``on_device_error`` and
+replaced by silence / black frames: the call goes on without it.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections.abc import Callable
+
+import av
+from aiortc.mediastreams import MediaStreamTrack
+
+from parley.media.camera import open_camera
+from parley.media.capture import CaptureTrack
+from parley.media.config import MediaConfig
+from parley.media.devices import DeviceError, DeviceKind
+from parley.media.microphone import MicrophoneTrack
+from parley.media.screen import open_screen
+from parley.media.switch import SwitchableTrack
+from parley.media.synthetic import PatternTrack, ToneTrack
+
+logger = logging.getLogger(__name__)
+
+
+class LocalMedia:
+    """The local sources, switchable without renegotiation."""
+
+    def __init__(self, local_id: str, config: MediaConfig,
+                 on_device_error: Callable[[str, str], None],
+                 on_camera_frame: Callable[[av.VideoFrame], None] | None = None) -> None:
+        self.local_id = local_id
+        self.config = config
+        self._on_device_error = on_device_error
+        self.audio = SwitchableTrack("audio", "parley-audio")
+        self.camera = SwitchableTrack("video", "parley-camera", on_frame=on_camera_frame)
+        self.screen = SwitchableTrack("video", "parley-screen", filler=False)
+        self.audio.on_source_ended = self._ended_handler("microphone")
+        self.camera.on_source_ended = self._ended_handler("camera")
+        self.screen.on_source_ended = self._ended_handler("screen")
+
+    @property
+    def screen_sharing(self) -> bool:
+        return self.screen.source is not None
+
+    def _ended_handler(self, kind: DeviceKind) -> Callable[[MediaStreamTrack], None]:
+        def ended(source: MediaStreamTrack) -> None:
+            error = source.error if isinstance(source, CaptureTrack) else None
+            self._device_error(DeviceError(kind, error or f"{kind} stopped delivering"))
+        return ended
+
+    def _device_error(self, error: DeviceError) -> None:
+        logger.warning("device error (%s): %s", error.kind, error.message)
+        self._on_device_error(error.kind, error.message)
+
+    async def start(self) -> None:
+        """Open the microphone and camera (or synthetic sources); never raises DeviceError."""
+        config = self.config
+        if config.audio:
+            self.audio.set_source(self._open_audio())
+        if config.video:
+            self.camera.set_source(await self._open_camera())
+
+    def _open_audio(self) -> MediaStreamTrack | None:
+        if self.config.fake_media:
+            return ToneTrack(self.config.tone_hz)
+        try:
+            return MicrophoneTrack(self.config.microphone)
+        except DeviceError as exc:
+            self._device_error(exc)
+            return None
+
+    async def _open_camera(self) -> MediaStreamTrack | None:
+        config = self.config
+        if config.fake_media:
+            return PatternTrack(config.video_size, config.fps, hue=self._hue())
+        try:
+            return await open_camera(config.camera, config.video_size, config.fps)
+        except DeviceError as exc:
+            self._device_error(exc)
+            return None
+
+    def _hue(self) -> int:
+        return zlib.crc32(self.local_id.encode()) % 360
+
+    def set_audio_muted(self, muted: bool) -> None:
+        self.audio.enabled = not muted
+
+    def set_video_paused(self, paused: bool) -> None:
+        self.camera.enabled = not paused
+
+    async def start_screen_share(self) -> bool:
+        """Start capturing the screen; False (and a device error) when it cannot."""
+        if self.screen_sharing:
+            return True
+        try:
+            source = await open_screen(self.config.fake_media, self.config.video_size)
+        except DeviceError as exc:
+            self._device_error(exc)
+            return False
+        self.screen.set_source(source)
+        return True
+
+    async def stop_screen_share(self) -> None:
+        previous = self.screen.set_source(None)
+        if previous is not None:
+            previous.stop()
+
+    async def close(self) -> None:
+        for track in (self.audio, self.camera, self.screen):
+            await track.stop()

@@ -1,0 +1,264 @@
+"""The call's media: :class:`MediaMesh`, one :class:`~parley.media.peer.Peer` per
+remote participant, plus the local sources and the mixed playback.
+
+Everything runs on the event loop's thread; events fire there, exactly once per
+transition. The mesh-wide health (is media flowing from anyone?) is derived in
+one method, :meth:`MediaMesh._update_health`, from the peers' states.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from enum import Enum
+
+import av
+
+from parley.media.config import MediaConfig
+from parley.media.devices import DeviceError
+from parley.media.events import MeshEvents
+from parley.media.frames import RemoteFrame, TrackKind
+from parley.media.local import LocalMedia
+from parley.media.peer import Peer, PeerState, Signal
+from parley.media.playback import Playback
+from parley.media.stats import PeerStats
+
+__all__ = ["MediaConfig", "MediaHealth", "MediaMesh", "MeshEvents", "PeerState", "PeerStats",
+           "RemoteFrame"]
+
+logger = logging.getLogger(__name__)
+
+TICK = 0.1  # liveness checks and audio levels
+STATS_EVERY = 10  # ticks
+
+
+class MediaHealth(Enum):
+    IDLE = "idle"
+    """No peer has media flowing and none is reconnecting (alone, or still connecting)."""
+    FLOWING = "flowing"
+    """Media flows from at least one peer."""
+    LOST = "lost"
+    """Media from every peer (at least one) is dead."""
+
+
+class MediaMesh:
+    """The media layer of one call: a mesh of RTCPeerConnections.
+
+    Args:
+        local_id: this participant's id; the lower id of a pair offers.
+        config: what to capture and how.
+        send: hands an Offer/Answer/Candidate (``to`` set) to the signaling link;
+            it may drop messages while that link is down: the mesh recovers.
+        events: the callbacks.
+    """
+
+    def __init__(self, local_id: str, config: MediaConfig, send: Callable[[Signal], None],
+                 events: MeshEvents) -> None:
+        self.local_id = local_id
+        self.config = config
+        self.events = events
+        self._send = send
+        self._peers: dict[str, Peer] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._local = LocalMedia(local_id, config, self._device_error,
+                                 self._local_frame if events.on_local_frame else None)
+        self.playback = Playback(null=True)
+        """The mixer (a null sink until :meth:`start` opens the speaker)."""
+        self.health = MediaHealth.IDLE
+        self._ticker: asyncio.Task[None] | None = None
+        self._started = False
+        self._closed = False
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Open the local sources and the speaker. A missing device is reported through
+        on_device_error and the call goes on without it."""
+        if self._started or self._closed:
+            return
+        self._started = True
+        await self._local.start()
+        null = self.config.speaker == "null" or (
+            self.config.fake_media and self.config.speaker is None)
+        if not null:
+            try:
+                self.playback = Playback(self.config.speaker)
+            except DeviceError as exc:
+                self._device_error(exc.kind, f"{exc.message}; remote audio is not played")
+        self._ticker = asyncio.get_running_loop().create_task(self._tick(), name="mesh-tick")
+
+    async def close(self) -> None:
+        """Close every connection, stop every track and task. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._ticker is not None:
+            self._ticker.cancel()
+        peers, self._peers = list(self._peers.values()), {}
+        await asyncio.gather(*(peer.close() for peer in peers))
+        await self._local.close()
+        self.playback.close()
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._ticker is not None:
+            await asyncio.gather(self._ticker, return_exceptions=True)
+
+    def spawn(self, coro: Awaitable[None], name: str) -> asyncio.Task[None]:
+        """Run a coroutine as a task the mesh owns (drained on close)."""
+        task = asyncio.ensure_future(coro)
+        task.set_name(name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("task %s failed", task.get_name(), exc_info=task.exception())
+
+    # ------------------------------------------------------------ peers
+
+    def add_peer(self, pid: str) -> None:
+        """Start a link to a participant; idempotent."""
+        if self._closed or pid == self.local_id or pid in self._peers:
+            return
+        peer = Peer(self.local_id, pid, self.config, self._local, self._send, self)
+        self._peers[pid] = peer
+        peer.start()
+
+    def remove_peer(self, pid: str) -> None:
+        """Close the link to a participant; no event fires for it afterwards."""
+        peer = self._peers.pop(pid, None)
+        if peer is None:
+            return
+        peer.state = PeerState.CLOSED
+        self.spawn(peer.close(), f"close-{pid}")
+        self.playback.remove(pid)
+        self._update_health()
+
+    def handle_signal(self, msg: Signal) -> None:
+        """An Offer/Answer/Candidate relayed from ``msg.sender``."""
+        if self._closed or msg.sender is None:
+            return
+        peer = self._peers.get(msg.sender)
+        if peer is None:
+            from parley.protocol.messages import Offer
+
+            if not isinstance(msg, Offer):
+                return
+            logger.info("%s: offer from %s before add_peer; adding it", self.local_id,
+                        msg.sender)
+            self.add_peer(msg.sender)
+            peer = self._peers[msg.sender]
+        peer.handle_signal(msg)
+
+    def resync(self, pids: Iterable[str]) -> None:
+        """After the signaling link came back: add missing peers, remove gone ones and
+        renegotiate every link that is not flowing (signals may have been lost)."""
+        wanted = set(pids) - {self.local_id}
+        for pid in list(self._peers):
+            if pid not in wanted:
+                self.remove_peer(pid)
+        for pid in sorted(wanted):
+            if pid not in self._peers:
+                self.add_peer(pid)
+            elif self._peers[pid].state is not PeerState.CONNECTED:
+                self._peers[pid].restart()
+
+    @property
+    def peer_ids(self) -> tuple[str, ...]:
+        return tuple(self._peers)
+
+    def peer_state(self, pid: str) -> PeerState | None:
+        peer = self._peers.get(pid)
+        return None if peer is None else peer.state
+
+    # ------------------------------------------------------------ local media
+
+    def set_audio_muted(self, muted: bool) -> None:
+        """Muted audio sends silence (packets keep flowing)."""
+        self._local.set_audio_muted(muted)
+
+    def set_video_paused(self, paused: bool) -> None:
+        """Paused video sends small black frames at a low rate."""
+        self._local.set_video_paused(paused)
+
+    async def start_screen_share(self) -> None:
+        """Send the screen on the second video track (no renegotiation). A screen that
+        cannot be captured is reported through on_device_error."""
+        await self._local.start_screen_share()
+
+    async def stop_screen_share(self) -> None:
+        await self._local.stop_screen_share()
+
+    @property
+    def screen_sharing(self) -> bool:
+        return self._local.screen_sharing
+
+    def stats(self) -> dict[str, PeerStats]:
+        """Inbound numbers per remote participant (refreshed every second)."""
+        return {pid: peer.stats() for pid, peer in self._peers.items()}
+
+    # ------------------------------------------------------------ from the peers
+
+    def peer_state_changed(self, peer: Peer, old: PeerState, new: PeerState) -> None:
+        if self._peers.get(peer.remote_id) is not peer:
+            return
+        pid = peer.remote_id
+        if new is PeerState.CONNECTED:
+            self.events.emit("on_peer_connected" if old is PeerState.CONNECTING
+                             else "on_peer_restored", pid)
+        elif new is PeerState.RECONNECTING:
+            self.events.emit("on_peer_reconnecting", pid)
+        self._update_health()
+
+    def peer_video(self, peer: Peer, track: TrackKind, frame: av.VideoFrame) -> None:
+        if self.events.on_video_frame is not None:
+            self.events.emit("on_video_frame", peer.remote_id,
+                             RemoteFrame.of(peer.remote_id, track, frame, time.time()))
+
+    def peer_audio(self, peer: Peer, frame: av.AudioFrame) -> None:
+        self.playback.push(peer.remote_id, frame)
+
+    def _local_frame(self, frame: av.VideoFrame) -> None:
+        self.events.emit("on_local_frame",
+                         RemoteFrame.of(self.local_id, "camera", frame, time.time()))
+
+    def _device_error(self, kind: str, message: str) -> None:
+        self.events.emit("on_device_error", kind, message)
+
+    def _update_health(self) -> None:
+        states = [peer.state for peer in self._peers.values()]
+        if PeerState.CONNECTED in states:
+            new = MediaHealth.FLOWING
+        elif PeerState.RECONNECTING in states:
+            new = MediaHealth.LOST
+        else:
+            new = MediaHealth.IDLE
+        old = self.health
+        if new is old:
+            return
+        logger.info("%s media: %s -> %s", self.local_id, old.value, new.value)
+        self.health = new
+        if new is MediaHealth.LOST:
+            self.events.emit("on_media_lost")
+        elif old is MediaHealth.LOST:
+            self.events.emit("on_media_restored")
+
+    async def _tick(self) -> None:
+        count = 0
+        while True:
+            await asyncio.sleep(TICK)
+            now = time.monotonic()
+            for peer in list(self._peers.values()):
+                peer.check(now)
+            if self.events.on_audio_level is not None:
+                for pid, level in self.playback.take_levels().items():
+                    if pid in self._peers:
+                        self.events.emit("on_audio_level", pid, level)
+            count += 1
+            if count % STATS_EVERY == 0:
+                for peer in list(self._peers.values()):
+                    self.spawn(peer.refresh_stats(), f"stats-{peer.remote_id}")

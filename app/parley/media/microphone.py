@@ -1,0 +1,77 @@
+"""The microphone: a sounddevice InputStream, 48 kHz mono, 20 ms blocks.
+
+The PortAudio callback runs on PortAudio's thread and does nothing but copy the
+block and ``loop.call_soon_threadsafe`` it into a bounded queue; when the
+consumer falls behind, blocks are dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import av
+import numpy as np
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from parley.media.devices import DeviceError, sounddevice_id, sounddevice_module
+from parley.media.synthetic import AUDIO_RATE, AUDIO_SAMPLES, audio_frame
+
+logger = logging.getLogger(__name__)
+
+QUEUE_BLOCKS = 10  # 200 ms
+
+
+class MicrophoneTrack(MediaStreamTrack):
+    """Audio frames (s16 mono 48 kHz, 960 samples) from a microphone."""
+
+    kind = "audio"
+
+    def __init__(self, device: str | None = None) -> None:
+        super().__init__()
+        self._loop: asyncio.AbstractEventLoop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[bytes] = asyncio.Queue(QUEUE_BLOCKS)
+        self._pts = 0
+        self.dropped = 0
+        self.status_flags = 0
+        sd = sounddevice_module()
+        try:
+            self._stream: Any = sd.RawInputStream(
+                samplerate=AUDIO_RATE, channels=1, dtype="int16", blocksize=AUDIO_SAMPLES,
+                device=sounddevice_id(device), callback=self._callback)
+            self._stream.start()
+        except Exception as exc:  # sd.PortAudioError, ValueError for a bad name
+            raise DeviceError("microphone", f"cannot open microphone {device!r}: {exc}") from exc
+
+    def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
+        # PortAudio's thread: copy the block, hand it over, nothing else
+        if status:
+            self.status_flags += 1
+        try:
+            self._loop.call_soon_threadsafe(self._put, bytes(indata))
+        except RuntimeError:
+            pass  # the loop is closed; stop() follows
+
+    def _put(self, block: bytes) -> None:
+        if self._queue.full():
+            self.dropped += 1
+            return
+        self._queue.put_nowait(block)
+
+    async def recv(self) -> av.AudioFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        block = await self._queue.get()
+        frame = audio_frame(np.frombuffer(block, dtype=np.int16), self._pts)
+        self._pts += frame.samples
+        return frame
+
+    def stop(self) -> None:
+        if self.readyState == "live":
+            super().stop()
+            try:
+                self._stream.stop()
+                self._stream.close()
+            except Exception as exc:
+                logger.warning("closing the microphone: %s", exc)

@@ -1,0 +1,143 @@
+"""Remote audio out: every participant mixed into ONE output stream.
+
+Frames arrive on the loop thread (:meth:`Playback.push`) into a short buffer
+per participant; the PortAudio output callback takes 20 ms from each buffer
+and sums them. Without an output device the null sink consumes the same frames
+and still measures each participant's level, so headless tests can assert that
+non-silent audio arrived from someone.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from typing import Any
+
+import av
+import numpy as np
+import numpy.typing as npt
+
+from parley.media.devices import DeviceError, sounddevice_id, sounddevice_module
+from parley.media.synthetic import AUDIO_RATE, AUDIO_SAMPLES
+
+logger = logging.getLogger(__name__)
+
+MAX_BUFFERED = AUDIO_RATE // 5  # 200 ms per participant; older audio is dropped
+
+Samples = npt.NDArray[np.float32]
+
+
+def to_mono(frame: av.AudioFrame) -> Samples:
+    """A frame's samples as mono float32 in [-1, 1] (assumes 48 kHz, as Opus decodes)."""
+    array = frame.to_ndarray()
+    channels = len(frame.layout.channels)
+    if frame.format.is_planar:
+        mixed = array.reshape(channels, -1).mean(axis=0)
+    else:
+        mixed = array.reshape(-1, channels).mean(axis=1)
+    if array.dtype.kind == "i":
+        mixed = mixed / float(2 ** (8 * array.dtype.itemsize - 1))
+    return np.asarray(mixed, dtype=np.float32)
+
+
+class _Buffer:
+    """Samples of one participant waiting for the output callback."""
+
+    def __init__(self) -> None:
+        self.chunks: deque[Samples] = deque()
+        self.size = 0
+        self.offset = 0
+
+    def add(self, samples: Samples) -> None:
+        self.chunks.append(samples)
+        self.size += len(samples)
+        while self.size - self.offset > MAX_BUFFERED and len(self.chunks) > 1:
+            dropped = self.chunks.popleft()
+            self.size -= len(dropped)
+            self.offset = 0
+
+    def take_into(self, out: Samples) -> None:
+        filled = 0
+        while filled < len(out) and self.chunks:
+            chunk = self.chunks[0]
+            n = min(len(out) - filled, len(chunk) - self.offset)
+            out[filled : filled + n] += chunk[self.offset : self.offset + n]
+            filled += n
+            self.offset += n
+            if self.offset == len(chunk):
+                self.chunks.popleft()
+                self.size -= len(chunk)
+                self.offset = 0
+
+
+class Playback:
+    """The mixer. ``device`` is a sounddevice name or index; ``null=True`` (or an
+    output that cannot be opened: DeviceError) means the null sink."""
+
+    def __init__(self, device: str | None = None, null: bool = False) -> None:
+        self._buffers: dict[str, _Buffer] = {}
+        self._lock = threading.Lock()
+        self._peaks: dict[str, float] = {}
+        self.levels: dict[str, float] = {}
+        """Last measured level (RMS 0..1 of a 20 ms frame) per participant."""
+        self.frames: dict[str, int] = {}
+        """Frames received per participant."""
+        self._stream: Any = None
+        if null:
+            return
+        sd = sounddevice_module("speaker")
+        try:
+            self._stream = sd.OutputStream(
+                samplerate=AUDIO_RATE, channels=1, dtype="float32", blocksize=AUDIO_SAMPLES,
+                device=sounddevice_id(device), callback=self._callback)
+            self._stream.start()
+        except Exception as exc:
+            self._stream = None
+            raise DeviceError("speaker", f"cannot open speaker {device!r}: {exc}") from exc
+
+    @property
+    def is_null(self) -> bool:
+        return self._stream is None
+
+    def push(self, participant_id: str, frame: av.AudioFrame) -> None:
+        """Queue a decoded frame of a participant (loop thread)."""
+        samples = to_mono(frame)
+        level = float(np.sqrt(np.mean(np.square(samples)))) if len(samples) else 0.0
+        self.levels[participant_id] = level
+        self._peaks[participant_id] = max(level, self._peaks.get(participant_id, 0.0))
+        self.frames[participant_id] = self.frames.get(participant_id, 0) + 1
+        if self._stream is None:
+            return  # the null sink: measured, consumed, not played
+        with self._lock:
+            self._buffers.setdefault(participant_id, _Buffer()).add(samples)
+
+    def take_levels(self) -> dict[str, float]:
+        """Peak level per participant since the previous call."""
+        peaks, self._peaks = self._peaks, {}
+        return peaks
+
+    def remove(self, participant_id: str) -> None:
+        with self._lock:
+            self._buffers.pop(participant_id, None)
+        self._peaks.pop(participant_id, None)
+        self.levels.pop(participant_id, None)
+        self.frames.pop(participant_id, None)
+
+    def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
+        out = np.zeros(frames, dtype=np.float32)
+        with self._lock:
+            for buffer in self._buffers.values():
+                buffer.take_into(out)
+        np.clip(out, -1.0, 1.0, out=out)
+        outdata[:, 0] = out
+
+    def close(self) -> None:
+        """Stop the output stream; idempotent."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.stop()
+                stream.close()
+            except Exception as exc:
+                logger.warning("closing the speaker: %s", exc)

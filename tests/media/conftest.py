@@ -1,0 +1,149 @@
+"""Meshes wired to each other in one process: an in-test router stands in for the
+call server (it stamps ``sender``), a recorder turns callbacks into awaitable facts."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from parley.media import MediaConfig, MediaMesh, MeshEvents, RemoteFrame
+from parley.media.synthetic import read_pattern
+from parley.protocol.messages import Answer, Candidate, Offer
+
+Signal = Offer | Answer | Candidate
+
+SMALL = dict(fake_media=True, video_size=(320, 240), fps=15, liveness_timeout=1.5)
+
+
+class Recorder:
+    """What one mesh reported, with a way to wait for a condition on it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.events: list[tuple[str, tuple[Any, ...]]] = []
+        self.frames: dict[str, list[tuple[int, float, RemoteFrame]]] = {}
+        """Decoded pattern frames per sender: (counter, capture_ts, frame)."""
+        self.plain_frames: dict[str, list[RemoteFrame]] = {}
+        """Frames without a pattern (black ones) per sender."""
+        self.levels: dict[str, list[float]] = {}
+        self._changed = asyncio.Event()
+
+    def mesh_events(self) -> MeshEvents:
+        def record(name: str) -> Callable[..., None]:
+            def callback(*args: Any) -> None:
+                self.events.append((name, args))
+                self._changed.set()
+            return callback
+
+        return MeshEvents(
+            on_peer_connected=record("on_peer_connected"),
+            on_peer_reconnecting=record("on_peer_reconnecting"),
+            on_peer_restored=record("on_peer_restored"),
+            on_media_lost=record("on_media_lost"),
+            on_media_restored=record("on_media_restored"),
+            on_device_error=record("on_device_error"),
+            on_video_frame=self._frame,
+            on_audio_level=self._level,
+        )
+
+    def _frame(self, pid: str, frame: RemoteFrame) -> None:
+        if frame.track != "camera":
+            return
+        decoded = read_pattern(frame.frame)
+        if decoded is None:
+            self.plain_frames.setdefault(pid, []).append(frame)
+        else:
+            self.frames.setdefault(pid, []).append((*decoded, frame))
+        self._changed.set()
+
+    def _level(self, pid: str, level: float) -> None:
+        self.levels.setdefault(pid, []).append(level)
+        self._changed.set()
+
+    def named(self, name: str) -> list[tuple[Any, ...]]:
+        return [args for event, args in self.events if event == name]
+
+    def counters(self, pid: str) -> list[int]:
+        return [counter for counter, _, _ in self.frames.get(pid, [])]
+
+    async def until(self, predicate: Callable[[], bool], timeout: float = 10.0,
+                    what: str = "") -> None:
+        """Wait (on callbacks, not sleeps) until predicate() holds."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"{self.name}: timed out waiting for {what or predicate}; "
+                                     f"events={self.events}")
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), remaining)
+            except TimeoutError:
+                pass
+
+
+class Router:
+    """Delivers each mesh's signals to the addressee, asynchronously, like a server."""
+
+    def __init__(self) -> None:
+        self.meshes: dict[str, MediaMesh] = {}
+        self.recorders: dict[str, Recorder] = {}
+        self.dropping: set[str] = set()
+        """Senders whose signals are dropped (their signaling link is 'down')."""
+        self.delivered = 0
+
+    def sender_for(self, pid: str) -> Callable[[Signal], None]:
+        loop = asyncio.get_running_loop()
+
+        def send(msg: Signal) -> None:
+            if pid in self.dropping:
+                return
+            target = self.meshes.get(msg.to or "")
+            if target is not None:
+                loop.call_soon(self._deliver, target, dataclasses.replace(msg, sender=pid))
+
+        return send
+
+    def _deliver(self, target: MediaMesh, msg: Signal) -> None:
+        self.delivered += 1
+        target.handle_signal(msg)
+
+    async def add(self, pid: str, **config: Any) -> tuple[MediaMesh, Recorder]:
+        recorder = Recorder(pid)
+        options = {**SMALL, "tone_hz": 300.0 + 100 * len(self.meshes), **config}
+        mesh = MediaMesh(pid, MediaConfig(**options), self.sender_for(pid),
+                         recorder.mesh_events())
+        self.meshes[pid] = mesh
+        self.recorders[pid] = recorder
+        await mesh.start()
+        return mesh, recorder
+
+    def connect_all(self) -> None:
+        for pid, mesh in self.meshes.items():
+            for other in self.meshes:
+                if other != pid:
+                    mesh.add_peer(other)
+
+    async def close(self) -> None:
+        await asyncio.gather(*(mesh.close() for mesh in self.meshes.values()))
+
+
+@pytest.fixture
+async def router() -> AsyncIterator[Router]:
+    r = Router()
+    try:
+        yield r
+    finally:
+        await r.close()
+
+
+def flowing(recorder: Recorder, pid: str, frames: int = 5, level: float = 0.05) -> bool:
+    """Decoded pattern frames with an advancing counter and a non-silent level from pid."""
+    counters = recorder.counters(pid)
+    return (len(counters) >= frames and counters[-1] > counters[0]
+            and any(v > level for v in recorder.levels.get(pid, [])[-5:]))

@@ -1,0 +1,103 @@
+"""The test pattern carries its counter and capture time, even through VP8."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+
+from parley.media.synthetic import (
+    AUDIO_RATE,
+    PatternTrack,
+    ToneTrack,
+    black_frame,
+    draw_pattern,
+    read_pattern,
+)
+
+
+def test_roundtrip_on_a_raw_plane() -> None:
+    luma = np.full((240, 320), 100, dtype=np.uint8)
+    now = time.time()
+    draw_pattern(luma, 123456, now)
+    frame = av.VideoFrame.from_ndarray(np.vstack([luma, np.full((120, 320), 128, np.uint8)]),
+                                       format="yuv420p")
+    counter, ts = read_pattern(frame)  # type: ignore[misc]
+    assert counter == 123456
+    assert abs(ts - now) < 0.001
+
+
+def test_capture_time_is_rebuilt_across_the_32_bit_wrap() -> None:
+    luma = np.zeros((240, 320), dtype=np.uint8)
+    then = 1_700_000_000.0
+    draw_pattern(luma, 7, then)
+    frame = av.VideoFrame.from_ndarray(np.vstack([luma, np.full((120, 320), 128, np.uint8)]),
+                                       format="yuv420p")
+    assert read_pattern(frame, now=then + 3600) == (7, then)
+
+
+@pytest.mark.parametrize("frame", [black_frame(320, 240), black_frame()])
+def test_a_black_frame_carries_no_pattern(frame: av.VideoFrame) -> None:
+    assert read_pattern(frame) is None
+
+
+def test_rgb_frames_are_read_too() -> None:
+    track = PatternTrack((320, 240), 30)
+    frame = asyncio.run(track.recv())
+    rgb = av.VideoFrame.from_ndarray(frame.to_ndarray(format="rgb24"), format="rgb24")
+    assert read_pattern(rgb) is not None
+
+
+@pytest.mark.parametrize("size,kbps", [((640, 480), 500), ((320, 240), 150)])
+async def test_pattern_survives_vp8(size: tuple[int, int], kbps: int) -> None:
+    track = PatternTrack(size, fps=30)
+    encoder = av.CodecContext.create("libvpx", "w")
+    encoder.width, encoder.height = size
+    encoder.pix_fmt = "yuv420p"
+    encoder.time_base = Fraction(1, 90000)
+    encoder.bit_rate = kbps * 1000
+    encoder.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
+    decoder = av.CodecContext.create("libvpx", "r")
+    sent, got = [], []
+    for _ in range(30):
+        frame = await track.recv()
+        sent.append(track.counter - 1)
+        for packet in encoder.encode(frame):
+            for decoded in decoder.decode(packet):
+                result = read_pattern(decoded)
+                if result is not None:
+                    got.append(result)
+    track.stop()
+    assert len(got) >= 27, f"only {len(got)} of {len(sent)} frames decoded"
+    assert [c for c, _ in got] == sorted(c for c, _ in got)
+    assert set(c for c, _ in got) <= set(sent)
+    assert all(abs(ts - time.time()) < 5 for _, ts in got)
+
+
+async def test_pattern_is_paced_and_moves() -> None:
+    track = PatternTrack((320, 240), fps=30)
+    start = time.monotonic()
+    frames = [await track.recv() for _ in range(10)]
+    elapsed = time.monotonic() - start
+    assert 0.25 < elapsed < 1.0  # 9 periods of 33 ms
+    below = [f.to_ndarray()[120:240].astype(int) for f in (frames[0], frames[-1])]
+    assert np.abs(below[0] - below[1]).sum() > 0  # the bar moved
+
+
+def dominant_hz(samples: np.ndarray, rate: int = AUDIO_RATE) -> float:
+    spectrum = np.abs(np.fft.rfft(samples * np.hanning(len(samples))))
+    return float(np.fft.rfftfreq(len(samples), 1 / rate)[int(np.argmax(spectrum))])
+
+
+async def test_tone_is_48k_mono_20ms_at_its_frequency() -> None:
+    track = ToneTrack(660.0)
+    frames = [await track.recv() for _ in range(10)]
+    assert {(f.sample_rate, f.samples, len(f.layout.channels)) for f in frames} == {
+        (48000, 960, 1)}
+    assert [f.pts for f in frames] == [960 * i for i in range(10)]
+    samples = np.concatenate([f.to_ndarray().reshape(-1) for f in frames]).astype(float)
+    assert abs(dominant_hz(samples) - 660.0) < 10
