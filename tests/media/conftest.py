@@ -81,8 +81,8 @@ class Recorder:
                 raise AssertionError(f"{self.name}: timed out waiting for {what or predicate}; "
                                      f"events={self.events}")
             self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), remaining)
+            try:  # woken by a callback; re-checked now and then for state no callback reports
+                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.05))
             except TimeoutError:
                 pass
 

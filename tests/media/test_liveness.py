@@ -1,0 +1,140 @@
+"""A dead link is noticed from its inbound media and rebuilt with a fresh connection."""
+
+from __future__ import annotations
+
+import time
+
+from parley.media import MediaHealth, PeerState
+from tests.media.conftest import Recorder, Router, flowing
+
+
+def peer_events(recorder: Recorder, pid: str) -> list[str]:
+    return [name for name, args in recorder.events if args == (pid,)]
+
+
+async def cut(router: Router, at: str, peer: str) -> None:
+    """Close one side's RTCPeerConnection under the mesh (a link that died)."""
+    pc = router.meshes[at]._peers[peer].pc
+    assert pc is not None
+    await pc.close()
+
+
+def blackhole(router: Router, at: str, peer: str) -> None:
+    """The network under one link dies: that side's ICE sockets neither send nor receive,
+    and nothing is closed, so only the missing media can tell."""
+    pc = router.meshes[at]._peers[peer].pc
+    assert pc is not None
+    for transceiver in pc.getTransceivers():
+        connection = transceiver.receiver.transport.transport._connection
+        for protocol in connection._protocols:
+            protocol.datagram_received = lambda data, addr: None
+            protocol.transport.sendto = lambda data, addr=None: None
+
+
+async def three_connected(router: Router) -> None:
+    for pid in ("a", "b", "c"):
+        await router.add(pid)
+    router.connect_all()
+    for pid, recorder in router.recorders.items():
+        for other in router.meshes:
+            if other != pid:
+                await recorder.until(lambda r=recorder, o=other: flowing(r, o),
+                                     what=f"{pid} <- {other}")
+
+
+async def test_a_silent_link_is_rebuilt_and_the_third_peer_is_untouched(router: Router) -> None:
+    await three_connected(router)
+    ra, rb, rc = (router.recorders[p] for p in "abc")
+    generation = router.meshes["a"]._peers["b"].generation
+    cut_at = time.monotonic()
+    blackhole(router, "b", "a")
+
+    await ra.until(lambda: peer_events(ra, "b")[-1:] == ["on_peer_restored"], timeout=15,
+                   what="a: b restored")
+    await rb.until(lambda: peer_events(rb, "a")[-1:] == ["on_peer_restored"], timeout=15,
+                   what="b: a restored")
+    restored_after = time.monotonic() - cut_at
+    assert peer_events(ra, "b") == ["on_peer_connected", "on_peer_reconnecting",
+                                    "on_peer_restored"]
+    assert peer_events(rb, "a") == ["on_peer_connected", "on_peer_reconnecting",
+                                    "on_peer_restored"]
+    assert router.meshes["a"]._peers["b"].generation > generation
+    n = len(ra.counters("b"))
+    await ra.until(lambda: len(ra.counters("b")) >= n + 5, what="frames from b again")
+
+    # the third peer saw nothing, and nobody lost media as a whole
+    assert peer_events(ra, "c") == ["on_peer_connected"]
+    assert peer_events(rb, "c") == ["on_peer_connected"]
+    assert [name for name, _ in rc.events] == ["on_peer_connected"] * 2
+    for recorder in (ra, rb, rc):
+        assert not recorder.named("on_media_lost")
+    timeout = router.meshes["a"].config.liveness_timeout
+    assert timeout < restored_after < timeout + 3
+    print(f"\nsilent link -> restored in {restored_after:.2f}s")
+
+
+async def test_a_closed_connection_is_noticed_at_once(router: Router) -> None:
+    await three_connected(router)
+    ra, rb = router.recorders["a"], router.recorders["b"]
+    await cut(router, "b", "a")  # b is the answerer of the pair: a must notice by itself
+    await ra.until(lambda: peer_events(ra, "b")[-1:] == ["on_peer_restored"], timeout=15,
+                   what="a: b restored")
+    await rb.until(lambda: peer_events(rb, "a")[-1:] == ["on_peer_restored"], timeout=15,
+                   what="b: a restored")
+    assert peer_events(ra, "b") == ["on_peer_connected", "on_peer_reconnecting",
+                                    "on_peer_restored"]
+    assert peer_events(ra, "c") == ["on_peer_connected"]
+
+
+async def test_every_link_cut_is_one_media_lost_then_restored(router: Router) -> None:
+    await three_connected(router)
+    ra = router.recorders["a"]
+    a = router.meshes["a"]
+    blackhole(router, "a", "b")
+    blackhole(router, "a", "c")  # a's network died
+    await ra.until(lambda: bool(ra.named("on_media_restored")), timeout=15,
+                   what="a: media restored")
+    media = [name for name, _ in ra.events if "media" in name]
+    assert media == ["on_media_lost", "on_media_restored"]
+    lost_at = next(i for i, (n, _) in enumerate(ra.events) if n == "on_media_lost")
+    # lost only once both links were reconnecting
+    assert sorted(args for n, args in ra.events[:lost_at] if n == "on_peer_reconnecting") == [
+        ("b",), ("c",)]
+    await ra.until(lambda: a.peer_state("b") is a.peer_state("c") is PeerState.CONNECTED,
+                   timeout=15, what="both links back")
+    assert a.health is MediaHealth.FLOWING
+    for pid in "bc":  # b and c still had each other: no media loss there
+        assert not router.recorders[pid].named("on_media_lost")
+    assert [name for name, _ in ra.events if "media" in name] == media
+
+
+async def test_lost_signals_are_recovered_by_reoffering(router: Router) -> None:
+    a, ra = await router.add("a")
+    b, rb = await router.add("b")
+    router.dropping.add("b")  # b's answers vanish, as with a signaling link down
+    router.connect_all()
+    await ra.until(lambda: a._peers["b"].generation >= 0, what="a offers")
+    first = a._peers["b"].generation
+    await ra.until(lambda: a._peers["b"].generation > first, timeout=10,
+                   what="a re-offers after an unanswered offer")
+    assert ra.events == [] and b.peer_state("a") is PeerState.CONNECTING
+    router.dropping.clear()
+    await ra.until(lambda: flowing(ra, "b"), timeout=10, what="media after re-offer")
+    assert ra.named("on_peer_connected") == [("b",)]
+
+
+async def test_resync_adds_removes_and_rebuilds(router: Router) -> None:
+    a, ra = await router.add("a")
+    b, rb = await router.add("b")
+    c, rc = await router.add("c")
+    a.add_peer("b")
+    b.add_peer("a")
+    a.add_peer("zombie")
+    await ra.until(lambda: flowing(ra, "b"), what="media from b")
+    c.add_peer("a")
+    a.resync(["a", "b", "c"])
+    assert set(a.peer_ids) == {"b", "c"}
+    await ra.until(lambda: flowing(ra, "c"), what="media from c after resync")
+    await rc.until(lambda: flowing(rc, "a"), what="c hears a")
+    assert peer_events(ra, "b") == ["on_peer_connected"]  # a flowing peer is left alone
+    assert peer_events(ra, "zombie") == []
