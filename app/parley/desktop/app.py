@@ -30,6 +30,9 @@ from parley.ui.window import MainWindow
 
 log = logging.getLogger(__name__)
 
+LEAVE_GRACE = 5.0
+"""Seconds the app waits for the call to be left after its window closed."""
+
 
 def list_devices() -> DeviceLists:
     """Every camera, microphone and speaker (runs in a worker thread)."""
@@ -66,7 +69,8 @@ async def serve(args: argparse.Namespace, app: QApplication, theme: Theme,
         server = await start_embedded_server(args.port)
         url = server.url
     controller = SessionController(CallSession(), default_server=url,
-                                   device_provider=list_devices, fake_media=args.fake_media)
+                                   device_provider=list_devices,
+                                   settings_overrides={"fake_media": args.fake_media})
     window = MainWindow(controller, settings, theme)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
@@ -81,7 +85,10 @@ async def serve(args: argparse.Namespace, app: QApplication, theme: Theme,
         join_at_once(window, controller, args)
     try:
         await closed.wait()
-        await controller.wait_closed()
+        try:  # leaving must not keep a closed window's process alive forever
+            await asyncio.wait_for(controller.wait_closed(), LEAVE_GRACE)
+        except TimeoutError:
+            log.warning("leaving the call took over %s s; quitting anyway", LEAVE_GRACE)
     finally:
         if server is not None:
             await server.stop()

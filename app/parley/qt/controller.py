@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
@@ -72,15 +72,16 @@ class SessionController(QObject):
         *,
         default_server: str = "",
         device_provider: Callable[[], DeviceLists] | None = None,
-        fake_media: bool = False,
+        settings_overrides: Mapping[str, Any] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._session = session if session is not None else CallSession.get_instance()
         self.default_server = default_server
         """The server used when the join form leaves it empty (the embedded one)."""
-        self.fake_media = fake_media
-        """Join with synthetic camera and microphone (``--fake-media``)."""
+        self.settings_overrides = dict(settings_overrides or {})
+        """Extra SessionSettings fields for every join from JoinOptions, e.g.
+        ``fake_media=True`` (``--fake-media``) or a shorter ``reconnect_timeout``."""
         self.echo_starter: EchoStarter | None = None
         """Set by the app when the SDK's echo participant is available (test call)."""
         self._device_provider = device_provider
@@ -351,7 +352,7 @@ class SessionController(QObject):
             devices=Devices(camera=options.camera or None,
                             microphone=options.microphone or None,
                             speaker=options.speaker or None),
-            fake_media=self.fake_media,
+            **self.settings_overrides,
         )
 
     def _joined(self) -> CallSession | None:
@@ -381,12 +382,8 @@ class SessionController(QObject):
             self.stateChanged.emit(state)
 
     def _sync_local(self) -> None:
-        me = self._session.local_participant
-        local = (
-            (me.audio_muted, me.video_paused, me.screen_sharing, me.hand_raised)
-            if me is not None
-            else (False, False, False, False)
-        )
+        s = self._session
+        local = (s.is_audio_muted, s.is_video_paused, s.screen_sharing, s.hand_raised)
         if local != self._local:
             self._local = local
             self.localStateChanged.emit()

@@ -1,0 +1,54 @@
+from PySide6.QtGui import QColor, QImage
+from pytestqt.qtbot import QtBot
+
+from parley.ui.tile import DOMINANT_COLOUR, VideoTile, initials
+from tests.qt.support import participant
+
+
+def test_initials() -> None:
+    assert initials("Ada Lovelace") == "AL"
+    assert initials("grace brewster hopper") == "GH"
+    assert initials("linus") == "L"
+    assert initials("  ") == "?"
+
+
+def _tile(qtbot: QtBot, **flags: bool) -> VideoTile:
+    tile = VideoTile(participant("p1", "Ada Lovelace", **flags))
+    qtbot.addWidget(tile)
+    tile.resize(320, 180)
+    tile.show()
+    return tile
+
+
+def test_avatar_until_a_frame_arrives_and_when_video_is_paused(qtbot: QtBot) -> None:
+    tile = _tile(qtbot)
+    assert tile.shows_avatar() and tile.initials() == "AL"
+    frame = QImage(64, 36, QImage.Format.Format_RGB888)
+    frame.fill(QColor("#00ff00"))
+    with qtbot.waitSignal(tile.painted, timeout=2000) as blocker:
+        tile.set_frame(frame)
+    assert blocker.args == ["p1"]
+    assert not tile.shows_avatar()
+    assert tile.grab().toImage().pixelColor(160, 90) == QColor("#00ff00")
+    tile.set_participant(participant("p1", "Ada Lovelace", video_paused=True))
+    assert tile.shows_avatar()
+    assert tile.grab().toImage().pixelColor(160, 90) != QColor("#00ff00")
+
+
+def test_badges_follow_the_participant(qtbot: QtBot) -> None:
+    tile = _tile(qtbot)
+    assert tile.badges() == []
+    tile.set_participant(participant("p1", "Ada", audio_muted=True, reconnecting=True,
+                                     hand_raised=True))
+    assert tile.badges() == ["muted", "hand", "reconnecting"]
+    assert "reconnecting" in tile.accessibleDescription()
+    tile.set_participant(participant("p1", "Ada", is_local=True))
+    assert tile.badges() == [] and tile.display_name() == "Ada (you)"
+
+
+def test_dominant_speaker_is_outlined(qtbot: QtBot) -> None:
+    tile = _tile(qtbot)
+    edge = (3, 90)
+    assert tile.grab().toImage().pixelColor(*edge) != DOMINANT_COLOUR
+    tile.set_dominant(True)
+    assert tile.grab().toImage().pixelColor(*edge) == DOMINANT_COLOUR
