@@ -31,6 +31,7 @@ class Recorder:
         self.plain_frames: dict[str, list[RemoteFrame]] = {}
         """Frames without a pattern (black ones) per sender."""
         self.levels: dict[str, list[float]] = {}
+        self.screen_frames: dict[str, list[RemoteFrame]] = {}
         self._changed = asyncio.Event()
 
     def mesh_events(self) -> MeshEvents:
@@ -53,6 +54,8 @@ class Recorder:
 
     def _frame(self, pid: str, frame: RemoteFrame) -> None:
         if frame.track != "camera":
+            self.screen_frames.setdefault(pid, []).append(frame)
+            self._changed.set()
             return
         decoded = read_pattern(frame.frame)
         if decoded is None:

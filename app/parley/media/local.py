@@ -63,6 +63,7 @@ class LocalMedia:
             self.audio.set_source(self._open_audio())
         if config.video:
             self.camera.set_source(await self._open_camera())
+        self.camera.start()
 
     def _open_audio(self) -> MediaStreamTrack | None:
         if self.config.fake_media:

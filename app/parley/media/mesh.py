@@ -62,8 +62,7 @@ class MediaMesh:
         self._send = send
         self._peers: dict[str, Peer] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._local = LocalMedia(local_id, config, self._device_error,
-                                 self._local_frame if events.on_local_frame else None)
+        self._local = LocalMedia(local_id, config, self._device_error, self._local_frame)
         self.playback = Playback(null=True)
         """The mixer (a null sink until :meth:`start` opens the speaker)."""
         self.health = MediaHealth.IDLE
@@ -223,6 +222,8 @@ class MediaMesh:
         self.playback.push(peer.remote_id, frame)
 
     def _local_frame(self, frame: av.VideoFrame) -> None:
+        if self.events.on_local_frame is None:
+            return
         self.events.emit("on_local_frame",
                          RemoteFrame.of(self.local_id, "camera", frame, time.time()))
 

@@ -23,6 +23,7 @@ from typing import Protocol
 
 import av
 from aiortc import (
+    RTCBundlePolicy,
     RTCConfiguration,
     RTCIceServer,
     RTCPeerConnection,
@@ -237,7 +238,9 @@ class Peer:
         # an explicit list, even empty: aiortc's default is a public STUN server
         servers = [RTCIceServer(urls=list(s.urls), username=s.username,
                                 credential=s.credential) for s in self._config.ice_servers]
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=servers))
+        # one transport for all three m-lines: one ICE/DTLS handshake per pair
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=servers,
+                                                bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
         self.pc = pc
         self._meter.reset()
         self.camera_frames = 0

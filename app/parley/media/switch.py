@@ -109,9 +109,13 @@ class SwitchableTrack:
         sub = SubscriberTrack(self.kind, 8 if self.kind == "audio" else 1,
                               self._subscribers.discard)
         self._subscribers.add(sub)
+        self.start()
+        return sub
+
+    def start(self) -> None:
+        """Start reading the source (also with no subscriber: the local preview)."""
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._pump(), name=self.name)
-        return sub
 
     async def stop(self) -> None:
         """Stop the pump, every subscriber and the source."""
