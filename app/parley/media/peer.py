@@ -182,14 +182,19 @@ class Peer:
         self._owner.spawn(locked(), f"peer-{self.remote_id}-{what}")
 
     async def _offer(self) -> None:
-        self._rebuild_pending = False
+        try:
+            await self._negotiate_offer()
+        finally:
+            self._rebuild_pending = False  # until here, check() and restart() wait for it
+            self._built_at = time.monotonic()
+
+    async def _negotiate_offer(self) -> None:
         await self._drop_pc()
         self.generation = generation = max(self.generation + 1, _generation_seed())
         pc = self._new_pc(generation)
         for kind, track in zip(("audio", "video", "video"), self._local_tracks(), strict=True):
             pc.addTransceiver(track or kind, direction="sendrecv")
-        await pc.setLocalDescription(await pc.createOffer())
-        self._built_at = time.monotonic()
+        await pc.setLocalDescription(await pc.createOffer())  # gathers candidates: may take long
         self._send(Offer(sdp=pc.localDescription.sdp, generation=generation,
                          to=self.remote_id))
 
