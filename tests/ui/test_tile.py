@@ -50,5 +50,10 @@ def test_dominant_speaker_is_outlined(qtbot: QtBot) -> None:
     tile = _tile(qtbot)
     edge = (3, 90)
     assert tile.grab().toImage().pixelColor(*edge) != DOMINANT_COLOUR
+    frame = QImage(16, 9, QImage.Format.Format_RGB888)
+    frame.fill(QColor("#00ff00"))
+    tile.set_frame(frame)
     tile.set_dominant(True)
-    assert tile.grab().toImage().pixelColor(*edge) == DOMINANT_COLOUR
+    image = tile.grab().toImage()
+    assert image.pixelColor(*edge) == DOMINANT_COLOUR
+    assert image.pixelColor(160, 90) == QColor("#00ff00")  # an outline, not a veil

@@ -73,12 +73,14 @@ def icon(name: str, colour: str) -> QIcon:
     renderer = QSvgRenderer(data)
     result = QIcon()
     for side in (24, 48, 72, 96):
-        pixmap = QPixmap(QSize(side, side))
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        renderer.render(painter)
-        painter.end()
-        result.addPixmap(pixmap)
+        for mode, opacity in ((QIcon.Mode.Normal, 1.0), (QIcon.Mode.Disabled, 0.35)):
+            pixmap = QPixmap(QSize(side, side))
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            painter.setOpacity(opacity)  # disabled: the same shape, faded
+            renderer.render(painter)
+            painter.end()
+            result.addPixmap(pixmap, mode)
     return result
 
 

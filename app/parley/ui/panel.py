@@ -41,6 +41,9 @@ class ParticipantsPanel(QListWidget):
         self.setIconSize(QSize(18, 18))
         self.setSelectionMode(QListWidget.SelectionMode.NoSelection)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWordWrap(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
 
     def set_participants(self, participants: Iterable[ParticipantLike]) -> None:
         ordered = sorted(participants, key=lambda p: not p.hand_raised)

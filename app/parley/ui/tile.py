@@ -134,6 +134,7 @@ class VideoTile(QWidget):
         self._paint_labels(painter, bounds)
         if self._dominant:
             painter.setPen(QPen(DOMINANT_COLOUR, 3))
+            painter.setBrush(Qt.BrushStyle.NoBrush)  # an outline, not a veil
             painter.drawRoundedRect(bounds.adjusted(1.5, 1.5, -1.5, -1.5), _RADIUS, _RADIUS)
         painter.end()
         if self._frame_pending:
