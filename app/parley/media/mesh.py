@@ -24,6 +24,7 @@ from parley.media.local import LocalMedia
 from parley.media.peer import Peer, PeerState, Signal
 from parley.media.playback import Playback
 from parley.media.stats import PeerStats
+from parley.protocol.messages import Offer
 
 __all__ = ["MediaConfig", "MediaHealth", "MediaMesh", "MeshEvents", "PeerState", "PeerStats",
            "RemoteFrame"]
@@ -143,10 +144,9 @@ class MediaMesh:
             return
         peer = self._peers.get(msg.sender)
         if peer is None:
-            from parley.protocol.messages import Offer
-
             if not isinstance(msg, Offer):
                 return
+            # the SDK may still be in start() (opening devices) when a peer's offer comes
             logger.info("%s: offer from %s before add_peer; adding it", self.local_id,
                         msg.sender)
             self.add_peer(msg.sender)
@@ -163,8 +163,8 @@ class MediaMesh:
         for pid in sorted(wanted):
             if pid not in self._peers:
                 self.add_peer(pid)
-            elif self._peers[pid].state is not PeerState.CONNECTED:
-                self._peers[pid].restart()
+            else:
+                self._peers[pid].resync()
 
     @property
     def peer_ids(self) -> tuple[str, ...]:

@@ -157,6 +157,17 @@ class Peer:
         elif self.pc is not None:
             self._run(self._drop_pc, "drop")
 
+    def resync(self) -> None:
+        """The signaling link came back: signals may have been lost. An offerer whose
+        link is not flowing offers again at once, unless its offer was answered and
+        ICE is still at work; an answerer waits for that offer."""
+        pc = self.pc
+        if not self.offerer or self.state is PeerState.CONNECTED:
+            return
+        if pc is None or pc.signalingState == "have-local-offer" \
+                or pc.connectionState in ("failed", "closed"):
+            self.restart()
+
     def handle_signal(self, msg: Signal) -> None:
         if isinstance(msg, Offer):
             if self.offerer:

@@ -24,6 +24,7 @@ from parley.media.synthetic import AUDIO_RATE, AUDIO_SAMPLES
 logger = logging.getLogger(__name__)
 
 MAX_BUFFERED = AUDIO_RATE // 5  # 200 ms per participant; older audio is dropped
+PREBUFFER = 2 * AUDIO_SAMPLES
 
 Samples = npt.NDArray[np.float32]
 
@@ -48,6 +49,7 @@ class _Buffer:
         self.chunks: deque[Samples] = deque()
         self.size = 0
         self.offset = 0
+        self.primed = False
 
     def add(self, samples: Samples) -> None:
         self.chunks.append(samples)
@@ -58,6 +60,11 @@ class _Buffer:
             self.offset = 0
 
     def take_into(self, out: Samples) -> None:
+        if not self.primed:
+            # start (and restart after an underrun) with 40 ms queued: fewer clicks
+            if self.size - self.offset < PREBUFFER:
+                return
+            self.primed = True
         filled = 0
         while filled < len(out) and self.chunks:
             chunk = self.chunks[0]
@@ -69,6 +76,8 @@ class _Buffer:
                 self.chunks.popleft()
                 self.size -= len(chunk)
                 self.offset = 0
+        if not self.chunks:
+            self.primed = False
 
 
 class Playback:
@@ -90,7 +99,7 @@ class Playback:
         try:
             self._stream = sd.OutputStream(
                 samplerate=AUDIO_RATE, channels=1, dtype="float32", blocksize=AUDIO_SAMPLES,
-                device=sounddevice_id(device), callback=self._callback)
+                latency="low", device=sounddevice_id(device), callback=self._callback)
             self._stream.start()
         except Exception as exc:
             self._stream = None
