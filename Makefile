@@ -48,5 +48,18 @@ test: system-deps venv lint
 bench: system-deps venv
 	$(BIN)/python -m bench $(ARGS)
 
+# Every fault test, the long ones included (PARLEY_LONG=1): real links in network
+# namespaces (needs root; PARLEY_REQUIRE_NETNS makes a missing root a failure here),
+# process faults, hundreds of random fault schedules, bad input against a live server.
+# Figures go to bench/results/faults.json and are printed; see docs/reliability.md.
+faults: system-deps venv
+	PARLEY_LONG=1 PARLEY_REQUIRE_NETNS=1 $(BIN)/pytest -q -p no:cacheprovider -rfEs tests/faults $(ARGS)
+	$(BIN)/python -m tests.faults.figures faults
+
+# One server, 500 rooms of 2 signalling-only participants; figures to bench/results/load.json.
+load: system-deps venv
+	PARLEY_LONG=1 $(BIN)/pytest -q -p no:cacheprovider -rfEs tests/load $(ARGS)
+	$(BIN)/python -m tests.faults.figures load
+
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
