@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from parley.media.mesh import MediaConfig, MediaMesh, MeshEvents
+from parley.media import MediaConfig, MediaMesh, MeshEvents
 from parley.protocol.messages import Answer, Candidate, Offer, Welcome
 from parley.sdk.participants import Events, Roster
 from parley.sdk.settings import SessionType
@@ -83,6 +83,10 @@ class MediaBridge:
 
     def stats(self) -> dict[str, Any]:
         return dict(self._mesh.stats())
+
+    def audio_level(self, pid: str) -> float:
+        """The smoothed level (0..1) of a participant's audio as heard here."""
+        return self._levels.get(pid, 0.0)
 
     def apply_own(self, flag: str, value: bool) -> None:
         if flag == "audio_muted":

@@ -278,6 +278,10 @@ class CallSession:
             await self._media.set_screen_share(False)
         self._set_own("screen_sharing", False)
 
+    def audio_level(self, participant_id: str) -> float:
+        """How loud a remote participant is heard here, 0..1 (smoothed RMS)."""
+        return self._media.audio_level(participant_id) if self._media is not None else 0.0
+
     def stats(self) -> dict[str, Any]:
         """Per remote participant: bitrate, frame rate, round-trip time, packet loss."""
         return self._media.stats() if self._media is not None else {}
