@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from parley.qt.controller import SessionController
+from parley.qt.preview import DevicePreview
 from parley.qt.settings import AppSettings
 from parley.sdk import CallSession, SessionSettings, SessionState
 from parley.server import CallServer, ServerConfig
@@ -54,12 +55,12 @@ class App:
     """The main window and its controller, torn down like the real app does."""
 
     def __init__(self, qtbot: QtBot, settings: AppSettings, server_url: str,
-                 **overrides: Any) -> None:
+                 preview: DevicePreview | None = None, **overrides: Any) -> None:
         self.qtbot = qtbot
         self.controller = SessionController(
             CallSession(), default_server=server_url,
             settings_overrides={"media": False, **overrides})
-        self.window = MainWindow(self.controller, settings)
+        self.window = MainWindow(self.controller, settings, preview=preview)
         qtbot.addWidget(self.window)
         self.window.show()
 
@@ -76,15 +77,15 @@ class App:
     def close(self) -> None:
         if shiboken6.isValid(self.window):  # pytest-qt may have closed it already
             self.window.close()
-        run(self.qtbot, self.controller.wait_closed())
+        run(self.qtbot, self.window.wait_closed())
 
 
 @pytest.fixture
 def make_app(qtbot: QtBot, app_settings: AppSettings) -> Iterator[Any]:
     apps: list[App] = []
 
-    def make(server_url: str, **overrides: Any) -> App:
-        app = App(qtbot, app_settings, server_url, **overrides)
+    def make(server_url: str, preview: DevicePreview | None = None, **overrides: Any) -> App:
+        app = App(qtbot, app_settings, server_url, preview, **overrides)
         apps.append(app)
         return app
 
@@ -239,3 +240,68 @@ def test_video_frames_reach_the_tiles(qtbot: QtBot, servers: Servers, make_app: 
     grid = app.window.call_view.grid
     qtbot.waitUntil(lambda: len(grid.tiles()) == 2, timeout=5000)
     qtbot.waitUntil(lambda: not any(t.shows_avatar() for t in grid.tiles()), timeout=20000)
+
+
+def test_test_call_joins_a_private_call_and_starts_the_echo(
+        qtbot: QtBot, servers: Servers, make_app: Any) -> None:
+    server = servers.start()
+    app = make_app(server.url)
+    echoed: list[str] = []
+
+    async def echo(session: CallSession) -> None:
+        echoed.append(session.session_id or "")
+
+    app.controller.echo_starter = echo
+    app.window.join_view.name_edit.setText("Ada")
+    with qtbot.waitSignal(app.controller.sessionJoined, timeout=10000):
+        qtbot.mouseClick(app.window.join_view.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(echoed), timeout=5000)
+    assert echoed[0].startswith("test-") and echoed[0] == app.controller.session_id
+    assert app.window.showing_call()
+
+
+def test_a_test_call_without_an_echo_says_so(qtbot: QtBot, servers: Servers,
+                                             make_app: Any) -> None:
+    app = make_app(servers.start().url)
+    app.window.join_view.name_edit.setText("Ada")
+    with qtbot.waitSignal(app.controller.mediaError, timeout=10000) as blocker:
+        qtbot.mouseClick(app.window.join_view.test_button, Qt.MouseButton.LeftButton)
+    assert "echo" in blocker.args[0]
+    notice = app.window.call_view.notice
+    assert notice.isVisible() and notice.text() == blocker.args[0]
+
+
+def test_keyboard_shortcuts_toggle_mic_and_camera(qtbot: QtBot, servers: Servers,
+                                                  make_app: Any) -> None:
+    app = make_app(servers.start().url)
+    app.join_by_typing()
+    app.window.activateWindow()
+    qtbot.waitUntil(app.window.isActiveWindow, timeout=2000)
+    session = app.controller.session
+    qtbot.keyClick(app.window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: session.is_audio_muted, timeout=2000)
+    qtbot.keyClick(app.window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: session.is_video_paused, timeout=2000)
+    controls = app.window.call_view.controls
+    qtbot.waitUntil(lambda: controls.button("camera").isChecked(), timeout=2000)
+    assert controls.button("mic").isChecked()
+    qtbot.keyClick(app.window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not session.is_audio_muted, timeout=2000)
+
+
+def test_the_preview_lets_go_of_the_devices_before_joining_and_comes_back_after(
+        qtbot: QtBot, servers: Servers, make_app: Any) -> None:
+    preview = DevicePreview(fake_media=True)
+    app = make_app(servers.start().url, preview=preview, media=True, fake_media=True)
+    pane = app.window.join_view.preview
+    qtbot.waitUntil(lambda: pane.picture.image() is not None and pane.level() > 0,
+                    timeout=10000)
+    states: list[bool] = []
+    preview.runningChanged.connect(states.append)
+    app.controller.sessionJoined.connect(lambda: states.append(preview.running))
+    app.join_by_typing()
+    assert states[:2] == [False, False]  # stopped first, still stopped once joined
+    with qtbot.waitSignal(preview.runningChanged, timeout=10000) as restarted:
+        qtbot.mouseClick(app.window.call_view.controls.button("leave"),
+                         Qt.MouseButton.LeftButton)
+    assert restarted.args == [True] and not app.window.showing_call()

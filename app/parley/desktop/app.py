@@ -22,6 +22,7 @@ from parley.media.devices import list_cameras, list_microphones, list_speakers
 from parley.qt.controller import SessionController
 from parley.qt.invite import parse_invite
 from parley.qt.options import DeviceLists, JoinOptions
+from parley.qt.preview import DevicePreview
 from parley.qt.resources import Theme, app_icon, stylesheet
 from parley.qt.settings import AppSettings, configure_application
 from parley.sdk import CallSession
@@ -71,7 +72,8 @@ async def serve(args: argparse.Namespace, app: QApplication, theme: Theme,
     controller = SessionController(CallSession(), default_server=url,
                                    device_provider=list_devices,
                                    settings_overrides={"fake_media": args.fake_media})
-    window = MainWindow(controller, settings, theme)
+    preview = DevicePreview(fake_media=args.fake_media)
+    window = MainWindow(controller, settings, theme, preview)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     loop = asyncio.get_running_loop()
@@ -82,11 +84,11 @@ async def serve(args: argparse.Namespace, app: QApplication, theme: Theme,
         pass
     window.show()
     if args.session:
-        join_at_once(window, controller, args)
+        join_at_once(window, args)
     try:
         await closed.wait()
         try:  # leaving must not keep a closed window's process alive forever
-            await asyncio.wait_for(controller.wait_closed(), LEAVE_GRACE)
+            await asyncio.wait_for(window.wait_closed(), LEAVE_GRACE)
         except TimeoutError:
             log.warning("leaving the call took over %s s; quitting anyway", LEAVE_GRACE)
     finally:
@@ -95,8 +97,7 @@ async def serve(args: argparse.Namespace, app: QApplication, theme: Theme,
     return 0
 
 
-def join_at_once(window: MainWindow, controller: SessionController,
-                 args: argparse.Namespace) -> None:
+def join_at_once(window: MainWindow, args: argparse.Namespace) -> None:
     """``--session``: fill the form (so a failure leaves it ready to retry) and join."""
     form = window.join_view
     form.session_edit.setText(args.session)
@@ -113,7 +114,7 @@ def join_at_once(window: MainWindow, controller: SessionController,
                           start_video_paused=prefs.start_video_paused, camera=prefs.camera,
                           microphone=prefs.microphone, speaker=prefs.speaker)
     server = invite.server or args.server or ""
-    controller.join(invite.session_id, options, server, invite.token or args.token or "")
+    window.request_join(invite.session_id, options, server, invite.token or args.token or "")
 
 
 def run(args: argparse.Namespace) -> int:

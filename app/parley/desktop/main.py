@@ -12,7 +12,6 @@ says so in one line and exits with 2 instead of letting Qt abort.
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -80,9 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"parley: --server: {exc}", file=sys.stderr)
             return EXIT_NO_DISPLAY  # argparse's usage-error code, too
     if args.self_test:
-        # Another module's job; imported only on this path (it may pull in media).
-        selftest = importlib.import_module("parley.desktop.selftest")
-        return int(selftest.main() or 0)
+        from parley.desktop import selftest  # only on this path: it pulls in media
+
+        return selftest.main()
     reason = missing_display()
     if reason is not None:
         print(f"parley: no display to open a window on ({reason}); "

@@ -18,20 +18,18 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
 from PySide6.QtGui import QImage
 
+from parley.qt.conversions import join_failure_text, session_settings
 from parley.qt.frames import FrameThrottle, RgbFrame, rgb_to_qimage
 from parley.qt.invite import format_invite
-from parley.qt.messages import join_failure_text
-from parley.qt.options import DeviceLists, JoinOptions
+from parley.qt.options import DeviceLists
 from parley.qt.slots import async_slot
 from parley.sdk import (
     CallSession,
-    Devices,
     JoinError,
     JoinFailure,
     MediaEventListener,
     Participant,
     ParticipantEventListener,
-    SessionSettings,
     SessionState,
     SessionStatusListener,
 )
@@ -39,6 +37,17 @@ from parley.sdk import (
 log = logging.getLogger(__name__)
 
 _ACTIVE = (SessionState.CONNECTING, SessionState.JOINED, SessionState.RECONNECTING)
+# Participant events that only change a participant's flags: one participantUpdated each.
+_PARTICIPANT_UPDATES = (
+    "on_audio_muted", "on_audio_unmuted", "on_video_paused", "on_video_resumed",
+    "on_participant_reconnecting", "on_participant_restored", "on_hand_raised",
+    "on_hand_lowered", "on_screen_share_started", "on_screen_share_stopped",
+)
+# Own media events: each may change what the control bar shows.
+_OWN_MEDIA_EVENTS = (
+    "on_audio_muted", "on_audio_unmuted", "on_video_paused", "on_video_resumed",
+    "on_screen_share_started", "on_screen_share_stopped",
+)
 
 EchoStarter = Callable[[CallSession], Awaitable[None]]
 """Brings a local echo participant into the session the controller just joined."""
@@ -101,31 +110,16 @@ class SessionController(QObject):
             on_connection_restored=relay(self.connectionRestored),
             on_connection_closed=relay(self.connectionClosed),
         )
-        updated = self._on_participant_updated
         self._participants = ParticipantEventListener(
             on_participant_joined=self._on_participant_joined,
             on_participant_left=self._on_participant_left,
             on_participant_list_changed=self._on_list_changed,
-            on_audio_muted=updated,
-            on_audio_unmuted=updated,
-            on_video_paused=updated,
-            on_video_resumed=updated,
-            on_participant_reconnecting=updated,
-            on_participant_restored=updated,
-            on_hand_raised=updated,
-            on_hand_lowered=updated,
-            on_screen_share_started=updated,
-            on_screen_share_stopped=updated,
             on_dominant_speaker_changed=self._on_dominant,
+            **dict.fromkeys(_PARTICIPANT_UPDATES, self._on_participant_updated),
         )
         self._media = MediaEventListener(
-            on_audio_muted=self._sync_local,
-            on_audio_unmuted=self._sync_local,
-            on_video_paused=self._sync_local,
-            on_video_resumed=self._sync_local,
-            on_screen_share_started=self._sync_local,
-            on_screen_share_stopped=self._sync_local,
             on_device_error=self._on_device_error,
+            **dict.fromkeys(_OWN_MEDIA_EVENTS, self._sync_local),
         )
         self._sharing: set[str] = set()  # ids whose screen, not camera, goes on their tile
         self._attach()
@@ -313,7 +307,7 @@ class SessionController(QObject):
             self.joinFailed.emit("No call server is configured. Enter a server address.")
             return False
         try:
-            settings = self._settings(options)
+            settings = session_settings(options, self.settings_overrides)
         except (TypeError, ValueError) as exc:
             self.joinFailed.emit(str(exc))
             return False
@@ -339,21 +333,6 @@ class SessionController(QObject):
         self._on_list_changed(session.participants)
         self._sync_local()
         return session.state is SessionState.JOINED
-
-    def _settings(self, options: object) -> SessionSettings:
-        if isinstance(options, SessionSettings):
-            return options
-        if not isinstance(options, JoinOptions):
-            raise TypeError(f"expected JoinOptions or SessionSettings, got {options!r}")
-        return SessionSettings(
-            display_name=options.display_name,
-            start_audio_muted=options.start_audio_muted,
-            start_video_paused=options.start_video_paused,
-            devices=Devices(camera=options.camera or None,
-                            microphone=options.microphone or None,
-                            speaker=options.speaker or None),
-            **self.settings_overrides,
-        )
 
     def _joined(self) -> CallSession | None:
         session = self._session

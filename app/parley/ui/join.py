@@ -7,6 +7,8 @@ It validates what was typed, then emits ``joinRequested`` (or
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,8 +26,9 @@ from PySide6.QtWidgets import (
 
 from parley.qt.invite import normalize_server, parse_invite
 from parley.qt.options import DeviceLists, JoinOptions
-from parley.qt.resources import app_icon
+from parley.qt.resources import IconSet, app_icon
 from parley.qt.settings import JoinPreferences
+from parley.ui.preview import DevicePreviewPane
 
 DEFAULT_DEVICE = "System default"
 
@@ -35,6 +38,7 @@ class JoinView(QWidget):
 
     joinRequested = Signal(str, object, str, str)  # session id, JoinOptions, server, token
     testCallRequested = Signal(object)  # JoinOptions
+    devicesChosen = Signal(object)  # JoinOptions: another camera/mic or on/off: re-preview
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +47,8 @@ class JoinView(QWidget):
         card.setObjectName("joinCard")
         card.setMaximumWidth(480)
         card.setMinimumWidth(380)
+        self._card = card
+        self.preview: DevicePreviewPane | None = None
 
         logo = QLabel(card)
         logo.setPixmap(app_icon().pixmap(48, 48))
@@ -59,9 +65,9 @@ class JoinView(QWidget):
         self.session_edit.setPlaceholderText("e.g. standup, or parley://join/…")
         self.session_edit.textChanged.connect(self._on_session_text)
         self.server_edit = QLineEdit(card)
-        self.server_edit.setPlaceholderText("Built-in server on this computer")
+        self.server_edit.setPlaceholderText("Built-in (this computer)")
         self.token_edit = QLineEdit(card)
-        self.token_edit.setPlaceholderText("Only if the invite came with one")
+        self.token_edit.setPlaceholderText("Only if your invite has one")
         self.camera_combo = QComboBox(card)
         self.microphone_combo = QComboBox(card)
         self.speaker_combo = QComboBox(card)
@@ -123,8 +129,13 @@ class JoinView(QWidget):
         inner.setSpacing(12)
         inner.addLayout(heading)
         inner.addWidget(subtitle)
-        inner.addLayout(form)
-        inner.addLayout(checks)
+        self._body = QHBoxLayout()
+        self._body.setSpacing(24)
+        fields = QVBoxLayout()
+        fields.addLayout(form)
+        fields.addLayout(checks)
+        self._body.addLayout(fields, 1)
+        inner.addLayout(self._body)
         inner.addWidget(self.message)
         inner.addWidget(self.progress)
         inner.addLayout(buttons)
@@ -138,6 +149,42 @@ class JoinView(QWidget):
         outer.addStretch(1)
         self._busy = False
         self._remembered: dict[QComboBox, str] = {}
+        for combo in (self.camera_combo, self.microphone_combo, self.speaker_combo):
+            combo.activated.connect(self._devices_chosen)
+        for check in (self.mic_off_check, self.camera_off_check):
+            check.toggled.connect(self._devices_chosen)
+
+    def enable_preview(self, icons: IconSet) -> DevicePreviewPane:
+        """Show a camera preview and mic meter beside the form (the card grows)."""
+        if self.preview is None:
+            self.preview = DevicePreviewPane(icons, self._card)
+            self._body.insertWidget(0, self.preview, 1)
+            self._card.setMaximumWidth(900)
+            self._card.setMinimumWidth(760)
+            self._show_camera_state()
+        return self.preview
+
+    def device_options(self) -> JoinOptions:
+        """The chosen devices and on/off switches (the name may still be empty)."""
+        return JoinOptions(
+            display_name=self.name_edit.text().strip() or "You",
+            start_audio_muted=self.mic_off_check.isChecked(),
+            start_video_paused=self.camera_off_check.isChecked(),
+            camera=str(self.camera_combo.currentData() or ""),
+            microphone=str(self.microphone_combo.currentData() or ""),
+            speaker=str(self.speaker_combo.currentData() or ""),
+        )
+
+    def _devices_chosen(self, *_: object) -> None:
+        self._show_camera_state()
+        self.devicesChosen.emit(self.device_options())
+
+    def _show_camera_state(self) -> None:
+        if self.preview is not None:
+            off = self.camera_off_check.isChecked()
+            self.preview.picture.set_text("Camera is off" if off else "Starting camera…")
+            if off:
+                self.preview.picture.set_image(None)
 
     # -- preferences and devices ----------------------------------------------------------
 
@@ -242,14 +289,7 @@ class JoinView(QWidget):
         if not name:
             self._invalid(self.name_edit, "Enter your name so others know who you are.")
             return None
-        return JoinOptions(
-            display_name=name,
-            start_audio_muted=self.mic_off_check.isChecked(),
-            start_video_paused=self.camera_off_check.isChecked(),
-            camera=str(self.camera_combo.currentData() or ""),
-            microphone=str(self.microphone_combo.currentData() or ""),
-            speaker=str(self.speaker_combo.currentData() or ""),
-        )
+        return replace(self.device_options(), display_name=name)
 
     def _invalid(self, edit: QLineEdit, text: str) -> None:
         _mark(edit, True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Signal
 from PySide6.QtGui import QAction, QCloseEvent
@@ -15,6 +17,7 @@ from parley.ui.join import JoinView
 
 if TYPE_CHECKING:
     from parley.qt.controller import SessionController
+    from parley.qt.preview import DevicePreview
 
 APP_NAME = "Parley"
 CONNECTION_LOST_TEXT = "Connection lost. Please try again."
@@ -27,10 +30,13 @@ class MainWindow(QMainWindow):
     closed = Signal()
 
     def __init__(self, controller: SessionController, settings: AppSettings,
-                 theme: Theme = Theme.LIGHT, parent: QWidget | None = None) -> None:
+                 theme: Theme = Theme.LIGHT, preview: DevicePreview | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._controller = controller
         self._settings = settings
+        self._preview = preview
+        self._closing: list[asyncio.Future[Any]] = []
         self.setWindowIcon(app_icon())
         self.setWindowTitle(APP_NAME)
         self.setMinimumSize(720, 520)
@@ -49,11 +55,13 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1024, 720)
         self._wire(controller)
+        if preview is not None:
+            self._wire_preview(preview, icons)
         controller.refreshDevices()
 
     def _wire(self, c: SessionController) -> None:
         self.call_view.bind(c)
-        self.join_view.joinRequested.connect(self._on_join_requested)
+        self.join_view.joinRequested.connect(self.request_join)
         self.join_view.testCallRequested.connect(self._on_test_call_requested)
         c.busyChanged.connect(self.join_view.set_busy)
         c.joinFailed.connect(self.join_view.show_error)
@@ -67,19 +75,34 @@ class MainWindow(QMainWindow):
         c.connectionLost.connect(self._update_title)
         c.connectionRestored.connect(self._update_title)
 
+    def _wire_preview(self, preview: DevicePreview, icons: IconSet) -> None:
+        pane = self.join_view.enable_preview(icons)
+        preview.frameReady.connect(pane.picture.set_image)
+        preview.levelChanged.connect(pane.set_level)
+        preview.deviceError.connect(pane.picture.set_text)
+        self.join_view.devicesChosen.connect(preview.start)
+        preview.start(self.join_view.device_options())
+
+    def _then(self, step: Callable[[], object]) -> None:
+        """Run ``step`` once the preview let go of the devices (at once without one)."""
+        if self._preview is None or not self._preview.running:
+            step()
+            return
+        self._preview.stop().add_done_callback(lambda _: step())
+
     # -- screens --------------------------------------------------------------------------
 
     def showing_call(self) -> bool:
         return self.stack.currentWidget() is self.call_view
 
-    def _on_join_requested(self, session_id: str, options: object, server: str,
-                           token: str) -> None:
+    def request_join(self, session_id: str, options: object, server: str, token: str) -> None:
+        """Remember the form, free the devices from the preview, then join."""
         self._settings.save_join(self.join_view.preferences())
-        self._controller.join(session_id, options, server, token)
+        self._then(lambda: self._controller.join(session_id, options, server, token))
 
     def _on_test_call_requested(self, options: object) -> None:
         self._settings.save_join(self.join_view.preferences())
-        self._controller.startTestCall(options)
+        self._then(lambda: self._controller.startTestCall(options))
 
     def _on_joined(self) -> None:
         self.join_view.clear_message()
@@ -99,6 +122,8 @@ class MainWindow(QMainWindow):
             self.join_view.show_notice(message)
         self._hide_tray()
         self._update_title()
+        if self._preview is not None:
+            self._preview.start(self.join_view.device_options())
 
     def _update_title(self, *_: object) -> None:
         c = self._controller
@@ -148,6 +173,14 @@ class MainWindow(QMainWindow):
         self._settings.save_join(self.join_view.preferences())
         self._settings.set_geometry(bytes(self.saveGeometry().data()))
         self._controller.dispose()
+        if self._preview is not None:
+            self._closing.append(self._preview.stop())
         self._hide_tray()
         event.accept()
         self.closed.emit()
+
+    async def wait_closed(self) -> None:
+        """Wait until the call is left and the devices are closed (after ``close()``)."""
+        await self._controller.wait_closed()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
