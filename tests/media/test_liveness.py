@@ -69,7 +69,7 @@ async def test_a_silent_link_is_rebuilt_and_the_third_peer_is_untouched(router: 
     for recorder in (ra, rb, rc):
         assert not recorder.named("on_media_lost")
     timeout = router.meshes["a"].config.liveness_timeout
-    assert timeout < restored_after < timeout + 3
+    assert timeout < restored_after < timeout + 5  # noticed by silence, not sooner
     print(f"\nsilent link -> restored in {restored_after:.2f}s")
 
 

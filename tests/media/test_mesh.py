@@ -26,7 +26,7 @@ async def test_two_meshes_see_and_hear_each_other(router: Router) -> None:
     counters = ra.counters("b")[n0:]
     assert counters == sorted(counters)
     latencies = [f.received_at - ts for _, ts, f in ra.frames["b"][n0:]]
-    assert max(latencies) < 1.0
+    assert max(latencies) < 2.0  # sanity only: bench/media_call.py measures latency
     await ra.until(lambda: a.stats()["b"].bitrate_kbps > 0, what="stats")
     stats = a.stats()["b"]
     print(f"\nfirst media {first_media:.2f}s; stats {stats}; latency p50 "

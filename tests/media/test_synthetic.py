@@ -62,10 +62,11 @@ async def test_pattern_survives_vp8(size: tuple[int, int], kbps: int) -> None:
     encoder.bit_rate = kbps * 1000
     encoder.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
     decoder = av.CodecContext.create("libvpx", "r")
-    sent, got = [], []
+    sent: dict[int, float] = {}  # counter -> capture time, from the frame's pts
+    got = []
     for _ in range(30):
         frame = await track.recv()
-        sent.append(track.counter - 1)
+        sent[track.counter - 1] = track._start + frame.pts / 90000
         for packet in encoder.encode(frame):
             for decoded in decoder.decode(packet):
                 result = read_pattern(decoded)
@@ -74,8 +75,7 @@ async def test_pattern_survives_vp8(size: tuple[int, int], kbps: int) -> None:
     track.stop()
     assert len(got) >= 27, f"only {len(got)} of {len(sent)} frames decoded"
     assert [c for c, _ in got] == sorted(c for c, _ in got)
-    assert set(c for c, _ in got) <= set(sent)
-    assert all(abs(ts - time.time()) < 5 for _, ts in got)
+    assert all(abs(ts - sent[c]) < 0.0011 for c, ts in got)  # to the millisecond
 
 
 async def test_pattern_is_paced_and_moves() -> None:
@@ -83,7 +83,7 @@ async def test_pattern_is_paced_and_moves() -> None:
     start = time.monotonic()
     frames = [await track.recv() for _ in range(10)]
     elapsed = time.monotonic() - start
-    assert 0.25 < elapsed < 1.0  # 9 periods of 33 ms
+    assert elapsed > 0.25  # 9 periods of 33 ms: paced, not as fast as possible
     below = [f.to_ndarray()[120:240].astype(int) for f in (frames[0], frames[-1])]
     assert np.abs(below[0] - below[1]).sum() > 0  # the bar moved
 
