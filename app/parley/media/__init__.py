@@ -1,7 +1,20 @@
 """parley.media: aiortc peers, capture, playback and devices. No Qt, no server.
 
 The SDK uses :class:`MediaMesh` (one RTCPeerConnection per remote participant)
-with a :class:`MediaConfig` and :class:`MeshEvents`.
+with a :class:`MediaConfig` and :class:`MeshEvents`. Choices worth knowing:
+
+- Every connection carries three m-lines, max-bundled on one transport: audio,
+  camera, screen. Mute sends silence, pause sends 160x120 black frames at 5 fps,
+  screen sharing feeds the third sender: nothing is ever renegotiated for them.
+- The lower participant id offers. Each connection of a pair has a generation
+  (seeded from the clock); signals of another generation are ignored.
+- Liveness is inbound media per peer: silent for ``liveness_timeout`` (or the
+  connection failed or closed) means reconnecting, and a FRESH connection is
+  negotiated (aiortc cannot restart ICE). An unanswered offer is repeated after
+  ``liveness_timeout``, an answered one that never flows after 3x that (>= 5 s).
+- ``on_media_lost`` fires when no peer flows and at least one is reconnecting;
+  ``on_media_restored`` when that ends (a peer flows again, or the dead peers
+  were removed).
 """
 
 from parley.media.config import MediaConfig
