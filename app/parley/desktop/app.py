@@ -119,7 +119,8 @@ def join_at_once(window: MainWindow, args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the QApplication and run the app on a qasync loop; the exit code."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("parley").setLevel(logging.INFO)  # ours; aiortc/aioice stay quiet
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
     )
