@@ -19,16 +19,17 @@ async def cut(router: Router, at: str, peer: str) -> None:
     await pc.close()
 
 
-def blackhole(router: Router, at: str, peer: str) -> None:
-    """The network under one link dies: that side's ICE sockets neither send nor receive,
-    and nothing is closed, so only the missing media can tell."""
+def blackhole(router: Router, at: str, peer: str, outbound: bool = True) -> None:
+    """The network under one link dies: that side's ICE sockets receive nothing (and,
+    with ``outbound``, send nothing); nothing is closed, so only missing media tells."""
     pc = router.meshes[at]._peers[peer].pc
     assert pc is not None
     for transceiver in pc.getTransceivers():
         connection = transceiver.receiver.transport.transport._connection
         for protocol in connection._protocols:
             protocol.datagram_received = lambda data, addr: None
-            protocol.transport.sendto = lambda data, addr=None: None
+            if outbound:
+                protocol.transport.sendto = lambda data, addr=None: None
 
 
 async def three_connected(router: Router) -> None:
@@ -138,3 +139,20 @@ async def test_resync_adds_removes_and_rebuilds(router: Router) -> None:
     await rc.until(lambda: flowing(rc, "a"), what="c hears a")
     assert peer_events(ra, "b") == ["on_peer_connected"]  # a flowing peer is left alone
     assert peer_events(ra, "zombie") == []
+
+
+async def test_a_one_way_failure_seen_by_the_answerer_alone_is_rebuilt(router: Router) -> None:
+    a, ra = await router.add("a")
+    b, rb = await router.add("b")
+    router.connect_all()
+    await rb.until(lambda: flowing(rb, "a"), what="media from a")
+    generation = a._peers["b"].generation
+    blackhole(router, "b", "a", outbound=False)  # b hears nothing; a still hears b
+    await rb.until(lambda: peer_events(rb, "a")[-1:] == ["on_peer_restored"], timeout=15,
+                   what="b: a restored")
+    await ra.until(lambda: peer_events(ra, "b")[-1:] == ["on_peer_restored"], timeout=15,
+                   what="a: b restored")
+    assert a._peers["b"].generation > generation  # the offerer rebuilt on the answerer's cue
+    for recorder, other in ((ra, "b"), (rb, "a")):
+        assert peer_events(recorder, other) == ["on_peer_connected", "on_peer_reconnecting",
+                                                "on_peer_restored"]
