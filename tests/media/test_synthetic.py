@@ -64,7 +64,7 @@ async def test_pattern_survives_vp8(size: tuple[int, int], kbps: int) -> None:
     decoder = av.CodecContext.create("libvpx", "r")
     sent: dict[int, float] = {}  # counter -> capture time, from the frame's pts
     got = []
-    for _ in range(30):
+    for _ in range(15):
         frame = await track.recv()
         sent[track.counter - 1] = track._start + frame.pts / 90000
         for packet in encoder.encode(frame):
@@ -73,7 +73,7 @@ async def test_pattern_survives_vp8(size: tuple[int, int], kbps: int) -> None:
                 if result is not None:
                     got.append(result)
     track.stop()
-    assert len(got) >= 27, f"only {len(got)} of {len(sent)} frames decoded"
+    assert len(got) >= 13, f"only {len(got)} of {len(sent)} frames decoded"
     assert [c for c, _ in got] == sorted(c for c, _ in got)
     assert all(abs(ts - sent[c]) < 0.0011 for c, ts in got)  # to the millisecond
 
