@@ -305,3 +305,22 @@ def test_the_preview_lets_go_of_the_devices_before_joining_and_comes_back_after(
         qtbot.mouseClick(app.window.call_view.controls.button("leave"),
                          Qt.MouseButton.LeftButton)
     assert restarted.args == [True] and not app.window.showing_call()
+
+
+def test_tray_icon_while_in_a_call_with_leave_in_its_menu(
+        qtbot: QtBot, servers: Servers, make_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    # The offscreen platform has no tray; pretend a desktop that has one.
+    monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: True))
+    app = make_app(servers.start().url)
+    assert app.window.tray is None
+    app.join_by_typing()
+    tray = app.window.tray
+    assert tray is not None and tray.isVisible()
+    assert tray.toolTip() == "Parley: in call standup (1 person)"
+    actions = {a.text(): a for a in tray.contextMenu().actions()}
+    assert list(actions) == ["Show Parley", "Leave call"]
+    with qtbot.waitSignal(app.controller.sessionLeft, timeout=5000):
+        actions["Leave call"].trigger()
+    assert not tray.isVisible() and not app.window.showing_call()

@@ -63,3 +63,12 @@ def test_dominant_speaker_and_frames_for_the_unknown(qtbot: QtBot) -> None:
     with qtbot.waitSignal(grid.framePainted, timeout=1000) as blocker:
         grid.set_frame("gone", QImage(4, 4, QImage.Format.Format_RGB888))
     assert blocker.args == ["gone"]  # released at once, so the bridge never waits on it
+
+
+def test_your_own_shared_screen_does_not_take_the_stage(qtbot: QtBot) -> None:
+    grid = _grid(qtbot)
+    grid.set_participants([participant("me", is_local=True, screen_sharing=True),
+                           participant("a")])
+    assert grid.spotlight_id() == ""
+    assert [t.geometry() for t in grid.tiles()] == grid_rects(2, _area(grid))
+    assert grid.tiles()[0].badges() == ["presenting"]

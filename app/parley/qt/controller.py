@@ -407,8 +407,11 @@ class SessionController(QObject):
         self.mediaError.emit(f"{kind}: {message}")
 
     def _on_frame(self, participant_id: str, frame: RgbFrame) -> None:
-        # A presenter's tile shows their screen; their camera frames wait until they stop.
-        want = "screen" if participant_id in self._sharing else "camera"
+        # A remote presenter's tile shows their screen (their camera frames wait until
+        # they stop); your own tile always shows your camera.
+        me = self._session.local_participant
+        sharing = participant_id in self._sharing and (me is None or me.id != participant_id)
+        want = "screen" if sharing else "camera"
         if getattr(frame, "track", "camera") != want:
             return
         if self._disposed or not self._throttle.admit(participant_id):

@@ -114,7 +114,10 @@ class VideoGrid(QWidget):
         return ids
 
     def _relayout(self) -> None:
-        sharing = [pid for pid, t in self._tiles.items() if t.participant.screen_sharing]
+        # Only someone else's screen takes the stage: your own would show you a mirror
+        # of what you are already looking at (your tile says "Presenting" instead).
+        sharing = [pid for pid, t in self._tiles.items()
+                   if t.participant.screen_sharing and not t.participant.is_local]
         if self._spotlight not in sharing:
             self._spotlight = sharing[0] if sharing else ""
         area = self.rect().adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN)
