@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Iterator
 
 import av
 import pytest
@@ -124,3 +126,31 @@ async def test_local_preview_and_fake_screen_share(router: Router) -> None:
     await rb.until(lambda: len(rb.counters("a")) >= n + 5, what="camera goes on")
     assert a._peers["b"].generation == generation  # no renegotiation
     assert isinstance(shared.frame, av.VideoFrame)
+
+
+class _StalledInput:
+    """A container whose device stops delivering (an unplugged camera)."""
+
+    def __init__(self) -> None:
+        self.released = threading.Event()
+        self.closed = False
+
+    def decode(self, video: int = 0) -> Iterator[av.VideoFrame]:
+        self.released.wait(10)
+        return iter(())
+
+    def close(self) -> None:
+        self.closed = True
+
+
+async def test_a_stalled_capture_device_is_reported(router: Router,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(CaptureTrack, "stall_timeout", 0.3)
+    a, ra = await router.add("a")
+    stalled = _StalledInput()
+    a._local.camera.set_source(CaptureTrack(stalled, "camera")).stop()  # type: ignore[union-attr]
+    try:
+        await ra.until(lambda: bool(ra.named("on_device_error")), what="device error")
+    finally:
+        stalled.released.set()
+    assert ra.named("on_device_error") == [("camera", "camera delivered nothing for 0.3 s")]

@@ -23,6 +23,8 @@ class CaptureTrack(MediaStreamTrack):
     """Video frames from a PyAV input device (camera or screen), yuv420p."""
 
     kind = "video"
+    stall_timeout = 5.0
+    """Seconds without a frame after which the device counts as failed (unplugged)."""
 
     def __init__(self, container: Any, device_kind: DeviceKind,
                  max_width: int | None = None, queue_size: int = 2) -> None:
@@ -87,7 +89,12 @@ class CaptureTrack(MediaStreamTrack):
     async def recv(self) -> av.VideoFrame:
         if self.readyState != "live":
             raise MediaStreamError
-        frame = await self._queue.get()
+        try:
+            frame = await asyncio.wait_for(self._queue.get(), self.stall_timeout)
+        except TimeoutError:
+            self.error = self.error or (
+                f"{self._device_kind} delivered nothing for {self.stall_timeout:g} s")
+            frame = None
         if frame is None:
             self.stop()
             raise MediaStreamError

@@ -15,7 +15,6 @@ import av
 from aiortc.mediastreams import MediaStreamTrack
 
 from parley.media.camera import open_camera
-from parley.media.capture import CaptureTrack
 from parley.media.config import MediaConfig
 from parley.media.devices import DeviceError, DeviceKind
 from parley.media.microphone import MicrophoneTrack
@@ -48,7 +47,7 @@ class LocalMedia:
 
     def _ended_handler(self, kind: DeviceKind) -> Callable[[MediaStreamTrack], None]:
         def ended(source: MediaStreamTrack) -> None:
-            error = source.error if isinstance(source, CaptureTrack) else None
+            error = getattr(source, "error", None)
             self._device_error(DeviceError(kind, error or f"{kind} stopped delivering"))
         return ended
 

@@ -27,6 +27,8 @@ class MicrophoneTrack(MediaStreamTrack):
     """Audio frames (s16 mono 48 kHz, 960 samples) from a microphone."""
 
     kind = "audio"
+    stall_timeout = 2.0
+    """Seconds without a block after which the microphone counts as failed (unplugged)."""
 
     def __init__(self, device: str | None = None) -> None:
         super().__init__()
@@ -35,6 +37,7 @@ class MicrophoneTrack(MediaStreamTrack):
         self._pts = 0
         self.dropped = 0
         self.status_flags = 0
+        self.error: str | None = None
         sd = sounddevice_module()
         try:
             self._stream: Any = sd.RawInputStream(
@@ -62,7 +65,12 @@ class MicrophoneTrack(MediaStreamTrack):
     async def recv(self) -> av.AudioFrame:
         if self.readyState != "live":
             raise MediaStreamError
-        block = await self._queue.get()
+        try:
+            block = await asyncio.wait_for(self._queue.get(), self.stall_timeout)
+        except TimeoutError:
+            self.error = f"microphone delivered nothing for {self.stall_timeout:g} s"
+            self.stop()
+            raise MediaStreamError from None
         frame = audio_frame(np.frombuffer(block, dtype=np.int16), self._pts)
         self._pts += frame.samples
         return frame
