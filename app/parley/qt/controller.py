@@ -121,6 +121,9 @@ class SessionController(QObject):
             on_device_error=self._on_device_error,
             **dict.fromkeys(_OWN_MEDIA_EVENTS, self._sync_local),
         )
+        # One bound-method object for add and remove: ``self._on_frame`` makes a new one
+        # on every access, and the SDK removes sinks by identity.
+        self._sink = self._on_frame
         self._sharing: set[str] = set()  # ids whose screen, not camera, goes on their tile
         self._attach()
 
@@ -137,21 +140,12 @@ class SessionController(QObject):
         return self._state
 
     @property
-    def busy(self) -> bool:
-        """True while a join is in progress."""
-        return self._busy
-
-    @property
     def disposed(self) -> bool:
         return self._disposed
 
     @property
     def session_id(self) -> str:
         return self._session.session_id or ""
-
-    @property
-    def server_url(self) -> str:
-        return self._server_url
 
     @property
     def audio_muted(self) -> bool:
@@ -173,10 +167,6 @@ class SessionController(QObject):
     def dropped_frames(self) -> int:
         """Frames dropped because the view had not painted the previous one."""
         return self._throttle.dropped
-
-    def participants(self) -> list[Participant]:
-        """Everybody in the call, the local participant included."""
-        return list(self._session.participants)
 
     def invite_link(self) -> str:
         """The invite link of the current call ("" when not in one)."""
@@ -281,7 +271,7 @@ class SessionController(QObject):
         session.remove_session_status_listener(self._status)
         session.remove_participant_event_listener(self._participants)
         session.remove_media_event_listener(self._media)
-        session.remove_video_sink(self._on_frame)
+        session.remove_video_sink(self._sink)
         if session.state in _ACTIVE:
             self._spawn(session.leave_session())
 
@@ -297,7 +287,7 @@ class SessionController(QObject):
         session.add_session_status_listener(self._status)
         session.add_participant_event_listener(self._participants)
         session.add_media_event_listener(self._media)
-        session.add_video_sink(self._on_frame)
+        session.add_video_sink(self._sink)
 
     async def _join(self, session_id: str, options: object, server: str, token: str) -> bool:
         if self._disposed or self._busy:
