@@ -32,8 +32,9 @@ class MediaConfig:
     """STUN/TURN servers. Empty means host candidates only (never a public default)."""
     liveness_timeout: float = 2.0
     """Seconds without inbound media after which a peer counts as reconnecting."""
-    tone_hz: float = 440.0
-    """Frequency of the synthetic tone (fake media)."""
+    tone_hz: float | None = None
+    """Frequency of the synthetic tone (fake media); None picks one of 300-1000 Hz from
+    the participant id, so each participant is recognisable in a recording."""
 
     def __post_init__(self) -> None:
         width, height = self.video_size
@@ -43,5 +44,5 @@ class MediaConfig:
             raise ValueError(f"fps must be 1-60, got {self.fps}")
         if self.liveness_timeout <= 0:
             raise ValueError("liveness_timeout must be positive")
-        if not 20.0 <= self.tone_hz <= 20000.0:
+        if self.tone_hz is not None and not 20.0 <= self.tone_hz <= 20000.0:
             raise ValueError("tone_hz must be 20-20000")

@@ -66,7 +66,8 @@ class LocalMedia:
 
     def _open_audio(self) -> MediaStreamTrack | None:
         if self.config.fake_media:
-            return ToneTrack(self.config.tone_hz)
+            tone = self.config.tone_hz
+            return ToneTrack(tone if tone is not None else 300.0 + 100 * (self._hue() % 8))
         try:
             return MicrophoneTrack(self.config.microphone)
         except DeviceError as exc:
