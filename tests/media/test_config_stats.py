@@ -1,0 +1,41 @@
+"""MediaConfig validates itself; StatsMeter turns getStats reports into rates."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from parley.media import MediaConfig
+from parley.media.stats import StatsMeter
+
+
+@pytest.mark.parametrize("options", [
+    {"video_size": (63, 64)}, {"video_size": (641, 480)}, {"fps": 0}, {"fps": 61},
+    {"liveness_timeout": 0}, {"tone_hz": 5.0},
+])
+def test_invalid_config_is_refused(options: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        MediaConfig(**options)  # type: ignore[arg-type]
+
+
+def _report(received: int, lost: int, octets: int, rtt: float) -> dict[str, object]:
+    return {
+        "in": SimpleNamespace(type="inbound-rtp", packetsReceived=received, packetsLost=lost),
+        "rr": SimpleNamespace(type="remote-inbound-rtp", roundTripTime=rtt),
+        "t": SimpleNamespace(type="transport", bytesReceived=octets),
+    }
+
+
+def test_rates_come_from_deltas_between_reports() -> None:
+    meter = StatsMeter()
+    meter.update(10.0, _report(1000, 0, 1_000_000, 0.010), frames=300)
+    meter.update(12.0, _report(1180, 20, 1_125_000, 0.020), frames=360)
+    stats = meter.snapshot("connected", 3)
+    assert stats.bitrate_kbps == 500.0
+    assert stats.fps == 30.0
+    assert stats.packet_loss == 0.1
+    assert stats.rtt_ms == 20.0
+    assert (stats.state, stats.generation) == ("connected", 3)
+    meter.reset()
+    assert meter.snapshot("connecting", 4).bitrate_kbps == 0.0
