@@ -81,7 +81,8 @@ class App:
 
 
 @pytest.fixture
-def make_app(qtbot: QtBot, app_settings: AppSettings) -> Iterator[Any]:
+def make_app(qtbot: QtBot, app_settings: AppSettings,
+             qloop: asyncio.AbstractEventLoop) -> Iterator[Any]:
     apps: list[App] = []
 
     def make(server_url: str, preview: DevicePreview | None = None, **overrides: Any) -> App:
@@ -326,3 +327,28 @@ def test_tray_icon_while_in_a_call_with_leave_in_its_menu(
     with qtbot.waitSignal(app.controller.sessionLeft, timeout=5000):
         actions["Leave call"].trigger()
     assert not tray.isVisible() and not app.window.showing_call()
+
+
+def test_a_join_that_hangs_can_be_cancelled(qtbot: QtBot, make_app: Any) -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # accept the connection, never answer the handshake
+        writer.close()
+
+    listener = run(qtbot, asyncio.start_server(silent, "127.0.0.1", 0))
+    port = listener.sockets[0].getsockname()[1]
+    try:
+        app = make_app(f"ws://127.0.0.1:{port}/ws")
+        form = app.window.join_view
+        form.name_edit.setText("Ada")
+        form.session_edit.setText("standup")
+        with qtbot.waitSignal(app.controller.busyChanged, timeout=2000):
+            qtbot.mouseClick(form.join_button, Qt.MouseButton.LeftButton)
+        assert form.cancel_button.isVisible() and form.join_button.text() == "Joining…"
+        with qtbot.waitSignal(app.controller.busyChanged, timeout=3000) as done:
+            qtbot.mouseClick(form.cancel_button, Qt.MouseButton.LeftButton)
+        assert done.args == [False]
+        assert not form.cancel_button.isVisible() and form.message_text() == ""
+        assert app.controller.session.state is SessionState.IDLE
+    finally:
+        listener.close()
+        run(qtbot, listener.wait_closed())

@@ -39,6 +39,7 @@ class JoinView(QWidget):
     joinRequested = Signal(str, object, str, str)  # session id, JoinOptions, server, token
     testCallRequested = Signal(object)  # JoinOptions
     devicesChosen = Signal(object)  # JoinOptions: another camera/mic or on/off: re-preview
+    cancelRequested = Signal()  # stop a join that is taking too long
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -116,9 +117,14 @@ class JoinView(QWidget):
         self.join_button.clicked.connect(self._on_join_clicked)
         for edit in (self.name_edit, self.session_edit, self.server_edit, self.token_edit):
             edit.returnPressed.connect(self._on_join_clicked)
+        self.cancel_button = QPushButton("Cancel", card)
+        self.cancel_button.setToolTip("Stop joining")
+        self.cancel_button.clicked.connect(self.cancelRequested)
+        self.cancel_button.hide()
         buttons = QHBoxLayout()
         buttons.addWidget(self.test_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.join_button)
 
         heading = QHBoxLayout()
@@ -233,6 +239,7 @@ class JoinView(QWidget):
         self._busy = busy
         self.join_button.setText("Joining…" if busy else "Join")
         self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
         for widget in (self.join_button, self.test_button, self.name_edit, self.session_edit,
                        self.server_edit, self.token_edit, self.camera_combo,
                        self.microphone_combo, self.speaker_combo, self.mic_off_check,

@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self.call_view.bind(c)
         self.join_view.joinRequested.connect(self.request_join)
         self.join_view.testCallRequested.connect(self._on_test_call_requested)
+        self.join_view.cancelRequested.connect(c.leave)
         c.busyChanged.connect(self.join_view.set_busy)
         c.joinFailed.connect(self.join_view.show_error)
         c.devicesChanged.connect(self.join_view.set_devices)
