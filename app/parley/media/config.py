@@ -32,6 +32,9 @@ class MediaConfig:
     """STUN/TURN servers. Empty means host candidates only (never a public default)."""
     liveness_timeout: float = 2.0
     """Seconds without inbound media after which a peer counts as reconnecting."""
+    echo: bool = False
+    """Send back what is received instead of capturing (the Test call's echo
+    participant); remote audio is not played."""
     tone_hz: float | None = None
     """Frequency of the synthetic tone (fake media); None picks one of 300-1000 Hz from
     the participant id, so each participant is recognisable in a recording."""

@@ -17,6 +17,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from parley.media.camera import open_camera
 from parley.media.config import MediaConfig
 from parley.media.devices import DeviceError, DeviceKind
+from parley.media.echo import EchoTrack
 from parley.media.microphone import MicrophoneTrack
 from parley.media.screen import open_screen
 from parley.media.switch import SwitchableTrack
@@ -40,6 +41,8 @@ class LocalMedia:
         self.audio.on_source_ended = self._ended_handler("microphone")
         self.camera.on_source_ended = self._ended_handler("camera")
         self.screen.on_source_ended = self._ended_handler("screen")
+        self.echo_audio: EchoTrack | None = None
+        self.echo_video: EchoTrack | None = None
 
     @property
     def screen_sharing(self) -> bool:
@@ -58,6 +61,12 @@ class LocalMedia:
     async def start(self) -> None:
         """Open the microphone and camera (or synthetic sources); never raises DeviceError."""
         config = self.config
+        if config.echo:
+            self.echo_audio, self.echo_video = EchoTrack("audio"), EchoTrack("video")
+            self.audio.set_source(self.echo_audio)
+            self.camera.set_source(self.echo_video)
+            self.camera.start()
+            return
         if config.audio:
             self.audio.set_source(self._open_audio())
         if config.video:

@@ -80,7 +80,7 @@ class MediaMesh:
             return
         self._started = True
         await self._local.start()
-        null = self.config.speaker == "null" or (
+        null = self.config.speaker == "null" or self.config.echo or (
             self.config.fake_media and self.config.speaker is None)
         if not null:
             try:
@@ -214,11 +214,15 @@ class MediaMesh:
         self._update_health()
 
     def peer_video(self, peer: Peer, track: TrackKind, frame: av.VideoFrame) -> None:
+        if self._local.echo_video is not None and track == "camera":
+            self._local.echo_video.feed(frame)
         if self.events.on_video_frame is not None:
             self.events.emit("on_video_frame", peer.remote_id,
                              RemoteFrame.of(peer.remote_id, track, frame, time.time()))
 
     def peer_audio(self, peer: Peer, frame: av.AudioFrame) -> None:
+        if self._local.echo_audio is not None:
+            self._local.echo_audio.feed(frame)
         self.playback.push(peer.remote_id, frame)
 
     def _local_frame(self, frame: av.VideoFrame) -> None:

@@ -45,7 +45,8 @@ class MediaBridge:
         self._levels: dict[str, float] = {}
         self._dominant: str | None = None
         config = MediaConfig(
-            fake_media=settings.fake_media,
+            fake_media=settings.fake_media or settings.echo,
+            echo=settings.echo,
             video=settings.session_type is SessionType.VIDEO,
             camera=settings.devices.camera,
             microphone=settings.devices.microphone,

@@ -66,6 +66,9 @@ class SessionSettings:
     """Use synthetic test-pattern video and a tone instead of devices."""
     media: bool = True
     """Send and receive audio/video at all (False: signaling only, for bots and load tests)."""
+    echo: bool = False
+    """Send back what is received instead of capturing (the Test call's echo participant,
+    see :func:`parley.sdk.echo.start_echo`)."""
 
     def __post_init__(self) -> None:
         name = self.display_name
@@ -78,7 +81,7 @@ class SessionSettings:
             raise ValueError(f"session_type must be a SessionType, got {self.session_type!r}")
         _check_seconds("idle_timeout_period", self.idle_timeout_period, 1.0, _MAX_IDLE, True)
         _check_seconds("reconnect_timeout", self.reconnect_timeout, 0.5, _MAX_RECONNECT, False)
-        for flag in ("start_audio_muted", "start_video_paused", "fake_media", "media"):
+        for flag in ("start_audio_muted", "start_video_paused", "fake_media", "media", "echo"):
             if not isinstance(getattr(self, flag), bool):
                 raise ValueError(f"{flag} must be True or False")
         if not isinstance(self.ice_servers, tuple) or not all(
