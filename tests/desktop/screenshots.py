@@ -1,0 +1,176 @@
+"""Regenerate docs/screenshots/ with the real app classes, server and synthetic media.
+
+Run under a display (e.g. ``Xvfb :99 &``)::
+
+    DISPLAY=:99 .venv/bin/python -m tests.desktop.screenshots [OUT_DIR]
+
+Not a test: it only takes pictures, which a person then looks at.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+from qasync import QEventLoop
+
+import parley.qt  # noqa: F401 - installs the PySide6 guard
+from parley.qt.controller import SessionController
+from parley.qt.options import JoinOptions
+from parley.qt.preview import DevicePreview
+from parley.qt.resources import Theme, stylesheet
+from parley.qt.settings import AppSettings, configure_application
+from parley.sdk import CallSession, SessionSettings
+from parley.server import CallServer, ServerConfig
+from parley.ui.window import MainWindow
+
+NAMES = ("Grace Hopper", "Alan Turing", "Katherine Johnson", "Edsger Dijkstra",
+         "Barbara Liskov", "Donald Knuth", "Margaret Hamilton", "John McCarthy",
+         "Frances Allen", "Ken Thompson", "Radia Perlman", "Dennis Ritchie", "Hedy Lamarr",
+         "Tim Berners-Lee", "Adele Goldberg")
+
+
+async def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the screen never got there")
+        await asyncio.sleep(0.05)
+
+
+class Shoot:
+    def __init__(self, app: QApplication, out: Path, scratch: Path) -> None:
+        self.app, self.out, self.scratch = app, out, scratch
+
+    def window(self, theme: Theme, url: str, preview: DevicePreview | None = None,
+               size: tuple[int, int] = (1200, 760)) -> tuple[MainWindow, SessionController]:
+        self.app.setStyleSheet(stylesheet(theme))
+        store = QSettings(str(self.scratch / f"{time.monotonic_ns()}.ini"),
+                          QSettings.Format.IniFormat)
+        controller = SessionController(CallSession(), default_server=url,
+                                       settings_overrides={"fake_media": True})
+        window = MainWindow(controller, AppSettings(store), theme, preview)
+        window.resize(*size)
+        window.show()
+        return window, controller
+
+    async def join_screens(self) -> None:
+        window, _ = self.window(Theme.LIGHT, "ws://127.0.0.1:1/ws",
+                                DevicePreview(fake_media=True), (1100, 720))
+        window.join_view.name_edit.setText("Ada Lovelace")
+        window.join_view.session_edit.setText("standup")
+        pane = window.join_view.preview
+        await until(lambda: pane is not None and pane.picture.image() is not None)
+        await asyncio.sleep(0.5)
+        window.grab().save(str(self.out / "join-light.png"))
+        window.close()
+        await window.wait_closed()
+        window, _ = self.window(Theme.DARK, "ws://127.0.0.1:1/ws", size=(1000, 720))
+        window.join_view.name_edit.setText("Ada Lovelace")
+        window.join_view.session_edit.setText("standup")
+        window.join_view.show_error("Can't reach the call server at ws://10.0.0.9:8787/ws. "
+                                    "Check the address and your network.")
+        await asyncio.sleep(0.3)
+        window.grab().save(str(self.out / "join-dark-error.png"))
+        window.close()
+        await window.wait_closed()
+
+    async def call(self, theme: Theme, share: bool) -> None:
+        state = self.scratch / "state"
+        server = CallServer(ServerConfig(port=0, state_dir=state))
+        await server.start()
+        port = server.port
+        window, controller = self.window(theme, server.url)
+        await controller.join("standup", JoinOptions("Ada Lovelace"), "", "")
+        bots: list[CallSession] = []
+        for name, settings in (("Grace Hopper", {"fake_media": True}),
+                               ("Alan Turing", {"media": False, "start_audio_muted": True}),
+                               ("Katherine Johnson", {"media": False,
+                                                      "start_video_paused": True})):
+            bot = CallSession()
+            bots.append(bot)
+            await bot.join_session("standup", SessionSettings(display_name=name, **settings),
+                                   server=server.url)
+        bots[2].raise_hand()
+        if share:
+            await bots[0].start_screen_share()
+        grid = window.call_view.grid
+        await until(lambda: len(grid.tiles()) == 4)
+        await until(lambda: sum(not t.shows_avatar() for t in grid.tiles()) >= 2)
+        await asyncio.sleep(1.5)
+        local = bots[0].local_participant
+        grid.set_dominant(local.id if local else "")
+        window.call_view.toggle_panel()
+        await asyncio.sleep(0.3)
+        window.grab().save(str(self.out / f"call-{theme.value}{'-share' if share else ''}.png"))
+        window.call_view.toggle_panel()
+        if not share:
+            await server.stop(graceful=False)
+            await until(lambda: window.call_view.overlay.isVisible(), 10)
+            await asyncio.sleep(2.2)
+            window.grab().save(str(self.out / f"reconnecting-{theme.value}.png"))
+            server = CallServer(ServerConfig(port=port, state_dir=state))
+            await server.start()
+            await until(lambda: not window.call_view.overlay.isVisible(), 15)
+        for bot in bots:
+            await bot.leave_session()
+        window.close()
+        await window.wait_closed()
+        await server.stop()
+
+    async def sixteen(self) -> None:
+        server = CallServer(ServerConfig(port=0, state_dir=self.scratch / "state16"))
+        await server.start()
+        window, controller = self.window(Theme.LIGHT, server.url, size=(1280, 800))
+        await controller.join("allhands", JoinOptions("Ada Lovelace"), "", "")
+        bots = []
+        for i, name in enumerate(NAMES):
+            bot = CallSession()
+            bots.append(bot)
+            await bot.join_session("allhands", SessionSettings(
+                display_name=name, media=False, start_audio_muted=i % 3 == 0,
+                start_video_paused=True), server=server.url)
+        bots[4].raise_hand()
+        grid = window.call_view.grid
+        await until(lambda: len(grid.tiles()) == 16 and not grid.tiles()[0].shows_avatar())
+        local = bots[2].local_participant
+        grid.set_dominant(local.id if local else "")
+        await asyncio.sleep(0.5)
+        window.grab().save(str(self.out / "call-16-light.png"))
+        for bot in bots:
+            await bot.leave_session()
+        window.close()
+        await window.wait_closed()
+        await server.stop()
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0]) if argv else Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication([])
+    app.setQuitOnLastWindowClosed(False)
+    configure_application()
+    loop = QEventLoop(app)
+    asyncio.set_event_loop(loop)
+
+    async def everything(scratch: Path) -> None:
+        shoot = Shoot(app, out, scratch)
+        await shoot.join_screens()
+        await shoot.call(Theme.DARK, share=False)
+        await shoot.call(Theme.LIGHT, share=True)
+        await shoot.sixteen()
+
+    with tempfile.TemporaryDirectory() as scratch, loop:
+        loop.run_until_complete(everything(Path(scratch)))
+    print(f"screenshots in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
