@@ -113,3 +113,28 @@ async def test_mute_and_pause_reach_the_others_as_participant_events(
     finally:
         await ada.leave_session()
         await bob.leave_session()
+
+
+async def test_media_that_cannot_start_fails_the_join_cleanly(
+        server: CallServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from parley.media import MediaMesh
+    from parley.sdk import JoinError, JoinFailure, SessionState
+
+    async def broken(self: MediaMesh) -> None:
+        raise RuntimeError("no codec")
+
+    monkeypatch.setattr(MediaMesh, "start", broken)
+    session = CallSession()
+    rec = Recorder()
+    session.add_session_status_listener(rec.status_listener())
+    with pytest.raises(JoinError) as info:
+        await session.join_session("media", SessionSettings("Ada", fake_media=True),
+                                   server=server.url)
+    assert info.value.reason is JoinFailure.SERVER_ERROR
+    assert "audio/video could not start: no codec" in info.value.message
+    assert rec.events == [] and session.state is SessionState.IDLE
+    # The server saw the attempt leave: a new participant finds the room empty.
+    other = CallSession()
+    await other.join_session("media", SessionSettings("Bob", media=False), server=server.url)
+    assert [p.name for p in other.participants] == ["Bob"]
+    await other.leave_session()

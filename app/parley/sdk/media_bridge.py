@@ -64,12 +64,11 @@ class MediaBridge:
                 "on_device_error", kind, msg),
         ))
 
-    async def start(self, remote_ids: list[str]) -> None:
+    async def start(self) -> None:
+        """Open the local sources; peers are added as the roster announces them."""
         await self._mesh.start()
         self._mesh.set_audio_muted(self._session.is_audio_muted)
         self._mesh.set_video_paused(self._session.is_video_paused)
-        for pid in remote_ids:
-            self._mesh.add_peer(pid)
 
     async def close(self) -> None:
         if self._grace is not None:

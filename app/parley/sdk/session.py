@@ -97,6 +97,8 @@ class CallSession:
         self._reconnect_task: asyncio.Task[None] | None = None
         self._teardown: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._forget: dict[str, asyncio.TimerHandle] = {}
+        """Per peer missing after a server restart: when to stop waiting for it."""
         self._video_sinks: list[VideoSink] = []
         self._own = {"audio_muted": False, "video_paused": False,
                      "hand_raised": False, "screen_sharing": False}
@@ -191,6 +193,8 @@ class CallSession:
     async def join_session(self, session_id: str, settings: SessionSettings,
                            server: str | None = None, token: str | None = None) -> None:
         """Join ``session_id``; raises JoinError (and fires nothing) when that fails."""
+        if not isinstance(settings, SessionSettings):
+            raise TypeError(f"settings must be a SessionSettings, got {type(settings).__name__}")
         if self._teardown is not None:
             await asyncio.shield(self._teardown)
         if self.state not in (SessionState.IDLE, SessionState.ENDED):
@@ -231,7 +235,16 @@ class CallSession:
             from parley.sdk.media_bridge import MediaBridge  # aiortc only when media is wanted
 
             self._media = MediaBridge(self, welcome, self._roster, self._video_sinks)
-            await self._media.start(self._roster.remote_ids)
+            try:
+                await self._media.start()
+            except Exception as exc:  # media must not leave a half-joined session behind
+                log.exception("event=media_start_failed")
+                media, self._media, self._link = self._media, None, None
+                await media.close()
+                await link.close(Leave())
+                await self._abort_join()
+                raise JoinError(JoinFailure.SERVER_ERROR,
+                                f"audio/video could not start: {exc}") from exc
         self._apply(Event.JOIN_OK)
         if self._is(SessionState.JOINED):
             self._emit_participants(self._roster.replace_all(welcome.participants,
@@ -330,6 +343,8 @@ class CallSession:
         reason = self._machine.end_reason
         if self._reconnect_task is not None:
             self._reconnect_task.cancel()
+        for pid in list(self._forget):
+            self._cancel_forget(pid)
         link, self._link = self._link, None
         if link is not None:
             polite = reason in (EndReason.LEFT, EndReason.IDLE_TIMEOUT)
@@ -443,12 +458,25 @@ class CallSession:
                                 p.screen_sharing, reconnecting=True) for p in waiting)
             loop = asyncio.get_running_loop()
             for p in waiting:
-                loop.call_later(welcome.departure_timeout, self._forget_if_absent, p.id)
+                self._cancel_forget(p.id)
+                self._forget[p.id] = loop.call_later(welcome.departure_timeout,
+                                                     self._forget_if_absent, p.id)
+        for info in welcome.participants:
+            self._cancel_forget(info.id)
         self._emit_participants(self._roster.replace_all(infos, welcome.participant_id))
 
     def _forget_if_absent(self, pid: str) -> None:
+        self._forget.pop(pid, None)
+        if self._link is None:  # cut off ourselves, we cannot tell: the next welcome will
+            return
         if self._roster.server_reconnecting(pid):
             self._emit_participants(self._roster.remove(pid))
+
+    def _cancel_forget(self, pid: str) -> None:
+        """The server spoke of ``pid``: its word, not our guess, decides from now on."""
+        handle = self._forget.pop(pid, None)
+        if handle is not None:
+            handle.cancel()
 
     # ------------------------------------------------------------ messages
 
@@ -462,12 +490,16 @@ class CallSession:
         local = self._roster.local_id
         events: Events = []
         if isinstance(message, ParticipantJoined | ParticipantUpdated):
+            self._cancel_forget(message.participant.id)
             events = self._roster.upsert(Participant.from_info(message.participant, local))
         elif isinstance(message, ParticipantLeft):
+            self._cancel_forget(message.participant_id)
             events = self._roster.remove(message.participant_id)
         elif isinstance(message, ParticipantReconnecting):
+            self._cancel_forget(message.participant_id)
             events = self._roster.set_reconnecting(message.participant_id, True)
         elif isinstance(message, ParticipantRestored):
+            self._cancel_forget(message.participant_id)
             events = self._roster.set_reconnecting(message.participant_id, False)
         else:
             log.info("event=server_message type=%s", message.TYPE)
