@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,8 +34,8 @@ class Servers:
         self.started: list[CallServer] = []
 
     def start(self, port: int = 0, **config: Any) -> CallServer:
-        server = CallServer(ServerConfig(port=port, state_dir=self.state_dir,
-                                         departure_timeout=10.0, **config))
+        config.setdefault("departure_timeout", 10.0)
+        server = CallServer(ServerConfig(port=port, state_dir=self.state_dir, **config))
         run(self.qtbot, server.start())
         self.started.append(server)
         return server
@@ -352,3 +354,36 @@ def test_a_join_that_hangs_can_be_cancelled(qtbot: QtBot, make_app: Any) -> None
     finally:
         listener.close()
         run(qtbot, listener.wait_closed())
+
+
+BOT = """
+import asyncio, sys
+from parley.sdk import CallSession, SessionSettings
+async def main():
+    bot = CallSession()
+    await bot.join_session("standup", SessionSettings(display_name="Grace Hopper", media=False),
+                           server=sys.argv[1])
+    await asyncio.Event().wait()
+asyncio.run(main())
+"""
+
+
+def test_a_participant_whose_process_dies_shows_reconnecting_then_leaves(
+        qtbot: QtBot, servers: Servers, make_app: Any) -> None:
+    server = servers.start(departure_timeout=2.0)
+    app = make_app(server.url)
+    app.join_by_typing()
+    bot = subprocess.Popen([sys.executable, "-c", BOT, server.url])
+    try:
+        grid = app.window.call_view.grid  # (the server runs on this loop: never block it)
+        qtbot.waitUntil(lambda: len(grid.tiles()) == 2, timeout=20000)
+        bot.kill()  # no goodbye: the server finds out from the silence
+        bot.wait()
+        qtbot.waitUntil(lambda: len(grid.tiles()) == 2
+                        and grid.tiles()[1].badges() == ["reconnecting"], timeout=10000)
+        assert app.window.call_view.overlay.isHidden()  # it is them, not us
+        qtbot.waitUntil(lambda: len(grid.tiles()) == 1, timeout=20000)  # grace period over
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+            bot.wait()
