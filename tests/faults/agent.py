@@ -83,7 +83,7 @@ class Agent:
             a.name, reconnect_timeout=a.reconnect_timeout, idle_timeout_period=a.idle_timeout,
             media=a.media, fake_media=a.media)
         try:
-            await self.session.join_session(a.session, settings, server=a.server)
+            await self.session.join_session(a.session, settings, server=a.server, token=a.token)
         except JoinError as exc:
             emit("join_error", reason=exc.reason.value, message=exc.message)
             return False
@@ -198,6 +198,7 @@ async def main() -> int:
     p.add_argument("--server", required=True)
     p.add_argument("--session", required=True)
     p.add_argument("--name", required=True)
+    p.add_argument("--token", default=None, help="join token, when the server has a secret")
     p.add_argument("--reconnect-timeout", type=float, default=30.0)
     p.add_argument("--idle-timeout", type=float, default=0.0)
     p.add_argument("--media", action="store_true", help="fake audio/video through aiortc")

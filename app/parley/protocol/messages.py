@@ -314,9 +314,13 @@ def _convert(tp: Any, value: Any, path: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _bad(path, "number", value)
-        if not math.isfinite(value):
+        try:
+            number = float(value)  # an int too big for a float raises OverflowError
+        except OverflowError:
+            raise _bad(path, "finite number", value) from None
+        if not math.isfinite(number):
             raise _bad(path, "finite number", value)
-        return float(value)
+        return number
     if tp is str:
         if not isinstance(value, str):
             raise _bad(path, "string", value)
