@@ -115,13 +115,16 @@ class AgentProc:
         self._reader: asyncio.Task[None] | None = None
 
     async def start(self, server: str, session: str, *, reconnect_timeout: float = 30.0,
-                    media: bool = False, idle_timeout: float = 0.0) -> None:
+                    media: bool = False, idle_timeout: float = 0.0,
+                    token: str | None = None) -> None:
         args = [*self.prefix, sys.executable, "-m", "tests.faults.agent", "--server", server,
                 "--session", session, "--name", self.name,
                 "--reconnect-timeout", str(reconnect_timeout),
                 "--idle-timeout", str(idle_timeout)]
         if media:
             args.append("--media")
+        if token is not None:
+            args += ["--token", token]
         with open(self.log, "a") as log:
             self.proc = await asyncio.create_subprocess_exec(
                 *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
@@ -131,15 +134,20 @@ class AgentProc:
 
     async def _read(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
-        async for raw in self.proc.stdout:
-            try:
-                event = json.loads(raw)
-            except ValueError:
-                continue
-            if event["ev"] == "joined_as":
-                self.pid = event["pid"]
-            self.events.append(event)
-            self._changed.set()
+        with open(self.log.with_suffix(".events"), "ab") as keep:  # for post-mortems
+            async for raw in self.proc.stdout:
+                keep.write(raw)
+                self._take(raw)
+        self._changed.set()
+
+    def _take(self, raw: bytes) -> None:
+        try:
+            event = json.loads(raw)
+        except ValueError:
+            return
+        if event["ev"] == "joined_as":
+            self.pid = event["pid"]
+        self.events.append(event)
         self._changed.set()
 
     @property

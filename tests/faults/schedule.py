@@ -113,6 +113,7 @@ class Run:
         self.killed: set[AgentProc] = set()
         self.incarnation = 0
         self.cut: set[str] = set()
+        self.leaving: list[AgentProc] = []
         self._stopping: asyncio.Task[Any] | None = None
 
     async def execute(self) -> Outcome:
@@ -162,7 +163,9 @@ class Run:
             await agent.start(self.server.url or f"ws://{self.net.addr('srv')}:8787/ws",
                               f"run{self.seed}", reconnect_timeout=RECONNECT_TIMEOUT)
         elif step.action == "leave" and host in self.current:
-            self.current[host].send("leave")
+            agent = self.current.pop(host)
+            self.leaving.append(agent)
+            agent.send("leave")
         elif step.action == "kill" and host in self.current:
             agent = self.current.pop(host)
             agent.kill()
@@ -185,6 +188,10 @@ class Run:
 
     async def _settle(self, out: Outcome) -> None:
         """Every agent reaches a stable state: joined (or restored) or ended."""
+        for agent in self.leaving:
+            if agent.running:  # a leave is obeyed once the agent has joined (or failed to)
+                await agent.wait_any(("leave_done", "join_error"), after=0.0,
+                                     timeout=15)
         for agent in self.lab.agents:
             if agent in self.killed or not agent.running:
                 continue
@@ -193,7 +200,7 @@ class Run:
                 continue
             last = _last_status(agent)
             if last == "on_connection_lost":
-                await agent.wait_any(("on_connection_restored", "on_connection_closed"),
+                await agent.wait_any(("on_connection_restored", *TERMINAL),
                                      after=_time_of_last_status(agent),
                                      timeout=RECONNECT_TIMEOUT + 3)
         in_call = [a for a in self._live()

@@ -115,3 +115,69 @@ async def test_a_cut_longer_than_reconnect_timeout_closes_once_and_the_room_sees
         "reconnect_timeout_s": reconnect_timeout,
         "closed_after_lost_s": round(closed_at - lost_at, 3),
         "closed_after_cut_s": round(closed_at - cut_at, 3)})
+
+
+async def test_a_peer_still_resuming_is_not_dropped_while_we_are_cut_off(lab: Lab) -> None:
+    """After a server restart the SDK keeps the peers that have not resumed yet, marked
+    reconnecting, for the departure grace period. Found by random schedule 1028: if our own
+    link is down when that period ends, we cannot know whether they came back - they had,
+    and we showed them leaving, then joining again when we resumed."""
+    departure = 3.0
+    net = lab.net(["srv", "a", "b"])
+    server, (a, b) = await start_call(lab, net, ["a", "b"],
+                                      server_extra=("--departure-timeout", str(departure)))
+    net.cut("b")  # b cannot resume until we say so
+    await b.wait("on_connection_lost", timeout=5)
+    restart_at = time.monotonic()
+    await server.kill()
+    await server.start()
+    resumed_at = await a.wait("on_connection_restored", after=restart_at, timeout=5)
+    await a.wait("on_participant_reconnecting", after=restart_at,
+                 where=lambda e: e["pid"] == b.pid)
+    net.cut("a")  # a hears nothing more: not that b comes back now, nor anything else
+    net.restore("b")
+    await b.wait("on_connection_restored", after=restart_at, timeout=5)
+    # The fault: a stays cut off until its grace for b has run out, then comes back.
+    await asyncio.sleep(max(0.0, resumed_at + departure + 0.5 - time.monotonic()))
+    back_at = time.monotonic()
+    net.restore("a")
+    await a.wait("on_connection_restored", after=back_at, timeout=5)
+    await a.wait("on_participant_restored", after=restart_at, timeout=5,
+                 where=lambda e: e["pid"] == b.pid)
+    assert about(a, b.pid) == ["on_participant_joined", "on_participant_reconnecting",
+                               "on_participant_restored"]
+    await _clean_exit(a, b)
+
+
+async def test_news_from_the_server_outranks_the_grace_kept_after_a_restart(lab: Lab) -> None:
+    """The grace the SDK keeps for a peer after a restart must end once the server speaks
+    of that peer: here b resumes, drops again, and is still within the server's own
+    grace when the SDK's first one ends - it must not vanish from a's call."""
+    departure = 3.0
+    net = lab.net(["srv", "a", "b"])
+    server, (a, b) = await start_call(lab, net, ["a", "b"], server_extra=(
+        "--departure-timeout", str(departure), "--heartbeat-timeout", "1.0"))
+    net.cut("b")
+    await b.wait("on_connection_lost", timeout=5)
+    restart_at = time.monotonic()
+    await server.kill()
+    await server.start()
+    resumed_at = await a.wait("on_connection_restored", after=restart_at, timeout=5)
+    net.restore("b")
+    await a.wait("on_participant_restored", after=restart_at, timeout=5,
+                 where=lambda e: e["pid"] == b.pid)
+    drop_at = time.monotonic()
+    net.cut("b")
+    await a.wait("on_participant_reconnecting", after=drop_at, timeout=5,
+                 where=lambda e: e["pid"] == b.pid)
+    # The fault: b stays away past the SDK's first grace, but within the server's.
+    await asyncio.sleep(max(0.0, resumed_at + departure + 0.3 - time.monotonic()))
+    back_at = time.monotonic()
+    net.restore("b")
+    await b.wait("on_connection_restored", after=back_at, timeout=5)
+    await a.wait("on_participant_restored", after=back_at, timeout=5,
+                 where=lambda e: e["pid"] == b.pid)
+    assert "on_participant_left" not in about(a, b.pid)
+    roster = (await a.report())["roster"]
+    assert sorted(pid for pid, _, _ in roster) == sorted([a.pid, b.pid]), roster
+    await _clean_exit(a, b)
