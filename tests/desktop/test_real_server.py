@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 from parley.qt.controller import SessionController
 from parley.qt.preview import DevicePreview
 from parley.qt.settings import AppSettings
-from parley.sdk import CallSession, SessionSettings, SessionState
+from parley.sdk import CallSession, EndReason, SessionSettings, SessionState
 from parley.server import CallServer, ServerConfig
 from parley.ui.overlay import RECONNECTING_TEXT
 from parley.ui.window import CONNECTION_LOST_TEXT, TIMED_OUT_TEXT, MainWindow
@@ -255,6 +255,7 @@ def test_test_call_joins_a_private_call_and_starts_the_echo(
 
     async def echo(session: CallSession) -> None:
         echoed.append(session.session_id or "")
+        return None
 
     app.controller.echo_starter = echo
     app.window.join_view.name_edit.setText("Ada")
@@ -387,3 +388,25 @@ def test_a_participant_whose_process_dies_shows_reconnecting_then_leaves(
         if bot.poll() is None:
             bot.kill()
             bot.wait()
+
+
+def test_test_call_with_the_sdk_echo_and_it_leaves_with_us(
+        qtbot: QtBot, servers: Servers, make_app: Any) -> None:
+    from parley.sdk.echo import ECHO_NAME, start_echo
+
+    server = servers.start()
+    app = make_app(server.url)
+    app.controller.echo_starter = start_echo
+    app.window.join_view.name_edit.setText("Ada")
+    with qtbot.waitSignal(app.controller.sessionJoined, timeout=10000):
+        qtbot.mouseClick(app.window.join_view.test_button, Qt.MouseButton.LeftButton)
+    grid = app.window.call_view.grid
+    qtbot.waitUntil(lambda: [t.display_name() for t in grid.tiles()] == ["Ada (you)", ECHO_NAME],
+                    timeout=10000)
+    echo = app.controller._echo
+    assert echo is not None
+    with qtbot.waitSignal(app.controller.sessionLeft, timeout=5000):
+        qtbot.mouseClick(app.window.call_view.controls.button("leave"),
+                         Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: echo.state is SessionState.ENDED, timeout=5000)
+    assert echo.end_reason is EndReason.LEFT  # dismissed, not left alone to time out

@@ -26,6 +26,7 @@ from parley.qt.preview import DevicePreview
 from parley.qt.resources import Theme, app_icon, stylesheet
 from parley.qt.settings import AppSettings, configure_application
 from parley.sdk import CallSession
+from parley.sdk.echo import start_echo
 from parley.server import CallServer, ServerConfig
 from parley.ui.window import MainWindow
 
@@ -72,6 +73,7 @@ async def serve(args: argparse.Namespace, app: QApplication, theme: Theme,
     controller = SessionController(CallSession(), default_server=url,
                                    device_provider=list_devices,
                                    settings_overrides={"fake_media": args.fake_media})
+    controller.echo_starter = start_echo
     preview = DevicePreview(fake_media=args.fake_media)
     window = MainWindow(controller, settings, theme, preview)
     closed = asyncio.Event()

@@ -49,8 +49,9 @@ _OWN_MEDIA_EVENTS = (
     "on_screen_share_started", "on_screen_share_stopped",
 )
 
-EchoStarter = Callable[[CallSession], Awaitable[None]]
-"""Brings a local echo participant into the session the controller just joined."""
+EchoStarter = Callable[[CallSession], Awaitable["CallSession | None"]]
+"""Brings an echo participant into the session the controller just joined; returns the
+echo's own session (left with the call), e.g. ``parley.sdk.echo.start_echo``."""
 
 
 class SessionController(QObject):
@@ -92,7 +93,8 @@ class SessionController(QObject):
         """Extra SessionSettings fields for every join from JoinOptions, e.g.
         ``fake_media=True`` (``--fake-media``) or a shorter ``reconnect_timeout``."""
         self.echo_starter: EchoStarter | None = None
-        """Set by the app when the SDK's echo participant is available (test call)."""
+        """How "Test call" brings in its echo participant (the app sets it)."""
+        self._echo: CallSession | None = None
         self._device_provider = device_provider
         self._throttle = FrameThrottle()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -194,7 +196,7 @@ class SessionController(QObject):
             self.mediaError.emit("The echo participant is not available in this build yet.")
             return
         try:
-            await self.echo_starter(self._session)
+            self._echo = await self.echo_starter(self._session)
         except Exception as exc:
             log.exception("echo participant failed")
             self.mediaError.emit(f"The test call could not start its echo: {exc}")
@@ -274,6 +276,7 @@ class SessionController(QObject):
         session.remove_video_sink(self._sink)
         if session.state in _ACTIVE:
             self._spawn(session.leave_session())
+        self._dismiss_echo()
 
     async def wait_closed(self) -> None:
         """Wait for the work ``dispose`` left running (leaving the call)."""
@@ -360,9 +363,17 @@ class SessionController(QObject):
     def _status_event(self, signal: SignalInstance) -> Callable[[], None]:
         def relay() -> None:
             self._sync_state()
+            if self._session.state is SessionState.ENDED:
+                self._dismiss_echo()
             signal.emit()
 
         return relay
+
+    def _dismiss_echo(self) -> None:
+        """The test call is over: its echo leaves too (it would, alone, a moment later)."""
+        echo, self._echo = self._echo, None
+        if echo is not None:
+            self._spawn(echo.leave_session())
 
     def _note(self, participant: Participant) -> None:
         if participant.screen_sharing:
