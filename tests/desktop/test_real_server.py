@@ -264,6 +264,9 @@ def test_test_call_joins_a_private_call_and_starts_the_echo(
     qtbot.waitUntil(lambda: bool(echoed), timeout=5000)
     assert echoed[0].startswith("test-") and echoed[0] == app.controller.session_id
     assert app.window.showing_call()
+    assert app.window.call_view.title.text() == "Test call"
+    assert app.window.windowTitle() == "Test call (1 person) — Parley"
+    assert not app.window.call_view.copy_button.isEnabled()  # nobody else belongs here
 
 
 def test_a_test_call_without_an_echo_says_so(qtbot: QtBot, servers: Servers,

@@ -95,6 +95,7 @@ class SessionController(QObject):
         self.echo_starter: EchoStarter | None = None
         """How "Test call" brings in its echo participant (the app sets it)."""
         self._echo: CallSession | None = None
+        self._test_call = False
         self._device_provider = device_provider
         self._throttle = FrameThrottle()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -170,9 +171,14 @@ class SessionController(QObject):
         """Frames dropped because the view had not painted the previous one."""
         return self._throttle.dropped
 
+    @property
+    def call_title(self) -> str:
+        """What to call the call on screen: "Test call", or its session id."""
+        return "Test call" if self._test_call and self.session_id else self.session_id
+
     def invite_link(self) -> str:
-        """The invite link of the current call ("" when not in one)."""
-        if not self.session_id:
+        """The invite link of the current call ("" when not in one, or in a test call)."""
+        if not self.session_id or self._test_call:
             return ""
         return format_invite(self.session_id, self._server_url or None)
 
@@ -181,6 +187,8 @@ class SessionController(QObject):
     @async_slot(str, object, str, str)
     async def join(self, session_id: str, options: object, server: str, token: str) -> None:
         """Join ``session_id``; ends in sessionJoined or joinFailed."""
+        if not self._busy:
+            self._test_call = False
         await self._join(session_id, options, server, token)
 
     @async_slot(object)
@@ -190,6 +198,9 @@ class SessionController(QObject):
         The echo participant itself comes from the SDK side: the app sets
         ``echo_starter``; until then the call starts with you alone and says so.
         """
+        if self._busy:
+            return
+        self._test_call = True
         if not await self._join(f"test-{secrets.token_hex(4)}", options, "", ""):
             return
         if self.echo_starter is None:

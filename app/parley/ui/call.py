@@ -137,7 +137,7 @@ class CallView(QWidget):
     def on_joined(self) -> None:
         """A call started: reset the screen and start the timer."""
         controller = self._controller
-        session_id = controller.session_id if controller else ""
+        session_id = controller.call_title if controller else ""
         self._invite = controller.invite_link() if controller else ""
         self.title.setText(session_id)
         self.copy_button.setEnabled(bool(self._invite))

@@ -134,10 +134,10 @@ class MainWindow(QMainWindow):
         n = self.call_view.participant_count()
         people = f"{n} {'person' if n == 1 else 'people'}"
         status = " — reconnecting" if c.state == "RECONNECTING" else ""
-        title = f"{c.session_id} ({people}){status} — {APP_NAME}"
+        title = f"{c.call_title} ({people}){status} — {APP_NAME}"
         self.setWindowTitle(title)
         if self.tray is not None:
-            self.tray.setToolTip(f"{APP_NAME}: in call {c.session_id} ({people}){status}")
+            self.tray.setToolTip(f"{APP_NAME}: in call {c.call_title} ({people}){status}")
 
     # -- tray -----------------------------------------------------------------------------
 
