@@ -230,7 +230,7 @@ def test_closing_the_window_leaves_and_removes_every_listener(
     app.close()
     assert session.listener_count() == 0
     # ...and no video sink (the SDK offers no count of those; its list is private).
-    assert session._video_sinks == []
+    assert session.video_sink_count() == 0
     assert session.state is SessionState.ENDED
     qtbot.waitUntil(lambda: len(bot.participants) == 1, timeout=5000)  # we left for real
 

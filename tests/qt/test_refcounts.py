@@ -1,29 +1,29 @@
-"""The guard against PySide6's lost references to None/True/False (parley.qt.refcounts)."""
+"""PySide6 must not lose references to None/True/False (PySide6 6.12 on Python 3.11 did:
+every void Qt call dropped None's count by one until the app aborted with none_dealloc;
+pyproject.toml pins below it)."""
 
 import sys
 
 from PySide6.QtCore import QObject
 
-import parley.qt  # noqa: F401 - importing the bridge installs the guard
-from parley.qt.refcounts import needs_guard
+CALLS = 2_000  # few enough that a leaking binding fails here instead of crashing
 
 
-def test_void_qt_calls_cannot_exhaust_none() -> None:
+def test_void_qt_calls_keep_none_alive() -> None:
     obj = QObject()
     before = sys.getrefcount(None)
-    for _ in range(100_000):  # far beyond None's ordinary reference count on 3.11
+    for _ in range(CALLS):
         obj.setObjectName("x")
         obj.killTimer(obj.startTimer(1000))
-    after = sys.getrefcount(None)
-    if needs_guard():
-        assert after > 1 << 39  # the boost is there, and survived the calls
-    assert after >= before - 300_000  # no crash got us here; the drift is bounded
+    # A leaking binding loses one reference per call; noise is a few dozen either way.
+    assert sys.getrefcount(None) > before - CALLS // 2
 
 
-def test_bools_survive_too() -> None:
+def test_bool_results_keep_true_and_false_alive() -> None:
     obj = QObject()
-    for _ in range(50_000):
-        obj.signalsBlocked()  # returns a bool
+    before = sys.getrefcount(True), sys.getrefcount(False)
+    for _ in range(CALLS):
+        obj.signalsBlocked()
         obj.blockSignals(False)
-    if needs_guard():
-        assert sys.getrefcount(True) > 1 << 39 and sys.getrefcount(False) > 1 << 39
+    after = sys.getrefcount(True), sys.getrefcount(False)
+    assert all(a > b - CALLS // 2 for a, b in zip(after, before, strict=True))

@@ -114,3 +114,16 @@ async def test_a_failing_listener_does_not_disturb_the_session(server: CallServe
     await session.join_session("room", SessionSettings("Ada", media=False), server=server.url)
     await session.leave_session()
     assert seen == ["joined", "left"]
+
+
+def test_a_bound_method_video_sink_can_be_removed() -> None:
+    class View:
+        def on_frame(self, pid: str, frame: object) -> None:
+            pass
+
+    session, view = CallSession(), View()
+    session.add_video_sink(view.on_frame)
+    session.add_video_sink(view.on_frame)  # the same sink twice is registered once
+    assert session.video_sink_count() == 1
+    session.remove_video_sink(view.on_frame)  # a new bound-method object, equal to the first
+    assert session.video_sink_count() == 0

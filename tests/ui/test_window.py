@@ -102,5 +102,5 @@ def test_closing_the_window_drops_every_listener(qtbot: QtBot, window: MainWindo
     with qtbot.waitSignal(window.closed, timeout=1000):
         window.close()
     assert session.listener_count() == 0
-    assert session._video_sinks == []  # private: the SDK offers no count of sinks
+    assert session.video_sink_count() == 0
     assert _controller(window).disposed

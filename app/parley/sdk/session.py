@@ -183,10 +183,16 @@ class CallSession:
 
     def add_video_sink(self, sink: VideoSink) -> None:
         """``sink(participant_id, frame)`` for every decoded remote frame and local preview."""
-        self._video_sinks.append(sink)
+        if sink not in self._video_sinks:
+            self._video_sinks.append(sink)
 
     def remove_video_sink(self, sink: VideoSink) -> None:
-        self._video_sinks[:] = [s for s in self._video_sinks if s is not sink]
+        # == rather than `is`: a bound method is a new object each time it is read.
+        self._video_sinks[:] = [s for s in self._video_sinks if s != sink]
+
+    def video_sink_count(self) -> int:
+        """How many video sinks are registered (for leak checks)."""
+        return len(self._video_sinks)
 
     # ------------------------------------------------------------ join / leave
 
