@@ -5,12 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import aiohttp
-
-from parley.protocol import ErrorCode, ProtocolError
+from parley.protocol import ProtocolError
 from parley.protocol.messages import (
     Answer,
     Candidate,
@@ -18,17 +15,10 @@ from parley.protocol.messages import (
     Leave,
     Message,
     Offer,
-    ParticipantInfo,
-    ParticipantJoined,
-    ParticipantLeft,
-    ParticipantReconnecting,
-    ParticipantRestored,
-    ParticipantUpdated,
     Update,
     Welcome,
     validate_session_id,
 )
-from parley.sdk.backoff import reconnect_delays
 from parley.sdk.errors import EndReason, JoinError, JoinFailure
 from parley.sdk.listeners import (
     ListenerRegistry,
@@ -37,9 +27,17 @@ from parley.sdk.listeners import (
     SessionStatusListener,
 )
 from parley.sdk.participants import Events, Participant, Roster
+from parley.sdk.presence import Presence
 from parley.sdk.settings import SessionSettings
-from parley.sdk.signaling import JoinRejected, SignalingLink, normalize_server_url
+from parley.sdk.signaling import (
+    JoinRejected,
+    SignalingLink,
+    join_error,
+    normalize_server_url,
+    reconnect,
+)
 from parley.sdk.state import Event, Link, SessionMachine, SessionState
+from parley.sdk.tasks import OwnedTasks
 
 if TYPE_CHECKING:
     from parley.sdk.media_bridge import MediaBridge, VideoSink
@@ -48,19 +46,7 @@ log = logging.getLogger("parley.sdk")
 
 JOIN_TIMEOUT = 5.0
 """Seconds join_session() waits for the server before raising UNREACHABLE."""
-RECONNECT_ATTEMPT_TIMEOUT = 1.2
-"""One reconnect attempt; a lost SYN is retransmitted after 1 s, so this catches it."""
 
-_REJECTIONS = {
-    ErrorCode.TOKEN_REQUIRED: JoinFailure.TOKEN_REJECTED,
-    ErrorCode.TOKEN_INVALID: JoinFailure.TOKEN_REJECTED,
-    ErrorCode.TOKEN_EXPIRED: JoinFailure.TOKEN_REJECTED,
-    ErrorCode.TOKEN_WRONG_ROOM: JoinFailure.TOKEN_REJECTED,
-    ErrorCode.ROOM_FULL: JoinFailure.ROOM_FULL,
-    ErrorCode.TOO_MANY_ROOMS: JoinFailure.ROOM_FULL,
-    ErrorCode.INVALID_SESSION_ID: JoinFailure.INVALID_SESSION_ID,
-    ErrorCode.INVALID_FIELD: JoinFailure.INVALID_SETTINGS,
-}
 _OWN_EVENTS = {
     ("audio_muted", True): "on_audio_muted", ("audio_muted", False): "on_audio_unmuted",
     ("video_paused", True): "on_video_paused", ("video_paused", False): "on_video_resumed",
@@ -93,12 +79,12 @@ class CallSession:
         self._pending_link: SignalingLink | None = None
         self._resume_token: str | None = None
         self._media: MediaBridge | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = OwnedTasks()
         self._reconnect_task: asyncio.Task[None] | None = None
         self._teardown: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
-        self._forget: dict[str, asyncio.TimerHandle] = {}
-        """Per peer missing after a server restart: when to stop waiting for it."""
+        self._presence = Presence(self._roster, self._emit_participants,
+                                  connected=lambda: self._link is not None)
         self._video_sinks: list[VideoSink] = []
         self._own = {"audio_muted": False, "video_paused": False,
                      "hand_raised": False, "screen_sharing": False}
@@ -253,8 +239,7 @@ class CallSession:
                                 f"audio/video could not start: {exc}") from exc
         self._apply(Event.JOIN_OK)
         if self._is(SessionState.JOINED):
-            self._emit_participants(self._roster.replace_all(welcome.participants,
-                                                             welcome.participant_id))
+            self._presence.take_welcome(welcome)
 
     async def leave_session(self) -> None:
         """Leave the call (idempotent). Ends a joined session with on_session_left."""
@@ -326,13 +311,13 @@ class CallSession:
     def _apply(self, event: Event, link: Link | None = None) -> None:
         step = self._machine.handle(event, link)
         if step.accepted and step.new is SessionState.ENDED and step.old is not step.new:
-            self._teardown = self._spawn(self._finish(step.effects))
+            self._teardown = self._tasks.spawn(self._finish(step.effects))
         else:
             for effect in step.effects:
                 self._status.emit(effect.value)
         if step.new is SessionState.RECONNECTING and Link.SIGNALING in self._machine.links_down:
             if self._reconnect_task is None or self._reconnect_task.done():
-                self._reconnect_task = self._spawn(self._reconnect())
+                self._reconnect_task = self._tasks.spawn(self._reconnect())
         self._rearm_timer()
 
     def _rearm_timer(self) -> None:
@@ -349,8 +334,7 @@ class CallSession:
         reason = self._machine.end_reason
         if self._reconnect_task is not None:
             self._reconnect_task.cancel()
-        for pid in list(self._forget):
-            self._cancel_forget(pid)
+        self._presence.clear()
         link, self._link = self._link, None
         if link is not None:
             polite = reason in (EndReason.LEFT, EndReason.IDLE_TIMEOUT)
@@ -370,19 +354,7 @@ class CallSession:
     def _join_failure(self, exc: BaseException) -> JoinError | None:
         if self.state is not SessionState.CONNECTING:
             return JoinError(JoinFailure.CANCELLED, "leave_session() was called while joining")
-        if isinstance(exc, JoinRejected):
-            try:
-                reason = _REJECTIONS.get(ErrorCode(exc.error.code), JoinFailure.SERVER_ERROR)
-            except ValueError:
-                reason = JoinFailure.SERVER_ERROR
-            return JoinError(reason, exc.error.message)
-        if isinstance(exc, TimeoutError):
-            return JoinError(JoinFailure.UNREACHABLE,
-                             f"the call server at {self._server_url} did not answer in time")
-        if isinstance(exc, OSError | aiohttp.ClientError | ConnectionError | ProtocolError):
-            return JoinError(JoinFailure.UNREACHABLE,
-                             f"cannot reach the call server at {self._server_url}: {exc}")
-        return None
+        return join_error(exc, self._server_url or "")
 
     # ------------------------------------------------------------ links
 
@@ -412,77 +384,32 @@ class CallSession:
             return
         self._resume_token = link.resume_token or self._resume_token
         self._link = None
-        self._spawn(link.close())
+        self._tasks.spawn(link.close())
         log.info("event=connection_lost session=%s reason=%s", self._session_id, reason)
         self._apply(Event.LINK_DOWN, Link.SIGNALING)
 
     async def _reconnect(self) -> None:
-        for delay in reconnect_delays():
-            await asyncio.sleep(delay)
-            if self.state is not SessionState.RECONNECTING:
-                return
-            link = self._new_link()
-            try:
-                welcome = await link.connect(self._join_message(resume=True),
-                                             RECONNECT_ATTEMPT_TIMEOUT)
-            except JoinRejected as exc:
-                if exc.error.code == ErrorCode.RESUME_REFUSED:
-                    log.info("event=resume_refused session=%s", self._session_id)
-                    self._apply(Event.RESUME_REFUSED)
-                    return
-                log.info("event=reconnect_rejected code=%s", exc.error.code)
-                continue
-            except (OSError, TimeoutError, aiohttp.ClientError, ProtocolError) as exc:
-                log.debug("event=reconnect_attempt_failed error=%r", exc)
-                continue
-            if self.state is not SessionState.RECONNECTING:
-                await link.close(Leave())
-                return
-            self._adopt(link, welcome)
-            if self._media is not None:
-                self._media.reset_liveness()
-            own = {k: v for k, v in self._own.items() if v}
-            if own:
-                link.send(Update(**own))
-            self._apply(Event.LINK_UP, Link.SIGNALING)
-            self._take_resumed_roster(welcome)
-            if self._media is not None:
-                self._media.resync()
+        try:
+            resumed = await reconnect(self._new_link, lambda: self._join_message(resume=True),
+                                      wanted=lambda: self._is(SessionState.RECONNECTING))
+        except JoinRejected:
+            log.info("event=resume_refused session=%s", self._session_id)
+            self._apply(Event.RESUME_REFUSED)
             return
+        if resumed is not None:
+            self._resumed(*resumed)
 
-    def _take_resumed_roster(self, welcome: Welcome) -> None:
-        """After a resume, take the server's list. On a restarted server (room
-        recreated) the others it lacks have not resumed yet: they stay, marked
-        reconnecting, until the departure grace period ends - as the server would
-        have shown them - instead of leaving and joining again."""
-        infos = welcome.participants
-        if welcome.room_recreated:
-            known = {p.id for p in infos}
-            waiting = [p for p in self._roster.all if p.id not in known and not p.is_local]
-            infos = infos + tuple(
-                ParticipantInfo(p.id, p.name, p.audio_muted, p.video_paused, p.hand_raised,
-                                p.screen_sharing, reconnecting=True) for p in waiting)
-            loop = asyncio.get_running_loop()
-            for p in waiting:
-                self._cancel_forget(p.id)
-                self._forget[p.id] = loop.call_later(welcome.departure_timeout,
-                                                     self._forget_if_absent, p.id)
-        for info in welcome.participants:
-            self._cancel_forget(info.id)
-        self._emit_participants(self._roster.replace_all(infos, welcome.participant_id))
-
-    def _forget_if_absent(self, pid: str) -> None:
-        self._forget.pop(pid, None)
-        if self._link is None:  # cut off ourselves, we cannot tell: the next welcome will
-            return
-        if self._roster.server_reconnecting(pid):
-            self._emit_participants(self._roster.remove(pid))
-
-    def _cancel_forget(self, pid: str) -> None:
-        """The server spoke of ``pid``: its word, not our guess, decides from now on."""
-        handle = self._forget.pop(pid, None)
-        if handle is not None:
-            handle.cancel()
+    def _resumed(self, link: SignalingLink, welcome: Welcome) -> None:
+        self._adopt(link, welcome)
+        if self._media is not None:
+            self._media.reset_liveness()
+        own = {k: v for k, v in self._own.items() if v}
+        if own:
+            link.send(Update(**own))
+        self._apply(Event.LINK_UP, Link.SIGNALING)
+        self._presence.take_welcome(welcome)
+        if self._media is not None:
+            self._media.resync()
 
     # ------------------------------------------------------------ messages
 
@@ -493,24 +420,8 @@ class CallSession:
             if self._media is not None:
                 self._media.handle_signal(message)
             return
-        local = self._roster.local_id
-        events: Events = []
-        if isinstance(message, ParticipantJoined | ParticipantUpdated):
-            self._cancel_forget(message.participant.id)
-            events = self._roster.upsert(Participant.from_info(message.participant, local))
-        elif isinstance(message, ParticipantLeft):
-            self._cancel_forget(message.participant_id)
-            events = self._roster.remove(message.participant_id)
-        elif isinstance(message, ParticipantReconnecting):
-            self._cancel_forget(message.participant_id)
-            events = self._roster.set_reconnecting(message.participant_id, True)
-        elif isinstance(message, ParticipantRestored):
-            self._cancel_forget(message.participant_id)
-            events = self._roster.set_reconnecting(message.participant_id, False)
-        else:
+        if not self._presence.handle(message):
             log.info("event=server_message type=%s", message.TYPE)
-            return
-        self._emit_participants(events)
 
     def _emit_participants(self, events: Events) -> None:
         if self._media is not None:
@@ -526,17 +437,6 @@ class CallSession:
         self._apply(Event.NOT_ALONE if self._roster.remote_ids else Event.ALONE)
 
     # ------------------------------------------------------------ tasks
-
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("event=task_failed", exc_info=task.exception())
 
     def emit_media_event(self, name: str, *args: Any) -> None:
         """Used by the media bridge: tell media listeners (device errors)."""

@@ -10,22 +10,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
-from parley.protocol import ProtocolError, decode, encode
+from parley.protocol import ErrorCode, ProtocolError, decode, encode
 from parley.protocol.messages import (
     Error,
     GoingAway,
     Join,
+    Leave,
     Message,
     Ping,
     Pong,
     Welcome,
 )
+from parley.sdk.backoff import reconnect_delays
+from parley.sdk.errors import JoinError, JoinFailure
+from parley.sdk.tasks import OwnedTasks
 
 log = logging.getLogger("parley.sdk.signaling")
 
@@ -49,6 +52,70 @@ def normalize_server_url(server: str | None) -> str:
     if not path.endswith("/ws"):
         path += "/ws"
     return urlunsplit((scheme, parts.netloc, path, "", ""))
+
+
+_REJECTIONS = {
+    ErrorCode.TOKEN_REQUIRED: JoinFailure.TOKEN_REJECTED,
+    ErrorCode.TOKEN_INVALID: JoinFailure.TOKEN_REJECTED,
+    ErrorCode.TOKEN_EXPIRED: JoinFailure.TOKEN_REJECTED,
+    ErrorCode.TOKEN_WRONG_ROOM: JoinFailure.TOKEN_REJECTED,
+    ErrorCode.ROOM_FULL: JoinFailure.ROOM_FULL,
+    ErrorCode.TOO_MANY_ROOMS: JoinFailure.ROOM_FULL,
+    ErrorCode.INVALID_SESSION_ID: JoinFailure.INVALID_SESSION_ID,
+    ErrorCode.INVALID_FIELD: JoinFailure.INVALID_SETTINGS,
+}
+
+
+def join_error(exc: BaseException, server_url: str) -> JoinError | None:
+    """What to tell the caller of join_session about ``exc`` (None: not a join failure)."""
+    if isinstance(exc, JoinRejected):
+        try:
+            reason = _REJECTIONS.get(ErrorCode(exc.error.code), JoinFailure.SERVER_ERROR)
+        except ValueError:
+            reason = JoinFailure.SERVER_ERROR
+        return JoinError(reason, exc.error.message)
+    if isinstance(exc, TimeoutError):
+        return JoinError(JoinFailure.UNREACHABLE,
+                         f"the call server at {server_url} did not answer in time")
+    if isinstance(exc, OSError | aiohttp.ClientError | ConnectionError | ProtocolError):
+        return JoinError(JoinFailure.UNREACHABLE,
+                         f"cannot reach the call server at {server_url}: {exc}")
+    return None
+
+
+RECONNECT_ATTEMPT_TIMEOUT = 1.2
+"""One reconnect attempt; a lost SYN is retransmitted after 1 s, so this catches it."""
+
+
+async def reconnect(make_link: Callable[[], SignalingLink], join: Callable[[], Join],
+                    wanted: Callable[[], bool]) -> tuple[SignalingLink, Welcome] | None:
+    """Try to resume until it works: the first attempt at once, then backoff capped
+    near 1 s with jitter. Returns the new link and its welcome, or None once
+    ``wanted()`` turns False.
+
+    Raises:
+        JoinRejected: the server refused the resume (RESUME_REFUSED) - retrying is useless.
+    """
+    for delay in reconnect_delays():
+        await asyncio.sleep(delay)
+        if not wanted():
+            return None
+        link = make_link()
+        try:
+            welcome = await link.connect(join(), RECONNECT_ATTEMPT_TIMEOUT)
+        except JoinRejected as exc:
+            if exc.error.code == ErrorCode.RESUME_REFUSED:
+                raise
+            log.info("event=reconnect_rejected code=%s", exc.error.code)
+            continue
+        except (OSError, TimeoutError, aiohttp.ClientError, ProtocolError) as exc:
+            log.debug("event=reconnect_attempt_failed error=%r", exc)
+            continue
+        if not wanted():
+            await link.close(Leave())
+            return None
+        return link, welcome
+    return None  # pragma: no cover - reconnect_delays() never ends
 
 
 class JoinRejected(Exception):
@@ -78,7 +145,7 @@ class SignalingLink:
         self._on_message = on_message
         self._on_dead = on_dead
         self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = OwnedTasks()
         self._outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=1024)
         self._dead = False
         self._handshake: asyncio.Task[aiohttp.WSMessage] | None = None
@@ -137,9 +204,9 @@ class SignalingLink:
 
     def start(self, heartbeat_interval: float, heartbeat_timeout: float) -> None:
         """Start reading, writing and heartbeats (after connect succeeded)."""
-        self._spawn(self._reader())
-        self._spawn(self._writer())
-        self._spawn(self._heartbeat(heartbeat_interval, heartbeat_timeout))
+        self._tasks.spawn(self._reader())
+        self._tasks.spawn(self._writer())
+        self._tasks.spawn(self._heartbeat(heartbeat_interval, heartbeat_timeout))
 
     def send(self, message: Message) -> bool:
         """Queue a message; False when the link is dead (the message is dropped)."""
@@ -165,11 +232,6 @@ class SignalingLink:
 
     # -- internals
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     def _die(self, reason: str) -> None:
         if self._dead:
             return
@@ -190,8 +252,7 @@ class SignalingLink:
         return self._release
 
     async def _release_all(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel_all()
         ws, self._ws = self._ws, None
         if ws is not None and not ws.closed:
             # aiohttp waits _CLOSE_WAIT for the server's close frame, then releases the
