@@ -20,7 +20,6 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 from qasync import QEventLoop
 
-import parley.qt  # noqa: F401 - installs the PySide6 guard
 from parley.qt.controller import SessionController
 from parley.qt.options import JoinOptions
 from parley.qt.preview import DevicePreview
