@@ -12,17 +12,20 @@ the machine shares, so the orchestrator can compare times across processes):
   ``on_audio_muted|unmuted`` with ``pid`` and ``name``;
 - ``video`` (pid, gap) for the first frame of each remote peer, and for the
   first one after no frame came from that peer for ``--video-gap`` seconds;
-- ``report`` on request: state, end reason, roster, and what is left alive
-  (asyncio tasks, sockets, open peer connections, listeners).
+- ``report`` on request: state, end reason, roster, video frames received per
+  peer, and what is left alive (asyncio tasks, sockets, open peer connections).
 
 Commands, one per line on stdin: ``leave``, ``mute``, ``unmute``, ``report``,
-``exit`` (leave if still in the call, report, exit 0). End of stdin is ``exit``.
+``expect_video <s>`` (answers ``video_ok`` once a new frame came from every remote
+participant not reconnecting, or ``video_missing`` after ``s`` seconds), ``exit``
+(leave if still in the call, report, exit 0). End of stdin is ``exit``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import logging
@@ -56,6 +59,8 @@ class Agent:
         self.session = CallSession()
         self.local_id: str | None = None
         self.last_frame: dict[str, float] = {}
+        self.frames: dict[str, int] = {}
+        self._frame_arrived = asyncio.Event()
         self.status = SessionStatusListener(**{n: self._status_hook(n) for n in STATUS})
         self.people = ParticipantEventListener(**{n: self._people_hook(n) for n in PEOPLE})
         self.session.add_session_status_listener(self.status)
@@ -72,6 +77,8 @@ class Agent:
         if pid == self.local_id:
             return
         now = time.monotonic()
+        self.frames[pid] = self.frames.get(pid, 0) + 1
+        self._frame_arrived.set()
         last = self.last_frame.get(pid)
         self.last_frame[pid] = now
         if last is None or now - last >= self.args.video_gap:
@@ -102,6 +109,9 @@ class Agent:
             self.session.mute_audio()
         elif cmd == "unmute":
             self.session.unmute_audio()
+        elif cmd.startswith("expect_video "):
+            ev, fields = await self.expect_video(float(cmd.split()[1]))
+            emit(ev, **fields)
         elif cmd == "report":
             emit("report", **await self.report())
         elif cmd in ("exit", ""):
@@ -112,6 +122,24 @@ class Agent:
         else:
             emit("bad_command", command=cmd)
         return True
+
+    async def expect_video(self, timeout: float) -> tuple[str, dict[str, Any]]:
+        """Wait for a fresh frame from every remote participant not reconnecting."""
+        since = dict(self.frames)
+        want = {p.id for p in self.session.participants
+                if not p.is_local and not p.reconnecting}
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            missing = sorted(pid for pid in want
+                             if self.frames.get(pid, 0) <= since.get(pid, 0))
+            if not missing:
+                return "video_ok", {"pids": sorted(want)}
+            if loop.time() >= deadline:
+                return "video_missing", {"pids": missing}
+            self._frame_arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._frame_arrived.wait(), deadline - loop.time())
 
     async def report(self, settle: bool = False) -> dict[str, Any]:
         """What is still alive. With ``settle``, first give finishing tasks up to 2 s."""
@@ -130,6 +158,7 @@ class Agent:
             "tasks": [t.get_coro().__qualname__ for t in tasks],  # type: ignore[union-attr]
             "sockets": _open_sockets(),
             "peer_connections": _open_peer_connections(),
+            "frames": dict(self.frames),
         }
 
     def _tasks(self) -> list[asyncio.Task[Any]]:

@@ -113,6 +113,7 @@ class AgentProc:
         self.pid: str | None = None
         self._changed = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
+        self._eof = False
 
     async def start(self, server: str, session: str, *, reconnect_timeout: float = 30.0,
                     media: bool = False, idle_timeout: float = 0.0,
@@ -138,6 +139,7 @@ class AgentProc:
             async for raw in self.proc.stdout:
                 keep.write(raw)
                 self._take(raw)
+        self._eof = True
         self._changed.set()
 
     def _take(self, raw: bytes) -> None:
@@ -175,7 +177,7 @@ class AgentProc:
                     found = self.matching(ev, after, where)
                     if found:
                         return found[0]
-                    if self._reader is not None and self._reader.done():
+                    if self._eof:  # the process is gone: nothing more will come
                         break
                     self._changed.clear()
                     await self._changed.wait()
@@ -202,6 +204,13 @@ class AgentProc:
         asked = time.monotonic()
         self.send("report")
         return await self.wait_any("report", after=asked, timeout=timeout)
+
+    async def expect_video(self, timeout: float = 10.0) -> Event:
+        """Ask for a fresh frame from every peer in the call; ``video_ok`` or ``video_missing``."""
+        asked = time.monotonic()
+        self.send(f"expect_video {timeout}")
+        return await self.wait_any(("video_ok", "video_missing"), after=asked,
+                                   timeout=timeout + 10)
 
     async def exit(self, timeout: float = 15.0) -> Event:
         """Leave (if in the call), collect the final report, wait for the process to end."""

@@ -40,25 +40,29 @@ DURATION = 10.0
 class Step:
     at: float
     action: str
-    """cut, restore, crash, stop, start, join, leave, kill"""
+    """cut, restore, block, unblock, crash, stop, start, join, leave, kill"""
     host: str | None = None
 
     def __str__(self) -> str:
         return f"{self.at:5.2f} {self.action} {self.host or ''}".rstrip()
 
 
-def make_schedule(seed: int, duration: float = DURATION) -> list[Step]:
-    """The steps of one run, from its seed alone."""
+def make_schedule(seed: int, duration: float = DURATION, media: bool = False) -> list[Step]:
+    """The steps of one run, from its seed alone. With ``media``, cuts between two
+    participants only (``block``) join the mix."""
     rng = random.Random(seed)
     steps: list[Step] = []
     present = set(CLIENT_HOSTS[:3])
     cut_until: dict[str, float] = {}
     server_back = 0.0
+    blocked_until: dict[str, float] = {}
     t = 0.8
     while t < duration:
         kinds = ["flap", "flap", "flap", "join", "leave", "kill"]
         if t >= server_back:
             kinds += ["crash", "stop"]
+        if media:
+            kinds += ["block", "block"]
         kind = rng.choice(kinds)
         idle = [h for h in CLIENT_HOSTS if h not in present]
         live = sorted(present)
@@ -70,6 +74,13 @@ def make_schedule(seed: int, duration: float = DURATION) -> list[Step]:
                                  rng.uniform(RECONNECT_TIMEOUT + 1.6, RECONNECT_TIMEOUT + 3)])
             steps += [Step(t, "cut", host), Step(t + length, "restore", host)]
             cut_until[host] = t + length
+        elif kind == "block":
+            pair = sorted(rng.sample(CLIENT_HOSTS, 2))
+            key = "+".join(pair)
+            if blocked_until.get(key, 0.0) <= t:
+                length = rng.uniform(1.0, 6.0)
+                steps += [Step(t, "block", key), Step(t + length, "unblock", key)]
+                blocked_until[key] = t + length
         elif kind in ("crash", "stop"):
             down = rng.uniform(0.0, 2.5)
             steps += [Step(t, kind), Step(t + down, "start")]
@@ -100,10 +111,11 @@ class Outcome:
 class Run:
     """Executes one schedule in its own namespaces with its own server."""
 
-    def __init__(self, seed: int, lab: Lab) -> None:
+    def __init__(self, seed: int, lab: Lab, media: bool = False) -> None:
         self.seed = seed
         self.lab = lab
-        self.steps = make_schedule(seed)
+        self.media = media
+        self.steps = make_schedule(seed, media=media)
         """Timed from when the first three participants are in the call."""
         self.net = lab.net(["srv", *CLIENT_HOSTS])
         self.server: ServerProc = lab.server(self.net, extra=(
@@ -113,6 +125,7 @@ class Run:
         self.killed: set[AgentProc] = set()
         self.incarnation = 0
         self.cut: set[str] = set()
+        self.blocked: set[str] = set()
         self.leaving: list[AgentProc] = []
         self._stopping: asyncio.Task[Any] | None = None
 
@@ -150,6 +163,12 @@ class Run:
         elif step.action == "restore" and host is not None:
             self.net.restore(host)
             self.cut.discard(host)
+        elif step.action == "block" and host is not None:
+            self.net.block(*host.split("+"))
+            self.blocked.add(host)
+        elif step.action == "unblock" and host is not None:
+            self.net.unblock(*host.split("+"))
+            self.blocked.discard(host)
         elif step.action == "crash":
             await self.server.kill()
         elif step.action == "stop":
@@ -161,7 +180,8 @@ class Run:
             agent = self.lab.agent(f"{host}.{self.incarnation}", self.net, host)
             self.current[host] = agent
             await agent.start(self.server.url or f"ws://{self.net.addr('srv')}:8787/ws",
-                              f"run{self.seed}", reconnect_timeout=RECONNECT_TIMEOUT)
+                              f"run{self.seed}", reconnect_timeout=RECONNECT_TIMEOUT,
+                              media=self.media)
         elif step.action == "leave" and host in self.current:
             agent = self.current.pop(host)
             self.leaving.append(agent)
@@ -182,6 +202,9 @@ class Run:
         for host in list(self.cut):
             self.net.restore(host)
         self.cut.clear()
+        for pair in list(self.blocked):
+            self.net.unblock(*pair.split("+"))
+        self.blocked.clear()
         await self._start_server()
 
     # -- settling and checks
@@ -195,7 +218,7 @@ class Run:
         for agent in self.lab.agents:
             if agent in self.killed or not agent.running:
                 continue
-            first = await agent.wait_any(("joined_as", "join_error"), timeout=15)
+            first = await agent.wait_any(("joined_as", "join_error"), timeout=20)
             if first["ev"] == "join_error":
                 continue
             last = _last_status(agent)
@@ -221,6 +244,11 @@ class Run:
                     break
                 await agent.wait_any("on_participant_left", after=report["t"],
                                      timeout=max(0.1, deadline - time.monotonic()))
+        if self.media and len(in_call) > 1:  # media flows again between everyone left
+            for agent in in_call:
+                answer = await agent.expect_video(timeout=10)
+                if answer["ev"] != "video_ok":
+                    out.violations.append(f"{agent.name}: no video from {answer['pids']}")
 
     def _live(self) -> list[AgentProc]:
         return [a for a in self.lab.agents if a not in self.killed and a.running

@@ -1,5 +1,8 @@
 """Process faults on loopback: the server crashes or is replaced, a client is killed.
 
+The crash test runs with synthetic media: after the restart, video must flow between
+everyone again (the media mesh outlives the signalling link or is rebuilt).
+
 Every participant is its own process (tests/faults/agent.py). The server keeps
 its resume key in its state directory, so a server restarted with the same
 directory on the same port honours the resume tokens of the old one.
@@ -47,6 +50,7 @@ async def _exit_clean(agents: list[AgentProc]) -> None:
     for agent in agents:
         report = await agent.exit()
         assert report["tasks"] == [] and report["sockets"] == 0, report
+        assert report["peer_connections"] == 0, report
         terminal = [s for s in status(agent) if s in ("on_session_left", "on_connection_closed",
                                                       "on_session_timed_out")]
         assert terminal == ["on_session_left"], status(agent)
@@ -54,7 +58,9 @@ async def _exit_clean(agents: list[AgentProc]) -> None:
 
 async def test_a_server_killed_mid_call_and_restarted_on_its_port_restores_the_call(
         lab: Lab) -> None:
-    server, agents = await start_call(lab, None, ["a", "b", "c"])
+    server, agents = await start_call(lab, None, ["a", "b", "c"], media=True)
+    for agent in agents:
+        assert (await agent.expect_video(timeout=20))["ev"] == "video_ok"
     killed_at = time.monotonic()
     await server.kill()
     for agent in agents:
@@ -67,13 +73,19 @@ async def test_a_server_killed_mid_call_and_restarted_on_its_port_restores_the_c
     after_up = {name: t - up_at for name, t in restored.items()}
     assert max(after_up.values()) <= RESTORED_WITHIN, after_up
     await _check_room(agents, killed_at)
+    video = {}
+    for agent in agents:  # media between everyone flows again (rebuilt after the resume)
+        answer = await agent.expect_video(timeout=10)
+        assert answer["ev"] == "video_ok", answer
+        video[agent.name] = answer["t"] - up_at
     for agent in agents:
         assert status(agent) == ["on_session_joined", "on_connection_lost",
                                  "on_connection_restored"]
     await _exit_clean(agents)
     record("faults", "server_sigkill_restart", {
         "lost_after_kill_s_max": round(max(lost.values()), 3),
-        "restored_after_restart_s_max": round(max(after_up.values()), 3)})
+        "restored_after_restart_s_max": round(max(after_up.values()), 3),
+        "video_from_everyone_after_restart_s_max": round(max(video.values()), 3)})
 
 
 async def test_a_server_stopped_gracefully_is_replaced_and_clients_resume_on_it(

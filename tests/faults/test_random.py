@@ -21,9 +21,13 @@ from tests.faults.schedule import Outcome, Run, make_schedule
 SEED = os.environ.get("PARLEY_FAULT_SEED")
 RUNS = int(os.environ.get("PARLEY_FAULT_RUNS", "200"))
 CONCURRENCY = int(os.environ.get("PARLEY_FAULT_CONCURRENCY", "8"))
+MEDIA_RUNS = int(os.environ.get("PARLEY_FAULT_MEDIA_RUNS", "30"))
+MEDIA_CONCURRENCY = 2
+"""A media run's three or four participants encode and decode video: ~1.5 cores."""
 
 
-async def run_schedules(tmp: Path, seeds: list[int], concurrency: int) -> list[Outcome]:
+async def run_schedules(tmp: Path, seeds: list[int], concurrency: int,
+                        media: bool = False) -> list[Outcome]:
     gate = asyncio.Semaphore(concurrency)
 
     async def one(seed: int) -> Outcome:
@@ -32,7 +36,7 @@ async def run_schedules(tmp: Path, seeds: list[int], concurrency: int) -> list[O
             run_dir.mkdir()
             lab = Lab(run_dir)
             try:
-                return await Run(seed, lab).execute()
+                return await Run(seed, lab, media).execute()
             except AssertionError as exc:
                 return Outcome(seed, [f"harness: {exc}"])
             finally:
@@ -53,11 +57,18 @@ def test_schedules_are_reproducible_from_their_seed() -> None:
     assert make_schedule(7) != make_schedule(8)
     kinds = {step.action for seed in range(50) for step in make_schedule(seed)}
     assert kinds == {"cut", "restore", "crash", "stop", "start", "join", "leave", "kill"}
+    kinds = {step.action for seed in range(50) for step in make_schedule(seed, media=True)}
+    assert {"block", "unblock"} <= kinds
 
 
 async def test_two_random_fault_schedules_keep_the_lifecycle_invariants(tmp_path: Path) -> None:
     seeds = [int(SEED)] if SEED else [1, 2]
     _verdict(await run_schedules(tmp_path, seeds, concurrency=2))
+
+
+async def test_a_random_fault_schedule_with_media_keeps_the_invariants(tmp_path: Path) -> None:
+    seeds = [int(SEED)] if SEED else [3]
+    _verdict(await run_schedules(tmp_path, seeds, concurrency=1, media=True))
 
 
 @pytest.mark.long
@@ -68,6 +79,23 @@ async def test_hundreds_of_random_fault_schedules(tmp_path: Path) -> None:
     outcomes = await run_schedules(tmp_path, seeds, CONCURRENCY)
     record("faults", "random_schedules", {
         "runs": len(outcomes), "concurrency": CONCURRENCY,
+        "sessions": sum(o.agents for o in outcomes),
+        "lost_callbacks": sum(o.lost for o in outcomes),
+        "closed_callbacks": sum(o.closed for o in outcomes),
+        "join_errors": sum(o.join_errors for o in outcomes),
+        "failed_runs": [o.seed for o in outcomes if o.violations],
+        "minutes": round((time.monotonic() - started) / 60, 1)})
+    _verdict(outcomes)
+
+
+@pytest.mark.long
+@pytest.mark.timeout(3600)
+async def test_random_fault_schedules_with_media(tmp_path: Path) -> None:
+    seeds = [int(SEED)] if SEED else list(range(5000, 5000 + MEDIA_RUNS))
+    started = time.monotonic()
+    outcomes = await run_schedules(tmp_path, seeds, MEDIA_CONCURRENCY, media=True)
+    record("faults", "random_schedules_media", {
+        "runs": len(outcomes), "concurrency": MEDIA_CONCURRENCY,
         "sessions": sum(o.agents for o in outcomes),
         "lost_callbacks": sum(o.lost for o in outcomes),
         "closed_callbacks": sum(o.closed for o in outcomes),
