@@ -11,7 +11,7 @@ DEB_PACKAGES := xvfb xauth libportaudio2 pulseaudio pulseaudio-utils libasound2-
 	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 \
 	libxcb-xkb1 libdbus-1-3 libfontconfig1 fonts-dejavu-core iproute2 procps
 
-.PHONY: run test lint unit bench faults load installer clean system-deps venv
+.PHONY: run test lint unit bench faults load installer installer-test package-deps clean system-deps venv
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -42,7 +42,7 @@ lint: venv
 unit: venv
 	$(BIN)/pytest -q
 
-test: system-deps venv lint
+test: system-deps venv lint package-deps
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: system-deps venv
@@ -60,6 +60,26 @@ faults: system-deps venv
 load: system-deps venv
 	PARLEY_LONG=1 $(BIN)/pytest -q -p no:cacheprovider -rfEs tests/load $(ARGS)
 	$(BIN)/python -m tests.faults.figures load
+
+# The installer (docs/packaging.md): a PyInstaller bundle in dist/Parley, packed for this
+# platform (Linux: dist/Parley-<version>-linux-<arch>.tar.gz). `make test` runs
+# tests/packaging too: it builds the bundle (about 2 minutes on a fresh clone, nothing
+# when it is up to date) and runs its frozen self-test, bundle check and window.
+# binutils and gcc strip the bundle and build its stub libraries (packaging/stubs.py).
+PACKAGING_DEB_PACKAGES := binutils gcc
+
+$(VENV)/.installed-package: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[package]'
+	@touch $@
+
+package-deps: venv $(VENV)/.installed-package
+	@$(MAKE) --no-print-directory system-deps DEB_PACKAGES="$(PACKAGING_DEB_PACKAGES)"
+
+installer: package-deps
+	$(BIN)/python packaging/build.py installer
+
+installer-test: system-deps package-deps
+	$(BIN)/pytest -q -p no:cacheprovider tests/packaging $(ARGS)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

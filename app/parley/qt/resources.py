@@ -1,25 +1,20 @@
 """Finding and loading Parley's resources (style sheets, SVG icons, the app icon).
 
-Resources live in ``resources/`` at the top of a checkout and are force-included
-as ``parley/_resources`` in the wheel (see pyproject.toml). ``resource_path``
-looks in both places, so the app runs from a checkout and from an install alike.
+Where the files are is ``parley.resources``' one job (checkout, wheel and frozen
+bundle alike); this module turns them into Qt objects.
 """
 
 from __future__ import annotations
 
 import functools
 from enum import StrEnum
-from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QDir, QSize, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # .../parley
-_CANDIDATES = (
-    _PACKAGE_DIR / "_resources",  # installed wheel (force-include)
-    _PACKAGE_DIR.parent.parent / "resources",  # checkout: app/parley -> app/.. -> resources
-)
+from parley.resources import resource_path
+from parley.resources import resources_dir as resource_root  # noqa: F401 (re-exported)
 
 
 class Theme(StrEnum):
@@ -31,25 +26,6 @@ class Theme(StrEnum):
 
 # The colour an icon's ``currentColor`` becomes in each theme (matches the QSS text colour).
 ICON_COLOURS: dict[Theme, str] = {Theme.LIGHT: "#1f2330", Theme.DARK: "#e8eaf0"}
-
-
-def resource_root() -> Path:
-    """The directory that holds Parley's resources.
-
-    Raises:
-        FileNotFoundError: Neither the installed nor the checkout location exists.
-    """
-    for candidate in _CANDIDATES:
-        if (candidate / "themes").is_dir():
-            return candidate
-    raise FileNotFoundError(
-        "Parley's resources were not found in " + " or ".join(str(c) for c in _CANDIDATES)
-    )
-
-
-def resource_path(name: str) -> Path:
-    """The path of one resource, e.g. ``resource_path("icons/mic.svg")``."""
-    return resource_root() / name
 
 
 def stylesheet(theme: Theme) -> str:
