@@ -242,7 +242,9 @@ class Run:
                     out.violations.append(
                         f"{agent.name}: roster {report['roster']} never settled to {expected}")
                     break
-                await agent.wait_any("on_participant_left", after=report["t"],
+                # A departed seat leaves; a peer whose media is being rebuilt comes back.
+                await agent.wait_any(("on_participant_left", "on_participant_restored"),
+                                     after=report["t"],
                                      timeout=max(0.1, deadline - time.monotonic()))
         if self.media and len(in_call) > 1:  # media flows again between everyone left
             for agent in in_call:
