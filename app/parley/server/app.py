@@ -166,7 +166,9 @@ class CallServer:
             # The client gave up before the handshake finished (e.g. its connect timed
             # out while this process was stalled): nothing to serve.
             log_event("handshake_abandoned", peer=request.remote or "?")
-            return ws
+            # Not `ws`: aiohttp would try to close an unprepared WebSocket. A plain
+            # response to a closing transport is dropped quietly.
+            return web.Response(status=499, text="handshake abandoned")
         hub = self._hub
         if hub is None or self._stopping:
             await ws.send_str(encode(self._going_away()))
