@@ -75,7 +75,8 @@ class FrameFuzzer:
         sdp = rng.choice(["v=0\r\n", "", "x" * rng.randint(0, 4000)])
         kind = rng.randrange(16)
         messages: list[Message] = [
-            Join(session_id=rng.choice(["fuzz", "calm", "other", "x" * 64]),
+            Join(session_id=rng.choice(["fuzz", "calm", "other", "x" * 64, "x" * 65,
+                                        "bad room!", ""]),
                  display_name=rng.choice(["F", "Ü" * 64, "a b"]),
                  token=rng.choice([self.join_token, "bogus", None]),
                  resume_token=rng.choice([None, None, "bogus.token"])),
