@@ -21,10 +21,12 @@ log = logging.getLogger("parley.sdk.media")
 VideoSink = Callable[[str, Any], None]
 """``sink(participant_id, frame)``; frame is a parley.media RemoteFrame."""
 
-MEDIA_LOST_GRACE = 2.0
+MEDIA_LOST_GRACE = 3.5
 """Seconds media to every peer must stay dead before the session counts as lost. The
-server needs up to its heartbeat timeout to say a peer's own link died; until then a
-silent peer may be the peer's problem, not ours."""
+server needs up to its heartbeat timeout (3 s) to say a peer's own link died, and an
+offer lost in a peer's dead link is repeated after the liveness timeout (2 s); until
+both have had their chance, a silent peer may be the peer's problem, not ours. (Our
+own dead link is noticed by heartbeats in under 2 s; this is only the media path.)"""
 SPEAKER_THRESHOLD = 0.02
 SPEAKER_SMOOTHING = 0.3
 
@@ -108,6 +110,13 @@ class MediaBridge:
                 self._mesh.remove_peer(participant.id)
                 self._levels.pop(participant.id, None)
         self._check_liveness()
+
+    def peer_returned(self, pid: str) -> None:
+        """The server says ``pid`` is back (restored, or resumed on a restarted server):
+        renegotiate now whatever went unanswered while it was away, rather than
+        waiting for the next liveness round."""
+        if pid in self._roster:
+            self._mesh.resync(self._roster.remote_ids)
 
     def reset_liveness(self) -> None:
         """Signaling came back: peers are being rebuilt, so give media a fresh grace."""

@@ -30,11 +30,14 @@ class Presence:
         roster: The participants, updated in place.
         emit: Receives the listener events each change makes.
         connected: Whether our own link to the server is up right now.
+        returned: Told the id of a participant the server says is back (restored, or
+            resumed into a restarted server's room), so media can renegotiate at once.
     """
 
     def __init__(self, roster: Roster, emit: Callable[[Events], None],
-                 connected: Callable[[], bool]) -> None:
+                 connected: Callable[[], bool], returned: Callable[[str], None]) -> None:
         self._roster = roster
+        self._returned = returned
         self._emit = emit
         self._connected = connected
         self._forget: dict[str, asyncio.TimerHandle] = {}
@@ -76,6 +79,10 @@ class Presence:
         else:
             return False
         self._emit(events)
+        if isinstance(message, ParticipantRestored):
+            self._returned(message.participant_id)
+        elif isinstance(message, ParticipantJoined):
+            self._returned(message.participant.id)
         return True
 
     def clear(self) -> None:

@@ -84,7 +84,8 @@ class CallSession:
         self._teardown: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._presence = Presence(self._roster, self._emit_participants,
-                                  connected=lambda: self._link is not None)
+                                  connected=lambda: self._link is not None,
+                                  returned=self._peer_returned)
         self._video_sinks: list[VideoSink] = []
         self._own = {"audio_muted": False, "video_paused": False,
                      "hand_raised": False, "screen_sharing": False}
@@ -422,6 +423,10 @@ class CallSession:
             return
         if not self._presence.handle(message):
             log.info("event=server_message type=%s", message.TYPE)
+
+    def _peer_returned(self, pid: str) -> None:
+        if self._media is not None:
+            self._media.peer_returned(pid)
 
     def _emit_participants(self, events: Events) -> None:
         if self._media is not None:
