@@ -9,9 +9,20 @@ from typing import Any
 
 import pytest
 
+from tests.faults.selection import deselect_long
+from tests.faults.selection import register as register_long
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 _loop_errors: list[dict[str, Any]] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    register_long(config)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    deselect_long(config, items)  # the long fault/load runs: make faults, make load
 
 
 def _record(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:

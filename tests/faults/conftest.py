@@ -8,17 +8,6 @@ from pathlib import Path
 import pytest
 
 from tests.faults.harness import Lab
-from tests.faults.selection import deselect_long, register
-
-HERE = Path(__file__).resolve().parent
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    register(config)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    deselect_long(config, items, HERE)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ and run everything. Deselected tests are listed as such by pytest, not skipped.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
@@ -21,11 +20,11 @@ def register(config: pytest.Config) -> None:
                    "(make faults, make load)")
 
 
-def deselect_long(config: pytest.Config, items: list[pytest.Item], root: Path) -> None:
-    """Deselect the ``long`` tests under ``root`` unless PARLEY_LONG=1."""
+def deselect_long(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the ``long`` tests unless PARLEY_LONG=1."""
     if os.environ.get(LONG_ENV) == "1":
         return
-    dropped = [i for i in items if i.path.is_relative_to(root) and i.get_closest_marker("long")]
+    dropped = [i for i in items if i.get_closest_marker("long")]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = [i for i in items if i not in dropped]

@@ -8,29 +8,24 @@ path: capture, encode, network, decode - twice.
 
 from __future__ import annotations
 
-import asyncio
-from collections import deque
-
 import av
 import numpy as np
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from parley.media.playback import to_mono
+from parley.media.switch import SubscriberTrack
 from parley.media.synthetic import audio_frame
 
 
-class EchoTrack(MediaStreamTrack):
-    """A source fed from outside; recv() waits for the next fed frame.
+class EchoTrack(SubscriberTrack):
+    """A source fed from outside with :meth:`feed`; recv() waits for the next frame.
 
     Only the latest few frames are kept: an echo that falls behind drops the
-    oldest rather than adding delay.
+    oldest rather than adding delay. Audio is turned into the mono 48 kHz frames
+    the local audio track carries.
     """
 
     def __init__(self, kind: str, depth: int = 3) -> None:
-        super().__init__()
-        self.kind = kind
-        self._frames: deque[av.VideoFrame | av.AudioFrame] = deque(maxlen=depth)
-        self._ready = asyncio.Event()
+        super().__init__(kind, depth, on_stop=lambda _track: None)
         self._pts = 0
 
     def feed(self, frame: av.VideoFrame | av.AudioFrame) -> None:
@@ -40,17 +35,4 @@ class EchoTrack(MediaStreamTrack):
             samples = np.clip(to_mono(frame) * 32767.0, -32768, 32767).astype(np.int16)
             frame = audio_frame(samples, self._pts)
             self._pts += len(samples)
-        self._frames.append(frame)
-        self._ready.set()
-
-    async def recv(self) -> av.VideoFrame | av.AudioFrame:
-        while not self._frames:
-            if self.readyState != "live":
-                raise MediaStreamError
-            self._ready.clear()
-            await self._ready.wait()
-        return self._frames.popleft()
-
-    def stop(self) -> None:
-        super().stop()
-        self._ready.set()
+        self.push(frame)
