@@ -143,11 +143,15 @@ class MediaBridge:
             self._session.emit_participant_event(name, participant)
         self._check_liveness()
 
-    def _check_liveness(self) -> None:
+    def _all_media_dead(self) -> bool:
+        """Media is dead from every peer that should be sending (peers the server says
+        are reconnecting have their own outage, not ours)."""
         expected = [pid for pid in self._roster.remote_ids
                     if not self._roster.server_reconnecting(pid)]
-        all_dead = bool(expected) and all(pid in self._roster.media_down for pid in expected)
-        if all_dead:
+        return bool(expected) and all(pid in self._roster.media_down for pid in expected)
+
+    def _check_liveness(self) -> None:
+        if self._all_media_dead():
             if not self._link_down and self._grace is None:
                 loop = asyncio.get_running_loop()
                 self._grace = loop.call_later(MEDIA_LOST_GRACE, self._confirm_lost)
@@ -161,10 +165,8 @@ class MediaBridge:
 
     def _confirm_lost(self) -> None:
         self._grace = None
-        expected = [pid for pid in self._roster.remote_ids
-                    if not self._roster.server_reconnecting(pid)]
-        if expected and all(pid in self._roster.media_down for pid in expected):
-            log.info("event=media_lost peers=%d", len(expected))
+        if self._all_media_dead():
+            log.info("event=media_lost peers=%d", len(self._roster.media_down))
             self._link_down = True
             self._session.media_link(False)
 
