@@ -138,3 +138,26 @@ async def test_media_that_cannot_start_fails_the_join_cleanly(
     await other.join_session("media", SessionSettings("Bob", media=False), server=server.url)
     assert [p.name for p in other.participants] == ["Bob"]
     await other.leave_session()
+
+
+async def test_a_screen_that_cannot_be_captured_is_a_device_error_not_a_share(
+        server: CallServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from parley.media import local
+    from parley.media.devices import DeviceError
+
+    async def no_screen(*args: object) -> None:
+        raise DeviceError("screen", "no X display to capture")
+
+    monkeypatch.setattr(local, "open_screen", no_screen)
+    (ada,) = await media_call(server, ["Ada"])
+    seen: list[tuple[str, ...]] = []
+    ada.add_media_event_listener(MediaEventListener(
+        on_screen_share_started=lambda: seen.append(("started",)),
+        on_device_error=lambda kind, message: seen.append((kind, message))))
+    try:
+        await ada.start_screen_share()
+        assert seen == [("screen", "no X display to capture")]
+        assert not ada.screen_sharing
+        assert ada.local_participant is not None and not ada.local_participant.screen_sharing
+    finally:
+        await ada.leave_session()

@@ -184,10 +184,10 @@ class MediaMesh:
         """Paused video sends small black frames at a low rate."""
         self._local.set_video_paused(paused)
 
-    async def start_screen_share(self) -> None:
+    async def start_screen_share(self) -> bool:
         """Send the screen on the second video track (no renegotiation). A screen that
-        cannot be captured is reported through on_device_error."""
-        await self._local.start_screen_share()
+        cannot be captured is reported through on_device_error and gives False."""
+        return await self._local.start_screen_share()
 
     async def stop_screen_share(self) -> None:
         await self._local.stop_screen_share()

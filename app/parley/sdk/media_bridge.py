@@ -96,11 +96,12 @@ class MediaBridge:
         elif flag == "video_paused":
             self._mesh.set_video_paused(value)
 
-    async def set_screen_share(self, on: bool) -> None:
+    async def set_screen_share(self, on: bool) -> bool:
+        """Start or stop sending the screen; False when it could not start."""
         if on:
-            await self._mesh.start_screen_share()
-        else:
-            await self._mesh.stop_screen_share()
+            return await self._mesh.start_screen_share()
+        await self._mesh.stop_screen_share()
+        return True
 
     def roster_changed(self, events: Events) -> None:
         for name, participant in events:

@@ -19,6 +19,7 @@ from parley.protocol.messages import (
     Welcome,
     validate_session_id,
 )
+from parley.sdk.controls import OwnMediaControls
 from parley.sdk.errors import EndReason, JoinError, JoinFailure
 from parley.sdk.listeners import (
     ListenerRegistry,
@@ -47,15 +48,7 @@ log = logging.getLogger("parley.sdk")
 JOIN_TIMEOUT = 5.0
 """Seconds join_session() waits for the server before raising UNREACHABLE."""
 
-_OWN_EVENTS = {
-    ("audio_muted", True): "on_audio_muted", ("audio_muted", False): "on_audio_unmuted",
-    ("video_paused", True): "on_video_paused", ("video_paused", False): "on_video_resumed",
-    ("screen_sharing", True): "on_screen_share_started",
-    ("screen_sharing", False): "on_screen_share_stopped",
-}
-
-
-class CallSession:
+class CallSession(OwnMediaControls):
     """A call: join a session, hear about its lifecycle, leave.
 
     ``CallSession.get_instance()`` is the process-wide default; ``CallSession()``
@@ -252,56 +245,6 @@ class CallSession:
         self._apply(Event.LEAVE)
         if self._teardown is not None:
             await asyncio.shield(self._teardown)
-
-    # ------------------------------------------------------------ own media state
-
-    def mute_audio(self) -> None:
-        self._set_own("audio_muted", True)
-
-    def unmute_audio(self) -> None:
-        self._set_own("audio_muted", False)
-
-    def pause_video(self) -> None:
-        self._set_own("video_paused", True)
-
-    def resume_video(self) -> None:
-        self._set_own("video_paused", False)
-
-    def raise_hand(self) -> None:
-        self._set_own("hand_raised", True)
-
-    def lower_hand(self) -> None:
-        self._set_own("hand_raised", False)
-
-    async def start_screen_share(self) -> None:
-        if self._media is not None and not self._own["screen_sharing"]:
-            await self._media.set_screen_share(True)
-        self._set_own("screen_sharing", True)
-
-    async def stop_screen_share(self) -> None:
-        if self._media is not None and self._own["screen_sharing"]:
-            await self._media.set_screen_share(False)
-        self._set_own("screen_sharing", False)
-
-    def audio_level(self, participant_id: str) -> float:
-        """How loud a remote participant is heard here, 0..1 (smoothed RMS)."""
-        return self._media.audio_level(participant_id) if self._media is not None else 0.0
-
-    def stats(self) -> dict[str, Any]:
-        """Per remote participant: bitrate, frame rate, round-trip time, packet loss."""
-        return self._media.stats() if self._media is not None else {}
-
-    def _set_own(self, flag: str, value: bool) -> None:
-        if self._own[flag] == value:
-            return
-        self._own[flag] = value
-        if self._media is not None:
-            self._media.apply_own(flag, value)
-        if self._link is not None:
-            self._link.send(Update(**{flag: value}))
-        event = _OWN_EVENTS.get((flag, value))
-        if event is not None:
-            self._media_listeners.emit(event)
 
     # ------------------------------------------------------------ lifecycle core
 
