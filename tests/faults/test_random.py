@@ -72,19 +72,23 @@ async def test_a_random_fault_schedule_with_media_keeps_the_invariants(tmp_path:
 
 
 @pytest.mark.long
-@pytest.mark.timeout(3600)
-async def test_hundreds_of_random_fault_schedules(tmp_path: Path) -> None:
-    seeds = [int(SEED)] if SEED else list(range(1000, 1000 + RUNS))
-    started = time.monotonic()
-    outcomes = await run_schedules(tmp_path, seeds, CONCURRENCY)
-    record("faults", "random_schedules", {
-        "runs": len(outcomes), "concurrency": CONCURRENCY,
+def _record(name: str, outcomes: list[Outcome], concurrency: int, started: float) -> None:
+    record("faults", name, {
+        "runs": len(outcomes), "concurrency": concurrency,
         "sessions": sum(o.agents for o in outcomes),
         "lost_callbacks": sum(o.lost for o in outcomes),
         "closed_callbacks": sum(o.closed for o in outcomes),
         "join_errors": sum(o.join_errors for o in outcomes),
         "failed_runs": [o.seed for o in outcomes if o.violations],
         "minutes": round((time.monotonic() - started) / 60, 1)})
+
+
+@pytest.mark.timeout(3600)
+async def test_hundreds_of_random_fault_schedules(tmp_path: Path) -> None:
+    seeds = [int(SEED)] if SEED else list(range(1000, 1000 + RUNS))
+    started = time.monotonic()
+    outcomes = await run_schedules(tmp_path, seeds, CONCURRENCY)
+    _record("random_schedules", outcomes, CONCURRENCY, started)
     _verdict(outcomes)
 
 
@@ -94,12 +98,5 @@ async def test_random_fault_schedules_with_media(tmp_path: Path) -> None:
     seeds = [int(SEED)] if SEED else list(range(5000, 5000 + MEDIA_RUNS))
     started = time.monotonic()
     outcomes = await run_schedules(tmp_path, seeds, MEDIA_CONCURRENCY, media=True)
-    record("faults", "random_schedules_media", {
-        "runs": len(outcomes), "concurrency": MEDIA_CONCURRENCY,
-        "sessions": sum(o.agents for o in outcomes),
-        "lost_callbacks": sum(o.lost for o in outcomes),
-        "closed_callbacks": sum(o.closed for o in outcomes),
-        "join_errors": sum(o.join_errors for o in outcomes),
-        "failed_runs": [o.seed for o in outcomes if o.violations],
-        "minutes": round((time.monotonic() - started) / 60, 1)})
+    _record("random_schedules_media", outcomes, MEDIA_CONCURRENCY, started)
     _verdict(outcomes)

@@ -150,3 +150,14 @@ def flowing(recorder: Recorder, pid: str, frames: int = 5, level: float = 0.05) 
     counters = recorder.counters(pid)
     return (len(counters) >= frames and counters[-1] > counters[0]
             and any(v > level for v in recorder.levels.get(pid, [])[-5:]))
+
+
+async def three_connected(router: Router) -> None:
+    for pid in ("a", "b", "c"):
+        await router.add(pid)
+    router.connect_all()
+    for pid, recorder in router.recorders.items():
+        for other in router.meshes:
+            if other != pid:
+                await recorder.until(lambda r=recorder, o=other: flowing(r, o),
+                                     what=f"{pid} <- {other}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from parley.media import MediaHealth, PeerState
-from tests.media.conftest import Recorder, Router, flowing
+from tests.media.conftest import Recorder, Router, flowing, three_connected
 
 
 def peer_events(recorder: Recorder, pid: str) -> list[str]:
@@ -30,17 +30,6 @@ def blackhole(router: Router, at: str, peer: str, outbound: bool = True) -> None
             protocol.datagram_received = lambda data, addr: None
             if outbound:
                 protocol.transport.sendto = lambda data, addr=None: None
-
-
-async def three_connected(router: Router) -> None:
-    for pid in ("a", "b", "c"):
-        await router.add(pid)
-    router.connect_all()
-    for pid, recorder in router.recorders.items():
-        for other in router.meshes:
-            if other != pid:
-                await recorder.until(lambda r=recorder, o=other: flowing(r, o),
-                                     what=f"{pid} <- {other}")
 
 
 async def test_a_silent_link_is_rebuilt_and_the_third_peer_is_untouched(router: Router) -> None:

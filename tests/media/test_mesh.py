@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from parley.media import MediaHealth, PeerState
-from tests.media.conftest import Router, flowing
+from tests.media.conftest import Router, flowing, three_connected
 
 
 async def test_two_meshes_see_and_hear_each_other(router: Router) -> None:
@@ -37,14 +37,7 @@ async def test_two_meshes_see_and_hear_each_other(router: Router) -> None:
 
 
 async def test_three_meshes_every_pair_flows(router: Router) -> None:
-    for pid in ("a", "b", "c"):
-        await router.add(pid)
-    router.connect_all()
-    for pid, recorder in router.recorders.items():
-        for other in router.meshes:
-            if other != pid:
-                await recorder.until(lambda r=recorder, o=other: flowing(r, o),
-                                     what=f"{pid} <- {other}")
+    await three_connected(router)
     levels = {pid: r.levels for pid, r in router.recorders.items()}
     assert all(len(v) == 2 for v in levels.values())
 

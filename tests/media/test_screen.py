@@ -6,8 +6,6 @@ Needs the Debian package xvfb (`make test` installs it); its absence fails the t
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 
@@ -15,27 +13,13 @@ import pytest
 
 from parley.media.screen import open_screen
 from tests.media.conftest import Router
+from tests.xvfb import private_display
 
 
 @pytest.fixture
 def display() -> Iterator[str]:
-    if not sys.platform.startswith("linux"):
-        pytest.skip("x11grab is the Linux screen source")
-    if shutil.which("Xvfb") is None:
-        pytest.fail("Xvfb is not installed: install the Debian package xvfb "
-                    "(make system-deps does)")
-    # -displayfd: Xvfb picks a free display and writes its number once it is ready
-    server = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", "800x600x24",
-                               "-nolisten", "tcp"], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert server.stdout is not None
-        number = server.stdout.readline().strip()
-        assert number.isdigit(), "Xvfb did not report its display"
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(10)
+    with private_display("800x600") as name:
+        yield name
 
 
 async def test_x11grab_captures_the_screen(display: str,

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.packaging.conftest import BUILD_TIMEOUT, ROOT, frozen_env, tree
+from tests.xvfb import private_display
 
 pytestmark = pytest.mark.timeout(BUILD_TIMEOUT + 300)
 
@@ -105,19 +106,8 @@ def test_the_linux_bundle_stays_within_its_size_budget(bundle: Path) -> None:
 
 @pytest.fixture
 def display() -> Iterator[str]:
-    if not sys.platform.startswith("linux"):
-        pytest.skip("Xvfb: Linux")
-    server = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", "1280x800x24",
-                               "-nolisten", "tcp"], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert server.stdout is not None
-        number = server.stdout.readline().strip()
-        assert number.isdigit(), "Xvfb did not report its display (is xvfb installed?)"
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(10)
+    with private_display("1280x800") as name:
+        yield name
 
 
 def _screen(display: str) -> object:
