@@ -71,7 +71,6 @@ async def test_a_random_fault_schedule_with_media_keeps_the_invariants(tmp_path:
     _verdict(await run_schedules(tmp_path, seeds, concurrency=1, media=True))
 
 
-@pytest.mark.long
 def _record(name: str, outcomes: list[Outcome], concurrency: int, started: float) -> None:
     record("faults", name, {
         "runs": len(outcomes), "concurrency": concurrency,
@@ -83,6 +82,7 @@ def _record(name: str, outcomes: list[Outcome], concurrency: int, started: float
         "minutes": round((time.monotonic() - started) / 60, 1)})
 
 
+@pytest.mark.long
 @pytest.mark.timeout(3600)
 async def test_hundreds_of_random_fault_schedules(tmp_path: Path) -> None:
     seeds = [int(SEED)] if SEED else list(range(1000, 1000 + RUNS))
