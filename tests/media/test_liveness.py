@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from parley.media import MediaHealth, PeerState
 from tests.media.conftest import Recorder, Router, flowing, three_connected
@@ -80,8 +81,20 @@ async def test_every_link_cut_is_one_media_lost_then_restored(router: Router) ->
     await three_connected(router)
     ra = router.recorders["a"]
     a = router.meshes["a"]
+    # a's network died: its links go silent, and while it is down a rebuilt connection
+    # would reach nobody either, so a's rebuilds are held until the network is back.
+    held: dict[str, Callable[[], None]] = {}
+    for pid in "bc":
+        peer = a._peers[pid]
+        real_restart = peer.restart
+        peer.restart = lambda pid=pid, real=real_restart: held.setdefault(pid, real)
     blackhole(router, "a", "b")
-    blackhole(router, "a", "c")  # a's network died
+    blackhole(router, "a", "c")
+    await ra.until(lambda: bool(ra.named("on_media_lost")), timeout=15, what="a: media lost")
+    for pid in "bc":  # the network is back
+        del a._peers[pid].restart
+    for restart in held.values():
+        restart()
     await ra.until(lambda: bool(ra.named("on_media_restored")), timeout=15,
                    what="a: media restored")
     media = [name for name, _ in ra.events if "media" in name]
