@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import aiohttp
 import pytest
 
+from parley.protocol.closecodes import CLOSE_CODES
 from parley.protocol.errors import ErrorCode, ProtocolError
 from parley.protocol.messages import (
     Answer,
@@ -35,7 +36,6 @@ from parley.protocol.messages import (
     encode,
 )
 from parley.protocol.tokens import mint_join_token
-from parley.server.hub import CLOSE_CODES
 from tests.faults.figures import record
 from tests.faults.fuzz import FrameFuzzer
 from tests.faults.harness import AgentProc, Lab, ServerProc, about, status

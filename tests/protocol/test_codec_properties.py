@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 
 from parley.protocol.errors import ProtocolError
 from parley.protocol.messages import (
-    MAX_NAME_LENGTH,
     MESSAGE_TYPES,
     Message,
     decode,
     encode,
     to_dict,
 )
+from parley.protocol.names import MAX_NAME_LENGTH
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QApplication
 from qasync import QEventLoop
 
 from parley.media.devices import list_cameras, list_microphones, list_speakers
+from parley.protocol.invites import parse_invite
 from parley.qt.controller import SessionController
-from parley.qt.invite import parse_invite
 from parley.qt.options import DeviceLists, JoinOptions
 from parley.qt.preview import DevicePreview
 from parley.qt.resources import Theme, app_icon, stylesheet

@@ -16,13 +16,13 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
-from parley.qt.invite import normalize_server
+from parley.protocol.defaults import DEFAULT_PORT
+from parley.protocol.urls import normalize_server_url
 
 EXIT_NO_DISPLAY = 2
 # Platform plugins that need no window system (QT_QPA_PLATFORM=offscreen etc.).
 HEADLESS_PLATFORMS = frozenset({"offscreen", "minimal", "minimalegl", "vnc", "eglfs",
                                 "linuxfb", "vkkhrdisplay"})
-DEFAULT_PORT = 8787
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.server:
         try:
-            args.server = normalize_server(args.server)
+            args.server = normalize_server_url(args.server)
         except ValueError as exc:
             print(f"parley: --server: {exc}", file=sys.stderr)
             return EXIT_NO_DISPLAY  # argparse's usage-error code, too

@@ -11,35 +11,16 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import types
 import typing
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from typing import Any, ClassVar, Union
 
 from parley.protocol.errors import ErrorCode, ProtocolError
+from parley.protocol.ids import validate_session_id
+from parley.protocol.names import validate_display_name
 
 PROTOCOL_VERSION = 1
-SESSION_ID_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-MAX_NAME_LENGTH = 64
-
-
-def validate_session_id(session_id: str) -> None:
-    """Raise ProtocolError(INVALID_SESSION_ID) unless the id is 1-64 of [A-Za-z0-9_.-]."""
-    if not isinstance(session_id, str) or not SESSION_ID_RE.fullmatch(session_id):
-        raise ProtocolError(
-            ErrorCode.INVALID_SESSION_ID,
-            f"session id {session_id!r} must be 1-64 characters of A-Z a-z 0-9 _ . -",
-        )
-
-
-def validate_display_name(name: str) -> None:
-    """Raise ProtocolError(INVALID_FIELD) unless the name is 1-64 printable characters."""
-    if not name.strip() or len(name) > MAX_NAME_LENGTH or not name.isprintable():
-        raise ProtocolError(
-            ErrorCode.INVALID_FIELD,
-            f"display_name must be 1-{MAX_NAME_LENGTH} printable characters",
-        )
 
 
 # ---------------------------------------------------------------- value objects

@@ -18,9 +18,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
 from PySide6.QtGui import QImage
 
+from parley.protocol.invites import format_invite
 from parley.qt.conversions import join_failure_text, session_settings
 from parley.qt.frames import FrameThrottle, RgbFrame, rgb_to_qimage
-from parley.qt.invite import format_invite
 from parley.qt.options import DeviceLists
 from parley.qt.slots import async_slot
 from parley.sdk import (

@@ -8,6 +8,7 @@ import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from parley.protocol import ProtocolError
+from parley.protocol.ids import validate_session_id
 from parley.protocol.messages import (
     Answer,
     Candidate,
@@ -17,7 +18,6 @@ from parley.protocol.messages import (
     Offer,
     Update,
     Welcome,
-    validate_session_id,
 )
 from parley.sdk.controls import OwnMediaControls
 from parley.sdk.errors import EndReason, JoinError, JoinFailure

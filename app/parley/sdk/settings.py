@@ -7,7 +7,8 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
-from parley.protocol.messages import MAX_NAME_LENGTH, IceServer
+from parley.protocol.messages import IceServer
+from parley.protocol.names import check_display_name
 
 
 class SessionType(Enum):
@@ -71,12 +72,10 @@ class SessionSettings:
     see :func:`parley.sdk.echo.start_echo`)."""
 
     def __post_init__(self) -> None:
-        name = self.display_name
-        if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_LENGTH \
-                or not name.isprintable():
-            raise ValueError(
-                f"display_name must be 1-{MAX_NAME_LENGTH} printable characters, got {name!r}"
-            )
+        try:
+            check_display_name(self.display_name)
+        except ValueError as exc:
+            raise ValueError(f"{exc}, got {self.display_name!r}") from None
         if not isinstance(self.session_type, SessionType):
             raise ValueError(f"session_type must be a SessionType, got {self.session_type!r}")
         _check_seconds("idle_timeout_period", self.idle_timeout_period, 1.0, _MAX_IDLE, True)

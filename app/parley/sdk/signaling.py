@@ -11,11 +11,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
-from parley.protocol import ErrorCode, ProtocolError, decode, encode
+from parley.protocol import ErrorCode, ProtocolError, decode, encode, urls
+from parley.protocol.defaults import DEFAULT_SERVER_URL
 from parley.protocol.messages import (
     Error,
     GoingAway,
@@ -32,26 +32,19 @@ from parley.sdk.tasks import OwnedTasks
 
 log = logging.getLogger("parley.sdk.signaling")
 
-DEFAULT_SERVER = "ws://127.0.0.1:8787/ws"
 _MAX_FRAME = 1 << 20
 _CLOSE_WAIT = 0.3
 
 
 def normalize_server_url(server: str | None) -> str:
-    """``host:port``, ``http(s)://`` or ``ws(s)://`` with or without ``/ws`` -> a ws URL."""
-    if not server:
-        return DEFAULT_SERVER
-    text = server.strip()
-    if "://" not in text:
-        text = "ws://" + text
-    parts = urlsplit(text)
-    scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
-    if scheme not in ("ws", "wss") or not parts.hostname:
-        raise ValueError(f"not a call server address: {server!r}")
-    path = parts.path.rstrip("/")
-    if not path.endswith("/ws"):
-        path += "/ws"
-    return urlunsplit((scheme, parts.netloc, path, "", ""))
+    """The URL the SDK dials for ``server``: the protocol's one address rule
+    (:func:`parley.protocol.urls.normalize_server_url`), or the default server's
+    URL when none is given.
+
+    Raises:
+        ValueError: With a message fit to show the user.
+    """
+    return urls.normalize_server_url(server or "") or DEFAULT_SERVER_URL
 
 
 _REJECTIONS = {

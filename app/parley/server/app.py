@@ -10,14 +10,15 @@ from types import TracebackType
 import aiohttp
 from aiohttp import web
 
+from parley.protocol.closecodes import CloseCode
+from parley.protocol.defaults import WS_PATH
 from parley.protocol.messages import GoingAway, encode
 from parley.server.config import ServerConfig
 from parley.server.connection import Connection
-from parley.server.hub import CLOSE_GOING_AWAY, Hub
+from parley.server.hub import Hub
 from parley.server.keys import resume_key
 from parley.server.logs import log_event
 
-WS_PATH = "/ws"
 HEALTH_PATH = "/health"
 _MAX_TRANSPORT_MESSAGE = 1024 * 1024
 """aiohttp's own limit sits above ours so that we, not aiohttp, answer FRAME_TOO_LARGE."""
@@ -130,7 +131,7 @@ class CallServer:
         for conn in connections:
             if graceful:
                 conn.send(self._going_away())
-                conn.close(CLOSE_GOING_AWAY, "shutdown")
+                conn.close(CloseCode.GOING_AWAY, "shutdown")
             else:
                 conn.abort()
         if connections:
@@ -172,7 +173,7 @@ class CallServer:
         hub = self._hub
         if hub is None or self._stopping:
             await ws.send_str(encode(self._going_away()))
-            await ws.close(code=CLOSE_GOING_AWAY, message=b"shutdown")
+            await ws.close(code=CloseCode.GOING_AWAY, message=b"shutdown")
             return ws
         conn = Connection(ws, request, self.config, hub)
         self._connections.add(conn)

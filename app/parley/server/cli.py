@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from parley.protocol.errors import ProtocolError
-from parley.protocol.messages import IceServer, validate_session_id
+from parley.protocol.ids import validate_session_id
+from parley.protocol.messages import IceServer
 from parley.protocol.tokens import mint_join_token
 from parley.server.app import CallServer
 from parley.server.config import ServerConfig

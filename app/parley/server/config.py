@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from parley.protocol.defaults import DEFAULT_PORT
 from parley.protocol.messages import IceServer
 
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
@@ -41,7 +42,7 @@ class ServerConfig:
 
     host: str = "127.0.0.1"
     """Interface to listen on. Loopback by default."""
-    port: int = 8787
+    port: int = DEFAULT_PORT
     """TCP port; 0 picks a free one (read it back from ``CallServer.port``)."""
     secret: bytes | None = None
     """HMAC secret for join tokens. None = open rooms (anyone may join)."""

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 from aiohttp import WSMsgType, web
 
+from parley.protocol.closecodes import CLOSE_CODES, CloseCode
 from parley.protocol.errors import ErrorCode, ProtocolError
 from parley.protocol.messages import Error, Message, decode, encode
 from parley.server.config import ServerConfig
-from parley.server.hub import CLOSE_CODES, CLOSE_POLICY, Hub
+from parley.server.hub import Hub
 from parley.server.limits import FloodWatch, TokenBucket
 from parley.server.logs import log_event
 
@@ -115,7 +116,7 @@ class Connection:
     async def _close_socket(self) -> None:
         if self._ws.closed or self._aborted:
             return
-        close = self._close_request or _Close(1000, "")
+        close = self._close_request or _Close(CloseCode.NORMAL, "")
         try:
             await asyncio.wait_for(
                 self._ws.close(code=close.code, message=close.reason.encode()), _CLOSE_GRACE)
@@ -165,7 +166,7 @@ class Connection:
                             "too many messages; this one was dropped"))
             if self._flood.drop(now):
                 log_event("rate_limit_close", logging.WARNING, link=self.label)
-                self.close(CLOSE_POLICY, "rate limit")
+                self.close(CloseCode.POLICY, "rate limit")
             return
         if isinstance(data, bytes):
             self._refuse(ProtocolError(ErrorCode.MALFORMED, "binary frames are not accepted"))

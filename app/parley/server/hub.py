@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Protocol
 
+from parley.protocol.closecodes import CloseCode
 from parley.protocol.errors import ErrorCode, ProtocolError
 from parley.protocol.messages import (
     Answer,
@@ -40,30 +41,6 @@ from parley.protocol.tokens import (
 from parley.server.config import ServerConfig
 from parley.server.logs import log_event
 from parley.server.rooms import Registry, Seat, SeatKey
-
-CLOSE_NORMAL = 1000
-CLOSE_GOING_AWAY = 1001
-CLOSE_POLICY = 1008
-CLOSE_TOO_BIG = 1009
-CLOSE_AUTH = 4001
-CLOSE_FULL = 4003
-CLOSE_HEARTBEAT = 4008
-CLOSE_REPLACED = 4009
-CLOSE_RESUME_REFUSED = 4010
-
-CLOSE_CODES: dict[ErrorCode, int] = {
-    ErrorCode.TOKEN_REQUIRED: CLOSE_AUTH,
-    ErrorCode.TOKEN_INVALID: CLOSE_AUTH,
-    ErrorCode.TOKEN_EXPIRED: CLOSE_AUTH,
-    ErrorCode.TOKEN_WRONG_ROOM: CLOSE_AUTH,
-    ErrorCode.ROOM_FULL: CLOSE_FULL,
-    ErrorCode.TOO_MANY_ROOMS: CLOSE_FULL,
-    ErrorCode.RESUME_REFUSED: CLOSE_RESUME_REFUSED,
-    ErrorCode.FRAME_TOO_LARGE: CLOSE_TOO_BIG,
-    ErrorCode.HEARTBEAT_TIMEOUT: CLOSE_HEARTBEAT,
-}
-"""Errors after which the server closes the connection, and with which close code.
-Every other error leaves the connection open."""
 
 
 class Link(Protocol):
@@ -104,7 +81,8 @@ class Hub:
 
         Raises:
             ProtocolError: the request is refused; the caller answers with an
-                ``error`` (and closes when the code is in :data:`CLOSE_CODES`).
+                ``error`` (and closes when the code is in
+                :data:`~parley.protocol.closecodes.CLOSE_CODES`).
         """
         key = self._key_of.get(link)
         if isinstance(message, Ping):
@@ -207,7 +185,7 @@ class Hub:
         old = self._link_of.pop(key, None)
         if old is not None:
             del self._key_of[old]
-            old.close(CLOSE_REPLACED, ErrorCode.REPLACED.value)
+            old.close(CloseCode.REPLACED, ErrorCode.REPLACED.value)
             log_event("replaced", room=key[0], participant=key[1], link=old.label)
         seat.reconnecting = False
 
@@ -246,7 +224,7 @@ class Hub:
         del self._link_of[key]
         self._send_room(key[0], ParticipantLeft(key[1], reason="left"), exclude=key[1])
         self.registry.remove(key, self._clock(), self.config.resume_token_lifetime)
-        link.close(CLOSE_NORMAL, "left")
+        link.close(CloseCode.NORMAL, "left")
         log_event("leave", room=key[0], participant=key[1], reason="left")
 
     def _depart(self, key: SeatKey) -> None:

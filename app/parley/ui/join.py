@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from parley.qt.invite import normalize_server, parse_invite
+from parley.protocol.invites import parse_invite
+from parley.protocol.names import MAX_NAME_LENGTH
+from parley.protocol.urls import normalize_server_url
 from parley.qt.options import DeviceLists, JoinOptions
 from parley.qt.resources import IconSet, app_icon
 from parley.qt.settings import JoinPreferences
@@ -61,7 +63,7 @@ class JoinView(QWidget):
 
         self.name_edit = QLineEdit(card)
         self.name_edit.setPlaceholderText("Your name")
-        self.name_edit.setMaxLength(64)
+        self.name_edit.setMaxLength(MAX_NAME_LENGTH)
         self.session_edit = QLineEdit(card)
         self.session_edit.setPlaceholderText("e.g. standup, or parley://join/…")
         self.session_edit.textChanged.connect(self._on_session_text)
@@ -315,7 +317,7 @@ class JoinView(QWidget):
             self._invalid(self.session_edit, str(exc))
             return
         try:
-            server = normalize_server(invite.server or self.server_edit.text())
+            server = normalize_server_url(invite.server or self.server_edit.text())
         except ValueError as exc:
             self._invalid(self.server_edit, str(exc))
             return

@@ -6,23 +6,25 @@ Parley's invite link (the one format the app writes)::
 
 e.g. ``parley://join/standup?server=ws%3A%2F%2F192.168.1.20%3A8787%2Fws``.
 ``server`` is omitted when the inviter used a server the invitee cannot know
-better than "the built-in one" (never for a real address). The join screen also
-accepts, pasted into the session field:
+better than "the built-in one" (never for a real address). The server is
+written and read through :func:`~parley.protocol.urls.normalize_server_url`, so
+an invite names exactly the URL the SDK dials. The join screen also accepts,
+pasted into the session field:
 
 * a web-style link ``https://host[:port]/join/<session-id>[?token=...]``, which
   means the call server at ``wss://host[:port]/ws`` (``http://`` gives ``ws://``);
-* a bare session id: 1-64 characters of ``A-Z a-z 0-9 _ . -``.
-
-Pure functions, no Qt: the desktop entry point and the tests use them too.
+* a bare session id (:mod:`parley.protocol.ids`).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
-SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+from parley.protocol.defaults import WS_PATH
+from parley.protocol.ids import MAX_SESSION_ID_LENGTH, is_valid_session_id
+from parley.protocol.urls import WS_SCHEMES, normalize_server_url
+
 SCHEME = "parley"
 
 
@@ -33,20 +35,21 @@ class Invite:
     session_id: str
     """The call's session id."""
     server: str | None = None
-    """The call server's WebSocket URL, or None for "the one you already use"."""
+    """The call server's WebSocket URL (normalised), or None for "the one you already use"."""
     token: str | None = None
     """A room-scoped join token, when the server requires one."""
 
 
-def is_valid_session_id(text: str) -> bool:
-    """True if ``text`` is a well-formed session id."""
-    return SESSION_ID_PATTERN.fullmatch(text) is not None
-
-
 def format_invite(session_id: str, server: str | None = None, token: str | None = None) -> str:
-    """The ``parley://join/...`` link for a session."""
+    """The ``parley://join/...`` link for a session.
+
+    Raises:
+        ValueError: ``session_id`` is not a valid session id, or ``server`` not a
+            call server address.
+    """
     if not is_valid_session_id(session_id):
         raise ValueError(f"not a valid session id: {session_id!r}")
+    server = normalize_server_url(server) if server else None
     query = {k: v for k, v in (("server", server), ("token", token)) if v}
     suffix = "?" + urlencode(query, quote_via=quote) if query else ""
     return f"{SCHEME}://join/{session_id}{suffix}"
@@ -68,11 +71,13 @@ def parse_invite(text: str) -> Invite:
         raise ValueError("Enter a session id or paste an invite link.")
     if "://" not in text:
         if not is_valid_session_id(text):
-            raise ValueError(
-                "A session id is 1-64 letters, digits, '.', '_' or '-' (no spaces)."
-            )
+            raise ValueError(f"A session id is 1-{MAX_SESSION_ID_LENGTH} letters, digits, "
+                             "'.', '_' or '-' (no spaces).")
         return Invite(text)
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise ValueError("That link is not a Parley invite.") from None
     query = parse_qs(parts.query)
     token = _one(query, "token")
     if parts.scheme == SCHEME:
@@ -87,38 +92,13 @@ def parse_invite(text: str) -> Invite:
             raise ValueError("That link is not a Parley invite (expected .../join/<session>).")
         session_id = segments[-1]
         ws_scheme = "wss" if parts.scheme == "https" else "ws"
-        server = f"{ws_scheme}://{parts.netloc}/ws"
+        server = f"{ws_scheme}://{parts.netloc}{WS_PATH}"
     else:
         raise ValueError(f"Links starting with {parts.scheme}:// are not Parley invites.")
     if not is_valid_session_id(session_id):
         raise ValueError(f"The invite names an invalid session id: {session_id!r}.")
-    if server is not None and urlsplit(server).scheme not in ("ws", "wss"):
-        raise ValueError("The invite's server must be a ws:// or wss:// address.")
+    if server is not None:
+        if server.partition("://")[0].lower() not in WS_SCHEMES:
+            raise ValueError("The invite's server must be a ws:// or wss:// address.")
+        server = normalize_server_url(server)
     return Invite(session_id, server, token)
-
-
-def normalize_server(text: str) -> str:
-    """A call server address as typed -> a WebSocket URL ("" stays "": built-in server).
-
-    ``host:port`` becomes ``ws://host:port/ws``; ``http(s)://`` becomes ``ws(s)://``;
-    a URL without a path gets ``/ws``.
-
-    Raises:
-        ValueError: With a message fit to show the user.
-    """
-    text = text.strip()
-    if not text:
-        return ""
-    if "://" not in text:
-        text = "ws://" + text
-    parts = urlsplit(text)
-    scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
-    if scheme not in ("ws", "wss") or not parts.hostname:
-        raise ValueError("The server must look like ws://host:port/ws (or host:port).")
-    try:
-        parts.port  # noqa: B018 - validates the port
-    except ValueError:
-        raise ValueError("The server's port must be a number from 1 to 65535.") from None
-    path = parts.path if parts.path not in ("", "/") else "/ws"
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{scheme}://{parts.netloc}{path}{query}"
