@@ -1,7 +1,7 @@
 """The frozen bundle (dist/Parley, `make installer`'s output) runs a real call.
 
 The first test to ask for the `bundle` fixture builds it with PyInstaller when it
-is missing or stale (about 2 minutes here); every test then runs the frozen
+is missing or stale (about 20 s here); every test then runs the frozen
 executable in a bare environment, away from the checkout and the venv.
 """
 
