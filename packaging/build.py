@@ -23,6 +23,8 @@ import tarfile
 import time
 from pathlib import Path
 
+import libraries  # packaging/libraries.py
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGING = ROOT / "packaging"
 SPEC = PACKAGING / "parley.spec"
@@ -31,6 +33,8 @@ WORK = ROOT / "build" / "pyinstaller"
 APP_NAME = "Parley"
 # What the bundle is made of: a change to any of these files means a rebuild.
 INPUTS = ("packaging", "app/parley", "resources", "pyproject.toml")
+# ... except the library manifest: the bundle is checked against it, not made of it.
+NOT_INPUTS = (libraries.MANIFEST,)
 
 
 def version() -> str:
@@ -47,7 +51,7 @@ def fingerprint() -> str:
         path = ROOT / top
         files = sorted(path.rglob("*")) if path.is_dir() else [path]
         for file in files:
-            if file.is_file() and "__pycache__" not in file.parts:
+            if file.is_file() and "__pycache__" not in file.parts and file not in NOT_INPUTS:
                 digest.update(str(file.relative_to(ROOT)).encode())
                 digest.update(file.read_bytes())
     for dist in sorted(f"{d.metadata['Name']}=={d.version}"
@@ -68,6 +72,7 @@ def build_bundle(dist: Path = DIST, work: Path = WORK, *, force: bool = False) -
     if not force and (bundle / executable_name()).is_file() and stamp.is_file() \
             and stamp.read_text().strip() == current:
         print(f"build.py: {bundle} is up to date")
+        report_libraries(bundle)
         return bundle
     work.mkdir(parents=True, exist_ok=True)
     stamp.unlink(missing_ok=True)
@@ -89,7 +94,22 @@ def build_bundle(dist: Path = DIST, work: Path = WORK, *, force: bool = False) -
     size = sum(f.stat().st_size for f in bundle.rglob("*") if f.is_file() and not f.is_symlink())
     print(f"build.py: built {bundle} in {time.monotonic() - started:.0f} s, "
           f"{size / 1e6:.1f} MB unpacked")
+    report_libraries(bundle)
     return bundle
+
+
+def report_libraries(bundle: Path) -> None:
+    """Say where the Linux bundle's shared libraries differ from the manifest (the test
+    of tests/packaging fails on that; the build goes on, so the bundle can be tried)."""
+    if not sys.platform.startswith("linux"):
+        return
+    new, gone = libraries.differences(bundle)
+    for library in new:
+        print(f"build.py: warning: {library.path} ({library.size / 1e6:.1f} MB) is not in "
+              f"{libraries.MANIFEST.relative_to(ROOT)}")
+    for name in sorted(gone):
+        print(f"build.py: warning: {name} is in {libraries.MANIFEST.relative_to(ROOT)} "
+              "but not in the bundle")
 
 
 def executable_name() -> str:

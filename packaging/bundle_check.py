@@ -10,6 +10,7 @@ what is missing and exits 1. Needs no display (Qt runs offscreen here).
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from fractions import Fraction
@@ -20,9 +21,9 @@ from typing import Any
 CODECS = (("libvpx", "w"), ("libvpx", "r"), ("libx264", "w"), ("h264", "r"),
           ("libopus", "w"), ("libopus", "r"), ("pcm_mulaw", "w"), ("pcm_alaw", "w"))
 RESOURCES = ("icons/parley.svg", "icons/mic.svg", "themes/light.qss", "themes/dark.qss")
-# Codecs whose libraries the Linux bundle replaces with stubs (packaging/stubs.py):
-# opening one must fail with an error, never crash the process.
-STUBBED_CODECS = (("libx265", "w"), ("libsvtav1", "w"), ("libdav1d", "r"))
+# German order puts "Ä" with "A"; code-point order (what Qt falls back to without ICU's
+# locale data) puts it after "Z".
+COLLATED = ["apfel", "Äpfel", "Bär", "Zebra"]
 
 
 class CheckFailed(Exception):
@@ -57,7 +58,7 @@ def check_resources() -> str:
 def check_qt() -> str:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6 import __version__ as pyside_version
-    from PySide6.QtCore import QLocale, QSize
+    from PySide6.QtCore import QCollator, QLocale, QSize
     from PySide6.QtGui import QGuiApplication, QImage
 
     from parley.qt.resources import Theme, app_icon, icon, stylesheet
@@ -75,12 +76,16 @@ def check_qt() -> str:
     for theme in Theme:
         if "{" not in stylesheet(theme):
             raise CheckFailed(f"the {theme.value} style sheet is empty")
-    # Case mapping is compiled into ICU's code, not its (possibly stubbed) data library.
+    # Case mapping is compiled into ICU's code; collation needs its locale data too.
     upper = QLocale(QLocale.Language.Turkish).toUpper("istanbul straße")
     if upper != "\u0130STANBUL STRASSE":
         raise CheckFailed(f"Qt's case mapping is broken: {upper!r}")
+    collator = QCollator(QLocale(QLocale.Language.German, QLocale.Country.Germany))
+    collated = sorted(reversed(COLLATED), key=functools.cmp_to_key(collator.compare))
+    if collated != COLLATED:
+        raise CheckFailed(f"Qt's collation is broken (no ICU data?): {collated}")
     del app
-    return f"Qt {pyside_version} svg icons and images, case mapping"
+    return f"Qt {pyside_version} svg icons and images, case mapping, collation"
 
 
 def _codec_context(name: str, mode: str) -> Any:
@@ -109,20 +114,6 @@ def check_codecs() -> str:
     return f"PyAV {av.__version__} " + "/".join(sorted({n for n, _ in CODECS}))
 
 
-def check_unused_codecs() -> str:
-    refused = []
-    for name, mode in STUBBED_CODECS:
-        try:
-            context = _codec_context(name, mode)
-            if mode == "w":
-                context.width, context.height, context.pix_fmt = 64, 48, "yuv420p"
-                context.time_base = Fraction(1, 30)
-            context.open()
-        except Exception:  # the stub's error; a crash would end the process instead
-            refused.append(name)
-    return f"unused codecs that refuse to open: {'/'.join(refused) or 'none'}"
-
-
 def check_portaudio() -> str:
     try:
         import sounddevice
@@ -139,8 +130,7 @@ def check_portaudio() -> str:
 def main() -> int:
     parts: list[str] = []
     try:
-        for check in (check_resources, check_qt, check_codecs, check_unused_codecs,
-                      check_portaudio):
+        for check in (check_resources, check_qt, check_codecs, check_portaudio):
             parts.append(check())
     except CheckFailed as exc:
         print(f"parley bundle-check: FAILED - {exc}", flush=True)

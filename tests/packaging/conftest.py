@@ -12,9 +12,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGING = ROOT / "packaging"
-BUILD_TIMEOUT = 1200  # a fresh build takes ~2 minutes here; a busy CI machine may need more
+BUILD_TIMEOUT = 1200  # a fresh build takes ~20 s here; a busy CI machine may need far more
 
-sys.path.insert(0, str(PACKAGING))  # build.py, stubs.py, elfstrip.py, icons.py
+sys.path.insert(0, str(PACKAGING))  # build.py, libraries.py, elfstrip.py, icons.py
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -1,4 +1,5 @@
-"""The packaging helpers, without building a bundle: stubs, safe stripping, icons."""
+"""The packaging helpers, without building a bundle: safe stripping, the library
+manifest, icons."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from pathlib import Path
 import av
 import elfstrip
 import icons
+import libraries
 import pytest
-import stubs
 
 from tests.packaging.conftest import PACKAGING, ROOT
 
@@ -22,7 +23,7 @@ from tests.packaging.conftest import PACKAGING, ROOT
 SITE = Path(av.__file__).resolve().parent.parent
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"),
-                                reason="the stubs and stripping are for the Linux bundle")
+                                reason="stripping and the manifest are for the Linux bundle")
 
 
 def _one(pattern: str) -> Path:
@@ -32,76 +33,71 @@ def _one(pattern: str) -> Path:
 
 
 @linux_only
-@pytest.mark.parametrize(("prefix", "real", "importers"), [
-    ("libx265", "av.libs/libx265-*", ["av.libs/libavcodec-*"]),
-    ("libSvtAv1Enc", "av.libs/libSvtAv1Enc-*", ["av.libs/libavcodec-*"]),
-    ("libdav1d", "av.libs/libdav1d-*", ["av.libs/libavcodec-*"]),
-    ("libgnutls", "av.libs/libgnutls-*", ["av.libs/libavformat-*"]),
-    ("libicudata", "PySide6/Qt/lib/libicudata.so.*",
-     ["PySide6/Qt/lib/libicuuc.so.*", "PySide6/Qt/lib/libicui18n.so.*"]),
-])
-def test_each_stub_covers_what_the_wheels_import(prefix: str, real: str, importers: list[str],
-                                                 tmp_path: Path) -> None:
-    stub = next(s for s in stubs.STUBS if s.prefix == prefix)
-    real_lib = _one(real)
-    assert stub.matches(real_lib.name)
-    built = stubs.build(stub, real_lib, [_one(p) for p in importers], tmp_path)
-    assert stubs.soname(built) == stubs.soname(real_lib)
-    assert built.stat().st_size < 100_000
-
-
-@linux_only
-def test_a_stub_that_lacks_a_symbol_is_refused(tmp_path: Path) -> None:
-    # libavformat takes gnutls_* from GnuTLS, not from x265: the x265 stub cannot stand in.
-    impostor = stubs.Stub("libgnutls", "x265.c", "test", {"X265_API_GET": r"gnutls_init"})
-    with pytest.raises(ValueError, match="lacks"):
-        stubs.build(impostor, _one("av.libs/libgnutls-*"), [_one("av.libs/libavformat-*")],
-                    tmp_path)
-
-
-@linux_only
-def test_the_x265_stub_says_no_encoder(tmp_path: Path) -> None:
-    real = _one("av.libs/libx265-*")
-    built = stubs.build(stubs.STUBS[0], real, [_one("av.libs/libavcodec-*")], tmp_path)
-    (name,) = [n for n, _ in stubs.dynamic_symbols(built, defined=True)
-               if n.startswith("x265_api_get")]
-    api_get = getattr(ctypes.CDLL(str(built)), name)
-    api_get.restype = ctypes.c_void_p
-    assert api_get(8) is None
-
-
-@linux_only
-def test_the_icu_stub_is_a_valid_empty_common_data_header(tmp_path: Path) -> None:
-    real = _one("PySide6/Qt/lib/libicudata.so.*")
-    built = stubs.build(next(s for s in stubs.STUBS if s.prefix == "libicudata"), real,
-                        [_one("PySide6/Qt/lib/libicuuc.so.*")], tmp_path)
-    (name,) = [n for n, _ in stubs.dynamic_symbols(built, defined=True) if n.startswith("icudt")]
-    header = (ctypes.c_char * 40).in_dll(ctypes.CDLL(str(built)), name).raw
-    size, magic1, magic2 = struct.unpack_from("<HBB", header)
-    assert (size, magic1, magic2) == (32, 0xDA, 0x27)
-    assert header[12:16] == b"CmnD"
-    assert struct.unpack_from("<I", header, 32) == (0,)  # no items
-
-
-@linux_only
 def test_stripping_keeps_a_library_only_if_it_still_loads(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(elfstrip, "MIN_SIZE", 0)
-    source = tmp_path / "lib.c"
-    source.write_text("int answer(void) { return 42; }\n")
-    plain = tmp_path / "libplain.so"
-    subprocess.run(["cc", "-shared", "-fPIC", "-g", "-o", str(plain), str(source)], check=True)
+    # google-crc32c's library (aiortc's SCTP checksums) still has its symbol table.
+    crc32c = _one("google_crc32c.libs/libcrc32c-*")
     # numpy's OpenBLAS was rewritten by patchelf: strip breaks its layout (numpy#20101).
     openblas = _one("numpy.libs/libscipy_openblas*")
-    toc = [("libplain.so", str(plain), "BINARY"), (openblas.name, str(openblas), "BINARY")]
+    toc = [(crc32c.name, str(crc32c), "BINARY"), (openblas.name, str(openblas), "BINARY")]
     lines: list[str] = []
-    (plain_entry, blas_entry) = elfstrip.strip_copies(toc, tmp_path / "out", lines.append)
-    assert plain_entry[1] == str(tmp_path / "out" / "libplain.so")
-    assert not elfstrip.has_symtab(Path(plain_entry[1]))
-    assert ctypes.CDLL(plain_entry[1]).answer() == 42
+    (crc32c_entry, blas_entry) = elfstrip.strip_copies(toc, tmp_path / "out", lines.append)
+    assert elfstrip.has_symtab(crc32c)
+    assert crc32c_entry[1] == str(tmp_path / "out" / crc32c.name)
+    assert not elfstrip.has_symtab(Path(crc32c_entry[1]))
+    crc32c_value = ctypes.CDLL(crc32c_entry[1]).crc32c_value
+    crc32c_value.restype = ctypes.c_uint32
+    assert crc32c_value(b"123456789", ctypes.c_size_t(9)) == 0xE3069283  # the check value
     assert blas_entry[1] == str(openblas), "a stripped OpenBLAS does not load"
     assert not elfstrip.loadable(tmp_path / "out" / openblas.name)
     assert openblas.name in lines[0]
+
+
+@pytest.mark.parametrize(("relative", "name"), [
+    ("av.libs/libavcodec-5e6b81c2.so.62.28.102", "libavcodec"),
+    ("numpy.libs/libgfortran-040039e1-0352e75f.so.5.0.0", "libgfortran"),
+    ("numpy.libs/libscipy_openblas64_-32a4b2a6.so", "libscipy_openblas64_"),
+    ("PySide6/Qt/lib/libQt6Core.so.6", "libQt6Core"),
+    ("PySide6/Qt/plugins/platforms/libqxcb.so", "libqxcb"),
+    ("PySide6/libpyside6.abi3.so.6.11", "libpyside6"),
+    ("libglib-2.0.so.0", "libglib"),
+    ("libdb-5.3.so", "libdb"),
+    ("libx264-d6533a8d.so.165", "libx264"),
+    ("libpython3.11.so.1.0", "libpython3.11"),
+    ("av/codec/codec.abi3.so", "av.codec.codec"),
+    ("numpy/_core/_multiarray_umath.cpython-311-x86_64-linux-gnu.so",
+     "numpy._core._multiarray_umath"),
+    ("python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so", "_ssl"),
+    ("Parley", None),
+])
+def test_a_library_goes_by_its_base_name_in_the_manifest(relative: str, name: str | None) -> None:
+    assert libraries.manifest_name(Path(relative)) == name
+
+
+@linux_only
+def test_the_manifest_check_names_a_new_library_and_says_how_to_accept_it(
+        tmp_path: Path) -> None:
+    bundle = tmp_path / "Parley"
+    (bundle / "_internal" / "grown.libs").mkdir(parents=True)
+    crc32c = _one("google_crc32c.libs/libcrc32c-*")
+    shutil.copy(crc32c, bundle / "_internal" / crc32c.name)
+    shutil.copy(crc32c, bundle / "_internal" / "grown.libs" / "libgrown-0123abcd.so.2.1")
+    manifest = tmp_path / "libraries.txt"
+    manifest.write_text("# what may ship\nlibcrc32c  # aiortc's checksums\nlibgone\n")
+    new, gone = libraries.differences(bundle, manifest)
+    assert [(s.name, str(s.path)) for s in new] == [("libgrown",
+                                                     "grown.libs/libgrown-0123abcd.so.2.1")]
+    assert gone == {"libgone"}
+    message = libraries.explain(bundle, new, gone, manifest)
+    assert "new: libgrown (grown.libs/libgrown-0123abcd.so.2.1" in message
+    assert "listed but no longer shipped: libgone" in message
+    assert f"add its name on a line of its own to {manifest}" in message
+
+
+def test_the_docs_list_every_library_of_the_manifest() -> None:
+    docs = (ROOT / "docs" / "packaging.md").read_text()
+    assert not [name for name in sorted(libraries.read_manifest()) if f"`{name}`" not in docs]
 
 
 def test_the_icons_are_valid_ico_and_icns(tmp_path: Path) -> None:
