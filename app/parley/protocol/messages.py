@@ -18,6 +18,7 @@ from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from typing import Any, ClassVar, Union
 
 from parley.protocol.errors import ErrorCode, ProtocolError
+from parley.protocol.presence import ParticipantInfo as ParticipantInfo
 
 PROTOCOL_VERSION = 1
 SESSION_ID_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
@@ -43,22 +44,6 @@ def validate_display_name(name: str) -> None:
 
 
 # ---------------------------------------------------------------- value objects
-
-
-@dataclass(frozen=True)
-class ParticipantInfo:
-    """One participant of a room as the server reports it."""
-
-    id: str
-    """Server-assigned participant id, stable across resumes."""
-    name: str
-    """Display name given at join."""
-    audio_muted: bool = False
-    video_paused: bool = False
-    hand_raised: bool = False
-    screen_sharing: bool = False
-    reconnecting: bool = False
-    """True while the participant's link is down and the server keeps its seat."""
 
 
 @dataclass(frozen=True)
