@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
+from parley.media.tasks import OwnedTasks
 from parley.protocol import ErrorCode, ProtocolError, decode, encode
 from parley.protocol.messages import (
     Error,
@@ -28,7 +29,6 @@ from parley.protocol.messages import (
 )
 from parley.sdk.backoff import reconnect_delays
 from parley.sdk.errors import JoinError, JoinFailure
-from parley.sdk.tasks import OwnedTasks
 
 log = logging.getLogger("parley.sdk.signaling")
 
@@ -152,7 +152,6 @@ class SignalingLink:
         self._release: asyncio.Task[None] | None = None
         self._last_rx = 0.0
         self.resume_token: str | None = None
-        self.rtt: float | None = None
 
     @property
     def alive(self) -> bool:
@@ -280,8 +279,6 @@ class SignalingLink:
             if isinstance(message, Pong):
                 if message.resume_token:
                     self.resume_token = message.resume_token
-                if message.t:
-                    self.rtt = loop.time() - message.t
                 continue
             if isinstance(message, Ping):
                 self.send(Pong(t=message.t))
