@@ -18,7 +18,7 @@ from typing import Any
 from aiortc import RTCConfiguration, RTCPeerConnection
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from parley.media import MediaConfig, MediaMesh, MeshEvents, RemoteFrame
+from parley.media import MediaConfig, MediaMesh, MeshEvents, VideoFrame
 from parley.media.synthetic import PatternTrack, ToneTrack, read_pattern
 from parley.protocol.messages import Answer, Candidate, Offer
 
@@ -79,7 +79,7 @@ async def parley_call() -> dict[str, Any]:
             loop.call_soon(target.handle_signal, dataclasses.replace(msg, sender=pid))
         return send
 
-    def on_frame(receiver: str) -> Callable[[str, RemoteFrame], None]:
+    def on_frame(receiver: str) -> Callable[[str, VideoFrame], None]:
         return lambda pid, f: meter.frame(f"{pid}->{receiver}", f.frame, f.received_at)
 
     for pid in ("a", "b"):

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from parley.media import MediaConfig, MediaMesh, MeshEvents, RemoteFrame
+from parley.media import MediaConfig, MediaMesh, MeshEvents, VideoFrame
 from parley.media.synthetic import read_pattern
 from parley.protocol.messages import Answer, Candidate, Offer
 
@@ -26,12 +26,12 @@ class Recorder:
     def __init__(self, name: str) -> None:
         self.name = name
         self.events: list[tuple[str, tuple[Any, ...]]] = []
-        self.frames: dict[str, list[tuple[int, float, RemoteFrame]]] = {}
+        self.frames: dict[str, list[tuple[int, float, VideoFrame]]] = {}
         """Decoded pattern frames per sender: (counter, capture_ts, frame)."""
-        self.plain_frames: dict[str, list[RemoteFrame]] = {}
+        self.plain_frames: dict[str, list[VideoFrame]] = {}
         """Frames without a pattern (black ones) per sender."""
         self.levels: dict[str, list[float]] = {}
-        self.screen_frames: dict[str, list[RemoteFrame]] = {}
+        self.screen_frames: dict[str, list[VideoFrame]] = {}
         self._changed = asyncio.Event()
 
     def mesh_events(self) -> MeshEvents:
@@ -52,7 +52,7 @@ class Recorder:
             on_audio_level=self._level,
         )
 
-    def _frame(self, pid: str, frame: RemoteFrame) -> None:
+    def _frame(self, pid: str, frame: VideoFrame) -> None:
         if frame.track != "camera":
             self.screen_frames.setdefault(pid, []).append(frame)
             self._changed.set()

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import av
 import pytest
 
-from parley.media import MeshEvents, RemoteFrame, devices
+from parley.media import MeshEvents, VideoFrame, devices
 from parley.media.capture import CaptureTrack
 from parley.media.devices import DeviceError
 from parley.media.microphone import MicrophoneTrack
@@ -105,7 +105,7 @@ async def test_a_raising_callback_is_logged_not_propagated(
 
 
 async def test_local_preview_and_fake_screen_share(router: Router) -> None:
-    local: list[RemoteFrame] = []
+    local: list[VideoFrame] = []
     a, ra = await router.add("a")
     a.events.on_local_frame = local.append
     b, rb = await router.add("b")

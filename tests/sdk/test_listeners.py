@@ -42,7 +42,7 @@ def test_a_listener_exception_is_logged_and_the_others_still_run(
     with caplog.at_level(logging.ERROR):
         registry.emit("on_session_joined")
     assert calls == ["second"]
-    assert "listener_error" in caplog.text and "listener bug" in caplog.text
+    assert "callback_error" in caplog.text and "listener bug" in caplog.text
 
 
 def test_removing_a_listener_inside_a_callback_is_safe() -> None:

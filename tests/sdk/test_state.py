@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from parley.sdk.errors import EndReason
-from parley.sdk.state import TABLE, Effect, Event, Link, SessionMachine, SessionState
+from parley.sdk.state import TABLE, Connection, Effect, Event, SessionMachine, SessionState
 
 S, E = SessionState, Event
 
@@ -28,7 +28,7 @@ def machine_in(state: SessionState, clock: FakeClock | None = None,
         S.IDLE: [],
         S.CONNECTING: [E.JOIN],
         S.JOINED: [E.JOIN, E.JOIN_OK],
-        S.RECONNECTING: [E.JOIN, E.JOIN_OK, E.LINK_DOWN],
+        S.RECONNECTING: [E.JOIN, E.JOIN_OK, E.CONNECTION_DOWN],
         S.ENDED: [E.JOIN, E.JOIN_OK, E.LEAVE],
     }[state]
     for event in path:
@@ -47,16 +47,14 @@ EXPECTED = {
     (S.CONNECTING, E.ALONE): (S.CONNECTING, ()),
     (S.CONNECTING, E.NOT_ALONE): (S.CONNECTING, ()),
     (S.JOINED, E.LEAVE): (S.ENDED, (Effect.LEFT,)),
-    (S.JOINED, E.LINK_DOWN): (S.RECONNECTING, (Effect.LOST,)),
-    (S.JOINED, E.REMOVED): (S.ENDED, (Effect.CLOSED,)),
+    (S.JOINED, E.CONNECTION_DOWN): (S.RECONNECTING, (Effect.LOST,)),
     (S.JOINED, E.ALONE): (S.JOINED, ()),
     (S.JOINED, E.NOT_ALONE): (S.JOINED, ()),
     (S.JOINED, E.TICK): (S.JOINED, ()),  # idle deadline not reached
     (S.RECONNECTING, E.LEAVE): (S.ENDED, (Effect.LEFT,)),
-    (S.RECONNECTING, E.LINK_DOWN): (S.RECONNECTING, ()),
-    (S.RECONNECTING, E.LINK_UP): (S.JOINED, (Effect.RESTORED,)),
+    (S.RECONNECTING, E.CONNECTION_DOWN): (S.RECONNECTING, ()),
+    (S.RECONNECTING, E.CONNECTION_UP): (S.JOINED, (Effect.RESTORED,)),
     (S.RECONNECTING, E.RESUME_REFUSED): (S.ENDED, (Effect.CLOSED,)),
-    (S.RECONNECTING, E.REMOVED): (S.ENDED, (Effect.CLOSED,)),
     (S.RECONNECTING, E.ALONE): (S.RECONNECTING, ()),
     (S.RECONNECTING, E.NOT_ALONE): (S.RECONNECTING, ()),
     (S.RECONNECTING, E.TICK): (S.RECONNECTING, ()),  # reconnect deadline not reached
@@ -85,18 +83,18 @@ REFUSED = sorted(
 @pytest.mark.parametrize(("state", "event"), REFUSED)
 def test_refused_transition_changes_nothing(state: SessionState, event: Event) -> None:
     m = machine_in(state)
-    before = (m.state, m.end_reason, set(m.links_down), m.idle_deadline, m.reconnect_deadline)
+    before = (m.state, m.end_reason, set(m.down), m.idle_deadline, m.reconnect_deadline)
     step = m.handle(event)
     assert not step.accepted
     assert step.effects == ()
-    after = (m.state, m.end_reason, set(m.links_down), m.idle_deadline, m.reconnect_deadline)
+    after = (m.state, m.end_reason, set(m.down), m.idle_deadline, m.reconnect_deadline)
     assert after == before
 
 
 def test_there_are_refused_transitions_for_every_state() -> None:
-    # e.g. LINK_UP while JOINED, JOIN_OK while JOINED, LEAVE while IDLE (idempotent leave)
+    # e.g. CONNECTION_UP while JOINED, JOIN_OK while JOINED, LEAVE while IDLE (idempotent leave)
     assert {s for s, _ in REFUSED} == set(SessionState)
-    assert (S.JOINED, E.LINK_UP) in REFUSED
+    assert (S.JOINED, E.CONNECTION_UP) in REFUSED
     assert (S.IDLE, E.LEAVE) in REFUSED and (S.ENDED, E.LEAVE) in REFUSED
 
 
@@ -105,7 +103,6 @@ def test_end_reasons() -> None:
         (S.JOINED, E.LEAVE, EndReason.LEFT),
         (S.RECONNECTING, E.LEAVE, EndReason.LEFT),
         (S.RECONNECTING, E.RESUME_REFUSED, EndReason.RESUME_REFUSED),
-        (S.JOINED, E.REMOVED, EndReason.REMOVED),
     ]
     for state, event, reason in cases:
         m = machine_in(state)
@@ -150,17 +147,17 @@ def test_idle_timer_pauses_while_reconnecting_and_restarts_on_restore() -> None:
     clock = FakeClock()
     m = machine_in(S.JOINED, clock, idle=60, reconnect=30)
     clock.now += 50
-    m.handle(E.LINK_DOWN)
+    m.handle(E.CONNECTION_DOWN)
     assert m.next_deadline() == clock.now + 30  # the reconnect deadline, not the idle one
     clock.now += 20
-    m.handle(E.LINK_UP)
+    m.handle(E.CONNECTION_UP)
     assert m.next_deadline() == clock.now + 60
 
 
 def test_reconnect_deadline_closes() -> None:
     clock = FakeClock()
     m = machine_in(S.JOINED, clock, reconnect=30)
-    step = m.handle(E.LINK_DOWN)
+    step = m.handle(E.CONNECTION_DOWN)
     assert step.effects == (Effect.LOST,)
     clock.now += 29.99
     assert m.handle(E.TICK).effects == ()
@@ -170,16 +167,18 @@ def test_reconnect_deadline_closes() -> None:
     assert m.end_reason is EndReason.RECONNECT_TIMEOUT
 
 
-def test_lost_and_restored_alternate_across_two_links() -> None:
+def test_lost_and_restored_alternate_across_two_connections() -> None:
     m = machine_in(S.JOINED)
     effects = []
-    for event, link in [
-        (E.LINK_DOWN, Link.SIGNALING), (E.LINK_DOWN, Link.MEDIA),
-        (E.LINK_UP, Link.SIGNALING),  # media still down: no restore yet
-        (E.LINK_UP, Link.MEDIA), (E.LINK_UP, Link.MEDIA),  # the second is refused
-        (E.LINK_DOWN, Link.MEDIA), (E.LINK_UP, Link.MEDIA),
+    down, up = E.CONNECTION_DOWN, E.CONNECTION_UP
+    signaling, media = Connection.SIGNALING, Connection.MEDIA
+    for event, connection in [
+        (down, signaling), (down, media),
+        (up, signaling),  # media still down: no restore yet
+        (up, media), (up, media),  # the second is refused
+        (down, media), (up, media),
     ]:
-        effects += m.handle(event, link).effects
+        effects += m.handle(event, connection).effects
     assert effects == [Effect.LOST, Effect.RESTORED, Effect.LOST, Effect.RESTORED]
 
 
@@ -191,4 +190,4 @@ def test_nothing_fires_after_the_end_and_a_new_join_starts_clean() -> None:
             assert m.handle(event).effects == ()
     assert m.end_reason is EndReason.LEFT
     assert m.handle(E.JOIN).new is S.CONNECTING
-    assert m.end_reason is None and not m.links_down
+    assert m.end_reason is None and not m.down

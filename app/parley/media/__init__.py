@@ -15,14 +15,41 @@ with a :class:`MediaConfig` and :class:`MeshEvents`. Choices worth knowing:
 - ``on_media_lost`` fires when no peer flows and at least one is reconnecting;
   ``on_media_restored`` when that ends (a peer flows again, or the dead peers
   were removed).
+
+The names below are imported lazily, so that the SDK can use this package's
+aiortc-free helpers (:mod:`parley.media.callbacks`, :mod:`parley.media.tasks`)
+without loading aiortc and PyAV for a session that sends no media.
 """
 
-from parley.media.config import MediaConfig
-from parley.media.events import MeshEvents
-from parley.media.frames import RemoteFrame
-from parley.media.mesh import MediaHealth, MediaMesh
-from parley.media.peer import PeerState
-from parley.media.stats import PeerStats
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from parley.media.config import MediaConfig
+    from parley.media.events import MeshEvents
+    from parley.media.frames import VideoFrame
+    from parley.media.mesh import MediaHealth, MediaMesh
+    from parley.media.peer import PeerState
+    from parley.media.stats import PeerStats
+
+_HOMES = {
+    "MediaConfig": "parley.media.config",
+    "MediaHealth": "parley.media.mesh",
+    "MediaMesh": "parley.media.mesh",
+    "MeshEvents": "parley.media.events",
+    "PeerState": "parley.media.peer",
+    "PeerStats": "parley.media.stats",
+    "VideoFrame": "parley.media.frames",
+}
 
 __all__ = ["MediaConfig", "MediaHealth", "MediaMesh", "MeshEvents", "PeerState", "PeerStats",
-           "RemoteFrame"]
+           "VideoFrame"]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'parley.media' has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)

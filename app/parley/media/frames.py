@@ -1,4 +1,4 @@
-"""A decoded video frame handed to the application: :class:`RemoteFrame`."""
+"""A decoded video frame of one participant handed to the application: :class:`VideoFrame`."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ TrackKind = Literal["camera", "screen"]
 
 
 @dataclass(frozen=True)
-class RemoteFrame:
-    """One decoded video frame of a participant (remote, or local for the self view)."""
+class VideoFrame:
+    """One video frame of a participant: decoded from a remote peer, or the local
+    camera's for the self view."""
 
     participant_id: str
     track: TrackKind
@@ -28,7 +29,7 @@ class RemoteFrame:
 
     @classmethod
     def of(cls, participant_id: str, track: TrackKind, frame: av.VideoFrame,
-           received_at: float) -> RemoteFrame:
+           received_at: float) -> VideoFrame:
         return cls(participant_id, track, frame.width, frame.height, frame, received_at)
 
     def to_rgb(self) -> npt.NDArray[np.uint8]:

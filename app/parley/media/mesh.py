@@ -11,23 +11,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from enum import Enum
+from typing import Any
 
 import av
 
 from parley.media.config import MediaConfig
 from parley.media.devices import DeviceError
 from parley.media.events import MeshEvents
-from parley.media.frames import RemoteFrame, TrackKind
+from parley.media.frames import TrackKind, VideoFrame
 from parley.media.local import LocalMedia
 from parley.media.peer import Peer, PeerState, Signal
 from parley.media.playback import Playback
 from parley.media.stats import PeerStats
+from parley.media.tasks import OwnedTasks
 from parley.protocol.messages import Offer
 
 __all__ = ["MediaConfig", "MediaHealth", "MediaMesh", "MeshEvents", "PeerState", "PeerStats",
-           "RemoteFrame"]
+           "VideoFrame"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ class MediaMesh:
         self.events = events
         self._send = send
         self._peers: dict[str, Peer] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = OwnedTasks()
         self._local = LocalMedia(local_id, config, self._device_error, self._local_frame)
         self.playback = Playback(null=True)
         """The mixer (a null sink until :meth:`start` opens the speaker)."""
@@ -100,23 +102,13 @@ class MediaMesh:
         await asyncio.gather(*(peer.close() for peer in peers))
         await self._local.close()
         self.playback.close()
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.drain()
         if self._ticker is not None:
             await asyncio.gather(self._ticker, return_exceptions=True)
 
-    def spawn(self, coro: Awaitable[None], name: str) -> asyncio.Task[None]:
+    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         """Run a coroutine as a task the mesh owns (drained on close)."""
-        task = asyncio.ensure_future(coro)
-        task.set_name(name)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            logger.error("task %s failed", task.get_name(), exc_info=task.exception())
+        return self._tasks.spawn(coro, name)
 
     # ------------------------------------------------------------ peers
 
@@ -218,7 +210,7 @@ class MediaMesh:
             self._local.echo_video.feed(frame)
         if self.events.on_video_frame is not None:
             self.events.emit("on_video_frame", peer.remote_id,
-                             RemoteFrame.of(peer.remote_id, track, frame, time.time()))
+                             VideoFrame.of(peer.remote_id, track, frame, time.time()))
 
     def peer_audio(self, peer: Peer, frame: av.AudioFrame) -> None:
         if self._local.echo_audio is not None:
@@ -229,7 +221,7 @@ class MediaMesh:
         if self.events.on_local_frame is None:
             return
         self.events.emit("on_local_frame",
-                         RemoteFrame.of(self.local_id, "camera", frame, time.time()))
+                         VideoFrame.of(self.local_id, "camera", frame, time.time()))
 
     def _device_error(self, kind: str, message: str) -> None:
         self.events.emit("on_device_error", kind, message)

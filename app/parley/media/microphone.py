@@ -36,7 +36,6 @@ class MicrophoneTrack(MediaStreamTrack):
         self._queue: asyncio.Queue[bytes] = asyncio.Queue(QUEUE_BLOCKS)
         self._pts = 0
         self.dropped = 0
-        self.status_flags = 0
         self.error: str | None = None
         sd = sounddevice_module()
         try:
@@ -49,8 +48,6 @@ class MicrophoneTrack(MediaStreamTrack):
 
     def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
         # PortAudio's thread: copy the block, hand it over, nothing else
-        if status:
-            self.status_flags += 1
         try:
             self._loop.call_soon_threadsafe(self._put, bytes(indata))
         except RuntimeError:

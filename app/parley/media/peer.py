@@ -17,9 +17,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from enum import Enum
-from typing import Protocol
+from typing import Any, Protocol
 
 import av
 from aiortc import (
@@ -62,7 +62,7 @@ class PeerOwner(Protocol):
     def peer_state_changed(self, peer: Peer, old: PeerState, new: PeerState) -> None: ...
     def peer_video(self, peer: Peer, track: TrackKind, frame: av.VideoFrame) -> None: ...
     def peer_audio(self, peer: Peer, frame: av.AudioFrame) -> None: ...
-    def spawn(self, coro: Awaitable[None], name: str) -> asyncio.Task[None]: ...
+    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]: ...
 
 
 def _generation_seed() -> int:

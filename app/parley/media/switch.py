@@ -23,7 +23,7 @@ import av
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from parley.media.clock import Pacer
+from parley.media.pacer import Pacer
 from parley.media.synthetic import (
     AUDIO_RATE,
     AUDIO_SAMPLES,

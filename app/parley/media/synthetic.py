@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from aiortc.mediastreams import MediaStreamTrack
 
-from parley.media.clock import Pacer
+from parley.media.pacer import Pacer
 
 VIDEO_TIME_BASE = Fraction(1, 90000)
 AUDIO_RATE = 48000

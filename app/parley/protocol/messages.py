@@ -19,27 +19,12 @@ from typing import Any, ClassVar, Union
 from parley.protocol.errors import ErrorCode, ProtocolError
 from parley.protocol.ids import validate_session_id
 from parley.protocol.names import validate_display_name
+from parley.protocol.presence import ParticipantInfo as ParticipantInfo
 
 PROTOCOL_VERSION = 1
 
 
 # ---------------------------------------------------------------- value objects
-
-
-@dataclass(frozen=True)
-class ParticipantInfo:
-    """One participant of a room as the server reports it."""
-
-    id: str
-    """Server-assigned participant id, stable across resumes."""
-    name: str
-    """Display name given at join."""
-    audio_muted: bool = False
-    video_paused: bool = False
-    hand_raised: bool = False
-    screen_sharing: bool = False
-    reconnecting: bool = False
-    """True while the participant's link is down and the server keeps its seat."""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from PySide6.QtGui import QImage
 
 
 class RgbFrame(Protocol):
-    """What the bridge needs of a media frame (``parley.media.RemoteFrame``)."""
+    """What the bridge needs of a media frame (``parley.media.VideoFrame``)."""
 
     @property
     def width(self) -> int: ...

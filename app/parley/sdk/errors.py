@@ -51,5 +51,3 @@ class EndReason(Enum):
     """Reconnecting did not succeed within reconnect_timeout (on_connection_closed)."""
     RESUME_REFUSED = "resume_refused"
     """The server no longer knew this participant when it came back (on_connection_closed)."""
-    REMOVED = "removed"
-    """The server ended this participant's seat (on_connection_closed)."""

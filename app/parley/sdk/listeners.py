@@ -3,49 +3,33 @@
 Callbacks are plain functions called on the event loop's thread. A coroutine
 function is refused with a TypeError (wrap it in a task yourself). A
 callback's exception is logged and reaches neither the session nor the other
-listeners. A listener removed - even from inside a callback - is never called
-again, and the registry keeps no reference to it.
+listeners (the rule of :mod:`parley.media.callbacks`, which the media mesh follows
+too). A listener removed - even from inside a callback - is never called again, and
+the registry keeps no reference to it. Event names are ``Literal`` types, so mypy
+catches a misspelt one.
 """
 
 from __future__ import annotations
 
-import inspect
-import logging
 from collections.abc import Callable
-from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic
+
+from parley.media.callbacks import Callbacks, E
+from parley.sdk.event_types import MediaEvent, ParticipantEvent, SessionStatusEvent
 
 if TYPE_CHECKING:
+    from parley.media.frames import VideoFrame
     from parley.sdk.participants import Participant
-
-log = logging.getLogger("parley.sdk")
 
 Callback0 = Callable[[], None]
 ParticipantCallback = Callable[["Participant"], None]
-
-
-class _Listener:
-    """Refuses coroutine callbacks; every field of a listener is an optional callable."""
-
-    def __post_init__(self) -> None:
-        for f in fields(self):  # type: ignore[arg-type]
-            cb = getattr(self, f.name)
-            if cb is None:
-                continue
-            if not callable(cb):
-                raise TypeError(f"{type(self).__name__}.{f.name} must be callable, got {cb!r}")
-            if inspect.iscoroutinefunction(cb) or inspect.iscoroutinefunction(
-                getattr(cb, "__call__", None)  # noqa: B004 - callable objects too
-            ):
-                raise TypeError(
-                    f"{type(self).__name__}.{f.name} is a coroutine function; callbacks are "
-                    "called synchronously on the event loop - wrap the coroutine in "
-                    "asyncio.create_task() inside a plain function instead"
-                )
+VideoSink = Callable[[str, "VideoFrame"], None]
+"""``sink(participant_id, frame)`` for every remote frame and the local camera's."""
 
 
 @dataclass(eq=False, kw_only=True)
-class SessionStatusListener(_Listener):
+class SessionStatusListener(Callbacks[SessionStatusEvent]):
     """The session lifecycle. Exactly one of left / timed out / closed ends a joined session."""
 
     on_session_joined: Callback0 | None = None
@@ -63,7 +47,7 @@ class SessionStatusListener(_Listener):
 
 
 @dataclass(eq=False, kw_only=True)
-class ParticipantEventListener(_Listener):
+class ParticipantEventListener(Callbacks[ParticipantEvent]):
     """What the other participants do."""
 
     on_participant_joined: ParticipantCallback | None = None
@@ -83,7 +67,7 @@ class ParticipantEventListener(_Listener):
 
 
 @dataclass(eq=False, kw_only=True)
-class MediaEventListener(_Listener):
+class MediaEventListener(Callbacks[MediaEvent]):
     """What happens to your own media."""
 
     on_audio_muted: Callback0 | None = None
@@ -96,37 +80,74 @@ class MediaEventListener(_Listener):
     """A device is missing or failed: (kind, message). The call goes on without it."""
 
 
-L = TypeVar("L", bound=_Listener)
-
-
-class ListenerRegistry(Generic[L]):
+class ListenerRegistry(Generic[E]):
     """An ordered set of listeners of one kind, called safely."""
 
-    def __init__(self, kind: type[L]) -> None:
+    def __init__(self, kind: type[Callbacks[E]]) -> None:
         self._kind = kind
-        self._items: list[L] = []
+        self._items: list[Callbacks[E]] = []
 
-    def add(self, listener: L) -> None:
+    def add(self, listener: Callbacks[E]) -> None:
         if not isinstance(listener, self._kind):
             raise TypeError(f"expected a {self._kind.__name__}, got {type(listener).__name__}")
         if not any(item is listener for item in self._items):
             self._items.append(listener)
 
-    def remove(self, listener: L) -> None:
+    def remove(self, listener: Callbacks[E]) -> None:
         self._items = [item for item in self._items if item is not listener]
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def emit(self, name: str, *args: Any) -> None:
+    def emit(self, name: E, *args: Any) -> None:
         """Call ``name`` on every listener that has it; log (never raise) their errors."""
         for listener in list(self._items):
-            if not any(item is listener for item in self._items):
-                continue  # removed by an earlier callback of this very emit
-            callback = getattr(listener, name)
-            if callback is None:
-                continue
-            try:
-                callback(*args)
-            except Exception:
-                log.exception("event=listener_error callback=%s", name)
+            if any(item is listener for item in self._items):  # not removed by an earlier one
+                listener.emit(name, *args)
+
+
+class SessionListeners:
+    """Everything an app registers on a session: the listeners of each kind and the video
+    sinks. CallSession is one (as livekit's Room is an EventEmitter); its parts reach
+    these only through the callbacks the session gives them."""
+
+    def __init__(self) -> None:
+        self._status = ListenerRegistry(SessionStatusListener)
+        self._participant_listeners = ListenerRegistry(ParticipantEventListener)
+        self._media_listeners = ListenerRegistry(MediaEventListener)
+        self._video_sinks: list[VideoSink] = []
+
+    def add_session_status_listener(self, listener: SessionStatusListener) -> None:
+        self._status.add(listener)
+
+    def remove_session_status_listener(self, listener: SessionStatusListener) -> None:
+        self._status.remove(listener)
+
+    def add_participant_event_listener(self, listener: ParticipantEventListener) -> None:
+        self._participant_listeners.add(listener)
+
+    def remove_participant_event_listener(self, listener: ParticipantEventListener) -> None:
+        self._participant_listeners.remove(listener)
+
+    def add_media_event_listener(self, listener: MediaEventListener) -> None:
+        self._media_listeners.add(listener)
+
+    def remove_media_event_listener(self, listener: MediaEventListener) -> None:
+        self._media_listeners.remove(listener)
+
+    def listener_count(self) -> int:
+        """How many listeners of all kinds are registered (for leak checks)."""
+        return len(self._status) + len(self._participant_listeners) + len(self._media_listeners)
+
+    def add_video_sink(self, sink: VideoSink) -> None:
+        """``sink(participant_id, frame)`` for every decoded remote frame and local preview."""
+        if sink not in self._video_sinks:
+            self._video_sinks.append(sink)
+
+    def remove_video_sink(self, sink: VideoSink) -> None:
+        # == rather than `is`: a bound method is a new object each time it is read.
+        self._video_sinks[:] = [s for s in self._video_sinks if s != sink]
+
+    def video_sink_count(self) -> int:
+        """How many video sinks are registered (for leak checks)."""
+        return len(self._video_sinks)

@@ -2,44 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
-from parley.protocol.messages import ParticipantInfo
+from parley.protocol.presence import ParticipantInfo
+from parley.sdk.event_types import FLAG_EVENTS, ParticipantEvent, flag_event
 
 
 @dataclass(frozen=True)
-class Participant:
-    """One participant of the call, as seen by this client."""
+class Participant(ParticipantInfo):
+    """One participant of the call, as seen by this client: what the server reports
+    (id, name and every presence flag) and whether it is you."""
 
-    id: str
-    name: str
-    audio_muted: bool = False
-    video_paused: bool = False
-    hand_raised: bool = False
-    screen_sharing: bool = False
-    reconnecting: bool = False
     is_local: bool = False
 
     @classmethod
     def from_info(cls, info: ParticipantInfo, local_id: str | None) -> Participant:
-        return cls(
-            id=info.id, name=info.name, audio_muted=info.audio_muted,
-            video_paused=info.video_paused, hand_raised=info.hand_raised,
-            screen_sharing=info.screen_sharing, reconnecting=info.reconnecting,
-            is_local=info.id == local_id,
-        )
+        reported = {f.name: getattr(info, f.name) for f in fields(ParticipantInfo)}
+        return cls(**reported, is_local=info.id == local_id)
 
 
-# (flag, event when it turns True, event when it turns False)
-_FLAG_EVENTS = (
-    ("audio_muted", "on_audio_muted", "on_audio_unmuted"),
-    ("video_paused", "on_video_paused", "on_video_resumed"),
-    ("hand_raised", "on_hand_raised", "on_hand_lowered"),
-    ("screen_sharing", "on_screen_share_started", "on_screen_share_stopped"),
-    ("reconnecting", "on_participant_reconnecting", "on_participant_restored"),
-)
-
-Events = list[tuple[str, Participant]]
+Events = list[tuple[ParticipantEvent, Participant]]
 
 
 class Roster:
@@ -89,12 +71,8 @@ class Roster:
             return []
         if old is None:
             return [("on_participant_joined", new)]
-        events: Events = []
-        for flag, on_true, on_false in _FLAG_EVENTS:
-            before, after = getattr(old, flag), getattr(new, flag)
-            if before != after:
-                events.append((on_true if after else on_false, new))
-        return events
+        return [(flag_event(flag, new.flag(flag)), new)
+                for flag in FLAG_EVENTS if old.flag(flag) != new.flag(flag)]
 
     def set_reconnecting(self, pid: str, reconnecting: bool) -> Events:
         """The server says this participant's link went down or came back."""

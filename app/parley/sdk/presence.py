@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 
 from parley.protocol.messages import (
     Message,
-    ParticipantInfo,
     ParticipantJoined,
     ParticipantLeft,
     ParticipantReconnecting,
@@ -49,9 +49,7 @@ class Presence:
         if welcome.room_recreated:
             known = {p.id for p in infos}
             waiting = [p for p in self._roster.all if p.id not in known and not p.is_local]
-            infos = infos + tuple(
-                ParticipantInfo(p.id, p.name, p.audio_muted, p.video_paused, p.hand_raised,
-                                p.screen_sharing, reconnecting=True) for p in waiting)
+            infos = infos + tuple(replace(p, reconnecting=True) for p in waiting)
             loop = asyncio.get_running_loop()
             for p in waiting:
                 self._cancel(p.id)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from parley.media.tasks import OwnedTasks
 from parley.protocol import ProtocolError
 from parley.protocol.ids import validate_session_id
 from parley.protocol.messages import (
@@ -16,17 +18,13 @@ from parley.protocol.messages import (
     Leave,
     Message,
     Offer,
-    Update,
     Welcome,
 )
-from parley.sdk.controls import OwnMediaControls
+from parley.protocol.presence import Flag
 from parley.sdk.errors import EndReason, JoinError, JoinFailure
-from parley.sdk.listeners import (
-    ListenerRegistry,
-    MediaEventListener,
-    ParticipantEventListener,
-    SessionStatusListener,
-)
+from parley.sdk.event_types import ParticipantEvent
+from parley.sdk.listeners import SessionListeners
+from parley.sdk.own_media import OwnMedia
 from parley.sdk.participants import Events, Participant, Roster
 from parley.sdk.presence import Presence
 from parley.sdk.settings import SessionSettings
@@ -37,18 +35,18 @@ from parley.sdk.signaling import (
     normalize_server_url,
     reconnect,
 )
-from parley.sdk.state import Event, Link, SessionMachine, SessionState
-from parley.sdk.tasks import OwnedTasks
+from parley.sdk.state import Connection, Event, SessionMachine, SessionState
 
 if TYPE_CHECKING:
-    from parley.sdk.media_bridge import MediaBridge, VideoSink
+    from parley.sdk.call_media import CallMedia
 
 log = logging.getLogger("parley.sdk")
 
 JOIN_TIMEOUT = 5.0
 """Seconds join_session() waits for the server before raising UNREACHABLE."""
 
-class CallSession(OwnMediaControls):
+
+class CallSession(SessionListeners):
     """A call: join a session, hear about its lifecycle, leave.
 
     ``CallSession.get_instance()`` is the process-wide default; ``CallSession()``
@@ -59,10 +57,8 @@ class CallSession(OwnMediaControls):
     _default: ClassVar[CallSession | None] = None
 
     def __init__(self) -> None:
+        super().__init__()
         self._machine = SessionMachine(300.0, 30.0, clock=time.monotonic)
-        self._status = ListenerRegistry(SessionStatusListener)
-        self._participant_listeners = ListenerRegistry(ParticipantEventListener)
-        self._media_listeners = ListenerRegistry(MediaEventListener)
         self._roster = Roster()
         self._settings: SessionSettings | None = None
         self._session_id: str | None = None
@@ -71,7 +67,7 @@ class CallSession(OwnMediaControls):
         self._link: SignalingLink | None = None
         self._pending_link: SignalingLink | None = None
         self._resume_token: str | None = None
-        self._media: MediaBridge | None = None
+        self._media: CallMedia | None = None
         self._tasks = OwnedTasks()
         self._reconnect_task: asyncio.Task[None] | None = None
         self._teardown: asyncio.Task[None] | None = None
@@ -79,9 +75,7 @@ class CallSession(OwnMediaControls):
         self._presence = Presence(self._roster, self._emit_participants,
                                   connected=lambda: self._link is not None,
                                   returned=self._peer_returned)
-        self._video_sinks: list[VideoSink] = []
-        self._own = {"audio_muted": False, "video_paused": False,
-                     "hand_raised": False, "screen_sharing": False}
+        self._own = OwnMedia(self._send, self._media_listeners.emit)
 
     @classmethod
     def get_instance(cls) -> CallSession:
@@ -123,56 +117,55 @@ class CallSession(OwnMediaControls):
 
     @property
     def is_audio_muted(self) -> bool:
-        return self._own["audio_muted"]
+        return self._own.is_on(Flag.AUDIO_MUTED)
 
     @property
     def is_video_paused(self) -> bool:
-        return self._own["video_paused"]
+        return self._own.is_on(Flag.VIDEO_PAUSED)
 
     @property
     def hand_raised(self) -> bool:
-        return self._own["hand_raised"]
+        return self._own.is_on(Flag.HAND_RAISED)
 
     @property
     def screen_sharing(self) -> bool:
-        return self._own["screen_sharing"]
+        return self._own.is_on(Flag.SCREEN_SHARING)
 
-    # ------------------------------------------------------------ listeners
+    # ------------------------------------------------------------ own media
 
-    def add_session_status_listener(self, listener: SessionStatusListener) -> None:
-        self._status.add(listener)
+    def mute_audio(self) -> None:
+        self._own.set(Flag.AUDIO_MUTED, True)
 
-    def remove_session_status_listener(self, listener: SessionStatusListener) -> None:
-        self._status.remove(listener)
+    def unmute_audio(self) -> None:
+        self._own.set(Flag.AUDIO_MUTED, False)
 
-    def add_participant_event_listener(self, listener: ParticipantEventListener) -> None:
-        self._participant_listeners.add(listener)
+    def pause_video(self) -> None:
+        self._own.set(Flag.VIDEO_PAUSED, True)
 
-    def remove_participant_event_listener(self, listener: ParticipantEventListener) -> None:
-        self._participant_listeners.remove(listener)
+    def resume_video(self) -> None:
+        self._own.set(Flag.VIDEO_PAUSED, False)
 
-    def add_media_event_listener(self, listener: MediaEventListener) -> None:
-        self._media_listeners.add(listener)
+    def raise_hand(self) -> None:
+        self._own.set(Flag.HAND_RAISED, True)
 
-    def remove_media_event_listener(self, listener: MediaEventListener) -> None:
-        self._media_listeners.remove(listener)
+    def lower_hand(self) -> None:
+        self._own.set(Flag.HAND_RAISED, False)
 
-    def listener_count(self) -> int:
-        """How many listeners of all kinds are registered (for leak checks)."""
-        return len(self._status) + len(self._participant_listeners) + len(self._media_listeners)
+    async def start_screen_share(self) -> None:
+        """Share the screen; a screen that cannot be captured fires on_device_error
+        (and no on_screen_share_started)."""
+        await self._own.start_screen_share()
 
-    def add_video_sink(self, sink: VideoSink) -> None:
-        """``sink(participant_id, frame)`` for every decoded remote frame and local preview."""
-        if sink not in self._video_sinks:
-            self._video_sinks.append(sink)
+    async def stop_screen_share(self) -> None:
+        await self._own.stop_screen_share()
 
-    def remove_video_sink(self, sink: VideoSink) -> None:
-        # == rather than `is`: a bound method is a new object each time it is read.
-        self._video_sinks[:] = [s for s in self._video_sinks if s != sink]
+    def audio_level(self, participant_id: str) -> float:
+        """How loud a remote participant is heard here, 0..1 (smoothed RMS)."""
+        return self._media.audio_level(participant_id) if self._media is not None else 0.0
 
-    def video_sink_count(self) -> int:
-        """How many video sinks are registered (for leak checks)."""
-        return len(self._video_sinks)
+    def stats(self) -> dict[str, Any]:
+        """Per remote participant: bitrate, frame rate, round-trip time, packet loss."""
+        return self._media.stats() if self._media is not None else {}
 
     # ------------------------------------------------------------ join / leave
 
@@ -196,9 +189,7 @@ class CallSession(OwnMediaControls):
             raise JoinError(JoinFailure.UNREACHABLE, str(exc)) from None
         self._settings, self._session_id, self._server_url, self._token = (
             settings, session_id, url, token)
-        self._own.update(audio_muted=settings.start_audio_muted,
-                         video_paused=settings.start_video_paused,
-                         hand_raised=False, screen_sharing=False)
+        self._own.reset(settings.start_audio_muted, settings.start_video_paused)
         self._machine.configure(settings.idle_timeout_period, settings.reconnect_timeout)
         self._apply(Event.JOIN)
         link = self._pending_link = self._new_link()
@@ -218,19 +209,7 @@ class CallSession(OwnMediaControls):
             raise JoinError(JoinFailure.CANCELLED, "leave_session() was called while joining")
         self._adopt(link, welcome)
         if settings.media:
-            from parley.sdk.media_bridge import MediaBridge  # aiortc only when media is wanted
-
-            self._media = MediaBridge(self, welcome, self._roster, self._video_sinks)
-            try:
-                await self._media.start()
-            except Exception as exc:  # media must not leave a half-joined session behind
-                log.exception("event=media_start_failed")
-                media, self._media, self._link = self._media, None, None
-                await media.close()
-                await link.close(Leave())
-                await self._abort_join()
-                raise JoinError(JoinFailure.SERVER_ERROR,
-                                f"audio/video could not start: {exc}") from exc
+            await self._start_media(link, welcome, settings)
         self._apply(Event.JOIN_OK)
         if self._is(SessionState.JOINED):
             self._presence.take_welcome(welcome)
@@ -246,20 +225,42 @@ class CallSession(OwnMediaControls):
         if self._teardown is not None:
             await asyncio.shield(self._teardown)
 
+    async def _start_media(self, link: SignalingLink, welcome: Welcome,
+                           settings: SessionSettings) -> None:
+        from parley.sdk.call_media import CallMedia  # aiortc only when media is wanted
+
+        media = self._media = CallMedia(
+            settings, welcome, self._roster, self._video_sinks, send=self._send,
+            on_participant_event=self._participant_event,
+            on_media_connection=self._media_connection,
+            on_device_error=partial(self._media_listeners.emit, "on_device_error"))
+        self._own.attach(media)
+        try:
+            await media.start()
+        except Exception as exc:  # media must not leave a half-joined session behind
+            log.exception("event=media_start_failed")
+            self._media = self._link = None
+            self._own.attach(None)
+            await media.close()
+            await link.close(Leave())
+            await self._abort_join()
+            raise JoinError(JoinFailure.SERVER_ERROR,
+                            f"audio/video could not start: {exc}") from exc
+
     # ------------------------------------------------------------ lifecycle core
 
     def _is(self, state: SessionState) -> bool:
         """The state now (a method, so that awaits in between are not narrowed away)."""
         return self._machine.state is state
 
-    def _apply(self, event: Event, link: Link | None = None) -> None:
-        step = self._machine.handle(event, link)
+    def _apply(self, event: Event, connection: Connection | None = None) -> None:
+        step = self._machine.handle(event, connection)
         if step.accepted and step.new is SessionState.ENDED and step.old is not step.new:
             self._teardown = self._tasks.spawn(self._finish(step.effects))
         else:
             for effect in step.effects:
                 self._status.emit(effect.value)
-        if step.new is SessionState.RECONNECTING and Link.SIGNALING in self._machine.links_down:
+        if step.new is SessionState.RECONNECTING and Connection.SIGNALING in self._machine.down:
             if self._reconnect_task is None or self._reconnect_task.done():
                 self._reconnect_task = self._tasks.spawn(self._reconnect())
         self._rearm_timer()
@@ -284,6 +285,7 @@ class CallSession(OwnMediaControls):
             polite = reason in (EndReason.LEFT, EndReason.IDLE_TIMEOUT)
             await link.close(Leave() if polite else None)
         media, self._media = self._media, None
+        self._own.attach(None)
         if media is not None:
             await media.close()
         self._roster.clear()
@@ -314,8 +316,7 @@ class CallSession(OwnMediaControls):
         assert self._settings is not None and self._session_id is not None
         return Join(session_id=self._session_id, display_name=self._settings.display_name,
                     token=self._token, resume_token=self._resume_token if resume else None,
-                    audio_muted=self._own["audio_muted"],
-                    video_paused=self._own["video_paused"])
+                    audio_muted=self.is_audio_muted, video_paused=self.is_video_paused)
 
     def _adopt(self, link: SignalingLink, welcome: Welcome) -> None:
         self._link = link
@@ -330,7 +331,7 @@ class CallSession(OwnMediaControls):
         self._link = None
         self._tasks.spawn(link.close())
         log.info("event=connection_lost session=%s reason=%s", self._session_id, reason)
-        self._apply(Event.LINK_DOWN, Link.SIGNALING)
+        self._apply(Event.CONNECTION_DOWN, Connection.SIGNALING)
 
     async def _reconnect(self) -> None:
         try:
@@ -347,10 +348,8 @@ class CallSession(OwnMediaControls):
         self._adopt(link, welcome)
         if self._media is not None:
             self._media.reset_liveness()
-        own = {k: v for k, v in self._own.items() if v}
-        if own:
-            link.send(Update(**own))
-        self._apply(Event.LINK_UP, Link.SIGNALING)
+        self._own.resend()
+        self._apply(Event.CONNECTION_UP, Connection.SIGNALING)
         self._presence.take_welcome(welcome)
         if self._media is not None:
             self._media.resync()
@@ -384,22 +383,16 @@ class CallSession(OwnMediaControls):
             self._participant_listeners.emit("on_participant_list_changed", self._roster.all)
         self._apply(Event.NOT_ALONE if self._roster.remote_ids else Event.ALONE)
 
-    # ------------------------------------------------------------ tasks
+    # ------------------------------------------------------------ callbacks of the parts
 
-    def emit_media_event(self, name: str, *args: Any) -> None:
-        """Used by the media bridge: tell media listeners (device errors)."""
-        self._media_listeners.emit(name, *args)
-
-    def emit_participant_event(self, name: str, *args: Any) -> None:
-        """Used by the media bridge: per-peer media state, dominant speaker."""
-        if self.state in (SessionState.JOINED, SessionState.RECONNECTING):
-            self._participant_listeners.emit(name, *args)
-
-    def media_link(self, up: bool) -> None:
-        """Used by the media bridge: media to every peer died (False) or came back."""
-        self._apply(Event.LINK_UP if up else Event.LINK_DOWN, Link.MEDIA)
-
-    def send_signal(self, message: Message) -> None:
-        """Used by the media bridge: relay an offer/answer/candidate (dropped when down)."""
+    def _send(self, message: Message) -> None:
+        """Own updates and media signals to the server (dropped while the link is down)."""
         if self._link is not None:
             self._link.send(message)
+
+    def _participant_event(self, name: ParticipantEvent, participant: Participant | None) -> None:
+        if self.state in (SessionState.JOINED, SessionState.RECONNECTING):
+            self._participant_listeners.emit(name, participant)
+
+    def _media_connection(self, up: bool) -> None:
+        self._apply(Event.CONNECTION_UP if up else Event.CONNECTION_DOWN, Connection.MEDIA)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -129,8 +129,3 @@ class SessionSettingsBuilder:
     def build(self) -> SessionSettings:
         """Validate and return the settings (ValueError names the bad field)."""
         return SessionSettings(**self._values)
-
-
-def with_changes(settings: SessionSettings, **changes: Any) -> SessionSettings:
-    """A copy with some fields changed, validated again."""
-    return replace(settings, **changes)

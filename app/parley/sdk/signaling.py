@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import aiohttp
 
+from parley.media.tasks import OwnedTasks
 from parley.protocol import ErrorCode, ProtocolError, decode, encode, urls
 from parley.protocol.defaults import DEFAULT_SERVER_URL
 from parley.protocol.messages import (
@@ -28,7 +29,6 @@ from parley.protocol.messages import (
 )
 from parley.sdk.backoff import reconnect_delays
 from parley.sdk.errors import JoinError, JoinFailure
-from parley.sdk.tasks import OwnedTasks
 
 log = logging.getLogger("parley.sdk.signaling")
 
@@ -145,7 +145,6 @@ class SignalingLink:
         self._release: asyncio.Task[None] | None = None
         self._last_rx = 0.0
         self.resume_token: str | None = None
-        self.rtt: float | None = None
 
     @property
     def alive(self) -> bool:
@@ -273,8 +272,6 @@ class SignalingLink:
             if isinstance(message, Pong):
                 if message.resume_token:
                     self.resume_token = message.resume_token
-                if message.t:
-                    self.rtt = loop.time() - message.t
                 continue
             if isinstance(message, Ping):
                 self.send(Pong(t=message.t))

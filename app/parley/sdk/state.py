@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from parley.sdk.errors import EndReason
+from parley.sdk.event_types import SessionStatusEvent
 
 log = logging.getLogger("parley.sdk.state")
 
@@ -36,23 +37,27 @@ class Event(Enum):
     JOIN_OK = "join_ok"                # the server welcomed us
     JOIN_FAILED = "join_failed"        # JoinError raised, no callback
     LEAVE = "leave"                    # leave_session() called
-    LINK_DOWN = "link_down"            # a link (signaling or media) died
-    LINK_UP = "link_up"                # that link works again
+    CONNECTION_DOWN = "connection_down"  # a connection (signaling or media) died
+    CONNECTION_UP = "connection_up"      # that connection works again
     RESUME_REFUSED = "resume_refused"  # the server no longer knows us
-    REMOVED = "removed"                # the server ended our seat
     ALONE = "alone"                    # no other participant in the room
     NOT_ALONE = "not_alone"            # somebody else is in the room
     TICK = "tick"                      # a deadline may have passed
 
 
-class Link(Enum):
+class Connection(Enum):
+    """The two ways this client reaches the call; either one down means reconnecting."""
+
     SIGNALING = "signaling"
+    """The WebSocket to the call server."""
     MEDIA = "media"
+    """The media from the peers (down: dead from every peer that should be sending)."""
 
 
 class Effect(Enum):
-    """A callback the session must fire, in order."""
+    """A callback the session must fire, in order (the value names it)."""
 
+    _value_: SessionStatusEvent
     JOINED = "on_session_joined"
     LEFT = "on_session_left"
     TIMED_OUT = "on_session_timed_out"
@@ -62,7 +67,7 @@ class Effect(Enum):
 
 
 class Guard(Enum):
-    ALL_LINKS_UP = "all_links_up"
+    ALL_UP = "all_up"
     IDLE_EXPIRED = "idle_expired"
     RECONNECT_EXPIRED = "reconnect_expired"
 
@@ -87,20 +92,18 @@ TABLE: dict[tuple[SessionState, Event], Rule] = {
     (S.CONNECTING, E.ALONE): Rule(S.CONNECTING),
     (S.CONNECTING, E.NOT_ALONE): Rule(S.CONNECTING),
     (S.JOINED, E.LEAVE): Rule(S.ENDED, (Effect.LEFT,), EndReason.LEFT),
-    (S.JOINED, E.LINK_DOWN): Rule(S.RECONNECTING, (Effect.LOST,)),
-    (S.JOINED, E.REMOVED): Rule(S.ENDED, (Effect.CLOSED,), EndReason.REMOVED),
+    (S.JOINED, E.CONNECTION_DOWN): Rule(S.RECONNECTING, (Effect.LOST,)),
     (S.JOINED, E.ALONE): Rule(S.JOINED),
     (S.JOINED, E.NOT_ALONE): Rule(S.JOINED),
     (S.JOINED, E.TICK): Rule(
         S.ENDED, (Effect.TIMED_OUT,), EndReason.IDLE_TIMEOUT, Guard.IDLE_EXPIRED
     ),
     (S.RECONNECTING, E.LEAVE): Rule(S.ENDED, (Effect.LEFT,), EndReason.LEFT),
-    (S.RECONNECTING, E.LINK_DOWN): Rule(S.RECONNECTING),
-    (S.RECONNECTING, E.LINK_UP): Rule(S.JOINED, (Effect.RESTORED,), guard=Guard.ALL_LINKS_UP),
+    (S.RECONNECTING, E.CONNECTION_DOWN): Rule(S.RECONNECTING),
+    (S.RECONNECTING, E.CONNECTION_UP): Rule(S.JOINED, (Effect.RESTORED,), guard=Guard.ALL_UP),
     (S.RECONNECTING, E.RESUME_REFUSED): Rule(
         S.ENDED, (Effect.CLOSED,), EndReason.RESUME_REFUSED
     ),
-    (S.RECONNECTING, E.REMOVED): Rule(S.ENDED, (Effect.CLOSED,), EndReason.REMOVED),
     (S.RECONNECTING, E.ALONE): Rule(S.RECONNECTING),
     (S.RECONNECTING, E.NOT_ALONE): Rule(S.RECONNECTING),
     (S.RECONNECTING, E.TICK): Rule(
@@ -137,7 +140,8 @@ class SessionMachine:
         self._clock = clock
         self.state = SessionState.IDLE
         self.end_reason: EndReason | None = None
-        self.links_down: set[Link] = set()
+        self.down: set[Connection] = set()
+        """The connections down right now."""
         self.alone = True
         self.idle_deadline: float | None = None
         self.reconnect_deadline: float | None = None
@@ -155,7 +159,7 @@ class SessionMachine:
             return self.reconnect_deadline
         return None
 
-    def handle(self, event: Event, link: Link | None = None) -> Step:
+    def handle(self, event: Event, connection: Connection | None = None) -> Step:
         """Apply one event; return the transition and the callbacks to fire, in order."""
         old = self.state
         rule = TABLE.get((old, event))
@@ -163,7 +167,7 @@ class SessionMachine:
             log.debug("refused event=%s state=%s", event.value, old.value)
             return Step(event, old, old, (), False)
         now = self._clock()
-        self._bookkeep(event, link, now)
+        self._bookkeep(event, connection, now)
         if rule.guard is not None and not self._holds(rule.guard, now):
             return Step(event, old, old, (), True)
         self._enter(rule, now)
@@ -173,11 +177,11 @@ class SessionMachine:
 
     # -- internals
 
-    def _bookkeep(self, event: Event, link: Link | None, now: float) -> None:
-        if event is Event.LINK_DOWN:
-            self.links_down.add(link or Link.SIGNALING)
-        elif event is Event.LINK_UP:
-            self.links_down.discard(link or Link.SIGNALING)
+    def _bookkeep(self, event: Event, connection: Connection | None, now: float) -> None:
+        if event is Event.CONNECTION_DOWN:
+            self.down.add(connection or Connection.SIGNALING)
+        elif event is Event.CONNECTION_UP:
+            self.down.discard(connection or Connection.SIGNALING)
         elif event is Event.ALONE:
             if not self.alone and self.state is SessionState.JOINED:
                 self._arm_idle(now)
@@ -187,8 +191,8 @@ class SessionMachine:
             self.idle_deadline = None
 
     def _holds(self, guard: Guard, now: float) -> bool:
-        if guard is Guard.ALL_LINKS_UP:
-            return not self.links_down
+        if guard is Guard.ALL_UP:
+            return not self.down
         if guard is Guard.IDLE_EXPIRED:
             return self.idle_deadline is not None and now >= self.idle_deadline
         return self.reconnect_deadline is not None and now >= self.reconnect_deadline
@@ -201,7 +205,7 @@ class SessionMachine:
         self.state = new
         if new is SessionState.CONNECTING and old is not SessionState.CONNECTING:
             self.end_reason = None
-            self.links_down.clear()
+            self.down.clear()
             self.alone = True
         if new is SessionState.JOINED and old is not SessionState.JOINED:
             self.reconnect_deadline = None
@@ -216,6 +220,6 @@ class SessionMachine:
         if new in (SessionState.ENDED, SessionState.IDLE):
             self.idle_deadline = None
             self.reconnect_deadline = None
-            self.links_down.clear()
+            self.down.clear()
         if rule.end_reason is not None:
             self.end_reason = rule.end_reason

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from parley.protocol.errors import ErrorCode, ProtocolError
-from parley.protocol.messages import ParticipantInfo
+from parley.protocol.presence import Flag, ParticipantInfo
 
 SeatKey = tuple[str, str]
 """(session id, participant id)."""
@@ -27,33 +27,37 @@ class Seat:
 
     id: str
     name: str
-    audio_muted: bool = False
-    video_paused: bool = False
-    hand_raised: bool = False
-    screen_sharing: bool = False
-    reconnecting: bool = False
+    flags: set[Flag] = field(default_factory=set)
+    """The presence flags that are on."""
+
+    @property
+    def reconnecting(self) -> bool:
+        """The participant's link is down; the seat waits for a resume."""
+        return Flag.RECONNECTING in self.flags
+
+    @reconnecting.setter
+    def reconnecting(self, value: bool) -> None:
+        self._set(Flag.RECONNECTING, value)
 
     def info(self) -> ParticipantInfo:
         """The participant as the protocol reports it."""
-        return ParticipantInfo(
-            id=self.id, name=self.name, audio_muted=self.audio_muted,
-            video_paused=self.video_paused, hand_raised=self.hand_raised,
-            screen_sharing=self.screen_sharing, reconnecting=self.reconnecting,
-        )
+        return ParticipantInfo.with_flags(self.id, self.name, self.flags)
 
-    def update(self, audio_muted: bool | None = None, video_paused: bool | None = None,
-               hand_raised: bool | None = None, screen_sharing: bool | None = None) -> bool:
-        """Apply the flags that are not None; True when anything changed."""
-        before = self.info()
-        if audio_muted is not None:
-            self.audio_muted = audio_muted
-        if video_paused is not None:
-            self.video_paused = video_paused
-        if hand_raised is not None:
-            self.hand_raised = hand_raised
-        if screen_sharing is not None:
-            self.screen_sharing = screen_sharing
-        return self.info() != before
+    def update(self, **flags: bool | None) -> bool:
+        """Apply the flags (by wire name, e.g. ``audio_muted=True``) that are not None;
+        True when anything changed. An unknown name raises ValueError."""
+        before = set(self.flags)
+        for name, value in flags.items():
+            flag = Flag(name)
+            if value is not None:
+                self._set(flag, value)
+        return self.flags != before
+
+    def _set(self, flag: Flag, on: bool) -> None:
+        if on:
+            self.flags.add(flag)
+        else:
+            self.flags.discard(flag)
 
 
 @dataclass

@@ -1,25 +1,26 @@
-"""Plugs the media mesh into a CallSession: peers follow the roster, per-peer media
-health becomes participant events, and media dead to every peer becomes a lost link."""
+"""The call's media: the media mesh wired to the roster and the lifecycle. Peers follow
+the roster, per-peer media health becomes participant events, and media dead to every
+peer becomes a lost media connection."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from parley.media import MediaConfig, MediaMesh, MeshEvents
-from parley.protocol.messages import Answer, Candidate, Offer, Welcome
-from parley.sdk.participants import Events, Roster
-from parley.sdk.settings import SessionType
-
-if TYPE_CHECKING:
-    from parley.sdk.session import CallSession
+from parley.media.config import MediaConfig
+from parley.media.events import MeshEvents
+from parley.media.frames import VideoFrame
+from parley.media.mesh import MediaMesh
+from parley.media.peer import Signal
+from parley.protocol.messages import Welcome
+from parley.sdk.event_types import ParticipantEvent
+from parley.sdk.listeners import VideoSink
+from parley.sdk.participants import Events, Participant, Roster
+from parley.sdk.settings import SessionSettings, SessionType
 
 log = logging.getLogger("parley.sdk.media")
-
-VideoSink = Callable[[str, Any], None]
-"""``sink(participant_id, frame)``; frame is a parley.media RemoteFrame."""
 
 MEDIA_LOST_GRACE = 3.5
 """Seconds media to every peer must stay dead before the session counts as lost. The
@@ -31,19 +32,33 @@ SPEAKER_THRESHOLD = 0.02
 SPEAKER_SMOOTHING = 0.3
 
 
-class MediaBridge:
-    """The session's media: a MediaMesh wired to the roster and the lifecycle."""
+class CallMedia:
+    """A MediaMesh that follows the roster and reports to the session through callbacks.
 
-    def __init__(self, session: CallSession, welcome: Welcome, roster: Roster,
-                 sinks: list[VideoSink]) -> None:
-        settings = session.settings
-        assert settings is not None
-        self._session = session
+    Args:
+        settings: What the session was joined with (devices, video or audio only).
+        welcome: The server's welcome (our id, its ICE servers).
+        roster: The participants; read, and told which peers' media died.
+        sinks: Where video frames go (the session's list, read on every frame).
+        send: Hands an offer/answer/candidate to the call server (dropped while down).
+        on_participant_event: A participant event of media (a peer's media died or came
+            back, the dominant speaker changed).
+        on_media_connection: Media to every peer died (False), or came back (True).
+        on_device_error: A device is missing or failed: (kind, message).
+    """
+
+    def __init__(self, settings: SessionSettings, welcome: Welcome, roster: Roster,
+                 sinks: Sequence[VideoSink], *, send: Callable[[Signal], None],
+                 on_participant_event: Callable[[ParticipantEvent, Participant | None], None],
+                 on_media_connection: Callable[[bool], None],
+                 on_device_error: Callable[[str, str], None]) -> None:
         self._roster = roster
         self._sinks = sinks
         self._local_id = welcome.participant_id
+        self._on_participant_event = on_participant_event
+        self._on_media_connection = on_media_connection
         self._grace: asyncio.TimerHandle | None = None
-        self._link_down = False
+        self._media_down = False
         self._levels: dict[str, float] = {}
         self._dominant: str | None = None
         config = MediaConfig(
@@ -55,29 +70,26 @@ class MediaBridge:
             speaker=settings.devices.speaker,
             ice_servers=settings.ice_servers + welcome.ice_servers,
         )
-        self._mesh = MediaMesh(self._local_id, config, session.send_signal, MeshEvents(
+        self._mesh = MediaMesh(self._local_id, config, send, MeshEvents(
             on_peer_reconnecting=lambda pid: self._peer_media(pid, False),
             on_peer_restored=lambda pid: self._peer_media(pid, True),
             on_peer_connected=lambda pid: self._peer_media(pid, True),
             on_video_frame=self._deliver,
             on_local_frame=lambda frame: self._deliver(self._local_id, frame),
             on_audio_level=self._audio_level,
-            on_device_error=lambda kind, msg: session.emit_media_event(
-                "on_device_error", kind, msg),
+            on_device_error=on_device_error,
         ))
 
     async def start(self) -> None:
         """Open the local sources; peers are added as the roster announces them."""
         await self._mesh.start()
-        self._mesh.set_audio_muted(self._session.is_audio_muted)
-        self._mesh.set_video_paused(self._session.is_video_paused)
 
     async def close(self) -> None:
         if self._grace is not None:
             self._grace.cancel()
         await self._mesh.close()
 
-    def handle_signal(self, message: Offer | Answer | Candidate) -> None:
+    def handle_signal(self, message: Signal) -> None:
         self._mesh.handle_signal(message)
 
     def resync(self) -> None:
@@ -90,18 +102,18 @@ class MediaBridge:
         """The smoothed level (0..1) of a participant's audio as heard here."""
         return self._levels.get(pid, 0.0)
 
-    def apply_own(self, flag: str, value: bool) -> None:
-        if flag == "audio_muted":
-            self._mesh.set_audio_muted(value)
-        elif flag == "video_paused":
-            self._mesh.set_video_paused(value)
+    def set_audio_muted(self, muted: bool) -> None:
+        self._mesh.set_audio_muted(muted)
 
-    async def set_screen_share(self, on: bool) -> bool:
-        """Start or stop sending the screen; False when it could not start."""
-        if on:
-            return await self._mesh.start_screen_share()
+    def set_video_paused(self, paused: bool) -> None:
+        self._mesh.set_video_paused(paused)
+
+    async def start_screen_share(self) -> bool:
+        """Start sending the screen; False (and a device error) when it cannot."""
+        return await self._mesh.start_screen_share()
+
+    async def stop_screen_share(self) -> None:
         await self._mesh.stop_screen_share()
-        return True
 
     def roster_changed(self, events: Events) -> None:
         for name, participant in events:
@@ -124,13 +136,13 @@ class MediaBridge:
         if self._grace is not None:
             self._grace.cancel()
             self._grace = None
-        if self._link_down:
-            self._link_down = False
-            self._session.media_link(True)
+        if self._media_down:
+            self._media_down = False
+            self._on_media_connection(True)
 
     # -- internals
 
-    def _deliver(self, pid: str, frame: Any) -> None:
+    def _deliver(self, pid: str, frame: VideoFrame) -> None:
         for sink in list(self._sinks):
             try:
                 sink(pid, frame)
@@ -141,7 +153,7 @@ class MediaBridge:
         if pid not in self._roster:
             return
         for name, participant in self._roster.set_media_down(pid, not flowing):
-            self._session.emit_participant_event(name, participant)
+            self._on_participant_event(name, participant)
         self._check_liveness()
 
     def _all_media_dead(self) -> bool:
@@ -153,23 +165,23 @@ class MediaBridge:
 
     def _check_liveness(self) -> None:
         if self._all_media_dead():
-            if not self._link_down and self._grace is None:
+            if not self._media_down and self._grace is None:
                 loop = asyncio.get_running_loop()
                 self._grace = loop.call_later(MEDIA_LOST_GRACE, self._confirm_lost)
             return
         if self._grace is not None:
             self._grace.cancel()
             self._grace = None
-        if self._link_down:
-            self._link_down = False
-            self._session.media_link(True)
+        if self._media_down:
+            self._media_down = False
+            self._on_media_connection(True)
 
     def _confirm_lost(self) -> None:
         self._grace = None
         if self._all_media_dead():
             log.info("event=media_lost peers=%d", len(self._roster.media_down))
-            self._link_down = True
-            self._session.media_link(False)
+            self._media_down = True
+            self._on_media_connection(False)
 
     def _audio_level(self, pid: str, level: float) -> None:
         smoothed = (1 - SPEAKER_SMOOTHING) * self._levels.get(pid, 0.0) \
@@ -180,7 +192,7 @@ class MediaBridge:
             loudest = None
         if loudest != self._dominant:
             self._dominant = loudest
-            self._session.emit_participant_event(
+            self._on_participant_event(
                 "on_dominant_speaker_changed",
                 self._roster.get(loudest) if loudest else None,
             )
