@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Any
 
 from parley.sdk import ParticipantEventListener, SessionStatusListener
-from parley.sdk.listeners import _Listener
 
 STATUS = ("on_session_joined", "on_session_left", "on_session_timed_out",
           "on_connection_lost", "on_connection_restored", "on_connection_closed")
@@ -24,7 +24,7 @@ class Recorder:
         self.events: list[tuple[str, tuple[Any, ...], float]] = []
         self._changed = asyncio.Event()
 
-    def _make(self, kind: type[_Listener], names: tuple[str, ...]) -> Any:
+    def _make(self, kind: Callable[..., Any], names: tuple[str, ...]) -> Any:
         def hook(name: str) -> Any:
             def fire(*args: Any) -> None:
                 self.events.append((name, args, time.monotonic()))
