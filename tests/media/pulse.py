@@ -90,3 +90,14 @@ def run_child(env: dict[str, str], module: str, *args: str, pythonpath: Sequence
                             timeout=60)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@contextmanager
+def null_sink_loop(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A private PulseAudio whose default output is a null sink and whose default input
+    is that sink's monitor: what is played to "default" is recorded from "default"."""
+    with private_pulse(tmp_path, [
+            "load-module module-null-sink sink_name=parley_test rate=48000 channels=1",
+            "set-default-sink parley_test",
+            "set-default-source parley_test.monitor"]) as env:
+        yield env

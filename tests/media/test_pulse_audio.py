@@ -9,16 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.media.pulse import private_pulse, run_child
+from tests.media.pulse import null_sink_loop, run_child
 
 
 @pytest.fixture
 def pulse(tmp_path: Path) -> Iterator[dict[str, str]]:
     """A private PulseAudio: a null sink as default sink, its monitor as default source."""
-    with private_pulse(tmp_path, [
-            "load-module module-null-sink sink_name=parley_test rate=48000 channels=1",
-            "set-default-sink parley_test",
-            "set-default-source parley_test.monitor"]) as env:
+    with null_sink_loop(tmp_path) as env:
         yield env
 
 
