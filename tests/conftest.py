@@ -1,4 +1,5 @@
-"""Shared fixtures: every asyncio loop fails its test on an unhandled exception."""
+"""Shared fixtures: every asyncio loop fails its test on an unhandled exception, and
+its UDP endpoints can be cut (tests/udp.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from tests.faults.selection import deselect_long
 from tests.faults.selection import register as register_long
+from tests.udp import UdpFaultLoop
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -38,8 +40,9 @@ _record = record_unhandled  # the name tests/qt/support.py imports
 
 def strict_loop() -> asyncio.AbstractEventLoop:
     """A loop that records every exception nobody handled (a failed task never
-    awaited, a callback that raised) so the test that caused it fails."""
-    loop = asyncio.new_event_loop()
+    awaited, a callback that raised) so the test that caused it fails; its UDP
+    endpoints obey tests.udp.faults()."""
+    loop = UdpFaultLoop()
     loop.set_exception_handler(record_unhandled)
     return loop
 
