@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from enum import Enum
 
 import av
+from aiortc import RTCPeerConnection
 
 from parley.media.config import MediaConfig
 from parley.media.devices import DeviceError
@@ -173,6 +174,12 @@ class MediaMesh:
     def peer_state(self, pid: str) -> PeerState | None:
         peer = self._peers.get(pid)
         return None if peer is None else peer.state
+
+    def connection(self, pid: str) -> RTCPeerConnection | None:
+        """The current RTCPeerConnection to a participant, if any (for diagnostics and
+        fault tests; the mesh may replace it at any time)."""
+        peer = self._peers.get(pid)
+        return None if peer is None else peer.pc
 
     # ------------------------------------------------------------ local media
 
