@@ -1,4 +1,5 @@
-"""Shared fixtures: every asyncio loop fails its test on an unhandled exception."""
+"""Shared fixtures: every asyncio loop fails its test on an unhandled exception, and
+its UDP endpoints can be cut (tests/udp.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ import pytest
 
 from tests.faults.selection import deselect_long
 from tests.faults.selection import register as register_long
+from tests.udp import UdpFaultLoop
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-_loop_errors: list[dict[str, Any]] = []
+unhandled: list[dict[str, Any]] = []
+"""Exception contexts the loops reported during the running test (a test that expects
+one clears it)."""
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -25,16 +29,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     deselect_long(config, items)  # the long fault/load runs: make faults, make load
 
 
-def _record(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-    _loop_errors.append(context)
+def record_unhandled(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The strict loops' exception handler: log as asyncio does, and remember it."""
+    unhandled.append(context)
     loop.default_exception_handler(context)
+
+
+_record = record_unhandled  # the name tests/qt/support.py imports
 
 
 def strict_loop() -> asyncio.AbstractEventLoop:
     """A loop that records every exception nobody handled (a failed task never
-    awaited, a callback that raised) so the test that caused it fails."""
-    loop = asyncio.new_event_loop()
-    loop.set_exception_handler(_record)
+    awaited, a callback that raised) so the test that caused it fails; its UDP
+    endpoints obey tests.udp.faults()."""
+    loop = UdpFaultLoop()
+    loop.set_exception_handler(record_unhandled)
     return loop
 
 
@@ -47,14 +56,14 @@ def pytest_asyncio_loop_factories(
 @pytest.fixture(autouse=True)
 def fail_on_unhandled_loop_errors() -> Iterator[None]:
     """Turn any unhandled exception in an event loop during the test into a failure."""
-    _loop_errors.clear()
+    unhandled.clear()
     yield
     import gc
 
     gc.collect()  # surface "Task exception was never retrieved" now, not in a later test
-    if _loop_errors:
-        errors = list(_loop_errors)
-        _loop_errors.clear()
+    if unhandled:
+        errors = list(unhandled)
+        unhandled.clear()
         lines = [
             f"{c.get('message')}: {c.get('exception')!r}" for c in errors
         ]

@@ -15,8 +15,8 @@ async def test_unhandled_task_exception_is_recorded() -> None:
     import gc
 
     gc.collect()
-    assert any("lost" in repr(c.get("exception")) for c in conftest._loop_errors)
-    conftest._loop_errors.clear()  # this test expected it
+    assert any("lost" in repr(c.get("exception")) for c in conftest.unhandled)
+    conftest.unhandled.clear()  # this test expected it
 
 
 async def test_callback_exception_is_recorded() -> None:
@@ -30,9 +30,9 @@ async def test_callback_exception_is_recorded() -> None:
     loop.call_soon(bad)
     await fired.wait()
     await asyncio.sleep(0)
-    assert any(isinstance(c.get("exception"), ValueError) for c in conftest._loop_errors)
-    conftest._loop_errors.clear()
+    assert any(isinstance(c.get("exception"), ValueError) for c in conftest.unhandled)
+    conftest.unhandled.clear()
 
 
 async def test_running_loop_is_strict() -> None:
-    assert asyncio.get_running_loop().get_exception_handler() is conftest._record
+    assert asyncio.get_running_loop().get_exception_handler() is conftest.record_unhandled

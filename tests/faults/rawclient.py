@@ -3,7 +3,8 @@
 ``RawClient`` is a WebSocket that can send any text or bytes and reads what
 the server answers, close codes included. ``StalledClient`` is a bare TCP
 socket with a tiny receive buffer that completes the WebSocket handshake,
-joins, keeps sending pings and never reads again.
+joins, keeps sending pings and never reads again. ``close_code_after`` sends one
+hand-made frame (bytes no WebSocket library would send) and returns the close code.
 """
 
 from __future__ import annotations
@@ -161,34 +162,18 @@ class StalledClient:
 
     async def join(self, session_id: str, name: str, token: str) -> str:
         loop = asyncio.get_running_loop()
-        self.sock.setblocking(False)
-        await loop.sock_connect(self.sock, (self.host, self.port))
-        key = base64.b64encode(os.urandom(16)).decode()
-        await loop.sock_sendall(self.sock, (
-            f"GET {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            head += await loop.sock_recv(self.sock, 1)  # byte by byte: leave frames unread
-        assert head.startswith(b"HTTP/1.1 101"), head
+        await _upgrade(self.sock, self.host, self.port, self.path)
         join = Join(session_id=session_id, display_name=name, token=token)
         await loop.sock_sendall(self.sock, _frame(encode(join).encode()))
         first = await loop.sock_recv(self.sock, 2)
         length = first[1] & 0x7F
         if length == 126:
-            length = struct.unpack("!H", await self._exactly(2))[0]
-        welcome = decode(await self._exactly(length))
+            length = struct.unpack("!H", await _exactly(self.sock, 2))[0]
+        welcome = decode(await _exactly(self.sock, length))
         assert isinstance(welcome, Welcome), welcome
         self.pid = welcome.participant_id
         self._pinger = loop.create_task(self._ping())
         return self.pid
-
-    async def _exactly(self, n: int) -> bytes:
-        data = b""
-        while len(data) < n:
-            data += await asyncio.get_running_loop().sock_recv(self.sock, n - len(data))
-        return data
 
     async def _ping(self) -> None:
         loop = asyncio.get_running_loop()
@@ -203,3 +188,55 @@ class StalledClient:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._pinger
         self.sock.close()
+
+
+async def _upgrade(sock: socket.socket, host: str, port: int, path: str) -> None:
+    """Connect ``sock`` and complete the WebSocket handshake, leaving frames unread."""
+    loop = asyncio.get_running_loop()
+    sock.setblocking(False)
+    await loop.sock_connect(sock, (host, port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    await loop.sock_sendall(sock, (
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += await loop.sock_recv(sock, 1)  # byte by byte: leave frames unread
+    assert head.startswith(b"HTTP/1.1 101"), head
+
+
+async def _exactly(sock: socket.socket, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = await asyncio.get_running_loop().sock_recv(sock, n - len(data))
+        if not chunk:
+            raise ConnectionError(f"closed after {len(data)} of {n} bytes")
+        data += chunk
+    return data
+
+
+async def close_code_after(url: str, payload: bytes, opcode: int = 0x1) -> int | None:
+    """Send one hand-made frame of raw bytes (aiohttp's send_str refuses invalid UTF-8)
+    on a fresh WebSocket and return the code of the close frame the server answers with
+    (None when the connection ends without one)."""
+    parts = urlsplit(url)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        await asyncio.wait_for(_upgrade(sock, parts.hostname or "", parts.port or 80,
+                                        parts.path), TIMEOUT)
+        await asyncio.get_running_loop().sock_sendall(sock, _frame(payload, opcode))
+        while True:  # server frames are unmasked
+            first, second = await asyncio.wait_for(_exactly(sock, 2), TIMEOUT)
+            length = second & 0x7F
+            if length == 126:
+                length = struct.unpack("!H", await _exactly(sock, 2))[0]
+            elif length == 127:
+                length = struct.unpack("!Q", await _exactly(sock, 8))[0]
+            body = await asyncio.wait_for(_exactly(sock, length), TIMEOUT)
+            if first & 0x0F == 0x8:
+                return int(struct.unpack("!H", body[:2])[0]) if len(body) >= 2 else None
+    except ConnectionError:
+        return None
+    finally:
+        sock.close()

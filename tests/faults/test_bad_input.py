@@ -39,7 +39,7 @@ from parley.protocol.tokens import mint_join_token
 from tests.faults.figures import record
 from tests.faults.fuzz import FrameFuzzer
 from tests.faults.harness import AgentProc, Lab, ServerProc, about, status
-from tests.faults.rawclient import Closed, RawClient, StalledClient
+from tests.faults.rawclient import Closed, RawClient, StalledClient, close_code_after
 
 SECRET = b"fault-test-secret"
 MAX_FRAME = 64 * 1024
@@ -230,12 +230,7 @@ async def test_text_that_is_not_utf8_is_closed_1007_by_the_websocket_layer(
     """docs/protocol.md says non-UTF-8 text is answered ``malformed`` on an open
     connection; aiohttp validates text frames itself and closes with 1007 (invalid
     payload) first. Either is harmless; this pins what really happens."""
-    async with RawClient(arena.url) as client:
-        assert client.ws is not None
-        # aiohttp's public send_str() refuses to send invalid UTF-8, so use the writer.
-        await client.ws._writer.send_frame(b'{"v":1,"type":"ping","t":1,"x":"\xff"}',
-                                           aiohttp.WSMsgType.TEXT)
-        assert await client.next() == Closed(1007)
+    assert await close_code_after(arena.url, b'{"v":1,"type":"ping","t":1,"x":"\xff"}') == 1007
     await arena.check_untouched()
 
 

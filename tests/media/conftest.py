@@ -14,6 +14,8 @@ import pytest
 from parley.media import MediaConfig, MediaMesh, MeshEvents, VideoFrame
 from parley.media.synthetic import read_pattern
 from parley.protocol.messages import Answer, Candidate, Offer
+from tests import udp
+from tests.udp import Address
 
 Signal = Offer | Answer | Candidate
 
@@ -90,8 +92,23 @@ class Recorder:
                 pass
 
 
+def candidate_addresses(sdp: str) -> set[Address]:
+    """The UDP (host, port) of every candidate line in an SDP or a trickled candidate."""
+    found = set()
+    for line in sdp.splitlines():
+        fields = line.strip().removeprefix("a=").removeprefix("candidate:").split()
+        if len(fields) >= 6 and fields[2].lower() == "udp":
+            found.add((fields[4], int(fields[5])))
+    return found
+
+
 class Router:
-    """Delivers each mesh's signals to the addressee, asynchronously, like a server."""
+    """Delivers each mesh's signals to the addressee, asynchronously, like a server.
+
+    It also reads the candidates each mesh announces, so that a test can cut the
+    network under one link (:meth:`cut_link`) or under one participant, connections
+    it makes while down included (:meth:`take_offline`), through tests.udp.
+    """
 
     def __init__(self) -> None:
         self.meshes: dict[str, MediaMesh] = {}
@@ -99,11 +116,46 @@ class Router:
         self.dropping: set[str] = set()
         """Senders whose signals are dropped (their signaling link is 'down')."""
         self.delivered = 0
+        self.announced: dict[tuple[str, str], set[Address]] = {}
+        """(sender, addressee) -> the sender's addresses in its latest offer or answer."""
+        self.every_address: dict[str, set[Address]] = {}
+        """Every address a participant ever announced."""
+        self.offline: set[str] = set()
+
+    def cut_link(self, at: str, peer: str, outbound: bool = True) -> None:
+        """The network under ``at``'s current connection to ``peer`` dies: it receives
+        nothing (and, with ``outbound``, sends nothing); nothing is closed."""
+        addresses = self.announced.get((at, peer), set())
+        assert addresses, f"{at} announced no candidate to {peer}"
+        udp.faults().cut(addresses, outbound)
+
+    def take_offline(self, pid: str) -> None:
+        """``pid``'s network dies: every connection it has, or makes until
+        :meth:`bring_online`, neither sends nor receives."""
+        self.offline.add(pid)
+        udp.faults().cut(self.every_address.get(pid, set()))
+
+    def bring_online(self, pid: str) -> None:
+        self.offline.discard(pid)
+        udp.faults().heal(self.every_address.get(pid, set()))
+
+    def _announce(self, pid: str, msg: Signal) -> None:
+        if isinstance(msg, Candidate):
+            addresses = candidate_addresses(msg.candidate)
+            self.announced.setdefault((pid, msg.to or ""), set()).update(addresses)
+        else:
+            addresses = candidate_addresses(msg.sdp)
+            self.announced[(pid, msg.to or "")] = addresses
+        self.every_address.setdefault(pid, set()).update(addresses)
+        # cut before delivery: an offer's sockets see no check before it is answered
+        if pid in self.offline:
+            udp.faults().cut(addresses)
 
     def sender_for(self, pid: str) -> Callable[[Signal], None]:
         loop = asyncio.get_running_loop()
 
         def send(msg: Signal) -> None:
+            self._announce(pid, msg)
             if pid in self.dropping:
                 return
             target = self.meshes.get(msg.to or "")

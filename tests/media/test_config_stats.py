@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -10,12 +11,15 @@ from parley.media import MediaConfig
 from parley.media.stats import StatsMeter
 
 
-@pytest.mark.parametrize("options", [
-    {"video_size": (63, 64)}, {"video_size": (641, 480)}, {"fps": 0}, {"fps": 61},
-    {"liveness_timeout": 0}, {"tone_hz": 5.0},
+@pytest.mark.parametrize(("options", "message"), [
+    ({"video_size": (63, 64)}, "video_size must be even and at least 64x64, got (63, 64)"),
+    ({"video_size": (641, 480)}, "video_size must be even and at least 64x64, got (641, 480)"),
+    ({"fps": 0}, "fps must be 1-60, got 0"), ({"fps": 61}, "fps must be 1-60, got 61"),
+    ({"liveness_timeout": 0}, "liveness_timeout must be positive"),
+    ({"tone_hz": 5.0}, "tone_hz must be 20-20000"),
 ])
-def test_invalid_config_is_refused(options: dict[str, object]) -> None:
-    with pytest.raises(ValueError):
+def test_invalid_config_is_refused(options: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
         MediaConfig(**options)  # type: ignore[arg-type]
 
 

@@ -1,41 +1,102 @@
-"""Devices: listing never raises; a missing or failing device is an event, not a crash."""
+"""Devices: what is listed is what exists (real PulseAudio sinks and sources; no camera
+on this machine is an empty list), and a missing or failing device is an event, not a
+crash."""
 
 from __future__ import annotations
 
 import asyncio
+import glob
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import av
 import pytest
 
-from parley.media import MeshEvents, VideoFrame, devices
+from parley.media import MediaConfig, MeshEvents, VideoFrame, devices
+from parley.media.camera import open_camera
 from parley.media.capture import CaptureTrack
 from parley.media.devices import DeviceError
+from parley.media.local import LocalMedia
 from parley.media.microphone import MicrophoneTrack
-from parley.media.playback import Playback
-from tests.media.conftest import Router, flowing
+from tests.media.conftest import SMALL, Router, flowing
+from tests.media.pulse import private_pulse, run_child
+
+SINKS = {"parley_desk_speakers": 2, "parley_headset": 1}
+SOURCE = "parley_usb_mic"
 
 
-def test_listing_never_raises() -> None:
-    for found in (devices.list_cameras(), devices.list_microphones(), devices.list_speakers()):
-        assert isinstance(found, list)
-        assert all(isinstance(d, devices.Device) for d in found)
+@pytest.fixture
+def pulse_devices(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Two speakers (null sinks) and a microphone (a null source) in a private PulseAudio,
+    each also an ALSA device of the same name, playback- or capture-only as a sound card's
+    are; the headset and the USB microphone are PulseAudio's defaults."""
+    modules = [*(f"load-module module-null-sink sink_name={name} rate=48000 channels={n}"
+                 for name, n in SINKS.items()),
+               f"load-module module-null-source source_name={SOURCE} rate=48000 channels=1",
+               "set-default-sink parley_headset", f"set-default-source {SOURCE}"]
+    alsa = [*(f"pcm.{name} {{ type asym playback.pcm {{ type pulse device {name} }} }}"
+              for name in SINKS),
+            f"pcm.{SOURCE} {{ type asym capture.pcm {{ type pulse device {SOURCE} }} }}"]
+    with private_pulse(tmp_path, modules, alsa) as env:
+        yield env
 
 
-def test_missing_portaudio_is_an_empty_list_and_a_device_error(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(devices, "_sounddevice", None)
-    monkeypatch.setattr(devices, "_sounddevice_error", "audio unavailable: PortAudio library "
-                                                       "not found")
-    assert devices.list_microphones() == [] and devices.list_speakers() == []
-    with pytest.raises(DeviceError) as info:
-        Playback("default")
-    assert info.value.kind == "speaker" and "PortAudio" in info.value.message
+def test_pulse_sinks_and_sources_are_listed_by_name_and_open_what_they_name(
+        pulse_devices: dict[str, str]) -> None:
+    report = run_child(pulse_devices, "tests.media._device_probe")
+    speakers = [(d["kind"], d["name"], d["default"], d["opened"]) for d in report["speakers"]]
+    assert speakers == [
+        ("speaker", "parley_desk_speakers", False, {"on": ["parley_desk_speakers"]}),
+        ("speaker", "parley_headset", False, {"on": ["parley_headset"]}),
+        ("speaker", "default", True, {"on": ["parley_headset"]}),  # ALSA's is PulseAudio's
+    ]
+    microphones = [(d["kind"], d["name"], d["default"], d["opened"])
+                   for d in report["microphones"]]
+    assert microphones == [
+        ("microphone", SOURCE, False, {"on": [SOURCE], "samples": 960}),
+        ("microphone", "default", True, {"on": [SOURCE], "samples": 960}),
+    ]
+    ids = [d["id"] for d in report["speakers"] + report["microphones"]]
+    assert all(i.isdigit() for i in ids) and len(set(ids)) == 4  # "default" is both
+    # no device chosen (MediaConfig's None) is the system default
+    assert report["default_speaker"] == {"on": ["parley_headset"]}
+    assert report["default_microphone"] == {"on": [SOURCE], "samples": 960}
+
+
+def test_without_portaudio_nothing_is_listed_and_opening_is_a_device_error(
+        tmp_path: Path) -> None:
+    # what sounddevice raises on import when libportaudio2 is not installed
+    (tmp_path / "sounddevice.py").write_text('raise OSError("PortAudio library not found")\n')
+    report = run_child({"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+                       "tests.media._device_probe", pythonpath=[tmp_path])
+    assert (report["microphones"], report["speakers"]) == ([], [])
+    message = "audio unavailable: PortAudio library not found"
+    assert report["default_speaker"] == {"error": ["speaker", message]}
+    assert report["default_microphone"] == {"error": ["microphone", message]}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="v4l2 cameras: Linux")
+async def test_cameras_are_the_v4l2_nodes_and_none_is_an_empty_list() -> None:
+    nodes = sorted(glob.glob("/dev/video*"), key=lambda p: (len(p), p))
+    cameras = devices.list_cameras()
+    assert [(c.kind, c.id) for c in cameras] == [("camera", n) for n in nodes]
+    assert [c.default for c in cameras] == [i == 0 for i in range(len(nodes))]
+    if nodes:
+        return  # a machine with cameras: listed above, nothing opened here
+    # no camera hardware (this machine, CI): nothing listed, and the default camera
+    # is the conventional first node, which is then a DeviceError naming it
+    assert cameras == []
+    assert devices.camera_input(None) == ("/dev/video0", "v4l2")
+    with pytest.raises(DeviceError, match="^cannot open v4l2 '/dev/video0': ") as info:
+        await open_camera()
+    assert info.value.kind == "camera"
 
 
 async def test_a_bogus_microphone_is_a_device_error() -> None:
-    with pytest.raises(DeviceError) as info:
+    with pytest.raises(DeviceError, match="^cannot open microphone 'parley-no-such-microphone': "
+                       ) as info:
         MicrophoneTrack("parley-no-such-microphone")
     assert info.value.kind == "microphone"
 
@@ -68,25 +129,53 @@ async def test_a_capture_device_feeds_frames_through_its_reader_thread() -> None
     assert {(f.width, f.height, f.format.name) for f in frames} == {(320, 240, "yuv420p")}
 
 
-async def test_a_capture_device_that_ends_is_reported(router: Router) -> None:
-    a, ra = await router.add("a")
+class DeviceErrors:
+    """LocalMedia's on_device_error, recorded and awaitable."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+        self._changed = asyncio.Event()
+
+    def __call__(self, kind: str, message: str) -> None:
+        self.seen.append((kind, message))
+        self._changed.set()
+
+    async def first(self, timeout: float = 10.0) -> tuple[str, str]:
+        await asyncio.wait_for(self._changed.wait(), timeout)
+        return self.seen[0]
+
+
+async def _camera_fails_with(source: CaptureTrack) -> tuple[str, str]:
+    """Swap a started LocalMedia's camera for ``source``; the device error it reports."""
+    errors = DeviceErrors()
+    local = LocalMedia("a", MediaConfig(**SMALL), errors)
+    await local.start()
+    try:
+        previous = local.camera.set_source(source)
+        assert previous is not None
+        previous.stop()
+        return await errors.first()
+    finally:
+        await local.close()
+
+
+async def test_a_capture_device_that_ends_is_reported() -> None:
     ended = await CaptureTrack.open("camera", "testsrc=size=160x120:rate=30:duration=0.2",
                                     "lavfi", {})
-    a._local.camera.set_source(ended).stop()  # type: ignore[union-attr]
-    await ra.until(lambda: bool(ra.named("on_device_error")), what="device error")
-    assert ra.named("on_device_error")[0][0] == "camera"
+    assert await _camera_fails_with(ended) == ("camera", "camera stopped delivering")
 
 
 async def test_an_unopenable_input_is_a_device_error() -> None:
-    with pytest.raises(DeviceError):
+    with pytest.raises(DeviceError, match="^cannot open lavfi 'parley-nonsense': ") as info:
         await CaptureTrack.open("screen", "parley-nonsense", "lavfi", {})
+    assert info.value.kind == "screen"
 
 
 def test_coroutine_callbacks_are_refused() -> None:
     async def connected(pid: str) -> None:
         pass
 
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="^on_peer_connected must be a plain function"):
         MeshEvents(on_peer_connected=connected)  # type: ignore[arg-type]
 
 
@@ -113,7 +202,7 @@ async def test_local_preview_and_fake_screen_share(router: Router) -> None:
     await rb.until(lambda: flowing(rb, "a") and len(local) >= 3, what="media and preview")
     assert {(f.participant_id, f.track) for f in local} == {("a", "camera")}
     assert local[-1].to_rgb().shape == (240, 320, 3)
-    generation = a._peers["b"].generation
+    generation = a.stats()["b"].generation
 
     await a.start_screen_share()
     assert a.screen_sharing
@@ -124,7 +213,7 @@ async def test_local_preview_and_fake_screen_share(router: Router) -> None:
     assert not a.screen_sharing
     n = len(rb.counters("a"))
     await rb.until(lambda: len(rb.counters("a")) >= n + 5, what="camera goes on")
-    assert a._peers["b"].generation == generation  # no renegotiation
+    assert a.stats()["b"].generation == generation  # no renegotiation
     assert isinstance(shared.frame, av.VideoFrame)
 
 
@@ -143,14 +232,12 @@ class _StalledInput:
         self.closed = True
 
 
-async def test_a_stalled_capture_device_is_reported(router: Router,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(CaptureTrack, "stall_timeout", 0.3)
-    a, ra = await router.add("a")
+async def test_a_stalled_capture_device_is_reported() -> None:
     stalled = _StalledInput()
-    a._local.camera.set_source(CaptureTrack(stalled, "camera")).stop()  # type: ignore[union-attr]
+    track = CaptureTrack(stalled, "camera")
+    track.stall_timeout = 0.3
     try:
-        await ra.until(lambda: bool(ra.named("on_device_error")), what="device error")
+        error = await _camera_fails_with(track)
     finally:
         stalled.released.set()
-    assert ra.named("on_device_error") == [("camera", "camera delivered nothing for 0.3 s")]
+    assert error == ("camera", "camera delivered nothing for 0.3 s")

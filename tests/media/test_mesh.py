@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from parley.media import MediaHealth, PeerState
@@ -59,10 +60,14 @@ async def test_close_is_idempotent_and_stops_everything(router: Router) -> None:
     b, rb = await router.add("b")
     router.connect_all()
     await rb.until(lambda: flowing(rb, "a"), what="media from a")
-    pc = a._peers["b"].pc
+    pc = a.connection("b")
     await a.close()
     await a.close()
     assert pc is not None and pc.connectionState == "closed"
-    assert not a._tasks and a.peer_ids == ()
+    assert a.peer_ids == () and a.connection("b") is None
+    await b.close()
+    # both meshes closed: no task of theirs (nor of aiortc's under them) is left running
+    current = asyncio.current_task()
+    assert [t for t in asyncio.all_tasks() if t is not current] == []
     a.add_peer("c")  # after close: ignored, no crash
     assert a.peer_ids == ()

@@ -1,12 +1,14 @@
-"""The mixer's pieces: format conversion, per-participant buffers, the output callback."""
+"""The mixer: format conversion, and what it plays into a real PulseAudio sink (one
+and two participants, clipping, the 40 ms start and the 200 ms bound per participant)."""
 
 from __future__ import annotations
 
 import av
 import numpy as np
+import pytest
 
-from parley.media.playback import MAX_BUFFERED, Playback, _Buffer, to_mono
-from parley.media.synthetic import audio_frame
+from parley.media.playback import MAX_BUFFERED, PREBUFFER, to_mono
+from tests.media.pulse import null_sink_loop, run_child
 
 
 def test_to_mono_handles_packed_stereo_and_planar_float() -> None:
@@ -19,30 +21,28 @@ def test_to_mono_handles_packed_stereo_and_planar_float() -> None:
     assert np.allclose(to_mono(planar), 0.0)
 
 
-def test_a_buffer_primes_with_40_ms_and_bounds_its_latency() -> None:
-    buffer = _Buffer()
-    out = np.zeros(960, np.float32)
-    buffer.add(np.ones(960, np.float32))
-    buffer.take_into(out)
-    assert not out.any()  # 20 ms queued: still priming
-    buffer.add(np.ones(960, np.float32))
-    buffer.take_into(out)
-    assert np.all(out == 1.0)
-    for _ in range(50):
-        buffer.add(np.ones(960, np.float32))
-    assert buffer.size - buffer.offset <= MAX_BUFFERED
+@pytest.fixture(scope="module")
+def played(tmp_path_factory: pytest.TempPathFactory) -> dict[str, float]:
+    """What Playback played into a real (null) PulseAudio sink, recorded from its monitor
+    (tests/media/_playback_probe.py; one run for the tests below)."""
+    with null_sink_loop(tmp_path_factory.mktemp("pulse")) as env:
+        result: dict[str, float] = run_child(env, "tests.media._playback_probe")
+    print(f"\nplayed: {result}")
+    return result
 
 
-def test_the_output_callback_mixes_every_participant_and_clips() -> None:
-    playback = Playback(null=True)
-    playback._stream = object()  # pretend a device is open: push() buffers for the callback
-    loud = audio_frame(np.full(960, 24000, np.int16), 0)
-    for pid in ("a", "b"):
-        for _ in range(2):
-            playback.push(pid, loud)
-    out = np.zeros((960, 1), np.float32)
-    playback._callback(out, 960, None, None)
-    assert np.all(out == 1.0)  # 2 x 0.73, clipped
-    assert playback.frames == {"a": 2, "b": 2}
-    assert set(playback.take_levels()) == {"a", "b"} and playback.take_levels() == {}
-    playback._stream = None
+def test_one_participant_is_played_as_it_came(played: dict[str, float]) -> None:
+    assert played["alone"] == pytest.approx(24000, abs=2)
+
+
+def test_the_output_mixes_every_participant_and_clips(played: dict[str, float]) -> None:
+    assert played["mixed"] == 32767  # 2 x 0.73 of full scale, clipped
+
+
+def test_a_participant_starts_once_40_ms_are_queued(played: dict[str, float]) -> None:
+    assert played["heard_after_one"] == 0  # 20 ms queued: still priming
+    assert played["heard_after_two"] == PREBUFFER  # then both frames play
+
+
+def test_a_burst_is_cut_to_the_newest_200_ms(played: dict[str, float]) -> None:
+    assert played["heard_after_burst"] == MAX_BUFFERED  # of one second pushed at once

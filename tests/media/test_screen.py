@@ -39,7 +39,7 @@ async def test_no_display_is_a_device_error(monkeypatch: pytest.MonkeyPatch) -> 
     if not sys.platform.startswith("linux"):
         pytest.skip("Linux-only")
     monkeypatch.delenv("DISPLAY", raising=False)
-    with pytest.raises(DeviceError) as info:
+    with pytest.raises(DeviceError, match="no X display to capture") as info:
         await open_screen()
     assert info.value.kind == "screen"
 

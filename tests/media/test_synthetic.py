@@ -62,11 +62,18 @@ async def test_pattern_survives_vp8(size: tuple[int, int], kbps: int) -> None:
     encoder.bit_rate = kbps * 1000
     encoder.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
     decoder = av.CodecContext.create("libvpx", "r")
-    sent: dict[int, float] = {}  # counter -> capture time, from the frame's pts
+    sent: dict[int, float] = {}  # counter -> capture time, read from the frame as sent
+    pts: dict[int, int] = {}
     got = []
     for _ in range(15):
+        before = time.time()
         frame = await track.recv()
-        sent[track.counter - 1] = track._start + frame.pts / 90000
+        after = time.time()
+        original = read_pattern(frame)
+        assert original is not None
+        counter, sent[counter] = original
+        pts[counter] = frame.pts
+        assert before - 0.001 <= sent[counter] <= after + 0.001  # stamped when captured
         for packet in encoder.encode(frame):
             for decoded in decoder.decode(packet):
                 result = read_pattern(decoded)
@@ -76,6 +83,8 @@ async def test_pattern_survives_vp8(size: tuple[int, int], kbps: int) -> None:
     assert len(got) >= 13, f"only {len(got)} of {len(sent)} frames decoded"
     assert [c for c, _ in got] == sorted(c for c, _ in got)
     assert all(abs(ts - sent[c]) < 0.0011 for c, ts in got)  # to the millisecond
+    # the pts runs on the same clock as the stamped capture time
+    assert all(abs((pts[c] - pts[0]) / 90000 - (sent[c] - sent[0])) < 0.0011 for c in sent)
 
 
 async def test_pattern_is_paced_and_moves() -> None:

@@ -70,7 +70,8 @@ def test_adding_twice_registers_once_and_wrong_kind_is_refused() -> None:
     registry.add(listener)
     registry.add(listener)
     assert len(registry) == 1
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError,
+                       match="^expected a SessionStatusListener, got MediaEventListener$"):
         registry.add(MediaEventListener())  # type: ignore[arg-type]
 
 

@@ -127,7 +127,7 @@ async def test_media_that_cannot_start_fails_the_join_cleanly(
     session = CallSession()
     rec = Recorder()
     session.add_session_status_listener(rec.status_listener())
-    with pytest.raises(JoinError) as info:
+    with pytest.raises(JoinError, match="audio/video could not start: no codec") as info:
         await session.join_session("media", SessionSettings("Ada", fake_media=True),
                                    server=server.url)
     assert info.value.reason is JoinFailure.SERVER_ERROR

@@ -59,7 +59,7 @@ async def test_unreachable_server_raises_and_fires_nothing(unused_tcp_port: int)
     session = CallSession()
     rec = Recorder()
     session.add_session_status_listener(rec.status_listener())
-    with pytest.raises(JoinError) as info:
+    with pytest.raises(JoinError, match="^cannot reach the call server at ") as info:
         await session.join_session("standup", settings(), server=f"127.0.0.1:{unused_tcp_port}")
     assert info.value.reason is JoinFailure.UNREACHABLE
     assert f"127.0.0.1:{unused_tcp_port}" in info.value.message
@@ -68,7 +68,7 @@ async def test_unreachable_server_raises_and_fires_nothing(unused_tcp_port: int)
 
 async def test_invalid_session_id_is_refused_before_any_network(server: CallServer) -> None:
     session = CallSession()
-    with pytest.raises(JoinError) as info:
+    with pytest.raises(JoinError, match="^session id 'no spaces!' must be 1-64 characters") as info:
         await session.join_session("no spaces!", settings(), server=server.url)
     assert info.value.reason is JoinFailure.INVALID_SESSION_ID
     assert session.state is SessionState.IDLE
@@ -81,17 +81,17 @@ async def test_bad_token_and_full_room(tmp_path: Path) -> None:
     config = ServerConfig(port=0, secret=secret, max_participants=1, state_dir=tmp_path)
     async with CallServer(config) as srv:
         session = CallSession()
-        with pytest.raises(JoinError) as info:
+        with pytest.raises(JoinError, match="^token is not in the expected format$") as info:
             await session.join_session("room", settings(), server=srv.url, token="nope")
         assert info.value.reason is JoinFailure.TOKEN_REJECTED
-        with pytest.raises(JoinError) as info:
+        with pytest.raises(JoinError, match="^token was minted for another session$") as info:
             await session.join_session("room", settings(), server=srv.url,
                                        token=mint_join_token(secret, "other-room", "ada", 60))
         assert info.value.reason is JoinFailure.TOKEN_REJECTED
         good = mint_join_token(secret, "room", "ada", 60)
         await session.join_session("room", settings(), server=srv.url, token=good)
         second = CallSession()
-        with pytest.raises(JoinError) as info:
+        with pytest.raises(JoinError, match="^room room already has 1 participants$") as info:
             await second.join_session("room", settings("Bob"), server=srv.url,
                                       token=mint_join_token(secret, "room", "bob", 60))
         assert info.value.reason is JoinFailure.ROOM_FULL
@@ -101,7 +101,7 @@ async def test_bad_token_and_full_room(tmp_path: Path) -> None:
 
 async def test_join_twice_is_refused(server: CallServer) -> None:
     session, _ = await joined(server, "Ada")
-    with pytest.raises(JoinError) as info:
+    with pytest.raises(JoinError, match="^this session is already joined$") as info:
         await session.join_session("standup", settings(), server=server.url)
     assert info.value.reason is JoinFailure.ALREADY_JOINED
     await session.leave_session()
@@ -244,7 +244,8 @@ async def test_leave_while_joining_cancels_the_join(unused_tcp_port: int) -> Non
         while session.state is not SessionState.CONNECTING:
             await asyncio.sleep(0)
         await session.leave_session()
-        with pytest.raises(JoinError) as info:
+        with pytest.raises(JoinError,
+                           match=r"^leave_session\(\) was called while joining$") as info:
             await join
         assert info.value.reason is JoinFailure.CANCELLED
         assert rec.events == [] and session.state is SessionState.IDLE

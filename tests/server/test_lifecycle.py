@@ -55,7 +55,7 @@ async def test_context_manager_url_port_and_double_start(tmp_path: Path,
     async with CallServer(ServerConfig(port=0, state_dir=tmp_path)) as server:
         assert server.port > 0 and server.running
         assert server.url == f"ws://127.0.0.1:{server.port}/ws"
-        with pytest.raises(RuntimeError):
+        with pytest.raises(RuntimeError, match="^the server is already started$"):
             await server.start()
         client = await connect(server)
         await client.send(Ping(t=3.0))
@@ -66,7 +66,7 @@ async def test_context_manager_url_port_and_double_start(tmp_path: Path,
 
 async def test_port_in_use_raises_oserror(server: CallServer, tmp_path: Path) -> None:
     clash = CallServer(ServerConfig(port=server.port, state_dir=tmp_path))
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match=f"(?i){server.port}.*address already in use"):
         await clash.start()
     assert not clash.running
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from parley.protocol.messages import (
     Error,
     Join,
     Leave,
+    Message,
     Offer,
     ParticipantJoined,
     ParticipantReconnecting,
@@ -21,7 +23,8 @@ from parley.protocol.messages import (
     encode,
 )
 from parley.server import CallServer
-from tests.server.conftest import Client, Connect
+from parley.server.hub import Hub, Link
+from tests.server.conftest import Client, Connect, config_for
 
 Servers = Callable[..., Awaitable[CallServer]]
 
@@ -180,20 +183,22 @@ async def test_error_frames_are_valid_protocol(server: CallServer, connect: Conn
     assert error.code == ErrorCode.NOT_JOINED and error.message
 
 
+class _HubWithABug(Hub):
+    """The room logic with a bug: handling an update raises."""
+
+    def handle(self, link: Link, message: Message) -> None:
+        if isinstance(message, Update):
+            raise RuntimeError("injected fault")
+        super().handle(link, message)
+
+
 async def test_a_server_bug_is_an_internal_error_and_the_connection_survives(
-        server: CallServer, connect: Connect, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
-    from parley.server.hub import Hub
-
-    a, b = await _pair(server, connect)
-
-    def broken(self: Hub, key: object, update: object) -> None:
-        raise RuntimeError("injected fault")
-
-    monkeypatch.setattr(Hub, "_update", broken)
-    await a.send(Update(audio_muted=True))
-    error = await a.expect(Error)
-    assert (error.code, error.ref) == (ErrorCode.INTERNAL, "update")
-    assert "injected" not in error.message  # no internals leak to clients
-    assert any("internal_error" in r.getMessage() for r in caplog.records)
-    await _b_still_relays_to_a(a, b)
+        tmp_path: Path, connect: Connect, caplog: pytest.LogCaptureFixture) -> None:
+    async with CallServer(config_for(tmp_path), hub=_HubWithABug) as server:
+        a, b = await _pair(server, connect)
+        await a.send(Update(audio_muted=True))
+        error = await a.expect(Error)
+        assert (error.code, error.ref) == (ErrorCode.INTERNAL, "update")
+        assert "injected" not in error.message  # no internals leak to clients
+        assert any("internal_error" in r.getMessage() for r in caplog.records)
+        await _b_still_relays_to_a(a, b)

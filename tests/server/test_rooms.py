@@ -28,7 +28,8 @@ def test_room_full_counts_reconnecting_seats() -> None:
     registry = Registry(10, 2)
     registry.admit("r", "A").reconnecting = True
     registry.admit("r", "B")
-    with pytest.raises(ProtocolError) as info:
+    with pytest.raises(ProtocolError,
+                       match="^room_full: room r already has 2 participants$") as info:
         registry.admit("r", "C")
     assert info.value.code == ErrorCode.ROOM_FULL
     registry.admit("other", "D")  # other rooms are unaffected
@@ -37,7 +38,8 @@ def test_room_full_counts_reconnecting_seats() -> None:
 def test_too_many_rooms_but_existing_rooms_still_admit() -> None:
     registry = Registry(1, 5)
     registry.admit("r", "A")
-    with pytest.raises(ProtocolError) as info:
+    with pytest.raises(ProtocolError,
+                       match="^too_many_rooms: this server already hosts 1 rooms$") as info:
         registry.admit("s", "B")
     assert info.value.code == ErrorCode.TOO_MANY_ROOMS
     registry.admit("r", "B")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -28,14 +29,24 @@ def test_open_rooms_on_a_public_host_need_a_secret_or_the_flag(host: str) -> Non
     ServerConfig(host=host, allow_open_rooms=True)
 
 
-@pytest.mark.parametrize("bad", [
-    {"port": -1}, {"port": 70000}, {"departure_timeout": 0}, {"heartbeat_interval": -1},
-    {"heartbeat_timeout": float("nan")}, {"heartbeat_interval": 2, "heartbeat_timeout": 1},
-    {"max_participants": 0}, {"max_rooms": 0}, {"rate_burst": 0}, {"max_frame_bytes": 10},
-    {"secret": b""}, {"secret": "str"}, {"host": ""},
+@pytest.mark.parametrize(("bad", "message"), [
+    ({"port": -1}, "port must be 0-65535, got -1"),
+    ({"port": 70000}, "port must be 0-65535, got 70000"),
+    ({"departure_timeout": 0}, "departure_timeout must be a positive number, got 0"),
+    ({"heartbeat_interval": -1}, "heartbeat_interval must be a positive number, got -1"),
+    ({"heartbeat_timeout": float("nan")}, "heartbeat_timeout must be a positive number, got nan"),
+    ({"heartbeat_interval": 2, "heartbeat_timeout": 1},
+     "heartbeat_timeout must be longer than heartbeat_interval"),
+    ({"max_participants": 0}, "max_participants must be >= 1, got 0"),
+    ({"max_rooms": 0}, "max_rooms must be >= 1, got 0"),
+    ({"rate_burst": 0}, "rate_burst must be >= 1, got 0"),
+    ({"max_frame_bytes": 10}, "max_frame_bytes must be at least 1024"),
+    ({"secret": b""}, "secret must not be empty"),
+    ({"secret": "str"}, "secret must be bytes"),
+    ({"host": ""}, "host must not be empty"),
 ])
-def test_invalid_configs_are_refused(bad: dict[str, object]) -> None:
-    with pytest.raises(ValueError):
+def test_invalid_configs_are_refused(bad: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
         ServerConfig(**bad)  # type: ignore[arg-type]
 
 

@@ -75,8 +75,12 @@ async def _until(check: Any, what: str, deadline: float) -> None:
         await asyncio.sleep(0.05)
 
 
-async def run() -> str:
-    """Run the self-test; return the report line or raise SelfTestFailed."""
+async def run(timeout: float = TIMEOUT) -> str:
+    """Run the self-test; return the report line or raise SelfTestFailed.
+
+    Args:
+        timeout: seconds after joining for video and audio to arrive both ways.
+    """
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="parley-selftest-") as state:
         async with CallServer(ServerConfig(port=0, state_dir=Path(state))) as server:
@@ -93,7 +97,7 @@ async def run() -> str:
             try:
                 ids = {s.name: s.session.local_participant.id  # type: ignore[union-attr]
                        for s in (ada, bob)}
-                deadline = joined + TIMEOUT
+                deadline = joined + timeout
                 for viewer, other in ((ada, bob), (bob, ada)):
                     await _until(lambda v=viewer, o=other: v.frames_from(ids[o.name])
                                  >= FRAMES_NEEDED,
@@ -125,9 +129,10 @@ async def run() -> str:
             f"{time.monotonic() - started:.1f} s in all")
 
 
-def main() -> int:
+def main(timeout: float = TIMEOUT) -> int:
+    """Run the self-test, print its one line; 0 when it passed, 1 when not."""
     try:
-        line = asyncio.run(run())
+        line = asyncio.run(run(timeout))
     except SelfTestFailed as exc:
         print(f"parley self-test: FAILED - {exc}", flush=True)
         return 1

@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any
 
 import av
+from aiortc import RTCPeerConnection
 
 from parley.media.config import MediaConfig
 from parley.media.devices import DeviceError
@@ -165,6 +166,12 @@ class MediaMesh:
     def peer_state(self, pid: str) -> PeerState | None:
         peer = self._peers.get(pid)
         return None if peer is None else peer.state
+
+    def connection(self, pid: str) -> RTCPeerConnection | None:
+        """The current RTCPeerConnection to a participant, if any (for diagnostics and
+        fault tests; the mesh may replace it at any time)."""
+        peer = self._peers.get(pid)
+        return None if peer is None else peer.pc
 
     # ------------------------------------------------------------ local media
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from importlib import metadata
 from types import TracebackType
 
@@ -44,10 +45,17 @@ class CallServer:
 
         async with CallServer(ServerConfig(port=0)) as server:
             print(server.url)          # ws://127.0.0.1:<port>/ws
+
+    Args:
+        config: the settings; None = ``ServerConfig()``.
+        hub: builds the room logic on each start from the config and the resume key;
+            a :class:`Hub` subclass goes here when a test must inject a fault.
     """
 
-    def __init__(self, config: ServerConfig | None = None) -> None:
+    def __init__(self, config: ServerConfig | None = None,
+                 hub: Callable[[ServerConfig, bytes], Hub] = Hub) -> None:
         self.config = config if config is not None else ServerConfig()
+        self._make_hub = hub
         self._runner: web.AppRunner | None = None
         self._hub: Hub | None = None
         self._connections: set[Connection] = set()
@@ -84,7 +92,7 @@ class CallServer:
         """
         if self._runner is not None:
             raise RuntimeError("the server is already started")
-        self._hub = Hub(self.config, resume_key(self.config))
+        self._hub = self._make_hub(self.config, resume_key(self.config))
         self._stopping = False
         app = web.Application()
         app.router.add_get(WS_PATH, self._serve_ws)
