@@ -175,7 +175,7 @@ def test_coroutine_callbacks_are_refused() -> None:
     async def connected(pid: str) -> None:
         pass
 
-    with pytest.raises(TypeError, match="^on_peer_connected must be a plain function"):
+    with pytest.raises(TypeError, match="^MeshEvents.on_peer_connected is a coroutine function"):
         MeshEvents(on_peer_connected=connected)  # type: ignore[arg-type]
 
 

@@ -42,6 +42,14 @@ class Devices:
     microphone: str | None = None
     speaker: str | None = None
 
+    def __post_init__(self) -> None:
+        for kind in ("camera", "microphone", "speaker"):
+            name = getattr(self, kind)
+            if name is not None and (not isinstance(name, str) or not name.strip()):
+                raise ValueError(
+                    f"devices.{kind} must be a device name or None (the system default), "
+                    f"got {name!r}")
+
 
 @dataclass(frozen=True)
 class SessionSettings:
@@ -83,6 +91,8 @@ class SessionSettings:
         for flag in ("start_audio_muted", "start_video_paused", "fake_media", "media", "echo"):
             if not isinstance(getattr(self, flag), bool):
                 raise ValueError(f"{flag} must be True or False")
+        if not isinstance(self.devices, Devices):
+            raise ValueError(f"devices must be a Devices, got {self.devices!r}")
         if not isinstance(self.ice_servers, tuple) or not all(
             isinstance(s, IceServer) for s in self.ice_servers
         ):
