@@ -67,3 +67,15 @@ def participant(pid: str, name: str = "", **flags: Any) -> Any:
     from parley.sdk import Participant
 
     return Participant(id=pid, name=name or pid.title(), **flags)
+
+
+@pytest.fixture
+def call_server(qtbot: QtBot, qloop: asyncio.AbstractEventLoop,
+                tmp_path: Path) -> Iterator[Any]:
+    """A real call server on loopback, on the test's qasync loop."""
+    from parley.server import CallServer, ServerConfig
+
+    server = CallServer(ServerConfig(port=0, state_dir=tmp_path / "server-state"))
+    run(qtbot, server.start())
+    yield server
+    run(qtbot, server.stop())

@@ -1,1 +1,1 @@
-from tests.qt.support import app_settings, qloop  # noqa: F401 - fixtures
+from tests.qt.support import app_settings, call_server, qloop  # noqa: F401 - fixtures

@@ -1,6 +1,7 @@
 """The call screen driven by a real SessionController's signals (no network needed)."""
 
 import asyncio
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -12,7 +13,7 @@ from parley.qt.resources import IconSet, Theme
 from parley.sdk import CallSession
 from parley.ui.call import CallView, format_duration
 from parley.ui.overlay import RECONNECTING_TEXT
-from tests.qt.support import participant
+from tests.qt.support import participant, run
 
 
 @pytest.fixture
@@ -96,3 +97,46 @@ def test_controls_have_tooltips_and_shortcuts(view: tuple[CallView, SessionContr
     call.controls.set_state(audio_muted=True, video_paused=False, sharing=False,
                             hand_raised=False)
     assert mic.isChecked() and mic.toolTip().startswith("Unmute")
+
+
+def test_your_own_tile_and_list_entry_follow_your_own_media(
+        qtbot: QtBot, qloop: asyncio.AbstractEventLoop, call_server: Any,
+        app_settings: Any) -> None:
+    """The model drives: a real session on a real server; your own tile must show it."""
+    from parley.qt.options import JoinOptions
+    from parley.ui.window import MainWindow
+
+    session = CallSession()
+    controller = SessionController(session, default_server=call_server.url,
+                                   settings_overrides={"fake_media": True})
+    window = MainWindow(controller, app_settings)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(controller.sessionJoined, timeout=10000):
+        controller.join("standup", JoinOptions("Ada Lovelace", start_audio_muted=True,
+                                               start_video_paused=True), "", "")
+    call = window.call_view
+    call.toggle_panel()
+    qtbot.waitUntil(lambda: len(call.grid.tiles()) == 1, timeout=5000)
+
+    def own() -> Any:
+        tiles = [t for t in call.grid.tiles() if t.participant.is_local]
+        assert len(tiles) == 1
+        return tiles[0]
+
+    assert own().badges() == ["muted"] and own().shows_avatar()
+    assert call.panel.lines() == ["Ada Lovelace (you) — muted, camera off"]
+
+    session.unmute_audio()
+    session.resume_video()
+    qtbot.waitUntil(lambda: own().badges() == [] and not own().shows_avatar(), timeout=10000)
+    assert call.panel.lines() == ["Ada Lovelace (you)"]
+
+    session.mute_audio()
+    session.raise_hand()
+    session.pause_video()
+    qtbot.waitUntil(lambda: own().badges() == ["muted", "hand"] and own().shows_avatar(),
+                    timeout=5000)
+    assert call.panel.lines() == ["Ada Lovelace (you) — hand raised, muted, camera off"]
+    window.close()
+    run(qtbot, window.wait_closed())
