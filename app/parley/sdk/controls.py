@@ -16,6 +16,7 @@ _OWN_EVENTS = {
     ("video_paused", True): "on_video_paused", ("video_paused", False): "on_video_resumed",
     ("screen_sharing", True): "on_screen_share_started",
     ("screen_sharing", False): "on_screen_share_stopped",
+    ("hand_raised", True): "on_hand_raised", ("hand_raised", False): "on_hand_lowered",
 }
 
 

@@ -29,6 +29,12 @@ class OwnedTasks:
             if task is not current:
                 task.cancel()
 
+    async def drain(self) -> None:
+        """Wait until every task is done, those they spawn meanwhile too (not raising)."""
+        current = asyncio.current_task()
+        while pending := [task for task in self._tasks if task is not current]:
+            await asyncio.gather(*pending, return_exceptions=True)
+
     def __len__(self) -> int:
         return len(self._tasks)
 
