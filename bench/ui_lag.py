@@ -42,8 +42,8 @@ async def probe(seconds: float) -> list[float]:
 
 async def measure(app: Any, scratch: Path) -> dict[str, Any]:
     from parley.qt.controller import SessionController
+    from parley.qt.device_preview import DevicePreview
     from parley.qt.options import JoinOptions
-    from parley.qt.preview import DevicePreview
     from parley.qt.resources import Theme
     from parley.qt.settings import AppSettings
     from parley.sdk import CallSession
@@ -65,7 +65,7 @@ async def measure(app: Any, scratch: Path) -> dict[str, Any]:
             assert peer.stdout is not None
             await asyncio.to_thread(peer.stdout.readline)
             painted = []
-            controller.frameReady.connect(lambda pid, image: painted.append(time.monotonic()))
+            controller.video.frameReady.connect(lambda pid, image: painted.append(time.monotonic()))
             window.request_join("bench", JoinOptions(display_name="Bench"), "", "")
             while len(painted) < 30:  # video is on screen
                 await asyncio.sleep(0.05)

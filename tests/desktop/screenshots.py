@@ -2,7 +2,9 @@
 
 Run under a display (e.g. ``Xvfb :99 &``)::
 
-    DISPLAY=:99 .venv/bin/python -m tests.desktop.screenshots [OUT_DIR]
+    DISPLAY=:99 .venv/bin/python -m tests.desktop.screenshots [OUT_DIR [SCENE ...]]
+
+SCENE is any of join, call, share, sixteen (default: all of them).
 
 Not a test: it only takes pictures, which a person then looks at.
 """
@@ -21,8 +23,8 @@ from PySide6.QtWidgets import QApplication
 from qasync import QEventLoop
 
 from parley.qt.controller import SessionController
+from parley.qt.device_preview import DevicePreview
 from parley.qt.options import JoinOptions
-from parley.qt.preview import DevicePreview
 from parley.qt.resources import Theme, stylesheet
 from parley.qt.settings import AppSettings, configure_application
 from parley.sdk import CallSession, SessionSettings
@@ -87,6 +89,9 @@ class Shoot:
         port = server.port
         window, controller = self.window(theme, server.url)
         await controller.join("standup", JoinOptions("Ada Lovelace"), "", "")
+        if not share:  # your own tile shows your own state: muted, hand up
+            controller.session.mute_audio()
+            controller.session.raise_hand()
         bots: list[CallSession] = []
         for name, settings in (("Grace Hopper", {"fake_media": True}),
                                ("Alan Turing", {"media": False, "start_audio_muted": True}),
@@ -102,6 +107,8 @@ class Shoot:
         grid = window.call_view.grid
         await until(lambda: len(grid.tiles()) == 4)
         await until(lambda: sum(not t.shows_avatar() for t in grid.tiles()) >= 2)
+        if not share:
+            await until(lambda: grid.tiles()[0].badges() == ["muted", "hand"])
         await asyncio.sleep(1.5)
         local = bots[0].local_participant
         grid.set_dominant(local.id if local else "")
@@ -149,8 +156,12 @@ class Shoot:
         await server.stop()
 
 
+SCENES = ("join", "call", "share", "sixteen")
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[0]) if argv else Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    scenes = argv[1:] or SCENES
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication([])
     app.setQuitOnLastWindowClosed(False)
@@ -160,10 +171,14 @@ def main(argv: list[str]) -> int:
 
     async def everything(scratch: Path) -> None:
         shoot = Shoot(app, out, scratch)
-        await shoot.join_screens()
-        await shoot.call(Theme.DARK, share=False)
-        await shoot.call(Theme.LIGHT, share=True)
-        await shoot.sixteen()
+        if "join" in scenes:
+            await shoot.join_screens()
+        if "call" in scenes:
+            await shoot.call(Theme.DARK, share=False)
+        if "share" in scenes:
+            await shoot.call(Theme.LIGHT, share=True)
+        if "sixteen" in scenes:
+            await shoot.sixteen()
 
     with tempfile.TemporaryDirectory() as scratch, loop:
         loop.run_until_complete(everything(Path(scratch)))

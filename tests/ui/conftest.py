@@ -1,1 +1,8 @@
-from tests.qt.support import app_settings, qloop  # noqa: F401 - fixtures
+from tests.qt.support import (  # noqa: F401 - fixtures
+    app_settings,
+    bots,
+    make_app,
+    qloop,
+    servers,
+    session_qloop,
+)

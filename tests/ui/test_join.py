@@ -1,8 +1,9 @@
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from parley.qt.options import DeviceLists, JoinOptions
+from parley.qt.options import JoinOptions
 from parley.qt.settings import JoinPreferences
+from parley.sdk.devices import AvailableDevices, Device
 from parley.ui.join import JoinView
 
 
@@ -39,7 +40,8 @@ def test_bad_session_and_server_are_explained(qtbot: QtBot) -> None:
 
 def test_a_valid_form_emits_join_with_everything(qtbot: QtBot) -> None:
     view = _view(qtbot)
-    view.set_devices(DeviceLists(cameras=[("/dev/video0", "Cam")], microphones=[("3", "Mic")]))
+    view.set_devices(AvailableDevices(cameras=(Device("camera", "/dev/video0", "Cam"),),
+                                      microphones=(Device("microphone", "3", "Mic"),)))
     qtbot.keyClicks(view.name_edit, "Ada Lovelace")
     qtbot.keyClicks(view.session_edit, "standup")
     view.server_edit.setText("10.0.0.2:8787")
@@ -79,7 +81,8 @@ def test_preferences_round_trip_and_remembered_devices(qtbot: QtBot) -> None:
     prefs = JoinPreferences(name="Ada", session="standup", server="", camera="/dev/video2",
                             start_video_paused=True)
     view.load(prefs)  # devices are not listed yet...
-    view.set_devices(DeviceLists(cameras=[("/dev/video0", "A"), ("/dev/video2", "B")]))
+    view.set_devices(AvailableDevices(cameras=(Device("camera", "/dev/video0", "A"),
+                                               Device("camera", "/dev/video2", "B"))))
     assert view.camera_combo.currentText() == "B"  # ...but the choice survives the listing
     assert view.preferences() == prefs
 

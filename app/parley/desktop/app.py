@@ -18,11 +18,10 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 from qasync import QEventLoop
 
-from parley.media.devices import list_cameras, list_microphones, list_speakers
 from parley.protocol.invites import parse_invite
 from parley.qt.controller import SessionController
-from parley.qt.options import DeviceLists, JoinOptions
-from parley.qt.preview import DevicePreview
+from parley.qt.device_preview import DevicePreview
+from parley.qt.options import JoinOptions
 from parley.qt.resources import Theme, app_icon, stylesheet
 from parley.qt.settings import AppSettings, configure_application
 from parley.sdk import CallSession
@@ -34,15 +33,6 @@ log = logging.getLogger(__name__)
 
 LEAVE_GRACE = 5.0
 """Seconds the app waits for the call to be left after its window closed."""
-
-
-def list_devices() -> DeviceLists:
-    """Every camera, microphone and speaker (runs in a worker thread)."""
-    return DeviceLists(
-        cameras=[(d.id, d.name) for d in list_cameras()],
-        microphones=[(d.id, d.name) for d in list_microphones()],
-        speakers=[(d.id, d.name) for d in list_speakers()],
-    )
 
 
 async def start_embedded_server(preferred_port: int) -> CallServer:
@@ -70,10 +60,8 @@ async def serve(args: argparse.Namespace, app: QApplication, theme: Theme,
     if not url:
         server = await start_embedded_server(args.port)
         url = server.url
-    controller = SessionController(CallSession(), default_server=url,
-                                   device_provider=list_devices,
+    controller = SessionController(CallSession(), default_server=url, echo_starter=start_echo,
                                    settings_overrides={"fake_media": args.fake_media})
-    controller.echo_starter = start_echo
     preview = DevicePreview(fake_media=args.fake_media)
     window = MainWindow(controller, settings, theme, preview)
     closed = asyncio.Event()

@@ -2,6 +2,10 @@
 
 The thread only decodes and calls ``loop.call_soon_threadsafe``; the loop side
 keeps the newest frames and drops the oldest when the consumer falls behind.
+The thread is owned like a task (as in aiortc's contrib/media.py): ``stop()`` sets
+its quit flag, joins it - it closes the device on its way out - and drops the
+reference, so the same camera reopened right after the preview stops never races
+the old reader for it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,10 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from parley.media.devices import DeviceError, DeviceKind
 
 logger = logging.getLogger(__name__)
+
+JOIN_TIMEOUT = 1.0
+"""Seconds ``stop()`` waits for the reader; it quits after its current frame, which a
+working device delivers within a frame interval."""
 
 
 class CaptureTrack(MediaStreamTrack):
@@ -36,8 +44,8 @@ class CaptureTrack(MediaStreamTrack):
         self._queue: asyncio.Queue[av.VideoFrame | None] = asyncio.Queue(queue_size)
         self._stopping = threading.Event()
         self.error: str | None = None
-        self._thread = threading.Thread(target=self._read, name=f"parley-{device_kind}",
-                                        daemon=True)
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._read, name=f"parley-{device_kind}", daemon=True)
         self._thread.start()
 
     @classmethod
@@ -94,12 +102,24 @@ class CaptureTrack(MediaStreamTrack):
         except TimeoutError:
             self.error = self.error or (
                 f"{self._device_kind} delivered nothing for {self.stall_timeout:g} s")
-            frame = None
+            self._release(join=False)  # its reader hangs in the device: do not wait for it
+            raise MediaStreamError from None
         if frame is None:
             self.stop()
             raise MediaStreamError
         return frame
 
     def stop(self) -> None:
+        """Stop the track and its reader: the device is closed when this returns."""
+        self._release(join=True)
+
+    def _release(self, join: bool) -> None:
         self._stopping.set()
         super().stop()
+        thread, self._thread = self._thread, None
+        if not join or thread is None or thread is threading.current_thread():
+            return
+        thread.join(JOIN_TIMEOUT)
+        if thread.is_alive():
+            logger.warning("%s reader did not stop within %g s", self._device_kind,
+                           JOIN_TIMEOUT)

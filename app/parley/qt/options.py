@@ -1,9 +1,9 @@
-"""Plain values the widgets hand to the controller (the UI never imports the SDK)."""
+"""Plain values between the widgets and the controller (the UI never calls the SDK)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol
 
 
 @dataclass(frozen=True)
@@ -17,23 +17,20 @@ class JoinOptions:
     start_video_paused: bool = False
     """Join with the camera off."""
     camera: str = ""
-    """Camera id (as listed in DeviceLists); empty means the system default."""
+    """Camera id (as the DeviceService lists it); empty means the system default."""
     microphone: str = ""
     """Microphone id; empty means the system default."""
     speaker: str = ""
     """Speaker id; empty means the system default."""
 
 
-@dataclass(frozen=True)
-class DeviceLists:
-    """The devices the join form offers, each as (id, human-readable name)."""
+class OwnMedia(NamedTuple):
+    """Your own media and hand, as the control bar shows them."""
 
-    cameras: list[tuple[str, str]] = field(default_factory=list)
-    """Video capture devices."""
-    microphones: list[tuple[str, str]] = field(default_factory=list)
-    """Audio input devices."""
-    speakers: list[tuple[str, str]] = field(default_factory=list)
-    """Audio output devices."""
+    audio_muted: bool = False
+    video_paused: bool = False
+    screen_sharing: bool = False
+    hand_raised: bool = False
 
 
 class ParticipantLike(Protocol):

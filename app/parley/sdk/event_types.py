@@ -28,9 +28,9 @@ ParticipantEvent = Literal[
 """The callbacks of :class:`ParticipantEventListener`."""
 OwnMediaEvent = Literal[
     "on_audio_muted", "on_audio_unmuted", "on_video_paused", "on_video_resumed",
-    "on_screen_share_started", "on_screen_share_stopped",
+    "on_hand_raised", "on_hand_lowered", "on_screen_share_started", "on_screen_share_stopped",
 ]
-"""What your own flag changes fire on a :class:`MediaEventListener` (raising a hand fires none)."""
+"""What your own flag changes fire on a :class:`MediaEventListener`."""
 MediaEvent = Literal[OwnMediaEvent, "on_device_error"]
 """The callbacks of :class:`MediaEventListener`."""
 

@@ -76,6 +76,8 @@ class MediaEventListener(Callbacks[MediaEvent]):
     on_video_resumed: Callback0 | None = None
     on_screen_share_started: Callback0 | None = None
     on_screen_share_stopped: Callback0 | None = None
+    on_hand_raised: Callback0 | None = None
+    on_hand_lowered: Callback0 | None = None
     on_device_error: Callable[[str, str], None] | None = None
     """A device is missing or failed: (kind, message). The call goes on without it."""
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from parley.qt.options import ParticipantLike
+from parley.qt.problems import Problem
 from parley.qt.resources import IconSet
 from parley.ui.controls import ControlBar
 from parley.ui.grid import VideoGrid
+from parley.ui.messages import call_title, problem_text
 from parley.ui.overlay import ReconnectingOverlay
 from parley.ui.panel import ParticipantsPanel
 
@@ -108,6 +110,11 @@ class CallView(QWidget):
 
     # -- wiring ---------------------------------------------------------------------------
 
+    @property
+    def controller(self) -> SessionController | None:
+        """The controller ``bind`` connected this screen to."""
+        return self._controller
+
     def bind(self, controller: SessionController) -> None:
         """Connect to ``controller``'s signals and route the buttons to its slots."""
         self._controller = controller
@@ -117,15 +124,16 @@ class CallView(QWidget):
         c.connectionRestored.connect(self.on_connection_restored)
         for ended in (c.sessionLeft, c.sessionTimedOut, c.connectionClosed):
             ended.connect(self.on_ended)
-        c.participantsChanged.connect(self.set_participants)
-        c.participantJoined.connect(self.add_participant)
-        c.participantUpdated.connect(self.update_participant)
-        c.participantLeft.connect(self.remove_participant)
-        c.frameReady.connect(self.grid.set_frame)
-        c.dominantSpeakerChanged.connect(self.grid.set_dominant)
-        c.localStateChanged.connect(self._sync_controls)
-        c.mediaError.connect(self.show_notice)
-        self.grid.framePainted.connect(c.framePainted)
+        people = c.participants
+        people.participantsChanged.connect(self.set_participants)
+        people.participantJoined.connect(self.add_participant)
+        people.participantUpdated.connect(self.update_participant)
+        people.participantLeft.connect(self.remove_participant)
+        people.dominantSpeakerChanged.connect(self.grid.set_dominant)
+        people.ownMediaChanged.connect(self._sync_controls)
+        c.video.frameReady.connect(self.grid.set_frame)
+        self.grid.framePainted.connect(c.video.framePainted)
+        c.mediaError.connect(self.show_problem)
         self.controls.micClicked.connect(c.toggleAudio)
         self.controls.cameraClicked.connect(c.toggleVideo)
         self.controls.shareClicked.connect(c.toggleScreenShare)
@@ -136,10 +144,9 @@ class CallView(QWidget):
 
     def on_joined(self) -> None:
         """A call started: reset the screen and start the timer."""
-        controller = self._controller
-        session_id = controller.call_title if controller else ""
-        self._invite = controller.invite_link() if controller else ""
-        self.title.setText(session_id)
+        c = self._controller
+        self._invite = c.invite_link() if c else ""
+        self.title.setText(call_title(c.session_id, c.test_call.active) if c else "")
         self.copy_button.setEnabled(bool(self._invite))
         self.overlay.stop()
         self.controls.set_controls_enabled(True)
@@ -190,9 +197,6 @@ class CallView(QWidget):
         self.grid.remove_participant(participant)
         self._refresh_lists()
 
-    def set_frame(self, participant_id: str, image: QImage) -> None:
-        self.grid.set_frame(participant_id, image)
-
     def set_invite(self, link: str) -> None:
         self._invite = link
         self.copy_button.setEnabled(bool(link))
@@ -203,6 +207,10 @@ class CallView(QWidget):
         QGuiApplication.clipboard().setText(self._invite)
         self.show_notice("Invite link copied")
         self.inviteCopied.emit(self._invite)
+
+    def show_problem(self, problem: Problem) -> None:
+        """Say what went wrong in the header for a few seconds (the call goes on)."""
+        self.show_notice(problem_text(problem))
 
     def show_notice(self, text: str, msec: int = 4000) -> None:
         self.notice.setText(text)
@@ -234,8 +242,8 @@ class CallView(QWidget):
         self.count.setText("" if n == 0 else f"· {n} {'person' if n == 1 else 'people'}")
 
     def _sync_controls(self) -> None:
-        c = self._controller
-        if c is None:
+        if self._controller is None:
             return
-        self.controls.set_state(audio_muted=c.audio_muted, video_paused=c.video_paused,
-                                sharing=c.screen_sharing, hand_raised=c.hand_raised)
+        own = self._controller.participants.own
+        self.controls.set_state(audio_muted=own.audio_muted, video_paused=own.video_paused,
+                                sharing=own.screen_sharing, hand_raised=own.hand_raised)

@@ -8,6 +8,7 @@ It validates what was typed, then emits ``joinRequested`` (or
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -27,10 +28,13 @@ from PySide6.QtWidgets import (
 from parley.protocol.invites import parse_invite
 from parley.protocol.names import MAX_NAME_LENGTH
 from parley.protocol.urls import normalize_server_url
-from parley.qt.options import DeviceLists, JoinOptions
+from parley.qt.options import JoinOptions
 from parley.qt.resources import IconSet, app_icon
 from parley.qt.settings import JoinPreferences
-from parley.ui.preview import DevicePreviewPane
+from parley.ui.preview_pane import DevicePreviewPane
+
+if TYPE_CHECKING:
+    from parley.sdk.devices import AvailableDevices
 
 DEFAULT_DEVICE = "System default"
 
@@ -222,16 +226,16 @@ class JoinView(QWidget):
             start_video_paused=self.camera_off_check.isChecked(),
         )
 
-    def set_devices(self, devices: DeviceLists) -> None:
+    def set_devices(self, devices: AvailableDevices) -> None:
         """Offer these devices; a remembered choice stays selected if still present."""
-        for combo, names in ((self.camera_combo, devices.cameras),
+        for combo, found in ((self.camera_combo, devices.cameras),
                              (self.microphone_combo, devices.microphones),
                              (self.speaker_combo, devices.speakers)):
             chosen = str(combo.currentData() or "") or self._remembered.get(combo, "")
             combo.clear()
             combo.addItem(DEFAULT_DEVICE, "")
-            for device_id, name in names:
-                combo.addItem(name, device_id)
+            for device in found:
+                combo.addItem(device.name, device.id)
             _select(combo, chosen)
 
     # -- state shown ----------------------------------------------------------------------

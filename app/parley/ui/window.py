@@ -10,14 +10,17 @@ from PySide6.QtCore import QByteArray, Signal
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QMenu, QStackedWidget, QSystemTrayIcon, QWidget
 
+from parley.qt.problems import Problem
 from parley.qt.resources import IconSet, Theme, app_icon
 from parley.qt.settings import AppSettings
+from parley.sdk import SessionState
 from parley.ui.call import CallView
 from parley.ui.join import JoinView
+from parley.ui.messages import call_title, problem_text
 
 if TYPE_CHECKING:
     from parley.qt.controller import SessionController
-    from parley.qt.preview import DevicePreview
+    from parley.qt.device_preview import DevicePreview
 
 APP_NAME = "Parley"
 CONNECTION_LOST_TEXT = "Connection lost. Please try again."
@@ -65,13 +68,15 @@ class MainWindow(QMainWindow):
         self.join_view.testCallRequested.connect(self._on_test_call_requested)
         self.join_view.cancelRequested.connect(c.leave)
         c.busyChanged.connect(self.join_view.set_busy)
-        c.joinFailed.connect(self.join_view.show_error)
+        c.joinFailed.connect(self._on_join_failed)
         c.devicesChanged.connect(self.join_view.set_devices)
         c.sessionJoined.connect(self._on_joined)
         c.sessionLeft.connect(lambda: self._back_to_join(""))
         c.sessionTimedOut.connect(lambda: self._back_to_join(TIMED_OUT_TEXT, error=False))
         c.connectionClosed.connect(lambda: self._back_to_join(CONNECTION_LOST_TEXT))
-        for signal in (c.participantsChanged, c.participantJoined, c.participantLeft):
+        people = c.participants
+        for signal in (people.participantsChanged, people.participantJoined,
+                       people.participantLeft):
             signal.connect(self._update_title)
         c.connectionLost.connect(self._update_title)
         c.connectionRestored.connect(self._update_title)
@@ -80,7 +85,7 @@ class MainWindow(QMainWindow):
         pane = self.join_view.enable_preview(icons)
         preview.frameReady.connect(pane.picture.set_image)
         preview.levelChanged.connect(pane.set_level)
-        preview.deviceError.connect(pane.picture.set_text)
+        preview.deviceError.connect(lambda problem: pane.picture.set_text(problem_text(problem)))
         self.join_view.devicesChosen.connect(preview.start)
         preview.start(self.join_view.device_options())
 
@@ -104,6 +109,9 @@ class MainWindow(QMainWindow):
     def _on_test_call_requested(self, options: object) -> None:
         self._settings.save_join(self.join_view.preferences())
         self._then(lambda: self._controller.startTestCall(options))
+
+    def _on_join_failed(self, problem: Problem) -> None:
+        self.join_view.show_error(problem_text(problem))
 
     def _on_joined(self) -> None:
         self.join_view.clear_message()
@@ -133,11 +141,11 @@ class MainWindow(QMainWindow):
             return
         n = self.call_view.participant_count()
         people = f"{n} {'person' if n == 1 else 'people'}"
-        status = " — reconnecting" if c.state == "RECONNECTING" else ""
-        title = f"{c.call_title} ({people}){status} — {APP_NAME}"
-        self.setWindowTitle(title)
+        status = " — reconnecting" if c.state is SessionState.RECONNECTING else ""
+        name = call_title(c.session_id, c.test_call.active)
+        self.setWindowTitle(f"{name} ({people}){status} — {APP_NAME}")
         if self.tray is not None:
-            self.tray.setToolTip(f"{APP_NAME}: in call {c.call_title} ({people}){status}")
+            self.tray.setToolTip(f"{APP_NAME}: in call {name} ({people}){status}")
 
     # -- tray -----------------------------------------------------------------------------
 

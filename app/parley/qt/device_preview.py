@@ -24,6 +24,7 @@ from parley.media.config import MediaConfig
 from parley.media.local import LocalMedia
 from parley.qt.frames import rgb_to_qimage
 from parley.qt.options import JoinOptions
+from parley.qt.problems import Problem, ProblemKind
 from parley.qt.slots import async_slot
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ class DevicePreview(QObject):
 
     frameReady = Signal(QImage)
     levelChanged = Signal(float)
-    deviceError = Signal(str)
+    deviceError = Signal(object)  # Problem
     runningChanged = Signal(bool)
 
     def __init__(self, *, fake_media: bool = False, parent: QObject | None = None) -> None:
@@ -86,7 +87,7 @@ class DevicePreview(QObject):
             await media.start()
         except Exception as exc:  # a UI boundary: a broken device is a message
             log.exception("preview failed to start")
-            self.deviceError.emit(f"Could not open your devices: {exc}")
+            self.deviceError.emit(Problem(ProblemKind.DEVICES_UNOPENED, str(exc)))
         if generation != self._generation:  # stopped or restarted meanwhile
             return
         if audio:
@@ -136,4 +137,4 @@ class DevicePreview(QObject):
         self.frameReady.emit(rgb_to_qimage(small.to_ndarray()))
 
     def _on_device_error(self, kind: str, message: str) -> None:
-        self.deviceError.emit(f"{kind}: {message}")
+        self.deviceError.emit(Problem(ProblemKind.DEVICE_FAILED, message, device=kind))

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
+from parley.qt.device_preview import PREVIEW_WIDTH, DevicePreview, level_of
 from parley.qt.options import JoinOptions
-from parley.qt.preview import PREVIEW_WIDTH, DevicePreview, level_of
 from tests.qt.support import run
 
 
@@ -43,12 +43,20 @@ def test_camera_off_sends_no_pictures(qtbot: QtBot, qloop: asyncio.AbstractEvent
     run(qtbot, preview.stop())
 
 
+def _pumps(name: str) -> list[asyncio.Task[object]]:
+    """Live media pumps of that name (a SwitchableTrack's task is named after it)."""
+    return [t for t in asyncio.all_tasks() if t.get_name() == name and not t.done()]
+
+
 def test_restarting_closes_the_previous_devices(
         qtbot: QtBot, qloop: asyncio.AbstractEventLoop) -> None:
     preview = DevicePreview(fake_media=True)
     run(qtbot, preview.start(JoinOptions("Ada")))
-    first = preview._media
+    assert len(_pumps("parley-camera")) == 1
+    states: list[bool] = []
+    preview.runningChanged.connect(states.append)
     run(qtbot, preview.start(JoinOptions("Ada", start_audio_muted=True)))
-    assert preview._media is not first and first is not None
-    assert first.camera._task is None  # the old pump was stopped
+    assert states == [False, True]  # the first devices closed before the second opened
+    assert len(_pumps("parley-camera")) == 1  # the old camera pump is gone
     run(qtbot, preview.stop())
+    assert _pumps("parley-camera") == [] and not preview.running

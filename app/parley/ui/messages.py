@@ -1,0 +1,52 @@
+"""Every sentence the app says about a problem, and what the call is called on screen."""
+
+from __future__ import annotations
+
+from parley.qt.problems import Problem, ProblemKind
+from parley.sdk import JoinFailure
+
+TEST_CALL_TITLE = "Test call"
+
+_REFUSED = {
+    JoinFailure.TOKEN_REJECTED: "The call server refused the invite's token. "
+                                "Ask for a new invite link.",
+    JoinFailure.ROOM_FULL: "This call is full. Try again later or ask the host for another "
+                           "call.",
+    JoinFailure.INVALID_SESSION_ID: "That session id isn't valid: use 1-64 letters, digits, "
+                                    "'.', '_' or '-'.",
+    JoinFailure.ALREADY_JOINED: "You're already in a call.",
+}
+
+
+def join_failure_text(failure: JoinFailure | None, server: str, detail: str) -> str:
+    """What the join screen says when the SDK refused a join, and what to do about it."""
+    if failure is JoinFailure.UNREACHABLE:
+        return f"Can't reach the call server at {server}. Check the address and your network."
+    if failure in _REFUSED:
+        return _REFUSED[failure]
+    if failure is JoinFailure.INVALID_SETTINGS:
+        return f"The call server refused your settings: {detail}"
+    return f"The call server could not let you in: {detail}"
+
+
+def problem_text(problem: Problem) -> str:
+    """The sentence shown for ``problem`` (on the join screen or as a call notice)."""
+    kind, detail = problem.kind, problem.detail
+    if kind is ProblemKind.JOIN_REFUSED:
+        return join_failure_text(problem.join_failure, problem.server, detail)
+    texts = {
+        ProblemKind.NO_SERVER: "No call server is configured. Enter a server address.",
+        ProblemKind.INVALID_SETTINGS: detail,
+        ProblemKind.JOIN_CRASHED: f"Could not join the call: {detail}",
+        ProblemKind.NO_ECHO: "The echo participant is not available in this build yet.",
+        ProblemKind.ECHO_FAILED: f"The test call could not start its echo: {detail}",
+        ProblemKind.SHARE_FAILED: f"Screen sharing failed: {detail}",
+        ProblemKind.DEVICES_UNOPENED: f"Could not open your devices: {detail}",
+        ProblemKind.DEVICE_FAILED: f"{problem.device}: {detail}",
+    }
+    return texts[kind]
+
+
+def call_title(session_id: str, test_call: bool) -> str:
+    """What to call the call on screen: "Test call", or its session id ("" outside one)."""
+    return TEST_CALL_TITLE if test_call and session_id else session_id
