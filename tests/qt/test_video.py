@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
-from parley.media import RemoteFrame
+from parley.media import VideoFrame
 from parley.qt.frames import RgbFrame, frame_to_qimage
 from parley.qt.video import WORKER_NAME, VideoFeed
 from parley.sdk import CallSession, Participant, SessionSettings
@@ -97,8 +97,8 @@ def test_dispose_removes_the_sink_and_joins_the_worker(qtbot: QtBot,
     feed.dispose()  # idempotent
 
 
-def _frame(pid: str, track: str) -> RemoteFrame:
-    return RemoteFrame.of(pid, track, av.VideoFrame(32, 24, "yuv420p"),  # type: ignore[arg-type]
+def _frame(pid: str, track: str) -> VideoFrame:
+    return VideoFrame.of(pid, track, av.VideoFrame(32, 24, "yuv420p"),  # type: ignore[arg-type]
                           time.time())
 
 
