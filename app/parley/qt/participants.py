@@ -15,13 +15,10 @@ from PySide6.QtCore import QObject, Signal
 
 from parley.qt.options import OwnMedia
 from parley.sdk import CallSession, MediaEventListener, Participant, ParticipantEventListener
+from parley.sdk.event_types import FLAG_EVENTS
 
 # Participant events that only change a participant's flags: one participantUpdated each.
-_UPDATES = (
-    "on_audio_muted", "on_audio_unmuted", "on_video_paused", "on_video_resumed",
-    "on_participant_reconnecting", "on_participant_restored", "on_hand_raised",
-    "on_hand_lowered", "on_screen_share_started", "on_screen_share_stopped",
-)
+_UPDATES = tuple(event for pair in FLAG_EVENTS.values() for event in pair)
 # Own media events (all but device errors): each may change the control bar and your entry.
 _OWN = tuple(f.name for f in fields(MediaEventListener) if f.name != "on_device_error")
 
