@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from importlib import metadata
 from types import TracebackType
 
@@ -46,8 +48,12 @@ class CallServer:
             print(server.url)          # ws://127.0.0.1:<port>/ws
     """
 
-    def __init__(self, config: ServerConfig | None = None) -> None:
+    def __init__(self, config: ServerConfig | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        """``clock`` is the wall clock grants and resume tokens are judged by (a seam
+        for tests: expiry without waiting)."""
         self.config = config if config is not None else ServerConfig()
+        self._clock = clock
         self._runner: web.AppRunner | None = None
         self._hub: Hub | None = None
         self._connections: set[Connection] = set()
@@ -84,7 +90,7 @@ class CallServer:
         """
         if self._runner is not None:
             raise RuntimeError("the server is already started")
-        self._hub = Hub(self.config, resume_key(self.config))
+        self._hub = Hub(self.config, resume_key(self.config), self._clock)
         self._stopping = False
         app = web.Application()
         app.router.add_get(WS_PATH, self._serve_ws)
@@ -101,7 +107,8 @@ class CallServer:
         self._runner = runner
         self._port = _bound_port(runner, self.config.port)
         log_event("listening", host=self.config.host, port=self._port,
-                  auth="token" if self.config.secret else "open")
+                  auth="token" if self.config.secret else "open",
+                  turn=len(self.config.turn_urls) or None)
         return self.url
 
     async def stop(self, graceful: bool = True) -> None:

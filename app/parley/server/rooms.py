@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from parley.protocol.errors import ErrorCode, ProtocolError
+from parley.protocol.grants import Grant
 from parley.protocol.messages import ParticipantInfo
 
 SeatKey = tuple[str, str]
@@ -32,6 +33,8 @@ class Seat:
     hand_raised: bool = False
     screen_sharing: bool = False
     reconnecting: bool = False
+    grant: Grant | None = None
+    """What the seat was let in with (None: an open room); fixed for the seat's life."""
 
     def info(self) -> ParticipantInfo:
         """The participant as the protocol reports it."""
@@ -39,7 +42,20 @@ class Seat:
             id=self.id, name=self.name, audio_muted=self.audio_muted,
             video_paused=self.video_paused, hand_raised=self.hand_raised,
             screen_sharing=self.screen_sharing, reconnecting=self.reconnecting,
+            **self.standing(),
         )
+
+    def standing(self) -> dict[str, bool]:
+        """The wire fields that say how the seat got in: guest, verified, host."""
+        grant = self.grant
+        if grant is None:
+            return {}
+        return {"guest": grant.guest, "verified": grant.verified, "host": grant.host}
+
+    @property
+    def user_id(self) -> str | None:
+        """The identity grant's user id, if the seat has one."""
+        return self.grant.user_id if self.grant is not None else None
 
     def update(self, audio_muted: bool | None = None, video_paused: bool | None = None,
                hand_raised: bool | None = None, screen_sharing: bool | None = None) -> bool:
@@ -71,12 +87,17 @@ class Room:
         """Every seat but ``participant_id``'s."""
         return [s for s in self.seats.values() if s.id != participant_id]
 
+    def seat_of_user(self, user_id: str) -> Seat | None:
+        """The seat an identity grant for ``user_id`` holds, if any."""
+        return next((s for s in self.seats.values() if s.user_id == user_id), None)
+
 
 class Registry:
     """All rooms of one server, plus the participants who left for good.
 
-    ``departed`` remembers (room, participant) pairs until their last resume
-    token has expired, so a token of someone who left cannot bring them back.
+    ``departed`` remembers (room, participant) pairs, and why they went, until
+    their last resume token has expired, so a token of someone who left cannot
+    bring them back.
     Times given to it are wall-clock seconds (the clock resume tokens use).
     """
 
@@ -84,14 +105,15 @@ class Registry:
         self.max_rooms = max_rooms
         self.max_participants = max_participants
         self.rooms: dict[str, Room] = {}
-        self._departed: dict[SeatKey, float] = {}
+        self._departed: dict[SeatKey, tuple[float, str]] = {}
 
     def seat(self, key: SeatKey) -> Seat | None:
         """The seat of (room, participant), if it exists."""
         room = self.rooms.get(key[0])
         return room.seats.get(key[1]) if room else None
 
-    def admit(self, session_id: str, name: str, participant_id: str | None = None) -> Seat:
+    def admit(self, session_id: str, name: str, participant_id: str | None = None,
+              grant: Grant | None = None) -> Seat:
         """Give ``name`` a seat in ``session_id``, creating the room if needed.
 
         ``participant_id`` is given when a resume re-creates a seat this server
@@ -113,26 +135,41 @@ class Registry:
         pid = participant_id or new_participant_id()
         while participant_id is None and pid in room.seats:
             pid = new_participant_id()
-        seat = room.seats[pid] = Seat(pid, name)
+        seat = room.seats[pid] = Seat(pid, name, grant=grant)
         return seat
 
-    def remove(self, key: SeatKey, now: float, remember_for: float) -> Seat | None:
+    def remove(self, key: SeatKey, now: float, remember_for: float,
+               reason: str = "left") -> Seat | None:
         """Free a seat for good; its resume tokens are refused for ``remember_for`` s."""
         room = self.rooms.get(key[0])
         seat = room.seats.pop(key[1], None) if room else None
         if room is not None and not room.seats:
             del self.rooms[room.session_id]
         if seat is not None:
-            self._departed[key] = now + remember_for
+            self._departed[key] = (now + remember_for, reason)
         return seat
+
+    def close(self, session_id: str, now: float, remember_for: float) -> list[Seat]:
+        """Forget a room: free every seat (departed as ``room_closed``); the seats freed."""
+        room = self.rooms.get(session_id)
+        seats = list(room.seats.values()) if room else []
+        for seat in seats:
+            self.remove((session_id, seat.id), now, remember_for, reason="room_closed")
+        return seats
 
     def has_departed(self, key: SeatKey, now: float) -> bool:
         """True when (room, participant) left for good and may not resume."""
+        return self.departure(key, now) is not None
+
+    def departure(self, key: SeatKey, now: float) -> str | None:
+        """Why (room, participant) left for good (``left``, ``timeout``, ``replaced``,
+        ``room_closed``), or None when it did not."""
         self._prune(now)
-        return key in self._departed
+        entry = self._departed.get(key)
+        return entry[1] if entry else None
 
     def _prune(self, now: float) -> None:
-        expired = [k for k, until in self._departed.items() if until <= now]
+        expired = [k for k, (until, _) in self._departed.items() if until <= now]
         for k in expired:
             del self._departed[k]
 
