@@ -20,6 +20,7 @@ import pytest
 
 from parley.protocol.closecodes import CLOSE_CODES
 from parley.protocol.errors import ErrorCode, ProtocolError
+from parley.protocol.grants import mint_invite
 from parley.protocol.messages import (
     Answer,
     Candidate,
@@ -35,13 +36,12 @@ from parley.protocol.messages import (
     decode,
     encode,
 )
-from parley.protocol.tokens import mint_join_token
 from tests.faults.figures import record
 from tests.faults.fuzz import FrameFuzzer
 from tests.faults.harness import AgentProc, Lab, ServerProc, about, status
 from tests.faults.rawclient import Closed, RawClient, StalledClient, close_code_after
 
-SECRET = b"fault-test-secret"
+SECRET = b"fault-test-secret-of-32-bytes-long"
 MAX_FRAME = 64 * 1024
 DOCUMENTED_CLOSES = {1000, 1001, 1008, 1009, *CLOSE_CODES.values()}
 FUZZ_FRAMES = int(os.environ.get("PARLEY_FUZZ_FRAMES", "50000"))
@@ -49,8 +49,8 @@ FUZZ_PER_CONNECTION = 45
 """Frames per connection: with a ping after each, under the 100-message burst."""
 
 
-def token(room: str, user: str = "u", ttl: float = 600) -> str:
-    return mint_join_token(SECRET, room, user, ttl)
+def token(room: str, ttl: float = 600) -> str:
+    return mint_invite(SECRET, room, ttl)
 
 
 @dataclass
@@ -98,7 +98,7 @@ async def arena(lab: Lab) -> AsyncIterator[Arena]:
     await server.start()
     a, b = lab.agent("calm-a"), lab.agent("calm-b")
     for agent in (a, b):
-        await agent.start(server.url, "calm", token=token("calm", agent.name))
+        await agent.start(server.url, "calm", token=token("calm"))
         await agent.joined()
     await a.wait("on_participant_joined", where=lambda e: e["pid"] == b.pid)
     observer = RawClient(server.url)
@@ -341,9 +341,9 @@ async def test_a_half_sent_handshake_holds_up_nobody(arena: Arena) -> None:
     (None, ErrorCode.TOKEN_REQUIRED),
     ("not-a-token", ErrorCode.TOKEN_INVALID),
     (token("calm")[:-3] + "AAA", ErrorCode.TOKEN_INVALID),
-    (mint_join_token(b"another secret", "calm", "u", 600), ErrorCode.TOKEN_INVALID),
+    (mint_invite(b"another secret, also 32 bytes long", "calm", 600), ErrorCode.TOKEN_INVALID),
     (token("elsewhere"), ErrorCode.TOKEN_WRONG_ROOM),
-    (mint_join_token(SECRET, "calm", "u", -10), ErrorCode.TOKEN_EXPIRED),
+    (mint_invite(SECRET, "calm", 60, now=time.time() - 70), ErrorCode.TOKEN_EXPIRED),
 ], ids=["none", "garbage", "tampered", "other-secret", "wrong-room", "expired"])
 async def test_wrong_join_tokens_are_refused_4001(arena: Arena, bad: str | None,
                                                   code: ErrorCode) -> None:

@@ -75,9 +75,9 @@ async def test_invalid_session_id_is_refused_before_any_network(server: CallServ
 
 
 async def test_bad_token_and_full_room(tmp_path: Path) -> None:
-    from parley.protocol.tokens import mint_join_token
+    from parley.protocol.grants import mint_invite
 
-    secret = b"s3cret"
+    secret = b"s3cret-of-at-least-thirty-two-bytes"
     config = ServerConfig(port=0, secret=secret, max_participants=1, state_dir=tmp_path)
     async with CallServer(config) as srv:
         session = CallSession()
@@ -86,14 +86,14 @@ async def test_bad_token_and_full_room(tmp_path: Path) -> None:
         assert info.value.reason is JoinFailure.TOKEN_REJECTED
         with pytest.raises(JoinError, match="^token was minted for another session$") as info:
             await session.join_session("room", settings(), server=srv.url,
-                                       token=mint_join_token(secret, "other-room", "ada", 60))
+                                       token=mint_invite(secret, "other-room", 60))
         assert info.value.reason is JoinFailure.TOKEN_REJECTED
-        good = mint_join_token(secret, "room", "ada", 60)
+        good = mint_invite(secret, "room", 60)
         await session.join_session("room", settings(), server=srv.url, token=good)
         second = CallSession()
         with pytest.raises(JoinError, match="^room room already has 1 participants$") as info:
             await second.join_session("room", settings("Bob"), server=srv.url,
-                                      token=mint_join_token(secret, "room", "bob", 60))
+                                      token=mint_invite(secret, "room", 60))
         assert info.value.reason is JoinFailure.ROOM_FULL
         assert second.state is SessionState.IDLE
         await session.leave_session()

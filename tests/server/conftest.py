@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -104,11 +105,12 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 @pytest.fixture
 async def servers(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[CallServer]]]:
-    """``await servers(**config overrides)`` starts a server, stopped after the test."""
+    """``await servers(**config overrides)`` starts a server, stopped after the test
+    (``clock=`` gives it the wall clock its grants and resume tokens are judged by)."""
     started: list[CallServer] = []
 
-    async def make(**overrides: Any) -> CallServer:
-        server = CallServer(config_for(tmp_path, **overrides))
+    async def make(clock: Callable[[], float] = time.time, **overrides: Any) -> CallServer:
+        server = CallServer(config_for(tmp_path, **overrides), clock=clock)
         await server.start()
         started.append(server)
         return server

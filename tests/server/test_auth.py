@@ -1,4 +1,4 @@
-"""Join tokens on a server with a secret: accept, expired, wrong room, tampered, missing."""
+"""Join grants on a server with a secret: accept, expired, wrong room, tampered, missing."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from parley.protocol.errors import ErrorCode
+from parley.protocol.grants import mint_invite
 from parley.protocol.messages import Error, Join, Offer, ParticipantJoined, ParticipantReconnecting
-from parley.protocol.tokens import mint_join_token
 from parley.server import CallServer
 from tests.server.conftest import Client, Connect
 
-SECRET = b"test-secret"
+SECRET = b"test-secret-of-at-least-32-bytes!"
 Servers = Callable[..., Awaitable[CallServer]]
 
 
@@ -24,7 +24,7 @@ async def secured(servers: Servers) -> CallServer:
 
 async def _member(server: CallServer, connect: Connect) -> Client:
     member = await connect(server)
-    await member.join("room", "Member", token=mint_join_token(SECRET, "room", "member", 60))
+    await member.join("room", "Member", token=mint_invite(SECRET, "room", 60))
     return member
 
 
@@ -34,18 +34,18 @@ async def test_valid_token_is_accepted(secured: CallServer, connect: Connect) ->
 
 
 def _tampered() -> str:
-    token = mint_join_token(SECRET, "room", "eve", 60)
-    body, mac = token.split(".")
-    return body + "." + ("A" if mac[0] != "A" else "B") + mac[1:]
+    token = mint_invite(SECRET, "room", 60)
+    header, claims, mac = token.split(".")
+    return f"{header}.{claims}." + ("A" if mac[0] != "A" else "B") + mac[1:]
 
 
 @pytest.mark.parametrize(("token", "code"), [
     (None, ErrorCode.TOKEN_REQUIRED),
-    (lambda: mint_join_token(SECRET, "room", "late", 60, now=time.time() - 120),
-     ErrorCode.TOKEN_EXPIRED),
-    (lambda: mint_join_token(SECRET, "other-room", "u", 60), ErrorCode.TOKEN_WRONG_ROOM),
+    (lambda: mint_invite(SECRET, "room", 60, now=time.time() - 120), ErrorCode.TOKEN_EXPIRED),
+    (lambda: mint_invite(SECRET, "other-room", 60), ErrorCode.TOKEN_WRONG_ROOM),
     (_tampered, ErrorCode.TOKEN_INVALID),
-    (lambda: mint_join_token(b"another-secret", "room", "u", 60), ErrorCode.TOKEN_INVALID),
+    (lambda: mint_invite(b"another-secret-also-32-bytes-long", "room", 60),
+     ErrorCode.TOKEN_INVALID),
     (lambda: "not-a-token", ErrorCode.TOKEN_INVALID),
 ], ids=["missing", "expired", "wrong-room", "tampered", "foreign-secret", "garbage"])
 async def test_refused_tokens_get_their_code_and_close_4001(
@@ -64,7 +64,7 @@ async def test_refused_tokens_get_their_code_and_close_4001(
 async def test_resume_needs_no_join_token(secured: CallServer, connect: Connect) -> None:
     member = await _member(secured, connect)
     other = await connect(secured)
-    await other.join("room", "Other", token=mint_join_token(SECRET, "room", "o", 60))
+    await other.join("room", "Other", token=mint_invite(SECRET, "room", 60))
     await member.expect(ParticipantJoined)
     assert other.welcome is not None
     await other.drop()

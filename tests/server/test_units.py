@@ -25,7 +25,7 @@ def test_loopback_hosts(host: str) -> None:
 def test_open_rooms_on_a_public_host_need_a_secret_or_the_flag(host: str) -> None:
     with pytest.raises(ValueError, match="allow-open-rooms"):
         ServerConfig(host=host)
-    ServerConfig(host=host, secret=b"s")
+    ServerConfig(host=host, secret=b"s" * 32)
     ServerConfig(host=host, allow_open_rooms=True)
 
 
@@ -76,10 +76,11 @@ def test_resume_key_file_is_private_and_stable(tmp_path: Path) -> None:
 
 
 def test_resume_key_from_a_secret_needs_no_file(tmp_path: Path) -> None:
-    a = resume_key(ServerConfig(secret=b"one", state_dir=tmp_path))
-    assert a == resume_key(ServerConfig(secret=b"one", state_dir=tmp_path / "x"))
-    assert a != resume_key(ServerConfig(secret=b"two", state_dir=tmp_path))
-    assert a != b"one" and not (tmp_path / KEY_FILE).exists()
+    one, two = b"one" * 11, b"two" * 11
+    a = resume_key(ServerConfig(secret=one, state_dir=tmp_path))
+    assert a == resume_key(ServerConfig(secret=one, state_dir=tmp_path / "x"))
+    assert a != resume_key(ServerConfig(secret=two, state_dir=tmp_path))
+    assert a != one and not (tmp_path / KEY_FILE).exists()
 
 
 def test_a_corrupt_key_file_is_an_error(tmp_path: Path) -> None:

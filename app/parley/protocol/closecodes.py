@@ -20,7 +20,7 @@ class CloseCode(IntEnum):
     TOO_BIG = 1009
     """A frame over the size limit."""
     AUTH = 4001
-    """The join token is missing, invalid, expired or for another room."""
+    """The join grant is missing, invalid, expired, used up or for another room."""
     FULL = 4003
     """The room or the server is full."""
     HEARTBEAT = 4008
@@ -29,6 +29,10 @@ class CloseCode(IntEnum):
     """The seat was resumed on another connection."""
     RESUME_REFUSED = 4010
     """The resume token is invalid, or its participant has left."""
+    ROOM_CLOSED = 4011
+    """The host ended the call for everyone (after ``room_closed``): do not resume."""
+    DUPLICATE_IDENTITY = 4012
+    """A new join with the same identity grant replaced this seat: do not resume."""
 
 
 CLOSE_CODES: MappingProxyType[ErrorCode, CloseCode] = MappingProxyType({
@@ -36,6 +40,7 @@ CLOSE_CODES: MappingProxyType[ErrorCode, CloseCode] = MappingProxyType({
     ErrorCode.TOKEN_INVALID: CloseCode.AUTH,
     ErrorCode.TOKEN_EXPIRED: CloseCode.AUTH,
     ErrorCode.TOKEN_WRONG_ROOM: CloseCode.AUTH,
+    ErrorCode.TOKEN_USED_UP: CloseCode.AUTH,
     ErrorCode.ROOM_FULL: CloseCode.FULL,
     ErrorCode.TOO_MANY_ROOMS: CloseCode.FULL,
     ErrorCode.RESUME_REFUSED: CloseCode.RESUME_REFUSED,
@@ -44,3 +49,11 @@ CLOSE_CODES: MappingProxyType[ErrorCode, CloseCode] = MappingProxyType({
 })
 """Errors after which the server closes the connection, and with which close code.
 Every other error leaves the connection open."""
+
+CLOSE_REASONS: MappingProxyType[ErrorCode, CloseCode] = MappingProxyType({
+    ErrorCode.REPLACED: CloseCode.REPLACED,
+    ErrorCode.ROOM_CLOSED: CloseCode.ROOM_CLOSED,
+    ErrorCode.DUPLICATE_IDENTITY: CloseCode.DUPLICATE_IDENTITY,
+})
+"""Codes that are only ever a close reason (never an ``error`` message), and their
+close code. The host who ends the call is closed 1000 with reason ``room_closed``."""

@@ -54,7 +54,7 @@ class Join(Message):
     session_id: str
     display_name: str
     token: str | None = None
-    """Join token (HMAC, room-scoped) when the server has a secret."""
+    """Join grant (an invite or identity JWT for this room) when the server has a secret."""
     resume_token: str | None = None
     """Resume token from a previous welcome/pong: take back the same identity."""
     audio_muted: bool = False
@@ -66,6 +66,13 @@ class Leave(Message):
     """Client -> server: leave the room for good."""
 
     TYPE: ClassVar[str] = "leave"
+
+
+@dataclass(frozen=True)
+class EndCall(Message):
+    """Client -> server: the host ends the call for everyone (others get NOT_HOST)."""
+
+    TYPE: ClassVar[str] = "end_call"
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,8 @@ class Welcome(Message):
     heartbeat_timeout: float
     departure_timeout: float
     ice_servers: tuple[IceServer, ...] = ()
+    """STUN/TURN servers for this participant; TURN ones carry ephemeral credentials
+    minted for it (coturn's REST scheme; docs/protocol.md)."""
     resumed: bool = False
     room_recreated: bool = False
     """The resume recreated a room this server did not know (it was restarted): the
@@ -163,7 +172,8 @@ class ParticipantLeft(Message):
     TYPE: ClassVar[str] = "participant_left"
     participant_id: str
     reason: str = "left"
-    """``left`` (said goodbye) or ``timeout`` (departure grace period ran out)."""
+    """``left`` (said goodbye), ``timeout`` (departure grace period ran out) or
+    ``replaced`` (a new join with the same identity took its place)."""
 
 
 @dataclass(frozen=True)
@@ -196,19 +206,32 @@ class Error(Message):
 
 @dataclass(frozen=True)
 class GoingAway(Message):
-    """Server -> client: the server is shutting down; resume elsewhere."""
+    """Server -> client: the server is shutting down (to restart): resume after
+    ``retry_after``. Not an ending; the host ending the call is :class:`RoomClosed`."""
 
     TYPE: ClassVar[str] = "going_away"
     reason: str = "shutdown"
     retry_after: float = 0.0
 
 
+@dataclass(frozen=True)
+class RoomClosed(Message):
+    """Server -> client: the call is over for everyone; do not resume.
+
+    The socket is then closed with 4011 (1000 for the host who ended it)."""
+
+    TYPE: ClassVar[str] = "room_closed"
+    reason: str = "ended_by_host"
+    by: str | None = None
+    """The participant id of the host who ended it."""
+
+
 MESSAGE_TYPES: dict[str, type[Message]] = {
     cls.TYPE: cls
     for cls in (
-        Join, Leave, Ping, Pong, Update, Offer, Answer, Candidate, Welcome,
+        Join, Leave, EndCall, Ping, Pong, Update, Offer, Answer, Candidate, Welcome,
         ParticipantJoined, ParticipantLeft, ParticipantUpdated,
-        ParticipantReconnecting, ParticipantRestored, Error, GoingAway,
+        ParticipantReconnecting, ParticipantRestored, Error, GoingAway, RoomClosed,
     )
 }
 

@@ -42,12 +42,20 @@ class ParticipantInfo:
     screen_sharing: bool = False
     reconnecting: bool = False
     """True while the participant's link is down and the server keeps its seat."""
+    guest: bool = False
+    """Let in by an invite, under a name of its own choosing (never with ``verified``)."""
+    verified: bool = False
+    """The name is the one an identity grant signed: the server vouches for it."""
+    host: bool = False
+    """The call's host: may end it for everyone (an identity grant with ``host``)."""
 
     @classmethod
-    def with_flags(cls, id: str, name: str, on: Iterable[Flag]) -> ParticipantInfo:
-        """The participant ``id`` with exactly the flags ``on`` set."""
+    def with_flags(cls, id: str, name: str, on: Iterable[Flag],
+                   **standing: bool) -> ParticipantInfo:
+        """The participant ``id`` with exactly the flags ``on`` set, and its standing
+        (``guest``, ``verified``, ``host``)."""
         flags: dict[str, Any] = {flag.value: True for flag in on}
-        return cls(id, name, **flags)
+        return cls(id, name, **flags, **standing)
 
     def flag(self, flag: Flag) -> bool:
         """Whether ``flag`` is set."""

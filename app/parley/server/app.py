@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from importlib import metadata
 from types import TracebackType
@@ -53,9 +54,14 @@ class CallServer:
     """
 
     def __init__(self, config: ServerConfig | None = None,
-                 hub: Callable[[ServerConfig, bytes], Hub] = Hub) -> None:
+                 hub: Callable[..., Hub] = Hub,
+                 clock: Callable[[], float] = time.time) -> None:
+        """``hub`` makes the hub from (config, resume key, clock), a seam for tests that
+        inject a faulty hub; ``clock`` is the wall clock grants and resume tokens are judged
+        by (a seam for tests: expiry without waiting)."""
         self.config = config if config is not None else ServerConfig()
         self._make_hub = hub
+        self._clock = clock
         self._runner: web.AppRunner | None = None
         self._hub: Hub | None = None
         self._connections: set[Connection] = set()
@@ -92,7 +98,7 @@ class CallServer:
         """
         if self._runner is not None:
             raise RuntimeError("the server is already started")
-        self._hub = self._make_hub(self.config, resume_key(self.config))
+        self._hub = self._make_hub(self.config, resume_key(self.config), self._clock)
         self._stopping = False
         app = web.Application()
         app.router.add_get(WS_PATH, self._serve_ws)
@@ -109,7 +115,8 @@ class CallServer:
         self._runner = runner
         self._port = _bound_port(runner, self.config.port)
         log_event("listening", host=self.config.host, port=self._port,
-                  auth="token" if self.config.secret else "open")
+                  auth="token" if self.config.secret else "open",
+                  turn=len(self.config.turn_urls) or None)
         return self.url
 
     async def stop(self, graceful: bool = True) -> None:

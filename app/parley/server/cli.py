@@ -1,4 +1,4 @@
-"""``parley-server``: run the call server, or mint a join token (``parley-server token``)."""
+"""``parley-server``: run the call server, or mint grants (``token``, ``invite``)."""
 
 from __future__ import annotations
 
@@ -10,17 +10,23 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from parley.protocol.errors import ProtocolError
-from parley.protocol.ids import validate_session_id
+from parley.protocol.grants import (
+    DEFAULT_INVITE_TTL,
+    MAX_GRANT_LIFETIME,
+    mint_identity,
+    mint_invite,
+    weak_secret_problem,
+)
+from parley.protocol.invites import format_invite
 from parley.protocol.messages import IceServer
-from parley.protocol.tokens import mint_join_token
 from parley.server.app import CallServer
 from parley.server.config import ServerConfig
 from parley.server.logs import configure_logging, log_event
 
 SECRET_ENV = "PARLEY_SECRET"
+TURN_SECRET_ENV = "PARLEY_TURN_SECRET"
 EXIT_USAGE = 2
-
+_DAYS = MAX_GRANT_LIFETIME / 86400
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``parley-server`` (serve) argument parser."""
@@ -30,16 +36,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the Parley call server: rooms, presence, signalling relay, "
                     "heartbeats and resume over one WebSocket per participant (path /ws; "
                     "health at GET /health).",
-        epilog="Mint a join token with: parley-server token --session ID --user NAME "
-               "[--ttl 3600] [--secret S]  (see parley-server token --help).",
+        epilog="Mint grants with: parley-server token --session ID [--identity USER "
+               "--name NAME [--host]] [--uses N] [--ttl S], or a whole link with "
+               "parley-server invite --session ID --server URL (see their --help).",
     )
     p.add_argument("--host", default=d.host, help="interface to listen on (default %(default)s)")
     p.add_argument("--port", type=int, default=d.port,
                    help="TCP port; 0 picks a free one (default %(default)s)")
-    p.add_argument("--secret", default=None,
-                   help=f"HMAC secret for join tokens (default: ${SECRET_ENV}, preferable: "
-                        "command lines are visible to other users); without one, rooms are "
-                        "open to anyone who can reach the server")
+    _secret_arguments(p)
+    p.add_argument("--allow-long-tokens", action="store_true",
+                   help=f"accept grants that live longer than {_DAYS:g} days")
     p.add_argument("--departure-timeout", type=float, default=d.departure_timeout,
                    metavar="S", help="seconds a dropped participant keeps its seat "
                                      "(default %(default)s)")
@@ -51,9 +57,19 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar="S", help="seconds between client pings (default %(default)s)")
     p.add_argument("--heartbeat-timeout", type=float, default=d.heartbeat_timeout, metavar="S",
                    help="seconds of silence before a link counts as dead (default %(default)s)")
-    p.add_argument("--ice-server", action="append", default=[], metavar="URL",
-                   help="STUN/TURN URL handed to clients; repeatable "
+    p.add_argument("--stun-url", "--ice-server", dest="stun_urls", action="append",
+                   default=[], metavar="URL",
+                   help="STUN URL handed to clients; repeatable "
                         "(e.g. stun:stun.l.google.com:19302)")
+    p.add_argument("--turn-url", dest="turn_urls", action="append", default=[], metavar="URL",
+                   help="TURN URL handed to clients with ephemeral credentials; repeatable, "
+                        "in the order to try (turn:HOST:3478?transport=udp, "
+                        "turn:HOST:3478?transport=tcp, turns:HOST:443?transport=tcp)")
+    p.add_argument("--turn-secret", default=None,
+                   help=f"coturn's static-auth-secret (use-auth-secret) that signs the TURN "
+                        f"credentials (default: ${TURN_SECRET_ENV})")
+    p.add_argument("--turn-ttl", type=float, default=d.turn_ttl, metavar="S",
+                   help="seconds TURN credentials stay valid (default %(default)s)")
     p.add_argument("--state-dir", type=Path, default=None, metavar="DIR",
                    help="where resume.key is kept when there is no secret "
                         "(default $XDG_STATE_HOME/parley or ~/.local/state/parley)")
@@ -65,34 +81,76 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def build_token_parser() -> argparse.ArgumentParser:
-    """The ``parley-server token`` argument parser."""
-    p = argparse.ArgumentParser(
-        prog="parley-server token",
-        description="Print a join token that lets USER join session ID on a server "
-                    "started with the same secret.",
-    )
+def _secret_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--secret", default=None,
+                   help=f"the secret join grants are signed with, at least 32 bytes "
+                        f"(default: ${SECRET_ENV}, preferable: command lines are visible to "
+                        "other users)")
+    p.add_argument("--allow-weak-secret", action="store_true",
+                   help="accept a secret (or TURN secret) shorter than 32 bytes")
+
+
+def _grant_parser(prog: str, description: str, ttl: float) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description=description)
     p.add_argument("--session", required=True, metavar="ID", help="session id (room)")
-    p.add_argument("--user", required=True, metavar="NAME", help="who the token is for")
-    p.add_argument("--ttl", type=float, default=3600.0, metavar="S",
+    p.add_argument("--ttl", type=float, default=ttl, metavar="S",
                    help="validity in seconds (default %(default)s)")
-    p.add_argument("--secret", default=None, help=f"HMAC secret (default: ${SECRET_ENV})")
+    p.add_argument("--uses", type=int, default=None, metavar="N",
+                   help="an invite lets in at most N joins (default: no limit)")
+    p.add_argument("--allow-long-tokens", action="store_true",
+                   help=f"allow a --ttl over {_DAYS:g} days")
+    _secret_arguments(p)
     return p
 
 
-def _secret(arg: str | None) -> bytes | None:
-    value = arg if arg is not None else os.environ.get(SECRET_ENV)
+def build_token_parser() -> argparse.ArgumentParser:
+    """The ``parley-server token`` argument parser."""
+    p = _grant_parser(
+        "parley-server token",
+        "Print a join grant for session ID, valid on a server started with the same "
+        "secret: an invite (anyone holding it joins under a name of their choosing, "
+        "shown as a guest), or with --identity an identity grant (the name shown is "
+        "--name; a second join with it replaces the first).", 3600.0)
+    p.add_argument("--identity", metavar="USER_ID", default=None,
+                   help="mint an identity grant for this user id instead of an invite")
+    p.add_argument("--name", default=None,
+                   help="the identity's display name (default: the user id)")
+    p.add_argument("--host", action="store_true",
+                   help="the identity is the call's host: it may end the call for everyone")
+    return p
+
+
+def build_invite_parser() -> argparse.ArgumentParser:
+    """The ``parley-server invite`` argument parser."""
+    p = _grant_parser(
+        "parley-server invite",
+        "Print a complete invite link, parley://join/ID?server=URL&token=..., for a "
+        "server started with the same secret.", DEFAULT_INVITE_TTL)
+    p.add_argument("--server", required=True, metavar="URL",
+                   help="the call server's address as the invitee reaches it "
+                        "(e.g. wss://calls.example.org or 192.168.1.20:8787)")
+    return p
+
+
+def _secret(arg: str | None, env: str = SECRET_ENV) -> bytes | None:
+    value = arg if arg is not None else os.environ.get(env)
     return value.encode("utf-8") if value else None
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
     """A validated config from parsed arguments (raises ValueError)."""
+    for url in args.stun_urls:
+        if not url.startswith(("stun:", "stuns:")):
+            raise ValueError(f"--stun-url: not a STUN URL (stun: or stuns:): {url!r}")
     return ServerConfig(
         host=args.host, port=args.port, secret=_secret(args.secret),
+        allow_weak_secret=args.allow_weak_secret, allow_long_tokens=args.allow_long_tokens,
         departure_timeout=args.departure_timeout, max_participants=args.max_participants,
         max_rooms=args.max_rooms, heartbeat_interval=args.heartbeat_interval,
         heartbeat_timeout=args.heartbeat_timeout,
-        ice_servers=tuple(IceServer(urls=(url,)) for url in args.ice_server),
+        ice_servers=tuple(IceServer(urls=(url,)) for url in args.stun_urls),
+        turn_urls=tuple(args.turn_urls), turn_secret=_secret(args.turn_secret, TURN_SECRET_ENV),
+        turn_ttl=args.turn_ttl,
         state_dir=args.state_dir, allow_open_rooms=args.allow_open_rooms,
     )
 
@@ -121,19 +179,57 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
-def token_main(argv: Sequence[str]) -> int:
-    """``parley-server token``: print one join token."""
-    args = build_token_parser().parse_args(argv)
+def _minting_secret(args: argparse.Namespace) -> bytes:
+    """The secret to sign with; raises ValueError when it is missing or weak."""
     secret = _secret(args.secret)
     if secret is None:
-        return _fail(f"a secret is required (--secret or ${SECRET_ENV})")
+        raise ValueError(f"a secret is required (--secret or ${SECRET_ENV})")
+    problem = weak_secret_problem(secret)
+    if problem and not args.allow_weak_secret:
+        raise ValueError(f"{problem}, or pass --allow-weak-secret")
+    return secret
+
+
+def _max_lifetime(args: argparse.Namespace) -> float | None:
+    if args.allow_long_tokens:
+        return None
+    if args.ttl > MAX_GRANT_LIFETIME:
+        raise ValueError(f"--ttl is over {_DAYS:g} days; pass --allow-long-tokens to mint it")
+    return MAX_GRANT_LIFETIME
+
+
+def mint_from_args(args: argparse.Namespace) -> str:
+    """The grant ``parley-server token``/``invite`` arguments ask for (raises ValueError)."""
+    secret, max_lifetime = _minting_secret(args), _max_lifetime(args)
+    identity = getattr(args, "identity", None)
+    if identity is None:
+        if getattr(args, "name", None) is not None or getattr(args, "host", False):
+            raise ValueError("--name and --host need --identity (an invite names nobody)")
+        return mint_invite(secret, args.session, args.ttl, args.uses,
+                           max_lifetime=max_lifetime)
+    if args.uses is not None:
+        raise ValueError("--uses is for invites; an identity replaces its own seat instead")
+    return mint_identity(secret, args.session, identity, args.name or identity, args.ttl,
+                         host=args.host, max_lifetime=max_lifetime)
+
+
+def token_main(argv: Sequence[str]) -> int:
+    """``parley-server token``: print one join grant."""
+    args = build_token_parser().parse_args(argv)
     try:
-        validate_session_id(args.session)
-    except ProtocolError as exc:
-        return _fail(exc.detail)
-    if args.ttl <= 0:
-        return _fail("--ttl must be positive")
-    print(mint_join_token(secret, args.session, args.user, args.ttl))
+        print(mint_from_args(args))
+    except ValueError as exc:
+        return _fail(str(exc))
+    return 0
+
+
+def invite_main(argv: Sequence[str]) -> int:
+    """``parley-server invite``: print one complete invite link."""
+    args = build_invite_parser().parse_args(argv)
+    try:
+        print(format_invite(args.session, args.server, mint_from_args(args)))
+    except ValueError as exc:
+        return _fail(str(exc))
     return 0
 
 
@@ -142,6 +238,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "token":
         return token_main(argv[1:])
+    if argv and argv[0] == "invite":
+        return invite_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         config = config_from_args(args)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from parley.protocol.defaults import DEFAULT_PORT
+from parley.protocol.grants import MAX_GRANT_LIFETIME, weak_secret_problem
 from parley.protocol.messages import IceServer
 
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
@@ -45,7 +46,12 @@ class ServerConfig:
     port: int = DEFAULT_PORT
     """TCP port; 0 picks a free one (read it back from ``CallServer.port``)."""
     secret: bytes | None = None
-    """HMAC secret for join tokens. None = open rooms (anyone may join)."""
+    """The secret join grants (invites, identities) are signed with. None = open rooms
+    (anyone may join). At least 32 bytes unless ``allow_weak_secret``."""
+    allow_weak_secret: bool = False
+    """Accept a ``secret`` or ``turn_secret`` shorter than 32 bytes."""
+    allow_long_tokens: bool = False
+    """Accept grants that live longer than 30 days."""
     departure_timeout: float = 20.0
     """Seconds a participant whose link dropped keeps its seat (and id) for a resume."""
     heartbeat_interval: float = 0.5
@@ -67,7 +73,14 @@ class ServerConfig:
     flood_window: float = 5.0
     """Window in seconds over which ``flood_drops`` is counted."""
     ice_servers: tuple[IceServer, ...] = ()
-    """STUN/TURN servers handed to clients in ``welcome``."""
+    """Static STUN servers handed to clients in ``welcome`` (``--stun-url``)."""
+    turn_urls: tuple[str, ...] = ()
+    """TURN URLs (``turn:host:3478?transport=udp``, ``...?transport=tcp``,
+    ``turns:host:443?transport=tcp``), handed out with ephemeral credentials."""
+    turn_secret: bytes | None = None
+    """coturn's ``static-auth-secret`` (use-auth-secret): signs those credentials."""
+    turn_ttl: float = 24 * 3600.0
+    """Seconds a participant's TURN credentials stay valid (a resume mints new ones)."""
     state_dir: Path | None = None
     """Where ``resume.key`` lives when there is no secret; None = :func:`default_state_dir`."""
     allow_open_rooms: bool = False
@@ -88,6 +101,7 @@ class ServerConfig:
             raise ValueError(f"port must be 0-65535, got {self.port}")
         if self.secret is not None and len(self.secret) == 0:
             raise ValueError("secret must not be empty (use None for open rooms)")
+        self._check_secrets()
         for name in ("departure_timeout", "heartbeat_interval", "heartbeat_timeout",
                      "rate_per_second", "flood_window"):
             value = getattr(self, name)
@@ -108,6 +122,26 @@ class ServerConfig:
                 f"refusing to serve open rooms on non-loopback host {self.host!r}: "
                 "set a secret (--secret / PARLEY_SECRET) or pass --allow-open-rooms"
             )
+
+    def _check_secrets(self) -> None:
+        if isinstance(self.turn_secret, str):
+            raise ValueError("turn_secret must be bytes (encode it), not str")
+        for flag, secret in (("--secret", self.secret), ("--turn-secret", self.turn_secret)):
+            problem = weak_secret_problem(secret) if secret is not None else None
+            if problem and not self.allow_weak_secret:
+                raise ValueError(f"{flag}: {problem}, or pass --allow-weak-secret")
+        if bool(self.turn_urls) != (self.turn_secret is not None):
+            raise ValueError("TURN needs both --turn-url and --turn-secret")
+        for url in self.turn_urls:
+            if not url.startswith(("turn:", "turns:")) or any(c.isspace() for c in url):
+                raise ValueError(f"not a TURN URL (turn: or turns:): {url!r}")
+        if not (math.isfinite(self.turn_ttl) and self.turn_ttl > 0):
+            raise ValueError("turn_ttl must be a positive number of seconds")
+
+    @property
+    def max_grant_lifetime(self) -> float | None:
+        """The longest-lived grant accepted (None: no limit, ``allow_long_tokens``)."""
+        return None if self.allow_long_tokens else MAX_GRANT_LIFETIME
 
     @property
     def client_heartbeat_timeout(self) -> float:

@@ -18,6 +18,7 @@ from parley.protocol.errors import ErrorCode, ProtocolError
 from parley.protocol.messages import (
     Answer,
     Candidate,
+    EndCall,
     Join,
     Leave,
     Message,
@@ -29,18 +30,24 @@ from parley.protocol.messages import (
     ParticipantUpdated,
     Ping,
     Pong,
+    RoomClosed,
     Update,
     Welcome,
 )
-from parley.protocol.tokens import (
-    ResumeClaim,
-    mint_resume_token,
-    verify_join_token,
-    verify_resume_token,
-)
+from parley.protocol.resume import ResumeClaim, mint_resume_token, verify_resume_token
+from parley.server.admission import Gate
 from parley.server.config import ServerConfig
 from parley.server.logs import log_event
 from parley.server.rooms import Registry, Seat, SeatKey
+from parley.server.turn import ice_servers_for
+
+_DEPARTED = {
+    "left": "participant has left",
+    "timeout": "participant has left (its seat timed out)",
+    "replaced": "participant has left (a new join with the same identity replaced it)",
+    "room_closed": "the host ended the call",
+}
+"""Why a resume is refused, by the seat's departure reason."""
 
 
 class Link(Protocol):
@@ -67,6 +74,7 @@ class Hub:
                  clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self.registry = Registry(config.max_rooms, config.max_participants)
+        self._gate = Gate(config, clock)
         self._resume_key = resume_key
         self._clock = clock
         self._link_of: dict[SeatKey, Link] = {}
@@ -101,6 +109,8 @@ class Hub:
             self._leave(link, key)
         elif isinstance(message, Update):
             self._update(key, message)
+        elif isinstance(message, EndCall):
+            self._end_call(key)
         elif isinstance(message, Offer | Answer | Candidate):
             self._relay(key, message)
         else:
@@ -137,12 +147,12 @@ class Hub:
     # ------------------------------------------------------------ join and resume
 
     def _join(self, link: Link, join: Join) -> None:
-        secret = self.config.secret
-        if secret is not None:
-            if join.token is None:
-                raise ProtocolError(ErrorCode.TOKEN_REQUIRED, "this server needs a join token")
-            verify_join_token(secret, join.token, join.session_id, self._clock())
-        seat = self.registry.admit(join.session_id, join.display_name)
+        admission = self._gate.check(join)
+        grant = admission.grant
+        if grant is not None and grant.user_id is not None:
+            self._replace_identity(join.session_id, grant.user_id)
+        seat = self.registry.admit(join.session_id, admission.name, grant=grant)
+        self._gate.spend(admission)
         seat.update(audio_muted=join.audio_muted, video_paused=join.video_paused)
         key = (join.session_id, seat.id)
         self._bind(link, key)
@@ -156,13 +166,18 @@ class Hub:
         if claim.session_id != join.session_id:
             raise ProtocolError(ErrorCode.RESUME_REFUSED, "resume token is for another session")
         key = (claim.session_id, claim.participant_id)
-        if self.registry.has_departed(key, now):
-            raise ProtocolError(ErrorCode.RESUME_REFUSED, "participant has left")
+        departure = self.registry.departure(key, now)
+        if departure is not None:
+            raise ProtocolError(ErrorCode.RESUME_REFUSED, _DEPARTED.get(departure, departure))
+        if claim.grant is not None and now >= claim.grant.expires_at:
+            # A seat outlives its grant only while its link stays up.
+            raise ProtocolError(ErrorCode.RESUME_REFUSED, "the join grant has expired")
         seat = self.registry.seat(key)
         recreated = seat is None
         if seat is None:
             # A seat this server never saw: it restarted (or is another node).
-            seat = self.registry.admit(claim.session_id, claim.name, claim.participant_id)
+            seat = self.registry.admit(claim.session_id, claim.name, claim.participant_id,
+                                       grant=claim.grant)
         else:
             self._take_over(key, seat)
         changed = seat.update(audio_muted=join.audio_muted, video_paused=join.video_paused)
@@ -179,15 +194,39 @@ class Hub:
 
     def _take_over(self, key: SeatKey, seat: Seat) -> None:
         """A resume reclaims an existing seat: stop its departure clock, evict its old link."""
-        handle = self._departures.pop(key, None)
-        if handle is not None:
-            handle.cancel()
-        old = self._link_of.pop(key, None)
+        self._cancel_departure(key)
+        old = self._unbind(key)
         if old is not None:
-            del self._key_of[old]
             old.close(CloseCode.REPLACED, ErrorCode.REPLACED.value)
             log_event("replaced", room=key[0], participant=key[1], link=old.label)
         seat.reconnecting = False
+
+    def _replace_identity(self, session_id: str, user_id: str) -> None:
+        """A fresh join with an identity the room holds: the old seat goes for good."""
+        room = self.registry.rooms.get(session_id)
+        old = room.seat_of_user(user_id) if room is not None else None
+        if old is None:
+            return
+        key = (session_id, old.id)
+        self._cancel_departure(key)
+        link = self._unbind(key)
+        if link is not None:
+            link.close(CloseCode.DUPLICATE_IDENTITY, ErrorCode.DUPLICATE_IDENTITY.value)
+        self._send_room(session_id, ParticipantLeft(old.id, reason="replaced"), exclude=old.id)
+        self.registry.remove(key, self._clock(), self.config.resume_token_lifetime,
+                             reason="replaced")
+        log_event("leave", room=session_id, participant=old.id, reason="replaced")
+
+    def _cancel_departure(self, key: SeatKey) -> None:
+        handle = self._departures.pop(key, None)
+        if handle is not None:
+            handle.cancel()
+
+    def _unbind(self, key: SeatKey) -> Link | None:
+        link = self._link_of.pop(key, None)
+        if link is not None:
+            del self._key_of[link]
+        return link
 
     def _bind(self, link: Link, key: SeatKey) -> None:
         self._link_of[key] = link
@@ -200,22 +239,24 @@ class Hub:
             session_id=key[0],
             participant_id=key[1],
             participants=room.participants(),
-            resume_token=self._mint(key, seat.name),
+            resume_token=self._mint(key, seat),
             heartbeat_interval=self.config.heartbeat_interval,
             heartbeat_timeout=self.config.client_heartbeat_timeout,
             departure_timeout=self.config.departure_timeout,
-            ice_servers=self.config.ice_servers,
+            ice_servers=ice_servers_for(self.config, key[1], self._clock()),
             resumed=resumed,
             room_recreated=recreated,
         )
 
     def _resume_token(self, key: SeatKey) -> str | None:
         seat = self.registry.seat(key)
-        return self._mint(key, seat.name) if seat is not None else None
+        return self._mint(key, seat) if seat is not None else None
 
-    def _mint(self, key: SeatKey, name: str) -> str:
-        expires = self._clock() + self.config.resume_token_lifetime
-        return mint_resume_token(self._resume_key, ResumeClaim(key[0], key[1], name, expires))
+    def _mint(self, key: SeatKey, seat: Seat) -> str:
+        now = self._clock()
+        claim = ResumeClaim(key[0], key[1], seat.name,
+                            now + self.config.resume_token_lifetime, seat.grant)
+        return mint_resume_token(self._resume_key, claim, now)
 
     # ------------------------------------------------------------ presence and relay
 
@@ -226,6 +267,27 @@ class Hub:
         self.registry.remove(key, self._clock(), self.config.resume_token_lifetime)
         link.close(CloseCode.NORMAL, "left")
         log_event("leave", room=key[0], participant=key[1], reason="left")
+
+    def _end_call(self, key: SeatKey) -> None:
+        """The host ends the call: everyone is told and closed, the room forgotten."""
+        seat = self.registry.seat(key)
+        if seat is None or seat.grant is None or not seat.grant.host:
+            raise ProtocolError(ErrorCode.NOT_HOST, "only the host may end the call for everyone")
+        session_id, host_id = key
+        closed = RoomClosed(reason="ended_by_host", by=host_id)
+        for other in self.registry.close(session_id, self._clock(),
+                                         self.config.resume_token_lifetime):
+            other_key = (session_id, other.id)
+            self._cancel_departure(other_key)
+            link = self._unbind(other_key)
+            if link is None:
+                continue  # reconnecting: its resume is refused
+            link.send(closed)
+            if other.id == host_id:
+                link.close(CloseCode.NORMAL, ErrorCode.ROOM_CLOSED.value)
+            else:
+                link.close(CloseCode.ROOM_CLOSED, ErrorCode.ROOM_CLOSED.value)
+        log_event("room_closed", room=session_id, by=host_id)
 
     def _depart(self, key: SeatKey) -> None:
         self._departures.pop(key, None)

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from parley.protocol.errors import ErrorCode, ProtocolError
+from parley.protocol.grants import Grant
 from parley.protocol.presence import Flag, ParticipantInfo
 
 SeatKey = tuple[str, str]
@@ -29,6 +30,8 @@ class Seat:
     name: str
     flags: set[Flag] = field(default_factory=set)
     """The presence flags that are on."""
+    grant: Grant | None = None
+    """What the seat was let in with (None: an open room); fixed for the seat's life."""
 
     @property
     def reconnecting(self) -> bool:
@@ -41,7 +44,19 @@ class Seat:
 
     def info(self) -> ParticipantInfo:
         """The participant as the protocol reports it."""
-        return ParticipantInfo.with_flags(self.id, self.name, self.flags)
+        return ParticipantInfo.with_flags(self.id, self.name, self.flags, **self.standing())
+
+    def standing(self) -> dict[str, bool]:
+        """The wire fields that say how the seat got in: guest, verified, host."""
+        grant = self.grant
+        if grant is None:
+            return {}
+        return {"guest": grant.guest, "verified": grant.verified, "host": grant.host}
+
+    @property
+    def user_id(self) -> str | None:
+        """The identity grant's user id, if the seat has one."""
+        return self.grant.user_id if self.grant is not None else None
 
     def update(self, **flags: bool | None) -> bool:
         """Apply the flags (by wire name, e.g. ``audio_muted=True``) that are not None;
@@ -75,12 +90,17 @@ class Room:
         """Every seat but ``participant_id``'s."""
         return [s for s in self.seats.values() if s.id != participant_id]
 
+    def seat_of_user(self, user_id: str) -> Seat | None:
+        """The seat an identity grant for ``user_id`` holds, if any."""
+        return next((s for s in self.seats.values() if s.user_id == user_id), None)
+
 
 class Registry:
     """All rooms of one server, plus the participants who left for good.
 
-    ``departed`` remembers (room, participant) pairs until their last resume
-    token has expired, so a token of someone who left cannot bring them back.
+    ``departed`` remembers (room, participant) pairs, and why they went, until
+    their last resume token has expired, so a token of someone who left cannot
+    bring them back.
     Times given to it are wall-clock seconds (the clock resume tokens use).
     """
 
@@ -88,14 +108,15 @@ class Registry:
         self.max_rooms = max_rooms
         self.max_participants = max_participants
         self.rooms: dict[str, Room] = {}
-        self._departed: dict[SeatKey, float] = {}
+        self._departed: dict[SeatKey, tuple[float, str]] = {}
 
     def seat(self, key: SeatKey) -> Seat | None:
         """The seat of (room, participant), if it exists."""
         room = self.rooms.get(key[0])
         return room.seats.get(key[1]) if room else None
 
-    def admit(self, session_id: str, name: str, participant_id: str | None = None) -> Seat:
+    def admit(self, session_id: str, name: str, participant_id: str | None = None,
+              grant: Grant | None = None) -> Seat:
         """Give ``name`` a seat in ``session_id``, creating the room if needed.
 
         ``participant_id`` is given when a resume re-creates a seat this server
@@ -117,26 +138,41 @@ class Registry:
         pid = participant_id or new_participant_id()
         while participant_id is None and pid in room.seats:
             pid = new_participant_id()
-        seat = room.seats[pid] = Seat(pid, name)
+        seat = room.seats[pid] = Seat(pid, name, grant=grant)
         return seat
 
-    def remove(self, key: SeatKey, now: float, remember_for: float) -> Seat | None:
+    def remove(self, key: SeatKey, now: float, remember_for: float,
+               reason: str = "left") -> Seat | None:
         """Free a seat for good; its resume tokens are refused for ``remember_for`` s."""
         room = self.rooms.get(key[0])
         seat = room.seats.pop(key[1], None) if room else None
         if room is not None and not room.seats:
             del self.rooms[room.session_id]
         if seat is not None:
-            self._departed[key] = now + remember_for
+            self._departed[key] = (now + remember_for, reason)
         return seat
+
+    def close(self, session_id: str, now: float, remember_for: float) -> list[Seat]:
+        """Forget a room: free every seat (departed as ``room_closed``); the seats freed."""
+        room = self.rooms.get(session_id)
+        seats = list(room.seats.values()) if room else []
+        for seat in seats:
+            self.remove((session_id, seat.id), now, remember_for, reason="room_closed")
+        return seats
 
     def has_departed(self, key: SeatKey, now: float) -> bool:
         """True when (room, participant) left for good and may not resume."""
+        return self.departure(key, now) is not None
+
+    def departure(self, key: SeatKey, now: float) -> str | None:
+        """Why (room, participant) left for good (``left``, ``timeout``, ``replaced``,
+        ``room_closed``), or None when it did not."""
         self._prune(now)
-        return key in self._departed
+        entry = self._departed.get(key)
+        return entry[1] if entry else None
 
     def _prune(self, now: float) -> None:
-        expired = [k for k, until in self._departed.items() if until <= now]
+        expired = [k for k, (until, _) in self._departed.items() if until <= now]
         for k in expired:
             del self._departed[k]
 
