@@ -53,6 +53,7 @@ def problem_text(problem: Problem) -> str:
         ProblemKind.SHARE_FAILED: f"Screen sharing failed: {detail}",
         ProblemKind.DEVICES_UNOPENED: f"Could not open your devices: {detail}",
         ProblemKind.DEVICE_FAILED: f"{problem.device}: {detail}",
+        ProblemKind.HOSTING_FAILED: f"Could not start a call on this computer: {detail}",
     }
     return texts[kind]
 
