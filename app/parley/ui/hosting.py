@@ -54,6 +54,7 @@ class HostingPanel(QFrame):
         self.close_button.clicked.connect(self.hide)
         self.copied = QLabel("", self)
         self.copied.setObjectName("noticeLabel")
+        self.copied.hide()
         heading = QHBoxLayout()
         heading.addWidget(title, 1)
         heading.addWidget(self.close_button)
@@ -72,7 +73,7 @@ class HostingPanel(QFrame):
         """Show the link of the call just started."""
         self.link_edit.setText(link)
         self.link_edit.setCursorPosition(0)
-        self.copied.setText("")
+        self.copied.hide()
         self.show()
 
     def link(self) -> str:
@@ -85,6 +86,7 @@ class HostingPanel(QFrame):
             return
         QGuiApplication.clipboard().setText(link)
         self.copied.setText("Link copied")
+        self.copied.show()
         self.linkCopied.emit(link)
 
 
