@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from parley.protocol.errors import ErrorCode, ProtocolError
 from parley.protocol.grants import Grant
+from parley.protocol.names import distinct_name
 from parley.protocol.presence import Flag, ParticipantInfo
 
 SeatKey = tuple[str, str]
@@ -120,7 +121,9 @@ class Registry:
         """Give ``name`` a seat in ``session_id``, creating the room if needed.
 
         ``participant_id`` is given when a resume re-creates a seat this server
-        does not know (it restarted); otherwise a fresh id is assigned.
+        does not know (it restarted); otherwise a fresh id is assigned. A name
+        that looks like one the room has already ("Ada", "Аda") gets a number
+        ("Ada (2)"), so that nobody passes for somebody else.
 
         Raises:
             ProtocolError: ROOM_FULL or TOO_MANY_ROOMS.
@@ -138,6 +141,7 @@ class Registry:
         pid = participant_id or new_participant_id()
         while participant_id is None and pid in room.seats:
             pid = new_participant_id()
+        name = distinct_name(name, (s.name for s in room.seats.values()))
         seat = room.seats[pid] = Seat(pid, name, grant=grant)
         return seat
 
