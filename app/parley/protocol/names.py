@@ -53,7 +53,7 @@ def check_display_name(name: object) -> str:
         raise ValueError(f"display_name must be {DISPLAY_NAME_RULE}")
     if not any(_visible(c) for c in text):
         raise ValueError(f"display_name must be {DISPLAY_NAME_RULE}, one of them visible")
-    if any(confusables.is_dangerous(word) for word in text.split()):
+    if any(_passes_for_another_script(word) for word in text.split()):
         raise ValueError(f"display_name must be {DISPLAY_NAME_RULE}, without letters of "
                          "one script passing for another's")
     folded = name_skeleton(text).replace(" ", "")
@@ -99,6 +99,13 @@ def distinct_name(name: str, taken: Iterable[str]) -> str:
         if name_skeleton(candidate) not in skeletons:
             return candidate
         n += 1
+
+
+def _passes_for_another_script(word: str) -> bool:
+    """``confusables.is_dangerous``, but combining marks (script INHERITED) belong to the
+    letter they sit on: "A̋" is one script, not two."""
+    return bool(confusables.is_mixed_script(word, allowed_aliases=["COMMON", "INHERITED"])
+                and confusables.is_confusable(word, preferred_aliases=[]))
 
 
 def _visible(char: str) -> bool:
