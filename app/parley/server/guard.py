@@ -247,6 +247,10 @@ _silent.addHandler(logging.NullHandler())
 _silent.propagate = False
 
 
+_ACCEPT_RETRY = 1.0
+"""asyncio retries accept() this long after it ran out of descriptors."""
+
+
 class AcceptErrors:
     """While installed, asyncio's "socket.accept() out of system resource" (logged with
     a traceback on every failed accept) becomes one rate-limited ``accept_failed`` line;
@@ -266,15 +270,27 @@ class AcceptErrors:
         loop.set_exception_handler(self._handle)
 
     def uninstall(self) -> None:
-        """Give the loop its previous handler back (unless somebody replaced ours)."""
+        """Give the loop its previous handler back (unless somebody replaced ours), once
+        asyncio's retry of a failed accept() (1 s later) can no longer fire."""
         loop, self._loop = self._loop, None
-        if loop is not None and loop.get_exception_handler() == self._handle:
+        if loop is not None:
+            loop.call_later(_ACCEPT_RETRY + 0.5, self._restore, loop)
+
+    def _restore(self, loop: asyncio.AbstractEventLoop) -> None:
+        if loop.get_exception_handler() == self._handle:
             loop.set_exception_handler(self._previous)
 
     def _handle(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         if context.get("message") == self._MESSAGE:
             exc = context.get("exception")
             self._log(error=getattr(exc, "strerror", None) or type(exc).__name__)
+            return
+        handle = context.get("handle")
+        callback = getattr(handle, "_callback", None)
+        if getattr(callback, "__name__", "") == "_start_serving" \
+                and isinstance(context.get("exception"), ValueError | OSError):
+            # That retry, after the listening socket was closed by a stop: nothing to serve.
+            log_event("accept_retry_after_stop", logging.DEBUG)
             return
         if self._previous is not None:
             self._previous(loop, context)
