@@ -28,8 +28,11 @@ def test_names_are_nfc_and_trimmed(typed: str, shown: str) -> None:
     ("\u3000", "printable"),                    # ideographic space: blank once trimmed
     ("\u0410da", "passing for another"),        # Cyrillic А + Latin da
     ("\u0391da", "passing for another"),        # Greek Α
-    ("Ada (you)", r"not ending with \(you\)"),
-    ("Ada(YOU)", r"not ending with \(you\)"),
+    ("Ada (you)", "label the app adds"),
+    ("Ada(YOU)", "label the app adds"),
+    ("Ada \u2713", "label the app adds"),             # the verified mark
+    ("Ada \u2714", "label the app adds"),             # one like it
+    ("Ada (verified)", "label the app adds"),
     ("Ada\u202e", "printable"),                 # bidi override
 ])
 def test_invisible_and_look_alike_names_are_refused(name: str, why: str) -> None:

@@ -9,7 +9,7 @@ canonical form every caller sends and shows:
   U+2800 BRAILLE PATTERN BLANK ...) or combining marks is refused;
 - no word that mixes scripts with look-alike letters ("Аda" with a Cyrillic А):
   Unicode's confusables data (the ``confusable-homoglyphs`` package) decides;
-- no label the app itself adds after a name, such as "(you)".
+- no label the app itself adds after a name, such as "(you)" or the verified mark.
 
 Within one room two names that look alike are told apart by the server with
 :func:`distinct_name` ("Ada", "Ada (2)"), comparing :func:`name_skeleton`: the
@@ -33,8 +33,12 @@ DISPLAY_NAME_RULE = f"1-{MAX_NAME_LENGTH} printable characters"
 _FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e\u17b4\u17b5\u034f\u2060\ufeff")
 """Letters and symbols that draw nothing (Hangul fillers, the Braille blank ...)."""
 _INVISIBLE_CATEGORIES = frozenset({"Mn", "Me", "Cf", "Zs", "Cc"})
-_RESERVED_LABELS = ("(you)",)
-"""What the app writes after a name itself; a name that ends with one is refused."""
+VERIFIED_MARK = "\u2713"
+"""What the app shows after a name an identity grant vouches for (✓)."""
+_RESERVED_LABELS = ("(you)", "(verified)", "(host)", "(guest)", VERIFIED_MARK, "\u2714",
+                    "\u2611", "\u2705", "\U0001f5f8", "\U0001f5f9")
+"""What the app writes after a name itself (and marks like it); a name that ends with one
+is refused."""
 _BIDI_MARKS = "\u200e\u200f"
 
 
@@ -58,8 +62,8 @@ def check_display_name(name: object) -> str:
                          "one script passing for another's")
     folded = name_skeleton(text).replace(" ", "")
     if any(folded.endswith(name_skeleton(label)) for label in _RESERVED_LABELS):
-        raise ValueError(f"display_name must be {DISPLAY_NAME_RULE}, not ending with "
-                         f"{' or '.join(_RESERVED_LABELS)}")
+        raise ValueError(f"display_name must be {DISPLAY_NAME_RULE}, not ending with a "
+                         "label the app adds, such as (you) or (verified)")
     return text
 
 
