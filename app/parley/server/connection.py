@@ -32,6 +32,9 @@ from parley.server.logs import log_event
 _ids = itertools.count(1)
 _CLOSE_GRACE = 2.0
 """Seconds a closing socket gets to flush its queue and finish the close handshake."""
+_FLOOD_LINGER = 0.25
+"""Seconds a flooding socket is kept after its close frame, before it is dropped."""
+_FRAMES = (WSMsgType.TEXT, WSMsgType.BINARY, WSMsgType.PING, WSMsgType.PONG)
 
 
 @dataclass(frozen=True)
@@ -154,11 +157,12 @@ class Connection:
                 self._refuse(ProtocolError(ErrorCode.HEARTBEAT_TIMEOUT,
                                            "nothing received within the heartbeat timeout"))
                 return "heartbeat_timeout"
+            if self._closing and msg.type in _FRAMES:
+                continue  # what arrives after we decided to close is not read
             if msg.type is WSMsgType.TEXT or msg.type is WSMsgType.BINARY:
-                if not self._closing:
-                    self._on_frame(msg.data)
+                self._on_frame(msg.data)
             elif msg.type is WSMsgType.PING or msg.type is WSMsgType.PONG:
-                if not self._closing and self._spend() and msg.type is WSMsgType.PING:
+                if self._spend(notify=False) and msg.type is WSMsgType.PING:
                     self._enqueue(_Pong(msg.data))
             elif msg.type is WSMsgType.ERROR:
                 # aiohttp refused the frame itself (over max_msg_size: close 1009, sent).
@@ -192,9 +196,10 @@ class Connection:
                         f"join within {self._config.join_deadline:g} s of connecting"))
         self.close(CloseCode.POLICY, "join timeout")
 
-    def _spend(self) -> bool:
+    def _spend(self, notify: bool = True) -> bool:
         """Take one message from the seat's budget (the connection's before the join);
-        False when it is spent: the message is dropped, and a flood closes the link."""
+        False when it is spent: the message is dropped (with a RATE_LIMITED error when
+        ``notify``; a dropped PING gets no answer at all), and a flood closes the link."""
         seat = self._hub.seat_of(self)
         now = self._loop.time()
         if seat is not None and seat.budget is None:
@@ -202,10 +207,18 @@ class Connection:
         budget = seat.budget if seat is not None and seat.budget is not None else self._budget
         if budget.messages.take(now):
             return True
-        self.send(Error(ErrorCode.RATE_LIMITED.value, "too many messages; this one was dropped"))
+        if notify:
+            self.send(Error(ErrorCode.RATE_LIMITED.value,
+                            "too many messages; this one was dropped"))
         if budget.flood.drop(now):
             log_event("rate_limit_close", logging.WARNING, link=self.label)
             self.close(CloseCode.POLICY, "rate limit")
+            # Read no more of it (parsing the rest of a flood is what it wants us to do),
+            # and drop it once the close frame had time to leave.
+            transport = self._request.transport
+            if isinstance(transport, asyncio.ReadTransport):
+                transport.pause_reading()
+            self._loop.call_later(_FLOOD_LINGER, self.abort)
         return False
 
     def _on_frame(self, data: str | bytes) -> None:
