@@ -82,6 +82,7 @@ async def _memory_per_parked_socket(tmp_path: Path, sockets: int) -> dict[str, f
         before = await _peak_rss(child, 0.3)
         started = time.monotonic()
         parked = await _park(child, sockets, MAX_FRAME - 1024)
+        opened = time.monotonic() - started
         peak = await _peak_rss(child, 0.8)
         await _untouched(a, b)
         codes = await asyncio.gather(*(closed_within(r, 10) for r, _ in parked))
@@ -89,7 +90,7 @@ async def _memory_per_parked_socket(tmp_path: Path, sockets: int) -> dict[str, f
         await _untouched(a, b)
     per_socket = (peak - before) / sockets
     assert set(codes) == {CloseCode.POLICY}, set(codes)  # the join deadline, for all of them
-    assert closed_after < 2 + 3.0, closed_after
+    assert closed_after < opened + 2 + 3.0, (opened, closed_after)  # the last one's deadline
     # aiohttp used to take 1 MiB a socket; now the message is capped at the protocol's
     # 64 KiB, which the server holds at most (plus its own per-connection state).
     assert per_socket < 128, f"{per_socket:.0f} KiB held per parked socket"
