@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-
-from parley.protocol.messages import Join, Leave, Welcome, decode, encode
 from tests.security.procs import ServerChild, server_child
 from tests.security.raw import PING, PONG, TEXT, closed_within, frame, open_raw, read_frame
+
+from parley.protocol.messages import Join, Leave, Welcome, decode, encode
 
 ADDRESSES = 20
 FLOOD_SECONDS = 5.0
@@ -71,14 +71,14 @@ async def _ping_flood(child: ServerChild) -> dict[str, Any]:
         connections += 1
         reader, writer = await open_raw(child.port, "127.0.99.1")
 
-        async def count() -> None:
+        async def count(stream: asyncio.StreamReader) -> None:
             nonlocal pongs
             while True:
-                opcode, _ = await read_frame(reader)
+                opcode, _ = await read_frame(stream)
                 if opcode == PONG:
                     pongs += 1
 
-        counter = asyncio.create_task(count())
+        counter = asyncio.create_task(count(reader))
         try:
             while not counter.done() and time.monotonic() - started < FLOOD_SECONDS:
                 writer.write(payload)
