@@ -53,7 +53,7 @@ bench: system-deps venv
 # process faults, hundreds of random fault schedules, bad input against a live server.
 # Figures go to bench/results/faults.json and are printed; see docs/reliability.md.
 faults: system-deps venv
-	PARLEY_LONG=1 PARLEY_REQUIRE_NETNS=1 $(BIN)/pytest -q -p no:cacheprovider -rfEs tests/faults $(ARGS)
+	PARLEY_LONG=1 PARLEY_REQUIRE_NETNS=1 $(BIN)/pytest -q -p no:cacheprovider -rfEs tests/faults tests/security $(ARGS)
 	$(BIN)/python -m tests.faults.figures faults
 
 # One server, 500 rooms of 2 signalling-only participants; figures to bench/results/load.json.

@@ -265,7 +265,7 @@ class Lab:
                extra: tuple[str, ...] = ()) -> ServerProc:
         tag = f"server{len(self.servers)}"
         state = self.tmp / tag
-        state.mkdir()
+        state.mkdir(mode=0o700)  # the server refuses a state directory others can read
         if net is None:
             srv = ServerProc([], "127.0.0.1", 0, state, self.tmp / f"{tag}.log", list(extra))
         else:

@@ -87,14 +87,21 @@ class Arena:
         self.observer.seen.clear()
         url = self.url.replace("ws://", "http://").replace("/ws", "/health")
         async with aiohttp.ClientSession() as http, http.get(url) as response:
-            assert (await response.json())["status"] == "ok"
+            assert await response.text() == "ok"
         log = self.server.log.read_text(errors="replace")
         assert "Traceback" not in log and "level=ERROR" not in log, log[-3000:]
 
 
 @pytest.fixture
 async def arena(lab: Lab) -> AsyncIterator[Arena]:
-    server = lab.server(extra=("--secret", SECRET.decode()))
+    # The fuzz comes from one address over many connections, holds them open unjoined and
+    # floods one reader: the per-address, pre-join and relay limits are tests/security's.
+    server = lab.server(extra=("--secret", SECRET.decode(), "--exempt-loopback",
+                               "--join-deadline", "600", "--prejoin-max-bytes", "65536",
+                               "--relay-bytes-per-second", "100000000",
+                               "--relay-burst-bytes", "100000000",
+                               "--seat-relay-bytes-per-second", "100000000",
+                               "--seat-relay-burst-bytes", "100000000"))
     await server.start()
     a, b = lab.agent("calm-a"), lab.agent("calm-b")
     for agent in (a, b):
@@ -121,7 +128,7 @@ def expected_code(frame: str | bytes) -> ErrorCode | None:
     if isinstance(frame, bytes):
         return ErrorCode.MALFORMED
     if len(frame.encode("utf-8", "surrogatepass")) > MAX_FRAME:
-        return ErrorCode.FRAME_TOO_LARGE
+        return None  # the WebSocket layer closes 1009 without a message
     try:
         decode(frame)
     except ProtocolError as exc:
@@ -250,14 +257,13 @@ async def test_oversized_frames_are_refused_with_1009_and_the_limit_is_exact(
         await big.send_raw(exact)
         relayed = await peer.next()
         assert isinstance(relayed, Offer) and len(relayed.sdp) == MAX_FRAME - len(skeleton)
-        # One byte over: frame_too_large, then close 1009; the room sees a dropped link.
+        # One byte over: the WebSocket layer closes 1009; the room sees a dropped link.
         await big.send_raw(exact.replace('"sdp":"s', '"sdp":"ss'))
-        assert (await big.next()).code == ErrorCode.FRAME_TOO_LARGE.value  # type: ignore
         assert await big.next() == Closed(1009)
         dropped = await peer.next()
         assert isinstance(dropped, ParticipantReconnecting) and dropped.participant_id == big.pid
     async with RawClient(arena.url) as huge:
-        await huge.send_raw("x" * (2 << 20))  # past the WebSocket layer's own 1 MiB cap
+        await huge.send_raw("x" * (2 << 20))  # far past the limit
         assert await huge.next() == Closed(1009)
     await arena.check_untouched()
 

@@ -20,14 +20,23 @@ from parley.protocol.messages import (
     encode,
     to_dict,
 )
-from parley.protocol.names import MAX_NAME_LENGTH
+from parley.protocol.names import MAX_NAME_LENGTH, check_display_name
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 session_ids = st.from_regex(r"\A[A-Za-z0-9_.-]{1,64}\Z")
-display_names = st.text(min_size=1, max_size=MAX_NAME_LENGTH).filter(
-    lambda s: bool(s.strip()) and s.isprintable())
+
+
+def _is_display_name(text: str) -> bool:
+    try:
+        check_display_name(text)
+    except ValueError:
+        return False
+    return True
+
+
+display_names = st.text(min_size=1, max_size=MAX_NAME_LENGTH).filter(_is_display_name)
 finite_floats = st.floats(allow_nan=False, allow_infinity=False)
 
 _FIELD_OVERRIDES: dict[str, st.SearchStrategy[Any]] = {

@@ -18,6 +18,8 @@ from parley.server import CallServer, ServerConfig
 M = TypeVar("M", bound=Message)
 TIMEOUT = 3.0
 """How long a test waits for a message that should come (it normally takes ms)."""
+ADMIN_TOKEN = "test-admin-token-0123456789"
+"""The test servers' admin token; the ``http`` session sends it, so /health reports counts."""
 
 
 class Client:
@@ -93,13 +95,14 @@ Connect = Callable[..., Awaitable[Client]]
 
 def config_for(tmp_path: Path, **overrides: Any) -> ServerConfig:
     base = ServerConfig(port=0, state_dir=tmp_path, departure_timeout=5.0,
-                        heartbeat_interval=0.5, heartbeat_timeout=10.0)
+                        heartbeat_interval=0.5, heartbeat_timeout=10.0, admin_token=ADMIN_TOKEN)
     return replace(base, **overrides)
 
 
 @pytest.fixture
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as session:
         yield session
 
 

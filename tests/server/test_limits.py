@@ -99,8 +99,8 @@ async def test_second_join_is_already_joined(server: CallServer, connect: Connec
 async def test_frame_too_large_closes_1009(server: CallServer, connect: Connect) -> None:
     a, b = await _pair(server, connect)
     await b.send(Offer(sdp="x" * (64 * 1024), to=a.pid))
-    error = await b.expect(Error)
-    assert error.code == ErrorCode.FRAME_TOO_LARGE
+    # Refused by the WebSocket layer itself (nothing over the limit is buffered): no error
+    # message, the close code says it.
     assert await b.closed() == 1009
     # For the room it is a dropped link, not a leave; a still works.
     assert (await a.expect(ParticipantReconnecting)).participant_id == b.pid
@@ -121,7 +121,6 @@ async def test_the_limit_counts_utf8_bytes_not_characters(server: CallServer,
     sdp = "\u00e9" * 40_000  # 40 000 characters, 80 000 bytes of UTF-8
     await b.send_raw(json.dumps({"v": 1, "type": "offer", "sdp": sdp, "to": a.pid},
                                 ensure_ascii=False))
-    assert (await b.expect(Error)).code == ErrorCode.FRAME_TOO_LARGE
     assert await b.closed() == 1009
 
 

@@ -89,6 +89,19 @@ async def test_admit_seats_the_guest_and_it_heard_nothing_before(
     assert (await member.expect(ParticipantJoined)).participant.name == "Bob"
 
 
+async def test_waiting_in_the_lobby_outlives_the_join_deadline(
+        servers: Servers, connect: Connect) -> None:
+    server = await servers(secret=SECRET, lobby=True, join_deadline=0.3)
+    host = await _host(server, connect)
+    guest, _ = await _knock(server, connect, "Bob")
+    knock = await host.expect(Knock)
+    idle = await connect(server)  # opened after Bob's socket: its deadline comes later
+    assert await idle.closed() == CloseCode.POLICY  # so Bob's deadline has passed too
+    await guest.roundtrip()  # and Bob still waits, not cut off as "join timeout"
+    await host.send(Admit(knock.id))
+    assert (await guest.expect(Welcome)).participant_id
+
+
 async def test_deny_turns_the_guest_away(servers: Servers, connect: Connect) -> None:
     server = await servers(secret=SECRET, lobby=True)
     host = await _host(server, connect)

@@ -85,6 +85,7 @@ def test_resume_key_from_a_secret_needs_no_file(tmp_path: Path) -> None:
 
 def test_a_corrupt_key_file_is_an_error(tmp_path: Path) -> None:
     (tmp_path / KEY_FILE).write_text("not hex")
+    (tmp_path / KEY_FILE).chmod(0o600)
     with pytest.raises(ValueError, match="hex"):
         resume_key(ServerConfig(state_dir=tmp_path))
 

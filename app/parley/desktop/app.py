@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import secrets
 import signal
 import sys
 
@@ -37,9 +38,14 @@ LEAVE_GRACE = 5.0
 
 
 async def start_embedded_server(preferred_port: int) -> CallServer:
-    """A call server on 127.0.0.1: the preferred port, or any free one if it is taken."""
+    """A call server on 127.0.0.1: the preferred port, or any free one if it is taken.
+
+    It answers only to this launch of the app: its URL carries a per-launch access
+    key (another local user, or a web page, cannot join its calls), and it checks
+    ``Origin``."""
+    key = secrets.token_urlsafe(24)
     for port in dict.fromkeys((preferred_port, 0)):
-        server = CallServer(ServerConfig(host="127.0.0.1", port=port))
+        server = CallServer(ServerConfig(host="127.0.0.1", port=port, access_key=key))
         try:
             await server.start()
         except OSError as exc:

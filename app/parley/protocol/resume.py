@@ -9,8 +9,14 @@ let in with: the grant's kind, user id, host flag and expiry (``grant``,
 ``sub``, ``host``, ``grant_exp``). A seat outlives its grant only while its
 link stays up: once ``grant_exp`` has passed, the resume is refused.
 
-Claims: ``{"kind": "resume", "room": R, "pid": P, "name": N, "grant": "invite" |
-"identity"?, "sub": U?, "host": bool?, "grant_exp": T?, "aud", "iat", "exp"}``.
+Tokens rotate: ``gen`` is the seat's generation. A resume with the current one
+is accepted and moves the seat to the next (the welcome's token carries it);
+an older one is a copy used after its successor - theft - and the server
+closes the seat for good (OAuth refresh-token rotation with reuse detection).
+
+Claims: ``{"kind": "resume", "room": R, "pid": P, "name": N, "gen": G, "grant":
+"invite" | "identity"?, "sub": U?, "host": bool?, "grant_exp": T?, "aud", "iat",
+"exp"}``.
 """
 
 from __future__ import annotations
@@ -36,12 +42,14 @@ class ResumeClaim:
     grant: Grant | None = None
     """What the seat was admitted with (None: an open room, no grant needed).
     Its ``uses`` are not carried: a resume is not a use."""
+    generation: int = 0
+    """The seat's token generation when it was minted (see the module docstring)."""
 
 
 def mint_resume_token(key: bytes, claim: ResumeClaim, now: float | None = None) -> str:
     """A resume token for ``claim``, valid until ``claim.expires_at``."""
     claims: dict[str, Any] = {"room": claim.session_id, "pid": claim.participant_id,
-                              "name": claim.name}
+                              "name": claim.name, "gen": claim.generation}
     grant = claim.grant
     if grant is not None:
         claims.update({"grant": grant.kind.value, "grant_exp": grant.expires_at})
@@ -59,9 +67,11 @@ def verify_resume_token(key: bytes, token: str, now: float | None = None) -> Res
     except ProtocolError as exc:
         raise ProtocolError(ErrorCode.RESUME_REFUSED, exc.detail) from None
     sid, pid, name = claims.get("room"), claims.get("pid"), claims.get("name")
-    if not (isinstance(sid, str) and isinstance(pid, str) and isinstance(name, str)):
+    gen = claims.get("gen", 0)
+    if not (isinstance(sid, str) and isinstance(pid, str) and isinstance(name, str)) \
+            or isinstance(gen, bool) or not isinstance(gen, int) or gen < 0:
         raise ProtocolError(ErrorCode.RESUME_REFUSED, "resume token claims are incomplete")
-    return ResumeClaim(sid, pid, name, float(claims["exp"]), _grant(sid, name, claims))
+    return ResumeClaim(sid, pid, name, float(claims["exp"]), _grant(sid, name, claims), gen)
 
 
 def _grant(session_id: str, name: str, claims: dict[str, Any]) -> Grant | None:

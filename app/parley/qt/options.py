@@ -59,3 +59,8 @@ class ParticipantLike(Protocol):
 
     @property
     def is_local(self) -> bool: ...
+
+    @property
+    def verified(self) -> bool:
+        """The name is an identity grant's (the server vouches for it), not self-chosen."""
+        ...

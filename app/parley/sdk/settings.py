@@ -81,7 +81,8 @@ class SessionSettings:
 
     def __post_init__(self) -> None:
         try:
-            check_display_name(self.display_name)
+            # The canonical form (NFC, trimmed) is what is sent and shown.
+            object.__setattr__(self, "display_name", check_display_name(self.display_name))
         except ValueError as exc:
             raise ValueError(f"{exc}, got {self.display_name!r}") from None
         if not isinstance(self.session_type, SessionType):

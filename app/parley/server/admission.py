@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from parley.protocol.errors import ErrorCode, ProtocolError
 from parley.protocol.grants import Grant, verify_grant
 from parley.protocol.messages import Join
+from parley.protocol.names import check_display_name
 from parley.server.config import ServerConfig
 
 
@@ -51,24 +52,25 @@ class Gate:
             ProtocolError: TOKEN_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED,
                 TOKEN_WRONG_ROOM or TOKEN_USED_UP.
         """
+        name = check_display_name(join.display_name)  # decoding checked it: the canonical form
         if self._secret is None:
-            return Admission(join.display_name, None)  # open rooms ignore any token
+            return Admission(name, None)  # open rooms ignore any token
         if join.token is None:
             raise ProtocolError(ErrorCode.TOKEN_REQUIRED, "this server needs a join token")
         now = self._clock()
         grant = verify_grant(self._secret, join.token, join.session_id, now,
                              self._max_lifetime)
         if grant.name is not None:
-            return Admission(grant.name, grant)
+            return Admission(check_display_name(grant.name), grant)
         if grant.uses is None:
-            return Admission(join.display_name, grant)
+            return Admission(name, grant)
         # A canonical token has one spelling, so its digest names the grant.
         key = hashlib.sha256(join.token.encode("ascii")).hexdigest()
         used, _ = self._used.get(key, (0, grant.expires_at))
         if used >= grant.uses:
             raise ProtocolError(ErrorCode.TOKEN_USED_UP,
                                 f"this invite has been used {grant.uses} times, its limit")
-        return Admission(join.display_name, grant, key)
+        return Admission(name, grant, key)
 
     def spend(self, admission: Admission) -> None:
         """Count one use of ``admission``'s invite (after the seat was given)."""

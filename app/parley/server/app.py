@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import time
 from collections.abc import Callable
 from importlib import metadata
 from types import TracebackType
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -17,14 +19,15 @@ from parley.protocol.defaults import WS_PATH
 from parley.protocol.messages import GoingAway, encode
 from parley.server.config import ServerConfig
 from parley.server.connection import Connection
+from parley.server.guard import SERVER_NAME, AcceptErrors, HttpGuard, PeerGuard, request_refusal
 from parley.server.hub import Hub
 from parley.server.keys import resume_key
 from parley.server.logs import log_event
 
 HEALTH_PATH = "/health"
-_MAX_TRANSPORT_MESSAGE = 1024 * 1024
-"""aiohttp's own limit sits above ours so that we, not aiohttp, answer FRAME_TOO_LARGE."""
 _STOP_GRACE = 3.0
+_KEEPALIVE = 5.0
+"""Seconds an idle HTTP connection is kept (plain requests get none: see guard.py)."""
 
 
 def _version() -> str:
@@ -63,6 +66,9 @@ class CallServer:
         self._make_hub = hub
         self._clock = clock
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
+        self._accept_errors = AcceptErrors()
+        self._peers = PeerGuard(self.config)
         self._hub: Hub | None = None
         self._connections: set[Connection] = set()
         self._port: int | None = None
@@ -78,11 +84,13 @@ class CallServer:
 
     @property
     def url(self) -> str:
-        """The WebSocket URL clients connect to, ``ws://host:port/ws``."""
+        """The WebSocket URL clients connect to, ``ws://host:port/ws`` (with
+        ``?key=`` when the config has an ``access_key``)."""
         host = self.config.host
         if ":" in host and not host.startswith("["):
             host = f"[{host}]"
-        return f"ws://{host}:{self.port}{WS_PATH}"
+        key = f"?key={self.config.access_key}" if self.config.access_key else ""
+        return f"ws://{host}:{self.port}{WS_PATH}{key}"
 
     @property
     def running(self) -> bool:
@@ -94,26 +102,35 @@ class CallServer:
 
         Raises:
             OSError: the address cannot be bound.
+            UnsafeStateError: the state directory or a key in it is not private.
             RuntimeError: already started.
         """
         if self._runner is not None:
             raise RuntimeError("the server is already started")
         self._hub = self._make_hub(self.config, resume_key(self.config), self._clock)
         self._stopping = False
-        app = web.Application()
+        guard = HttpGuard(self.config, self._peers)
+        app = web.Application(middlewares=[guard.middleware], client_max_size=4096)
         app.router.add_get(WS_PATH, self._serve_ws)
         app.router.add_get(HEALTH_PATH, self._health)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                               shutdown_timeout=_STOP_GRACE)
+        app.on_response_prepare.append(_name_server)
+        handler_args: dict[str, Any] = {"access_log": None, "keepalive_timeout": _KEEPALIVE,
+                                        "lingering_time": self.config.body_timeout}
+        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=_STOP_GRACE,
+                               **handler_args)
         await runner.setup()
+        loop = asyncio.get_running_loop()
         try:
-            site = web.TCPSite(runner, self.config.host, self.config.port)
-            await site.start()
+            assert runner.server is not None
+            self._listener = await loop.create_server(
+                guard.factory(runner.server, loop, **handler_args), self.config.host,
+                self.config.port, backlog=512)
         except BaseException:
             await runner.cleanup()
             raise
+        self._accept_errors.install(loop)
         self._runner = runner
-        self._port = _bound_port(runner, self.config.port)
+        self._port = _bound_port(self._listener, self.config.port)
         log_event("listening", host=self.config.host, port=self._port,
                   auth="token" if self.config.secret else "open",
                   turn=len(self.config.turn_urls) or None)
@@ -139,8 +156,9 @@ class CallServer:
         self._stopping = True
         # Stop listening first: a client reconnecting during the shutdown must be
         # refused at once (and retry the replacement), not accepted by a dying server.
-        for site in list(runner.sites):
-            await site.stop()
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
         hub.stop()
         connections = list(self._connections)
         for conn in connections:
@@ -155,6 +173,7 @@ class CallServer:
             for waiter in pending:
                 waiter.cancel()
         await runner.cleanup()
+        self._accept_errors.uninstall()
         self._runner = None
         self._stop_task = None
         log_event("stopped", graceful=graceful, connections=len(connections))
@@ -173,8 +192,15 @@ class CallServer:
     # ------------------------------------------------------------ handlers
 
     async def _serve_ws(self, request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(max_msg_size=max(_MAX_TRANSPORT_MESSAGE,
-                                                    2 * self.config.max_frame_bytes),
+        refusal = request_refusal(self.config, request)
+        if refusal is not None:
+            log_event("ws_refused", logging.INFO, peer=request.remote or "?", reason=refusal)
+            return web.Response(status=403, text=refusal)
+        # The protocol's limit is aiohttp's too, so that no socket can make the server
+        # buffer more (a fragmented message is counted as it arrives); PINGs are ours.
+        # (aiohttp's limit is exclusive: one more byte than ours.)
+        ws = web.WebSocketResponse(max_msg_size=self.config.max_frame_bytes + 1,
+                                   compress=self.config.ws_compression, autoping=False,
                                    heartbeat=None, timeout=1.0)
         try:
             await ws.prepare(request)
@@ -190,7 +216,7 @@ class CallServer:
             await ws.send_str(encode(self._going_away()))
             await ws.close(code=CloseCode.GOING_AWAY, message=b"shutdown")
             return ws
-        conn = Connection(ws, request, self.config, hub)
+        conn = Connection(ws, request, self.config, hub, self._peers)
         self._connections.add(conn)
         log_event("connect", logging.DEBUG, link=conn.label, peer=request.remote)
         try:
@@ -200,13 +226,24 @@ class CallServer:
         return ws
 
     async def _health(self, request: web.Request) -> web.Response:
+        """"ok"; with the admin token (``Authorization: Bearer ...``) also the counts and
+        the version, which are nobody else's business."""
+        token = self.config.admin_token
+        given = request.headers.get("Authorization", "")
+        if token is None or not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return web.Response(text="ok")
         rooms, participants = self._hub.counts() if self._hub else (0, 0)
         return web.json_response({"status": "ok", "version": VERSION,
                                   "rooms": rooms, "participants": participants})
 
 
-def _bound_port(runner: web.AppRunner, requested: int) -> int:
-    for address in runner.addresses:
+async def _name_server(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers["Server"] = SERVER_NAME
+
+
+def _bound_port(listener: asyncio.Server, requested: int) -> int:
+    for sock in listener.sockets:
+        address = sock.getsockname()
         if isinstance(address, tuple) and len(address) >= 2:
             return int(address[1])
     return requested

@@ -21,10 +21,12 @@ from parley.protocol.invites import format_invite
 from parley.protocol.messages import IceServer
 from parley.server.app import CallServer
 from parley.server.config import ServerConfig
+from parley.server.keys import UnsafeStateError
 from parley.server.logs import configure_logging, log_event
 
 SECRET_ENV = "PARLEY_SECRET"
 TURN_SECRET_ENV = "PARLEY_TURN_SECRET"
+ADMIN_TOKEN_ENV = "PARLEY_ADMIN_TOKEN"
 EXIT_USAGE = 2
 _DAYS = MAX_GRANT_LIFETIME / 86400
 
@@ -80,10 +82,54 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default $XDG_STATE_HOME/parley or ~/.local/state/parley)")
     p.add_argument("--allow-open-rooms", action="store_true",
                    help="allow listening on a non-loopback host without a secret")
+    _hardening_arguments(p, d)
     p.add_argument("--log-level", default="info",
                    choices=["debug", "info", "warning", "error"],
                    help="log verbosity (default %(default)s)")
     return p
+
+
+def _hardening_arguments(p: argparse.ArgumentParser, d: ServerConfig) -> None:
+    """Limits against hostile clients (docs/security.md)."""
+    g = p.add_argument_group("limits against hostile clients (see docs/security.md)")
+    g.add_argument("--max-connections-per-ip", type=int, default=d.max_connections_per_ip,
+                   metavar="N", help="open connections per address (default %(default)s)")
+    g.add_argument("--joins-per-second-per-ip", type=float,
+                   default=d.joins_per_second_per_ip, metavar="R",
+                   help="joins per second per address, on average (default %(default)s)")
+    g.add_argument("--max-rooms-per-ip", type=int, default=d.max_rooms_per_ip, metavar="N",
+                   help="rooms one address may hold seats in (default %(default)s)")
+    g.add_argument("--max-ghosts-per-ip", type=int, default=d.max_ghosts_per_ip, metavar="N",
+                   help="dropped seats one address may leave waiting for a resume "
+                        "(default %(default)s)")
+    g.add_argument("--exempt-loopback", action="store_true",
+                   help="exempt loopback addresses from the per-address limits")
+    g.add_argument("--join-deadline", type=float, default=d.join_deadline, metavar="S",
+                   help="seconds a connection has to join (default %(default)s)")
+    g.add_argument("--header-timeout", type=float, default=d.header_timeout, metavar="S",
+                   help="seconds to send a whole HTTP request (default %(default)s)")
+    g.add_argument("--prejoin-max-bytes", type=int, default=d.prejoin_max_bytes, metavar="B",
+                   help="largest frame before the join (default %(default)s)")
+    g.add_argument("--relay-bytes-per-second", type=int, default=d.relay_bytes_per_second,
+                   metavar="B", help="signalling bytes per second from one participant to "
+                                     "one other (default %(default)s)")
+    g.add_argument("--relay-burst-bytes", type=int, default=d.relay_burst_bytes, metavar="B",
+                   help="... and at once (default %(default)s)")
+    g.add_argument("--seat-relay-bytes-per-second", type=int,
+                   default=d.seat_relay_bytes_per_second, metavar="B",
+                   help="signalling bytes per second from one participant to everybody "
+                        "(default %(default)s)")
+    g.add_argument("--seat-relay-burst-bytes", type=int, default=d.seat_relay_burst_bytes,
+                   metavar="B", help="... and at once (default %(default)s)")
+    g.add_argument("--ws-compression", action="store_true",
+                   help="offer permessage-deflate (off by default)")
+    g.add_argument("--allow-origin", dest="allowed_origins", action="append", default=[],
+                   metavar="ORIGIN",
+                   help="a web origin (https://example.org) whose pages may connect, "
+                        "besides the server's own; repeatable; * allows any")
+    g.add_argument("--admin-token", default=None,
+                   help=f"bearer token that makes /health report counts and the version "
+                        f"(default: ${ADMIN_TOKEN_ENV}; none: /health says only ok)")
 
 
 def _secret_arguments(p: argparse.ArgumentParser) -> None:
@@ -157,6 +203,18 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         turn_urls=tuple(args.turn_urls), turn_secret=_secret(args.turn_secret, TURN_SECRET_ENV),
         turn_ttl=args.turn_ttl, lobby=args.lobby, lobby_timeout=args.lobby_timeout,
         state_dir=args.state_dir, allow_open_rooms=args.allow_open_rooms,
+        max_connections_per_ip=args.max_connections_per_ip,
+        joins_per_second_per_ip=args.joins_per_second_per_ip,
+        max_rooms_per_ip=args.max_rooms_per_ip, max_ghosts_per_ip=args.max_ghosts_per_ip,
+        exempt_loopback=args.exempt_loopback, join_deadline=args.join_deadline,
+        header_timeout=args.header_timeout, ws_compression=args.ws_compression,
+        prejoin_max_bytes=args.prejoin_max_bytes,
+        relay_bytes_per_second=args.relay_bytes_per_second,
+        relay_burst_bytes=args.relay_burst_bytes,
+        seat_relay_bytes_per_second=args.seat_relay_bytes_per_second,
+        seat_relay_burst_bytes=args.seat_relay_burst_bytes,
+        allowed_origins=tuple(args.allowed_origins),
+        admin_token=args.admin_token or os.environ.get(ADMIN_TOKEN_ENV) or None,
     )
 
 
@@ -255,6 +313,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(serve(config))
     except KeyboardInterrupt:  # only where signal handlers are unavailable
         pass
+    except UnsafeStateError as exc:
+        return _fail(str(exc))
     except OSError as exc:
         return _fail(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}")
     return 0

@@ -97,6 +97,45 @@ class ServerConfig:
     """``retry_after`` (seconds) announced in ``going_away`` on a graceful shutdown."""
     outbound_queue: int = 512
     """Messages queued for one slow client before its link is counted as dead."""
+    # -- against hostile clients (docs/security.md lists every limit) --
+    join_deadline: float = 5.0
+    """Seconds a connection has to join; then it is closed, whatever it sends."""
+    prejoin_max_bytes: int = 8 * 1024
+    """Largest frame before the join (a join with its token fits); then ``max_frame_bytes``."""
+    header_timeout: float = 10.0
+    """Seconds from accept() to a complete HTTP request (request line and headers)."""
+    body_timeout: float = 2.0
+    """Seconds an unread request body is drained after the response, then the link drops."""
+    max_connections_per_ip: int = 64
+    """Open TCP connections one address may hold at once."""
+    joins_per_second_per_ip: float = 10.0
+    """Joins (resumes included) one address may make per second, on average."""
+    join_burst_per_ip: int = 40
+    """Joins one address may make at once before ``joins_per_second_per_ip`` applies."""
+    max_rooms_per_ip: int = 20
+    """Rooms in which one address holds a seat; past it, it can open no new room."""
+    max_ghosts_per_ip: int = 4
+    """Seats one address may leave dropped without ``leave`` (waiting for a resume);
+    past it, its oldest dropped seat is freed at once."""
+    exempt_loopback: bool = False
+    """Exempt 127.0.0.0/8 and ::1 from the per-address limits (a test rig, a proxy)."""
+    relay_bytes_per_second: int = 64 * 1024
+    """Signalling bytes one seat may relay to one other participant per second."""
+    relay_burst_bytes: int = 256 * 1024
+    """... and at once, before that rate applies."""
+    seat_relay_bytes_per_second: int = 256 * 1024
+    """Signalling bytes one seat may relay to everybody together per second."""
+    seat_relay_burst_bytes: int = 1024 * 1024
+    """... and at once, before that rate applies."""
+    ws_compression: bool = False
+    """Offer permessage-deflate (off: a small frame can inflate to a large one)."""
+    admin_token: str | None = None
+    """Bearer token that makes ``/health`` report counts and the version (None: "ok" only)."""
+    access_key: str | None = None
+    """The built-in server's per-launch secret: ``/ws`` requires ``?key=<access_key>``."""
+    allowed_origins: tuple[str, ...] = ()
+    """Web origins (``https://example.org``) allowed besides the server's own; ``*`` = any.
+    A request without ``Origin`` (the app, not a browser) is always allowed."""
 
     def __post_init__(self) -> None:
         if self.state_dir is not None and not isinstance(self.state_dir, Path):
@@ -111,18 +150,30 @@ class ServerConfig:
             raise ValueError("secret must not be empty (use None for open rooms)")
         self._check_secrets()
         for name in ("departure_timeout", "heartbeat_interval", "heartbeat_timeout",
-                     "rate_per_second", "flood_window", "lobby_timeout"):
+                     "rate_per_second", "flood_window", "lobby_timeout", "join_deadline",
+                     "header_timeout", "body_timeout", "joins_per_second_per_ip"):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a positive number, got {value!r}")
         if self.shutdown_retry_after < 0:
             raise ValueError("shutdown_retry_after must be >= 0")
         for name in ("max_participants", "max_rooms", "rate_burst", "flood_drops",
-                     "outbound_queue", "lobby_max_waiting"):
+                     "outbound_queue", "lobby_max_waiting", "max_connections_per_ip",
+                     "join_burst_per_ip", "max_rooms_per_ip", "max_ghosts_per_ip",
+                     "relay_bytes_per_second", "relay_burst_bytes", "seat_relay_bytes_per_second",
+                     "seat_relay_burst_bytes", "prejoin_max_bytes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
         if self.max_frame_bytes < 1024:
             raise ValueError("max_frame_bytes must be at least 1024")
+        if self.relay_burst_bytes < self.max_frame_bytes \
+                or self.seat_relay_burst_bytes < self.relay_burst_bytes:
+            raise ValueError("relay bursts must hold a whole frame (max_frame_bytes), and "
+                             "seat_relay_burst_bytes at least relay_burst_bytes")
+        for name in ("admin_token", "access_key"):
+            token = getattr(self, name)
+            if token is not None and len(token) < 16:
+                raise ValueError(f"{name} must be at least 16 characters")
         if self.heartbeat_timeout <= self.heartbeat_interval:
             raise ValueError("heartbeat_timeout must be longer than heartbeat_interval")
         if self.lobby and self.secret is None:

@@ -3,6 +3,11 @@
 Reading and writing are separate: the read loop decodes and hands messages to
 the hub; everything sent to the client goes through an in-order queue that one
 writer task drains, so a slow client never blocks anybody else.
+
+Every frame counts against the budget, control frames included: aiohttp's
+automatic PONG is off, and a PING is answered here only when the budget allows
+it. Until it has joined a connection may send only small frames, and it is
+closed ``join_deadline`` seconds after it opened unless it joined.
 """
 
 from __future__ import annotations
@@ -17,15 +22,19 @@ from aiohttp import WSMsgType, web
 
 from parley.protocol.closecodes import CLOSE_CODES, CloseCode
 from parley.protocol.errors import ErrorCode, ProtocolError
-from parley.protocol.messages import Error, Message, decode, encode
+from parley.protocol.messages import Error, Join, Message, decode, encode
+from parley.server.budgets import Budget
 from parley.server.config import ServerConfig
+from parley.server.guard import PeerGuard
 from parley.server.hub import Hub
-from parley.server.limits import FloodWatch, TokenBucket
 from parley.server.logs import log_event
 
 _ids = itertools.count(1)
 _CLOSE_GRACE = 2.0
 """Seconds a closing socket gets to flush its queue and finish the close handshake."""
+_FLOOD_LINGER = 0.25
+"""Seconds a flooding socket is kept after its close frame, before it is dropped."""
+_FRAMES = (WSMsgType.TEXT, WSMsgType.BINARY, WSMsgType.PING, WSMsgType.PONG)
 
 
 @dataclass(frozen=True)
@@ -34,36 +43,49 @@ class _Close:
     reason: str
 
 
+@dataclass(frozen=True)
+class _Pong:
+    data: bytes
+
+
 class Connection:
     """Serves one WebSocket from ``prepare`` until it is closed."""
 
     def __init__(self, ws: web.WebSocketResponse, request: web.Request,
-                 config: ServerConfig, hub: Hub) -> None:
+                 config: ServerConfig, hub: Hub, peers: PeerGuard | None = None) -> None:
         self.label = f"c{next(_ids)}"
+        self.peer = request.remote or "?"
         self._ws = ws
         self._request = request
         self._config = config
         self._hub = hub
+        self._peers = peers
         self._loop = asyncio.get_running_loop()
-        self._queue: asyncio.Queue[str | _Close] = asyncio.Queue()
+        self._queue: asyncio.Queue[str | _Pong | _Close] = asyncio.Queue()
         self._closing = False
         self._close_request: _Close | None = None
         self._aborted = False
-        self._bucket = TokenBucket(config.rate_per_second, config.rate_burst, self._loop.time())
-        self._flood = FloodWatch(config.flood_drops, config.flood_window)
+        self._budget = Budget.for_config(config, self._loop.time())
         self.finished = asyncio.Event()
+
+    @property
+    def source(self) -> str | None:
+        """What this link's seats count against (its address; None: exempt)."""
+        return self._peers.source(self.peer) if self._peers is not None else None
 
     # ------------------------------------------------------------ Link
 
     def send(self, message: Message) -> None:
         """Queue ``message`` for this client (dropped once the connection is closing)."""
-        if self._closing:
-            return
+        if not self._closing:
+            self._enqueue(encode(message))
+
+    def _enqueue(self, item: str | _Pong) -> None:
         if self._queue.qsize() >= self._config.outbound_queue:
             log_event("slow_client", logging.WARNING, link=self.label)
             self.abort()
             return
-        self._queue.put_nowait(encode(message))
+        self._queue.put_nowait(item)
 
     def close(self, code: int, reason: str) -> None:
         """Close with ``code`` once the messages queued before have been sent."""
@@ -93,6 +115,7 @@ class Connection:
         """
         reader = asyncio.create_task(self._read_loop(), name=f"parley-reader-{self.label}")
         writer = asyncio.create_task(self._write_loop(), name=f"parley-writer-{self.label}")
+        deadline = self._loop.call_later(self._config.join_deadline, self._join_deadline)
         cause = "error"
         try:
             await asyncio.wait([reader, writer], return_when=asyncio.FIRST_COMPLETED)
@@ -105,6 +128,7 @@ class Connection:
             if self._close_request is not None and not self._aborted and not writer.done():
                 await asyncio.wait([writer], timeout=_CLOSE_GRACE)
         finally:
+            deadline.cancel()
             for task in (reader, writer):
                 task.cancel()
             await asyncio.gather(reader, writer, return_exceptions=True)
@@ -133,10 +157,17 @@ class Connection:
                 self._refuse(ProtocolError(ErrorCode.HEARTBEAT_TIMEOUT,
                                            "nothing received within the heartbeat timeout"))
                 return "heartbeat_timeout"
+            if self._closing and msg.type in _FRAMES:
+                continue  # what arrives after we decided to close is not read
             if msg.type is WSMsgType.TEXT or msg.type is WSMsgType.BINARY:
-                if not self._closing:
-                    self._on_frame(msg.data)
+                self._on_frame(msg.data)
+            elif msg.type is WSMsgType.PING or msg.type is WSMsgType.PONG:
+                if self._spend(notify=False) and msg.type is WSMsgType.PING:
+                    self._enqueue(_Pong(msg.data))
             elif msg.type is WSMsgType.ERROR:
+                # aiohttp refused the frame itself (over max_msg_size: close 1009, sent).
+                log_event("refused", logging.INFO, link=self.label, error=str(msg.data)[:80],
+                          close=self._ws.close_code)
                 return "error"
             else:  # CLOSE, CLOSING, CLOSED
                 return "closed"
@@ -148,25 +179,60 @@ class Connection:
             if isinstance(item, _Close):
                 return
             try:
-                await self._ws.send_str(item)
+                if isinstance(item, _Pong):
+                    await self._ws.pong(item.data)
+                else:
+                    await self._ws.send_str(item)
             except (ConnectionError, RuntimeError):
                 return  # the socket is gone; the read loop notices and reports it
 
     # ------------------------------------------------------------ one frame
 
-    def _on_frame(self, data: str | bytes) -> None:
-        if self._frame_size(data) > self._config.max_frame_bytes:
-            self._refuse(ProtocolError(
-                ErrorCode.FRAME_TOO_LARGE,
-                f"frames are limited to {self._config.max_frame_bytes} bytes"))
+    def _join_deadline(self) -> None:
+        # A joiner waiting in the lobby has joined as far as it can: the lobby's own
+        # timeout (2 minutes) ends its wait.
+        if self._closing or self._hub.seat_of(self) is not None \
+                or self._hub.lobby.waiting(self):
             return
+        log_event("join_timeout", link=self.label, peer=self.peer)
+        self.send(Error(ErrorCode.NOT_JOINED.value,
+                        f"join within {self._config.join_deadline:g} s of connecting"))
+        self.close(CloseCode.POLICY, "join timeout")
+
+    def _spend(self, notify: bool = True) -> bool:
+        """Take one message from the seat's budget (the connection's before the join);
+        False when it is spent: the message is dropped (with a RATE_LIMITED error when
+        ``notify``; a dropped PING gets no answer at all), and a flood closes the link."""
+        seat = self._hub.seat_of(self)
         now = self._loop.time()
-        if not self._bucket.take(now):
+        if seat is not None and seat.budget is None:
+            seat.budget = self._budget  # the seat's first connection hands it on
+        budget = seat.budget if seat is not None and seat.budget is not None else self._budget
+        if budget.messages.take(now):
+            return True
+        if notify:
             self.send(Error(ErrorCode.RATE_LIMITED.value,
                             "too many messages; this one was dropped"))
-            if self._flood.drop(now):
-                log_event("rate_limit_close", logging.WARNING, link=self.label)
-                self.close(CloseCode.POLICY, "rate limit")
+        if budget.flood.drop(now):
+            log_event("rate_limit_close", logging.WARNING, link=self.label)
+            self.close(CloseCode.POLICY, "rate limit")
+            # Read no more of it (parsing the rest of a flood is what it wants us to do),
+            # and drop it once the close frame had time to leave.
+            transport = self._request.transport
+            if isinstance(transport, asyncio.ReadTransport):
+                transport.pause_reading()
+            self._loop.call_later(_FLOOD_LINGER, self.abort)
+        return False
+
+    def _on_frame(self, data: str | bytes) -> None:
+        joined = self._hub.seat_of(self) is not None
+        limit = self._config.max_frame_bytes if joined else self._config.prejoin_max_bytes
+        if self._frame_size(data, limit) > limit:
+            self._refuse(ProtocolError(
+                ErrorCode.FRAME_TOO_LARGE,
+                f"frames are limited to {limit} bytes" + ("" if joined else " before the join")))
+            return
+        if not self._spend():
             return
         if isinstance(data, bytes):
             self._refuse(ProtocolError(ErrorCode.MALFORMED, "binary frames are not accepted"))
@@ -176,6 +242,12 @@ class Connection:
         except ProtocolError as exc:
             self._refuse(exc, _peek_type(data))
             return
+        if isinstance(message, Join) and self._peers is not None \
+                and not self._peers.allow_join(self.peer):
+            self.send(Error(ErrorCode.RATE_LIMITED.value,
+                            "too many joins from this address; wait a moment", message.TYPE))
+            self.close(CloseCode.POLICY, "join rate")
+            return
         try:
             self._hub.handle(self, message)
         except ProtocolError as exc:
@@ -184,8 +256,8 @@ class Connection:
             logging.getLogger(__name__).exception("event=internal_error link=%s", self.label)
             self.send(Error(ErrorCode.INTERNAL.value, "internal server error", message.TYPE))
 
-    def _frame_size(self, data: str | bytes) -> int:
-        if isinstance(data, bytes) or len(data) * 4 <= self._config.max_frame_bytes:
+    def _frame_size(self, data: str | bytes, limit: int) -> int:
+        if isinstance(data, bytes) or len(data) * 4 <= limit:
             return len(data)  # a character is at most 4 bytes of UTF-8: no need to encode
         return len(data.encode("utf-8"))
 

@@ -8,10 +8,10 @@ frame on the recipient's link.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Protocol
 
 from parley.protocol.closecodes import CloseCode
 from parley.protocol.errors import ErrorCode, ProtocolError
@@ -22,6 +22,7 @@ from parley.protocol.messages import (
     Candidate,
     Deny,
     EndCall,
+    Error,
     Join,
     Leave,
     Message,
@@ -39,36 +40,16 @@ from parley.protocol.messages import (
 )
 from parley.protocol.resume import ResumeClaim, mint_resume_token, verify_resume_token
 from parley.server.admission import Admission, Gate
+from parley.server.budgets import RelayBudget, relay_size
 from parley.server.config import ServerConfig
+from parley.server.keys import state_dir
+from parley.server.link import DEPARTED as _DEPARTED
+from parley.server.link import Link as Link
 from parley.server.lobby import Lobby
 from parley.server.logs import log_event
 from parley.server.rooms import Registry, Seat, SeatKey
+from parley.server.state import DepartedStore, load_departed
 from parley.server.turn import ice_servers_for
-
-_DEPARTED = {
-    "left": "participant has left",
-    "timeout": "participant has left (its seat timed out)",
-    "replaced": "participant has left (a new join with the same identity replaced it)",
-    "room_closed": "the host ended the call",
-}
-"""Why a resume is refused, by the seat's departure reason."""
-
-
-class Link(Protocol):
-    """What the hub needs of a client connection."""
-
-    @property
-    def label(self) -> str:
-        """A short id for logs."""
-        ...
-
-    def send(self, message: Message) -> None:
-        """Queue a message; never blocks."""
-        ...
-
-    def close(self, code: int, reason: str) -> None:
-        """Close after the queued messages have been sent."""
-        ...
 
 
 class Hub:
@@ -77,7 +58,11 @@ class Hub:
     def __init__(self, config: ServerConfig, resume_key: bytes,
                  clock: Callable[[], float] = time.time) -> None:
         self.config = config
-        self.registry = Registry(config.max_rooms, config.max_participants)
+        directory = state_dir(config)
+        self._store = DepartedStore(directory, lambda: self.registry.departed(self._clock()))
+        self.registry = Registry(config.max_rooms, config.max_participants,
+                                 config.max_rooms_per_ip, on_departed=self._store.changed)
+        self.registry.restore_departed(load_departed(directory), clock())
         self._gate = Gate(config, clock)
         self._resume_key = resume_key
         self._clock = clock
@@ -125,6 +110,11 @@ class Hub:
             raise ProtocolError(ErrorCode.UNKNOWN_TYPE,
                                 f"{message.TYPE} is sent by the server, not to it")
 
+    def seat_of(self, link: Link) -> Seat | None:
+        """The seat ``link`` holds (None: it has not joined)."""
+        key = self._key_of.get(link)
+        return self.registry.seat(key) if key is not None else None
+
     def link_closed(self, link: Link, cause: str) -> None:
         """The link is gone (closed, errored, or silent too long) without a leave."""
         self.lobby.link_closed(link)
@@ -136,11 +126,17 @@ class Hub:
         if seat is None or self.stopping:
             return
         seat.reconnecting = True
+        seat.dropped_at = self._clock()
         log_event("reconnecting", room=key[0], participant=key[1], cause=cause)
         self._send_room(key[0], ParticipantReconnecting(key[1]), exclude=key[1])
         loop = asyncio.get_running_loop()
         self._departures[key] = loop.call_later(self.config.departure_timeout,
                                                 self._depart, key)
+        if seat.source is not None:
+            # Join-and-drop must not fill rooms: an address keeps only a few seats waiting.
+            for ghost in self.registry.ghosts_over(seat.source, self.config.max_ghosts_per_ip):
+                self._cancel_departure(ghost)
+                self._depart(ghost, reason="ghost")
 
     def stop(self) -> None:
         """Stop for a shutdown: no more departures or announcements; seats stay resumable."""
@@ -149,6 +145,7 @@ class Hub:
         for handle in self._departures.values():
             handle.cancel()
         self._departures.clear()
+        self._store.flush()
 
     def counts(self) -> tuple[int, int]:
         """(rooms, participants) hosted now."""
@@ -174,7 +171,8 @@ class Hub:
         grant = admission.grant
         if grant is not None and grant.user_id is not None:
             self._replace_identity(join.session_id, grant.user_id)
-        seat = self.registry.admit(join.session_id, admission.name, grant=grant)
+        seat = self.registry.admit(join.session_id, admission.name, grant=grant,
+                                   source=link.source)
         self._gate.spend(admission)
         seat.update(audio_muted=join.audio_muted, video_paused=join.video_paused)
         key = (join.session_id, seat.id)
@@ -202,9 +200,14 @@ class Hub:
         if seat is None:
             # A seat this server never saw: it restarted (or is another node).
             seat = self.registry.admit(claim.session_id, claim.name, claim.participant_id,
-                                       grant=claim.grant)
+                                       grant=claim.grant, source=link.source)
+            seat.generation = claim.generation
+        elif claim.generation != seat.generation:
+            self._token_reused(key)
         else:
             self._take_over(key, seat)
+        seat.generation += 1  # this token is spent: the welcome carries its successor
+        seat.source = link.source
         changed = seat.update(audio_muted=join.audio_muted, video_paused=join.video_paused)
         self._bind(link, key)
         link.send(self._welcome(key, seat, resumed=True, recreated=recreated))
@@ -218,6 +221,22 @@ class Hub:
                   recreated=recreated)
         if seat.grant is not None and seat.grant.host:
             self.lobby.host_arrived(key[0], link)
+
+    def _token_reused(self, key: SeatKey) -> None:
+        """A resume token older than the seat's: a copy was used after its successor.
+        Whoever holds the seat and whoever presented the copy both go; each must
+        join again with its grant (RFC 6819 5.2.2.3, refresh-token rotation)."""
+        self._cancel_departure(key)
+        link = self._unbind(key)
+        if link is not None:
+            link.send(Error(ErrorCode.RESUME_REFUSED.value, _DEPARTED["token_reused"]))
+            link.close(CloseCode.RESUME_REFUSED, ErrorCode.RESUME_REFUSED.value)
+        self._send_room(key[0], ParticipantLeft(key[1], reason="left"), exclude=key[1])
+        self.registry.remove(key, self._clock(), self.config.resume_token_lifetime,
+                             reason="token_reused")
+        log_event("token_reused", logging.WARNING, room=key[0], participant=key[1],
+                  link=link.label if link else None)
+        raise ProtocolError(ErrorCode.RESUME_REFUSED, _DEPARTED["token_reused"])
 
     def _take_over(self, key: SeatKey, seat: Seat) -> None:
         """A resume reclaims an existing seat: stop its departure clock, evict its old link."""
@@ -282,7 +301,7 @@ class Hub:
     def _mint(self, key: SeatKey, seat: Seat) -> str:
         now = self._clock()
         claim = ResumeClaim(key[0], key[1], seat.name,
-                            now + self.config.resume_token_lifetime, seat.grant)
+                            now + self.config.resume_token_lifetime, seat.grant, seat.generation)
         return mint_resume_token(self._resume_key, claim, now)
 
     # ------------------------------------------------------------ presence and relay
@@ -328,14 +347,14 @@ class Hub:
         links = (self._link_of.get((session_id, s.id)) for s in seats)
         return [link for link in links if link is not None]
 
-    def _depart(self, key: SeatKey) -> None:
+    def _depart(self, key: SeatKey, reason: str = "timeout") -> None:
         self._departures.pop(key, None)
         seat = self.registry.seat(key)
         if seat is None or not seat.reconnecting or self.stopping:
             return
-        self.registry.remove(key, self._clock(), self.config.resume_token_lifetime)
+        self.registry.remove(key, self._clock(), self.config.resume_token_lifetime, reason)
         self._send_room(key[0], ParticipantLeft(key[1], reason="timeout"))
-        log_event("leave", room=key[0], participant=key[1], reason="timeout")
+        log_event("leave", room=key[0], participant=key[1], reason=reason)
 
     def _update(self, key: SeatKey, update: Update) -> None:
         seat = self.registry.seat(key)
@@ -356,6 +375,13 @@ class Hub:
         link = self._link_of.get((key[0], target.id))
         if target.reconnecting or link is None:
             return  # the target renegotiates after it resumes; stale signalling is useless
+        sender = room.seats[key[1]]
+        now = asyncio.get_running_loop().time()
+        if sender.relay is None:
+            sender.relay = RelayBudget.for_config(self.config, now)
+        refused = sender.relay.allow(target.id, relay_size(message), now)
+        if refused is not None:
+            raise ProtocolError(ErrorCode.RATE_LIMITED, f"{refused}; this one was dropped")
         link.send(replace(message, sender=key[1]))
 
     def _send_room(self, session_id: str, message: Message, exclude: str | None = None) -> None:

@@ -1,4 +1,4 @@
-"""Per-connection rate limiting: a token bucket and a flood detector (pure, clock given)."""
+"""Rate limiting: a token bucket and a flood detector (pure, clock given)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections import deque
 
 
 class TokenBucket:
-    """Allows ``rate`` messages per second on average and ``burst`` at once."""
+    """Allows ``rate`` messages (or bytes) per second on average and ``burst`` at once."""
 
     def __init__(self, rate: float, burst: int, now: float) -> None:
         self.rate = rate
@@ -14,15 +14,25 @@ class TokenBucket:
         self._tokens = float(burst)
         self._last = now
 
-    def take(self, now: float) -> bool:
-        """Spend one token; False (and nothing spent) when the bucket is empty."""
+    @property
+    def last(self) -> float:
+        """When the bucket was last used."""
+        return self._last
+
+    def take(self, now: float, cost: float = 1.0) -> bool:
+        """Spend ``cost`` tokens; False (and nothing spent) when the bucket holds fewer."""
         elapsed = max(0.0, now - self._last)
         self._last = now
         self._tokens = min(self.burst, self._tokens + elapsed * self.rate)
-        if self._tokens >= 1.0:
-            self._tokens -= 1.0
+        if self._tokens >= cost:
+            self._tokens -= cost
             return True
         return False
+
+
+    def give(self, amount: float) -> None:
+        """Put back ``amount`` tokens taken for something that did not happen."""
+        self._tokens = min(self.burst, self._tokens + amount)
 
 
 class FloodWatch:

@@ -7,11 +7,14 @@ who has left for good) lives here so it can be tested without a network.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from parley.protocol.errors import ErrorCode, ProtocolError
 from parley.protocol.grants import Grant
+from parley.protocol.names import distinct_name
 from parley.protocol.presence import Flag, ParticipantInfo
+from parley.server.budgets import Budget, RelayBudget
 
 SeatKey = tuple[str, str]
 """(session id, participant id)."""
@@ -32,6 +35,17 @@ class Seat:
     """The presence flags that are on."""
     grant: Grant | None = None
     """What the seat was let in with (None: an open room); fixed for the seat's life."""
+    source: str | None = None
+    """The address of the link that holds (or last held) the seat; None: exempt from the
+    per-address limits."""
+    dropped_at: float = 0.0
+    """When its link dropped without ``leave`` (wall clock), while it is reconnecting."""
+    generation: int = 0
+    """The resume-token generation that may take the seat back; an older one is theft."""
+    budget: Budget | None = None
+    """Messages it may send (kept across resumes); made by its first connection."""
+    relay: RelayBudget | None = None
+    """Signalling bytes it may relay (kept across resumes)."""
 
     @property
     def reconnecting(self) -> bool:
@@ -104,11 +118,16 @@ class Registry:
     Times given to it are wall-clock seconds (the clock resume tokens use).
     """
 
-    def __init__(self, max_rooms: int, max_participants: int) -> None:
+    def __init__(self, max_rooms: int, max_participants: int, max_rooms_per_source: int = 0,
+                 on_departed: Callable[[], None] | None = None) -> None:
+        """``max_rooms_per_source``: rooms one source may hold a seat in (0: no limit);
+        ``on_departed`` is called whenever the departed list changes (to store it)."""
         self.max_rooms = max_rooms
         self.max_participants = max_participants
+        self.max_rooms_per_source = max_rooms_per_source
         self.rooms: dict[str, Room] = {}
         self._departed: dict[SeatKey, tuple[float, str]] = {}
+        self._on_departed = on_departed
 
     def seat(self, key: SeatKey) -> Seat | None:
         """The seat of (room, participant), if it exists."""
@@ -116,11 +135,13 @@ class Registry:
         return room.seats.get(key[1]) if room else None
 
     def admit(self, session_id: str, name: str, participant_id: str | None = None,
-              grant: Grant | None = None) -> Seat:
+              grant: Grant | None = None, source: str | None = None) -> Seat:
         """Give ``name`` a seat in ``session_id``, creating the room if needed.
 
         ``participant_id`` is given when a resume re-creates a seat this server
-        does not know (it restarted); otherwise a fresh id is assigned.
+        does not know (it restarted); otherwise a fresh id is assigned. A name
+        that looks like one the room has already ("Ada", "Аda") gets a number
+        ("Ada (2)"), so that nobody passes for somebody else.
 
         Raises:
             ProtocolError: ROOM_FULL or TOO_MANY_ROOMS.
@@ -129,6 +150,11 @@ class Registry:
         if room is None and len(self.rooms) >= self.max_rooms:
             raise ProtocolError(ErrorCode.TOO_MANY_ROOMS,
                                 f"this server already hosts {self.max_rooms} rooms")
+        if room is None and source is not None and self.max_rooms_per_source \
+                and self.rooms_of(source) >= self.max_rooms_per_source:
+            raise ProtocolError(ErrorCode.TOO_MANY_ROOMS,
+                                f"this address already holds seats in "
+                                f"{self.max_rooms_per_source} rooms")
         if room is not None and len(room.seats) >= self.max_participants:
             raise ProtocolError(ErrorCode.ROOM_FULL,
                                 f"room {session_id} already has {self.max_participants} "
@@ -138,8 +164,22 @@ class Registry:
         pid = participant_id or new_participant_id()
         while participant_id is None and pid in room.seats:
             pid = new_participant_id()
-        seat = room.seats[pid] = Seat(pid, name, grant=grant)
+        name = distinct_name(name, (s.name for s in room.seats.values()))
+        seat = room.seats[pid] = Seat(pid, name, grant=grant, source=source)
         return seat
+
+    def rooms_of(self, source: str) -> int:
+        """Rooms in which ``source`` holds a seat (live or dropped)."""
+        return sum(1 for room in self.rooms.values()
+                   if any(s.source == source for s in room.seats.values()))
+
+    def ghosts_over(self, source: str, limit: int) -> list[SeatKey]:
+        """The dropped seats of ``source`` past the ``limit`` it may keep, oldest first."""
+        ghosts = sorted(((seat.dropped_at, (room.session_id, seat.id))
+                         for room in self.rooms.values() for seat in room.seats.values()
+                         if seat.source == source and seat.reconnecting),
+                        key=lambda item: item[0])
+        return [key for _, key in ghosts[:max(0, len(ghosts) - limit)]]
 
     def remove(self, key: SeatKey, now: float, remember_for: float,
                reason: str = "left") -> Seat | None:
@@ -150,6 +190,12 @@ class Registry:
             del self.rooms[room.session_id]
         if seat is not None:
             self._departed[key] = (now + remember_for, reason)
+            if room is not None:
+                for other in room.seats.values():
+                    if other.relay is not None:
+                        other.relay.forget(seat.id)
+            if self._on_departed is not None:
+                self._on_departed()
         return seat
 
     def close(self, session_id: str, now: float, remember_for: float) -> list[Seat]:
@@ -170,6 +216,18 @@ class Registry:
         self._prune(now)
         entry = self._departed.get(key)
         return entry[1] if entry else None
+
+    def departed(self, now: float) -> list[tuple[str, str, float, str]]:
+        """Who left for good, as (room, participant, remembered until, why)."""
+        self._prune(now)
+        return [(k[0], k[1], until, why) for k, (until, why) in self._departed.items()]
+
+    def restore_departed(self, entries: Iterable[tuple[str, str, float, str]],
+                         now: float) -> None:
+        """Take back a stored :meth:`departed` list (after a restart); expired ones go."""
+        for room, pid, until, why in entries:
+            if until > now:
+                self._departed[(room, pid)] = (until, why)
 
     def _prune(self, now: float) -> None:
         expired = [k for k, (until, _) in self._departed.items() if until <= now]

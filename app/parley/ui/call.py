@@ -58,6 +58,7 @@ class CallView(QWidget):
         header.setObjectName("callHeader")
         self.title = QLabel("", header)
         self.title.setObjectName("callTitle")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # names and ids are never markup
         self.count = QLabel("", header)
         self.count.setObjectName("subtitle")
         self.timer_label = QLabel("00:00", header)
@@ -73,6 +74,7 @@ class CallView(QWidget):
         self.copy_button.clicked.connect(self.copy_invite)
         self.notice = QLabel("", header)
         self.notice.setObjectName("noticeLabel")
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
         self.notice.hide()
         self._notice_timer.timeout.connect(self.notice.hide)
         row = QHBoxLayout(header)

@@ -66,6 +66,7 @@ class ReconnectingOverlay(QWidget):
         self._title.setStyleSheet("color: #ffffff; font-size: 16pt; font-weight: 600;")
         self._detail = QLabel("", self)
         self._detail.setObjectName("overlayDetail")
+        self._detail.setTextFormat(Qt.TextFormat.PlainText)
         self._detail.setStyleSheet("color: #e0e3ea;")
         layout = QVBoxLayout(self)
         layout.addStretch(1)

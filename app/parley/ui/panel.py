@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
+from parley.protocol.names import VERIFIED_MARK
 from parley.qt.options import ParticipantLike
 from parley.qt.resources import IconSet
 
@@ -14,6 +15,8 @@ from parley.qt.resources import IconSet
 def describe(participant: ParticipantLike) -> str:
     """One line: name, "(you)", and what is notable about them."""
     name = participant.name or "Guest"
+    if participant.verified:
+        name += f" {VERIFIED_MARK}"
     if participant.is_local:
         name += " (you)"
     notes = [

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import zlib
 
 from PySide6.QtCore import QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from parley.protocol.names import VERIFIED_MARK
 from parley.qt.options import ParticipantLike
 from parley.qt.resources import IconSet
 
@@ -85,6 +87,8 @@ class VideoTile(QWidget):
 
     def display_name(self) -> str:
         name = self._participant.name or "Guest"
+        if self._participant.verified:
+            name += f" {VERIFIED_MARK}"
         return f"{name} (you)" if self._participant.is_local else name
 
     def initials(self) -> str:
@@ -108,8 +112,12 @@ class VideoTile(QWidget):
     def _update_accessibility(self) -> None:
         self.setAccessibleName(self.display_name())
         description = ", ".join(self.badges())
+        if self._participant.verified:
+            description = ", ".join(filter(None, ("verified", description)))
         self.setAccessibleDescription(description)
-        self.setToolTip(self.display_name() + (f" ({description})" if description else ""))
+        # A tooltip is rich text whenever it looks like markup: escape the name, always.
+        tip = self.display_name() + (f" ({description})" if description else "")
+        self.setToolTip(f"<qt>{html.escape(tip)}</qt>")
 
     # -- painting ------------------------------------------------------------------------
 
