@@ -23,7 +23,7 @@ FlagEvent = Literal[
 """The participant events a presence flag fires (see FLAG_EVENTS)."""
 ParticipantEvent = Literal[
     FlagEvent, "on_participant_joined", "on_participant_left", "on_participant_list_changed",
-    "on_dominant_speaker_changed",
+    "on_dominant_speaker_changed", "on_media_stalled", "on_media_flowing",
 ]
 """The callbacks of :class:`ParticipantEventListener`."""
 OwnMediaEvent = Literal[

@@ -64,6 +64,12 @@ class ParticipantEventListener(Callbacks[ParticipantEvent]):
     on_screen_share_started: ParticipantCallback | None = None
     on_screen_share_stopped: ParticipantCallback | None = None
     on_dominant_speaker_changed: Callable[[Participant | None], None] | None = None
+    on_media_stalled: ParticipantCallback | None = None
+    """No media from this participant for a few seconds while its link is alive (a
+    frozen video, no audio: it stopped sending, or its media is stuck): a quality
+    signal, never a reason to reconnect."""
+    on_media_flowing: ParticipantCallback | None = None
+    """Media from this participant arrives: the first, or again after a stall."""
 
 
 @dataclass(eq=False, kw_only=True)
