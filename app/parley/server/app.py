@@ -20,6 +20,7 @@ from parley.server.connection import Connection
 from parley.server.hub import Hub
 from parley.server.keys import resume_key
 from parley.server.logs import log_event
+from parley.server.web import add_web_routes
 
 HEALTH_PATH = "/health"
 _MAX_TRANSPORT_MESSAGE = 1024 * 1024
@@ -103,6 +104,7 @@ class CallServer:
         app = web.Application()
         app.router.add_get(WS_PATH, self._serve_ws)
         app.router.add_get(HEALTH_PATH, self._health)
+        add_web_routes(app)  # the browser guest at /join/<room>
         runner = web.AppRunner(app, access_log=None, handle_signals=False,
                                shutdown_timeout=_STOP_GRACE)
         await runner.setup()
