@@ -168,6 +168,8 @@ class Link:
                          msg.sdp_mid)
             return
         candidate = candidate_from_sdp(msg.candidate.removeprefix("candidate:"))
+        if candidate.protocol.lower() != "udp":
+            return  # ICE over TCP is not spoken here (TURN over TCP/TLS is, from our side)
         candidate.sdpMid, candidate.sdpMLineIndex = target
         await self.pc.addIceCandidate(candidate)
 

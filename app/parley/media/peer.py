@@ -125,8 +125,8 @@ class Peer:
                        link.generation, why)
         if self.state is PeerState.CONNECTED:
             self._set_state(PeerState.RECONNECTING)
-        if self._may_offer():
-            self._rebuild()
+        if self._may_offer() and time.monotonic() - self._last_offer >= self._spacing:
+            self._rebuild()  # else check() offers when the spacing allows
 
     def check(self, now: float) -> None:
         """Called periodically by the mesh: repeat offers that went nowhere, and note
@@ -142,10 +142,15 @@ class Peer:
             return
         link = self.link
         if link is None or link.dead is not None or now - link.built_at > self._patience(link):
-            if now - self._last_offer >= self._config.liveness_timeout:
+            if now - self._last_offer >= self._spacing:
                 logger.info("%s: %s still not connected, offering again", self.local_id,
                             self.remote_id)
                 self._rebuild()
+
+    @property
+    def _spacing(self) -> float:
+        """A side never offers twice within this (a connection that dies at once)."""
+        return self._config.liveness_timeout
 
     def _may_offer(self) -> bool:
         """The impolite side offers new connections; the polite one only after it had
