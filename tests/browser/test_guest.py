@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+from playwright.async_api import BrowserContext
 
 from parley.server import CallServer
 from tests.browser.conftest import page_url
@@ -167,3 +168,23 @@ async def test_the_guest_leaving_is_on_participant_left(
     assert await guest.page.inner_text("#ended-title") == "You left the call"
     assert [p.id for p in desktop.session.participants] == [desktop.id]
     assert desktop.status() == ["on_session_joined"]
+
+
+async def test_two_guests_call_each_other_and_a_desktop(
+        server: CallServer, browser: BrowserContext, guest: Guest,
+        desktops: Callable[[str], Desktop]) -> None:
+    """The page against itself too: each side of a browser pair, trickling both ways."""
+    other = Guest(await browser.new_page())
+    await guest.open(page_url(server, "r"))
+    await other.open(page_url(server, "r", "?mlines=camera,audio"))
+    first = await guest.join("Gus")
+    second = await other.join("Val")
+    desktop = desktops("Ada")
+    did = await desktop.join(server.url, "r")
+    for page, pid in ((guest, second), (other, first), (guest, did), (other, did)):
+        await until(lambda g=page, p=pid: g.connected_to(p), what=f"connected to {pid}")
+        await until(lambda g=page, p=pid: g.video_moves(p), what=f"video from {pid}")
+    await until(lambda: desktop.sees_moving_video(first) and desktop.sees_moving_video(second),
+                what="the desktop sees both guests")
+    assert guest.errors == [] and other.errors == []
+    await other.page.close()
