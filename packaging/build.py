@@ -121,7 +121,7 @@ def _arch() -> str:
                                                        platform.machine().lower())
 
 
-def pack_linux(bundle: Path, out_dir: Path, *, compresslevel: int = 6) -> Path:
+def pack_linux(bundle: Path, out_dir: Path, *, compresslevel: int = 9) -> Path:
     """A .tar.gz: Parley-<v>-linux-<arch>/{Parley/, parley.desktop, icons, install.sh}."""
     top = f"{APP_NAME}-{version()}-linux-{_arch()}"
     archive = out_dir / f"{top}.tar.gz"

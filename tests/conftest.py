@@ -15,6 +15,9 @@ from tests.faults.selection import register as register_long
 from tests.udp import UdpFaultLoop
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The app under test never sends mDNS on a real network (tests/faults/test_lan.py runs
+# discovery inside network namespaces only).
+os.environ["PARLEY_DISCOVERY"] = "0"
 
 unhandled: list[dict[str, Any]] = []
 """Exception contexts the loops reported during the running test (a test that expects

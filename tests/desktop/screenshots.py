@@ -4,7 +4,7 @@ Run under a display (e.g. ``Xvfb :99 &``)::
 
     DISPLAY=:99 .venv/bin/python -m tests.desktop.screenshots [OUT_DIR [SCENE ...]]
 
-SCENE is any of join, call, share, sixteen (default: all of them).
+SCENE is any of join, call, share, sixteen, hosting (default: all of them).
 
 Not a test: it only takes pictures, which a person then looks at.
 """
@@ -37,6 +37,10 @@ NAMES = ("Grace Hopper", "Alan Turing", "Katherine Johnson", "Edsger Dijkstra",
          "Tim Berners-Lee", "Adele Goldberg")
 
 
+async def _not_hosting(name: str) -> object:
+    raise OSError("these scenes show New call but never press it")
+
+
 async def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -55,7 +59,8 @@ class Shoot:
         store = QSettings(str(self.scratch / f"{time.monotonic_ns()}.ini"),
                           QSettings.Format.IniFormat)
         controller = SessionController(CallSession(), default_server=url,
-                                       settings_overrides={"fake_media": True})
+                                       settings_overrides={"fake_media": True},
+                                       host_starter=_not_hosting)  # type: ignore[arg-type]
         window = MainWindow(controller, AppSettings(store), theme, preview)
         window.resize(*size)
         window.show()
@@ -156,7 +161,7 @@ class Shoot:
         await server.stop()
 
 
-SCENES = ("join", "call", "share", "sixteen")
+SCENES = ("join", "call", "share", "sixteen", "hosting")
 
 
 def main(argv: list[str]) -> int:
@@ -179,6 +184,10 @@ def main(argv: list[str]) -> int:
             await shoot.call(Theme.LIGHT, share=True)
         if "sixteen" in scenes:
             await shoot.sixteen()
+        if "hosting" in scenes:
+            from tests.desktop.screenshots_hosting import hosting
+
+            await hosting(shoot, until)
 
     with tempfile.TemporaryDirectory() as scratch, loop:
         loop.run_until_complete(everything(Path(scratch)))

@@ -118,17 +118,22 @@ class AgentProc:
     async def start(self, server: str, session: str, *, reconnect_timeout: float = 30.0,
                     media: bool = False, idle_timeout: float = 0.0,
                     token: str | None = None) -> None:
-        args = [*self.prefix, sys.executable, "-m", "tests.faults.agent", "--server", server,
-                "--session", session, "--name", self.name,
+        args = ["--server", server, "--session", session, "--name", self.name,
                 "--reconnect-timeout", str(reconnect_timeout),
                 "--idle-timeout", str(idle_timeout)]
         if media:
             args.append("--media")
         if token is not None:
             args += ["--token", token]
+        await self.start_module("tests.faults.agent", *args)
+
+    async def start_module(self, module: str, *args: str) -> None:
+        """Run ``python -m module args`` (in this agent's namespace) and collect its
+        events: any script that prints one JSON object per line with ``ev`` and ``t``."""
+        command = (*self.prefix, sys.executable, "-m", module, *args)
         with open(self.log, "a") as log:
             self.proc = await asyncio.create_subprocess_exec(
-                *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
                 stderr=log, cwd=REPO, start_new_session=True,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
         self._reader = asyncio.get_running_loop().create_task(self._read())

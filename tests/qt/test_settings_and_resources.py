@@ -23,3 +23,9 @@ def test_resources_are_found_and_load(qapp: object) -> None:
         assert "QPushButton#primaryButton" in stylesheet(theme)
     assert not icon("mic-off", "#ffffff").pixmap(48, 48).isNull()
     assert not app_icon().pixmap(64, 64).isNull()
+
+
+def test_discovery_is_on_until_switched_off(app_settings: AppSettings) -> None:
+    assert app_settings.discovery_enabled() is True
+    app_settings.set_discovery_enabled(False)
+    assert AppSettings(app_settings.store).discovery_enabled() is False

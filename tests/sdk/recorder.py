@@ -10,11 +10,13 @@ from parley.media.callbacks import Callbacks
 from parley.sdk import ParticipantEventListener, SessionStatusListener
 
 STATUS = ("on_session_joined", "on_session_left", "on_session_timed_out",
-          "on_connection_lost", "on_connection_restored", "on_connection_closed")
+          "on_connection_lost", "on_connection_restored", "on_connection_closed",
+          "on_waiting_for_host")
 TERMINAL = ("on_session_left", "on_session_timed_out", "on_connection_closed")
 PARTICIPANT = ("on_participant_joined", "on_participant_left", "on_participant_reconnecting",
                "on_participant_restored", "on_audio_muted", "on_audio_unmuted",
-               "on_hand_raised", "on_hand_lowered", "on_video_paused", "on_video_resumed")
+               "on_hand_raised", "on_hand_lowered", "on_video_paused", "on_video_resumed",
+               "on_join_request", "on_join_request_ended")
 
 
 class Recorder:

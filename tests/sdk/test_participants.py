@@ -10,7 +10,7 @@ from typing import get_args
 
 from parley.protocol import decode, encode
 from parley.protocol.messages import ParticipantUpdated, Update
-from parley.protocol.presence import OWN_FLAGS, Flag, ParticipantInfo
+from parley.protocol.presence import OWN_FLAGS, STANDING, Flag, ParticipantInfo
 from parley.sdk import MediaEventListener, Participant, ParticipantEventListener
 from parley.sdk.event_types import (
     FLAG_EVENTS,
@@ -35,11 +35,14 @@ def test_event_names_are_exactly_the_listeners_callbacks() -> None:
     assert set(get_args(SessionStatusEvent)) == names(SessionStatusListener)
     assert set(get_args(ParticipantEvent)) == names(ParticipantEventListener)
     assert set(get_args(MediaEvent)) == names(MediaEventListener)
-    assert {effect.value for effect in Effect} == set(get_args(SessionStatusEvent))
+    # Waiting in a lobby is no transition (the state stays CONNECTING): not an Effect.
+    lifecycle = {effect.value for effect in Effect} | {"on_waiting_for_host"}
+    assert lifecycle == set(get_args(SessionStatusEvent))
 
 
 def test_every_flag_is_a_wire_field_and_has_its_two_events() -> None:
-    flag_fields = {f.name for f in fields(ParticipantInfo) if f.type == "bool"}
+    flag_fields = {f.name for f in fields(ParticipantInfo)
+                   if f.type == "bool" and f.name not in STANDING}
     assert {flag.value for flag in Flag} == flag_fields
     assert {f.name for f in fields(Update)} == {flag.value for flag in OWN_FLAGS}
     assert set(FLAG_EVENTS) == set(Flag)
@@ -61,7 +64,8 @@ def test_seat_participant_and_wire_share_the_flags() -> None:
     wire = encode(ParticipantUpdated(info))
     assert wire == ('{"v":1,"type":"participant_updated","participant":{"id":"p_1",'
                     '"name":"Ada","audio_muted":true,"video_paused":false,"hand_raised":false,'
-                    '"screen_sharing":false,"reconnecting":true}}')
+                    '"screen_sharing":false,"reconnecting":true,"guest":false,"verified":false,'
+                    '"host":false}}')
     received = decode(wire)
     assert isinstance(received, ParticipantUpdated)
     assert Participant.from_info(received.participant, "p_2") == Participant(

@@ -48,6 +48,8 @@ EXPECTED = {
     (S.CONNECTING, E.NOT_ALONE): (S.CONNECTING, ()),
     (S.JOINED, E.LEAVE): (S.ENDED, (Effect.LEFT,)),
     (S.JOINED, E.CONNECTION_DOWN): (S.RECONNECTING, (Effect.LOST,)),
+    (S.JOINED, E.ROOM_CLOSED): (S.ENDED, (Effect.LEFT,)),
+    (S.JOINED, E.REPLACED): (S.ENDED, (Effect.LEFT,)),
     (S.JOINED, E.ALONE): (S.JOINED, ()),
     (S.JOINED, E.NOT_ALONE): (S.JOINED, ()),
     (S.JOINED, E.TICK): (S.JOINED, ()),  # idle deadline not reached
@@ -55,6 +57,8 @@ EXPECTED = {
     (S.RECONNECTING, E.CONNECTION_DOWN): (S.RECONNECTING, ()),
     (S.RECONNECTING, E.CONNECTION_UP): (S.JOINED, (Effect.RESTORED,)),
     (S.RECONNECTING, E.RESUME_REFUSED): (S.ENDED, (Effect.CLOSED,)),
+    (S.RECONNECTING, E.ROOM_CLOSED): (S.ENDED, (Effect.LEFT,)),
+    (S.RECONNECTING, E.REPLACED): (S.ENDED, (Effect.LEFT,)),
     (S.RECONNECTING, E.ALONE): (S.RECONNECTING, ()),
     (S.RECONNECTING, E.NOT_ALONE): (S.RECONNECTING, ()),
     (S.RECONNECTING, E.TICK): (S.RECONNECTING, ()),  # reconnect deadline not reached
@@ -103,6 +107,10 @@ def test_end_reasons() -> None:
         (S.JOINED, E.LEAVE, EndReason.LEFT),
         (S.RECONNECTING, E.LEAVE, EndReason.LEFT),
         (S.RECONNECTING, E.RESUME_REFUSED, EndReason.RESUME_REFUSED),
+        (S.JOINED, E.ROOM_CLOSED, EndReason.ROOM_CLOSED),
+        (S.RECONNECTING, E.ROOM_CLOSED, EndReason.ROOM_CLOSED),
+        (S.JOINED, E.REPLACED, EndReason.REPLACED),
+        (S.RECONNECTING, E.REPLACED, EndReason.REPLACED),
     ]
     for state, event, reason in cases:
         m = machine_in(state)

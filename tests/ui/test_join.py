@@ -93,3 +93,36 @@ def test_test_call_button(qtbot: QtBot) -> None:
     with qtbot.waitSignal(view.testCallRequested, timeout=1000) as blocker:
         qtbot.mouseClick(view.test_button, Qt.MouseButton.LeftButton)
     assert blocker.args[0].display_name == "Ada"
+
+
+def test_new_call_and_join_lead_and_advanced_is_collapsed(qtbot: QtBot) -> None:
+    view = _view(qtbot)
+    assert view.new_call_button.isVisible() and view.join_button.isVisible()
+    assert not view.server_edit.isVisible() and not view.token_edit.isVisible()
+    qtbot.mouseClick(view.advanced.toggle, Qt.MouseButton.LeftButton)
+    assert view.server_edit.isVisible() and view.discovery_check.isVisible()
+    with qtbot.assertNotEmitted(view.newCallRequested):
+        qtbot.mouseClick(view.new_call_button, Qt.MouseButton.LeftButton)  # no name yet
+    view.name_edit.setText("Ada")
+    with qtbot.waitSignal(view.newCallRequested, timeout=1000) as blocker:
+        qtbot.mouseClick(view.new_call_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0].display_name == "Ada"
+    view.set_hosting_available(False)
+    assert not view.new_call_button.isVisible()
+
+
+def test_a_call_on_this_network_is_asked_to_join_without_a_token(qtbot: QtBot) -> None:
+    from parley.desktop.discovery import DiscoveredCall
+
+    view = _view(qtbot)
+    view.name_edit.setText("Bob")
+    assert not view.nearby.isVisible()
+    view.set_nearby_calls([DiscoveredCall("quiet-river-42", "Ada", "ws://10.0.0.5:8788/ws")])
+    assert view.nearby.isVisible() and view.nearby.labels() == ["Ada's call · quiet-river-42"]
+    with qtbot.waitSignal(view.joinRequested, timeout=1000) as blocker:
+        view.nearby.choose(0)
+    session_id, _options, server, token = blocker.args
+    assert (session_id, server, token) == ("quiet-river-42", "ws://10.0.0.5:8788/ws", "")
+    with qtbot.waitSignal(view.discoveryToggled, timeout=1000) as toggled:
+        view.discovery_check.setChecked(False)
+    assert toggled.args == [False] and not view.nearby.isVisible()

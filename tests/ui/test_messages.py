@@ -3,8 +3,8 @@
 import pytest
 
 from parley.qt.problems import Problem, ProblemKind, join_problem
-from parley.sdk import JoinError, JoinFailure
-from parley.ui.messages import call_title, problem_text
+from parley.sdk import EndReason, JoinError, JoinFailure
+from parley.ui.messages import call_ended_text, call_title, knock_text, problem_text
 
 
 @pytest.mark.parametrize("failure,text", [
@@ -19,6 +19,13 @@ from parley.ui.messages import call_title, problem_text
     (JoinFailure.ALREADY_JOINED, "You're already in a call."),
     (JoinFailure.INVALID_SETTINGS, "The call server refused your settings: bad name"),
     (JoinFailure.SERVER_ERROR, "The call server could not let you in: bad name"),
+    (JoinFailure.TOKEN_REQUIRED, "This call needs an invite link. Ask the host for one."),
+    (JoinFailure.TOKEN_EXPIRED, "This invite link has expired. Ask the host for a new one."),
+    (JoinFailure.TOKEN_USED_UP, "This invite link has been used as often as it allows. "
+                                "Ask the host for a new one."),
+    (JoinFailure.DENIED, "The host didn't let you in."),
+    (JoinFailure.LOBBY_TIMEOUT,
+     "Nobody let you in. Try again later, or ask the host for an invite link."),
 ])
 def test_a_refused_join_says_why_and_what_to_do(failure: JoinFailure, text: str) -> None:
     problem = join_problem(JoinError(failure, "bad name"), "ws://h:1/ws")
@@ -45,3 +52,11 @@ def test_the_call_title() -> None:
     assert call_title("standup", test_call=False) == "standup"
     assert call_title("test-1a2b", test_call=True) == "Test call"
     assert call_title("", test_call=True) == ""
+
+
+def test_the_server_ending_your_call_is_said_and_other_endings_are_not() -> None:
+    assert call_ended_text(EndReason.ROOM_CLOSED) == "The host ended the call."
+    assert call_ended_text(EndReason.REPLACED) == (
+        "You joined this call from somewhere else, so it ended here.")
+    assert call_ended_text(EndReason.LEFT) == "" and call_ended_text(None) == ""
+    assert knock_text("Bob") == "Bob wants to join"

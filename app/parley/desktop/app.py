@@ -18,6 +18,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 from qasync import QEventLoop
 
+from parley.desktop.hosting_app import HostingService
 from parley.protocol.invites import parse_invite
 from parley.qt.controller import SessionController
 from parley.qt.device_preview import DevicePreview
@@ -60,10 +61,13 @@ async def serve(args: argparse.Namespace, app: QApplication, theme: Theme,
     if not url:
         server = await start_embedded_server(args.port)
         url = server.url
+    hosting = HostingService(settings)
     controller = SessionController(CallSession(), default_server=url, echo_starter=start_echo,
-                                   settings_overrides={"fake_media": args.fake_media})
+                                   settings_overrides={"fake_media": args.fake_media},
+                                   host_starter=hosting.start_call)
     preview = DevicePreview(fake_media=args.fake_media)
     window = MainWindow(controller, settings, theme, preview)
+    hosting.attach(window, controller)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     loop = asyncio.get_running_loop()
@@ -75,6 +79,8 @@ async def serve(args: argparse.Namespace, app: QApplication, theme: Theme,
     window.show()
     if args.session:
         join_at_once(window, args)
+    elif args.new_call:
+        host_at_once(window, args)
     try:
         await closed.wait()
         try:  # leaving must not keep a closed window's process alive forever
@@ -82,9 +88,20 @@ async def serve(args: argparse.Namespace, app: QApplication, theme: Theme,
         except TimeoutError:
             log.warning("leaving the call took over %s s; quitting anyway", LEAVE_GRACE)
     finally:
+        await hosting.close()
         if server is not None:
             await server.stop()
     return 0
+
+
+def host_at_once(window: MainWindow, args: argparse.Namespace) -> None:
+    """``--new-call``: what the New call button does, with the name given."""
+    form = window.join_view
+    if args.name:
+        form.name_edit.setText(args.name)
+    if not form.name_edit.text().strip():
+        form.name_edit.setText("Host")
+    form.new_call_button.click()
 
 
 def join_at_once(window: MainWindow, args: argparse.Namespace) -> None:

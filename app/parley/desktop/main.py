@@ -2,6 +2,7 @@
 
     parley [--session ID --name NAME] [--server URL] [--token T] [--fake-media]
            [--theme light|dark] [--port N]
+    parley --new-call --name NAME
     parley --self-test
 
 With ``--session`` the app joins at once. Without ``--server`` it starts the call
@@ -32,6 +33,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--session", metavar="ID",
                         help="join this session (or invite link) at once")
     parser.add_argument("--name", metavar="NAME", help="your display name")
+    parser.add_argument("--new-call", action="store_true",
+                        help="host a new call on this computer at once (as New call does) "
+                             "and print its invite link: 'invite: parley://join/...'")
     parser.add_argument("--server", metavar="URL",
                         help="call server (ws://host:port/ws); default: start one here")
     parser.add_argument("--token", metavar="T", help="join token, when the server needs one")

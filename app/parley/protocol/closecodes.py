@@ -33,6 +33,8 @@ class CloseCode(IntEnum):
     """The host ended the call for everyone (after ``room_closed``): do not resume."""
     DUPLICATE_IDENTITY = 4012
     """A new join with the same identity grant replaced this seat: do not resume."""
+    LOBBY = 4013
+    """The lobby did not let this join in: denied, or nobody answered in time."""
 
 
 CLOSE_CODES: MappingProxyType[ErrorCode, CloseCode] = MappingProxyType({
@@ -46,6 +48,8 @@ CLOSE_CODES: MappingProxyType[ErrorCode, CloseCode] = MappingProxyType({
     ErrorCode.RESUME_REFUSED: CloseCode.RESUME_REFUSED,
     ErrorCode.FRAME_TOO_LARGE: CloseCode.TOO_BIG,
     ErrorCode.HEARTBEAT_TIMEOUT: CloseCode.HEARTBEAT,
+    ErrorCode.LOBBY_DENIED: CloseCode.LOBBY,
+    ErrorCode.LOBBY_TIMEOUT: CloseCode.LOBBY,
 })
 """Errors after which the server closes the connection, and with which close code.
 Every other error leaves the connection open."""

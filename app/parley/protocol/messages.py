@@ -10,13 +10,11 @@ Client and server share the two pure functions :func:`encode` and
 from __future__ import annotations
 
 import json
-import math
-import types
-import typing
-from dataclasses import MISSING, dataclass, field, fields, is_dataclass
-from typing import Any, ClassVar, Union
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from parley.protocol.errors import ErrorCode, ProtocolError
+from parley.protocol.fields import build, reject_constant, to_json
 from parley.protocol.ids import validate_session_id
 from parley.protocol.names import validate_display_name
 from parley.protocol.presence import ParticipantInfo as ParticipantInfo
@@ -73,6 +71,22 @@ class EndCall(Message):
     """Client -> server: the host ends the call for everyone (others get NOT_HOST)."""
 
     TYPE: ClassVar[str] = "end_call"
+
+
+@dataclass(frozen=True)
+class Admit(Message):
+    """Client -> server: the host lets knock ``id`` in from the lobby."""
+
+    TYPE: ClassVar[str] = "admit"
+    id: str
+
+
+@dataclass(frozen=True)
+class Deny(Message):
+    """Client -> server: the host turns knock ``id`` away."""
+
+    TYPE: ClassVar[str] = "deny"
+    id: str
 
 
 @dataclass(frozen=True)
@@ -244,12 +258,49 @@ class RoomClosed(Message):
     """The participant id of the host who ended it."""
 
 
+@dataclass(frozen=True)
+class LobbyWaiting(Message):
+    """Server -> client: the join waits in the lobby for a host (``welcome`` or an
+    error follows on this connection); keep pinging meanwhile."""
+
+    TYPE: ClassVar[str] = "lobby_waiting"
+    session_id: str
+    timeout: float
+    """Seconds the lobby keeps you before it gives up (``lobby_timeout``)."""
+    heartbeat_interval: float
+    """Seconds between your pings while you wait."""
+    hosts_present: bool = False
+    """A host is in the call now (else you wait for one to arrive)."""
+
+
+@dataclass(frozen=True)
+class Knock(Message):
+    """Server -> host: someone waits in the lobby (``id`` to admit or deny)."""
+
+    TYPE: ClassVar[str] = "knock"
+    id: str
+    name: str
+    """The display name the joiner gave (unverified: show it as a guest)."""
+
+
+@dataclass(frozen=True)
+class KnockEnded(Message):
+    """Server -> host: a knock is no longer waiting."""
+
+    TYPE: ClassVar[str] = "knock_ended"
+    id: str
+    outcome: str
+    """``admitted``, ``denied``, ``timeout`` (the lobby gave up), ``gone`` (the joiner
+    hung up) or ``closed`` (the host ended the call)."""
+
+
 MESSAGE_TYPES: dict[str, type[Message]] = {
     cls.TYPE: cls
     for cls in (
         Join, Leave, EndCall, Ping, Pong, Update, Offer, Answer, Candidate, Welcome,
         ParticipantJoined, ParticipantLeft, ParticipantUpdated,
         ParticipantReconnecting, ParticipantRestored, Error, GoingAway, RoomClosed,
+        Admit, Deny, LobbyWaiting, Knock, KnockEnded,
     )
 }
 
@@ -257,21 +308,9 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
 # ---------------------------------------------------------------- codec
 
 
-def _json_key(f: Any) -> str:
-    return str(f.metadata.get("json", f.name))
-
-
-def _to_json(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        return {_json_key(f): _to_json(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, tuple | list):
-        return [_to_json(v) for v in value]
-    return value
-
-
 def to_dict(message: Message) -> dict[str, Any]:
     """The JSON object of a message, envelope included."""
-    body = _to_json(message)
+    body = to_json(message)
     assert isinstance(body, dict)
     return {"v": PROTOCOL_VERSION, "type": message.TYPE, **body}
 
@@ -281,86 +320,11 @@ def encode(message: Message) -> str:
     return json.dumps(to_dict(message), separators=(",", ":"), allow_nan=False)
 
 
-_HINTS: dict[type, dict[str, Any]] = {}
-
-
-def _hints(cls: type) -> dict[str, Any]:
-    hints = _HINTS.get(cls)
-    if hints is None:
-        hints = _HINTS[cls] = typing.get_type_hints(cls)
-    return hints
-
-
-def _bad(path: str, expected: str, value: Any) -> ProtocolError:
-    return ProtocolError(
-        ErrorCode.INVALID_FIELD, f"{path}: expected {expected}, got {type(value).__name__}"
-    )
-
-
-def _convert(tp: Any, value: Any, path: str) -> Any:
-    origin = typing.get_origin(tp)
-    if origin in (Union, types.UnionType):
-        args = typing.get_args(tp)
-        if value is None and type(None) in args:
-            return None
-        (inner,) = [a for a in args if a is not type(None)]
-        return _convert(inner, value, path)
-    if origin is tuple:
-        if not isinstance(value, list):
-            raise _bad(path, "array", value)
-        (inner, _ellipsis) = typing.get_args(tp)
-        return tuple(_convert(inner, v, f"{path}[{i}]") for i, v in enumerate(value))
-    if tp is bool:
-        if not isinstance(value, bool):
-            raise _bad(path, "boolean", value)
-        return value
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise _bad(path, "integer", value)
-        return value
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _bad(path, "number", value)
-        try:
-            number = float(value)  # an int too big for a float raises OverflowError
-        except OverflowError:
-            raise _bad(path, "finite number", value) from None
-        if not math.isfinite(number):
-            raise _bad(path, "finite number", value)
-        return number
-    if tp is str:
-        if not isinstance(value, str):
-            raise _bad(path, "string", value)
-        return value
-    if isinstance(tp, type) and is_dataclass(tp):
-        if not isinstance(value, dict):
-            raise _bad(path, "object", value)
-        return _build(tp, value, path)
-    raise TypeError(f"unsupported field type {tp!r}")  # a bug in this module
-
-
-def _build(cls: type, obj: dict[str, Any], path: str) -> Any:
-    hints = _hints(cls)
-    kwargs: dict[str, Any] = {}
-    for f in fields(cls):
-        key = _json_key(f)
-        where = f"{path}.{key}" if path else key
-        if key in obj:
-            kwargs[f.name] = _convert(hints[f.name], obj[key], where)
-        elif f.default is MISSING and f.default_factory is MISSING:
-            raise ProtocolError(ErrorCode.INVALID_FIELD, f"{where}: missing")
-    return cls(**kwargs)
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def decode(frame: str | bytes) -> Message:
     """Decode one frame; raises ProtocolError (and nothing else) when it is not valid."""
     try:
         text = frame.decode("utf-8") if isinstance(frame, bytes | bytearray) else frame
-        obj = json.loads(text, parse_constant=_reject_constant)
+        obj = json.loads(text, parse_constant=reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ProtocolError(ErrorCode.MALFORMED, f"not a JSON text: {exc}") from None
     if not isinstance(obj, dict):
@@ -375,7 +339,7 @@ def decode(frame: str | bytes) -> Message:
     cls = MESSAGE_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind!r}")
-    message: Message = _build(cls, obj, "")
+    message: Message = build(cls, obj, "")
     _check_domain(message)
     return message
 

@@ -26,6 +26,10 @@ class Flag(Enum):
 OWN_FLAGS = (Flag.AUDIO_MUTED, Flag.VIDEO_PAUSED, Flag.HAND_RAISED, Flag.SCREEN_SHARING)
 """The flags a participant sets itself (``update``); ``reconnecting`` is the server's."""
 
+STANDING = ("guest", "verified", "host")
+"""How a participant got in (fixed for the seat's life, never an event): the
+:class:`ParticipantInfo` fields that are not flags."""
+
 
 @dataclass(frozen=True)
 class ParticipantInfo:

@@ -11,25 +11,50 @@ listener and the video sink, so none outlives its window.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from parley.protocol.invites import format_invite
 from parley.qt.conversions import session_settings
+from parley.qt.lobby import LobbyFeed
+from parley.qt.options import JoinOptions
 from parley.qt.participants import ParticipantFeed
 from parley.qt.problems import Problem, ProblemKind, join_problem
 from parley.qt.slots import async_slot
 from parley.qt.testcall import EchoStarter, TestCall
 from parley.qt.video import VideoFeed
-from parley.sdk import CallSession, MediaEventListener, SessionState, SessionStatusListener
+from parley.sdk import (
+    CallSession,
+    EndReason,
+    MediaEventListener,
+    SessionState,
+    SessionStatusListener,
+)
 from parley.sdk.devices import DeviceService
 from parley.sdk.tasks import OwnedTasks
 
 log = logging.getLogger(__name__)
 
 _ACTIVE = (SessionState.CONNECTING, SessionState.JOINED, SessionState.RECONNECTING)
+
+
+class HostedCallLike(Protocol):
+    """A call this machine hosts, as the app's host starter makes it (desktop.hosting)."""
+
+    @property
+    def session_id(self) -> str: ...
+    @property
+    def server(self) -> str: ...
+    @property
+    def token(self) -> str: ...
+    @property
+    def invite(self) -> str: ...
+
+
+HostStarter = Callable[[str], Awaitable[HostedCallLike]]
+"""Makes this machine host a new call for the given display name."""
 
 
 class SessionController(QObject):
@@ -46,10 +71,12 @@ class SessionController(QObject):
     mediaError = Signal(object)  # Problem
     busyChanged = Signal(bool)  # a join is in progress
     devicesChanged = Signal(object)  # AvailableDevices
+    hostingStarted = Signal(object)  # HostedCallLike: you host this call (New call)
 
     def __init__(self, session: CallSession | None = None, *, default_server: str = "",
                  devices: DeviceService | None = None, echo_starter: EchoStarter | None = None,
                  settings_overrides: Mapping[str, Any] | None = None,
+                 host_starter: HostStarter | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._session = session if session is not None else CallSession.get_instance()
@@ -66,6 +93,11 @@ class SessionController(QObject):
         self.video = VideoFeed(self._session, parent=self)
         """Everyone's video as QImages for their tiles."""
         self.video.follow(self.participants)
+        self.lobby = LobbyFeed(self._session, parent=self)
+        """Ask to join: your wait in a lobby, and (hosting) who knocks."""
+        self._host_starter = host_starter
+        self.hosted: HostedCallLike | None = None
+        """The call you host now (New call), if any."""
         self._state = self._session.state
         self._busy = False
         self._disposed = False
@@ -101,10 +133,22 @@ class SessionController(QObject):
     def session_id(self) -> str:
         return self._session.session_id or ""
 
+    @property
+    def end_reason(self) -> EndReason | None:
+        """Why the last call ended (None while in one)."""
+        return self._session.end_reason
+
+    @property
+    def can_host(self) -> bool:
+        """Whether New call is possible here (the app gave a way to host)."""
+        return self._host_starter is not None
+
     def invite_link(self) -> str:
         """The invite link of the current call ("" when not in one, or in a test call)."""
         if not self.session_id or self.test_call.active:
             return ""
+        if self.hosted is not None and self.hosted.session_id == self.session_id:
+            return self.hosted.invite
         return format_invite(self.session_id, self._server_url or None)
 
     # -- entry points (slots) ----------------------------------------------------------
@@ -126,6 +170,30 @@ class SessionController(QObject):
             problem = await self.test_call.bring_echo(self._session)
             if problem is not None:
                 self.mediaError.emit(problem)
+
+    @async_slot(object)
+    async def newCall(self, options: object) -> None:  # noqa: N802 - Qt naming
+        """Host a new call on this machine and join it as its host (New call)."""
+        if self._busy or self._host_starter is None or not isinstance(options, JoinOptions):
+            return
+        self.test_call.active = False
+        try:
+            hosted = await self._host_starter(options.display_name)
+        except Exception as exc:  # a UI boundary: a server that cannot listen is a message
+            log.exception("hosting a new call failed")
+            self.joinFailed.emit(Problem(ProblemKind.HOSTING_FAILED, str(exc)))
+            return
+        self.hosted = hosted
+        if await self._join(hosted.session_id, options, hosted.server, hosted.token):
+            self.hostingStarted.emit(hosted)
+        else:
+            self.hosted = None
+
+    @async_slot()
+    async def endForEveryone(self) -> None:  # noqa: N802
+        """(Hosts) end the call for everybody; ends in sessionLeft."""
+        await self._session.end_call_for_everyone()
+        self._sync_state()
 
     @async_slot()
     async def leave(self) -> None:
@@ -177,6 +245,7 @@ class SessionController(QObject):
         session.remove_media_event_listener(self._media)
         self.participants.dispose()
         self.video.dispose()
+        self.lobby.dispose()
         if session.state in _ACTIVE:
             self._tasks.spawn(session.leave_session())
         self.test_call.dismiss()
@@ -237,6 +306,8 @@ class SessionController(QObject):
             self._sync_state()
             if self._session.state is SessionState.ENDED:
                 self.test_call.dismiss()
+                self.hosted = None
+                self.lobby.clear()
             signal.emit()
 
         return relay

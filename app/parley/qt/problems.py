@@ -31,6 +31,8 @@ class ProblemKind(Enum):
     """Starting or stopping the screen share failed (``detail``)."""
     DEVICES_UNOPENED = "devices_unopened"
     """The device preview could not open the camera or microphone (``detail``)."""
+    HOSTING_FAILED = "hosting_failed"
+    """New call could not start the LAN server or find a network address (``detail``)."""
     DEVICE_FAILED = "device_failed"
     """A device is missing or failed during use (``device``: its kind; ``detail``)."""
 

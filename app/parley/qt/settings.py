@@ -82,6 +82,16 @@ class AppSettings:
     def set_theme(self, name: str) -> None:
         self._store.setValue("ui/theme", name)
 
+    def discovery_enabled(self) -> bool:
+        """Find calls on this network and announce the ones you host (on unless switched
+        off)."""
+        value = self._store.value("network/discovery_enabled", True)
+        return str(value).lower() in ("true", "1")
+
+    def set_discovery_enabled(self, enabled: bool) -> None:
+        self._store.setValue("network/discovery_enabled", enabled)
+        self._store.sync()
+
     def geometry(self) -> bytes | None:
         """The main window's saved geometry, if any."""
         value = self._store.value("ui/geometry")

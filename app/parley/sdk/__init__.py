@@ -6,6 +6,7 @@ from parley.sdk.listeners import (
     ParticipantEventListener,
     SessionStatusListener,
 )
+from parley.sdk.lobby import JoinRequest
 from parley.sdk.participants import Participant
 from parley.sdk.session import CallSession
 from parley.sdk.settings import Devices, SessionSettings, SessionSettingsBuilder, SessionType
@@ -17,6 +18,7 @@ __all__ = [
     "EndReason",
     "JoinError",
     "JoinFailure",
+    "JoinRequest",
     "MediaEventListener",
     "Participant",
     "ParticipantEventListener",

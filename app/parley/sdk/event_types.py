@@ -12,7 +12,7 @@ from parley.protocol.presence import Flag
 
 SessionStatusEvent = Literal[
     "on_session_joined", "on_session_left", "on_session_timed_out", "on_connection_lost",
-    "on_connection_restored", "on_connection_closed",
+    "on_connection_restored", "on_connection_closed", "on_waiting_for_host",
 ]
 """The callbacks of :class:`SessionStatusListener`."""
 FlagEvent = Literal[
@@ -23,7 +23,8 @@ FlagEvent = Literal[
 """The participant events a presence flag fires (see FLAG_EVENTS)."""
 ParticipantEvent = Literal[
     FlagEvent, "on_participant_joined", "on_participant_left", "on_participant_list_changed",
-    "on_dominant_speaker_changed", "on_media_stalled", "on_media_flowing",
+    "on_dominant_speaker_changed", "on_join_request", "on_join_request_ended",
+    "on_media_stalled", "on_media_flowing",
 ]
 """The callbacks of :class:`ParticipantEventListener`."""
 OwnMediaEvent = Literal[

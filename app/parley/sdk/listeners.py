@@ -20,6 +20,7 @@ from parley.sdk.event_types import MediaEvent, ParticipantEvent, SessionStatusEv
 
 if TYPE_CHECKING:
     from parley.media.frames import VideoFrame
+    from parley.sdk.lobby import JoinRequest
     from parley.sdk.participants import Participant
 
 Callback0 = Callable[[], None]
@@ -35,7 +36,9 @@ class SessionStatusListener(Callbacks[SessionStatusEvent]):
     on_session_joined: Callback0 | None = None
     """The session is joined: the others can see and hear you."""
     on_session_left: Callback0 | None = None
-    """leave_session() ended the session."""
+    """leave_session() ended the session - or the server removed you for good, at once:
+    the host ended the call (``end_reason`` ROOM_CLOSED) or your identity joined again
+    elsewhere (REPLACED)."""
     on_session_timed_out: Callback0 | None = None
     """You were alone in the call for idle_timeout_period seconds; the session left."""
     on_connection_lost: Callback0 | None = None
@@ -44,6 +47,9 @@ class SessionStatusListener(Callbacks[SessionStatusEvent]):
     """Reconnected with the same identity after on_connection_lost."""
     on_connection_closed: Callback0 | None = None
     """Reconnecting failed for good (see CallSession.end_reason); the session ended."""
+    on_waiting_for_host: Callback0 | None = None
+    """join_session() waits in the call's lobby for a host to let you in ("Ask to join");
+    it returns once admitted, or raises JoinError (DENIED, LOBBY_TIMEOUT)."""
 
 
 @dataclass(eq=False, kw_only=True)
@@ -64,6 +70,10 @@ class ParticipantEventListener(Callbacks[ParticipantEvent]):
     on_screen_share_started: ParticipantCallback | None = None
     on_screen_share_stopped: ParticipantCallback | None = None
     on_dominant_speaker_changed: Callable[[Participant | None], None] | None = None
+    on_join_request: Callable[[JoinRequest], None] | None = None
+    """(Hosts) someone waits in the lobby: answer with session.admit(id) / deny(id)."""
+    on_join_request_ended: Callable[[JoinRequest], None] | None = None
+    """(Hosts) a join request no longer waits; ``outcome`` says why."""
     on_media_stalled: ParticipantCallback | None = None
     """No media from this participant for a few seconds while its link is alive (a
     frozen video, no audio: it stopped sending, or its media is stuck): a quality

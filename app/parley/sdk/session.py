@@ -9,21 +9,21 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from parley.media.tasks import OwnedTasks
-from parley.protocol import ProtocolError
-from parley.protocol.ids import validate_session_id
 from parley.protocol.messages import (
     Answer,
     Candidate,
+    EndCall,
     Join,
     Leave,
     Message,
     Offer,
     Welcome,
 )
-from parley.protocol.presence import Flag
 from parley.sdk.errors import EndReason, JoinError, JoinFailure
 from parley.sdk.event_types import ParticipantEvent
 from parley.sdk.listeners import SessionListeners
+from parley.sdk.lobby import HostLobby, JoinRequests
+from parley.sdk.own_controls import OwnMediaControls
 from parley.sdk.own_media import OwnMedia
 from parley.sdk.participants import Events, Participant, Roster
 from parley.sdk.presence import Presence
@@ -31,8 +31,8 @@ from parley.sdk.settings import SessionSettings
 from parley.sdk.signaling import (
     JoinRejected,
     SignalingLink,
+    checked_join,
     join_error,
-    normalize_server_url,
     reconnect,
 )
 from parley.sdk.state import Connection, Event, SessionMachine, SessionState
@@ -44,9 +44,11 @@ log = logging.getLogger("parley.sdk")
 
 JOIN_TIMEOUT = 5.0
 """Seconds join_session() waits for the server before raising UNREACHABLE."""
+END_CALL_TIMEOUT = 3.0
+"""Seconds end_call_for_everyone() waits for the server to close the room."""
 
 
-class CallSession(SessionListeners):
+class CallSession(SessionListeners, OwnMediaControls, JoinRequests):
     """A call: join a session, hear about its lifecycle, leave.
 
     ``CallSession.get_instance()`` is the process-wide default; ``CallSession()``
@@ -57,7 +59,7 @@ class CallSession(SessionListeners):
     _default: ClassVar[CallSession | None] = None
 
     def __init__(self) -> None:
-        super().__init__()
+        SessionListeners.__init__(self)
         self._machine = SessionMachine(300.0, 30.0, clock=time.monotonic)
         self._roster = Roster()
         self._settings: SessionSettings | None = None
@@ -75,7 +77,12 @@ class CallSession(SessionListeners):
         self._presence = Presence(self._roster, self._emit_participants,
                                   connected=lambda: self._link is not None,
                                   returned=self._peer_returned)
-        self._own = OwnMedia(self._send, self._media_listeners.emit)
+        OwnMediaControls.__init__(self, OwnMedia(self._send, self._media_listeners.emit))
+        JoinRequests.__init__(self, HostLobby(
+            lambda m: self._link is not None and self._link.send(m),
+            self._participant_listeners.emit))
+        self._ended: asyncio.Future[None] | None = None
+        """Set while our own end_call_for_everyone() waits for the room to close."""
 
     @classmethod
     def get_instance(cls) -> CallSession:
@@ -104,6 +111,12 @@ class CallSession(SessionListeners):
         return self._roster.get(local) if local else None
 
     @property
+    def is_host(self) -> bool:
+        """You are the call's host: you may end it for everyone and answer join requests."""
+        local = self.local_participant
+        return local is not None and local.host
+
+    @property
     def session_id(self) -> str | None:
         return self._session_id
 
@@ -114,50 +127,6 @@ class CallSession(SessionListeners):
     @property
     def settings(self) -> SessionSettings | None:
         return self._settings
-
-    @property
-    def is_audio_muted(self) -> bool:
-        return self._own.is_on(Flag.AUDIO_MUTED)
-
-    @property
-    def is_video_paused(self) -> bool:
-        return self._own.is_on(Flag.VIDEO_PAUSED)
-
-    @property
-    def hand_raised(self) -> bool:
-        return self._own.is_on(Flag.HAND_RAISED)
-
-    @property
-    def screen_sharing(self) -> bool:
-        return self._own.is_on(Flag.SCREEN_SHARING)
-
-    # ------------------------------------------------------------ own media
-
-    def mute_audio(self) -> None:
-        self._own.set(Flag.AUDIO_MUTED, True)
-
-    def unmute_audio(self) -> None:
-        self._own.set(Flag.AUDIO_MUTED, False)
-
-    def pause_video(self) -> None:
-        self._own.set(Flag.VIDEO_PAUSED, True)
-
-    def resume_video(self) -> None:
-        self._own.set(Flag.VIDEO_PAUSED, False)
-
-    def raise_hand(self) -> None:
-        self._own.set(Flag.HAND_RAISED, True)
-
-    def lower_hand(self) -> None:
-        self._own.set(Flag.HAND_RAISED, False)
-
-    async def start_screen_share(self) -> None:
-        """Share the screen; a screen that cannot be captured fires on_device_error
-        (and no on_screen_share_started)."""
-        await self._own.start_screen_share()
-
-    async def stop_screen_share(self) -> None:
-        await self._own.stop_screen_share()
 
     def audio_level(self, participant_id: str) -> float:
         """How loud a remote participant is heard here, 0..1 (smoothed RMS)."""
@@ -171,22 +140,15 @@ class CallSession(SessionListeners):
 
     async def join_session(self, session_id: str, settings: SessionSettings,
                            server: str | None = None, token: str | None = None) -> None:
-        """Join ``session_id``; raises JoinError (and fires nothing) when that fails."""
-        if not isinstance(settings, SessionSettings):
-            raise TypeError(f"settings must be a SessionSettings, got {type(settings).__name__}")
+        """Join ``session_id``; raises JoinError (and fires no lifecycle callback) when that
+        fails. A call with a lobby may keep you waiting for its host (on_waiting_for_host
+        fires) until you are let in, or turned away (JoinError DENIED / LOBBY_TIMEOUT)."""
         if self._teardown is not None:
             await asyncio.shield(self._teardown)
         if self.state not in (SessionState.IDLE, SessionState.ENDED):
             raise JoinError(JoinFailure.ALREADY_JOINED,
                             f"this session is already {self.state.value}")
-        try:
-            validate_session_id(session_id)
-        except ProtocolError as exc:
-            raise JoinError(JoinFailure.INVALID_SESSION_ID, exc.detail) from None
-        try:
-            url = normalize_server_url(server)
-        except ValueError as exc:
-            raise JoinError(JoinFailure.UNREACHABLE, str(exc)) from None
+        url = checked_join(session_id, settings, server)
         self._settings, self._session_id, self._server_url, self._token = (
             settings, session_id, url, token)
         self._own.reset(settings.start_audio_muted, settings.start_video_paused)
@@ -194,7 +156,8 @@ class CallSession(SessionListeners):
         self._apply(Event.JOIN)
         link = self._pending_link = self._new_link()
         try:
-            welcome = await link.connect(self._join_message(), JOIN_TIMEOUT)
+            welcome = await link.connect(self._join_message(), JOIN_TIMEOUT,
+                                         lambda _: self._status.emit("on_waiting_for_host"))
         except BaseException as exc:
             failure = self._join_failure(exc)
             await self._abort_join()
@@ -224,6 +187,29 @@ class CallSession(SessionListeners):
         self._apply(Event.LEAVE)
         if self._teardown is not None:
             await asyncio.shield(self._teardown)
+
+    async def end_call_for_everyone(self) -> bool:
+        """(Hosts) end the call for everybody: the others get on_session_left with
+        ``end_reason`` ROOM_CLOSED at once; you get on_session_left (LEFT). While the link
+        to the server is down the server cannot be told: you just leave (False).
+
+        Raises:
+            PermissionError: you are not the call's host (nothing is sent).
+        """
+        if self.state not in (SessionState.JOINED, SessionState.RECONNECTING):
+            return False
+        if not self.is_host:
+            raise PermissionError("only the call's host may end it for everyone")
+        if self._link is None or not self._link.send(EndCall()):
+            await self.leave_session()
+            return False
+        ended = self._ended = asyncio.get_running_loop().create_future()
+        try:
+            await asyncio.wait_for(asyncio.shield(ended), END_CALL_TIMEOUT)
+        except TimeoutError:
+            await self.leave_session()
+            return False
+        return True
 
     async def _start_media(self, link: SignalingLink, welcome: Welcome,
                            settings: SessionSettings) -> None:
@@ -280,6 +266,7 @@ class CallSession(SessionListeners):
         if self._reconnect_task is not None:
             self._reconnect_task.cancel()
         self._presence.clear()
+        self._lobby.clear()
         link, self._link = self._link, None
         if link is not None:
             polite = reason in (EndReason.LEFT, EndReason.IDLE_TIMEOUT)
@@ -292,6 +279,9 @@ class CallSession(SessionListeners):
         for effect in effects:
             self._status.emit(effect.value)
         self._teardown = None
+        ended, self._ended = self._ended, None
+        if ended is not None and not ended.done():
+            ended.set_result(None)
 
     async def _abort_join(self) -> None:
         if self.state is SessionState.CONNECTING:
@@ -308,7 +298,8 @@ class CallSession(SessionListeners):
         assert self._server_url is not None
         holder: list[SignalingLink] = []
         link = SignalingLink(self._server_url, self._on_message,
-                             lambda reason: self._on_link_dead(holder[0], reason))
+                             lambda reason, removed: self._on_link_dead(holder[0], reason,
+                                                                        removed))
         holder.append(link)
         return link
 
@@ -324,14 +315,21 @@ class CallSession(SessionListeners):
         link.start(welcome.heartbeat_interval, welcome.heartbeat_timeout)
         self._roster.local_id = welcome.participant_id
 
-    def _on_link_dead(self, link: SignalingLink, reason: str) -> None:
+    def _on_link_dead(self, link: SignalingLink, reason: str,
+                      removed: EndReason | None) -> None:
         if link is not self._link:
             return
         self._resume_token = link.resume_token or self._resume_token
         self._link = None
         self._tasks.spawn(link.close())
         log.info("event=connection_lost session=%s reason=%s", self._session_id, reason)
-        self._apply(Event.CONNECTION_DOWN, Connection.SIGNALING)
+        if removed is None:
+            self._apply(Event.CONNECTION_DOWN, Connection.SIGNALING)
+        elif self._ended is not None and removed is EndReason.ROOM_CLOSED:
+            self._apply(Event.LEAVE)  # our own end_call: we left, and took everyone along
+        else:
+            self._apply(Event.ROOM_CLOSED if removed is EndReason.ROOM_CLOSED
+                        else Event.REPLACED)
 
     async def _reconnect(self) -> None:
         try:
@@ -346,6 +344,7 @@ class CallSession(SessionListeners):
 
     def _resumed(self, link: SignalingLink, welcome: Welcome) -> None:
         self._adopt(link, welcome)
+        self._lobby.reset()  # the server tells a host who still waits after each resume
         if self._media is not None:
             self._media.reset_liveness()
         self._own.resend()
@@ -363,7 +362,7 @@ class CallSession(SessionListeners):
             if self._media is not None:
                 self._media.handle_signal(message)
             return
-        if not self._presence.handle(message):
+        if not self._presence.handle(message) and not self._lobby.handle(message):
             log.info("event=server_message type=%s", message.TYPE)
 
     def _peer_returned(self, pid: str) -> None:

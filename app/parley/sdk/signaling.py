@@ -10,30 +10,39 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import aiohttp
 
 from parley.media.tasks import OwnedTasks
 from parley.protocol import ErrorCode, ProtocolError, decode, encode, urls
+from parley.protocol.closecodes import CloseCode
 from parley.protocol.defaults import DEFAULT_SERVER_URL
+from parley.protocol.ids import validate_session_id
 from parley.protocol.messages import (
     Error,
     GoingAway,
     Join,
     Leave,
+    LobbyWaiting,
     Message,
     Ping,
     Pong,
+    RoomClosed,
     Welcome,
 )
 from parley.sdk.backoff import reconnect_delays
-from parley.sdk.errors import JoinError, JoinFailure
+from parley.sdk.errors import EndReason, JoinError, JoinFailure
+from parley.sdk.settings import SessionSettings
 
 log = logging.getLogger("parley.sdk.signaling")
 
 _MAX_FRAME = 1 << 20
 _CLOSE_WAIT = 0.3
+_REMOVALS: dict[int, EndReason] = {CloseCode.ROOM_CLOSED: EndReason.ROOM_CLOSED,
+                                   CloseCode.DUPLICATE_IDENTITY: EndReason.REPLACED}
+"""Close codes after which the seat is gone for good: the session ends, no resume."""
 
 
 def normalize_server_url(server: str | None) -> str:
@@ -47,11 +56,34 @@ def normalize_server_url(server: str | None) -> str:
     return urls.normalize_server_url(server or "") or DEFAULT_SERVER_URL
 
 
+def checked_join(session_id: str, settings: SessionSettings, server: str | None) -> str:
+    """What join_session refuses before any network; the URL to dial.
+
+    Raises:
+        TypeError: ``settings`` is not a SessionSettings.
+        JoinError: INVALID_SESSION_ID, or UNREACHABLE for a server address that is no
+            address.
+    """
+    if not isinstance(settings, SessionSettings):
+        raise TypeError(f"settings must be a SessionSettings, got {type(settings).__name__}")
+    try:
+        validate_session_id(session_id)
+    except ProtocolError as exc:
+        raise JoinError(JoinFailure.INVALID_SESSION_ID, exc.detail) from None
+    try:
+        return normalize_server_url(server)
+    except ValueError as exc:
+        raise JoinError(JoinFailure.UNREACHABLE, str(exc)) from None
+
+
 _REJECTIONS = {
-    ErrorCode.TOKEN_REQUIRED: JoinFailure.TOKEN_REJECTED,
+    ErrorCode.TOKEN_REQUIRED: JoinFailure.TOKEN_REQUIRED,
     ErrorCode.TOKEN_INVALID: JoinFailure.TOKEN_REJECTED,
-    ErrorCode.TOKEN_EXPIRED: JoinFailure.TOKEN_REJECTED,
+    ErrorCode.TOKEN_EXPIRED: JoinFailure.TOKEN_EXPIRED,
     ErrorCode.TOKEN_WRONG_ROOM: JoinFailure.TOKEN_REJECTED,
+    ErrorCode.TOKEN_USED_UP: JoinFailure.TOKEN_USED_UP,
+    ErrorCode.LOBBY_DENIED: JoinFailure.DENIED,
+    ErrorCode.LOBBY_TIMEOUT: JoinFailure.LOBBY_TIMEOUT,
     ErrorCode.ROOM_FULL: JoinFailure.ROOM_FULL,
     ErrorCode.TOO_MANY_ROOMS: JoinFailure.ROOM_FULL,
     ErrorCode.INVALID_SESSION_ID: JoinFailure.INVALID_SESSION_ID,
@@ -128,11 +160,13 @@ class SignalingLink:
     Args:
         url: The server's WebSocket URL.
         on_message: Called on the loop for every message after the welcome.
-        on_dead: Called once, with a reason, when the link stops working.
+        on_dead: Called once when the link stops working: ``(reason, removed)``, where
+            ``removed`` says why the server ended the seat for good (the host closed the
+            room, the identity joined elsewhere) - None for a link that merely dropped.
     """
 
     def __init__(self, url: str, on_message: Callable[[Message], None],
-                 on_dead: Callable[[str], None]) -> None:
+                 on_dead: Callable[[str, EndReason | None], None]) -> None:
         self._http: aiohttp.ClientSession | None = None
         self._url = url
         self._on_message = on_message
@@ -141,7 +175,7 @@ class SignalingLink:
         self._tasks = OwnedTasks()
         self._outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=1024)
         self._dead = False
-        self._handshake: asyncio.Task[aiohttp.WSMessage] | None = None
+        self._handshake: asyncio.Task[Message] | None = None
         self._release: asyncio.Task[None] | None = None
         self._last_rx = 0.0
         self.resume_token: str | None = None
@@ -150,30 +184,24 @@ class SignalingLink:
     def alive(self) -> bool:
         return self._ws is not None and not self._dead
 
-    async def connect(self, join: Join, timeout: float) -> Welcome:
+    async def connect(self, join: Join, timeout: float,
+                      on_waiting: Callable[[LobbyWaiting], None] | None = None) -> Welcome:
         """Open the socket and join; raises OSError/TimeoutError/JoinRejected/ProtocolError,
-        or ConnectionError when close() was called meanwhile."""
-        self._handshake = asyncio.get_running_loop().create_task(self._open(join, timeout))
-        try:
-            async with asyncio.timeout(timeout * 3):  # a guard: aiohttp's own timeouts fire first
-                reply = await self._handshake
-        except asyncio.CancelledError:
-            await self._drop()
-            if self._handshake.cancelled() and self._dead:
-                raise ConnectionError("the link was closed while connecting") from None
-            raise
-        except BaseException:
-            self._handshake.cancel()
-            await self._drop()
-            raise
-        if reply.type is not aiohttp.WSMsgType.TEXT:
-            await self._drop()
-            raise ConnectionError(f"server closed the connection during join ({reply.type.name})")
-        try:
-            message = decode(reply.data)
-        except ProtocolError:
-            await self._drop()
-            raise
+        or ConnectionError when close() was called meanwhile.
+
+        A server that puts the join in its lobby answers ``lobby_waiting`` first: then
+        ``on_waiting`` is told, the link pings while it waits, and the welcome (or the
+        refusal) may come as late as the lobby's timeout."""
+        # aiohttp's own timeouts fire first; the guard is for a wedged handshake.
+        message = await self._step(self._open(join, timeout), timeout * 3)
+        while isinstance(message, LobbyWaiting):
+            if on_waiting is not None:
+                on_waiting(message)
+            pings = self._tasks.spawn(self._lobby_pings(message.heartbeat_interval))
+            try:
+                message = await self._step(self._reply(None), message.timeout + timeout)
+            finally:
+                pings.cancel()
         if isinstance(message, Error):
             await self._drop()
             raise JoinRejected(message)
@@ -184,7 +212,23 @@ class SignalingLink:
         self._last_rx = asyncio.get_running_loop().time()
         return message
 
-    async def _open(self, join: Join, timeout: float) -> aiohttp.WSMessage:
+    async def _step(self, work: Coroutine[Any, Any, Message], guard: float) -> Message:
+        """One step of the handshake as a task that close() can cancel."""
+        self._handshake = asyncio.get_running_loop().create_task(work)
+        try:
+            async with asyncio.timeout(guard):
+                return await self._handshake
+        except asyncio.CancelledError:
+            await self._drop()
+            if self._handshake.cancelled() and self._dead:
+                raise ConnectionError("the link was closed while connecting") from None
+            raise
+        except BaseException:
+            self._handshake.cancel()
+            await self._drop()
+            raise
+
+    async def _open(self, join: Join, timeout: float) -> Message:
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(
             total=None, sock_connect=timeout, sock_read=timeout))
         self._ws = await self._http.ws_connect(
@@ -192,7 +236,28 @@ class SignalingLink:
             timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=_CLOSE_WAIT),
         )
         await self._ws.send_str(encode(join))
-        return await self._ws.receive(timeout=timeout)
+        return await self._reply(timeout)
+
+    async def _reply(self, timeout: float | None) -> Message:
+        """The server's next message during the handshake (pongs skipped)."""
+        assert self._ws is not None
+        while True:
+            frame = await self._ws.receive(timeout=timeout)
+            if frame.type is not aiohttp.WSMsgType.TEXT:
+                raise ConnectionError(
+                    f"server closed the connection during join ({frame.type.name})")
+            message = decode(frame.data)
+            if not isinstance(message, Pong):
+                return message
+
+    async def _lobby_pings(self, interval: float) -> None:
+        """Keep a link that waits in the lobby alive (the server drops silent ones)."""
+        while (ws := self._ws) is not None:
+            try:
+                await ws.send_str(encode(Ping(t=asyncio.get_running_loop().time())))
+            except (ConnectionError, RuntimeError):
+                return  # the socket is gone: the handshake's receive sees it
+            await asyncio.sleep(interval)
 
     def start(self, heartbeat_interval: float, heartbeat_timeout: float) -> None:
         """Start reading, writing and heartbeats (after connect succeeded)."""
@@ -224,13 +289,14 @@ class SignalingLink:
 
     # -- internals
 
-    def _die(self, reason: str) -> None:
+    def _die(self, reason: str, removed: EndReason | None = None) -> None:
         if self._dead:
             return
         self._dead = True
-        log.info("event=link_dead reason=%s", reason)
+        log.info("event=link_dead reason=%s removed=%s", reason,
+                 removed.value if removed else None)
         self._release_task()
-        self._on_dead(reason)
+        self._on_dead(reason, removed)
 
     async def _drop(self) -> None:
         """Release the socket and the HTTP session - once, whoever asks first; every
@@ -279,8 +345,12 @@ class SignalingLink:
             if isinstance(message, GoingAway):
                 self._die(f"server going away ({message.reason})")
                 return
+            if isinstance(message, RoomClosed):  # at once: not when the close follows
+                self._die(f"room closed ({message.reason})", EndReason.ROOM_CLOSED)
+                return
             self._on_message(message)
-        self._die(f"closed by server (code {ws.close_code})")
+        code = ws.close_code
+        self._die(f"closed by server (code {code})", _REMOVALS.get(code or 0))
 
     async def _writer(self) -> None:
         while True:

@@ -8,7 +8,10 @@ a TICK, so tests drive the machine with a fake clock.
     IDLE --join--> CONNECTING --ok--> JOINED <--restored-- RECONNECTING
                         | fail                |  lost ---------^
                         v                     v
-                      IDLE        ENDED <-- left | timed out | closed
+                      IDLE        ENDED <-- left | removed | timed out | closed
+
+"Removed" is the server ending the seat for good - the host closed the room, or the
+same identity joined again elsewhere: on_session_left at once, never a reconnect.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ class Event(Enum):
     CONNECTION_DOWN = "connection_down"  # a connection (signaling or media) died
     CONNECTION_UP = "connection_up"      # that connection works again
     RESUME_REFUSED = "resume_refused"  # the server no longer knows us
+    ROOM_CLOSED = "room_closed"        # the host ended the call for everyone
+    REPLACED = "replaced"              # our identity joined again elsewhere
     ALONE = "alone"                    # no other participant in the room
     NOT_ALONE = "not_alone"            # somebody else is in the room
     TICK = "tick"                      # a deadline may have passed
@@ -93,6 +98,8 @@ TABLE: dict[tuple[SessionState, Event], Rule] = {
     (S.CONNECTING, E.NOT_ALONE): Rule(S.CONNECTING),
     (S.JOINED, E.LEAVE): Rule(S.ENDED, (Effect.LEFT,), EndReason.LEFT),
     (S.JOINED, E.CONNECTION_DOWN): Rule(S.RECONNECTING, (Effect.LOST,)),
+    (S.JOINED, E.ROOM_CLOSED): Rule(S.ENDED, (Effect.LEFT,), EndReason.ROOM_CLOSED),
+    (S.JOINED, E.REPLACED): Rule(S.ENDED, (Effect.LEFT,), EndReason.REPLACED),
     (S.JOINED, E.ALONE): Rule(S.JOINED),
     (S.JOINED, E.NOT_ALONE): Rule(S.JOINED),
     (S.JOINED, E.TICK): Rule(
@@ -104,6 +111,8 @@ TABLE: dict[tuple[SessionState, Event], Rule] = {
     (S.RECONNECTING, E.RESUME_REFUSED): Rule(
         S.ENDED, (Effect.CLOSED,), EndReason.RESUME_REFUSED
     ),
+    (S.RECONNECTING, E.ROOM_CLOSED): Rule(S.ENDED, (Effect.LEFT,), EndReason.ROOM_CLOSED),
+    (S.RECONNECTING, E.REPLACED): Rule(S.ENDED, (Effect.LEFT,), EndReason.REPLACED),
     (S.RECONNECTING, E.ALONE): Rule(S.RECONNECTING),
     (S.RECONNECTING, E.NOT_ALONE): Rule(S.RECONNECTING),
     (S.RECONNECTING, E.TICK): Rule(

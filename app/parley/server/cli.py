@@ -70,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
                         f"credentials (default: ${TURN_SECRET_ENV})")
     p.add_argument("--turn-ttl", type=float, default=d.turn_ttl, metavar="S",
                    help="seconds TURN credentials stay valid (default %(default)s)")
+    p.add_argument("--lobby", action="store_true",
+                   help="ask to join: a join without a valid token waits for a host to "
+                        "admit or deny it (needs --secret)")
+    p.add_argument("--lobby-timeout", type=float, default=d.lobby_timeout, metavar="S",
+                   help="seconds a joiner waits in the lobby (default %(default)s)")
     p.add_argument("--state-dir", type=Path, default=None, metavar="DIR",
                    help="where resume.key is kept when there is no secret "
                         "(default $XDG_STATE_HOME/parley or ~/.local/state/parley)")
@@ -150,7 +155,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         heartbeat_timeout=args.heartbeat_timeout,
         ice_servers=tuple(IceServer(urls=(url,)) for url in args.stun_urls),
         turn_urls=tuple(args.turn_urls), turn_secret=_secret(args.turn_secret, TURN_SECRET_ENV),
-        turn_ttl=args.turn_ttl,
+        turn_ttl=args.turn_ttl, lobby=args.lobby, lobby_timeout=args.lobby_timeout,
         state_dir=args.state_dir, allow_open_rooms=args.allow_open_rooms,
     )
 

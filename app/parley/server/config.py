@@ -85,6 +85,14 @@ class ServerConfig:
     """Where ``resume.key`` lives when there is no secret; None = :func:`default_state_dir`."""
     allow_open_rooms: bool = False
     """Allow a server without a secret to listen on a non-loopback interface."""
+    lobby: bool = False
+    """Ask to join: a fresh join without a valid grant waits in the room's lobby for a
+    host to admit or deny it, instead of being refused (needs a secret)."""
+    lobby_timeout: float = 120.0
+    """Seconds a joiner waits in the lobby before it is turned away."""
+    lobby_max_waiting: int = 256
+    """Joiners waiting in all lobbies at once (each room's lobby holds at most
+    ``max_participants``)."""
     shutdown_retry_after: float = 1.0
     """``retry_after`` (seconds) announced in ``going_away`` on a graceful shutdown."""
     outbound_queue: int = 512
@@ -103,20 +111,22 @@ class ServerConfig:
             raise ValueError("secret must not be empty (use None for open rooms)")
         self._check_secrets()
         for name in ("departure_timeout", "heartbeat_interval", "heartbeat_timeout",
-                     "rate_per_second", "flood_window"):
+                     "rate_per_second", "flood_window", "lobby_timeout"):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a positive number, got {value!r}")
         if self.shutdown_retry_after < 0:
             raise ValueError("shutdown_retry_after must be >= 0")
         for name in ("max_participants", "max_rooms", "rate_burst", "flood_drops",
-                     "outbound_queue"):
+                     "outbound_queue", "lobby_max_waiting"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
         if self.max_frame_bytes < 1024:
             raise ValueError("max_frame_bytes must be at least 1024")
         if self.heartbeat_timeout <= self.heartbeat_interval:
             raise ValueError("heartbeat_timeout must be longer than heartbeat_interval")
+        if self.lobby and self.secret is None:
+            raise ValueError("the lobby needs a secret (--secret): open rooms let everybody in")
         if self.secret is None and not self.allow_open_rooms and not is_loopback_host(self.host):
             raise ValueError(
                 f"refusing to serve open rooms on non-loopback host {self.host!r}: "

@@ -15,9 +15,12 @@ from typing import Protocol
 
 from parley.protocol.closecodes import CloseCode
 from parley.protocol.errors import ErrorCode, ProtocolError
+from parley.protocol.grants import Grant
 from parley.protocol.messages import (
+    Admit,
     Answer,
     Candidate,
+    Deny,
     EndCall,
     Join,
     Leave,
@@ -35,8 +38,9 @@ from parley.protocol.messages import (
     Welcome,
 )
 from parley.protocol.resume import ResumeClaim, mint_resume_token, verify_resume_token
-from parley.server.admission import Gate
+from parley.server.admission import Admission, Gate
 from parley.server.config import ServerConfig
+from parley.server.lobby import Lobby
 from parley.server.logs import log_event
 from parley.server.rooms import Registry, Seat, SeatKey
 from parley.server.turn import ice_servers_for
@@ -80,6 +84,7 @@ class Hub:
         self._link_of: dict[SeatKey, Link] = {}
         self._key_of: dict[Link, SeatKey] = {}
         self._departures: dict[SeatKey, asyncio.TimerHandle] = {}
+        self.lobby = Lobby(config, self._host_links, self._seat_admitted, clock)
         self.stopping = False
 
     # ------------------------------------------------------------ entry points
@@ -97,7 +102,7 @@ class Hub:
             token = self._resume_token(key) if key else None
             link.send(Pong(t=message.t, resume_token=token))
         elif isinstance(message, Join):
-            if key is not None:
+            if key is not None or self.lobby.waiting(link):
                 raise ProtocolError(ErrorCode.ALREADY_JOINED, "this connection already joined")
             if message.resume_token is not None:
                 self._resume(link, message, message.resume_token)
@@ -111,6 +116,9 @@ class Hub:
             self._update(key, message)
         elif isinstance(message, EndCall):
             self._end_call(key)
+        elif isinstance(message, Admit | Deny):
+            self._require_host(key, "let people in from the lobby")
+            self.lobby.answer(key[0], message.id, admit=isinstance(message, Admit))
         elif isinstance(message, Offer | Answer | Candidate):
             self._relay(key, message)
         else:
@@ -119,6 +127,7 @@ class Hub:
 
     def link_closed(self, link: Link, cause: str) -> None:
         """The link is gone (closed, errored, or silent too long) without a leave."""
+        self.lobby.link_closed(link)
         key = self._key_of.pop(link, None)
         if key is None:
             return
@@ -136,6 +145,7 @@ class Hub:
     def stop(self) -> None:
         """Stop for a shutdown: no more departures or announcements; seats stay resumable."""
         self.stopping = True
+        self.lobby.stop()
         for handle in self._departures.values():
             handle.cancel()
         self._departures.clear()
@@ -147,7 +157,20 @@ class Hub:
     # ------------------------------------------------------------ join and resume
 
     def _join(self, link: Link, join: Join) -> None:
-        admission = self._gate.check(join)
+        try:
+            admission = self._gate.check(join)
+        except ProtocolError as refusal:
+            if not self.lobby.takes(refusal):
+                raise
+            self.lobby.knock(link, join)  # ask to join: wait for a host
+            return
+        self._seat(link, join, admission)
+
+    def _seat_admitted(self, link: Link, join: Join, grant: Grant) -> None:
+        """A host admitted ``join`` from the lobby: seat it as a guest."""
+        self._seat(link, join, Admission(join.display_name, grant))
+
+    def _seat(self, link: Link, join: Join, admission: Admission) -> None:
         grant = admission.grant
         if grant is not None and grant.user_id is not None:
             self._replace_identity(join.session_id, grant.user_id)
@@ -159,6 +182,8 @@ class Hub:
         link.send(self._welcome(key, seat, resumed=False))
         self._send_room(key[0], ParticipantJoined(seat.info()), exclude=seat.id)
         log_event("join", room=key[0], participant=seat.id, link=link.label)
+        if grant is not None and grant.host:
+            self.lobby.host_arrived(key[0], link)
 
     def _resume(self, link: Link, join: Join, token: str) -> None:
         now = self._clock()
@@ -191,6 +216,8 @@ class Hub:
                 self._send_room(key[0], ParticipantUpdated(seat.info()), exclude=seat.id)
         log_event("resume", room=key[0], participant=seat.id, link=link.label,
                   recreated=recreated)
+        if seat.grant is not None and seat.grant.host:
+            self.lobby.host_arrived(key[0], link)
 
     def _take_over(self, key: SeatKey, seat: Seat) -> None:
         """A resume reclaims an existing seat: stop its departure clock, evict its old link."""
@@ -270,10 +297,9 @@ class Hub:
 
     def _end_call(self, key: SeatKey) -> None:
         """The host ends the call: everyone is told and closed, the room forgotten."""
-        seat = self.registry.seat(key)
-        if seat is None or seat.grant is None or not seat.grant.host:
-            raise ProtocolError(ErrorCode.NOT_HOST, "only the host may end the call for everyone")
+        self._require_host(key, "end the call for everyone")
         session_id, host_id = key
+        self.lobby.room_closed(session_id)
         closed = RoomClosed(reason="ended_by_host", by=host_id)
         for other in self.registry.close(session_id, self._clock(),
                                          self.config.resume_token_lifetime):
@@ -288,6 +314,19 @@ class Hub:
             else:
                 link.close(CloseCode.ROOM_CLOSED, ErrorCode.ROOM_CLOSED.value)
         log_event("room_closed", room=session_id, by=host_id)
+
+    def _require_host(self, key: SeatKey, what: str) -> None:
+        seat = self.registry.seat(key)
+        if seat is None or seat.grant is None or not seat.grant.host:
+            raise ProtocolError(ErrorCode.NOT_HOST, f"only the host may {what}")
+
+    def _host_links(self, session_id: str) -> list[Link]:
+        """The links of the room's hosts that are connected now."""
+        room = self.registry.rooms.get(session_id)
+        seats = [s for s in room.seats.values() if s.grant is not None and s.grant.host] \
+            if room is not None else []
+        links = (self._link_of.get((session_id, s.id)) for s in seats)
+        return [link for link in links if link is not None]
 
     def _depart(self, key: SeatKey) -> None:
         self._departures.pop(key, None)

@@ -38,6 +38,7 @@ class CallView(QWidget):
     """Everything shown while in a call."""
 
     inviteCopied = Signal(str)
+    leaveRequested = Signal()  # the Leave button (the window may ask the host first)
 
     def __init__(self, icons: IconSet, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -138,7 +139,7 @@ class CallView(QWidget):
         self.controls.cameraClicked.connect(c.toggleVideo)
         self.controls.shareClicked.connect(c.toggleScreenShare)
         self.controls.handClicked.connect(c.toggleHand)
-        self.controls.leaveClicked.connect(c.leave)
+        self.controls.leaveClicked.connect(self.leaveRequested)
 
     # -- reactions ------------------------------------------------------------------------
 

@@ -1,8 +1,9 @@
-"""The join screen: who you are, which call, which server, which devices.
+"""The join screen: who you are, then New call or Join (a link), and your devices.
 
-It validates what was typed, then emits ``joinRequested`` (or
+It validates what was typed, then emits ``newCallRequested``, ``joinRequested`` (or
 ``testCallRequested``); the main window hands that to the controller and calls
-``set_busy`` / ``show_error`` as the controller answers.
+``set_busy`` / ``show_error`` as the controller answers. The server and token are
+under "Advanced", collapsed; "Calls on this network" lists discovered calls.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from parley.protocol.urls import normalize_server_url
 from parley.qt.options import JoinOptions
 from parley.qt.resources import IconSet, app_icon
 from parley.qt.settings import JoinPreferences
+from parley.ui.join_advanced import AdvancedSection
+from parley.ui.nearby import NearbyCalls
 from parley.ui.preview_pane import DevicePreviewPane
 
 if TYPE_CHECKING:
@@ -46,6 +49,8 @@ class JoinView(QWidget):
     testCallRequested = Signal(object)  # JoinOptions
     devicesChosen = Signal(object)  # JoinOptions: another camera/mic or on/off: re-preview
     cancelRequested = Signal()  # stop a join that is taking too long
+    newCallRequested = Signal(object)  # JoinOptions: host a new call here
+    discoveryToggled = Signal(bool)  # find and announce calls on this network: on/off
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,9 +64,9 @@ class JoinView(QWidget):
 
         logo = QLabel(card)
         logo.setPixmap(app_icon().pixmap(48, 48))
-        title = QLabel("Join a call", card)
+        title = QLabel("Start or join a call", card)
         title.setObjectName("title")
-        subtitle = QLabel("Enter a session name or paste an invite link.", card)
+        subtitle = QLabel("Start a new call, or paste an invite link to join one.", card)
         subtitle.setObjectName("subtitle")
         subtitle.setWordWrap(True)
 
@@ -69,12 +74,13 @@ class JoinView(QWidget):
         self.name_edit.setPlaceholderText("Your name")
         self.name_edit.setMaxLength(MAX_NAME_LENGTH)
         self.session_edit = QLineEdit(card)
-        self.session_edit.setPlaceholderText("e.g. standup, or parley://join/…")
+        self.session_edit.setPlaceholderText("parley://join/…, or a call's name")
         self.session_edit.textChanged.connect(self._on_session_text)
-        self.server_edit = QLineEdit(card)
-        self.server_edit.setPlaceholderText("Built-in (this computer)")
-        self.token_edit = QLineEdit(card)
-        self.token_edit.setPlaceholderText("Only if your invite has one")
+        self.advanced = AdvancedSection(card)
+        self.advanced.discoveryToggled.connect(self._on_discovery_toggled)
+        self.server_edit = self.advanced.server_edit
+        self.token_edit = self.advanced.token_edit
+        self.discovery_check = self.advanced.discovery_check
         self.camera_combo = QComboBox(card)
         self.microphone_combo = QComboBox(card)
         self.speaker_combo = QComboBox(card)
@@ -88,17 +94,14 @@ class JoinView(QWidget):
         form.setVerticalSpacing(10)
         for label, widget in (
             ("Your name", self.name_edit),
-            ("Session", self.session_edit),
-            ("Server", self.server_edit),
-            ("Invite token", self.token_edit),
+            ("Invite link", self.session_edit),
             ("Camera", self.camera_combo),
             ("Microphone", self.microphone_combo),
             ("Speaker", self.speaker_combo),
         ):
-            caption = QLabel(label, card)
-            caption.setObjectName("fieldLabel")
-            caption.setBuddy(widget)
-            form.addRow(caption, widget)
+            _add_row(form, label, widget)
+        self.nearby = NearbyCalls(card)
+        self.nearby.callChosen.connect(self._on_nearby_chosen)
         checks = QHBoxLayout()
         checks.addWidget(self.mic_off_check)
         checks.addWidget(self.camera_off_check)
@@ -116,6 +119,10 @@ class JoinView(QWidget):
         self.test_button = QPushButton("Test call", card)
         self.test_button.setToolTip("Join a private call with an echo of yourself")
         self.test_button.clicked.connect(self._on_test_clicked)
+        self.new_call_button = QPushButton("New call", card)
+        self.new_call_button.setObjectName("primaryButton")
+        self.new_call_button.setToolTip("Host a call on this computer and get a link to share")
+        self.new_call_button.clicked.connect(self._on_new_call_clicked)
         self.join_button = QPushButton("Join", card)
         self.join_button.setObjectName("primaryButton")
         self.join_button.setDefault(True)
@@ -131,6 +138,7 @@ class JoinView(QWidget):
         buttons.addWidget(self.test_button)
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.new_call_button)
         buttons.addWidget(self.join_button)
 
         heading = QHBoxLayout()
@@ -146,6 +154,8 @@ class JoinView(QWidget):
         fields = QVBoxLayout()
         fields.addLayout(form)
         fields.addLayout(checks)
+        fields.addWidget(self.advanced)
+        fields.addWidget(self.nearby)
         self._body.addLayout(fields, 1)
         inner.addLayout(self._body)
         inner.addWidget(self.message)
@@ -246,7 +256,8 @@ class JoinView(QWidget):
         self.join_button.setText("Joining…" if busy else "Join")
         self.progress.setVisible(busy)
         self.cancel_button.setVisible(busy)
-        for widget in (self.join_button, self.test_button, self.name_edit, self.session_edit,
+        for widget in (self.join_button, self.new_call_button, self.nearby,
+                       self.test_button, self.name_edit, self.session_edit,
                        self.server_edit, self.token_edit, self.camera_combo,
                        self.microphone_combo, self.speaker_combo, self.mic_off_check,
                        self.camera_off_check):
@@ -328,12 +339,50 @@ class JoinView(QWidget):
         token = invite.token or self.token_edit.text().strip()
         self.joinRequested.emit(invite.session_id, options, server, token)
 
+    def set_hosting_available(self, available: bool) -> None:
+        """Offer New call (only where the app can host one)."""
+        self.new_call_button.setVisible(available)
+
+    def _on_discovery_toggled(self, enabled: bool) -> None:
+        if not enabled:
+            self.nearby.set_calls([])
+        self.discoveryToggled.emit(enabled)
+
+    def set_nearby_calls(self, calls: list[object]) -> None:
+        """The calls discovered on this network."""
+        self.nearby.set_calls(calls if self.discovery_check.isChecked() else [])
+
+    def _on_new_call_clicked(self) -> None:
+        if self._busy:
+            return
+        options = self._options()
+        if options is not None:
+            self.newCallRequested.emit(options)
+
+    def _on_nearby_chosen(self, call: object) -> None:
+        """A discovered call: ask to join it (no token: its host lets you in)."""
+        if self._busy:
+            return
+        options = self._options()
+        if options is None:
+            return
+        session_id = str(getattr(call, "session_id", ""))
+        self.session_edit.setText(session_id)
+        self.joinRequested.emit(session_id, options, str(getattr(call, "server", "")), "")
+
     def _on_test_clicked(self) -> None:
         if self._busy:
             return
         options = self._options()
         if options is not None:
             self.testCallRequested.emit(options)
+
+
+def _add_row(form: QFormLayout, label: str, widget: QWidget) -> None:
+    caption = QLabel(label, widget.parentWidget())
+    caption.setObjectName("fieldLabel")
+    caption.setBuddy(widget)
+    form.addRow(caption, widget)
 
 
 def _select(combo: QComboBox, data: str) -> None:

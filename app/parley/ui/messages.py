@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from parley.qt.problems import Problem, ProblemKind
-from parley.sdk import JoinFailure
+from parley.sdk import EndReason, JoinFailure
 
 TEST_CALL_TITLE = "Test call"
+WAITING_FOR_HOST_TEXT = "Waiting for the host to let you in…"
+HOST_ENDED_TEXT = "The host ended the call."
+REPLACED_TEXT = "You joined this call from somewhere else, so it ended here."
 
 _REFUSED = {
     JoinFailure.TOKEN_REJECTED: "The call server refused the invite's token. "
@@ -15,6 +18,13 @@ _REFUSED = {
     JoinFailure.INVALID_SESSION_ID: "That session id isn't valid: use 1-64 letters, digits, "
                                     "'.', '_' or '-'.",
     JoinFailure.ALREADY_JOINED: "You're already in a call.",
+    JoinFailure.TOKEN_REQUIRED: "This call needs an invite link. Ask the host for one.",
+    JoinFailure.TOKEN_EXPIRED: "This invite link has expired. Ask the host for a new one.",
+    JoinFailure.TOKEN_USED_UP: "This invite link has been used as often as it allows. "
+                               "Ask the host for a new one.",
+    JoinFailure.DENIED: "The host didn't let you in.",
+    JoinFailure.LOBBY_TIMEOUT: "Nobody let you in. Try again later, or ask the host for an "
+                               "invite link.",
 }
 
 
@@ -43,8 +53,23 @@ def problem_text(problem: Problem) -> str:
         ProblemKind.SHARE_FAILED: f"Screen sharing failed: {detail}",
         ProblemKind.DEVICES_UNOPENED: f"Could not open your devices: {detail}",
         ProblemKind.DEVICE_FAILED: f"{problem.device}: {detail}",
+        ProblemKind.HOSTING_FAILED: f"Could not start a call on this computer: {detail}",
     }
     return texts[kind]
+
+
+def call_ended_text(reason: EndReason | None) -> str:
+    """What the join screen says when the server ended your call ("" for none of those)."""
+    if reason is EndReason.ROOM_CLOSED:
+        return HOST_ENDED_TEXT
+    if reason is EndReason.REPLACED:
+        return REPLACED_TEXT
+    return ""
+
+
+def knock_text(name: str) -> str:
+    """The host's prompt for a join request."""
+    return f"{name} wants to join"
 
 
 def call_title(session_id: str, test_call: bool) -> str:

@@ -8,15 +8,30 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Signal
 from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QMainWindow, QMenu, QStackedWidget, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import (
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QStackedWidget,
+    QSystemTrayIcon,
+    QVBoxLayout,
+    QWidget,
+)
 
 from parley.qt.problems import Problem
 from parley.qt.resources import IconSet, Theme, app_icon
 from parley.qt.settings import AppSettings
 from parley.sdk import SessionState
 from parley.ui.call import CallView
+from parley.ui.hosting import HostingPanel, ask_end_for_everyone
 from parley.ui.join import JoinView
-from parley.ui.messages import call_title, problem_text
+from parley.ui.lobby import AdmitPrompt
+from parley.ui.messages import (
+    WAITING_FOR_HOST_TEXT,
+    call_ended_text,
+    call_title,
+    problem_text,
+)
 
 if TYPE_CHECKING:
     from parley.qt.controller import SessionController
@@ -49,9 +64,21 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.join_view)
         self.stack.addWidget(self.call_view)
-        self.setCentralWidget(self.stack)
+        self.hosting_panel = HostingPanel(self)
+        self.admit_prompt = AdmitPrompt(self)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        for widget in (self.hosting_panel, self.admit_prompt, self.stack):
+            column.addWidget(widget)
+        column.setStretch(2, 1)
+        self.setCentralWidget(central)
+        self._end_question: QMessageBox | None = None
+        self._close_confirmed = False
         self.tray: QSystemTrayIcon | None = None
         self.join_view.load(settings.load_join())
+        self.join_view.advanced.set_discovery(settings.discovery_enabled())
         geometry = settings.geometry()
         if geometry:
             self.restoreGeometry(QByteArray(geometry))
@@ -71,7 +98,8 @@ class MainWindow(QMainWindow):
         c.joinFailed.connect(self._on_join_failed)
         c.devicesChanged.connect(self.join_view.set_devices)
         c.sessionJoined.connect(self._on_joined)
-        c.sessionLeft.connect(lambda: self._back_to_join(""))
+        c.sessionLeft.connect(lambda: self._back_to_join(call_ended_text(c.end_reason),
+                                                         error=False))
         c.sessionTimedOut.connect(lambda: self._back_to_join(TIMED_OUT_TEXT, error=False))
         c.connectionClosed.connect(lambda: self._back_to_join(CONNECTION_LOST_TEXT))
         people = c.participants
@@ -80,6 +108,19 @@ class MainWindow(QMainWindow):
             signal.connect(self._update_title)
         c.connectionLost.connect(self._update_title)
         c.connectionRestored.connect(self._update_title)
+        self._wire_hosting(c)
+
+    def _wire_hosting(self, c: SessionController) -> None:
+        """New call, its link, Ask to join on both sides, and the host's last question."""
+        self.join_view.set_hosting_available(c.can_host)
+        self.join_view.newCallRequested.connect(self.request_new_call)
+        self.join_view.discoveryToggled.connect(self._settings.set_discovery_enabled)
+        c.hostingStarted.connect(lambda hosted: self.hosting_panel.show_link(hosted.invite))
+        c.lobby.waitingForHost.connect(lambda: self.join_view.show_notice(WAITING_FOR_HOST_TEXT))
+        c.lobby.requestsChanged.connect(self.admit_prompt.set_requests)
+        self.admit_prompt.admitClicked.connect(c.lobby.admit)
+        self.admit_prompt.denyClicked.connect(c.lobby.deny)
+        self.call_view.leaveRequested.connect(self.request_leave)
 
     def _wire_preview(self, preview: DevicePreview, icons: IconSet) -> None:
         pane = self.join_view.enable_preview(icons)
@@ -106,6 +147,42 @@ class MainWindow(QMainWindow):
         self._settings.save_join(self.join_view.preferences())
         self._then(lambda: self._controller.join(session_id, options, server, token))
 
+    def request_new_call(self, options: object) -> None:
+        """Remember the form, free the devices from the preview, then host a call."""
+        self._settings.save_join(self.join_view.preferences())
+        self._then(lambda: self._controller.newCall(options))
+
+    def host_with_others(self) -> bool:
+        """You host the call you are in, and somebody else is in it."""
+        return (self.showing_call() and self._controller.session.is_host
+                and self.call_view.participant_count() > 1)
+
+    def request_leave(self, then: Callable[[], object] | None = None) -> None:
+        """Leave the call; a host with others in it is asked first whether to end it for
+        everyone (``then`` runs once the question is answered with anything but Cancel)."""
+        if not self.host_with_others():
+            self._controller.leave()
+            if then is not None:
+                then()
+            return
+        if self._end_question is not None:
+            return
+
+        def answered(choice: str) -> None:
+            self._end_question = None
+            if choice == "cancel":
+                return
+            ending = (self._controller.endForEveryone() if choice == "end"
+                      else self._controller.leave())
+            if then is not None:
+                ending.add_done_callback(lambda _: then())
+
+        self._end_question = ask_end_for_everyone(self, answered)
+
+    def end_question(self) -> QMessageBox | None:
+        """The "End the call for everyone?" box while it is open."""
+        return self._end_question
+
     def _on_test_call_requested(self, options: object) -> None:
         self._settings.save_join(self.join_view.preferences())
         self._then(lambda: self._controller.startTestCall(options))
@@ -123,6 +200,8 @@ class MainWindow(QMainWindow):
         """The call ended: the join form comes back with its fields as they were."""
         self.stack.setCurrentWidget(self.join_view)
         self.join_view.set_busy(False)
+        self.hosting_panel.hide()
+        self.admit_prompt.set_requests([])
         if not message:
             self.join_view.clear_message()
         elif error:
@@ -178,7 +257,12 @@ class MainWindow(QMainWindow):
     # -- closing --------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        """Remember the form and geometry, drop every SDK listener, leave the call."""
+        """Remember the form and geometry, drop every SDK listener, leave the call. A host
+        with others in the call is asked first (the window closes once answered)."""
+        if not self._close_confirmed and self.host_with_others():
+            event.ignore()
+            self.request_leave(then=self._close_after_question)
+            return
         self._settings.save_join(self.join_view.preferences())
         self._settings.set_geometry(bytes(self.saveGeometry().data()))
         self._controller.dispose()
@@ -187,6 +271,10 @@ class MainWindow(QMainWindow):
         self._hide_tray()
         event.accept()
         self.closed.emit()
+
+    def _close_after_question(self) -> None:
+        self._close_confirmed = True
+        self.close()
 
     async def wait_closed(self) -> None:
         """Wait until the call is left and the devices are closed (after ``close()``)."""

@@ -1,0 +1,60 @@
+"""Your own media and hand, as the session's public API (mute, pause, hand, share)."""
+
+from __future__ import annotations
+
+from parley.protocol.presence import Flag
+from parley.sdk.own_media import OwnMedia
+
+
+class OwnMediaControls:
+    """The own-media half of :class:`~parley.sdk.session.CallSession`'s API: it holds the
+    session's OwnMedia part and nothing else of the session.
+
+    Args:
+        own: The part that keeps your flags and tells the server and your listeners.
+    """
+
+    def __init__(self, own: OwnMedia) -> None:
+        self._own = own
+
+    @property
+    def is_audio_muted(self) -> bool:
+        return self._own.is_on(Flag.AUDIO_MUTED)
+
+    @property
+    def is_video_paused(self) -> bool:
+        return self._own.is_on(Flag.VIDEO_PAUSED)
+
+    @property
+    def hand_raised(self) -> bool:
+        return self._own.is_on(Flag.HAND_RAISED)
+
+    @property
+    def screen_sharing(self) -> bool:
+        return self._own.is_on(Flag.SCREEN_SHARING)
+
+    def mute_audio(self) -> None:
+        self._own.set(Flag.AUDIO_MUTED, True)
+
+    def unmute_audio(self) -> None:
+        self._own.set(Flag.AUDIO_MUTED, False)
+
+    def pause_video(self) -> None:
+        self._own.set(Flag.VIDEO_PAUSED, True)
+
+    def resume_video(self) -> None:
+        self._own.set(Flag.VIDEO_PAUSED, False)
+
+    def raise_hand(self) -> None:
+        self._own.set(Flag.HAND_RAISED, True)
+
+    def lower_hand(self) -> None:
+        self._own.set(Flag.HAND_RAISED, False)
+
+    async def start_screen_share(self) -> None:
+        """Share the screen; a screen that cannot be captured fires on_device_error
+        (and no on_screen_share_started)."""
+        await self._own.start_screen_share()
+
+    async def stop_screen_share(self) -> None:
+        await self._own.stop_screen_share()
