@@ -213,9 +213,10 @@ class Desktop:
             self.lumas.setdefault(pid, []).append(float(np.mean(np.abs(luma - previous))))
         self.last_frame[pid] = luma
 
-    async def join(self, url: str, room: str, **options: Any) -> str:
+    async def join(self, url: str, room: str, token: str | None = None, **options: Any) -> str:
         await self.session.join_session(room, SessionSettings(self.name, fake_media=True,
-                                                              **options), server=url)
+                                                              **options), server=url,
+                                        token=token)
         return self.id
 
     @property

@@ -10,7 +10,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from parley.protocol.grants import mint_invite
+from parley.protocol.grants import mint_identity, mint_invite
+from parley.sdk import ParticipantEventListener
 from parley.server import CallServer, ServerConfig
 from parley.web import ASSETS, STATIC_DIR
 from tests.browser.conftest import page_url
@@ -123,3 +124,31 @@ async def test_the_guest_shares_a_screen(server: CallServer, guest: Guest,
 async def _has(texts: object, *wanted: str) -> bool:
     found = await texts  # type: ignore[misc]
     return all(w in found for w in wanted)
+
+
+async def test_a_guest_without_a_grant_waits_for_the_host_who_lets_it_in(
+        tmp_path: Path, ordered_ids: None, guest: Guest,
+        desktops: Callable[[str], Desktop]) -> None:
+    srv = CallServer(ServerConfig(port=0, state_dir=tmp_path / "lobby", secret=SECRET,
+                                  lobby=True))
+    await srv.start()
+    try:
+        host = desktops("Ada")
+        asked: list[str] = []
+        host.session.add_participant_event_listener(ParticipantEventListener(
+            on_join_request=lambda request: asked.append(request.id)))
+        await host.join(srv.url, "r", token=mint_identity(SECRET, "r", "ada", "Ada", 60,
+                                                          host=True))
+        await guest.open(page_url(srv, "r"))  # no token: it asks to join
+        await guest.page.fill("#name", "Gus")
+        await guest.page.click("#join-button")
+        await until(lambda: asked, what="the knock at the host")
+        assert await guest.page.inner_text("#join-button") == (
+            "Waiting for the host to let you in…")
+        assert host.session.admit(asked[0])
+        await guest.page.wait_for_selector("#call:not([hidden])")
+        gid = await guest.page.evaluate("window.parley.call.id")
+        await until(lambda: guest.connected_to(host.id), what="the admitted guest connected")
+        assert [p.guest for p in host.session.participants if p.id == gid] == [True]
+    finally:
+        await srv.stop()

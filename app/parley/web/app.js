@@ -116,6 +116,7 @@ class Page {
     call.addEventListener("roster", () => this._render());
     call.addEventListener("media", (e) => view.media(e.detail.id, e.detail.role, e.detail.stream));
     call.addEventListener("peerstate", (e) => view.peerState(e.detail.id, e.detail.state));
+    call.addEventListener("waiting", () => view.joining("waiting"));
     call.addEventListener("lost", () => view.overlay(true));
     call.addEventListener("restored", () => view.overlay(false));
     call.addEventListener("problem", (e) => this._problem(e.detail.text));

@@ -2,7 +2,8 @@
 // other participant, and this guest's presence flags. No DOM here.
 //
 // Events: roster {participants}, peer {id, peer}, media {id, role, stream},
-//   peerstate {id, state}, lost, restored, ended {reason, text}, problem {text}
+//   peerstate {id, state}, waiting (in the lobby), lost, restored, ended {reason, text},
+//   problem {text}
 
 import { Peer } from "./peer.js";
 import { errorText } from "./protocol.js";
@@ -24,6 +25,7 @@ export class Call extends EventTarget {
       session_id: options.room, display_name: options.name, token: options.token || null,
       audio_muted: this.flags.audio_muted, video_paused: this.flags.video_paused });
     this.signaling.addEventListener("message", (e) => this._message(e.detail.message));
+    this.signaling.addEventListener("waiting", () => this._emit("waiting"));
     this.signaling.addEventListener("lost", () => this._emit("lost"));
     this.signaling.addEventListener("restored", (e) => this._restored(e.detail.welcome));
     this.signaling.addEventListener("ended", (e) => this._ended(e.detail));

@@ -47,6 +47,8 @@ const ERROR_TEXT = {
   unsupported_version: "This page does not speak the call server's protocol version.",
   rate_limited: "Too many messages: slow down.",
   not_host: "Only the host can end the call.",
+  lobby_denied: "The host did not let you in.",
+  lobby_timeout: "Nobody let you in: the wait timed out.",
 };
 
 const CLOSE_TEXT = {
@@ -56,6 +58,7 @@ const CLOSE_TEXT = {
   4010: "The call server no longer holds your place in the call.",
   4011: "The host ended the call.",
   4012: "You joined this call from somewhere else.",
+  4013: "You were not let in.",
 };
 
 /** Words for an error the server sent ({code, message}). */
@@ -69,4 +72,4 @@ export function closeText(code) {
 }
 
 /** Close codes after which resuming is pointless (docs/protocol.md, "Error codes"). */
-export const FINAL_CLOSES = new Set([1000, 4001, 4003, 4010, 4011, 4012]);
+export const FINAL_CLOSES = new Set([1000, 4001, 4003, 4010, 4011, 4012, 4013]);

@@ -1,6 +1,7 @@
 // The link to the call server (docs/protocol.md): join, heartbeats, resume.
 //
 // Events (CustomEvent, details in brackets):
+//   waiting  {message}  the join waits in the lobby for a host (lobby_waiting)
 //   message  {message}  every server message after the welcome
 //   lost                the link is down; resuming
 //   restored {welcome}  resumed with the same participant id
@@ -72,8 +73,10 @@ export class Signaling extends EventTarget {
     return new Promise((resolve, reject) => {
       let welcomed = false;
       let refusal = null;
+      let lobbyPinger = null;  // pings while a host decides (docs/protocol.md, the lobby)
       const socket = new WebSocket(this.url);
       const settle = (error) => {
+        clearInterval(lobbyPinger);
         if (welcomed) return;
         welcomed = true;
         reject(error);
@@ -88,8 +91,13 @@ export class Signaling extends EventTarget {
         if (!welcomed) {
           if (message.type === "welcome") {
             welcomed = true;
+            clearInterval(lobbyPinger);
             this._adopt(socket, message);
             resolve(message);
+          } else if (message.type === "lobby_waiting" && !lobbyPinger) {
+            lobbyPinger = setInterval(() => socket.send(frame("ping", {
+              t: performance.now() / 1000 })), message.heartbeat_interval * 1000);
+            this.dispatchEvent(new CustomEvent("waiting", { detail: { message } }));
           } else if (message.type === "error") {
             refusal = new JoinError(message.code, errorText(message.code, message.message));
           }

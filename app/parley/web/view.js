@@ -61,9 +61,11 @@ export class View {
     $("join-error").hidden = !text;
   }
 
+  /** busy: true (joining), "waiting" (in the lobby, for a host) or false. */
   joining(busy) {
-    $("join-button").disabled = busy;
-    $("join-button").textContent = busy ? "Joining…" : "Join";
+    $("join-button").disabled = Boolean(busy);
+    $("join-button").textContent = busy === "waiting" ? "Waiting for the host to let you in…"
+      : busy ? "Joining…" : "Join";
   }
 
   // ---------------------------------------------------------------- the call
