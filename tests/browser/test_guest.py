@@ -75,7 +75,8 @@ async def test_a_guest_offering_no_audio_gets_video_only(
     assert desktop.session.audio_level(gid) == 0.0
 
 
-@pytest.mark.parametrize("guest_first", [True, False], ids=["guest-offers", "guest-answers"])
+@pytest.mark.parametrize("guest_first", [
+    True, pytest.param(False, marks=pytest.mark.long)], ids=["guest-offers", "guest-answers"])
 async def test_a_receive_only_guest_gets_everything_and_sends_nothing(
         server: CallServer, guest: Guest, desktops: Callable[[str], Desktop],
         guest_first: bool) -> None:
@@ -170,6 +171,7 @@ async def test_the_guest_leaving_is_on_participant_left(
     assert desktop.status() == ["on_session_joined"]
 
 
+@pytest.mark.long
 async def test_two_guests_call_each_other_and_a_desktop(
         server: CallServer, browser: BrowserContext, guest: Guest,
         desktops: Callable[[str], Desktop]) -> None:

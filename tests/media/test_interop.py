@@ -101,7 +101,7 @@ async def test_parley_offers_and_a_foreign_answerer_sends_what_it_has(router: Ro
     assert rec.levels.get("p_b", [0])[-1] < 0.01  # its audio m-line carries nothing
 
 
-@pytest.mark.parametrize("offerer", ["foreign", "parley"])
+@pytest.mark.parametrize("offerer", ["foreign", pytest.param("parley", marks=pytest.mark.long)])
 async def test_a_receive_only_peer_stays_connected_and_is_never_rebuilt(
         router: Router, offerer: str) -> None:
     parley_id, foreign_id = ("p_b", "p_a") if offerer == "foreign" else ("p_a", "p_b")
