@@ -15,6 +15,7 @@ from parley.media import MediaConfig, MediaMesh, MeshEvents, VideoFrame
 from parley.media.synthetic import read_pattern
 from parley.protocol.messages import Answer, Candidate, Offer
 from tests import udp
+from tests.media.foreign import ForeignPeer
 from tests.udp import Address
 
 Signal = Offer | Answer | Candidate
@@ -34,6 +35,8 @@ class Recorder:
         """Frames without a pattern (black ones) per sender."""
         self.levels: dict[str, list[float]] = {}
         self.screen_frames: dict[str, list[VideoFrame]] = {}
+        self.media: list[tuple[str, bool]] = []
+        """on_peer_media: (pid, flowing), a quality signal kept apart from the events."""
         self._changed = asyncio.Event()
 
     def mesh_events(self) -> MeshEvents:
@@ -47,12 +50,17 @@ class Recorder:
             on_peer_connected=record("on_peer_connected"),
             on_peer_reconnecting=record("on_peer_reconnecting"),
             on_peer_restored=record("on_peer_restored"),
+            on_peer_media=self._media,
             on_media_lost=record("on_media_lost"),
             on_media_restored=record("on_media_restored"),
             on_device_error=record("on_device_error"),
             on_video_frame=self._frame,
             on_audio_level=self._level,
         )
+
+    def _media(self, pid: str, flowing: bool) -> None:
+        self.media.append((pid, flowing))
+        self._changed.set()
 
     def _frame(self, pid: str, frame: VideoFrame) -> None:
         if frame.track != "camera":
@@ -121,6 +129,11 @@ class Router:
         self.every_address: dict[str, set[Address]] = {}
         """Every address a participant ever announced."""
         self.offline: set[str] = set()
+        self.foreign: dict[str, ForeignPeer] = {}
+        """Third-party clients (tests/media/foreign.py) by participant id."""
+        self.signals: list[Signal] = []
+        """Every signal delivered, sender stamped, in order."""
+        self._handling: set[asyncio.Task[None]] = set()
 
     def cut_link(self, at: str, peer: str, outbound: bool = True) -> None:
         """The network under ``at``'s current connection to ``peer`` dies: it receives
@@ -158,15 +171,34 @@ class Router:
             self._announce(pid, msg)
             if pid in self.dropping:
                 return
-            target = self.meshes.get(msg.to or "")
+            target = self.meshes.get(msg.to or "") or self.foreign.get(msg.to or "")
             if target is not None:
                 loop.call_soon(self._deliver, target, dataclasses.replace(msg, sender=pid))
 
         return send
 
-    def _deliver(self, target: MediaMesh, msg: Signal) -> None:
+    def _deliver(self, target: MediaMesh | ForeignPeer, msg: Signal) -> None:
         self.delivered += 1
-        target.handle_signal(msg)
+        self.signals.append(msg)
+        if isinstance(target, MediaMesh):
+            target.handle_signal(msg)
+            return
+        # in order, as a WebSocket would deliver them
+        previous = list(self._handling)
+
+        async def handle() -> None:
+            await asyncio.gather(*previous)
+            await target.handle(msg)
+
+        task = asyncio.ensure_future(handle())
+        self._handling.add(task)
+        task.add_done_callback(self._handling.discard)
+
+    def add_foreign(self, pid: str, **options: Any) -> ForeignPeer:
+        """A third-party client that Parley meshes can reach as ``pid``."""
+        peer = ForeignPeer(pid, self.sender_for(pid), **options)
+        self.foreign[pid] = peer
+        return peer
 
     async def add(self, pid: str, **config: Any) -> tuple[MediaMesh, Recorder]:
         recorder = Recorder(pid)
@@ -185,7 +217,9 @@ class Router:
                     mesh.add_peer(other)
 
     async def close(self) -> None:
-        await asyncio.gather(*(mesh.close() for mesh in self.meshes.values()))
+        await asyncio.gather(*self._handling)
+        await asyncio.gather(*(mesh.close() for mesh in self.meshes.values()),
+                             *(peer.close() for peer in self.foreign.values()))
 
 
 @pytest.fixture

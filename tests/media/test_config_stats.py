@@ -16,6 +16,9 @@ from parley.media.stats import StatsMeter
     ({"video_size": (641, 480)}, "video_size must be even and at least 64x64, got (641, 480)"),
     ({"fps": 0}, "fps must be 1-60, got 0"), ({"fps": 61}, "fps must be 1-60, got 61"),
     ({"liveness_timeout": 0}, "liveness_timeout must be positive"),
+    ({"heartbeat_interval": 2.0}, "heartbeat_interval must be positive and below liveness"),
+    ({"heartbeat_interval": 0}, "heartbeat_interval must be positive and below liveness"),
+    ({"stall_timeout": 0}, "stall_timeout must be positive"),
     ({"tone_hz": 5.0}, "tone_hz must be 20-20000"),
 ])
 def test_invalid_config_is_refused(options: dict[str, object], message: str) -> None:

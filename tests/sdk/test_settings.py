@@ -90,7 +90,7 @@ def test_a_bad_value_is_refused_with_a_message_naming_field_rule_and_value(
 
 
 @pytest.mark.parametrize(("field", "value"), [
-    ("display_name", "x" * 64), ("display_name", "Zoë 李"), ("display_name", " Ada "),
+    ("display_name", "x" * 64), ("display_name", "Zoë 李"),
     ("session_type", SessionType.AUDIO),
     ("idle_timeout_period", 0), ("idle_timeout_period", 1), ("idle_timeout_period", 86400),
     ("idle_timeout_period", 1.5),
@@ -114,6 +114,11 @@ def test_devices_that_are_not_devices_are_refused(devices: Any) -> None:
 def test_device_names_must_be_names(name: Any) -> None:
     with pytest.raises(ValueError, match=r"^devices.camera must be a device name or None"):
         Devices(camera=name)
+
+
+def test_a_display_name_is_kept_trimmed_and_nfc() -> None:
+    assert SessionSettings(" Ada ").display_name == "Ada"
+    assert SessionSettings("Zoe\u0308").display_name == "Zo\u00eb"
 
 
 def test_the_builder_sets_every_field_it_offers() -> None:

@@ -3,18 +3,22 @@
 The SDK uses :class:`MediaMesh` (one RTCPeerConnection per remote participant)
 with a :class:`MediaConfig` and :class:`MeshEvents`. Choices worth knowing:
 
-- Every connection carries three m-lines, max-bundled on one transport: audio,
-  camera, screen. Mute sends silence, pause sends 160x120 black frames at 5 fps,
-  screen sharing feeds the third sender: nothing is ever renegotiated for them.
-- The lower participant id offers. Each connection of a pair has a generation
-  (seeded from the clock); signals of another generation are ignored.
-- Liveness is inbound media per peer: silent for ``liveness_timeout`` (or the
-  connection failed or closed) means reconnecting, and a FRESH connection is
-  negotiated (aiortc cannot restart ICE). An unanswered offer is repeated after
-  ``liveness_timeout``, an answered one that never flows after 3x that (>= 5 s).
-- ``on_media_lost`` fires when no peer flows and at least one is reconnecting;
-  ``on_media_restored`` when that ends (a peer flows again, or the dead peers
-  were removed).
+- Parley's own offers carry three m-lines and a data channel, max-bundled on one
+  transport: audio, camera, screen, each with a declared role (``Offer.tracks``),
+  then the heartbeat channel. Mute sends silence, pause sends 160x120 black frames
+  at 5 fps, screen sharing feeds the screen sender: nothing is renegotiated for them.
+- Any compliant peer's offer is answered by mid and kind, never position
+  (:mod:`parley.media.negotiation`): m-lines in any order, missing kinds,
+  recvonly/sendonly, extra m-lines rejected; renegotiations on the same connection.
+- Perfect negotiation, polite by id (:mod:`parley.media.peer`): the lower id offers
+  first; generations count up from 0 per pair; stale ones are dropped.
+- Liveness is the data-channel heartbeat per peer (:mod:`parley.media.heartbeat`):
+  no pong for ``liveness_timeout`` (or a failed connection) means reconnecting, and
+  a FRESH connection is negotiated (aiortc cannot restart ICE). Media flow is only a
+  quality signal (``on_peer_media``): a peer that sends nothing stays connected.
+- ``on_media_lost`` fires when no peer is connected and at least one is
+  reconnecting; ``on_media_restored`` when that ends (a peer connects again, or the
+  dead peers were removed).
 
 The names below are imported lazily, so that the SDK can use this package's
 aiortc-free helpers (:mod:`parley.media.callbacks`, :mod:`parley.media.tasks`)

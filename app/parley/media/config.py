@@ -31,7 +31,13 @@ class MediaConfig:
     ice_servers: tuple[IceServer, ...] = ()
     """STUN/TURN servers. Empty means host candidates only (never a public default)."""
     liveness_timeout: float = 2.0
-    """Seconds without inbound media after which a peer counts as reconnecting."""
+    """Seconds without a heartbeat pong after which a peer counts as reconnecting (the
+    floor: 4 x the measured round trip when that is longer)."""
+    heartbeat_interval: float = 0.5
+    """Seconds between heartbeat pings on each peer's data channel."""
+    stall_timeout: float = 3.0
+    """Seconds without any media from a peer after which its media counts as stalled:
+    a quality signal only, never a reason to rebuild."""
     echo: bool = False
     """Send back what is received instead of capturing (the Test call's echo
     participant); remote audio is not played."""
@@ -47,5 +53,9 @@ class MediaConfig:
             raise ValueError(f"fps must be 1-60, got {self.fps}")
         if self.liveness_timeout <= 0:
             raise ValueError("liveness_timeout must be positive")
+        if not 0 < self.heartbeat_interval < self.liveness_timeout:
+            raise ValueError("heartbeat_interval must be positive and below liveness_timeout")
+        if self.stall_timeout <= 0:
+            raise ValueError("stall_timeout must be positive")
         if self.tone_hz is not None and not 20.0 <= self.tone_hz <= 20000.0:
             raise ValueError("tone_hz must be 20-20000")

@@ -11,7 +11,8 @@ from parley.media.callbacks import Callbacks
 from parley.media.frames import VideoFrame
 
 MeshEvent = Literal[
-    "on_peer_connected", "on_peer_reconnecting", "on_peer_restored", "on_media_lost",
+    "on_peer_connected", "on_peer_reconnecting", "on_peer_restored", "on_peer_media",
+    "on_media_lost",
     "on_media_restored", "on_video_frame", "on_local_frame", "on_audio_level",
     "on_device_error",
 ]
@@ -25,13 +26,18 @@ class MeshEvents(Callbacks[MeshEvent]):
     an exception in a callback is logged and never reaches the mesh."""
 
     on_peer_connected: Callable[[str], None] | None = None
-    """First media from a participant arrived."""
+    """The first heartbeat of a participant's connection came back."""
     on_peer_reconnecting: Callable[[str], None] | None = None
-    """Media from a connected participant stopped; the mesh is rebuilding the link."""
+    """A connected participant's heartbeat stopped (or it started over); the mesh is
+    rebuilding the link."""
     on_peer_restored: Callable[[str], None] | None = None
-    """Media from a reconnecting participant flows again."""
+    """A reconnecting participant's heartbeat is back."""
+    on_peer_media: Callable[[str, bool], None] | None = None
+    """Media from a participant started or resumed (True), or stalled (False) for the
+    stall timeout: a quality signal only (a frozen video, no audio); a peer that
+    sends nothing stays connected."""
     on_media_lost: Callable[[], None] | None = None
-    """Media from every peer (at least one) is dead."""
+    """Every peer's heartbeat (at least one) is dead."""
     on_media_restored: Callable[[], None] | None = None
     """The lost condition ended: a peer flows again, or no dead peer is left."""
     on_video_frame: Callable[[str, VideoFrame], None] | None = None

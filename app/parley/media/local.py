@@ -20,7 +20,7 @@ from parley.media.devices import DeviceError, DeviceKind
 from parley.media.echo import EchoTrack
 from parley.media.microphone import MicrophoneTrack
 from parley.media.screen import open_screen
-from parley.media.switch import SwitchableTrack
+from parley.media.switch import SubscriberTrack, SwitchableTrack
 from parley.media.synthetic import PatternTrack, ToneTrack
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,11 @@ class LocalMedia:
         self.screen.on_source_ended = self._ended_handler("screen")
         self.echo_audio: EchoTrack | None = None
         self.echo_video: EchoTrack | None = None
+
+    def track_for(self, role: str) -> SubscriberTrack:
+        """A new reader of the track of a role (audio, camera, screen) for one sender."""
+        tracks = {"audio": self.audio, "camera": self.camera, "screen": self.screen}
+        return tracks[role].subscribe()
 
     @property
     def screen_sharing(self) -> bool:

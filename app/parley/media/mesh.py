@@ -40,18 +40,19 @@ STATS_EVERY = 10  # ticks
 
 class MediaHealth(Enum):
     IDLE = "idle"
-    """No peer has media flowing and none is reconnecting (alone, or still connecting)."""
+    """No peer is connected and none is reconnecting (alone, or still connecting)."""
     FLOWING = "flowing"
-    """Media flows from at least one peer."""
+    """At least one peer's heartbeat is alive."""
     LOST = "lost"
-    """Media from every peer (at least one) is dead."""
+    """Every peer's heartbeat (at least one) is dead."""
 
 
 class MediaMesh:
     """The media layer of one call: a mesh of RTCPeerConnections.
 
     Args:
-        local_id: this participant's id; the lower id of a pair offers.
+        local_id: this participant's id; the lower id of a pair is the impolite side
+            (it offers first; docs/protocol.md, *Negotiation*).
         config: what to capture and how.
         send: hands an Offer/Answer/Candidate (``to`` set) to the signaling link;
             it may drop messages while that link is down: the mesh recovers.
@@ -65,6 +66,9 @@ class MediaMesh:
         self.events = events
         self._send = send
         self._peers: dict[str, Peer] = {}
+        self._generations: dict[str, int] = {}
+        """The last generation used with each participant ever added: a peer removed and
+        added again counts on from there."""
         self._tasks = OwnedTasks()
         self._local = LocalMedia(local_id, config, self._device_error, self._local_frame)
         self.playback = Playback(null=True)
@@ -117,7 +121,8 @@ class MediaMesh:
         """Start a link to a participant; idempotent."""
         if self._closed or pid == self.local_id or pid in self._peers:
             return
-        peer = Peer(self.local_id, pid, self.config, self._local, self._send, self)
+        peer = Peer(self.local_id, pid, self.config, self._local, self._send, self,
+                    first_generation=self._generations.get(pid, -1) + 1)
         self._peers[pid] = peer
         peer.start()
 
@@ -126,6 +131,7 @@ class MediaMesh:
         peer = self._peers.pop(pid, None)
         if peer is None:
             return
+        self._generations[pid] = peer.generation
         peer.state = PeerState.CLOSED
         self.spawn(peer.close(), f"close-{pid}")
         self.playback.remove(pid)
@@ -184,8 +190,9 @@ class MediaMesh:
         self._local.set_video_paused(paused)
 
     async def start_screen_share(self) -> bool:
-        """Send the screen on the second video track (no renegotiation). A screen that
-        cannot be captured is reported through on_device_error and gives False."""
+        """Send the screen on each connection's screen m-line (no renegotiation). A
+        screen that cannot be captured is reported through on_device_error and gives
+        False."""
         return await self._local.start_screen_share()
 
     async def stop_screen_share(self) -> None:
@@ -211,6 +218,10 @@ class MediaMesh:
         elif new is PeerState.RECONNECTING:
             self.events.emit("on_peer_reconnecting", pid)
         self._update_health()
+
+    def peer_media(self, peer: Peer, flowing: bool) -> None:
+        if self._peers.get(peer.remote_id) is peer:
+            self.events.emit("on_peer_media", peer.remote_id, flowing)
 
     def peer_video(self, peer: Peer, track: TrackKind, frame: av.VideoFrame) -> None:
         if self._local.echo_video is not None and track == "camera":

@@ -1,15 +1,19 @@
-"""One remote participant: :class:`Peer` owns the RTCPeerConnection of the pair.
+"""One remote participant: :class:`Peer`, the pair's negotiation and liveness.
 
-The lower participant id offers, so two peers never glare. Each connection of
-the pair has a generation; a rebuilt one counts up (seeded from the clock, so a
-peer re-added after a removal still outnumbers its old self), and signals of
-another generation are ignored as stale.
+The pair follows docs/protocol.md (*Negotiation*): perfect negotiation, polite by
+participant id (the higher id is polite). The impolite side offers the first
+connection; either side offers a new one when it counts the current one dead.
+Each connection has a generation, counting up from 0 per pair; a signal of an
+older generation is stale and dropped. An offer of the current generation is a
+renegotiation, answered on the same connection, unless it collides with our own
+offer (glare): the impolite side ignores it, the polite side rolls back (Parley
+only ever offers on a fresh connection, so rolling back is dropping it) and
+answers.
 
-Liveness: aiortc notices a dead path only after ~30 s and cannot restart ICE,
-so a peer watches its own inbound media. Connected and silent for the liveness
-timeout (or its connection failed or was closed) -> reconnecting: the offerer
-negotiates a fresh RTCPeerConnection; the answerer drops its own, so that the
-offerer notices even a one-way failure, and accepts the next offer.
+Liveness is the heartbeat of each connection's data channel (:mod:`.heartbeat`),
+never media: connected once a pong arrived, reconnecting when pongs stop for the
+timeout or the connection fails. Media flow is only a quality signal
+(:meth:`PeerOwner.peer_media`): a peer that sends nothing stays connected.
 """
 
 from __future__ import annotations
@@ -22,37 +26,30 @@ from enum import Enum
 from typing import Any, Protocol
 
 import av
-from aiortc import (
-    RTCBundlePolicy,
-    RTCConfiguration,
-    RTCIceServer,
-    RTCPeerConnection,
-    RTCSessionDescription,
-)
+from aiortc import RTCPeerConnection
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from aiortc.sdp import candidate_from_sdp
 
 from parley.media.config import MediaConfig
 from parley.media.frames import TrackKind
+from parley.media.link import Link
 from parley.media.local import LocalMedia
+from parley.media.negotiation import CAMERA
 from parley.media.stats import PeerStats, StatsMeter
-from parley.media.switch import SubscriberTrack
 from parley.protocol.messages import Answer, Candidate, Offer
 
 logger = logging.getLogger(__name__)
 
 Signal = Offer | Answer | Candidate
 
-# m-line order of every connection: audio, camera, screen
-_TRACKS: tuple[str, ...] = ("audio", "camera", "screen")
-
 
 class PeerState(Enum):
     CONNECTING = "connecting"
-    """No media yet from this participant."""
+    """No heartbeat from this participant yet."""
     CONNECTED = "connected"
+    """The current connection's heartbeat is alive."""
     RECONNECTING = "reconnecting"
-    """Media stopped; a fresh connection is being negotiated."""
+    """The heartbeat stopped (or the other side started over); a fresh connection is
+    being negotiated."""
     CLOSED = "closed"
 
 
@@ -60,41 +57,52 @@ class PeerOwner(Protocol):
     """What a peer needs from its mesh."""
 
     def peer_state_changed(self, peer: Peer, old: PeerState, new: PeerState) -> None: ...
+    def peer_media(self, peer: Peer, flowing: bool) -> None: ...
     def peer_video(self, peer: Peer, track: TrackKind, frame: av.VideoFrame) -> None: ...
     def peer_audio(self, peer: Peer, frame: av.AudioFrame) -> None: ...
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]: ...
 
 
-def _generation_seed() -> int:
-    return int(time.time() * 10)
-
-
 class Peer:
-    """The media link to one remote participant."""
+    """The media link to one remote participant.
+
+    Args:
+        first_generation: The generation to count on from (0, or one past the last
+            one this pair used, for a peer the mesh removed and added again).
+    """
 
     def __init__(self, local_id: str, remote_id: str, config: MediaConfig, local: LocalMedia,
-                 send: Callable[[Signal], None], owner: PeerOwner) -> None:
+                 send: Callable[[Signal], None], owner: PeerOwner,
+                 first_generation: int = 0) -> None:
         self.local_id = local_id
         self.remote_id = remote_id
-        self.offerer = local_id < remote_id
+        self.polite = local_id > remote_id
         self.state = PeerState.CONNECTING
-        self.generation = -1
-        self.pc: RTCPeerConnection | None = None
+        self.generation = first_generation - 1
+        """The highest generation of the pair seen so far (sent or received)."""
+        self.link: Link | None = None
         self.camera_frames = 0
+        self.media_flowing = False
+        """Media arrived within the stall timeout (False before any did)."""
         self._config = config
         self._local = local
         self._send = send
         self._owner = owner
         self._lock = asyncio.Lock()
-        self._subscribers: list[SubscriberTrack] = []
         self._consumers: set[asyncio.Task[None]] = set()
         self._last_media = 0.0
-        self._built_at = time.monotonic()
-        self._rebuild_pending = False
+        self._last_offer = -1e9
+        self._offer_pending = False
+        self._ignoring_offer = False
         self._meter = StatsMeter()
 
     def __repr__(self) -> str:
         return f"Peer({self.local_id}->{self.remote_id} gen {self.generation} {self.state.value})"
+
+    @property
+    def pc(self) -> RTCPeerConnection | None:
+        """The current RTCPeerConnection, if any (diagnostics and fault tests)."""
+        return None if self.link is None else self.link.pc
 
     # ------------------------------------------------------------ state
 
@@ -106,79 +114,86 @@ class Peer:
         self.state = new
         self._owner.peer_state_changed(self, old, new)
 
-    def _media_arrived(self, generation: int) -> None:
-        if generation != self.generation:
-            return
-        self._last_media = time.monotonic()
-        if self.state is not PeerState.CONNECTED:
+    def link_alive(self, link: Link) -> None:
+        if link is self.link:
             self._set_state(PeerState.CONNECTED)
 
+    def link_dead(self, link: Link, why: str) -> None:
+        if link is not self.link or self.state is PeerState.CLOSED:
+            return
+        logger.warning("%s: link to %s (gen %d) dead: %s", self.local_id, self.remote_id,
+                       link.generation, why)
+        if self.state is PeerState.CONNECTED:
+            self._set_state(PeerState.RECONNECTING)
+        if self._may_offer() and time.monotonic() - self._last_offer >= self._spacing:
+            self._rebuild()  # else check() offers when the spacing allows
+
     def check(self, now: float) -> None:
-        """Liveness, called periodically by the mesh on the loop thread."""
+        """Called periodically by the mesh: repeat offers that went nowhere, and note
+        media that stopped (a quality signal only)."""
         if self.state is PeerState.CLOSED:
             return
-        if self.state is PeerState.CONNECTED:
-            pc_dead = self.pc is None or self.pc.connectionState in ("failed", "closed")
-            silent = now - self._last_media > self._config.liveness_timeout
-            if pc_dead or silent:
-                logger.warning("%s: no media from %s for %.1f s%s", self.local_id,
-                               self.remote_id, now - self._last_media,
-                               " (connection closed)" if pc_dead else "")
-                self._set_state(PeerState.RECONNECTING)
-                self.restart()
+        if self.media_flowing and now - self._last_media > self._config.stall_timeout:
+            self.media_flowing = False
+            logger.info("%s: no media from %s for %.1f s (the link is %s)", self.local_id,
+                        self.remote_id, now - self._last_media, self.state.value)
+            self._owner.peer_media(self, False)
+        if self.state is PeerState.CONNECTED or not self._may_offer() or self._offer_pending:
             return
-        if self.offerer and not self._rebuild_pending and now - self._built_at > self._patience():
-            logger.info("%s: %s still not flowing, offering again", self.local_id, self.remote_id)
-            self.restart()
+        link = self.link
+        if link is None or link.dead is not None or now - link.built_at > self._patience(link):
+            if now - self._last_offer >= self._spacing:
+                logger.info("%s: %s still not connected, offering again", self.local_id,
+                            self.remote_id)
+                self._rebuild()
 
-    def _patience(self) -> float:
-        """How long an offerer waits for a fresh connection before offering again."""
+    @property
+    def _spacing(self) -> float:
+        """A side never offers twice within this (a connection that dies at once)."""
+        return self._config.liveness_timeout
+
+    def _may_offer(self) -> bool:
+        """The impolite side offers new connections; the polite one only after it had
+        one and lost it."""
+        return not self.polite or self.state is PeerState.RECONNECTING
+
+    def _patience(self, link: Link) -> float:
+        """How long a connection may take before it is offered anew."""
         timeout = self._config.liveness_timeout
-        if self.pc is None or self.pc.signalingState == "have-local-offer":
+        if not link.answered:
             return timeout  # no answer: the offer or the answer was probably dropped
         return max(3 * timeout, 5.0)  # answered: give ICE and DTLS time
 
     # ------------------------------------------------------------ negotiation
 
     def start(self) -> None:
-        if self.offerer:
-            self.restart()
-
-    def restart(self) -> None:
-        """Offerer: negotiate a fresh connection now. Answerer: drop the current one
-        (the offerer then notices and offers again)."""
-        if self.state is PeerState.CLOSED:
-            return
-        if self.offerer:
-            if not self._rebuild_pending:
-                self._rebuild_pending = True
-                self._built_at = time.monotonic()
-                self._run(self._offer, "offer")
-        elif self.pc is not None:
-            self._run(self._drop_pc, "drop")
+        if not self.polite:
+            self._rebuild()
 
     def resync(self) -> None:
-        """The signaling link came back: signals may have been lost. An offerer whose
-        link is not flowing offers again at once, unless its offer was answered and
-        ICE is still at work; an answerer waits for that offer."""
-        pc = self.pc
-        if not self.offerer or self.state is PeerState.CONNECTED:
+        """The signaling link came back: signals may have been lost. A side that may
+        offer and whose connection is not up offers again, unless its offer was
+        answered and ICE is still at work."""
+        link = self.link
+        if self.state is PeerState.CONNECTED or not self._may_offer():
             return
-        if pc is None or pc.signalingState == "have-local-offer" \
-                or pc.connectionState in ("failed", "closed"):
-            self.restart()
+        if link is None or link.offering or link.dead is not None:
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        if self._offer_pending or self.state is PeerState.CLOSED:
+            return
+        self._offer_pending = True
+        self._last_offer = time.monotonic()
+        self._run(self._offer, "offer")
 
     def handle_signal(self, msg: Signal) -> None:
         if isinstance(msg, Offer):
-            if self.offerer:
-                logger.warning("%s: unexpected offer from %s (this side offers)",
-                               self.local_id, self.remote_id)
-            elif msg.generation > self.generation:
-                self._run(lambda: self._answer(msg), "answer")
+            self._run(lambda: self._on_offer(msg), "answer")
         elif isinstance(msg, Answer):
-            self._run(lambda: self._accept(msg), "accept")
-        elif msg.generation == self.generation and msg.candidate:
-            self._run(lambda: self._add_candidate(msg), "candidate")
+            self._run(lambda: self._on_answer(msg), "accept")
+        else:
+            self._run(lambda: self._on_candidate(msg), "candidate")
 
     def _run(self, operation: Callable[[], Awaitable[None]], what: str) -> None:
         async def locked() -> None:
@@ -194,108 +209,100 @@ class Peer:
 
     async def _offer(self) -> None:
         try:
-            await self._negotiate_offer()
+            await self._new_link(self.generation + 1)
+            assert self.link is not None
+            sdp, tracks = await self.link.offer()  # gathers candidates: may take long
+            self._send(Offer(sdp=sdp, generation=self.link.generation, tracks=tracks,
+                             to=self.remote_id))
         finally:
-            self._rebuild_pending = False  # until here, check() and restart() wait for it
-            self._built_at = time.monotonic()
+            self._offer_pending = False
+            self._last_offer = time.monotonic()
 
-    async def _negotiate_offer(self) -> None:
-        await self._drop_pc()
-        self.generation = generation = max(self.generation + 1, _generation_seed())
-        pc = self._new_pc(generation)
-        for kind, track in zip(("audio", "video", "video"), self._local_tracks(), strict=True):
-            pc.addTransceiver(track or kind, direction="sendrecv")
-        await pc.setLocalDescription(await pc.createOffer())  # gathers candidates: may take long
-        self._send(Offer(sdp=pc.localDescription.sdp, generation=generation,
-                         to=self.remote_id))
-
-    async def _answer(self, msg: Offer) -> None:
-        if msg.generation <= self.generation:
-            return  # a newer offer was answered while this one waited
-        await self._drop_pc()
-        if self.state is PeerState.CONNECTED:
-            # the offerer rebuilt, so media was interrupted on its side: show it here too
+    async def _on_offer(self, msg: Offer) -> None:
+        generation, link = msg.generation, self.link
+        if generation < self.generation:
+            logger.debug("%s: stale offer gen %d from %s (at %d)", self.local_id, generation,
+                         self.remote_id, self.generation)
+            return
+        self._ignoring_offer = False
+        if link is not None and link.generation == generation and link.dead is None:
+            if not link.offering:
+                await self._answer(link, msg)  # a renegotiation of this connection
+                return
+            if not self.polite:
+                logger.info("%s: glare with %s at gen %d: our offer stands", self.local_id,
+                            self.remote_id, generation)
+                self._ignoring_offer = True
+                return
+            logger.info("%s: glare with %s at gen %d: rolling back", self.local_id,
+                        self.remote_id, generation)
+        elif self.state is PeerState.CONNECTED:
+            # the other side started over, so media was interrupted there: show it here too
             self._set_state(PeerState.RECONNECTING)
-        self.generation = msg.generation
-        pc = self._new_pc(msg.generation)
-        await pc.setRemoteDescription(RTCSessionDescription(sdp=msg.sdp, type="offer"))
-        tracks = self._local_tracks()
-        for index, transceiver in enumerate(pc.getTransceivers()[: len(tracks)]):
-            transceiver.direction = "sendrecv"
-            transceiver.sender.replaceTrack(tracks[index])
-        await pc.setLocalDescription(await pc.createAnswer())
-        self._send(Answer(sdp=pc.localDescription.sdp, generation=msg.generation,
-                          to=self.remote_id))
+        await self._new_link(generation)
+        assert self.link is not None
+        await self._answer(self.link, msg)
 
-    async def _accept(self, msg: Answer) -> None:
-        pc = self.pc
-        if msg.generation != self.generation or pc is None \
-                or pc.signalingState != "have-local-offer":
+    async def _answer(self, link: Link, msg: Offer) -> None:
+        sdp = await link.answer(msg)
+        self._send(Answer(sdp=sdp, generation=link.generation, to=self.remote_id))
+
+    async def _on_answer(self, msg: Answer) -> None:
+        link = self.link
+        if link is None or msg.generation != link.generation or not link.offering:
             logger.debug("%s: stale answer gen %d from %s", self.local_id, msg.generation,
                          self.remote_id)
             return
-        await pc.setRemoteDescription(RTCSessionDescription(sdp=msg.sdp, type="answer"))
+        self._ignoring_offer = False
+        await link.accept(msg.sdp)
 
-    async def _add_candidate(self, msg: Candidate) -> None:
-        if self.pc is None or msg.generation != self.generation:
-            return
-        candidate = candidate_from_sdp(msg.candidate.removeprefix("candidate:"))
-        candidate.sdpMid = msg.sdp_mid
-        candidate.sdpMLineIndex = msg.sdp_mline_index
-        await self.pc.addIceCandidate(candidate)
+    async def _on_candidate(self, msg: Candidate) -> None:
+        link = self.link
+        if link is None or msg.generation != link.generation or self._ignoring_offer:
+            return  # another generation's, or for the offer we ignored
+        await link.add_candidate(msg)
 
-    def _local_tracks(self) -> list[MediaStreamTrack | None]:
-        subs = [self._local.audio.subscribe(), self._local.camera.subscribe(),
-                self._local.screen.subscribe()]
-        self._subscribers.extend(subs)
-        return list(subs)
-
-    def _new_pc(self, generation: int) -> RTCPeerConnection:
-        # an explicit list, even empty: aiortc's default is a public STUN server
-        servers = [RTCIceServer(urls=list(s.urls), username=s.username,
-                                credential=s.credential) for s in self._config.ice_servers]
-        # one transport for all three m-lines: one ICE/DTLS handshake per pair
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=servers,
-                                                bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
-        self.pc = pc
+    async def _new_link(self, generation: int) -> None:
+        await self._drop_link()
+        self.generation = max(self.generation, generation)
+        self.link = Link(generation, self._config, self, self._local.track_for)
         self._meter.reset()
         self.camera_frames = 0
 
-        @pc.on("track")
-        def on_track(track: MediaStreamTrack) -> None:
-            index = next(i for i, t in enumerate(pc.getTransceivers())
-                         if t.receiver.track is track)
-            if index < len(_TRACKS):
-                task = self._owner.spawn(self._consume(generation, track, _TRACKS[index]),
-                                         f"peer-{self.remote_id}-{_TRACKS[index]}")
-                self._consumers.add(task)
-                task.add_done_callback(self._consumers.discard)
+    # ------------------------------------------------------------ media
 
-        return pc
+    def link_track(self, link: Link, role: str, track: MediaStreamTrack) -> None:
+        task = self._owner.spawn(self._consume(link, track, role),
+                                 f"peer-{self.remote_id}-{role}")
+        self._consumers.add(task)
+        task.add_done_callback(self._consumers.discard)
 
-    async def _consume(self, generation: int, track: MediaStreamTrack, kind: str) -> None:
+    async def _consume(self, link: Link, track: MediaStreamTrack, role: str) -> None:
         while True:
             try:
                 frame = await track.recv()
             except MediaStreamError:
                 return
-            if generation != self.generation or self.state is PeerState.CLOSED:
+            if link is not self.link or self.state is PeerState.CLOSED:
                 return
-            self._media_arrived(generation)
+            self._media_arrived()
             if isinstance(frame, av.AudioFrame):
                 self._owner.peer_audio(self, frame)
             elif isinstance(frame, av.VideoFrame):
-                if kind == "camera":
+                if role == CAMERA:
                     self.camera_frames += 1
-                self._owner.peer_video(self, "camera" if kind == "camera" else "screen", frame)
+                self._owner.peer_video(self, "camera" if role == CAMERA else "screen", frame)
 
-    async def _drop_pc(self) -> None:
-        pc, self.pc = self.pc, None
-        subscribers, self._subscribers = self._subscribers, []
-        if pc is not None:
-            await pc.close()  # stops the senders before their tracks end
-        for sub in subscribers:
-            sub.stop()
+    def _media_arrived(self) -> None:
+        self._last_media = time.monotonic()
+        if not self.media_flowing:
+            self.media_flowing = True
+            self._owner.peer_media(self, True)
+
+    async def _drop_link(self) -> None:
+        link, self.link = self.link, None
+        if link is not None:
+            await link.close()
         for task in list(self._consumers):
             task.cancel()  # a remote track that never received anything never ends
 
@@ -319,4 +326,4 @@ class Peer:
         """Close the connection for good; no event follows."""
         self.state = PeerState.CLOSED
         async with self._lock:
-            await self._drop_pc()
+            await self._drop_link()

@@ -3,8 +3,8 @@
 A switchable track reads its current source in one owned pump task and hands
 each frame to every subscriber (one per peer connection's sender). Muting audio
 replaces samples with silence and pausing video sends small black frames at a
-low rate, like a browser track with ``enabled = false``: packets keep flowing,
-so liveness stays simple and nothing is renegotiated. Swapping the source (a
+low rate, like a browser track with ``enabled = false``: packets keep flowing
+(the far side sees no stall) and nothing is renegotiated. Swapping the source (a
 camera that failed, screen sharing) is just as cheap. Every frame is restamped
 on the track's own clock, so timestamps stay monotonic across switches.
 """

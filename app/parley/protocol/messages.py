@@ -117,6 +117,21 @@ class Update(Message):
     screen_sharing: bool | None = None
 
 
+TRACK_ROLES = ("audio", "camera", "screen")
+"""The roles an offer's m-line may be declared with (docs/protocol.md, *Track roles*)."""
+
+
+@dataclass(frozen=True)
+class TrackRole:
+    """What one m-line of an offer carries, in both directions."""
+
+    mid: str
+    """The m-line's ``a=mid``."""
+    role: str
+    """One of :data:`TRACK_ROLES`; an m-line declared with any other role is rejected
+    by the answerer (not the frame: roles may be added later)."""
+
+
 @dataclass(frozen=True)
 class Offer(Message):
     """Relayed SDP offer. Clients set ``to``; the server stamps ``sender``."""
@@ -124,7 +139,10 @@ class Offer(Message):
     TYPE: ClassVar[str] = "offer"
     sdp: str
     generation: int = 0
-    """Which peer connection of the pair this belongs to (rebuilt ones count up)."""
+    """Which peer connection of the pair this belongs to (counts up from 0 per pair)."""
+    tracks: tuple[TrackRole, ...] = ()
+    """The declared role of the offer's m-lines (by mid); undeclared ones follow the
+    defaults of docs/protocol.md."""
     to: str | None = None
     sender: str | None = field(default=None, metadata={"json": "from"})
 

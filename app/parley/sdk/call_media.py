@@ -1,6 +1,7 @@
 """The call's media: the media mesh wired to the roster and the lifecycle. Peers follow
-the roster, per-peer media health becomes participant events, and media dead to every
-peer becomes a lost media connection."""
+the roster; a peer's heartbeat dying makes it reconnecting and its media stalling is a
+quality event (both participant events); every peer's heartbeat dead becomes a lost
+media connection. Media flow alone never loses anything."""
 
 from __future__ import annotations
 
@@ -23,10 +24,10 @@ from parley.sdk.settings import SessionSettings, SessionType
 log = logging.getLogger("parley.sdk.media")
 
 MEDIA_LOST_GRACE = 3.5
-"""Seconds media to every peer must stay dead before the session counts as lost. The
+"""Seconds every peer's heartbeat must stay dead before the session counts as lost. The
 server needs up to its heartbeat timeout (3 s) to say a peer's own link died, and an
 offer lost in a peer's dead link is repeated after the liveness timeout (2 s); until
-both have had their chance, a silent peer may be the peer's problem, not ours. (Our
+both have had their chance, a dead peer may be the peer's problem, not ours. (Our
 own dead link is noticed by heartbeats in under 2 s; this is only the media path.)"""
 SPEAKER_THRESHOLD = 0.02
 SPEAKER_SMOOTHING = 0.3
@@ -41,9 +42,9 @@ class CallMedia:
         roster: The participants; read, and told which peers' media died.
         sinks: Where video frames go (the session's list, read on every frame).
         send: Hands an offer/answer/candidate to the call server (dropped while down).
-        on_participant_event: A participant event of media (a peer's media died or came
-            back, the dominant speaker changed).
-        on_media_connection: Media to every peer died (False), or came back (True).
+        on_participant_event: A participant event of media (a peer's heartbeat died or
+            came back, its media stalled or flows, the dominant speaker changed).
+        on_media_connection: Every peer's heartbeat died (False), or one came back (True).
         on_device_error: A device is missing or failed: (kind, message).
     """
 
@@ -71,9 +72,10 @@ class CallMedia:
             ice_servers=settings.ice_servers + welcome.ice_servers,
         )
         self._mesh = MediaMesh(self._local_id, config, send, MeshEvents(
-            on_peer_reconnecting=lambda pid: self._peer_media(pid, False),
-            on_peer_restored=lambda pid: self._peer_media(pid, True),
-            on_peer_connected=lambda pid: self._peer_media(pid, True),
+            on_peer_reconnecting=lambda pid: self._peer_link(pid, False),
+            on_peer_restored=lambda pid: self._peer_link(pid, True),
+            on_peer_connected=lambda pid: self._peer_link(pid, True),
+            on_peer_media=self._peer_quality,
             on_video_frame=self._deliver,
             on_local_frame=lambda frame: self._deliver(self._local_id, frame),
             on_audio_level=self._audio_level,
@@ -149,16 +151,22 @@ class CallMedia:
             except Exception:
                 log.exception("event=video_sink_error participant=%s", pid)
 
-    def _peer_media(self, pid: str, flowing: bool) -> None:
+    def _peer_link(self, pid: str, flowing: bool) -> None:
         if pid not in self._roster:
             return
         for name, participant in self._roster.set_media_down(pid, not flowing):
             self._on_participant_event(name, participant)
         self._check_liveness()
 
+    def _peer_quality(self, pid: str, flowing: bool) -> None:
+        participant = self._roster.get(pid)
+        if participant is not None:
+            self._on_participant_event("on_media_flowing" if flowing else "on_media_stalled",
+                                       participant)
+
     def _all_media_dead(self) -> bool:
-        """Media is dead from every peer that should be sending (peers the server says
-        are reconnecting have their own outage, not ours)."""
+        """Every peer's heartbeat is dead (peers the server says are reconnecting have
+        their own outage, not ours)."""
         expected = [pid for pid in self._roster.remote_ids
                     if not self._roster.server_reconnecting(pid)]
         return bool(expected) and all(pid in self._roster.media_down for pid in expected)

@@ -74,6 +74,12 @@ class ParticipantEventListener(Callbacks[ParticipantEvent]):
     """(Hosts) someone waits in the lobby: answer with session.admit(id) / deny(id)."""
     on_join_request_ended: Callable[[JoinRequest], None] | None = None
     """(Hosts) a join request no longer waits; ``outcome`` says why."""
+    on_media_stalled: ParticipantCallback | None = None
+    """No media from this participant for a few seconds while its link is alive (a
+    frozen video, no audio: it stopped sending, or its media is stuck): a quality
+    signal, never a reason to reconnect."""
+    on_media_flowing: ParticipantCallback | None = None
+    """Media from this participant arrives: the first, or again after a stall."""
 
 
 @dataclass(eq=False, kw_only=True)

@@ -23,6 +23,7 @@ from parley.server.guard import SERVER_NAME, AcceptErrors, HttpGuard, PeerGuard,
 from parley.server.hub import Hub
 from parley.server.keys import resume_key
 from parley.server.logs import log_event
+from parley.server.web import add_web_routes
 
 HEALTH_PATH = "/health"
 _STOP_GRACE = 3.0
@@ -113,6 +114,7 @@ class CallServer:
         app = web.Application(middlewares=[guard.middleware], client_max_size=4096)
         app.router.add_get(WS_PATH, self._serve_ws)
         app.router.add_get(HEALTH_PATH, self._health)
+        add_web_routes(app)  # the browser guest at /join/<room>
         app.on_response_prepare.append(_name_server)
         handler_args: dict[str, Any] = {"access_log": None, "keepalive_timeout": _KEEPALIVE,
                                         "lingering_time": self.config.body_timeout}

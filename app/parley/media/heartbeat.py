@@ -1,0 +1,133 @@
+"""Peer liveness that never needs media: :class:`Heartbeat`, a ping/pong on the data
+channel every Parley peer connection carries (docs/protocol.md, *Peer heartbeat*).
+
+Each side pings every ``interval`` (0.5 s) and answers every ping at once with a
+pong echoing its ``t``. No pong for ``timeout`` (2 s, longer when the measured
+round trip is long: 4 x the smoothed RTT) means the peer is dead. The channel is
+unordered without retransmissions, so a late ping is never queued behind a lost one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_LABEL = "parley-heartbeat"
+CHANNEL_ID = 0
+"""The channel is negotiated out of band (both sides create it with this id), so that
+neither needs to wait for the other to open it."""
+INTERVAL = 0.5
+TIMEOUT = 2.0
+RTT_FACTOR = 4.0
+
+
+class Channel(Protocol):
+    """What the heartbeat needs of an RTCDataChannel (aiortc's, or a test's)."""
+
+    @property
+    def readyState(self) -> str: ...  # noqa: N802 - the WebRTC name
+    def send(self, data: str) -> None: ...
+
+
+class Heartbeat:
+    """The heartbeat of one peer connection.
+
+    Args:
+        channel: The negotiated data channel; feed its messages to :meth:`received`
+            and call :meth:`start` when it opens.
+        on_alive: The first pong arrived.
+        on_dead: No pong for the timeout (called once; the heartbeat stops).
+        interval: Seconds between pings.
+        timeout: Seconds without a pong after which the peer is dead (the floor of the
+            adaptive timeout).
+    """
+
+    def __init__(self, channel: Channel, on_alive: Callable[[], None],
+                 on_dead: Callable[[], None], interval: float = INTERVAL,
+                 timeout: float = TIMEOUT, clock: Callable[[], float] = time.monotonic) -> None:
+        self._channel = channel
+        self._on_alive = on_alive
+        self._on_dead = on_dead
+        self.interval = interval
+        self.floor = timeout
+        self._clock = clock
+        self.alive = False
+        """A pong arrived and the timeout has not passed since the last one."""
+        self.dead = False
+        self.srtt: float | None = None
+        """Smoothed round-trip time of the pings, seconds."""
+        self.last_pong: float | None = None
+        self._pinger: asyncio.TimerHandle | None = None
+        self._deadline: asyncio.TimerHandle | None = None
+
+    @property
+    def timeout(self) -> float:
+        """The current timeout: the floor, or 4 x the smoothed round trip if longer."""
+        return max(self.floor, RTT_FACTOR * (self.srtt or 0.0))
+
+    def start(self) -> None:
+        """The channel is open: ping now and every interval; the deadline starts now."""
+        if self.dead or self._pinger is not None:
+            return
+        self._arm_deadline()
+        self._ping()
+
+    def stop(self) -> None:
+        for handle in (self._pinger, self._deadline):
+            if handle is not None:
+                handle.cancel()
+        self._pinger = self._deadline = None
+
+    def received(self, message: Any) -> None:
+        """A message on the channel: answer pings, note pongs; ignore anything else."""
+        try:
+            body = json.loads(message)
+            kind, t = body["type"], body.get("t")
+        except (TypeError, ValueError, KeyError):
+            logger.debug("heartbeat: ignored %r", message)
+            return
+        if kind == "ping":
+            self._send({"type": "pong", "t": t})
+        elif kind == "pong" and not self.dead:
+            now = self._clock()
+            if isinstance(t, int | float) and 0 <= now - t < 60:
+                rtt = now - t
+                self.srtt = rtt if self.srtt is None else 0.875 * self.srtt + 0.125 * rtt
+            self.last_pong = now
+            self._arm_deadline()
+            if not self.alive:
+                self.alive = True
+                self._on_alive()
+
+    def _send(self, body: dict[str, Any]) -> None:
+        if self._channel.readyState != "open":
+            return
+        try:
+            self._channel.send(json.dumps(body))
+        except Exception as exc:  # the channel closed under us: the deadline decides
+            logger.debug("heartbeat: send failed: %r", exc)
+
+    def _ping(self) -> None:
+        self._send({"type": "ping", "t": self._clock()})
+        self._pinger = asyncio.get_running_loop().call_later(self.interval, self._ping)
+
+    def _arm_deadline(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+        self._deadline = asyncio.get_running_loop().call_later(self.timeout, self._expire)
+
+    def _expire(self) -> None:
+        self._deadline = None
+        if self.dead:
+            return
+        self.dead = True
+        self.alive = False
+        self.stop()
+        logger.info("heartbeat: no pong for %.1f s", self.timeout)
+        self._on_dead()

@@ -1,0 +1,112 @@
+"""The heartbeat's rules on a fake channel: pings on schedule, pongs answered, dead
+exactly once after the timeout, the timeout stretched by a long round trip."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import pytest
+
+from parley.media.heartbeat import Heartbeat
+
+
+class Channel:
+    def __init__(self) -> None:
+        self.readyState = "open"
+        self.sent: list[dict[str, Any]] = []
+        self.changed = asyncio.Event()
+
+    def send(self, data: str) -> None:
+        self.sent.append(json.loads(data))
+        self.changed.set()
+
+    async def until(self, predicate: Any, timeout: float = 2.0) -> None:
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                self.changed.clear()
+                await self.changed.wait()
+
+
+class Events:
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.at: dict[str, float] = {}
+        self.changed = asyncio.Event()
+
+    def __call__(self, name: str) -> Any:
+        def record() -> None:
+            self.names.append(name)
+            self.at[name] = time.monotonic()
+            self.changed.set()
+        return record
+
+    async def until(self, name: str, timeout: float = 2.0) -> float:
+        async with asyncio.timeout(timeout):
+            while name not in self.names:
+                self.changed.clear()
+                await self.changed.wait()
+        return self.at[name]
+
+
+def pong(ping: dict[str, Any]) -> str:
+    return json.dumps({"type": "pong", "t": ping["t"]})
+
+
+async def test_pings_pongs_and_death_once() -> None:
+    channel, events = Channel(), Events()
+    heartbeat = Heartbeat(channel, events("alive"), events("dead"), interval=0.05, timeout=0.3)
+    started = time.monotonic()
+    heartbeat.start()
+    await channel.until(lambda: len(channel.sent) >= 3)
+    assert [m["type"] for m in channel.sent] == ["ping"] * len(channel.sent)
+    heartbeat.received(json.dumps({"type": "ping", "t": 12.5}))  # answered at once
+    assert channel.sent[-1] == {"type": "pong", "t": 12.5}
+    heartbeat.received(pong(channel.sent[0]))
+    assert events.names == ["alive"] and heartbeat.alive
+    last_pong = time.monotonic()
+    heartbeat.received("not json")  # ignored, not a pong
+    heartbeat.received(json.dumps({"type": "future-thing"}))
+    dead_at = await events.until("dead")
+    assert 0.3 <= dead_at - last_pong < 0.45
+    assert events.names == ["alive", "dead"] and not heartbeat.alive
+    count = len(channel.sent)
+    heartbeat.received(pong(channel.sent[-1]))  # too late: dead stays dead
+    with pytest.raises(TimeoutError):  # no more pings for three intervals: it stopped
+        await channel.until(lambda: len(channel.sent) > count, timeout=0.15)
+    assert events.names == ["alive", "dead"]
+    assert dead_at - started < 1.0
+
+
+async def test_no_pong_at_all_is_dead_after_the_timeout() -> None:
+    channel, events = Channel(), Events()
+    heartbeat = Heartbeat(channel, events("alive"), events("dead"), interval=0.05, timeout=0.2)
+    started = time.monotonic()
+    heartbeat.start()
+    assert 0.2 <= await events.until("dead") - started < 0.35
+    assert events.names == ["dead"]
+
+
+async def test_a_long_round_trip_stretches_the_timeout() -> None:
+    now = [100.0]
+    channel, events = Channel(), Events()
+    heartbeat = Heartbeat(channel, events("alive"), events("dead"), interval=10, timeout=2.0,
+                          clock=lambda: now[0])
+    heartbeat.start()
+    ping = channel.sent[0]
+    now[0] += 0.8  # the pong takes 800 ms
+    heartbeat.received(pong(ping))
+    assert heartbeat.srtt == pytest.approx(0.8)
+    assert heartbeat.timeout == pytest.approx(3.2)  # 4 x the round trip, above the 2 s floor
+    heartbeat.stop()
+
+
+async def test_a_closed_channel_is_not_written_to() -> None:
+    channel, events = Channel(), Events()
+    channel.readyState = "closing"
+    heartbeat = Heartbeat(channel, events("alive"), events("dead"), interval=0.05, timeout=0.2)
+    heartbeat.start()
+    await events.until("dead")
+    assert channel.sent == []
