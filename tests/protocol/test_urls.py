@@ -93,3 +93,11 @@ def test_the_sdk_dials_the_url_the_ui_shows_and_the_invite_names(
     invite = parse_invite(format_invite(session_id, shown, token))
     assert invite.server == shown
     assert invite.server is not None and sdk_dial_url(invite.server) == shown
+
+
+def test_the_access_key_never_leaves_in_an_invite() -> None:
+    from parley.protocol.urls import without_access_key
+
+    assert without_access_key("ws://127.0.0.1:8787/ws?key=s3cret") == "ws://127.0.0.1:8787/ws"
+    assert without_access_key("wss://h/ws?room=a&key=s3cret&b=1") == "wss://h/ws?room=a&b=1"
+    assert without_access_key("") == ""

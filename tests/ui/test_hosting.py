@@ -147,7 +147,7 @@ def test_the_host_ending_the_call_tells_the_others(qtbot: QtBot,
     end = next(b for b in box.buttons() if b.text() == END_FOR_ALL)
     with qtbot.waitSignal(bob.controller.sessionLeft, timeout=3000):
         qtbot.mouseClick(end, Qt.MouseButton.LeftButton)
-    assert bob.controller.end_reason is EndReason.ROOM_CLOSED
+    assert bob.controller.session.end_reason is EndReason.ROOM_CLOSED
     assert bob.form.message_text() == HOST_ENDED_TEXT
     assert bob.form.message.objectName() == "noticeLabel"
     qtbot.waitUntil(lambda: not host.window.showing_call(), timeout=5000)

@@ -10,3 +10,7 @@ WS_PATH = "/ws"
 
 DEFAULT_SERVER_URL = f"ws://127.0.0.1:{DEFAULT_PORT}{WS_PATH}"
 """What the SDK dials when ``join_session`` is given no server."""
+
+ACCESS_KEY_PARAM = "key"
+"""The query parameter that carries a server's access key (the built-in server's
+per-launch secret). It is the dialler's own secret: never put it in an invite."""

@@ -19,9 +19,9 @@ Normalising a normalised URL gives it back unchanged.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from parley.protocol.defaults import WS_PATH
+from parley.protocol.defaults import ACCESS_KEY_PARAM, WS_PATH
 
 WS_SCHEMES = ("ws", "wss")
 _WS_SCHEME_OF = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}
@@ -57,3 +57,11 @@ def normalize_server_url(text: str) -> str:
     path = parts.path if parts.path not in ("", "/") else WS_PATH
     query = f"?{parts.query}" if parts.query else ""
     return f"{scheme}://{parts.netloc}{path}{query}"
+
+
+def without_access_key(url: str) -> str:
+    """``url`` without its access key (``?key=``): what may be shown or shared."""
+    parts = urlsplit(url)
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if k != ACCESS_KEY_PARAM]
+    return urlunsplit(parts._replace(query=urlencode(kept)))

@@ -3,23 +3,26 @@
 It keeps the call's lifecycle state, offers the actions as qasync ``@asyncSlot``s and
 emits a derived state (session state, busy) only when it changes. SDK callbacks run on
 the loop's thread, under qasync the Qt main thread. It composes ``participants``
-(ParticipantFeed: everyone, and your own media), ``video`` (VideoFeed), ``test_call``
-and the SDK's DeviceService. ``dispose()``, called when the main window closes, removes every
-listener and the video sink, so none outlives its window.
+(ParticipantFeed: everyone, and your own media), ``video`` (VideoFeed), ``own_media``
+(the buttons), ``lobby``, ``hosting``, ``devices`` and ``test_call``. ``dispose()``,
+called when the main window closes, removes every listener and the video sink, so none
+outlives its window.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
-from parley.protocol.invites import format_invite
 from parley.qt.conversions import session_settings
+from parley.qt.device_feed import DeviceFeed
+from parley.qt.hosting import Hosting, HostStarter
 from parley.qt.lobby import LobbyFeed
 from parley.qt.options import JoinOptions
+from parley.qt.own_actions import OwnMediaActions
 from parley.qt.participants import ParticipantFeed
 from parley.qt.problems import Problem, ProblemKind, join_problem
 from parley.qt.slots import async_slot
@@ -27,7 +30,6 @@ from parley.qt.testcall import EchoStarter, TestCall
 from parley.qt.video import VideoFeed
 from parley.sdk import (
     CallSession,
-    EndReason,
     MediaEventListener,
     SessionState,
     SessionStatusListener,
@@ -38,24 +40,6 @@ from parley.sdk.tasks import OwnedTasks
 log = logging.getLogger(__name__)
 
 _ACTIVE = (SessionState.CONNECTING, SessionState.JOINED, SessionState.RECONNECTING)
-
-
-class HostedCallLike(Protocol):
-    """A call this machine hosts, as the app's host starter makes it (desktop.hosting)."""
-
-    @property
-    def session_id(self) -> str: ...
-    @property
-    def server(self) -> str: ...
-    @property
-    def token(self) -> str: ...
-    @property
-    def invite(self) -> str: ...
-
-
-HostStarter = Callable[[str], Awaitable[HostedCallLike]]
-"""Makes this machine host a new call for the given display name."""
-
 
 class SessionController(QObject):
     """Qt face of one call: SDK listeners in, Qt signals out, async slots for actions."""
@@ -70,7 +54,6 @@ class SessionController(QObject):
     joinFailed = Signal(object)  # Problem
     mediaError = Signal(object)  # Problem
     busyChanged = Signal(bool)  # a join is in progress
-    devicesChanged = Signal(object)  # AvailableDevices
     hostingStarted = Signal(object)  # HostedCallLike: you host this call (New call)
 
     def __init__(self, session: CallSession | None = None, *, default_server: str = "",
@@ -80,12 +63,11 @@ class SessionController(QObject):
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._session = session if session is not None else CallSession.get_instance()
-        self.default_server = default_server
-        """The server used when the join form leaves it empty (the embedded one)."""
+        self.default_server = default_server  # when the join form leaves it empty
+        # Extra SessionSettings for every join, e.g. fake_media=True (--fake-media).
         self.settings_overrides = dict(settings_overrides or {})
-        """Extra SessionSettings fields for every join from JoinOptions, e.g.
-        ``fake_media=True`` (``--fake-media``) or a shorter ``reconnect_timeout``."""
-        self._devices = devices if devices is not None else DeviceService()
+        self.devices = DeviceFeed(devices, parent=self)
+        """The devices for the pickers (``refresh``, ``devicesChanged``)."""
         self._tasks = OwnedTasks()
         self.test_call = TestCall(self._tasks, echo_starter)
         self.participants = ParticipantFeed(self._session, parent=self)
@@ -95,9 +77,10 @@ class SessionController(QObject):
         self.video.follow(self.participants)
         self.lobby = LobbyFeed(self._session, parent=self)
         """Ask to join: your wait in a lobby, and (hosting) who knocks."""
-        self._host_starter = host_starter
-        self.hosted: HostedCallLike | None = None
-        """The call you host now (New call), if any."""
+        self.own_media = OwnMediaActions(self._joined, lambda: self.participants.own,
+                                         self.mediaError.emit, parent=self)
+        """The buttons for your own mic, camera, hand and screen share."""
+        self.hosting = Hosting(host_starter)
         self._state = self._session.state
         self._busy = False
         self._disposed = False
@@ -133,23 +116,11 @@ class SessionController(QObject):
     def session_id(self) -> str:
         return self._session.session_id or ""
 
-    @property
-    def end_reason(self) -> EndReason | None:
-        """Why the last call ended (None while in one)."""
-        return self._session.end_reason
-
-    @property
-    def can_host(self) -> bool:
-        """Whether New call is possible here (the app gave a way to host)."""
-        return self._host_starter is not None
-
     def invite_link(self) -> str:
         """The invite link of the current call ("" when not in one, or in a test call)."""
         if not self.session_id or self.test_call.active:
             return ""
-        if self.hosted is not None and self.hosted.session_id == self.session_id:
-            return self.hosted.invite
-        return format_invite(self.session_id, self._server_url or None)
+        return self.hosting.invite_link(self.session_id, self._server_url)
 
     # -- entry points (slots) ----------------------------------------------------------
 
@@ -174,20 +145,16 @@ class SessionController(QObject):
     @async_slot(object)
     async def newCall(self, options: object) -> None:  # noqa: N802 - Qt naming
         """Host a new call on this machine and join it as its host (New call)."""
-        if self._busy or self._host_starter is None or not isinstance(options, JoinOptions):
+        if self._busy or not self.hosting.available or not isinstance(options, JoinOptions):
             return
         self.test_call.active = False
-        try:
-            hosted = await self._host_starter(options.display_name)
-        except Exception as exc:  # a UI boundary: a server that cannot listen is a message
-            log.exception("hosting a new call failed")
-            self.joinFailed.emit(Problem(ProblemKind.HOSTING_FAILED, str(exc)))
-            return
-        self.hosted = hosted
-        if await self._join(hosted.session_id, options, hosted.server, hosted.token):
+        hosted = await self.hosting.start(options.display_name)
+        if isinstance(hosted, Problem):
+            self.joinFailed.emit(hosted)
+        elif await self._join(hosted.session_id, options, hosted.server, hosted.token):
             self.hostingStarted.emit(hosted)
         else:
-            self.hosted = None
+            self.hosting.hosted = None
 
     @async_slot()
     async def endForEveryone(self) -> None:  # noqa: N802
@@ -201,39 +168,6 @@ class SessionController(QObject):
         await self._session.leave_session()
         self._sync_state()
 
-    @async_slot()
-    async def toggleAudio(self) -> None:  # noqa: N802
-        if (s := self._joined()) is not None:
-            s.unmute_audio() if self.participants.own.audio_muted else s.mute_audio()
-
-    @async_slot()
-    async def toggleVideo(self) -> None:  # noqa: N802
-        if (s := self._joined()) is not None:
-            s.resume_video() if self.participants.own.video_paused else s.pause_video()
-
-    @async_slot()
-    async def toggleHand(self) -> None:  # noqa: N802
-        if (s := self._joined()) is not None:
-            s.lower_hand() if self.participants.own.hand_raised else s.raise_hand()
-
-    @async_slot()
-    async def toggleScreenShare(self) -> None:  # noqa: N802
-        if (s := self._joined()) is None:
-            return
-        try:
-            sharing = self.participants.own.screen_sharing
-            await (s.stop_screen_share() if sharing else s.start_screen_share())
-        except Exception as exc:  # a UI boundary: a failed share is a message
-            log.exception("screen share toggle failed")
-            self.mediaError.emit(Problem(ProblemKind.SHARE_FAILED, str(exc)))
-
-    @async_slot()
-    async def refreshDevices(self) -> None:  # noqa: N802
-        """List the devices (off the UI thread; it never raises); answers devicesChanged."""
-        devices = await self._devices.list_devices()
-        if not self._disposed:
-            self.devicesChanged.emit(devices)
-
     def dispose(self) -> None:
         """Remove every listener and the video sink (idempotent); a call still in
         progress is left in an owned task, which ``wait_closed`` awaits."""
@@ -243,9 +177,8 @@ class SessionController(QObject):
         session = self._session
         session.remove_session_status_listener(self._status)
         session.remove_media_event_listener(self._media)
-        self.participants.dispose()
-        self.video.dispose()
-        self.lobby.dispose()
+        for part in (self.participants, self.video, self.lobby, self.devices):
+            part.dispose()
         if session.state in _ACTIVE:
             self._tasks.spawn(session.leave_session())
         self.test_call.dismiss()
@@ -306,7 +239,7 @@ class SessionController(QObject):
             self._sync_state()
             if self._session.state is SessionState.ENDED:
                 self.test_call.dismiss()
-                self.hosted = None
+                self.hosting.hosted = None
                 self.lobby.clear()
             signal.emit()
 

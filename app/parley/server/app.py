@@ -15,7 +15,7 @@ import aiohttp
 from aiohttp import web
 
 from parley.protocol.closecodes import CloseCode
-from parley.protocol.defaults import WS_PATH
+from parley.protocol.defaults import ACCESS_KEY_PARAM, WS_PATH
 from parley.protocol.messages import GoingAway, encode
 from parley.server.config import ServerConfig
 from parley.server.connection import Connection
@@ -90,7 +90,7 @@ class CallServer:
         host = self.config.host
         if ":" in host and not host.startswith("["):
             host = f"[{host}]"
-        key = f"?key={self.config.access_key}" if self.config.access_key else ""
+        key = f"?{ACCESS_KEY_PARAM}={self.config.access_key}" if self.config.access_key else ""
         return f"ws://{host}:{self.port}{WS_PATH}{key}"
 
     @property

@@ -24,6 +24,7 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
+from parley.protocol.defaults import ACCESS_KEY_PARAM
 from parley.server.config import ServerConfig, is_loopback_host
 from parley.server.limits import TokenBucket
 from parley.server.logs import log_event
@@ -308,7 +309,7 @@ def request_refusal(config: ServerConfig, request: web.Request) -> str | None:
       page whose name was re-pointed at 127.0.0.1 (DNS rebinding) is refused.
     """
     if config.access_key is not None and not hmac.compare_digest(
-            request.query.get("key", "").encode(), config.access_key.encode()):
+            request.query.get(ACCESS_KEY_PARAM, "").encode(), config.access_key.encode()):
         return "this server needs its access key (the app that started it has it)"
     host = request.headers.get("Host", "")
     if is_loopback_host(config.host) and not is_loopback_host(_hostname(host)):

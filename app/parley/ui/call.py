@@ -137,10 +137,10 @@ class CallView(QWidget):
         c.video.frameReady.connect(self.grid.set_frame)
         self.grid.framePainted.connect(c.video.framePainted)
         c.mediaError.connect(self.show_problem)
-        self.controls.micClicked.connect(c.toggleAudio)
-        self.controls.cameraClicked.connect(c.toggleVideo)
-        self.controls.shareClicked.connect(c.toggleScreenShare)
-        self.controls.handClicked.connect(c.toggleHand)
+        self.controls.micClicked.connect(c.own_media.toggleAudio)
+        self.controls.cameraClicked.connect(c.own_media.toggleVideo)
+        self.controls.shareClicked.connect(c.own_media.toggleScreenShare)
+        self.controls.handClicked.connect(c.own_media.toggleHand)
         self.controls.leaveClicked.connect(self.leaveRequested)
 
     # -- reactions ------------------------------------------------------------------------

@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         self._wire(controller)
         if preview is not None:
             self._wire_preview(preview, icons)
-        controller.refreshDevices()
+        controller.devices.refresh()
 
     def _wire(self, c: SessionController) -> None:
         self.call_view.bind(c)
@@ -96,9 +96,9 @@ class MainWindow(QMainWindow):
         self.join_view.cancelRequested.connect(c.leave)
         c.busyChanged.connect(self.join_view.set_busy)
         c.joinFailed.connect(self._on_join_failed)
-        c.devicesChanged.connect(self.join_view.set_devices)
+        c.devices.devicesChanged.connect(self.join_view.set_devices)
         c.sessionJoined.connect(self._on_joined)
-        c.sessionLeft.connect(lambda: self._back_to_join(call_ended_text(c.end_reason),
+        c.sessionLeft.connect(lambda: self._back_to_join(call_ended_text(c.session.end_reason),
                                                          error=False))
         c.sessionTimedOut.connect(lambda: self._back_to_join(TIMED_OUT_TEXT, error=False))
         c.connectionClosed.connect(lambda: self._back_to_join(CONNECTION_LOST_TEXT))
@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
 
     def _wire_hosting(self, c: SessionController) -> None:
         """New call, its link, Ask to join on both sides, and the host's last question."""
-        self.join_view.set_hosting_available(c.can_host)
+        self.join_view.set_hosting_available(c.hosting.available)
         self.join_view.newCallRequested.connect(self.request_new_call)
         self.join_view.discoveryToggled.connect(self._settings.set_discovery_enabled)
         c.hostingStarted.connect(lambda hosted: self.hosting_panel.show_link(hosted.invite))

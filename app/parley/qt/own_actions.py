@@ -1,0 +1,62 @@
+"""OwnMediaActions: the call screen's buttons for your own media, as qasync slots.
+
+Each slot acts on the session only while it is joined; what the buttons then show
+comes back through ParticipantFeed's ``own`` state and its ``ownMediaChanged``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject
+
+from parley.qt.options import OwnMedia
+from parley.qt.problems import Problem, ProblemKind
+from parley.qt.slots import async_slot
+from parley.sdk import CallSession
+
+log = logging.getLogger(__name__)
+
+
+class OwnMediaActions(QObject):
+    """Mute, camera, hand and screen share for the controller's session.
+
+    Args:
+        joined: The session while it is joined and the controller alive, else None.
+        own: Your own media as the UI shows it now.
+        problem: Tells the UI about a failure (the controller's ``mediaError``).
+    """
+
+    def __init__(self, joined: Callable[[], CallSession | None], own: Callable[[], OwnMedia],
+                 problem: Callable[[Problem], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._joined = joined
+        self._own = own
+        self._problem = problem
+
+    @async_slot()
+    async def toggleAudio(self) -> None:  # noqa: N802 - Qt naming
+        if (s := self._joined()) is not None:
+            s.unmute_audio() if self._own().audio_muted else s.mute_audio()
+
+    @async_slot()
+    async def toggleVideo(self) -> None:  # noqa: N802
+        if (s := self._joined()) is not None:
+            s.resume_video() if self._own().video_paused else s.pause_video()
+
+    @async_slot()
+    async def toggleHand(self) -> None:  # noqa: N802
+        if (s := self._joined()) is not None:
+            s.lower_hand() if self._own().hand_raised else s.raise_hand()
+
+    @async_slot()
+    async def toggleScreenShare(self) -> None:  # noqa: N802
+        if (s := self._joined()) is None:
+            return
+        try:
+            sharing = self._own().screen_sharing
+            await (s.stop_screen_share() if sharing else s.start_screen_share())
+        except Exception as exc:  # a UI boundary: a failed share is a message
+            log.exception("screen share toggle failed")
+            self._problem(Problem(ProblemKind.SHARE_FAILED, str(exc)))
