@@ -177,12 +177,7 @@ class CallMedia:
                 loop = asyncio.get_running_loop()
                 self._grace = loop.call_later(MEDIA_LOST_GRACE, self._confirm_lost)
             return
-        if self._grace is not None:
-            self._grace.cancel()
-            self._grace = None
-        if self._media_down:
-            self._media_down = False
-            self._on_media_connection(True)
+        self.reset_liveness()  # someone's heartbeat answers: no grace, and media is up
 
     def _confirm_lost(self) -> None:
         self._grace = None
