@@ -25,6 +25,16 @@ from tests.faults.netns import Topology, unavailable_reason
 
 REPO = Path(__file__).resolve().parents[2]
 REQUIRE_NETNS = "PARLEY_REQUIRE_NETNS"
+
+
+def require_netns() -> None:
+    """Skip the test where network namespaces can't be made (not root), or fail it when
+    ``PARLEY_REQUIRE_NETNS`` says they must be (``make faults``)."""
+    reason = unavailable_reason()
+    if reason is not None:
+        if os.environ.get(REQUIRE_NETNS):
+            pytest.fail(f"{REQUIRE_NETNS} is set but {reason}")
+        pytest.skip(reason)
 """Set (``make faults`` and CI do) to turn a missing-root skip into a failure."""
 SERVER_PORT = 8787
 
@@ -251,11 +261,7 @@ class Lab:
         self.agents: list[AgentProc] = []
 
     def net(self, hosts: list[str]) -> Topology:
-        reason = unavailable_reason()
-        if reason is not None:
-            if os.environ.get(REQUIRE_NETNS):
-                pytest.fail(f"{REQUIRE_NETNS} is set but {reason}")
-            pytest.skip(reason)
+        require_netns()
         topo = Topology(hosts)
         self.nets.append(topo)
         topo.create()

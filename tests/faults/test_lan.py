@@ -4,23 +4,15 @@ the invite - or only what mDNS announced, and then asks to join."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
-
 from parley.protocol.invites import parse_invite
-from tests.faults.harness import REQUIRE_NETNS, AgentProc, Lab
+from tests.faults.harness import AgentProc, Lab, require_netns
 from tests.faults.lan import Lan
-from tests.faults.netns import unavailable_reason
 
 
 def _lan(lab: Lab, hosts: list[str]) -> Lan:
-    reason = unavailable_reason()
-    if reason is not None:
-        if os.environ.get(REQUIRE_NETNS):
-            pytest.fail(f"{REQUIRE_NETNS} is set but {reason}")
-        pytest.skip(reason)
+    require_netns()
     lan = Lan(hosts)
     lab.nets.append(lan)  # type: ignore[arg-type]  # destroyed with the lab's topologies
     lan.create()
