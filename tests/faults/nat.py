@@ -124,11 +124,18 @@ table ip nat {{
   }}
 }}
 table inet firewall {{
+  chain input {{
+    type filter hook input priority filter; policy accept;
+    iifname "wan" ct state new drop
+  }}
   chain forward {{
     type filter hook forward priority filter; policy accept;
   }}
 }}
 """)
+        # Unsolicited packets from outside are dropped before conntrack keeps them: a
+        # kept one would take the reply tuple of the host's own next packet to that
+        # sender and force netfilter to map it to another port (hole punching fails).
 
     def cut(self, host: str) -> None:
         """Pull the host's cable (at its gateway): nothing in or out, no error on it."""
