@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from parley.protocol.names import VERIFIED_MARK
 from parley.qt.options import ParticipantLike
 from parley.qt.resources import IconSet
+from parley.ui.messages import media_unreachable_text
 
 AVATAR_COLOURS = ("#5b6ee1", "#d9644a", "#3aa17e", "#b65fc4", "#d4a23a", "#4a9fd9", "#c9507a")
 TILE_BACKGROUND = QColor("#2b2d33")
@@ -99,15 +100,23 @@ class VideoTile(QWidget):
         return self._image is None or self._participant.video_paused
 
     def badges(self) -> list[str]:
-        """The badges drawn, in order: "muted", "hand", "reconnecting", "presenting"."""
+        """The badges drawn, in order: "muted", "hand", "reconnecting", "presenting",
+        "unreachable" (no media path: the tile says "Can't reach Bob's media")."""
         p = self._participant
         flags = (
             ("muted", p.audio_muted),
             ("hand", p.hand_raised),
             ("reconnecting", p.reconnecting),
             ("presenting", p.screen_sharing),
+            ("unreachable", p.media_unreachable and not p.is_local),
         )
         return [name for name, on in flags if on]
+
+    def notice(self) -> str:
+        """The sentence the tile shows about the media ("" for none)."""
+        if "unreachable" in self.badges():
+            return media_unreachable_text(self._participant.name)
+        return ""
 
     def _update_accessibility(self) -> None:
         self.setAccessibleName(self.display_name())
@@ -117,7 +126,10 @@ class VideoTile(QWidget):
         self.setAccessibleDescription(description)
         # A tooltip is rich text whenever it looks like markup: escape the name, always.
         tip = self.display_name() + (f" ({description})" if description else "")
-        self.setToolTip(f"<qt>{html.escape(tip)}</qt>")
+        if "unreachable" in self.badges():
+            tip += "\n" + self.notice()
+        self.setToolTip("<qt>" + "<br>".join(html.escape(line) for line in tip.split("\n"))
+                        + "</qt>")
 
     # -- painting ------------------------------------------------------------------------
 
@@ -207,8 +219,11 @@ class VideoTile(QWidget):
         for text, colour, on in (
             ("Reconnecting…", QColor(214, 69, 69, 220), p.reconnecting),
             ("Presenting", QColor(79, 124, 255, 220), p.screen_sharing),
+            (self.notice(), QColor(214, 140, 40, 230), bool(self.notice())),
         ):
             if on:
+                text = metrics.elidedText(text, Qt.TextElideMode.ElideRight,
+                                          max(0, int(bounds.width() - 2 * pad - 16)))
                 rect = QRectF(bounds.left() + pad, top, metrics.horizontalAdvance(text) + 16,
                               height)
                 self._pill(painter, rect, colour)
