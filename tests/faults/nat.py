@@ -34,6 +34,7 @@ _counter = itertools.count(1)
 PUBLIC = "10.80.0.1"
 """The public address of the call server and coturn."""
 TURN_PORT = 3478
+TURN_TLS_PORT = 443
 NAT_MODES = ("cone", "symmetric")
 
 
@@ -147,7 +148,12 @@ table inet firewall {{
     def drop_udp(self, host: str) -> None:
         """The host's gateway drops every UDP packet it would forward (a firewall that
         lets only TCP out)."""
-        _nft(self.gateway(host), "add rule inet firewall forward meta l4proto udp drop\n")
+        self.drop(host, "meta l4proto udp")
+
+    def drop(self, host: str, match: str) -> None:
+        """The host's gateway drops what it would forward that matches ``match`` (an
+        nftables match, ``tcp dport 3478``)."""
+        _nft(self.gateway(host), f"add rule inet firewall forward {match} drop\n")
 
     def silence_udp_port(self, port: int) -> None:
         """``pub`` drops UDP to ``port`` unanswered: a server that never answers."""
@@ -177,17 +183,21 @@ table inet silent {{
 class Coturn:
     """coturn (Debian's ``turnserver``) on ``pub``, in coturn's REST-API mode
     (use-auth-secret): it accepts the credentials parley-server mints with the same
-    secret. UDP and TCP on 3478; no TLS (aioice would check a self-signed certificate),
-    no daemon, the log on stdout (kept in a file)."""
+    secret. UDP and TCP on 3478, TLS on 443 with ``tls`` (a certificate and key, PEM;
+    clients must trust it: ``SSL_CERT_FILE``), no daemon, the log on stdout (kept in a
+    file)."""
 
-    def __init__(self, rig: NatRig, secret: str, log: Path) -> None:
-        self.rig, self.secret, self.log = rig, secret, log
+    def __init__(self, rig: NatRig, secret: str, log: Path,
+                 tls: tuple[Path, Path] | None = None) -> None:
+        self.rig, self.secret, self.log, self.tls = rig, secret, log, tls
         self.proc: asyncio.subprocess.Process | None = None
 
     async def start(self, timeout: float = 10.0) -> None:
         args = [*self.rig.exec_prefix("pub"), "turnserver", "-n", "--no-cli",
                 "--listening-ip", PUBLIC, "--relay-ip", PUBLIC,
-                "--listening-port", str(TURN_PORT), "--no-tls", "--no-dtls",
+                "--listening-port", str(TURN_PORT), "--no-dtls",
+                *(["--tls-listening-port", str(TURN_TLS_PORT), "--cert", str(self.tls[0]),
+                   "--pkey", str(self.tls[1])] if self.tls else ["--no-tls"]),
                 "--use-auth-secret", f"--static-auth-secret={self.secret}",
                 "--realm", "parley.test", "--fingerprint", "--log-file", "stdout",
                 "--simple-log", "--verbose", "--pidfile", str(self.log.with_suffix(".pid")),
@@ -208,11 +218,13 @@ class Coturn:
         done = subprocess.run([*self.rig.exec_prefix("pub"), "ss", "-Hltnu"],
                               capture_output=True, text=True, timeout=5)
         tcp = udp = False
+        tls = self.tls is None
         for line in done.stdout.splitlines():
             if f"{PUBLIC}:{TURN_PORT}" in line:
                 tcp |= line.startswith("tcp")
                 udp |= line.startswith("udp")
-        return tcp and udp
+            tls |= f"{PUBLIC}:{TURN_TLS_PORT}" in line and line.startswith("tcp")
+        return tcp and udp and tls
 
     async def stop(self) -> None:
         if self.proc is not None and self.proc.returncode is None:

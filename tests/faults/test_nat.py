@@ -18,14 +18,16 @@ from typing import Any
 import pytest
 
 from parley.protocol.grants import mint_identity, mint_invite
+from tests.certs import self_signed
 from tests.faults.figures import record, summary
 from tests.faults.harness import SERVER_PORT, AgentProc, Lab, ServerProc, require_netns, status
-from tests.faults.nat import PUBLIC, TURN_PORT, Coturn, NatRig
+from tests.faults.nat import PUBLIC, TURN_PORT, TURN_TLS_PORT, Coturn, NatRig
 
 TURN_SECRET = "nat-rig-turn-secret-of-32-bytes-x"
 SECRET = b"nat-rig-grant-secret-of-32-bytes!"
 UDP = f"turn:{PUBLIC}:{TURN_PORT}?transport=udp"
 TCP = f"turn:{PUBLIC}:{TURN_PORT}?transport=tcp"
+TLS = f"turns:{PUBLIC}:{TURN_TLS_PORT}?transport=tcp"
 STUN = f"stun:{PUBLIC}:{TURN_PORT}"
 SILENT_PORT = 3479
 CONNECT_WITHIN = 45.0
@@ -42,7 +44,8 @@ class Nat:
         self.coturn: Coturn | None = None
 
     async def start(self, hosts: dict[str, str], turn: tuple[str, ...] = (UDP,),
-                    stun: bool = True, server_extra: tuple[str, ...] = ()) -> ServerProc:
+                    stun: bool = True, server_extra: tuple[str, ...] = (),
+                    tls: tuple[Path, Path] | None = None) -> ServerProc:
         require_netns()
         for tool in ("turnserver", "nft"):
             if shutil.which(tool) is None:
@@ -50,7 +53,7 @@ class Nat:
         rig = self.rig = NatRig(hosts)
         self.lab.nets.append(rig)  # type: ignore[arg-type]  # destroyed with the lab's
         rig.create()
-        self.coturn = Coturn(rig, TURN_SECRET, self.tmp / "coturn.log")
+        self.coturn = Coturn(rig, TURN_SECRET, self.tmp / "coturn.log", tls)
         await self.coturn.start()
         extra = [*server_extra]
         for url in turn:
@@ -175,6 +178,26 @@ async def test_with_udp_dropped_at_one_gateway_the_call_connects_through_turn_tc
     assert pb[0] == "relay", pb
     record("faults", "nat_udp_blocked_turn_tcp", {"a_path": pa, "b_path": pb,
                                                   "media_after_s": round(connected, 1)})
+    await _exit_clean(a, b)
+
+
+@pytest.mark.long
+async def test_with_udp_and_tcp_3478_dropped_the_call_connects_through_turn_over_tls_443(
+        nat: Nat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cert, key = self_signed(tmp_path, PUBLIC)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the agents trust the rig's coturn
+    server = await nat.start({"a": "cone", "b": "cone"}, turn=(TLS, TCP, UDP), tls=(cert, key))
+    assert nat.rig is not None
+    nat.rig.drop_udp("a")
+    nat.rig.drop("a", f"tcp dport {TURN_PORT}")  # only HTTPS's port gets out
+    started = time.monotonic()
+    a, b = await nat.call(server, ["a", "b"])
+    await _media_both_ways(a, b, timeout=90)
+    connected = time.monotonic() - started
+    pa, pb = await _paths(a, b)
+    assert pa[:2] == ["relay", "relay"] and pa[3] == "tls", pa  # the third generation
+    record("faults", "nat_only_443_turn_tls", {"a_path": pa, "b_path": pb,
+                                               "media_after_s": round(connected, 1)})
     await _exit_clean(a, b)
 
 

@@ -3,45 +3,21 @@ addresses (no proxy in front), refused certificates named at start."""
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 import ssl
 from pathlib import Path
 
 import aiohttp
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from parley.protocol import decode, encode
 from parley.protocol.messages import Join, Welcome
 from parley.server import CallServer, ServerConfig
 from parley.server.cli import main
-
-
-def _self_signed(tmp: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "parley.test")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=1))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .sign(key, hashes.SHA256()))
-    cert_path, key_path = tmp / "cert.pem", tmp / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
+from tests.certs import self_signed
 
 
 async def test_with_a_certificate_the_server_speaks_wss_and_https(tmp_path: Path) -> None:
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed(tmp_path)
     config = ServerConfig(port=0, state_dir=tmp_path, tls_cert=cert, tls_key=key)
     trust = ssl.create_default_context(cafile=str(cert))
     async with CallServer(config) as server:
@@ -60,7 +36,7 @@ async def test_with_a_certificate_the_server_speaks_wss_and_https(tmp_path: Path
 
 
 async def test_a_certificate_that_cannot_be_used_is_refused_at_start(tmp_path: Path) -> None:
-    cert, _key = _self_signed(tmp_path)
+    cert, _key = self_signed(tmp_path)
     bad = tmp_path / "bad.pem"
     bad.write_text("not a key")
     with pytest.raises(ValueError, match="cannot use the TLS certificate"):
