@@ -11,19 +11,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from parley.media.tasks import OwnedTasks
 from parley.protocol import ProtocolError
 from parley.protocol.ids import validate_session_id
-from parley.protocol.messages import (
-    Answer,
-    Candidate,
-    Join,
-    Leave,
-    Message,
-    Offer,
-    Welcome,
-)
-from parley.protocol.presence import Flag
+from parley.protocol.messages import Answer, Candidate, Join, Leave, Message, Offer, Welcome
+from parley.sdk.chat import ChatEntry, ChatLog
 from parley.sdk.errors import EndReason, JoinError, JoinFailure
 from parley.sdk.event_types import ParticipantEvent
 from parley.sdk.listeners import SessionListeners
+from parley.sdk.own_controls import OwnControls
 from parley.sdk.own_media import OwnMedia
 from parley.sdk.participants import Events, Participant, Roster
 from parley.sdk.presence import Presence
@@ -46,7 +39,7 @@ JOIN_TIMEOUT = 5.0
 """Seconds join_session() waits for the server before raising UNREACHABLE."""
 
 
-class CallSession(SessionListeners):
+class CallSession(SessionListeners, OwnControls):
     """A call: join a session, hear about its lifecycle, leave.
 
     ``CallSession.get_instance()`` is the process-wide default; ``CallSession()``
@@ -75,7 +68,9 @@ class CallSession(SessionListeners):
         self._presence = Presence(self._roster, self._emit_participants,
                                   connected=lambda: self._link is not None,
                                   returned=self._peer_returned)
-        self._own = OwnMedia(self._send, self._media_listeners.emit)
+        OwnControls.__init__(self, OwnMedia(self._send, self._media_listeners.emit))
+        self._chat = ChatLog(self._roster, self._chat_listeners.emit,
+                             send=lambda m: self._link is not None and self._link.send(m))
 
     @classmethod
     def get_instance(cls) -> CallSession:
@@ -115,49 +110,19 @@ class CallSession(SessionListeners):
     def settings(self) -> SessionSettings | None:
         return self._settings
 
-    @property
-    def is_audio_muted(self) -> bool:
-        return self._own.is_on(Flag.AUDIO_MUTED)
+    def send_chat(self, text: str) -> bool:
+        """Chat to everyone (on_message fires here too once the server relayed it); False
+        when not connected now. Raises ValueError for text the chat rule refuses."""
+        return self._chat.send(text) if self._is(SessionState.JOINED) else False
 
     @property
-    def is_video_paused(self) -> bool:
-        return self._own.is_on(Flag.VIDEO_PAUSED)
+    def chat_messages(self) -> tuple[ChatEntry, ...]:
+        """The call's chat so far, oldest first (the server's history for a late joiner)."""
+        return self._chat.entries
 
-    @property
-    def hand_raised(self) -> bool:
-        return self._own.is_on(Flag.HAND_RAISED)
-
-    @property
-    def screen_sharing(self) -> bool:
-        return self._own.is_on(Flag.SCREEN_SHARING)
-
-    # ------------------------------------------------------------ own media
-
-    def mute_audio(self) -> None:
-        self._own.set(Flag.AUDIO_MUTED, True)
-
-    def unmute_audio(self) -> None:
-        self._own.set(Flag.AUDIO_MUTED, False)
-
-    def pause_video(self) -> None:
-        self._own.set(Flag.VIDEO_PAUSED, True)
-
-    def resume_video(self) -> None:
-        self._own.set(Flag.VIDEO_PAUSED, False)
-
-    def raise_hand(self) -> None:
-        self._own.set(Flag.HAND_RAISED, True)
-
-    def lower_hand(self) -> None:
-        self._own.set(Flag.HAND_RAISED, False)
-
-    async def start_screen_share(self) -> None:
-        """Share the screen; a screen that cannot be captured fires on_device_error
-        (and no on_screen_share_started)."""
-        await self._own.start_screen_share()
-
-    async def stop_screen_share(self) -> None:
-        await self._own.stop_screen_share()
+    def stay(self) -> None:
+        """Still here: restart the idle timer (after on_idle_warning; nothing when not alone)."""
+        self._apply(Event.STAY)
 
     def audio_level(self, participant_id: str) -> float:
         """How loud a remote participant is heard here, 0..1 (smoothed RMS)."""
@@ -190,6 +155,7 @@ class CallSession(SessionListeners):
         self._settings, self._session_id, self._server_url, self._token = (
             settings, session_id, url, token)
         self._own.reset(settings.start_audio_muted, settings.start_video_paused)
+        self._chat.clear()
         self._machine.configure(settings.idle_timeout_period, settings.reconnect_timeout)
         self._apply(Event.JOIN)
         link = self._pending_link = self._new_link()
@@ -259,7 +225,7 @@ class CallSession(SessionListeners):
             self._teardown = self._tasks.spawn(self._finish(step.effects))
         else:
             for effect in step.effects:
-                self._status.emit(effect.value)
+                self._status.emit(effect.value, *self._machine.effect_args(effect))
         if step.new is SessionState.RECONNECTING and Connection.SIGNALING in self._machine.down:
             if self._reconnect_task is None or self._reconnect_task.done():
                 self._reconnect_task = self._tasks.spawn(self._reconnect())
@@ -363,7 +329,7 @@ class CallSession(SessionListeners):
             if self._media is not None:
                 self._media.handle_signal(message)
             return
-        if not self._presence.handle(message):
+        if not self._presence.handle(message) and not self._chat.handle(message):
             log.info("event=server_message type=%s", message.TYPE)
 
     def _peer_returned(self, pid: str) -> None:

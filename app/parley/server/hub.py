@@ -18,6 +18,7 @@ from parley.protocol.errors import ErrorCode, ProtocolError
 from parley.protocol.messages import (
     Answer,
     Candidate,
+    Chat,
     Join,
     Leave,
     Message,
@@ -38,6 +39,7 @@ from parley.protocol.tokens import (
     verify_join_token,
     verify_resume_token,
 )
+from parley.server.chat import ChatRelay
 from parley.server.config import ServerConfig
 from parley.server.logs import log_event
 from parley.server.rooms import Registry, Seat, SeatKey
@@ -73,6 +75,7 @@ class Hub:
         self._key_of: dict[Link, SeatKey] = {}
         self._departures: dict[SeatKey, asyncio.TimerHandle] = {}
         self.stopping = False
+        self.chat = ChatRelay(self.registry, self._send_room)
 
     # ------------------------------------------------------------ entry points
 
@@ -103,6 +106,8 @@ class Hub:
             self._update(key, message)
         elif isinstance(message, Offer | Answer | Candidate):
             self._relay(key, message)
+        elif isinstance(message, Chat):
+            self.chat.post(key, message)
         else:
             raise ProtocolError(ErrorCode.UNKNOWN_TYPE,
                                 f"{message.TYPE} is sent by the server, not to it")
@@ -147,6 +152,7 @@ class Hub:
         key = (join.session_id, seat.id)
         self._bind(link, key)
         link.send(self._welcome(key, seat, resumed=False))
+        self.chat.greet(link, key[0])
         self._send_room(key[0], ParticipantJoined(seat.info()), exclude=seat.id)
         log_event("join", room=key[0], participant=seat.id, link=link.label)
 
@@ -168,6 +174,7 @@ class Hub:
         changed = seat.update(audio_muted=join.audio_muted, video_paused=join.video_paused)
         self._bind(link, key)
         link.send(self._welcome(key, seat, resumed=True, recreated=recreated))
+        self.chat.greet(link, key[0])
         if recreated:
             self._send_room(key[0], ParticipantJoined(seat.info()), exclude=seat.id)
         else:
