@@ -19,7 +19,7 @@ class FakeMedia:
     def set_video_paused(self, paused: bool) -> None:
         self.calls.append(("video_paused", paused))
 
-    async def start_screen_share(self) -> bool:
+    async def start_screen_share(self, source: object = None) -> bool:
         self.calls.append(("screen", True))
         return self._screen_ok
 
@@ -43,7 +43,7 @@ def test_a_change_reaches_media_room_and_listeners_once() -> None:
     own.set(Flag.HAND_RAISED, True)
     assert media.calls[2:] == [("audio_muted", True)]
     assert sent == [Update(audio_muted=True), Update(hand_raised=True)]
-    assert events == ["on_audio_muted"]  # a raised hand is no media event
+    assert events == ["on_audio_muted", "on_hand_raised"]  # your hand is yours too
     assert own.is_on(Flag.AUDIO_MUTED) and own.is_on(Flag.HAND_RAISED)
 
 
