@@ -16,10 +16,13 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
+from parley.media.screen import ScreenSource
 from parley.protocol.invites import format_invite
+from parley.qt.chat import ChatFeed
 from parley.qt.conversions import session_settings
 from parley.qt.participants import ParticipantFeed
 from parley.qt.problems import Problem, ProblemKind, join_problem
+from parley.qt.quality import QualityFeed
 from parley.qt.slots import async_slot
 from parley.qt.testcall import EchoStarter, TestCall
 from parley.qt.video import VideoFeed
@@ -46,6 +49,7 @@ class SessionController(QObject):
     mediaError = Signal(object)  # Problem
     busyChanged = Signal(bool)  # a join is in progress
     devicesChanged = Signal(object)  # AvailableDevices
+    idleWarning = Signal(float)  # seconds left before the idle timeout ends the call
 
     def __init__(self, session: CallSession | None = None, *, default_server: str = "",
                  devices: DeviceService | None = None, echo_starter: EchoStarter | None = None,
@@ -66,17 +70,24 @@ class SessionController(QObject):
         self.video = VideoFeed(self._session, parent=self)
         """Everyone's video as QImages for their tiles."""
         self.video.follow(self.participants)
+        self.chat = ChatFeed(self._session, parent=self)
+        """The call's chat."""
+        self.quality = QualityFeed(self._session, parent=self)
+        """Everyone's network quality, from the session's stats."""
         self._state = self._session.state
         self._busy = False
         self._disposed = False
         self._server_url = ""
+        self.share_description = ""
+        """What the current (or last) screen share shows, as the picker named it."""
         relay = self._status_event
         self._status = SessionStatusListener(
             on_session_joined=relay(self.sessionJoined), on_session_left=relay(self.sessionLeft),
             on_session_timed_out=relay(self.sessionTimedOut),
             on_connection_lost=relay(self.connectionLost),
             on_connection_restored=relay(self.connectionRestored),
-            on_connection_closed=relay(self.connectionClosed))
+            on_connection_closed=relay(self.connectionClosed),
+            on_idle_warning=self.idleWarning.emit)
         self._media = MediaEventListener(on_device_error=self._on_device_error)
         self._session.add_session_status_listener(self._status)
         self._session.add_media_event_listener(self._media)
@@ -100,6 +111,17 @@ class SessionController(QObject):
     @property
     def session_id(self) -> str:
         return self._session.session_id or ""
+
+    @property
+    def server_url(self) -> str:
+        """The server of the call being joined or held (or last held); "" before any."""
+        return self._server_url
+
+    @property
+    def reconnect_timeout(self) -> float:
+        """Seconds the session keeps trying after a lost connection (this call's)."""
+        settings = self._session.settings
+        return settings.reconnect_timeout if settings is not None else 30.0
 
     def invite_link(self) -> str:
         """The invite link of the current call ("" when not in one, or in a test call)."""
@@ -134,6 +156,11 @@ class SessionController(QObject):
         self._sync_state()
 
     @async_slot()
+    async def stay(self) -> None:
+        """Still here: the idle timer starts again (after ``idleWarning``)."""
+        self._session.stay()
+
+    @async_slot()
     async def toggleAudio(self) -> None:  # noqa: N802
         if (s := self._joined()) is not None:
             s.unmute_audio() if self.participants.own.audio_muted else s.mute_audio()
@@ -150,11 +177,23 @@ class SessionController(QObject):
 
     @async_slot()
     async def toggleScreenShare(self) -> None:  # noqa: N802
+        """Stop sharing, or share the main screen."""
+        await self._share(None, stop=self.participants.own.screen_sharing)
+
+    @async_slot(object)
+    async def startScreenShare(self, source: object) -> None:  # noqa: N802
+        """Share ``source`` (a ScreenSource the picker chose; None: the main screen)."""
+        await self._share(source if isinstance(source, ScreenSource) else None, stop=False)
+
+    async def _share(self, source: ScreenSource | None, stop: bool) -> None:
         if (s := self._joined()) is None:
             return
         try:
-            sharing = self.participants.own.screen_sharing
-            await (s.stop_screen_share() if sharing else s.start_screen_share())
+            if stop:
+                await s.stop_screen_share()
+            else:
+                self.share_description = source.title if source is not None else "Entire screen"
+                await s.start_screen_share(source)
         except Exception as exc:  # a UI boundary: a failed share is a message
             log.exception("screen share toggle failed")
             self.mediaError.emit(Problem(ProblemKind.SHARE_FAILED, str(exc)))
@@ -177,6 +216,8 @@ class SessionController(QObject):
         session.remove_media_event_listener(self._media)
         self.participants.dispose()
         self.video.dispose()
+        self.chat.dispose()
+        self.quality.stop()
         if session.state in _ACTIVE:
             self._tasks.spawn(session.leave_session())
         self.test_call.dismiss()
@@ -207,7 +248,7 @@ class SessionController(QObject):
                                              token=token or None)
         except Exception as exc:  # a UI boundary: every failure becomes a message
             log.info("join %s on %s failed: %r", session_id, url, exc, exc_info=True)
-            if (problem := join_problem(exc, url)) is not None:
+            if (problem := join_problem(exc, url, token_given=bool(token))) is not None:
                 self.joinFailed.emit(problem)
             return False
         finally:
@@ -237,6 +278,9 @@ class SessionController(QObject):
             self._sync_state()
             if self._session.state is SessionState.ENDED:
                 self.test_call.dismiss()
+                self.quality.stop()
+            elif self._session.state is SessionState.JOINED:
+                self.quality.start()
             signal.emit()
 
         return relay
