@@ -11,7 +11,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -19,8 +21,11 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QProgressBar,
     QPushButton,
+    QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +42,9 @@ if TYPE_CHECKING:
     from parley.sdk.devices import AvailableDevices
 
 DEFAULT_DEVICE = "System default"
+NAME_NEEDED_TEXT = "Enter your name so others know who you are."
+NARROW = 880
+"""Below this width the preview goes above the form instead of beside it."""
 
 
 class JoinView(QWidget):
@@ -46,14 +54,23 @@ class JoinView(QWidget):
     testCallRequested = Signal(object)  # JoinOptions
     devicesChosen = Signal(object)  # JoinOptions: another camera/mic or on/off: re-preview
     cancelRequested = Signal()  # stop a join that is taking too long
+    settingsRequested = Signal()
+    aboutRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("joinView")
-        card = QFrame(self)
+        # The form scrolls when the window is too small for it (it never gets cut off).
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setObjectName("joinScroll")
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        page = QWidget(self.scroll_area)
+        page.setObjectName("joinPage")
+        card = QFrame(page)
         card.setObjectName("joinCard")
         card.setMaximumWidth(480)
-        card.setMinimumWidth(380)
+        card.setMinimumWidth(340)
         self._card = card
         self.preview: DevicePreviewPane | None = None
 
@@ -64,6 +81,16 @@ class JoinView(QWidget):
         subtitle = QLabel("Enter a session name or paste an invite link.", card)
         subtitle.setObjectName("subtitle")
         subtitle.setWordWrap(True)
+
+        self.menu_button = QToolButton(card)
+        self.menu_button.setText("Settings")
+        self.menu_button.setAccessibleName("Settings and about")
+        self.menu_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.menu_button)
+        menu.addAction("Settings…").triggered.connect(self.settingsRequested)
+        menu.addAction("About Parley").triggered.connect(self.aboutRequested)
+        self.menu_button.setMenu(menu)
 
         self.name_edit = QLineEdit(card)
         self.name_edit.setPlaceholderText("Your name")
@@ -98,6 +125,7 @@ class JoinView(QWidget):
             caption = QLabel(label, card)
             caption.setObjectName("fieldLabel")
             caption.setBuddy(widget)
+            widget.setAccessibleName(label)
             form.addRow(caption, widget)
         checks = QHBoxLayout()
         checks.addWidget(self.mic_off_check)
@@ -113,18 +141,23 @@ class JoinView(QWidget):
         self.progress.setRange(0, 0)  # indeterminate
         self.progress.setTextVisible(False)
         self.progress.hide()
+        for check in (self.mic_off_check, self.camera_off_check):
+            check.setAccessibleName(check.text())
         self.test_button = QPushButton("Test call", card)
+        self.test_button.setAccessibleName("Test call with an echo of yourself")
         self.test_button.setToolTip("Join a private call with an echo of yourself")
         self.test_button.clicked.connect(self._on_test_clicked)
         self.join_button = QPushButton("Join", card)
         self.join_button.setObjectName("primaryButton")
         self.join_button.setDefault(True)
         self.join_button.setAutoDefault(True)
+        self.join_button.setAccessibleName("Join the call")
         self.join_button.clicked.connect(self._on_join_clicked)
         for edit in (self.name_edit, self.session_edit, self.server_edit, self.token_edit):
             edit.returnPressed.connect(self._on_join_clicked)
         self.cancel_button = QPushButton("Cancel", card)
         self.cancel_button.setToolTip("Stop joining")
+        self.cancel_button.setAccessibleName("Stop joining")
         self.cancel_button.clicked.connect(self.cancelRequested)
         self.cancel_button.hide()
         buttons = QHBoxLayout()
@@ -136,6 +169,7 @@ class JoinView(QWidget):
         heading = QHBoxLayout()
         heading.addWidget(logo)
         heading.addWidget(title, 1)
+        heading.addWidget(self.menu_button, 0, Qt.AlignmentFlag.AlignTop)
         inner = QVBoxLayout(card)
         inner.setContentsMargins(28, 24, 28, 24)
         inner.setSpacing(12)
@@ -151,7 +185,7 @@ class JoinView(QWidget):
         inner.addWidget(self.message)
         inner.addWidget(self.progress)
         inner.addLayout(buttons)
-        outer = QVBoxLayout(self)
+        outer = QVBoxLayout(page)
         outer.addStretch(1)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -159,7 +193,12 @@ class JoinView(QWidget):
         row.addStretch(1)
         outer.addLayout(row)
         outer.addStretch(1)
+        self.scroll_area.setWidget(page)
+        whole = QVBoxLayout(self)
+        whole.setContentsMargins(0, 0, 0, 0)
+        whole.addWidget(self.scroll_area)
         self._busy = False
+        self._to_focus: QLineEdit | None = None
         self._remembered: dict[QComboBox, str] = {}
         for combo in (self.camera_combo, self.microphone_combo, self.speaker_combo):
             combo.activated.connect(self._devices_chosen)
@@ -172,9 +211,24 @@ class JoinView(QWidget):
             self.preview = DevicePreviewPane(icons, self._card)
             self._body.insertWidget(0, self.preview, 1)
             self._card.setMaximumWidth(900)
-            self._card.setMinimumWidth(760)
+            self._reflow()
             self._show_camera_state()
         return self.preview
+
+    def is_stacked(self) -> bool:
+        """Whether the preview sits above the form (a narrow window) rather than beside it."""
+        return self._body.direction() is QBoxLayout.Direction.TopToBottom
+
+    def _reflow(self) -> None:
+        narrow = self.width() < NARROW
+        self._body.setDirection(QBoxLayout.Direction.TopToBottom if narrow
+                                else QBoxLayout.Direction.LeftToRight)
+        if self.preview is not None:
+            self._card.setMinimumWidth(340 if narrow else 760)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._reflow()
 
     def device_options(self) -> JoinOptions:
         """The chosen devices and on/off switches (the name may still be empty)."""
@@ -186,6 +240,18 @@ class JoinView(QWidget):
             microphone=str(self.microphone_combo.currentData() or ""),
             speaker=str(self.speaker_combo.currentData() or ""),
         )
+
+    def refresh_preview(self) -> None:
+        """Ask for the preview again (after a join that failed or was cancelled)."""
+        self._devices_chosen()
+
+    def choose_devices(self, camera: str, microphone: str, speaker: str) -> None:
+        """Select these devices (from the settings dialog; "" = the system default)."""
+        for combo, value in ((self.camera_combo, camera), (self.microphone_combo, microphone),
+                             (self.speaker_combo, speaker)):
+            self._remembered[combo] = value
+            _select(combo, value)
+        self._devices_chosen()
 
     def _devices_chosen(self, *_: object) -> None:
         self._show_camera_state()
@@ -253,6 +319,9 @@ class JoinView(QWidget):
             widget.setEnabled(not busy)
         if busy:
             self.clear_message()
+            self._to_focus = None
+        elif self._to_focus is not None:
+            self._to_focus.setFocus()
 
     def is_busy(self) -> bool:
         return self._busy
@@ -266,8 +335,36 @@ class JoinView(QWidget):
     def clear_message(self) -> None:
         self.message.hide()
         self.message.setText("")
-        for edit in (self.name_edit, self.session_edit, self.server_edit):
+        for edit in (self.name_edit, self.session_edit, self.server_edit, self.token_edit):
             _mark(edit, False)
+
+    def show_token_needed(self, text: str) -> None:
+        """The server wants a token none was given for: say so at the token field."""
+        self._invalid(self.token_edit, text)
+
+    def fill_from_link(self, link: str, server: str = "", token: str = "",
+                       name: str = "") -> bool:
+        """Fill the form from an invite link or session id (``parley --session``, a link
+        handed over by another start); True when it could be read. The server field shows
+        the server the call will use (the link's, else ``server``; empty = built-in).
+        Nothing is joined: without a name the form asks for one."""
+        self.clear_message()
+        try:
+            invite = parse_invite(link)
+        except ValueError as exc:
+            self.session_edit.setText(link)
+            self._invalid(self.session_edit, str(exc))
+            return False
+        self.session_edit.setText(invite.session_id)
+        self.server_edit.setText(invite.server or server)
+        self.token_edit.setText(invite.token or token)
+        if name:
+            self.name_edit.setText(name)
+        if not self.name_edit.text().strip():
+            self._invalid(self.name_edit, NAME_NEEDED_TEXT)
+        else:
+            self.join_button.setFocus()
+        return True
 
     def message_text(self) -> str:
         """The message shown ("" when none)."""
@@ -300,14 +397,15 @@ class JoinView(QWidget):
         self.clear_message()
         name = self.name_edit.text().strip()
         if not name:
-            self._invalid(self.name_edit, "Enter your name so others know who you are.")
+            self._invalid(self.name_edit, NAME_NEEDED_TEXT)
             return None
         return replace(self.device_options(), display_name=name)
 
     def _invalid(self, edit: QLineEdit, text: str) -> None:
         _mark(edit, True)
         self.show_error(text)
-        edit.setFocus()
+        self._to_focus = edit
+        edit.setFocus()  # (locked while busy: set_busy(False) gives it the focus then)
 
     def _on_join_clicked(self) -> None:
         if self._busy:
