@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QMenu,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -32,12 +31,12 @@ from parley.ui.messages import call_title, notice_text, problem_text
 from parley.ui.overlay import ReconnectingOverlay
 from parley.ui.panel import ParticipantsPanel
 from parley.ui.toast import ToastStack
+from parley.ui.widgets import settings_menu_button
 
 if TYPE_CHECKING:
     from parley.qt.controller import SessionController
 
 COPY_SHORTCUT = "Ctrl+Shift+C"
-SETTINGS_SHORTCUT = "Ctrl+,"
 
 
 def format_duration(seconds: int) -> str:
@@ -132,19 +131,8 @@ class CallView(QWidget):
         self.copy_button.setShortcut(COPY_SHORTCUT)
         self.copy_button.setToolTip(f"Copy a link others can join with ({COPY_SHORTCUT})")
         self.copy_button.clicked.connect(self.copy_invite)
-        self.menu_button = QToolButton(header)
-        self.menu_button.setObjectName("menuButton")
-        self.menu_button.setIcon(icons("settings"))
-        self.menu_button.setAccessibleName("Settings and about")
-        self.menu_button.setToolTip(f"Settings ({SETTINGS_SHORTCUT}) and About Parley")
-        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.menu_button)
-        settings = menu.addAction("Settings…")
-        settings.setShortcut(SETTINGS_SHORTCUT)
-        settings.triggered.connect(self.settingsRequested)
-        menu.addAction("About Parley").triggered.connect(self.aboutRequested)
-        self.menu_button.setMenu(menu)
-        self.addAction(settings)  # the shortcut works while the menu is closed
+        self.menu_button = settings_menu_button(self, self.settingsRequested,
+                                                self.aboutRequested, icons("settings"))
         self.notice = QLabel("", header)
         self.notice.setObjectName("noticeLabel")
         self.notice.setTextFormat(Qt.TextFormat.PlainText)

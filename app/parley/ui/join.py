@@ -15,17 +15,13 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QCheckBox,
-    QComboBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMenu,
     QProgressBar,
-    QPushButton,
     QScrollArea,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -36,12 +32,19 @@ from parley.protocol.urls import normalize_server_url
 from parley.qt.options import JoinOptions
 from parley.qt.resources import IconSet, app_icon
 from parley.qt.settings import JoinPreferences
+from parley.ui.device_combos import DEFAULT_DEVICE as DEFAULT_DEVICE
+from parley.ui.device_combos import DeviceCombos
 from parley.ui.preview_pane import DevicePreviewPane
+from parley.ui.widgets import (
+    MessageLabel,
+    mark_invalid,
+    push_button,
+    settings_menu_button,
+)
 
 if TYPE_CHECKING:
     from parley.sdk.devices import AvailableDevices
 
-DEFAULT_DEVICE = "System default"
 NAME_NEEDED_TEXT = "Enter your name so others know who you are."
 NARROW = 880
 """Below this width the preview goes above the form instead of beside it."""
@@ -82,15 +85,8 @@ class JoinView(QWidget):
         subtitle.setObjectName("subtitle")
         subtitle.setWordWrap(True)
 
-        self.menu_button = QToolButton(card)
-        self.menu_button.setText("Settings")
-        self.menu_button.setAccessibleName("Settings and about")
-        self.menu_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.menu_button)
-        menu.addAction("Settings…").triggered.connect(self.settingsRequested)
-        menu.addAction("About Parley").triggered.connect(self.aboutRequested)
-        self.menu_button.setMenu(menu)
+        self.menu_button = settings_menu_button(self, self.settingsRequested,
+                                                self.aboutRequested)
 
         self.name_edit = QLineEdit(card)
         self.name_edit.setPlaceholderText("Your name")
@@ -102,11 +98,10 @@ class JoinView(QWidget):
         self.server_edit.setPlaceholderText("Built-in (this computer)")
         self.token_edit = QLineEdit(card)
         self.token_edit.setPlaceholderText("Only if your invite has one")
-        self.camera_combo = QComboBox(card)
-        self.microphone_combo = QComboBox(card)
-        self.speaker_combo = QComboBox(card)
-        for combo in (self.camera_combo, self.microphone_combo, self.speaker_combo):
-            combo.addItem(DEFAULT_DEVICE, "")
+        self.devices = DeviceCombos(card)
+        self.camera_combo = self.devices.camera
+        self.microphone_combo = self.devices.microphone
+        self.speaker_combo = self.devices.speaker
         self.mic_off_check = QCheckBox("Start with mic off", card)
         self.camera_off_check = QCheckBox("Start with camera off", card)
 
@@ -132,33 +127,24 @@ class JoinView(QWidget):
         checks.addWidget(self.camera_off_check)
         checks.addStretch(1)
 
-        self.message = QLabel("", card)
-        self.message.setObjectName("errorLabel")
-        self.message.setWordWrap(True)
-        self.message.setAccessibleName("Message")
-        self.message.hide()
+        self.message = MessageLabel(card)
         self.progress = QProgressBar(card)
         self.progress.setRange(0, 0)  # indeterminate
         self.progress.setTextVisible(False)
         self.progress.hide()
         for check in (self.mic_off_check, self.camera_off_check):
             check.setAccessibleName(check.text())
-        self.test_button = QPushButton("Test call", card)
-        self.test_button.setAccessibleName("Test call with an echo of yourself")
-        self.test_button.setToolTip("Join a private call with an echo of yourself")
-        self.test_button.clicked.connect(self._on_test_clicked)
-        self.join_button = QPushButton("Join", card)
-        self.join_button.setObjectName("primaryButton")
+        self.test_button = push_button("Test call", card, "Test call with an echo of yourself",
+                                       self._on_test_clicked,
+                                       "Join a private call with an echo of yourself")
+        self.join_button = push_button("Join", card, "Join the call", self._on_join_clicked,
+                                       primary=True)
         self.join_button.setDefault(True)
         self.join_button.setAutoDefault(True)
-        self.join_button.setAccessibleName("Join the call")
-        self.join_button.clicked.connect(self._on_join_clicked)
         for edit in (self.name_edit, self.session_edit, self.server_edit, self.token_edit):
             edit.returnPressed.connect(self._on_join_clicked)
-        self.cancel_button = QPushButton("Cancel", card)
-        self.cancel_button.setToolTip("Stop joining")
-        self.cancel_button.setAccessibleName("Stop joining")
-        self.cancel_button.clicked.connect(self.cancelRequested)
+        self.cancel_button = push_button("Cancel", card, "Stop joining", self.cancelRequested.emit,
+                                         "Stop joining")
         self.cancel_button.hide()
         buttons = QHBoxLayout()
         buttons.addWidget(self.test_button)
@@ -199,7 +185,6 @@ class JoinView(QWidget):
         whole.addWidget(self.scroll_area)
         self._busy = False
         self._to_focus: QLineEdit | None = None
-        self._remembered: dict[QComboBox, str] = {}
         for combo in (self.camera_combo, self.microphone_combo, self.speaker_combo):
             combo.activated.connect(self._devices_chosen)
         for check in (self.mic_off_check, self.camera_off_check):
@@ -232,14 +217,11 @@ class JoinView(QWidget):
 
     def device_options(self) -> JoinOptions:
         """The chosen devices and on/off switches (the name may still be empty)."""
-        return JoinOptions(
-            display_name=self.name_edit.text().strip() or "You",
-            start_audio_muted=self.mic_off_check.isChecked(),
-            start_video_paused=self.camera_off_check.isChecked(),
-            camera=str(self.camera_combo.currentData() or ""),
-            microphone=str(self.microphone_combo.currentData() or ""),
-            speaker=str(self.speaker_combo.currentData() or ""),
-        )
+        camera, microphone, speaker = self.devices.chosen()
+        return JoinOptions(display_name=self.name_edit.text().strip() or "You",
+                           start_audio_muted=self.mic_off_check.isChecked(),
+                           start_video_paused=self.camera_off_check.isChecked(),
+                           camera=camera, microphone=microphone, speaker=speaker)
 
     def refresh_preview(self) -> None:
         """Ask for the preview again (after a join that failed or was cancelled)."""
@@ -247,10 +229,7 @@ class JoinView(QWidget):
 
     def choose_devices(self, camera: str, microphone: str, speaker: str) -> None:
         """Select these devices (from the settings dialog; "" = the system default)."""
-        for combo, value in ((self.camera_combo, camera), (self.microphone_combo, microphone),
-                             (self.speaker_combo, speaker)):
-            self._remembered[combo] = value
-            _select(combo, value)
+        self.devices.choose(camera, microphone, speaker)
         self._devices_chosen()
 
     def _devices_chosen(self, *_: object) -> None:
@@ -273,36 +252,23 @@ class JoinView(QWidget):
         self.server_edit.setText(prefs.server)
         self.mic_off_check.setChecked(prefs.start_audio_muted)
         self.camera_off_check.setChecked(prefs.start_video_paused)
-        self._remembered = {self.camera_combo: prefs.camera,
-                            self.microphone_combo: prefs.microphone,
-                            self.speaker_combo: prefs.speaker}
-        for combo, name in self._remembered.items():
-            _select(combo, name)
+        self.devices.choose(prefs.camera, prefs.microphone, prefs.speaker)
 
     def preferences(self) -> JoinPreferences:
         """The form as it stands, to remember."""
+        camera, microphone, speaker = self.devices.chosen()
         return JoinPreferences(
             name=self.name_edit.text().strip(),
             session=self.session_edit.text().strip(),
             server=self.server_edit.text().strip(),
-            camera=str(self.camera_combo.currentData() or ""),
-            microphone=str(self.microphone_combo.currentData() or ""),
-            speaker=str(self.speaker_combo.currentData() or ""),
+            camera=camera, microphone=microphone, speaker=speaker,
             start_audio_muted=self.mic_off_check.isChecked(),
             start_video_paused=self.camera_off_check.isChecked(),
         )
 
     def set_devices(self, devices: AvailableDevices) -> None:
         """Offer these devices; a remembered choice stays selected if still present."""
-        for combo, found in ((self.camera_combo, devices.cameras),
-                             (self.microphone_combo, devices.microphones),
-                             (self.speaker_combo, devices.speakers)):
-            chosen = str(combo.currentData() or "") or self._remembered.get(combo, "")
-            combo.clear()
-            combo.addItem(DEFAULT_DEVICE, "")
-            for device in found:
-                combo.addItem(device.name, device.id)
-            _select(combo, chosen)
+        self.devices.set_devices(devices)
 
     # -- state shown ----------------------------------------------------------------------
 
@@ -327,16 +293,15 @@ class JoinView(QWidget):
         return self._busy
 
     def show_error(self, text: str) -> None:
-        self._show_message(text, "errorLabel")
+        self.message.say(text, "errorLabel")
 
     def show_notice(self, text: str) -> None:
-        self._show_message(text, "noticeLabel")
+        self.message.say(text, "noticeLabel")
 
     def clear_message(self) -> None:
-        self.message.hide()
-        self.message.setText("")
+        self.message.clear_text()
         for edit in (self.name_edit, self.session_edit, self.server_edit, self.token_edit):
-            _mark(edit, False)
+            mark_invalid(edit, False)
 
     def show_token_needed(self, text: str) -> None:
         """The server wants a token none was given for: say so at the token field."""
@@ -370,12 +335,6 @@ class JoinView(QWidget):
         """The message shown ("" when none)."""
         return self.message.text() if self.message.isVisibleTo(self) else ""
 
-    def _show_message(self, text: str, style: str) -> None:
-        self.message.setObjectName(style)
-        self.message.setText(text)
-        self.message.show()
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
 
     # -- input ----------------------------------------------------------------------------
 
@@ -402,7 +361,7 @@ class JoinView(QWidget):
         return replace(self.device_options(), display_name=name)
 
     def _invalid(self, edit: QLineEdit, text: str) -> None:
-        _mark(edit, True)
+        mark_invalid(edit, True)
         self.show_error(text)
         self._to_focus = edit
         edit.setFocus()  # (locked while busy: set_busy(False) gives it the focus then)
@@ -432,15 +391,3 @@ class JoinView(QWidget):
         options = self._options()
         if options is not None:
             self.testCallRequested.emit(options)
-
-
-def _select(combo: QComboBox, data: str) -> None:
-    index = combo.findData(data)
-    combo.setCurrentIndex(index if index >= 0 else 0)
-
-
-def _mark(edit: QLineEdit, invalid: bool) -> None:
-    if bool(edit.property("invalid")) != invalid:
-        edit.setProperty("invalid", invalid)
-        edit.style().unpolish(edit)
-        edit.style().polish(edit)

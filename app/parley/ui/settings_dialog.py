@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 from parley.qt.settings import THEME_CHOICES, AppPreferences
+from parley.ui.device_combos import DeviceCombos
 
 if TYPE_CHECKING:
     from parley.sdk.devices import AvailableDevices
 
-DEFAULT_DEVICE = "System default"
 THEME_NAMES = {"light": "Light", "dark": "Dark", "system": "Follow the system"}
 
 
@@ -40,19 +40,12 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setAccessibleName("Settings")
-        self.camera_combo = self._combo("Camera")
-        self.microphone_combo = self._combo("Microphone")
-        self.speaker_combo = self._combo("Speaker")
-        if devices is not None:
-            for combo, found in ((self.camera_combo, devices.cameras),
-                                 (self.microphone_combo, devices.microphones),
-                                 (self.speaker_combo, devices.speakers)):
-                for device in found:
-                    combo.addItem(device.name, device.id)
-        for combo, value in zip((self.camera_combo, self.microphone_combo, self.speaker_combo),
-                                chosen, strict=True):
-            index = combo.findData(value)
-            combo.setCurrentIndex(max(0, index))
+        self.device_combos = DeviceCombos(self)
+        self.device_combos.choose(*chosen)
+        self.device_combos.set_devices(devices)
+        self.camera_combo = self.device_combos.camera
+        self.microphone_combo = self.device_combos.microphone
+        self.speaker_combo = self.device_combos.speaker
         self.test_button = QPushButton("Play test sound", self)
         self.test_button.setAccessibleName("Play a test sound on the speaker")
         self.test_button.clicked.connect(
@@ -79,7 +72,6 @@ class SettingsDialog(QDialog):
             column.addWidget(check)
 
         self.theme_combo = self._combo("Theme")
-        self.theme_combo.clear()
         for key in THEME_CHOICES:
             self.theme_combo.addItem(THEME_NAMES[key], key)
         self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(prefs.theme)))
@@ -110,7 +102,6 @@ class SettingsDialog(QDialog):
     def _combo(self, name: str) -> QComboBox:
         combo = QComboBox(self)
         combo.setAccessibleName(name)
-        combo.addItem(DEFAULT_DEVICE, "")
         return combo
 
     def _label(self, text: str, buddy: QWidget) -> QLabel:
@@ -147,5 +138,4 @@ class SettingsDialog(QDialog):
 
     def devices(self) -> tuple[str, str, str]:
         """(camera, microphone, speaker) ids chosen ("" = the system default)."""
-        return tuple(str(c.currentData() or "") for c in (  # type: ignore[return-value]
-            self.camera_combo, self.microphone_combo, self.speaker_combo))
+        return self.device_combos.chosen()

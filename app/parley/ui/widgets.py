@@ -1,0 +1,95 @@
+"""Small widget builders the screens share: the settings menu button, buttons with an
+accessible name, marking a field invalid, choosing a combo box entry by its data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, SignalInstance
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QWidget,
+)
+
+SETTINGS_SHORTCUT = "Ctrl+,"
+
+
+def settings_menu_button(parent: QWidget, settings: SignalInstance, about: SignalInstance,
+                         icon: QIcon | None = None) -> QToolButton:
+    """A button opening "Settings…" (also on Ctrl+, while ``parent`` shows) and
+    "About Parley"; the actions emit ``settings`` and ``about``."""
+    button = QToolButton(parent)
+    button.setObjectName("menuButton")
+    button.setAccessibleName("Settings and about")
+    button.setToolTip(f"Settings ({SETTINGS_SHORTCUT}) and About Parley")
+    if icon is not None:
+        button.setIcon(icon)
+    else:
+        button.setText("Settings")
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+    button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+    menu = QMenu(button)
+    action = menu.addAction("Settings…")
+    action.setShortcut(SETTINGS_SHORTCUT)
+    action.triggered.connect(settings)
+    menu.addAction("About Parley").triggered.connect(about)
+    button.setMenu(menu)
+    parent.addAction(action)  # the shortcut works while the menu is closed
+    return button
+
+
+def push_button(text: str, parent: QWidget, accessible: str, clicked: Callable[[], object],
+                tip: str = "", primary: bool = False) -> QPushButton:
+    button = QPushButton(text, parent)
+    button.setAccessibleName(accessible)
+    if tip:
+        button.setToolTip(tip)
+    if primary:
+        button.setObjectName("primaryButton")
+    button.clicked.connect(clicked)
+    return button
+
+
+def select_data(combo: QComboBox, data: str) -> None:
+    """Select the entry whose data is ``data`` (the first entry when there is none)."""
+    index = combo.findData(data)
+    combo.setCurrentIndex(index if index >= 0 else 0)
+
+
+def mark_invalid(edit: QLineEdit, invalid: bool) -> None:
+    """Show (or clear) the style sheet's ``[invalid="true"]`` border on ``edit``."""
+    if bool(edit.property("invalid")) != invalid:
+        edit.setProperty("invalid", invalid)
+        edit.style().unpolish(edit)
+        edit.style().polish(edit)
+
+
+class MessageLabel(QLabel):
+    """A sentence for the person (plain text), styled as an error or a notice; hidden
+    while there is none."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__("", parent)
+        self.setObjectName("errorLabel")
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self.setAccessibleName("Message")
+        self.hide()
+
+    def say(self, text: str, style: str = "errorLabel") -> None:
+        """Show ``text``; ``style`` is "errorLabel" or "noticeLabel"."""
+        self.setObjectName(style)
+        self.setText(text)
+        self.show()
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+    def clear_text(self) -> None:
+        self.hide()
+        self.setText("")
