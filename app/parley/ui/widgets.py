@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, SignalInstance
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
@@ -35,12 +35,10 @@ def settings_menu_button(parent: QWidget, settings: SignalInstance, about: Signa
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
     button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
     menu = QMenu(button)
-    action = menu.addAction("Settings…")
-    action.setShortcut(SETTINGS_SHORTCUT)
-    action.triggered.connect(settings)
+    menu.addAction(f"Settings…\t{SETTINGS_SHORTCUT}").triggered.connect(settings)
     menu.addAction("About Parley").triggered.connect(about)
     button.setMenu(menu)
-    parent.addAction(action)  # the shortcut works while the menu is closed
+    QShortcut(QKeySequence(SETTINGS_SHORTCUT), parent).activated.connect(settings)
     return button
 
 
