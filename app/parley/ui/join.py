@@ -81,6 +81,7 @@ class JoinView(QWidget):
         logo.setPixmap(app_icon().pixmap(48, 48))
         title = QLabel("Join a call", card)
         title.setObjectName("title")
+        title.setWordWrap(True)  # a narrow window wraps it rather than cutting it off
         subtitle = QLabel("Enter a session name or paste an invite link.", card)
         subtitle.setObjectName("subtitle")
         subtitle.setWordWrap(True)

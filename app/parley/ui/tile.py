@@ -233,8 +233,8 @@ class VideoTile(QWidget):
         if self._participant.reconnecting:
             painter.fillRect(bounds, QColor(0, 0, 0, 140))
         painter.restore()
-        self._paint_labels(painter, bounds)
-        self._paint_quality(painter, bounds)
+        name_pill = self._paint_labels(painter, bounds)
+        self._paint_quality(painter, name_pill)
         if self.shows_sharing_border():
             painter.setPen(QPen(SHARING_COLOUR, 4))
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -256,17 +256,19 @@ class VideoTile(QWidget):
             self._frame_pending = False
             self.painted.emit(self._participant.id)
 
-    def _paint_quality(self, painter: QPainter, bounds: QRectF) -> None:
+    def _paint_quality(self, painter: QPainter, beside: QRectF) -> None:
+        """Signal bars just right of the name (clear of a floating self view's corner)."""
         grade = self.quality()
         if not grade:
             return
         colour = QUALITY_COLOURS[grade]
         lit = {"good": 3, "fair": 2, "poor": 1}[grade]
-        bar_w, gap, tallest = 4.0, 2.0, 14.0
-        right, bottom = bounds.right() - 10, bounds.bottom() - 12
-        backing = QRectF(right - 3 * bar_w - 2 * gap - 6, bottom - tallest - 6,
-                         3 * bar_w + 2 * gap + 12, tallest + 12)
+        bar_w, gap = 4.0, 2.0
+        tallest = max(8.0, beside.height() - 10)
+        backing = QRectF(beside.right() + 4, beside.top(), 3 * bar_w + 2 * gap + 12,
+                         beside.height())
         self._pill(painter, backing, QColor(0, 0, 0, 150))
+        right, bottom = backing.right() - 6, backing.bottom() - 5
         painter.setPen(Qt.PenStyle.NoPen)
         for i in range(3):
             height = tallest * (i + 1) / 3
@@ -301,7 +303,7 @@ class VideoTile(QWidget):
         painter.setBrush(colour)
         painter.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)
 
-    def _paint_labels(self, painter: QPainter, bounds: QRectF) -> None:
+    def _paint_labels(self, painter: QPainter, bounds: QRectF) -> QRectF:
         font = QFont(self.font())
         font.setPixelSize(max(11, min(14, int(bounds.height() / 14))))
         painter.setFont(font)
@@ -341,3 +343,4 @@ class VideoTile(QWidget):
                 painter.setPen(QColor("#ffffff"))
                 painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
                 top += height + 4
+        return pill
