@@ -39,14 +39,14 @@ def join_failure_text(failure: JoinFailure | None, server: str, detail: str) -> 
     return f"The call server could not let you in: {detail}"
 
 
-TOKEN_REQUIRED_TEXT = ("This call needs an invite token. Paste the whole invite link into "
-                       "Session, or enter its token.")
+TOKEN_REQUIRED_TEXT = _REFUSED[JoinFailure.TOKEN_REQUIRED]
 
 
 def needs_token(problem: Problem) -> bool:
-    """A join refused for want of a token that was never given (the token field is to blame)."""
+    """A join refused for want of a token that was never given (the token field is to blame;
+    a server without TOKEN_REQUIRED says TOKEN_REJECTED)."""
     return (problem.kind is ProblemKind.JOIN_REFUSED and not problem.token_given
-            and problem.join_failure is JoinFailure.TOKEN_REJECTED)
+            and problem.join_failure in (JoinFailure.TOKEN_REQUIRED, JoinFailure.TOKEN_REJECTED))
 
 
 def problem_text(problem: Problem) -> str:
