@@ -41,7 +41,9 @@ def setup_logging() -> Path | None:
     logging.getLogger("parley").setLevel(logging.INFO)  # ours; aiortc/aioice stay quiet
     path = log_dir() / LOG_NAME
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # 0700: on Linux the built-in server keeps its keys in the same directory and
+        # refuses one that others may enter (server/keys.py state_dir).
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         handler = logging.handlers.RotatingFileHandler(path, maxBytes=MAX_BYTES,
                                                        backupCount=BACKUPS, encoding="utf-8")
     except OSError as exc:
