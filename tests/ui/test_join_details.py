@@ -176,3 +176,25 @@ def test_about_names_the_versions_and_the_log_file(
     assert "aiortc " in text and "Log file: /tmp/state/parley/parley.log" in text
     about.reject()
     run(qtbot, asyncio.sleep(0))
+
+
+def test_the_settings_discovery_switch_is_the_join_screens(
+        qtbot: QtBot, servers: Servers, make_app: Callable[..., App],
+        app_settings: AppSettings) -> None:
+    app = make_app(servers.start().url)
+    window, form = app.window, app.window.join_view
+    assert form.discovery_check.isChecked() and app_settings.discovery_enabled()
+    window.open_settings()
+    dialog = window.dialog
+    assert isinstance(dialog, SettingsDialog) and dialog.discovery_check.isChecked()
+    dialog.discovery_check.setChecked(False)
+    with qtbot.waitSignal(form.discoveryToggled, timeout=1000) as toggled:  # HostingService
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert toggled.args == [False] and not form.discovery_check.isChecked()
+    assert not app_settings.discovery_enabled()
+    form.discovery_check.setChecked(True)  # the join screen's switch, back on
+    window.open_settings()
+    dialog = window.dialog
+    assert isinstance(dialog, SettingsDialog) and dialog.discovery_check.isChecked()
+    dialog.reject()
+    assert app_settings.load_app().discovery
