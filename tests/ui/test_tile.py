@@ -70,3 +70,14 @@ def test_a_participant_no_media_path_reaches_is_said_on_the_tile(qtbot: QtBot) -
     tile.grab()  # paints the notice (elided to the tile) without error
     tile.set_participant(participant("p1", "Bob"))
     assert tile.notice() == "" and tile.badges() == []
+
+
+def test_the_quality_tooltip_carries_the_media_path(qtbot: QtBot) -> None:
+    from parley.media.ice import IcePath
+    from parley.media.stats import PeerStats
+    from parley.qt.quality import grade
+
+    tile = _tile(qtbot)
+    tile.set_quality(grade(PeerStats("connected", 0, rtt_ms=20.0,
+                                     path=IcePath("relay", "host", "udp")), False))
+    assert "<br>Path: relay over UDP (local relay, remote host)" in tile.toolTip()
