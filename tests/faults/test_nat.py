@@ -293,7 +293,8 @@ async def test_the_host_quitting_ends_the_call_for_the_others_within_a_second(
     asked = time.monotonic()
     ada.send("end")
     ended = await bob.wait("on_session_left", after=asked, timeout=5)
-    assert ended - asked <= 1.0, ended - asked
+    record("faults", "nat_host_ended", {"others_left_after_s": round(ended - asked, 3)})
+    assert ended - asked <= 1.0, ended - asked  # one message away: typically 0.05 s
     assert (await ada.wait_any("end_done", after=asked, timeout=5))["ended"] is True
     assert status(bob) == ["on_session_joined", "on_session_left"]
     assert (await bob.report())["end_reason"] == "room_closed"
