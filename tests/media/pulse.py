@@ -80,14 +80,14 @@ def private_pulse(tmp_path: Path, modules: Sequence[str],
         os.kill(pid, signal.SIGTERM)
 
 
-def run_child(env: dict[str, str], module: str, *args: str, pythonpath: Sequence[Path] = ()
-              ) -> Any:
+def run_child(env: dict[str, str], module: str, *args: str, pythonpath: Sequence[Path] = (),
+              timeout: float = 60) -> Any:
     """Run ``python -m module args`` from the checkout with ``env``; return the JSON its
     last line prints (a failed child fails the test with its stderr)."""
     path = os.pathsep.join(str(p) for p in (*pythonpath, REPO))
     result = subprocess.run([sys.executable, "-m", module, *args], cwd=REPO,
                             env={**env, "PYTHONPATH": path}, capture_output=True, text=True,
-                            timeout=60)
+                            timeout=timeout)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
