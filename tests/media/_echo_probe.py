@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import faulthandler
 import json
 import sys
 import time
@@ -36,9 +37,10 @@ Samples = npt.NDArray[np.int16]
 
 
 class Call:
-    """One far/near pair on its own devices; ``processing`` is the near end's switches."""
+    """One far/near pair on its own devices; ``processing`` turns the near end's switches
+    on (all off without it)."""
 
-    def __init__(self, name: str, processing: bool) -> None:
+    def __init__(self, name: str, processing: dict[str, bool]) -> None:
         self.name = name
         self.meshes: dict[str, MediaMesh] = {}
         self.connected: set[str] = set()
@@ -53,7 +55,7 @@ class Call:
             return send
 
         off = dict(echo_cancellation=False, noise_suppression=False, auto_gain_control=False)
-        near_switches = {} if processing else off
+        near_switches = {**off, **processing}
         ends = {"far": dict(microphone=f"far_mic_{name}", speaker=f"far_ear_{name}", **off),
                 "near": dict(microphone=f"near_mic_{name}", speaker=f"near_speaker_{name}",
                              **near_switches)}
@@ -128,8 +130,14 @@ def figures(call: Call, near_track: Samples, far_s: float, near_s: float) -> dic
     }
 
 
-async def probe(far: Samples, near: Samples, far_s: float, near_s: float) -> dict[str, Any]:
-    calls = {name: Call(name, processing=name == "on") for name in CALLS}
+SWITCHES = {"ec": "echo_cancellation", "ns": "noise_suppression", "agc": "auto_gain_control"}
+
+
+async def probe(far: Samples, near: Samples, far_s: float, near_s: float,
+                switches: str) -> dict[str, Any]:
+    """``switches``: what runs at the "on" call's near end, e.g. "ec,ns,agc"."""
+    on = {SWITCHES[s]: True for s in switches.split(",") if s}
+    calls = {name: Call(name, on if name == "on" else {}) for name in CALLS}
     listeners = [asyncio.get_running_loop().create_task(c.listen()) for c in calls.values()]
     try:
         for call in calls.values():
@@ -159,7 +167,10 @@ async def probe(far: Samples, near: Samples, far_s: float, near_s: float) -> dic
 
 
 if __name__ == "__main__":
-    far_path, near_path, far_seconds, near_seconds = sys.argv[1:5]
+    far_path, near_path, far_seconds, near_seconds, on_switches = sys.argv[1:6]
+    # a hang (closing devices, say) ends in every thread's traceback, not a silent timeout
+    faulthandler.dump_traceback_later(30 + 2 * (float(far_seconds) + 2 * float(near_seconds)),
+                                      exit=True)
     print(json.dumps(asyncio.run(probe(
         np.fromfile(far_path, dtype=np.int16), np.fromfile(near_path, dtype=np.int16),
-        float(far_seconds), float(near_seconds)))))
+        float(far_seconds), float(near_seconds), on_switches))))

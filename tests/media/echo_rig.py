@@ -113,15 +113,17 @@ def echo_rig(tmp_path: Path) -> Iterator[dict[str, str]]:
         yield env
 
 
-def run_rig(tmp_path: Path, far_seconds: float, near_seconds: float) -> dict[str, Any]:
+def run_rig(tmp_path: Path, far_seconds: float, near_seconds: float,
+            switches: str = "ec,ns,agc") -> dict[str, Any]:
     """Run both calls: far end alone for ``far_seconds``, then the near end alone, then
-    both, each ``near_seconds``; return the probe's figures per call."""
+    both, each ``near_seconds``; ``switches`` are what runs at the "on" call's near end.
+    Returns the probe's figures per call."""
     far = speech(FAR_TEXT * 3, "en-us", tmp_path / "far.s16")
     near = speech(NEAR_TEXT, "en+f3", tmp_path / "near.s16")
     assert len(far) > 48000 and len(near) > 48000
     with echo_rig(tmp_path / "pulse") as env:
         result: dict[str, Any] = run_child(
             env, "tests.media._echo_probe", str(tmp_path / "far.s16"),
-            str(tmp_path / "near.s16"), str(far_seconds), str(near_seconds),
+            str(tmp_path / "near.s16"), str(far_seconds), str(near_seconds), switches,
             timeout=60 + 3 * (far_seconds + 2 * near_seconds))
     return result
