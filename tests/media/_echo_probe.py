@@ -31,8 +31,9 @@ from parley.media.pacer import Pacer
 from parley.media.playback import Playback
 from parley.media.synthetic import AUDIO_RATE, AUDIO_SAMPLES, audio_frame
 from parley.protocol.messages import Answer, Candidate, Offer
+from tests.media import echo_rig
 
-CALLS = ("off", "on")
+CALLS = echo_rig.CALLS
 Samples = npt.NDArray[np.int16]
 
 
@@ -105,19 +106,11 @@ def rms(samples: npt.NDArray[Any]) -> float:
     return float(np.sqrt(np.mean(np.square(samples.astype(np.float64) / 32768.0))))
 
 
-def delay(heard: Samples, said: Samples, start: int, length: int) -> int:
-    """Samples by which ``said[start:start+length]`` shows up later in ``heard``."""
-    ref = said[start : start + length].astype(np.float64)
-    window = heard[start : start + length + AUDIO_RATE].astype(np.float64)
-    size = 1 << int(np.ceil(np.log2(len(window) + len(ref))))
-    corr = np.fft.irfft(np.fft.rfft(window, size) * np.conj(np.fft.rfft(ref, size)), size)
-    return int(np.argmax(corr[:AUDIO_RATE]))
-
-
 def figures(call: Call, near_track: Samples, far_s: float, near_s: float) -> dict[str, Any]:
     heard = np.concatenate(call.heard) if call.heard else np.zeros(0, np.int16)
     n_far, n_near = int(far_s * AUDIO_RATE), int(near_s * AUDIO_RATE)
-    lag = delay(heard, near_track, n_far, n_near)
+    lag = echo_rig.lag(heard[n_far : n_far + n_near + AUDIO_RATE],
+                       near_track[n_far : n_far + n_near])
     margin = AUDIO_RATE // 5
     near_at = n_far + lag
     return {
@@ -169,7 +162,7 @@ async def probe(far: Samples, near: Samples, far_s: float, near_s: float,
 if __name__ == "__main__":
     far_path, near_path, far_seconds, near_seconds, on_switches = sys.argv[1:6]
     # a hang (closing devices, say) ends in every thread's traceback, not a silent timeout
-    faulthandler.dump_traceback_later(30 + 2 * (float(far_seconds) + 2 * float(near_seconds)),
+    faulthandler.dump_traceback_later(50 + 2 * (float(far_seconds) + 2 * float(near_seconds)),
                                       exit=True)
     print(json.dumps(asyncio.run(probe(
         np.fromfile(far_path, dtype=np.int16), np.fromfile(near_path, dtype=np.int16),

@@ -29,6 +29,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from parley.media.processing import AudioProcessor, ProcessingOptions
+from parley.media.synthetic import AUDIO_RATE, AUDIO_SAMPLES
 from tests.media.pulse import private_pulse, run_child
 
 CALLS = ("off", "on")
@@ -127,3 +129,30 @@ def run_rig(tmp_path: Path, far_seconds: float, near_seconds: float,
             str(tmp_path / "near.s16"), str(far_seconds), str(near_seconds), switches,
             timeout=60 + 3 * (far_seconds + 2 * near_seconds))
     return result
+
+
+def lag(later: npt.NDArray[Any], earlier: npt.NDArray[Any], most: int = AUDIO_RATE) -> int:
+    """Samples by which ``later`` trails ``earlier`` (the cross-correlation's peak, 0..most)."""
+    a, b = later.astype(np.float64), earlier.astype(np.float64)
+    size = 1 << int(np.ceil(np.log2(len(a) + len(b))))
+    corr = np.fft.irfft(np.fft.rfft(a, size) * np.conj(np.fft.rfft(b, size)), size)
+    return int(np.argmax(corr[:most]))
+
+
+def through(processor: AudioProcessor, captured: npt.NDArray[np.int16],
+            played: npt.NDArray[np.int16] | None = None) -> npt.NDArray[np.int16]:
+    """``captured`` through the processor in 20 ms blocks, ``played`` (the same length)
+    given as the far end's reference block by block, as the devices would."""
+    out = []
+    for start in range(0, len(captured) - AUDIO_SAMPLES + 1, AUDIO_SAMPLES):
+        if played is not None:
+            processor.played(played[start : start + AUDIO_SAMPLES].astype(np.float32) / 32768)
+        block = captured[start : start + AUDIO_SAMPLES].tobytes()
+        out.append(np.frombuffer(processor.captured(block), dtype=np.int16))
+    return np.concatenate(out)
+
+
+def processing_delay_ms(voice: npt.NDArray[np.int16], options: ProcessingOptions) -> float:
+    """How much later ``voice`` comes out of the audio processing than it went in."""
+    processed = through(AudioProcessor(options), voice)
+    return lag(processed, voice[: len(processed)], AUDIO_RATE // 10) * 1000 / AUDIO_RATE
