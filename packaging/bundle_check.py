@@ -5,8 +5,9 @@ this proves the rest of what PyInstaller had to collect: the resources where
 ``parley.resources`` looks for them, the Qt plugins that draw SVG icons and
 style-sheet images, every codec aiortc negotiates, PortAudio loaded from
 the bundle rather than from the system, and libwebrtc's audio processing
-(livekit's native library) loaded from the bundle and run on a frame. Prints one line and exits 0, or says
-what is missing and exits 1. Needs no display (Qt runs offscreen here).
+(livekit's native library) loaded from the bundle and run on a frame. Prints
+one line and exits 0, or says what is missing and exits 1. Needs no display (Qt
+runs offscreen here).
 """
 
 from __future__ import annotations

@@ -24,7 +24,10 @@ from tests.xvfb import private_display
 
 pytestmark = pytest.mark.timeout(BUILD_TIMEOUT + 300)
 
-DOWNLOAD_BUDGET = 100e6  # bytes, the Linux .tar.gz as `make installer` packs it (docs/packaging.md)
+# bytes, the Linux .tar.gz as `make installer` packs it (docs/packaging.md, "Size"): 100 MB
+# until libwebrtc's audio processing came in (livekit's native library, 11.3 MB of the
+# download, took the archive from 99.7 to 111.8 MB; nothing else of that size can go)
+DOWNLOAD_BUDGET = 115e6
 EVIDENCE = ROOT / "build" / "pyinstaller"  # outputs kept for docs/packaging.md
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux bundle")
 
