@@ -130,7 +130,10 @@ async def probe(far: Samples, near: Samples, far_s: float, near_s: float,
                 switches: str) -> dict[str, Any]:
     """``switches``: what runs at the "on" call's near end, e.g. "ec,ns,agc"."""
     on = {SWITCHES[s]: True for s in switches.split(",") if s}
+    watchdog = asyncio.get_running_loop().create_task(
+        _watchdog(40 + 2 * (far_s + 2 * near_s)))
     calls = {name: Call(name, on if name == "on" else {}) for name in CALLS}
+    closed_in: dict[str, float] = {}
     listeners = [asyncio.get_running_loop().create_task(c.listen()) for c in calls.values()]
     try:
         for call in calls.values():
@@ -139,6 +142,7 @@ async def probe(far: Samples, near: Samples, far_s: float, near_s: float,
         while any(len(c.connected) < 2 for c in calls.values()):
             assert time.monotonic() < deadline, "the calls did not connect"
             await asyncio.sleep(0.05)
+        _say("connected")
         await asyncio.sleep(1.0)  # let the first packets through before the programme
         far_track, near_track = schedule(far, near, far_s, near_s)
         pacer = Pacer(AUDIO_SAMPLES / AUDIO_RATE)
@@ -151,12 +155,34 @@ async def probe(far: Samples, near: Samples, far_s: float, near_s: float,
                 call.near_mouth.push("near", audio_frame(near_track[i : i + AUDIO_SAMPLES], i))
         for _ in range(40):  # the last 0.8 s reaches the ears
             await pacer.wait()
-        return {name: figures(c, near_track, far_s, near_s) for name, c in calls.items()}
+        _say("programme done")
+        result = {name: figures(c, near_track, far_s, near_s) for name, c in calls.items()}
     finally:
         for task in listeners:
             task.cancel()
         await asyncio.gather(*listeners, return_exceptions=True)
+        _say("closing")
+        started = time.monotonic()
         await asyncio.gather(*(c.close() for c in calls.values()))
+        closed_in["s"] = time.monotonic() - started
+        _say("closed")
+        watchdog.cancel()
+    # every device closed (what leave_session() waits for), both calls at once
+    return {**result, "close_seconds": round(closed_in["s"], 2)}
+
+
+def _say(what: str) -> None:
+    print(f"{time.monotonic():.2f} {what}", file=sys.stderr, flush=True)
+
+
+async def _watchdog(seconds: float) -> None:
+    """A hang prints every task's stack (where the loop waits) before faulthandler's
+    thread dump ends the process."""
+    await asyncio.sleep(seconds)
+    _say("hung; tasks:")
+    for task in asyncio.all_tasks():
+        task.print_stack(limit=8, file=sys.stderr)
+    sys.stderr.flush()
 
 
 if __name__ == "__main__":

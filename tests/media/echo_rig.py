@@ -120,6 +120,7 @@ def run_rig(tmp_path: Path, far_seconds: float, near_seconds: float,
     """Run both calls: far end alone for ``far_seconds``, then the near end alone, then
     both, each ``near_seconds``; ``switches`` are what runs at the "on" call's near end.
     Returns the probe's figures per call."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     far = speech(FAR_TEXT * 3, "en-us", tmp_path / "far.s16")
     near = speech(NEAR_TEXT, "en+f3", tmp_path / "near.s16")
     assert len(far) > 48000 and len(near) > 48000

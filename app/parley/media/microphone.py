@@ -78,7 +78,11 @@ class MicrophoneTrack(MediaStreamTrack):
         if self.readyState != "live":
             raise MediaStreamError
         try:
-            block = await asyncio.wait_for(self._queue.get(), self.stall_timeout)
+            # not asyncio.wait_for: on Python 3.11 it swallows a cancellation that meets
+            # a block arriving (it returns the block instead), and the device delivers
+            # every 20 ms, so a cancelled pump read on and leave_session() never returned
+            async with asyncio.timeout(self.stall_timeout):
+                block = await self._queue.get()
         except TimeoutError:
             self.error = f"microphone delivered nothing for {self.stall_timeout:g} s"
             self.stop()
