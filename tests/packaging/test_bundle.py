@@ -24,10 +24,10 @@ from tests.xvfb import private_display
 
 pytestmark = pytest.mark.timeout(BUILD_TIMEOUT + 300)
 
-# bytes, the Linux .tar.gz as `make installer` packs it (docs/packaging.md, "Size"): 100 MB
-# until libwebrtc's audio processing came in (livekit's native library, 11.3 MB of the
-# download, took the archive from 99.7 to 111.8 MB; nothing else of that size can go)
-DOWNLOAD_BUDGET = 115e6
+# bytes, the Linux .tar.gz as `make installer` packs it (docs/packaging.md, "Size"): 100 MB,
+# then 105 for QtNetwork (issue 16), then 118 for libwebrtc's audio processing (issue 14:
+# livekit's native library is 11.3 MB of the download; nothing else of that size can go)
+DOWNLOAD_BUDGET = 118e6
 EVIDENCE = ROOT / "build" / "pyinstaller"  # outputs kept for docs/packaging.md
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux bundle")
 
@@ -91,7 +91,7 @@ def test_the_bundle_leaves_out_what_parley_does_not_use(bundle: Path) -> None:
     internal = bundle / "_internal"
     qt = internal / "PySide6" / "Qt"
     assert not (qt / "translations").exists()
-    unused = ("Network", "Qml", "Quick", "Pdf", "OpenGLWidgets", "Multimedia", "WebEngine",
+    unused = ("Qml", "Quick", "Pdf", "OpenGLWidgets", "Multimedia", "WebEngine",
               "Sql", "Test", "PrintSupport", "EglFSDeviceIntegration")
     libraries = {p.name for p in internal.rglob("*Qt6*")}
     assert not [n for n in libraries if any(f"Qt6{u}." in n or f"Qt{u}." in n for u in unused)]
