@@ -51,7 +51,8 @@ class MicrophoneTrack(MediaStreamTrack):
         try:
             self._stream: Any = sd.RawInputStream(
                 samplerate=AUDIO_RATE, channels=1, dtype="int16", blocksize=AUDIO_SAMPLES,
-                latency="low", device=sounddevice_id(device), callback=self._callback)
+                latency="low", device=sounddevice_id(device, "microphone"),
+                callback=self._callback)
             self._stream.start()
         except Exception as exc:  # sd.PortAudioError, ValueError for a bad name
             raise DeviceError("microphone", f"cannot open microphone {device!r}: {exc}") from exc

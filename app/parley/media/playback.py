@@ -104,7 +104,8 @@ class Playback:
         try:
             self._stream = sd.OutputStream(
                 samplerate=AUDIO_RATE, channels=1, dtype="float32", blocksize=AUDIO_SAMPLES,
-                latency="low", device=sounddevice_id(device), callback=self._callback)
+                latency="low", device=sounddevice_id(device, "speaker"),
+                callback=self._callback)
             self._stream.start()
         except Exception as exc:
             self._stream = None
