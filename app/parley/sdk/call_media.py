@@ -73,6 +73,9 @@ class CallMedia:
             microphone=settings.devices.microphone,
             speaker=settings.devices.speaker,
             ice_servers=settings.ice_servers + welcome.ice_servers,
+            echo_cancellation=settings.echo_cancellation,
+            noise_suppression=settings.noise_suppression,
+            auto_gain_control=settings.auto_gain_control,
         )
         self._mesh = MediaMesh(self._local_id, config, send, MeshEvents(
             on_peer_reconnecting=lambda pid: self._peer_link(pid, False),
