@@ -2,7 +2,8 @@
 
 Parley's invite link (the one format the app writes)::
 
-    parley://join/<session-id>?server=<call server URL, percent-encoded>[&server=<another>...][&token=<join token>]
+    parley://join/<session-id>?server=<call server URL, percent-encoded>
+        [&server=<the same server through another address>...][&token=<join token>]
 
 e.g. ``parley://join/standup?server=ws%3A%2F%2F192.168.1.20%3A8787%2Fws``. A host
 with several networks names the same server through each address, best first, as
