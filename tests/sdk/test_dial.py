@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -140,3 +141,31 @@ async def test_an_answer_that_is_no_unreachability_stops_the_dialling() -> None:
     with pytest.raises(PermissionError, match="refused by the server"):
         await dial(["a", "b"], attempt, 5.0)
     assert tried == ["a"]
+
+
+class _LobbyThenSilence:
+    """A link whose server put the join in its lobby, then went quiet past the guard."""
+
+    async def connect(self, join: object, timeout: float,
+                      on_waiting: Callable[[object], None] | None = None) -> object:
+        assert on_waiting is not None
+        on_waiting(object())
+        raise TimeoutError
+
+
+async def test_a_join_that_reached_a_lobby_tries_no_other_address() -> None:
+    from parley.protocol.messages import Join
+    from parley.sdk.dial import dial_join
+
+    made: list[str] = []
+    waited: list[bool] = []
+
+    def make_link(server: str) -> Any:
+        made.append(server)
+        return _LobbyThenSilence()
+
+    with pytest.raises(TimeoutError):
+        await dial_join(["ws://a:1/ws", "ws://b:1/ws"], make_link,
+                        Join(session_id="standup", display_name="Ada"),
+                        lambda: waited.append(True), wanted=lambda: True)
+    assert made == ["ws://a:1/ws"] and waited == [True]
