@@ -112,3 +112,29 @@ async def test_no_network_address_is_said(tmp_path: Path) -> None:
             await host.new_call("Ada")
     finally:
         await host.stop()
+
+
+async def test_one_invite_names_every_address_in_order_and_the_next_one_is_tried(
+        tmp_path: Path) -> None:
+    # 127.0.0.3 stands for the first network, which the invitee cannot reach here (nothing
+    # listens there); 127.0.0.2 for the second one, where the server is.
+    host = LanHost(secret_dir=tmp_path, bind="127.0.0.2", port=0, state_dir=tmp_path,
+                   addresses=lambda: ["127.0.0.3", "127.0.0.1", "127.0.0.2"])
+    try:
+        hosted = await host.new_call("Ada", session_id="quiet-river-42")
+        invite = parse_invite(hosted.invite)
+        assert hosted.addresses == ("127.0.0.3", "127.0.0.2")
+        assert invite.servers == (f"ws://127.0.0.3:{hosted.port}/ws",
+                                  f"ws://127.0.0.2:{hosted.port}/ws")
+        assert hosted.invite_line == f"invite: {hosted.invite}"
+        assert hosted.invite.count("server=") == 2 and hosted.invite.count("token=") == 1
+
+        bob = CallSession()
+        await bob.join_session(invite.session_id,
+                               SessionSettings(display_name="Bob", media=False),
+                               server=invite.server, token=invite.token,
+                               alternates=invite.alternates)
+        assert bob.server_url == f"ws://127.0.0.2:{hosted.port}/ws"
+        await bob.leave_session()
+    finally:
+        await host.stop()

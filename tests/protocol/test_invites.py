@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parley.protocol.invites import Invite, format_invite, parse_invite
 from parley.protocol.urls import normalize_server_url
@@ -68,3 +69,56 @@ def test_whatever_the_formatter_writes_the_parser_reads_back(
     link = format_invite(session_id, server, token)
     assert parse_invite(link) == Invite(session_id, expected_server or None, token or None)
     assert parse_invite(f"  {link}\n") == parse_invite(link)
+
+
+def test_several_servers_are_written_in_order_and_one_server_is_unchanged() -> None:
+    one = "parley://join/a?server=ws%3A%2F%2F10.0.0.2%3A8787%2Fws&token=t"
+    assert format_invite("a", "10.0.0.2:8787", "t", alternates=()) == one
+    two = format_invite("a", "10.0.0.2:8787", "t", alternates=("ws://10.8.0.5:8787/ws",))
+    assert two == ("parley://join/a?server=ws%3A%2F%2F10.0.0.2%3A8787%2Fws"
+                   "&server=ws%3A%2F%2F10.8.0.5%3A8787%2Fws&token=t")
+    invite = parse_invite(two)
+    assert invite.server == "ws://10.0.0.2:8787/ws"
+    assert invite.servers == ("ws://10.0.0.2:8787/ws", "ws://10.8.0.5:8787/ws")
+    assert invite.alternates == ("ws://10.8.0.5:8787/ws",)
+    assert invite.token == "t"
+
+
+def test_repeated_servers_are_normalised_and_deduplicated() -> None:
+    link = ("parley://join/a?server=ws%3A%2F%2Fb%3A1&server=ws%3A%2F%2Fa%3A1%2Fws"
+            "&server=ws%3A%2F%2Fb%3A1%2Fws&server=")
+    assert parse_invite(link).servers == ("ws://b:1/ws", "ws://a:1/ws")
+    assert format_invite("a", "b:1", alternates=("ws://b:1/ws", "a:1")) == (
+        "parley://join/a?server=ws%3A%2F%2Fb%3A1%2Fws&server=ws%3A%2F%2Fa%3A1%2Fws")
+
+
+def test_more_than_eight_servers_or_a_non_websocket_one_is_refused() -> None:
+    many = "&".join(f"server=ws%3A%2F%2F10.0.0.{i}%3A1%2Fws" for i in range(9))
+    with pytest.raises(ValueError, match="more than 8 servers"):
+        parse_invite(f"parley://join/a?{many}")
+    with pytest.raises(ValueError, match="at most 8 servers"):
+        format_invite("a", "h:1", alternates=[f"h{i}:1" for i in range(8)])
+    mixed = "parley://join/a?server=ws%3A%2F%2Fh%3A1&server=https%3A%2F%2Fh"
+    with pytest.raises(ValueError, match="must be a ws:// or wss://"):
+        parse_invite(mixed)
+
+
+@settings(max_examples=200, deadline=None)
+@given(session_ids, st.lists(typed_servers().map(lambda t: t[0]), max_size=8), tokens)
+def test_whatever_list_of_servers_the_formatter_writes_the_parser_reads_back(
+        session_id: str, servers: list[str], token: str | None) -> None:
+    try:
+        expected = tuple(dict.fromkeys(normalize_server_url(s) for s in servers if s))
+    except ValueError:
+        with pytest.raises(ValueError, match="server|look like"):
+            format_invite(session_id, servers[0] if servers else None, token,
+                          alternates=servers[1:])
+        return
+    link = format_invite(session_id, servers[0] if servers else None, token,
+                         alternates=servers[1:])
+    invite = parse_invite(link)
+    assert invite.servers == expected
+    assert invite.server == (expected[0] if expected else None)
+    assert invite.token == (token or None)
+    if len(expected) <= 1:
+        assert link == format_invite(session_id, expected[0] if expected else None, token)

@@ -180,3 +180,30 @@ def test_a_new_call_handed_over_by_a_second_start_is_hosted_here_unless_in_a_cal
     with qtbot.assertNotEmitted(host.controller.hostingStarted, wait=300):
         runner.handed_over(host.window, {"new_call": "1", "name": "Bob"})  # in a call now
     assert host.window.hosting_panel.link() == link and host.window.showing_call()
+
+
+def test_a_host_on_two_networks_gives_one_link_and_the_guest_gets_in_through_the_second(
+        qtbot: QtBot, app_settings: AppSettings, qloop: asyncio.AbstractEventLoop,
+        tmp_path: Path) -> None:
+    unreachable = "127.0.0.3"  # the first network: nothing listens there
+    lan = LanHost(secret_dir=tmp_path / "cfg", bind=LAN, port=0, state_dir=tmp_path,
+                  addresses=lambda: [unreachable, LAN])
+    host = Window(qtbot, app_settings, "", lan)
+    guest = Window(qtbot, app_settings, "", None)
+    try:
+        link = host.new_call("Ada")
+        invite = parse_invite(link)
+        assert [s.split(":")[1] for s in invite.servers] == [f"//{unreachable}", f"//{LAN}"]
+        guest.form.name_edit.setText("Bob")
+        guest.form.session_edit.setText(link)
+        assert guest.form.server_edit.text() == invite.server  # the first address shown
+        with qtbot.waitSignal(guest.controller.sessionJoined, timeout=10000):
+            qtbot.mouseClick(guest.form.join_button, Qt.MouseButton.LeftButton)
+        assert guest.controller.session.server_url == invite.servers[1]
+        qtbot.waitUntil(lambda: host.window.call_view.participant_count() == 2, timeout=5000)
+    finally:
+        for window in (guest, host):
+            run(qtbot, window.controller.leave())
+        for window in (guest, host):
+            window.close()
+        run(qtbot, lan.stop())

@@ -127,3 +127,20 @@ def test_a_call_on_this_network_is_asked_to_join_without_a_token(qtbot: QtBot) -
     with qtbot.waitSignal(view.discoveryToggled, timeout=1000) as toggled:
         view.discovery_check.setChecked(False)
     assert toggled.args == [False] and not view.nearby.isVisible()
+
+
+def test_a_links_other_addresses_go_with_the_join_while_its_server_is_kept(
+        qtbot: QtBot) -> None:
+    view = _view(qtbot)
+    view.name_edit.setText("Ada")
+    view.session_edit.setText("parley://join/standup?server=ws%3A%2F%2Fa%3A9%2Fws"
+                              "&server=ws%3A%2F%2Fb%3A9%2Fws&token=abc")
+    assert view.server_edit.text() == "ws://a:9/ws"
+    with qtbot.waitSignal(view.joinRequested, timeout=1000) as blocker:
+        qtbot.mouseClick(view.join_button, Qt.MouseButton.LeftButton)
+    _, options, server, token = blocker.args
+    assert (server, token, options.alternates) == ("ws://a:9/ws", "abc", ("ws://b:9/ws",))
+    view.server_edit.setText("c:9")  # another server: the link's addresses are not its own
+    with qtbot.waitSignal(view.joinRequested, timeout=1000) as blocker:
+        qtbot.mouseClick(view.join_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[1].alternates == ()

@@ -170,7 +170,8 @@ def open_session(window: MainWindow, args: argparse.Namespace) -> None:
     prefs = form.preferences()
     options = JoinOptions(display_name=name, start_audio_muted=prefs.start_audio_muted,
                           start_video_paused=prefs.start_video_paused, camera=prefs.camera,
-                          microphone=prefs.microphone, speaker=prefs.speaker)
+                          microphone=prefs.microphone, speaker=prefs.speaker,
+                          alternates=form.linked.alternates_for(form.server_edit.text()))
     window.request_join(form.session_edit.text(), options, form.server_edit.text(),
                         form.token_edit.text())
 

@@ -6,9 +6,9 @@ Qt-free (the app, ``parley --new-call`` and headless hosts in tests all use it):
 * :func:`host_secret` is the per-user secret the LAN server signs grants with, made
   at first use and kept in the user's config directory (mode 0600);
 * :class:`LanHost` runs the LAN server (every interface, that secret, Ask to join on)
-  and, per call, mints the host's own identity (a host grant) and an invite valid 24 h
-  whose server is an address other machines reach: the primary LAN address first,
-  never 127.0.0.1.
+  and, per call, mints the host's own identity (a host grant) and one invite link valid
+  24 h that names the server through every address other machines may reach, the
+  primary LAN address first, never 127.0.0.1 (the invitee tries them in order).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 from parley.desktop.lan import lan_addresses
 from parley.protocol.defaults import DEFAULT_PORT, WS_PATH
 from parley.protocol.grants import DEFAULT_INVITE_TTL, mint_identity, mint_invite
-from parley.protocol.invites import format_invite
+from parley.protocol.invites import MAX_SERVERS, format_invite
 from parley.server import CallServer, ServerConfig
 
 log = logging.getLogger(__name__)
@@ -99,13 +99,12 @@ class HostedCall:
     token: str
     """The host's identity grant (``host: true``): it may end the call and admit people."""
     invite: str
-    """The link to share: ``parley://join/<room>?server=ws://<LAN address>:<port>/ws&token=…``."""
-    invites: tuple[str, ...]
-    """The same invite through each LAN address, best first (``invite`` is the first)."""
+    """The link to share: ``parley://join/<room>?server=ws://<LAN address>:<port>/ws&token=…``,
+    with one ``server`` per LAN address, best first."""
     port: int
     """The LAN server's port (for discovery)."""
     addresses: tuple[str, ...]
-    """The LAN addresses the invites name, best first."""
+    """The LAN addresses the invite names, best first."""
 
     @property
     def invite_line(self) -> str:
@@ -163,18 +162,18 @@ class LanHost:
         """
         server = await self.start()
         assert self._secret is not None
-        addresses = tuple(a for a in self._addresses() if a != "127.0.0.1")
+        addresses = tuple(a for a in self._addresses() if a != "127.0.0.1")[:MAX_SERVERS]
         if not addresses:
             raise OSError("this computer has no network address others could reach")
         room = session_id or readable_room_id()
         invite = mint_invite(self._secret, room, ttl)
-        links = tuple(format_invite(room, f"ws://{_host(a)}:{server.port}{WS_PATH}", invite)
-                      for a in addresses)
+        urls = [f"ws://{_host(a)}:{server.port}{WS_PATH}" for a in addresses]
+        link = format_invite(room, urls[0], invite, alternates=urls[1:])
         token = mint_identity(self._secret, room, "host-" + secrets.token_hex(6),
                               display_name, ttl, host=True)
         here = "127.0.0.1" if self._bind == LISTEN_ALL else self._bind
         local = f"ws://{_host(here)}:{server.port}{WS_PATH}"
-        return HostedCall(room, local, token, links[0], links, server.port, addresses)
+        return HostedCall(room, local, token, link, server.port, addresses)
 
     async def stop(self) -> None:
         """Stop the LAN server (calls on it end for whoever is left)."""

@@ -230,8 +230,9 @@ class SessionController(QObject):
         self._server_url = url
         self.video.clear()
         try:
-            await self._session.join_session(session_id, settings, server=url,
-                                             token=token or None)
+            await self._session.join_session(
+                session_id, settings, server=url, token=token or None,
+                alternates=options.alternates if isinstance(options, JoinOptions) else ())
         except Exception as exc:  # a UI boundary: every failure becomes a message
             log.info("join %s on %s failed: %r", session_id, url, exc, exc_info=True)
             if (problem := join_problem(exc, url, token_given=bool(token))) is not None:

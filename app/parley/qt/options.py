@@ -26,6 +26,8 @@ class JoinOptions:
     """Audio processing switches, from the settings dialog."""
     noise_suppression: bool = True
     auto_gain_control: bool = True
+    alternates: tuple[str, ...] = ()
+    """The invite's other addresses of the call's server, tried in order when it is unreachable."""
 
 
 class OwnMedia(NamedTuple):

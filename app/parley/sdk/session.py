@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -20,6 +21,7 @@ from parley.protocol.messages import (
     Welcome,
 )
 from parley.sdk.chat import ChatControls, ChatLog
+from parley.sdk.dial import dial_join, servers_to_dial
 from parley.sdk.errors import EndReason, JoinError, JoinFailure
 from parley.sdk.event_types import ParticipantEvent
 from parley.sdk.listeners import SessionListeners
@@ -43,8 +45,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("parley.sdk")
 
-JOIN_TIMEOUT = 5.0
-"""Seconds join_session() waits for the server before raising UNREACHABLE."""
 END_CALL_TIMEOUT = 3.0
 """Seconds end_call_for_everyone() waits for the server to close the room."""
 
@@ -134,26 +134,28 @@ class CallSession(SessionListeners, RosterView, OwnMediaControls, JoinRequests,
     # ------------------------------------------------------------ join / leave
 
     async def join_session(self, session_id: str, settings: SessionSettings,
-                           server: str | None = None, token: str | None = None) -> None:
+                           server: str | None = None, token: str | None = None, *,
+                           alternates: Sequence[str] = ()) -> None:
         """Join ``session_id``; raises JoinError (and fires no lifecycle callback) when that
         fails. A call with a lobby may keep you waiting for its host (on_waiting_for_host
-        fires) until you are let in, or turned away (JoinError DENIED / LOBBY_TIMEOUT)."""
+        fires) until you are let in, or turned away (JoinError DENIED / LOBBY_TIMEOUT).
+        ``alternates``: more addresses of that server, tried in order (:mod:`.dial`)."""
         if self._teardown is not None:
             await asyncio.shield(self._teardown)
         if self.state not in (SessionState.IDLE, SessionState.ENDED):
             raise JoinError(JoinFailure.ALREADY_JOINED,
                             f"this session is already {self.state.value}")
-        url = checked_join(session_id, settings, server)
+        servers = servers_to_dial(checked_join(session_id, settings, server), alternates)
         self._settings, self._session_id, self._server_url, self._token = (
-            settings, session_id, url, token)
+            settings, session_id, servers[0], token)
         self._own.reset(settings.start_audio_muted, settings.start_video_paused)
         self._chat.clear()
         self._machine.configure(settings.idle_timeout_period, settings.reconnect_timeout)
         self._apply(Event.JOIN)
-        link = self._pending_link = self._new_link()
         try:
-            welcome = await link.connect(self._join_message(), JOIN_TIMEOUT,
-                                         lambda _: self._status.emit("on_waiting_for_host"))
+            link, welcome = await dial_join(servers, self._new_link, self._join_message(),
+                                            partial(self._status.emit, "on_waiting_for_host"),
+                                            wanted=lambda: self._is(SessionState.CONNECTING))
         except BaseException as exc:
             failure = self._join_failure(exc)
             await self._abort_join()
@@ -290,13 +292,17 @@ class CallSession(SessionListeners, RosterView, OwnMediaControls, JoinRequests,
 
     # ------------------------------------------------------------ links
 
-    def _new_link(self) -> SignalingLink:
+    def _new_link(self, join_through: str | None = None) -> SignalingLink:
+        # A join's try: pending, and the server resume and reconnect then use.
+        self._server_url = join_through or self._server_url
         assert self._server_url is not None
         holder: list[SignalingLink] = []
         link = SignalingLink(self._server_url, self._on_message,
                              lambda reason, removed: self._on_link_dead(holder[0], reason,
                                                                         removed))
         holder.append(link)
+        if join_through:
+            self._pending_link = link
         return link
 
     def _join_message(self, resume: bool = False) -> Join:

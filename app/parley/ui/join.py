@@ -32,6 +32,7 @@ from parley.qt.settings import JoinPreferences
 from parley.ui.device_combos import DEFAULT_DEVICE as DEFAULT_DEVICE
 from parley.ui.device_combos import DeviceCombos
 from parley.ui.join_advanced import AdvancedSection
+from parley.ui.join_link import LinkedServers
 from parley.ui.join_page import JoinPage, add_field
 from parley.ui.nearby import NearbyCalls
 from parley.ui.preview_pane import DevicePreviewPane
@@ -68,6 +69,7 @@ class JoinView(QWidget):
         self.scroll_area = self.page.scroll_area
         card = self._card = self.page.card
         self.preview: DevicePreviewPane | None = None
+        self.linked = LinkedServers()
 
         logo = QLabel(card)
         logo.setPixmap(app_icon().pixmap(48, 48))
@@ -287,7 +289,7 @@ class JoinView(QWidget):
         Nothing is joined: without a name the form asks for one."""
         self.clear_message()
         try:
-            invite = parse_invite(link)
+            invite = self.linked.remember(parse_invite(link))
         except ValueError as exc:
             self.session_edit.setText(link)
             self._invalid(self.session_edit, str(exc))
@@ -311,11 +313,8 @@ class JoinView(QWidget):
 
     def _on_session_text(self, text: str) -> None:
         """A pasted invite link is unpacked into session, server and token."""
-        if "://" not in text:
-            return
-        try:
-            invite = parse_invite(text)
-        except ValueError:
+        invite = self.linked.unpack(text)
+        if invite is None:
             return  # still typing, or not a link: validation on Join says why
         if invite.server:
             self.server_edit.setText(invite.server)
@@ -356,6 +355,7 @@ class JoinView(QWidget):
             self._invalid(self.server_edit, str(exc))
             return
         token = invite.token or self.token_edit.text().strip()
+        options = replace(options, alternates=self.linked.alternates_for(server))
         self.joinRequested.emit(invite.session_id, options, server, token)
 
     def set_hosting_available(self, available: bool) -> None:
