@@ -1,0 +1,355 @@
+"""Sane retransmission for aiortc, and the one place Parley patches aiortc's RTP code.
+
+On a slow link aiortc snowballs (issue 13): its receiver re-NACKs every still-missing
+packet on each new gap (hundreds of requests a second), its sender retransmits every
+request at once, and each lost frame asks for a keyframe. Here:
+
+- Receiver (:class:`NackLimiter`): each missing packet is NACKed at most
+  :data:`MAX_NACKS` times, each time at least one round trip after the last; a packet
+  that retransmission could not bring escalates to one PLI. PLIs are rate-limited
+  (:data:`PLI_SPACING`).
+- Sender (:class:`RetransmitBudget`): a request for a packet retransmitted within the
+  last round trip is a duplicate and ignored; retransmissions are capped at
+  :data:`BUDGET_SHARE` of the video target, as a token bucket of bytes.
+- Keyframes are rate-limited in the encoder (:mod:`.encoder`), which defers a request
+  rather than dropping it.
+- The round trip comes from the sender's receiver reports (``getStats``'s
+  remote-inbound ``roundTripTime``), shared by everything on the same DTLS transport.
+
+Why patching, and where (aiortc 1.x): aiortc has no public hook for RTCP feedback.
+Every RTCP packet for a sender goes through ``RTCRtpSender._handle_rtcp_packet`` and
+every NACK / PLI a receiver sends through ``RTCRtpReceiver._send_rtcp_nack`` /
+``_send_rtcp_pli``: :func:`install` wraps those three methods (class-wide, once) and
+``RTCRtpSender.send`` (public) so that the encoder the sender builds can be found.
+No private *attribute* is read or written; each wrapper calls upstream's method with
+the filtered request, so upstream's behaviour is otherwise intact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import time
+import weakref
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiortc import RTCRtpReceiver, RTCRtpSender, rtcrtpsender
+from aiortc.codecs import get_encoder as upstream_get_encoder
+from aiortc.codecs.base import Encoder
+from aiortc.rtcp import (
+    RTCP_PSFB_APP,
+    RTCP_RTPFB_NACK,
+    RtcpPsfbPacket,
+    RtcpRrPacket,
+    RtcpRtpfbPacket,
+    RtcpSrPacket,
+    unpack_remb_fci,
+)
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+
+from parley.media.encoder import ParleyOpusEncoder, ParleyVp8Encoder, parley_encoder
+from parley.media.ladder import Rung
+
+logger = logging.getLogger(__name__)
+
+MAX_NACKS = 3
+"""Times one missing packet is NACKed before the receiver gives up on it."""
+PLI_SPACING = 1.0
+"""Seconds between two PLIs a receiver sends for one stream."""
+BUDGET_SHARE = 0.2
+"""Retransmissions may use this share of the target rate."""
+BUDGET_BURST = 0.5
+"""... saved up over at most this many seconds."""
+PACKET_BYTES = 1200
+"""What one retransmission is counted as (aiortc's packets are at most 1300 bytes)."""
+DEFAULT_RTT = 0.1
+"""Seconds, until receiver reports measured one."""
+MIN_RTT = 0.02
+DEFAULT_TARGET = 500_000
+
+
+def seq_newer(a: int, b: int) -> bool:
+    """RTP sequence number ``a`` comes after ``b`` (mod 2^16)."""
+    return a != b and (a - b) & 0xFFFF < 0x8000
+
+
+class NackLimiter:
+    """A receiver's NACK policy for one stream: bounded, spaced by RTT, then a PLI."""
+
+    def __init__(self, max_nacks: int = MAX_NACKS, pli_spacing: float = PLI_SPACING) -> None:
+        self.max_nacks = max_nacks
+        self.pli_spacing = pli_spacing
+        self._sent: dict[int, tuple[int, float]] = {}  # seq -> (times NACKed, last time)
+        self._given_up: set[int] = set()
+        self._last_pli = -1e9
+        self.nacks_sent = 0
+        self.plis_sent = 0
+
+    def filter(self, missing: list[int], now: float, rtt: float) -> tuple[list[int], bool]:
+        """Of the packets aiortc counts missing, those to NACK now; and whether to
+        send a PLI (a packet was given up on, and the last PLI is old enough)."""
+        current = set(missing)
+        for seq in [s for s in self._sent if s not in current]:
+            del self._sent[seq]  # arrived, or aiortc stopped tracking it
+        self._given_up &= current
+        spacing = max(rtt, MIN_RTT)
+        to_nack, gave_up = [], False
+        for seq in missing:
+            if seq in self._given_up:
+                continue
+            times, last = self._sent.get(seq, (0, -1e9))
+            if times >= self.max_nacks:
+                if now - last >= spacing:  # the last retransmission had its round trip
+                    del self._sent[seq]
+                    self._given_up.add(seq)
+                    gave_up = True
+                continue
+            if now - last >= spacing:
+                self._sent[seq] = (times + 1, now)
+                to_nack.append(seq)
+        self.nacks_sent += len(to_nack)
+        return to_nack, gave_up and self.pli_allowed(now)
+
+    def pli_allowed(self, now: float) -> bool:
+        """Whether a PLI may go now (and count it as sent if so)."""
+        if now - self._last_pli < self.pli_spacing:
+            return False
+        self._last_pli = now
+        self.plis_sent += 1
+        return True
+
+
+class RetransmitBudget:
+    """A sender's retransmission policy: de-duplicated within an RTT, capped at a share
+    of the target rate (a token bucket of bytes)."""
+
+    def __init__(self, share: float = BUDGET_SHARE, burst: float = BUDGET_BURST) -> None:
+        self.share = share
+        self.burst = burst
+        self._last: dict[int, float] = {}
+        self._tokens = 0.0
+        self._filled_at: float | None = None
+        self.allowed = 0
+        self.refused = 0
+
+    def admit(self, lost: list[int], now: float, rtt: float, target: int) -> list[int]:
+        """The requested sequence numbers to retransmit now."""
+        rate = self.share * target / 8  # bytes per second
+        if self._filled_at is not None:
+            self._tokens = min(rate * self.burst, self._tokens + rate * (now - self._filled_at))
+        else:
+            self._tokens = rate * self.burst
+        self._filled_at = now
+        spacing = max(rtt, MIN_RTT)
+        for seq in [s for s, t in self._last.items() if now - t >= spacing]:
+            del self._last[seq]
+        admitted = []
+        for seq in lost:
+            if seq in self._last:
+                self.refused += 1
+                continue  # a duplicate: its retransmission is still on its way
+            if self._tokens < PACKET_BYTES:
+                self.refused += 1
+                continue
+            self._tokens -= PACKET_BYTES
+            self._last[seq] = now
+            admitted.append(seq)
+        self.allowed += len(admitted)
+        return admitted
+
+
+class SenderTuning:
+    """What Parley keeps per aiortc sender."""
+
+    def __init__(self, sender: RTCRtpSender) -> None:
+        self._sender = weakref.ref(sender)
+        self.budget = RetransmitBudget()
+        self.encoder: Encoder | None = None
+        self.estimate: int | None = None
+        self.rung: Rung | None = None
+        self.paused = False
+        """Video is paused for want of bandwidth (the ladder's floor)."""
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._last_stats = -1e9
+
+    def bind(self, encoder: Encoder) -> None:
+        self.encoder = encoder
+        self._loop = asyncio.get_running_loop()
+        if isinstance(encoder, ParleyVp8Encoder):
+            encoder.on_rung = self._rung_changed
+
+    def _rung_changed(self, rung: Rung | None) -> None:  # the encoder's thread
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._note_rung, rung)
+
+    def _note_rung(self, rung: Rung | None) -> None:
+        self.rung, paused = rung, rung is None
+        if paused == self.paused:
+            return
+        self.paused = paused
+        sender = self._sender()
+        for callback in list(_watchers.get(sender, ())) if sender is not None else ():
+            try:
+                callback(paused)
+            except Exception:
+                logger.exception("video pause watcher failed")
+
+    @property
+    def target(self) -> int:
+        encoder = self.encoder
+        if isinstance(encoder, ParleyVp8Encoder):
+            return encoder.target_bitrate
+        return self.estimate or DEFAULT_TARGET
+
+    async def handle(self, sender: RTCRtpSender, packet: Any,
+                     upstream: Callable[[Any], Awaitable[None]]) -> None:
+        if isinstance(packet, RtcpRtpfbPacket) and packet.fmt == RTCP_RTPFB_NACK:
+            rtt = rtt_of(sender)
+            admitted = self.budget.admit(list(packet.lost), time.monotonic(), rtt, self.target)
+            if admitted:
+                filtered = RtcpRtpfbPacket(fmt=packet.fmt, ssrc=packet.ssrc,
+                                           media_ssrc=packet.media_ssrc)
+                filtered.lost = admitted
+                await upstream(filtered)
+            return
+        if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+            try:
+                self.estimate = unpack_remb_fci(packet.fci)[0]
+            except ValueError:
+                pass
+        await upstream(packet)
+        if isinstance(packet, RtcpRrPacket | RtcpSrPacket):
+            await self._reports(sender, packet)
+
+    async def _reports(self, sender: RTCRtpSender, packet: RtcpRrPacket | RtcpSrPacket) -> None:
+        if isinstance(self.encoder, ParleyOpusEncoder) and packet.reports:
+            # the link's loss: a bundled report may speak of video as well as audio
+            self.encoder.report_loss(max(r.fraction_lost for r in packet.reports) / 256)
+        now = time.monotonic()
+        if now - self._last_stats < 1.0:
+            return
+        self._last_stats = now
+        try:
+            stats = await sender.getStats()
+        except Exception:  # the transport closed under us
+            return
+        for stat in stats.values():
+            rtt = getattr(stat, "roundTripTime", None)
+            if getattr(stat, "type", "") == "remote-inbound-rtp" and rtt:
+                note_rtt(sender.transport, float(rtt))
+
+
+_senders: weakref.WeakKeyDictionary[RTCRtpSender, SenderTuning] = weakref.WeakKeyDictionary()
+_receivers: weakref.WeakKeyDictionary[RTCRtpReceiver, dict[int, NackLimiter]] = \
+    weakref.WeakKeyDictionary()
+_rtts: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+_watchers: weakref.WeakKeyDictionary[RTCRtpSender, list[Callable[[bool], None]]] = \
+    weakref.WeakKeyDictionary()
+_current_sender: contextvars.ContextVar[RTCRtpSender | None] = \
+    contextvars.ContextVar("parley_rtx_sender", default=None)
+
+
+def tuning(sender: RTCRtpSender) -> SenderTuning:
+    """Parley's state for an aiortc sender (created on first use)."""
+    state = _senders.get(sender)
+    if state is None:
+        state = _senders[sender] = SenderTuning(sender)
+    return state
+
+
+def nack_limiters(receiver: RTCRtpReceiver) -> dict[int, NackLimiter]:
+    """The NACK limiters of a receiver, per media SSRC (diagnostics and tests)."""
+    return _receivers.setdefault(receiver, {})
+
+
+def note_rtt(transport: Any, rtt: float) -> None:
+    """A round-trip measurement (seconds) for everything on a DTLS transport."""
+    if transport is not None:
+        previous = _rtts.get(transport)
+        _rtts[transport] = rtt if previous is None else 0.875 * previous + 0.125 * rtt
+
+
+def rtt_of(part: RTCRtpSender | RTCRtpReceiver) -> float:
+    """The smoothed round trip of a sender's or receiver's transport (seconds)."""
+    transport = part.transport
+    return _rtts.get(transport, DEFAULT_RTT) if transport is not None else DEFAULT_RTT
+
+
+def watch_video(sender: RTCRtpSender, callback: Callable[[bool], None]) -> None:
+    """Call ``callback(paused)`` on the loop when the sender's video pauses for want of
+    bandwidth (True) or resumes (False)."""
+    _watchers.setdefault(sender, []).append(callback)
+
+
+# ---------------------------------------------------------------- the patches
+
+_upstream: dict[str, Any] = {}
+
+
+def install() -> None:
+    """Put Parley's encoders and RTCP policies into aiortc (process-wide, idempotent)."""
+    if _upstream:
+        return
+    _upstream.update(
+        sender_rtcp=RTCRtpSender._handle_rtcp_packet,  # noqa: SLF001
+        sender_send=RTCRtpSender.send,
+        receiver_nack=RTCRtpReceiver._send_rtcp_nack,  # noqa: SLF001
+        receiver_pli=RTCRtpReceiver._send_rtcp_pli,  # noqa: SLF001
+    )
+    RTCRtpSender._handle_rtcp_packet = _sender_rtcp  # type: ignore[method-assign]
+    RTCRtpSender.send = _sender_send  # type: ignore[method-assign]
+    RTCRtpReceiver._send_rtcp_nack = _receiver_nack  # type: ignore[method-assign]
+    RTCRtpReceiver._send_rtcp_pli = _receiver_pli  # type: ignore[method-assign]
+    rtcrtpsender.get_encoder = _encoder_for_sender  # type: ignore[attr-defined]
+
+
+def uninstall() -> None:
+    """Give aiortc back its own behaviour (a benchmark's bare-aiortc baseline)."""
+    if not _upstream:
+        return
+    RTCRtpSender._handle_rtcp_packet = _upstream["sender_rtcp"]  # type: ignore[method-assign]
+    RTCRtpSender.send = _upstream["sender_send"]  # type: ignore[method-assign]
+    RTCRtpReceiver._send_rtcp_nack = _upstream["receiver_nack"]  # type: ignore[method-assign]
+    RTCRtpReceiver._send_rtcp_pli = _upstream["receiver_pli"]  # type: ignore[method-assign]
+    rtcrtpsender.get_encoder = upstream_get_encoder  # type: ignore[attr-defined]
+    _upstream.clear()
+
+
+async def _sender_rtcp(self: RTCRtpSender, packet: Any) -> None:
+    upstream = _upstream["sender_rtcp"]
+    await tuning(self).handle(self, packet, lambda p: upstream(self, p))
+
+
+async def _sender_send(self: RTCRtpSender, parameters: Any) -> None:
+    # the sender's RTP task is created inside send(): it inherits this context, so the
+    # encoder factory below knows which sender it builds for
+    token = _current_sender.set(self)
+    try:
+        await _upstream["sender_send"](self, parameters)
+    finally:
+        _current_sender.reset(token)
+
+
+def _encoder_for_sender(codec: RTCRtpCodecParameters) -> Encoder:
+    encoder = parley_encoder(codec)
+    sender = _current_sender.get()
+    if sender is not None:
+        tuning(sender).bind(encoder)
+    return encoder
+
+
+async def _receiver_nack(self: RTCRtpReceiver, media_ssrc: int, lost: list[int]) -> None:
+    limiter = nack_limiters(self).setdefault(media_ssrc, NackLimiter())
+    to_nack, pli = limiter.filter(lost, time.monotonic(), rtt_of(self))
+    if to_nack:
+        await _upstream["receiver_nack"](self, media_ssrc, to_nack)
+    if pli:
+        await _upstream["receiver_pli"](self, media_ssrc)
+
+
+async def _receiver_pli(self: RTCRtpReceiver, media_ssrc: int) -> None:
+    limiter = nack_limiters(self).setdefault(media_ssrc, NackLimiter())
+    if limiter.pli_allowed(time.monotonic()):
+        await _upstream["receiver_pli"](self, media_ssrc)
