@@ -42,6 +42,7 @@ from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import compute_audio_level_dbov
 from av.frame import Frame
+from av.video.reformatter import VideoReformatter
 
 from parley.media.ladder import VIDEO_MAX, Ladder, Rung, video_budget
 
@@ -78,6 +79,7 @@ class ParleyVp8Encoder(Vp8Encoder):
         self._last_keyframe = -1e9
         self._keyframe_pending = False
         self._configured_at = -1e9
+        self._scaler = VideoReformatter()
         self.keyframes = 0
         """Keyframes produced (requested or from a rebuild): a diagnostic."""
 
@@ -113,10 +115,13 @@ class ParleyVp8Encoder(Vp8Encoder):
         self._keyframe_pending = self._keyframe_pending or force_keyframe
         if rung is None or not self._due(frame, rung):
             return [], 0
+        width, height = fit(frame.width, frame.height, rung)
         scaled = frame
-        if (frame.width, frame.height) != (rung.width, rung.height) or \
-                frame.format.name != "yuv420p":
-            scaled = frame.reformat(width=rung.width, height=rung.height, format="yuv420p")
+        if (frame.width, frame.height) != (width, height) or frame.format.name != "yuv420p":
+            # our own reformatter: the frame is shared with other senders' threads, and
+            # a frame's own reformat() keeps one scaler per frame
+            scaled = self._scaler.reformat(frame, width=width, height=height,
+                                           format="yuv420p")
             scaled.pts, scaled.time_base = frame.pts, frame.time_base
         self._configure(scaled, rung, budget, now)
         keyframe = False
@@ -159,6 +164,13 @@ class ParleyVp8Encoder(Vp8Encoder):
         self.codec = _vp8_context(frame.width, frame.height, rate, rung.fps)
         self._configured_at = now
         self._last_keyframe = -1e9  # a fresh encoder starts with a keyframe anyway
+
+
+def fit(width: int, height: int, rung: Rung) -> tuple[int, int]:
+    """The size a ``width`` x ``height`` frame is sent at on ``rung``: scaled down (never
+    up) to fit the rung's box, aspect kept, even."""
+    scale = min(1.0, rung.width / width, rung.height / height)
+    return max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
 
 
 def _vp8_context(width: int, height: int, bitrate: int, fps: int) -> Any:

@@ -38,7 +38,8 @@ from typing import Any
 from aiortc import RTCRtpReceiver, RTCRtpSender, rtcrtpsender
 from aiortc.codecs import get_encoder as upstream_get_encoder
 from aiortc.codecs.base import Encoder
-from aiortc.rtcp import (
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtp import (
     RTCP_PSFB_APP,
     RTCP_RTPFB_NACK,
     RtcpPsfbPacket,
@@ -47,7 +48,6 @@ from aiortc.rtcp import (
     RtcpSrPacket,
     unpack_remb_fci,
 )
-from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 from parley.media.encoder import ParleyOpusEncoder, ParleyVp8Encoder, parley_encoder
 from parley.media.ladder import Rung
