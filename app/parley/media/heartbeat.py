@@ -2,8 +2,10 @@
 channel every Parley peer connection carries (docs/protocol.md, *Peer heartbeat*).
 
 Each side pings every ``interval`` (0.5 s) and answers every ping at once with a
-pong echoing its ``t``. No pong for ``timeout`` (2 s, longer when the measured
-round trip is long: 4 x the smoothed RTT) means the peer is dead. The channel is
+pong echoing its ``t``. No pong for the timeout means the peer is dead: the floor
+(2 s) on a healthy link, TCP's RTO on a congested one (smoothed RTT + 4 x its
+variation, :class:`~parley.protocol.rto.RtoEstimator`), so a bloated buffer that still
+delivers is not taken for a dead peer. The channel is
 unordered without retransmissions, so a late ping is never queued behind a lost one.
 """
 
@@ -16,6 +18,8 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from parley.protocol.rto import RtoEstimator
+
 logger = logging.getLogger(__name__)
 
 CHANNEL_LABEL = "parley-heartbeat"
@@ -24,7 +28,6 @@ CHANNEL_ID = 0
 neither needs to wait for the other to open it."""
 INTERVAL = 0.5
 TIMEOUT = 2.0
-RTT_FACTOR = 4.0
 
 
 class Channel(Protocol):
@@ -55,21 +58,30 @@ class Heartbeat:
         self._on_alive = on_alive
         self._on_dead = on_dead
         self.interval = interval
-        self.floor = timeout
+        self.rto = RtoEstimator(floor=timeout, ceiling=max(timeout, 5 * timeout))
+        """The round-trip estimator the timeout comes from."""
         self._clock = clock
         self.alive = False
         """A pong arrived and the timeout has not passed since the last one."""
         self.dead = False
-        self.srtt: float | None = None
-        """Smoothed round-trip time of the pings, seconds."""
         self.last_pong: float | None = None
         self._pinger: asyncio.TimerHandle | None = None
         self._deadline: asyncio.TimerHandle | None = None
 
     @property
+    def floor(self) -> float:
+        return self.rto.floor
+
+    @property
+    def srtt(self) -> float | None:
+        """Smoothed round-trip time of the pings, seconds."""
+        return self.rto.srtt
+
+    @property
     def timeout(self) -> float:
-        """The current timeout: the floor, or 4 x the smoothed round trip if longer."""
-        return max(self.floor, RTT_FACTOR * (self.srtt or 0.0))
+        """The current timeout: the floor, or SRTT + 4 x RTTVAR if longer (capped at
+        five times the floor)."""
+        return self.rto.timeout
 
     def start(self) -> None:
         """The channel is open: ping now and every interval; the deadline starts now."""
@@ -97,8 +109,7 @@ class Heartbeat:
         elif kind == "pong" and not self.dead:
             now = self._clock()
             if isinstance(t, int | float) and 0 <= now - t < 60:
-                rtt = now - t
-                self.srtt = rtt if self.srtt is None else 0.875 * self.srtt + 0.125 * rtt
+                self.rto.sample(now - t)
             self.last_pong = now
             self._arm_deadline()
             if not self.alive:
