@@ -27,6 +27,7 @@ pre-encoded packets instead would lose its keyframe requests (it only forwards t
 
 from __future__ import annotations
 
+import collections
 import fractions
 import logging
 import threading
@@ -44,7 +45,7 @@ from aiortc.rtp import compute_audio_level_dbov
 from av.frame import Frame
 from av.video.reformatter import VideoReformatter
 
-from parley.media.ladder import VIDEO_MAX, Ladder, Rung, video_budget
+from parley.media.ladder import APP_LIMITED, VIDEO_MAX, Ladder, Rung, video_budget
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +56,12 @@ RECONFIGURE_SPACING = 1.5
 place through FFmpeg; each change rebuilds the encoder, which costs a keyframe)."""
 RECONFIGURE_CHANGE = 0.2
 """A rate change smaller than this share of the current rate is ignored."""
-DEFAULT_ESTIMATE = 600_000
-"""The estimate assumed before the first REMB (aiortc's encoder starts at 500 kbit/s)."""
+DEFAULT_ESTIMATE = 300_000
+"""The estimate assumed before the first REMB (Chromium starts at 300 kbit/s; aiortc's
+encoder at 500 kbit/s, which floods a 250 kbit/s uplink's buffer at once)."""
+RATE_WINDOW = 2.0
+"""Seconds over which the encoder's own output rate is measured (application-limited
+or not, :mod:`.ladder`)."""
 
 
 class ParleyVp8Encoder(Vp8Encoder):
@@ -71,7 +76,12 @@ class ParleyVp8Encoder(Vp8Encoder):
         self._clock = clock
         self._lock = threading.Lock()  # encode runs in aiortc's executor, REMB on the loop
         self._estimate = DEFAULT_ESTIMATE
-        self.ladder = Ladder()
+        self.covers_audio = False
+        """The estimate covers audio as well (a REMB naming several streams): audio's
+        share is then taken off it first."""
+        self._output: collections.deque[tuple[float, int]] = collections.deque()
+        self.ladder = Ladder(start=video_budget(DEFAULT_ESTIMATE, covers_audio=False))
+        self._started: float | None = None
         self.on_rung: Callable[[Rung | None], None] | None = None
         """Called (from the encoder's thread) when the rung changes; None = paused."""
         self._rung: Rung | None = self.ladder.rung
@@ -92,7 +102,7 @@ class ParleyVp8Encoder(Vp8Encoder):
     def target_bitrate(self) -> int:
         """The video target in bit/s: the estimate less audio's share, not clamped at
         aiortc's 250 kbit/s floor."""
-        return max(1, video_budget(self._estimate))
+        return max(1, video_budget(self._estimate, self.covers_audio))
 
     @target_bitrate.setter
     def target_bitrate(self, bitrate: int) -> None:
@@ -103,8 +113,13 @@ class ParleyVp8Encoder(Vp8Encoder):
         assert isinstance(frame, av.VideoFrame)
         now = self._clock()
         with self._lock:
-            budget = video_budget(self._estimate)
-        rung = self.ladder.update(budget, now)
+            estimate, budget = self._estimate, video_budget(self._estimate, self.covers_audio)
+        if self._started is None:
+            self._started = now
+        # a rate is only known once the encoder has run for a whole window
+        app_limited = now - self._started >= RATE_WINDOW and \
+            estimate > APP_LIMITED * self.output_rate(now)
+        rung = self.ladder.update(budget, now, app_limited)
         if rung != self._rung:
             logger.info("video %s -> %s (budget %d bit/s)", self._rung or "paused",
                         rung or "paused", budget)
@@ -135,11 +150,18 @@ class ParleyVp8Encoder(Vp8Encoder):
             keyframe = keyframe or packet.is_keyframe
             more, timestamp = self.pack(packet)
             payloads += more
+        self._output.append((now, sum(len(p) for p in payloads)))
         if keyframe and payloads:
             self._keyframe_pending = False
             self._last_keyframe = now
             self.keyframes += 1
         return payloads, timestamp
+
+    def output_rate(self, now: float) -> float:
+        """What the encoder produced over the last :data:`RATE_WINDOW`, bit/s."""
+        while self._output and now - self._output[0][0] > RATE_WINDOW:
+            self._output.popleft()
+        return sum(size for _, size in self._output) * 8 / RATE_WINDOW
 
     def _due(self, frame: av.VideoFrame, rung: Rung) -> bool:
         """Thin the capture's frame rate to the rung's."""

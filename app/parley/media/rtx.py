@@ -68,6 +68,8 @@ DEFAULT_RTT = 0.1
 """Seconds, until receiver reports measured one."""
 MIN_RTT = 0.02
 DEFAULT_TARGET = 500_000
+LOG_EVERY = 5.0
+"""Seconds between two diagnostic log lines of a sender's or receiver's counters."""
 
 
 def seq_newer(a: int, b: int) -> bool:
@@ -84,12 +86,17 @@ class NackLimiter:
         self._sent: dict[int, tuple[int, float]] = {}  # seq -> (times NACKed, last time)
         self._given_up: set[int] = set()
         self._last_pli = -1e9
+        self._logged = -1e9
         self.nacks_sent = 0
         self.plis_sent = 0
 
     def filter(self, missing: list[int], now: float, rtt: float) -> tuple[list[int], bool]:
         """Of the packets aiortc counts missing, those to NACK now; and whether to
         send a PLI (a packet was given up on, and the last PLI is old enough)."""
+        if now - self._logged >= LOG_EVERY:
+            self._logged = now
+            logger.info("nacks: %d sent, %d plis, %d missing now, rtt %.0f ms",
+                        self.nacks_sent, self.plis_sent, len(missing), rtt * 1000)
         current = set(missing)
         for seq in [s for s in self._sent if s not in current]:
             del self._sent[seq]  # arrived, or aiortc stopped tracking it
@@ -173,6 +180,7 @@ class SenderTuning:
         """Video is paused for want of bandwidth (the ladder's floor)."""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._last_stats = -1e9
+        self._logged = -1e9
 
     def bind(self, encoder: Encoder) -> None:
         self.encoder = encoder
@@ -207,6 +215,12 @@ class SenderTuning:
                      upstream: Callable[[Any], Awaitable[None]]) -> None:
         if isinstance(packet, RtcpRtpfbPacket) and packet.fmt == RTCP_RTPFB_NACK:
             rtt = rtt_of(sender)
+            now = time.monotonic()
+            if now - self._logged >= LOG_EVERY:
+                self._logged = now
+                logger.info("retransmissions: %d sent, %d refused; estimate %s, target %d, "
+                            "rtt %.0f ms", self.budget.allowed, self.budget.refused,
+                            self.estimate, self.target, rtt * 1000)
             admitted = self.budget.admit(list(packet.lost), time.monotonic(), rtt, self.target)
             if admitted:
                 filtered = RtcpRtpfbPacket(fmt=packet.fmt, ssrc=packet.ssrc,
@@ -216,9 +230,11 @@ class SenderTuning:
             return
         if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
             try:
-                self.estimate = unpack_remb_fci(packet.fci)[0]
+                self.estimate, ssrcs = unpack_remb_fci(packet.fci)
             except ValueError:
-                pass
+                ssrcs = []
+            if isinstance(self.encoder, ParleyVp8Encoder) and ssrcs:
+                self.encoder.covers_audio = len(ssrcs) > 1
         await upstream(packet)
         if isinstance(packet, RtcpRrPacket | RtcpSrPacket):
             await self._reports(sender, packet)
