@@ -234,7 +234,7 @@ FEC_ON_LOSS = 0.01
 """In-band FEC is switched on when the reported loss exceeds this fraction ..."""
 FEC_OFF_AFTER = 10.0
 """... and off again after this many seconds without loss."""
-SILENCE_DBOV = 60
+SILENCE_DBOV = -60
 """A frame quieter than -60 dBov is silence for DTX."""
 DTX_AFTER = 0.2
 DTX_KEEPALIVE = 0.4
@@ -298,7 +298,7 @@ class ParleyOpusEncoder(OpusEncoder):
             self._fec = fec
             logger.info("opus: %d bit/s, fec %s", self._bitrate, "on" if fec else "off")
             self.codec = self._context()
-        silent = compute_audio_level_dbov(frame) >= SILENCE_DBOV
+        silent = compute_audio_level_dbov(frame) <= SILENCE_DBOV
         if not silent:
             self._silent_since = None
         elif self._silent_since is None:

@@ -72,11 +72,6 @@ LOG_EVERY = 5.0
 """Seconds between two diagnostic log lines of a sender's or receiver's counters."""
 
 
-def seq_newer(a: int, b: int) -> bool:
-    """RTP sequence number ``a`` comes after ``b`` (mod 2^16)."""
-    return a != b and (a - b) & 0xFFFF < 0x8000
-
-
 class NackLimiter:
     """A receiver's NACK policy for one stream: bounded, spaced by RTT, then a PLI."""
 
