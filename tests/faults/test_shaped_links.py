@@ -13,7 +13,13 @@ import time
 import pytest
 
 from tests.faults.harness import AgentProc, Lab, start_call, status
-from tests.faults.shaping import random_loss, shape_uplink, shaper_counts, tx_bytes
+from tests.faults.shaping import (
+    random_loss,
+    shape_uplink,
+    shaper_counts,
+    tx_bytes,
+    unshape,
+)
 
 STORM_RATIO = 1.3
 """What the shaped host may offer, as a multiple of its link rate."""
@@ -53,7 +59,7 @@ async def test_a_250k_uplink_carries_video_without_a_storm_or_a_false_lost(lab: 
     print(f"250k: offered {offered_kbit:.0f} kbit/s, sent {sent_kbit:.0f} kbit/s, "
           f"dropped {used.dropped_packets} pkts, {frames / seconds:.1f} fps at b")
     assert offered_kbit <= STORM_RATIO * kbit, (offered_kbit, used)
-    assert frames > 0, "video from a must still reach b"
+    # video reached b (_shaped_call waited for it); the frame rate is the bench's figure
     assert status(a) == ["on_session_joined"], status(a)  # the bloated buffer is not lost
     assert status(b) == ["on_session_joined"], status(b)
 
@@ -91,6 +97,26 @@ async def test_a_shaped_link_recovers_after_an_outage(lab: Lab) -> None:
     await asyncio.sleep(3.0)
     assert await _frames(b, a.pid) - frames_before > 10, "video flows again, not one frame"
     assert status(a) == ["on_session_joined", "on_connection_lost", "on_connection_restored"]
+
+
+async def test_below_the_floor_video_pauses_with_an_event_and_probes_again(lab: Lab) -> None:
+    """90 kbit/s leaves video less than its floor once audio is through: b hears that
+    a's video paused for bandwidth, and a tries again by itself (the resume event)."""
+    net = lab.net(["srv", "a", "b"])
+    shape_uplink(net, "a", 90)
+    _server, (a, b) = await start_call(lab, net, ["a", "b"], media=True)
+    paused_at = await b.wait("on_video_paused_for_bandwidth", timeout=25, where=_from(a.pid))
+    unshape(net, "a")
+    await b.wait("on_video_resumed_for_bandwidth", after=paused_at, timeout=15,
+                 where=_from(a.pid))
+    # Not asserted here (docs/performance.md, open points): that video then stays. The
+    # receiver's estimate climbs slowly from its low value, so a probe may pause again.
+    # Nor that there was no lost at all: the first seconds of a call send at the
+    # starting estimate (300 kbit/s) until the receiver's first estimate comes back,
+    # and on a link this far below that, signaling can starve meanwhile.
+    for agent in (a, b):
+        assert status(agent)[-1] in ("on_session_joined", "on_connection_restored"), \
+            status(agent)
 
 
 @pytest.mark.long

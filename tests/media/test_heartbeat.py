@@ -131,3 +131,19 @@ async def test_a_closed_channel_is_not_written_to() -> None:
     heartbeat.start()
     await events.until("dead")
     assert channel.sent == []
+
+
+async def test_pings_carry_our_video_pause_and_report_the_peers() -> None:
+    channel, events = Channel(), Events()
+    slow: list[bool] = []
+    heartbeat = Heartbeat(channel, events("alive"), events("dead"), interval=0.05,
+                          timeout=1.0, on_remote_slow=slow.append)
+    heartbeat.start()
+    assert "slow" not in channel.sent[0]
+    heartbeat.video_slow = True
+    await channel.until(lambda: channel.sent[-1].get("slow") is True)
+    heartbeat.received(json.dumps({"type": "ping", "t": 1.0, "slow": True}))
+    heartbeat.received(json.dumps({"type": "ping", "t": 1.5, "slow": True}))  # no change
+    heartbeat.received(json.dumps({"type": "ping", "t": 2.0}))
+    assert slow == [True, False]
+    heartbeat.stop()

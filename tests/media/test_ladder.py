@@ -6,6 +6,7 @@ from __future__ import annotations
 from parley.media.ladder import (
     AUDIO_RESERVE,
     PAUSE_RETRY,
+    PROBE_HOLD,
     RUNGS,
     UP_HOLD,
     VIDEO_FLOOR,
@@ -50,8 +51,9 @@ def test_pause_below_the_floor_and_probe_after_a_while() -> None:
     assert ladder.rung == RUNGS[3]
     assert ladder.update(50_000, 0.0) is None
     assert ladder.update(50_000, PAUSE_RETRY - 0.1) is None
-    assert ladder.update(50_000, PAUSE_RETRY) == RUNGS[3]  # the probe
-    assert ladder.update(50_000, PAUSE_RETRY + 0.1) is None  # still too slow: paused
+    assert ladder.update(50_000, PAUSE_RETRY) == RUNGS[3]  # the probe ...
+    assert ladder.update(50_000, PAUSE_RETRY + PROBE_HOLD - 0.1) == RUNGS[3]  # ... held
+    assert ladder.update(50_000, PAUSE_RETRY + PROBE_HOLD) is None  # still too slow
 
 
 def test_resume_when_bandwidth_returns() -> None:

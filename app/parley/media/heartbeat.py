@@ -7,6 +7,10 @@ pong echoing its ``t``. No pong for the timeout means the peer is dead: the floo
 variation, :class:`~parley.protocol.rto.RtoEstimator`), so a bloated buffer that still
 delivers is not taken for a dead peer. The channel is
 unordered without retransmissions, so a late ping is never queued behind a lost one.
+
+Each ping also says whether this side's camera video to the peer is paused for want
+of bandwidth (``"slow": true``, :mod:`.rtx`); the receiving side reports a change
+through ``on_remote_slow``. Repeated in every ping, so a lost one costs nothing.
 """
 
 from __future__ import annotations
@@ -53,7 +57,8 @@ class Heartbeat:
 
     def __init__(self, channel: Channel, on_alive: Callable[[], None],
                  on_dead: Callable[[], None], interval: float = INTERVAL,
-                 timeout: float = TIMEOUT, clock: Callable[[], float] = time.monotonic) -> None:
+                 timeout: float = TIMEOUT, clock: Callable[[], float] = time.monotonic,
+                 on_remote_slow: Callable[[bool], None] | None = None) -> None:
         self._channel = channel
         self._on_alive = on_alive
         self._on_dead = on_dead
@@ -61,6 +66,11 @@ class Heartbeat:
         self.rto = RtoEstimator(floor=timeout, ceiling=max(timeout, 5 * timeout))
         """The round-trip estimator the timeout comes from."""
         self._clock = clock
+        self._on_remote_slow = on_remote_slow
+        self.video_slow = False
+        """Our camera video to this peer is paused for want of bandwidth (sent in pings)."""
+        self.remote_slow = False
+        """The peer's camera video to us is paused for want of bandwidth."""
         self.alive = False
         """A pong arrived and the timeout has not passed since the last one."""
         self.dead = False
@@ -106,6 +116,11 @@ class Heartbeat:
             return
         if kind == "ping":
             self._send({"type": "pong", "t": t})
+            slow = body.get("slow") is True
+            if slow != self.remote_slow:
+                self.remote_slow = slow
+                if self._on_remote_slow is not None:
+                    self._on_remote_slow(slow)
         elif kind == "pong" and not self.dead:
             now = self._clock()
             if isinstance(t, int | float) and 0 <= now - t < 60:
@@ -125,7 +140,10 @@ class Heartbeat:
             logger.debug("heartbeat: send failed: %r", exc)
 
     def _ping(self) -> None:
-        self._send({"type": "ping", "t": self._clock()})
+        ping: dict[str, Any] = {"type": "ping", "t": self._clock()}
+        if self.video_slow:
+            ping["slow"] = True
+        self._send(ping)
         self._pinger = asyncio.get_running_loop().call_later(self.interval, self._ping)
 
     def _arm_deadline(self) -> None:

@@ -61,7 +61,10 @@ UP_MARGIN = 1.2
 UP_HOLD = 2.0
 """... held for this long (seconds)."""
 PAUSE_RETRY = 5.0
-"""Seconds paused before the lowest rung is tried again."""
+"""Seconds paused before the lowest rung is tried again ..."""
+PROBE_HOLD = 3.0
+"""... for at least this long whatever the (stale) estimate says: the receiver's
+estimate needs packets to grow from."""
 APP_LIMITED = 1.3
 """The sender is application-limited when the estimate exceeds what it sent by this."""
 
@@ -87,6 +90,7 @@ class Ladder:
         """The current rung's index in :attr:`rungs`, None while paused."""
         self._better_since: float | None = None
         self._paused_at: float | None = None
+        self._probe_until = -1e9
 
     @property
     def rung(self) -> Rung | None:
@@ -101,8 +105,11 @@ class Ladder:
         if self.index is None:
             if self._paused_at is not None and now - self._paused_at >= PAUSE_RETRY:
                 self._paused_at = None
+                self._probe_until = now + PROBE_HOLD
                 self.index = len(self.rungs) - 1  # probe: does the link carry it now?
                 return self.rung
+        elif now < self._probe_until:
+            budget = max(budget, self.rungs[self.index].floor)
         elif app_limited:
             budget = max(budget, self.rungs[self.index].floor)
         index = self._fitting(budget, 1.0)

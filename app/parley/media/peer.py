@@ -60,6 +60,7 @@ class PeerOwner(Protocol):
     def peer_media(self, peer: Peer, flowing: bool) -> None: ...
     def peer_video(self, peer: Peer, track: TrackKind, frame: av.VideoFrame) -> None: ...
     def peer_audio(self, peer: Peer, frame: av.AudioFrame) -> None: ...
+    def peer_video_slow(self, peer: Peer, slow: bool) -> None: ...
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]: ...
 
 
@@ -117,6 +118,10 @@ class Peer:
     def link_alive(self, link: Link) -> None:
         if link is self.link:
             self._set_state(PeerState.CONNECTED)
+
+    def link_video_slow(self, link: Link, slow: bool) -> None:
+        if link is self.link:
+            self._owner.peer_video_slow(self, slow)
 
     def link_dead(self, link: Link, why: str) -> None:
         if link is not self.link or self.state is PeerState.CLOSED:

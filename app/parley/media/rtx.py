@@ -19,7 +19,11 @@ request at once, and each lost frame asks for a keyframe. Here:
 Why patching, and where (aiortc 1.x): aiortc has no public hook for RTCP feedback.
 Every RTCP packet for a sender goes through ``RTCRtpSender._handle_rtcp_packet`` and
 every NACK / PLI a receiver sends through ``RTCRtpReceiver._send_rtcp_nack`` /
-``_send_rtcp_pli``: :func:`install` wraps those three methods (class-wide, once) and
+``_send_rtcp_pli``; every RTP packet a receiver gets through
+``RTCRtpReceiver._handle_rtp_packet`` (watched only to see a missing packet arrive, so
+that it is NACKed again a round trip later if not: aiortc re-NACKs only on a new gap,
+and its jitter buffer waits for a missing packet until 128 later ones have come, which
+is seconds at a low rate). :func:`install` wraps those four methods (class-wide, once) and
 ``RTCRtpSender.send`` (public) so that the encoder the sender builds can be found.
 No private *attribute* is read or written; each wrapper calls upstream's method with
 the filtered request, so upstream's behaviour is otherwise intact.
@@ -85,6 +89,11 @@ class NackLimiter:
         self.nacks_sent = 0
         self.plis_sent = 0
 
+    @property
+    def waiting(self) -> bool:
+        """Some missing packet may still be NACKed (or given up on) later."""
+        return bool(self._sent)
+
     def filter(self, missing: list[int], now: float, rtt: float) -> tuple[list[int], bool]:
         """Of the packets aiortc counts missing, those to NACK now; and whether to
         send a PLI (a packet was given up on, and the last PLI is old enough)."""
@@ -96,21 +105,31 @@ class NackLimiter:
         for seq in [s for s in self._sent if s not in current]:
             del self._sent[seq]  # arrived, or aiortc stopped tracking it
         self._given_up &= current
+        for seq in missing:
+            if seq not in self._given_up and seq not in self._sent:
+                self._sent[seq] = (0, -1e9)
+        return self.due(now, rtt)
+
+    def arrived(self, seq: int) -> None:
+        """A packet (or its retransmission) arrived."""
+        self._sent.pop(seq, None)
+
+    def due(self, now: float, rtt: float) -> tuple[list[int], bool]:
+        """The tracked packets to NACK (again) now, and whether to send a PLI. aiortc
+        only NACKs when a new gap appears; at a low packet rate that may be seconds,
+        so the receiver also asks this a round trip after each NACK."""
         spacing = max(rtt, MIN_RTT)
         to_nack, gave_up = [], False
-        for seq in missing:
-            if seq in self._given_up:
+        for seq, (times, last) in list(self._sent.items()):
+            if now - last < spacing:
                 continue
-            times, last = self._sent.get(seq, (0, -1e9))
-            if times >= self.max_nacks:
-                if now - last >= spacing:  # the last retransmission had its round trip
-                    del self._sent[seq]
-                    self._given_up.add(seq)
-                    gave_up = True
+            if times >= self.max_nacks:  # the last retransmission had its round trip
+                del self._sent[seq]
+                self._given_up.add(seq)
+                gave_up = True
                 continue
-            if now - last >= spacing:
-                self._sent[seq] = (times + 1, now)
-                to_nack.append(seq)
+            self._sent[seq] = (times + 1, now)
+            to_nack.append(seq)
         self.nacks_sent += len(to_nack)
         return to_nack, gave_up and self.pli_allowed(now)
 
@@ -258,6 +277,9 @@ _receivers: weakref.WeakKeyDictionary[RTCRtpReceiver, dict[int, NackLimiter]] = 
 _rtts: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
 _watchers: weakref.WeakKeyDictionary[RTCRtpSender, list[Callable[[bool], None]]] = \
     weakref.WeakKeyDictionary()
+_rechecks: weakref.WeakKeyDictionary[RTCRtpReceiver, asyncio.TimerHandle] = \
+    weakref.WeakKeyDictionary()
+_sends: set[asyncio.Task[None]] = set()
 _current_sender: contextvars.ContextVar[RTCRtpSender | None] = \
     contextvars.ContextVar("parley_rtx_sender", default=None)
 
@@ -308,7 +330,9 @@ def install() -> None:
         sender_send=RTCRtpSender.send,
         receiver_nack=RTCRtpReceiver._send_rtcp_nack,  # noqa: SLF001
         receiver_pli=RTCRtpReceiver._send_rtcp_pli,  # noqa: SLF001
+        receiver_rtp=RTCRtpReceiver._handle_rtp_packet,  # noqa: SLF001
     )
+    RTCRtpReceiver._handle_rtp_packet = _receiver_rtp  # type: ignore[method-assign]
     RTCRtpSender._handle_rtcp_packet = _sender_rtcp  # type: ignore[method-assign]
     RTCRtpSender.send = _sender_send  # type: ignore[method-assign]
     RTCRtpReceiver._send_rtcp_nack = _receiver_nack  # type: ignore[method-assign]
@@ -324,6 +348,7 @@ def uninstall() -> None:
     RTCRtpSender.send = _upstream["sender_send"]  # type: ignore[method-assign]
     RTCRtpReceiver._send_rtcp_nack = _upstream["receiver_nack"]  # type: ignore[method-assign]
     RTCRtpReceiver._send_rtcp_pli = _upstream["receiver_pli"]  # type: ignore[method-assign]
+    RTCRtpReceiver._handle_rtp_packet = _upstream["receiver_rtp"]  # type: ignore[method-assign]
     rtcrtpsender.get_encoder = upstream_get_encoder  # type: ignore[attr-defined]
     _upstream.clear()
 
@@ -353,11 +378,50 @@ def _encoder_for_sender(codec: RTCRtpCodecParameters) -> Encoder:
 
 async def _receiver_nack(self: RTCRtpReceiver, media_ssrc: int, lost: list[int]) -> None:
     limiter = nack_limiters(self).setdefault(media_ssrc, NackLimiter())
-    to_nack, pli = limiter.filter(lost, time.monotonic(), rtt_of(self))
+    await _nack(self, media_ssrc, *limiter.filter(lost, time.monotonic(), rtt_of(self)))
+    _recheck(self, media_ssrc, limiter)
+
+
+async def _nack(receiver: RTCRtpReceiver, media_ssrc: int, to_nack: list[int],
+                pli: bool) -> None:
     if to_nack:
-        await _upstream["receiver_nack"](self, media_ssrc, to_nack)
+        await _upstream["receiver_nack"](receiver, media_ssrc, to_nack)
     if pli:
-        await _upstream["receiver_pli"](self, media_ssrc)
+        await _upstream["receiver_pli"](receiver, media_ssrc)
+
+
+def _recheck(receiver: RTCRtpReceiver, media_ssrc: int, limiter: NackLimiter) -> None:
+    """A round trip from now, NACK again what is still missing (or give up on it)."""
+    if not limiter.waiting or receiver in _rechecks:
+        return
+    loop = asyncio.get_running_loop()
+    ref = weakref.ref(receiver)
+
+    def tick() -> None:
+        target = ref()
+        if target is None:
+            return
+        _rechecks.pop(target, None)
+        to_nack, pli = limiter.due(time.monotonic(), rtt_of(target))
+        if to_nack or pli:
+            task = loop.create_task(_nack(target, media_ssrc, to_nack, pli))
+            _sends.add(task)
+            task.add_done_callback(_sends.discard)
+        _recheck(target, media_ssrc, limiter)
+
+    _rechecks[receiver] = loop.call_later(max(rtt_of(receiver), MIN_RTT), tick)
+
+
+async def _receiver_rtp(self: RTCRtpReceiver, packet: Any, arrival_time_ms: int) -> None:
+    limiters = _receivers.get(self)
+    if limiters:
+        if packet.ssrc in limiters:
+            limiters[packet.ssrc].arrived(packet.sequence_number)
+        elif len(packet.payload) >= 2:  # a retransmission: RFC 4588's original number
+            seq = int.from_bytes(packet.payload[:2], "big")
+            for limiter in limiters.values():
+                limiter.arrived(seq)
+    await _upstream["receiver_rtp"](self, packet, arrival_time_ms)
 
 
 async def _receiver_pli(self: RTCRtpReceiver, media_ssrc: int) -> None:

@@ -80,6 +80,12 @@ class ParticipantEventListener(Callbacks[ParticipantEvent]):
     signal, never a reason to reconnect."""
     on_media_flowing: ParticipantCallback | None = None
     """Media from this participant arrives: the first, or again after a stall."""
+    on_video_paused_for_bandwidth: ParticipantCallback | None = None
+    """This participant's camera video to you paused: its sender's bandwidth estimate
+    fell below the lowest rung (160x120@10); the tile says "Video paused: slow
+    connection". It resumes by itself (on_video_resumed_for_bandwidth)."""
+    on_video_resumed_for_bandwidth: ParticipantCallback | None = None
+    """Video paused for bandwidth comes again."""
 
 
 @dataclass(eq=False, kw_only=True)
