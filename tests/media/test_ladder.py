@@ -53,7 +53,8 @@ def test_pause_below_the_floor_and_probe_after_a_while() -> None:
     assert ladder.update(50_000, PAUSE_RETRY - 0.1) is None
     assert ladder.update(50_000, PAUSE_RETRY) == RUNGS[3]  # the probe ...
     assert ladder.update(50_000, PAUSE_RETRY + PROBE_HOLD - 0.1) == RUNGS[3]  # ... held
-    assert ladder.update(50_000, PAUSE_RETRY + PROBE_HOLD) is None  # still too slow
+    assert ladder.update(50_000, PAUSE_RETRY + PROBE_HOLD) == RUNGS[3]  # the estimate held
+    assert ladder.update(30_000, PAUSE_RETRY + PROBE_HOLD + 1) is None  # it fell: too slow
 
 
 def test_resume_when_bandwidth_returns() -> None:

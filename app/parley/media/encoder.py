@@ -56,9 +56,11 @@ RECONFIGURE_SPACING = 1.5
 place through FFmpeg; each change rebuilds the encoder, which costs a keyframe)."""
 RECONFIGURE_CHANGE = 0.2
 """A rate change smaller than this share of the current rate is ignored."""
-DEFAULT_ESTIMATE = 300_000
-"""The estimate assumed before the first REMB (Chromium starts at 300 kbit/s; aiortc's
-encoder at 500 kbit/s, which floods a 250 kbit/s uplink's buffer at once)."""
+DEFAULT_ESTIMATE = 500_000
+"""The estimate assumed before the first REMB: aiortc's own start, so a call on a good
+link starts at 640x480@30 (a receiver's estimate grows to at most 1.5 x what it gets,
+so starting lower, as Chromium's 300 kbit/s, takes many seconds to climb). On a slow
+uplink the first estimate (about a second in) steps the ladder down."""
 RATE_WINDOW = 2.0
 """Seconds over which the encoder's own output rate is measured (application-limited
 or not, :mod:`.ladder`)."""

@@ -36,7 +36,7 @@ class Rung:
 
 
 RUNGS: tuple[Rung, ...] = (
-    Rung(640, 480, 30, 450_000),
+    Rung(640, 480, 30, 400_000),
     Rung(480, 360, 24, 220_000),
     Rung(320, 240, 15, 110_000),
     Rung(160, 120, 10, 60_000),
@@ -91,6 +91,7 @@ class Ladder:
         self._better_since: float | None = None
         self._paused_at: float | None = None
         self._probe_until = -1e9
+        self._probe_budget: int | None = None
 
     @property
     def rung(self) -> Rung | None:
@@ -106,10 +107,18 @@ class Ladder:
             if self._paused_at is not None and now - self._paused_at >= PAUSE_RETRY:
                 self._paused_at = None
                 self._probe_until = now + PROBE_HOLD
+                self._probe_budget = budget
                 self.index = len(self.rungs) - 1  # probe: does the link carry it now?
                 return self.rung
         elif now < self._probe_until:
             budget = max(budget, self.rungs[self.index].floor)
+        elif self._probe_budget is not None:
+            # after a probe the estimate is still the stale one it started from, growing
+            # slowly: only a fall (the link complains) pauses again
+            if budget >= self.rungs[-1].floor or budget < 0.95 * self._probe_budget:
+                self._probe_budget = None
+            else:
+                budget = self.rungs[-1].floor
         elif app_limited:
             budget = max(budget, self.rungs[self.index].floor)
         index = self._fitting(budget, 1.0)
@@ -118,6 +127,7 @@ class Ladder:
             self._better_since = None
             if index is None and self.index is not None:
                 self._paused_at = now
+                self._probe_budget = None
             self.index = index if index is None or index > current else self.index
             return self.rung
         up = self._fitting(budget, UP_MARGIN)
