@@ -78,7 +78,8 @@ async def test_random_loss_brings_no_retransmission_storm_and_no_false_lost(lab:
     lossy_from, t1 = tx_bytes(net, "a"), time.monotonic()
     await asyncio.sleep(WINDOW)
     lossy = (tx_bytes(net, "a") - lossy_from) / (time.monotonic() - t1)
-    print(f"5% loss: a sends {lossy * 8 / 1000:.0f} kbit/s, {clean * 8 / 1000:.0f} without loss")
+    frames = (await b.report())["frames"].get(a.pid, 0)
+    print(f"5% loss: {frames} frames at b; a sends {lossy * 8 / 1000:.0f} kbit/s, {clean * 8 / 1000:.0f} without loss")
     assert lossy <= STORM_RATIO * clean, (lossy, clean)
     assert status(a) == ["on_session_joined"] and status(b) == ["on_session_joined"]
 

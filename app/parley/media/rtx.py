@@ -21,8 +21,9 @@ Every RTCP packet for a sender goes through ``RTCRtpSender._handle_rtcp_packet``
 every NACK / PLI a receiver sends through ``RTCRtpReceiver._send_rtcp_nack`` /
 ``_send_rtcp_pli``; every RTP packet a receiver gets through
 ``RTCRtpReceiver._handle_rtp_packet`` (watched only to see a missing packet arrive, so
-that it is NACKed again a round trip later if not: aiortc re-NACKs only on a new gap,
-and its jitter buffer waits for a missing packet until 128 later ones have come, which
+that it is NACKed again a round trip later if not: aiortc re-NACKs only on a new gap;
+and, for a packet given up on, to hand upstream's method an empty packet in its place:
+aiortc's jitter buffer waits for a missing packet until 128 later ones have come, which
 is seconds at a low rate). :func:`install` wraps those four methods (class-wide, once) and
 ``RTCRtpSender.send`` (public) so that the encoder the sender builds can be found.
 No private *attribute* is read or written; each wrapper calls upstream's method with
@@ -50,6 +51,7 @@ from aiortc.rtp import (
     RtcpRrPacket,
     RtcpRtpfbPacket,
     RtcpSrPacket,
+    RtpPacket,
     unpack_remb_fci,
 )
 
@@ -84,6 +86,8 @@ class NackLimiter:
         self.pli_spacing = pli_spacing
         self._sent: dict[int, tuple[int, float]] = {}  # seq -> (times NACKed, last time)
         self._given_up: set[int] = set()
+        self.abandoned: list[int] = []
+        """Packets given up on since the receiver last took them (to fill their hole)."""
         self._last_pli = -1e9
         self._logged = -1e9
         self.nacks_sent = 0
@@ -126,6 +130,7 @@ class NackLimiter:
             if times >= self.max_nacks:  # the last retransmission had its round trip
                 del self._sent[seq]
                 self._given_up.add(seq)
+                self.abandoned.append(seq)
                 gave_up = True
                 continue
             self._sent[seq] = (times + 1, now)
@@ -280,6 +285,10 @@ _watchers: weakref.WeakKeyDictionary[RTCRtpSender, list[Callable[[bool], None]]]
 _rechecks: weakref.WeakKeyDictionary[RTCRtpReceiver, asyncio.TimerHandle] = \
     weakref.WeakKeyDictionary()
 _sends: set[asyncio.Task[None]] = set()
+_recent: weakref.WeakKeyDictionary[RTCRtpReceiver, dict[int, tuple[int, dict[int, int]]]] = \
+    weakref.WeakKeyDictionary()
+"""Per receiver and SSRC: the payload type and the timestamps of the last packets."""
+RECENT = 512
 _current_sender: contextvars.ContextVar[RTCRtpSender | None] = \
     contextvars.ContextVar("parley_rtx_sender", default=None)
 
@@ -388,6 +397,28 @@ async def _nack(receiver: RTCRtpReceiver, media_ssrc: int, to_nack: list[int],
         await _upstream["receiver_nack"](receiver, media_ssrc, to_nack)
     if pli:
         await _upstream["receiver_pli"](receiver, media_ssrc)
+    limiter = _receivers.get(receiver, {}).get(media_ssrc)
+    if limiter is not None and limiter.abandoned:
+        abandoned, limiter.abandoned = limiter.abandoned, []
+        await _fill(receiver, media_ssrc, abandoned)
+
+
+async def _fill(receiver: RTCRtpReceiver, media_ssrc: int, seqs: list[int]) -> None:
+    """Hand aiortc an empty packet for each one given up on. Its jitter buffer would
+    otherwise wait for the missing packet until 128 later ones arrived (seconds at a
+    low rate); with the hole filled, the damaged frame goes to the decoder (which asks
+    for a keyframe when it cannot decode it) and the frames after it flow again."""
+    seen = _recent.get(receiver, {}).get(media_ssrc)
+    if seen is None:
+        return
+    payload_type, timestamps = seen
+    for seq in seqs:
+        timestamp = _nearest(timestamps, seq)
+        if timestamp is None:
+            continue
+        filler = RtpPacket(payload_type=payload_type, sequence_number=seq,
+                           timestamp=timestamp, ssrc=media_ssrc)
+        await _upstream["receiver_rtp"](receiver, filler, int(time.time() * 1000))
 
 
 def _recheck(receiver: RTCRtpReceiver, media_ssrc: int, limiter: NackLimiter) -> None:
@@ -412,7 +443,24 @@ def _recheck(receiver: RTCRtpReceiver, media_ssrc: int, limiter: NackLimiter) ->
     _rechecks[receiver] = loop.call_later(max(rtt_of(receiver), MIN_RTT), tick)
 
 
+def _nearest(timestamps: dict[int, int], seq: int) -> int | None:
+    """The timestamp of the closest packet before ``seq`` (losses come in bursts)."""
+    for back in range(1, 129):
+        timestamp = timestamps.get((seq - back) & 0xFFFF)
+        if timestamp is not None:
+            return timestamp
+    return None
+
+
 async def _receiver_rtp(self: RTCRtpReceiver, packet: Any, arrival_time_ms: int) -> None:
+    streams = _recent.setdefault(self, {})
+    seen = streams.get(packet.ssrc)
+    if seen is None or seen[0] != packet.payload_type:
+        seen = streams[packet.ssrc] = (packet.payload_type, {})
+    seen[1][packet.sequence_number] = packet.timestamp
+    if len(seen[1]) > RECENT:
+        for seq in list(seen[1])[: len(seen[1]) - RECENT]:
+            del seen[1][seq]
     limiters = _receivers.get(self)
     if limiters:
         if packet.ssrc in limiters:
