@@ -59,7 +59,8 @@ async def test_a_250k_uplink_carries_video_without_a_storm_or_a_false_lost(lab: 
     print(f"250k: offered {offered_kbit:.0f} kbit/s, sent {sent_kbit:.0f} kbit/s, "
           f"dropped {used.dropped_packets} pkts, {frames / seconds:.1f} fps at b")
     assert offered_kbit <= STORM_RATIO * kbit, (offered_kbit, used)
-    # video reached b (_shaped_call waited for it); the frame rate is the bench's figure
+    # video keeps reaching b (a generous bound: the frame rate is a figure, not a test)
+    assert frames >= 2 * WINDOW, frames
     assert status(a) == ["on_session_joined"], status(a)  # the bloated buffer is not lost
     assert status(b) == ["on_session_joined"], status(b)
 
@@ -82,6 +83,7 @@ async def test_random_loss_brings_no_retransmission_storm_and_no_false_lost(lab:
     print(f"5% loss: {fps:.1f} fps at b; a sends {lossy * 8 / 1000:.0f} kbit/s, "
           f"{clean * 8 / 1000:.0f} without loss")
     assert lossy <= STORM_RATIO * clean, (lossy, clean)
+    assert fps >= 2, fps  # a lost packet no longer freezes the picture for seconds
     assert status(a) == ["on_session_joined"] and status(b) == ["on_session_joined"]
 
 
