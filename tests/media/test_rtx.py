@@ -3,7 +3,7 @@ sender's de-duplicated, budgeted retransmissions."""
 
 from __future__ import annotations
 
-from parley.media.rtx import (
+from parley.media.retransmission import (
     BUDGET_SHARE,
     MAX_NACKS,
     PACKET_BYTES,
