@@ -317,7 +317,7 @@ def _recheck(receiver: RTCRtpReceiver, media_ssrc: int, limiter: NackLimiter) ->
             return
         _rechecks.pop(target, None)
         to_nack, pli = limiter.due(time.monotonic(), rtt_of(target))
-        if to_nack or pli:
+        if to_nack or pli or limiter.abandoned:  # abandoned: holes to fill
             task = loop.create_task(_nack(target, media_ssrc, to_nack, pli))
             _sends.add(task)
             task.add_done_callback(_sends.discard)
