@@ -59,8 +59,9 @@ async def test_a_250k_uplink_carries_video_without_a_storm_or_a_false_lost(lab: 
     print(f"250k: offered {offered_kbit:.0f} kbit/s, sent {sent_kbit:.0f} kbit/s, "
           f"dropped {used.dropped_packets} pkts, {frames / seconds:.1f} fps at b")
     assert offered_kbit <= STORM_RATIO * kbit, (offered_kbit, used)
-    # Video reached b (_shaped_call waited for it). How much keeps coming is a figure,
-    # and not yet a steady one: docs/performance.md, open points.
+    # Video keeps reaching b. How much is a figure (docs/performance.md), and not yet
+    # a steady one, so the bound is generous: one frame a second.
+    assert frames >= WINDOW, frames
     assert status(a) == ["on_session_joined"], status(a)  # the bloated buffer is not lost
     assert status(b) == ["on_session_joined"], status(b)
 
