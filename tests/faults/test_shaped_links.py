@@ -104,6 +104,8 @@ async def test_a_shaped_link_recovers_after_an_outage(lab: Lab) -> None:
     assert status(a) == ["on_session_joined", "on_connection_lost", "on_connection_restored"]
 
 
+@pytest.mark.long
+@pytest.mark.timeout(120)
 async def test_below_the_floor_video_pauses_with_an_event_and_probes_again(lab: Lab) -> None:
     """90 kbit/s leaves video less than its floor once audio is through: b hears that
     a's video paused for bandwidth, and a tries again by itself (the resume event)."""
