@@ -86,10 +86,17 @@ class ParticipantEventListener(Callbacks[ParticipantEvent]):
     """Media from this participant arrives: the first, or again after a stall."""
     on_video_paused_for_bandwidth: ParticipantCallback | None = None
     """This participant's camera video to you paused: its sender's bandwidth estimate
-    fell below the lowest rung (160x120@10); the tile says "Video paused: slow
-    connection". It resumes by itself (on_video_resumed_for_bandwidth)."""
+    fell below the lowest rung (160x120@10). Say "Video paused: slow connection"
+    (``parley.ui.messages.VIDEO_PAUSED_SLOW_TEXT``); it resumes by itself
+    (on_video_resumed_for_bandwidth)."""
     on_video_resumed_for_bandwidth: ParticipantCallback | None = None
     """Video paused for bandwidth comes again."""
+    on_media_unreachable: ParticipantCallback | None = None
+    """No connected media path to this participant for 10 s while both of you are in
+    the call: most likely a firewall that blocks UDP, or no TURN server (a symmetric
+    NAT). ``participant.media_unreachable`` is True until a path connects."""
+    on_media_reachable: ParticipantCallback | None = None
+    """A media path to an unreachable participant connected after all."""
 
 
 @dataclass(eq=False, kw_only=True)
