@@ -48,7 +48,8 @@ STATUS = ("on_session_joined", "on_session_left", "on_session_timed_out",
           "on_connection_lost", "on_connection_restored", "on_connection_closed")
 PEOPLE = ("on_participant_joined", "on_participant_left", "on_participant_reconnecting",
           "on_participant_restored", "on_audio_muted", "on_audio_unmuted",
-          "on_media_unreachable", "on_media_reachable")
+          "on_media_unreachable", "on_media_reachable",
+          "on_video_paused_for_bandwidth", "on_video_resumed_for_bandwidth")
 
 
 def emit(ev: str, **fields: Any) -> None:

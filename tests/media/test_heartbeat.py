@@ -99,7 +99,28 @@ async def test_a_long_round_trip_stretches_the_timeout() -> None:
     now[0] += 0.8  # the pong takes 800 ms
     heartbeat.received(pong(ping))
     assert heartbeat.srtt == pytest.approx(0.8)
-    assert heartbeat.timeout == pytest.approx(3.2)  # 4 x the round trip, above the 2 s floor
+    # RFC 6298's first sample: RTTVAR = RTT / 2, so SRTT + 4 x RTTVAR = 2.4 s > the floor
+    assert heartbeat.timeout == pytest.approx(2.4)
+    for _ in range(50):  # a steady fast link (10 ms) brings it back to the floor
+        heartbeat.received(json.dumps({"type": "pong", "t": now[0] - 0.01}))
+    assert heartbeat.timeout == pytest.approx(2.0)
+    heartbeat.stop()
+
+
+async def test_a_bloated_buffer_that_still_delivers_is_not_dead() -> None:
+    """Pongs 0.3-1.6 s late, 1.2 s apart at worst: the timeout stays above each silence."""
+    now = [100.0]
+    channel, events = Channel(), Events()
+    heartbeat = Heartbeat(channel, events("alive"), events("dead"), interval=10, timeout=1.5,
+                          clock=lambda: now[0])
+    heartbeat.start()
+    for rtt in [0.3, 0.5, 0.9, 1.4, 1.6, 0.7, 1.2, 0.4, 1.5, 1.1] * 3:
+        silence = rtt * 0.75  # the gap since the last pong, shorter than a round trip
+        assert silence < heartbeat.timeout
+        now[0] += silence
+        heartbeat.received(json.dumps({"type": "pong", "t": now[0] - rtt}))
+    assert heartbeat.timeout > 1.6
+    assert events.names == ["alive"]
     heartbeat.stop()
 
 
@@ -110,3 +131,19 @@ async def test_a_closed_channel_is_not_written_to() -> None:
     heartbeat.start()
     await events.until("dead")
     assert channel.sent == []
+
+
+async def test_pings_carry_our_video_pause_and_report_the_peers() -> None:
+    channel, events = Channel(), Events()
+    slow: list[bool] = []
+    heartbeat = Heartbeat(channel, events("alive"), events("dead"), interval=0.05,
+                          timeout=1.0, on_remote_slow=slow.append)
+    heartbeat.start()
+    assert "slow" not in channel.sent[0]
+    heartbeat.video_slow = True
+    await channel.until(lambda: channel.sent[-1].get("slow") is True)
+    heartbeat.received(json.dumps({"type": "ping", "t": 1.0, "slow": True}))
+    heartbeat.received(json.dumps({"type": "ping", "t": 1.5, "slow": True}))  # no change
+    heartbeat.received(json.dumps({"type": "ping", "t": 2.0}))
+    assert slow == [True, False]
+    heartbeat.stop()

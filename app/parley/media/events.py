@@ -14,7 +14,7 @@ MeshEvent = Literal[
     "on_peer_connected", "on_peer_reconnecting", "on_peer_restored", "on_peer_media",
     "on_peer_reachable", "on_media_lost",
     "on_media_restored", "on_video_frame", "on_local_frame", "on_audio_level",
-    "on_device_error",
+    "on_device_error", "on_peer_video_slow",
 ]
 """The names of the mesh's events (the fields of :class:`MeshEvents`)."""
 
@@ -49,5 +49,8 @@ class MeshEvents(Callbacks[MeshEvent]):
     """A local camera frame, for the self view. Must not block."""
     on_audio_level: Callable[[str, float], None] | None = None
     """Peak RMS (0..1) of a participant's audio over the last ~100 ms."""
+    on_peer_video_slow: Callable[[str, bool], None] | None = None
+    """A participant's camera video to us paused for want of bandwidth (True: its
+    sender's estimate fell below the ladder's floor) or resumed (False)."""
     on_device_error: Callable[[str, str], None] | None = None
     """A device failed or is missing: kind (camera, microphone, speaker, screen), message."""

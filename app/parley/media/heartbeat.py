@@ -2,9 +2,15 @@
 channel every Parley peer connection carries (docs/protocol.md, *Peer heartbeat*).
 
 Each side pings every ``interval`` (0.5 s) and answers every ping at once with a
-pong echoing its ``t``. No pong for ``timeout`` (2 s, longer when the measured
-round trip is long: 4 x the smoothed RTT) means the peer is dead. The channel is
+pong echoing its ``t``. No pong for the timeout means the peer is dead: the floor
+(2 s) on a healthy link, TCP's RTO on a congested one (smoothed RTT + 4 x its
+variation, :class:`~parley.protocol.rto.RtoEstimator`), so a bloated buffer that still
+delivers is not taken for a dead peer. The channel is
 unordered without retransmissions, so a late ping is never queued behind a lost one.
+
+Each ping also says whether this side's camera video to the peer is paused for want
+of bandwidth (``"slow": true``, :mod:`.rtx`); the receiving side reports a change
+through ``on_remote_slow``. Repeated in every ping, so a lost one costs nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from parley.protocol.rto import RtoEstimator
+
 logger = logging.getLogger(__name__)
 
 CHANNEL_LABEL = "parley-heartbeat"
@@ -24,7 +32,6 @@ CHANNEL_ID = 0
 neither needs to wait for the other to open it."""
 INTERVAL = 0.5
 TIMEOUT = 2.0
-RTT_FACTOR = 4.0
 
 
 class Channel(Protocol):
@@ -50,26 +57,41 @@ class Heartbeat:
 
     def __init__(self, channel: Channel, on_alive: Callable[[], None],
                  on_dead: Callable[[], None], interval: float = INTERVAL,
-                 timeout: float = TIMEOUT, clock: Callable[[], float] = time.monotonic) -> None:
+                 timeout: float = TIMEOUT, clock: Callable[[], float] = time.monotonic,
+                 on_remote_slow: Callable[[bool], None] | None = None) -> None:
         self._channel = channel
         self._on_alive = on_alive
         self._on_dead = on_dead
         self.interval = interval
-        self.floor = timeout
+        self.rto = RtoEstimator(floor=timeout, ceiling=max(timeout, 5 * timeout))
+        """The round-trip estimator the timeout comes from."""
         self._clock = clock
+        self._on_remote_slow = on_remote_slow
+        self.video_slow = False
+        """Our camera video to this peer is paused for want of bandwidth (sent in pings)."""
+        self.remote_slow = False
+        """The peer's camera video to us is paused for want of bandwidth."""
         self.alive = False
         """A pong arrived and the timeout has not passed since the last one."""
         self.dead = False
-        self.srtt: float | None = None
-        """Smoothed round-trip time of the pings, seconds."""
         self.last_pong: float | None = None
         self._pinger: asyncio.TimerHandle | None = None
         self._deadline: asyncio.TimerHandle | None = None
 
     @property
+    def floor(self) -> float:
+        return self.rto.floor
+
+    @property
+    def srtt(self) -> float | None:
+        """Smoothed round-trip time of the pings, seconds."""
+        return self.rto.srtt
+
+    @property
     def timeout(self) -> float:
-        """The current timeout: the floor, or 4 x the smoothed round trip if longer."""
-        return max(self.floor, RTT_FACTOR * (self.srtt or 0.0))
+        """The current timeout: the floor, or SRTT + 4 x RTTVAR if longer (capped at
+        five times the floor)."""
+        return self.rto.timeout
 
     def start(self) -> None:
         """The channel is open: ping now and every interval; the deadline starts now."""
@@ -94,11 +116,15 @@ class Heartbeat:
             return
         if kind == "ping":
             self._send({"type": "pong", "t": t})
+            slow = body.get("slow") is True
+            if slow != self.remote_slow:
+                self.remote_slow = slow
+                if self._on_remote_slow is not None:
+                    self._on_remote_slow(slow)
         elif kind == "pong" and not self.dead:
             now = self._clock()
             if isinstance(t, int | float) and 0 <= now - t < 60:
-                rtt = now - t
-                self.srtt = rtt if self.srtt is None else 0.875 * self.srtt + 0.125 * rtt
+                self.rto.sample(now - t)
             self.last_pong = now
             self._arm_deadline()
             if not self.alive:
@@ -114,7 +140,10 @@ class Heartbeat:
             logger.debug("heartbeat: send failed: %r", exc)
 
     def _ping(self) -> None:
-        self._send({"type": "ping", "t": self._clock()})
+        ping: dict[str, Any] = {"type": "ping", "t": self._clock()}
+        if self.video_slow:
+            ping["slow"] = True
+        self._send(ping)
         self._pinger = asyncio.get_running_loop().call_later(self.interval, self._ping)
 
     def _arm_deadline(self) -> None:

@@ -25,6 +25,7 @@ from aiortc import (
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.sdp import candidate_from_sdp
 
+from parley.media import rtx
 from parley.media.config import MediaConfig
 from parley.media.heartbeat import CHANNEL_ID, CHANNEL_LABEL, Heartbeat
 from parley.media.negotiation import AUDIO, CAMERA, DATA, SCREEN, OfferPlan, accept_answer
@@ -49,6 +50,7 @@ class LinkOwner(Protocol):
     def link_alive(self, link: Link) -> None: ...
     def link_dead(self, link: Link, why: str) -> None: ...
     def link_track(self, link: Link, role: str, track: MediaStreamTrack) -> None: ...
+    def link_video_slow(self, link: Link, slow: bool) -> None: ...
 
 
 class Link:
@@ -108,6 +110,7 @@ class Link:
         for role in OWN_ROLES:  # transceivers first: the first one owns the transport
             transceiver = self.pc.addTransceiver(self._local(role), direction="sendrecv")
             self._roles[transceiver] = role
+            self._watch(transceiver.sender, role)
         self._open_heartbeat()
         await self.pc.setLocalDescription(await self.pc.createOffer())
         self._local_offer = sdp = self.pc.localDescription.sdp
@@ -155,6 +158,7 @@ class Link:
         self._roles[transceiver] = mline.role
         if mline.remote_receives and transceiver.sender.track is None:
             transceiver.sender.replaceTrack(self._local(mline.role))
+            self._watch(transceiver.sender, mline.role)
         transceiver.direction = "sendrecv" if mline.remote_receives else "recvonly"
 
     async def add_candidate(self, msg: Candidate) -> None:
@@ -188,6 +192,15 @@ class Link:
         self._tracks.append(track)
         return track
 
+    def _watch(self, sender: RTCRtpSender, role: str) -> None:
+        """Tell the peer (in the heartbeat) when our camera pauses for bandwidth."""
+        if role == CAMERA:
+            rtx.watch_video(sender, self._own_video_slow)
+
+    def _own_video_slow(self, slow: bool) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat.video_slow = slow
+
     def _on_track(self, track: MediaStreamTrack) -> None:
         transceiver = next((t for t in self.pc.getTransceivers() if t.receiver.track is track),
                            None)
@@ -205,7 +218,8 @@ class Link:
         interval, timeout = self._heartbeat_timing
         heartbeat = self.heartbeat = Heartbeat(
             channel, on_alive=lambda: self._owner.link_alive(self),
-            on_dead=lambda: self._dead("no heartbeat"), interval=interval, timeout=timeout)
+            on_dead=lambda: self._dead("no heartbeat"), interval=interval, timeout=timeout,
+            on_remote_slow=lambda slow: self._owner.link_video_slow(self, slow))
         channel.on("open", heartbeat.start)
         channel.on("message", heartbeat.received)
         channel.on("close", lambda: self._dead("heartbeat channel closed"))

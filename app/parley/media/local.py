@@ -15,6 +15,7 @@ from collections.abc import Callable
 import av
 from aiortc.mediastreams import MediaStreamTrack
 
+from parley.media import rtx
 from parley.media.camera import open_camera
 from parley.media.config import MediaConfig
 from parley.media.devices import DeviceError, DeviceKind
@@ -34,6 +35,7 @@ class LocalMedia:
     def __init__(self, local_id: str, config: MediaConfig,
                  on_device_error: Callable[[str, str], None],
                  on_camera_frame: Callable[[av.VideoFrame], None] | None = None) -> None:
+        rtx.install()  # Parley's encoders and retransmission policy (media/rtx.py)
         self.local_id = local_id
         self.config = config
         self._on_device_error = on_device_error

@@ -235,6 +235,9 @@ class MediaMesh:
             self.events.emit("on_video_frame", peer.remote_id,
                              VideoFrame.of(peer.remote_id, track, frame, time.time()))
 
+    def peer_video_slow(self, peer: Peer, slow: bool) -> None:
+        self.events.emit("on_peer_video_slow", peer.remote_id, slow)
+
     def peer_audio(self, peer: Peer, frame: av.AudioFrame) -> None:
         if self._local.echo_audio is not None:
             self._local.echo_audio.feed(frame)

@@ -69,6 +69,7 @@ class PeerOwner(Protocol):
     def peer_reachable(self, peer: Peer, reachable: bool) -> None: ...
     def peer_video(self, peer: Peer, track: TrackKind, frame: av.VideoFrame) -> None: ...
     def peer_audio(self, peer: Peer, frame: av.AudioFrame) -> None: ...
+    def peer_video_slow(self, peer: Peer, slow: bool) -> None: ...
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]: ...
 
 
@@ -144,6 +145,10 @@ class Peer:
         if link is self.link:
             self._link_connected = True
             self._set_state(PeerState.CONNECTED)
+
+    def link_video_slow(self, link: Link, slow: bool) -> None:
+        if link is self.link:
+            self._owner.peer_video_slow(self, slow)
 
     def link_dead(self, link: Link, why: str) -> None:
         if link is not self.link or self.state is PeerState.CLOSED:

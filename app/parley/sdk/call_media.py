@@ -82,6 +82,7 @@ class CallMedia:
             on_peer_restored=lambda pid: self._peer_link(pid, True),
             on_peer_connected=lambda pid: self._peer_link(pid, True),
             on_peer_media=self._peer_quality,
+            on_peer_video_slow=self._peer_video_slow,
             on_peer_reachable=self._peer_reachable,
             on_video_frame=self._deliver,
             on_local_frame=lambda frame: self._deliver(self._local_id, frame),
@@ -171,6 +172,12 @@ class CallMedia:
         if participant is not None:
             self._on_participant_event("on_media_flowing" if flowing else "on_media_stalled",
                                        participant)
+
+    def _peer_video_slow(self, pid: str, slow: bool) -> None:
+        participant = self._roster.get(pid)
+        if participant is not None:
+            self._on_participant_event("on_video_paused_for_bandwidth" if slow
+                                       else "on_video_resumed_for_bandwidth", participant)
 
     def _peer_reachable(self, pid: str, reachable: bool) -> None:
         if not reachable and (self._media_down or self._roster.server_reconnecting(pid)):

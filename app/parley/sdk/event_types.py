@@ -26,6 +26,7 @@ ParticipantEvent = Literal[
     FlagEvent, "on_participant_joined", "on_participant_left", "on_participant_list_changed",
     "on_dominant_speaker_changed", "on_join_request", "on_join_request_ended",
     "on_media_stalled", "on_media_flowing", "on_media_unreachable", "on_media_reachable",
+    "on_video_paused_for_bandwidth", "on_video_resumed_for_bandwidth",
 ]
 """The callbacks of :class:`ParticipantEventListener`."""
 OwnMediaEvent = Literal[

@@ -84,6 +84,13 @@ class ParticipantEventListener(Callbacks[ParticipantEvent]):
     signal, never a reason to reconnect."""
     on_media_flowing: ParticipantCallback | None = None
     """Media from this participant arrives: the first, or again after a stall."""
+    on_video_paused_for_bandwidth: ParticipantCallback | None = None
+    """This participant's camera video to you paused: its sender's bandwidth estimate
+    fell below the lowest rung (160x120@10). Say "Video paused: slow connection"
+    (``parley.ui.messages.VIDEO_PAUSED_SLOW_TEXT``); it resumes by itself
+    (on_video_resumed_for_bandwidth)."""
+    on_video_resumed_for_bandwidth: ParticipantCallback | None = None
+    """Video paused for bandwidth comes again."""
     on_media_unreachable: ParticipantCallback | None = None
     """No connected media path to this participant for 10 s while both of you are in
     the call: most likely a firewall that blocks UDP, or no TURN server (a symmetric

@@ -32,6 +32,7 @@ from parley.protocol.messages import (
     RoomClosed,
     Welcome,
 )
+from parley.protocol.rto import RtoEstimator
 from parley.sdk.backoff import reconnect_delays
 from parley.sdk.errors import EndReason, JoinError, JoinFailure
 from parley.sdk.settings import SessionSettings
@@ -185,6 +186,8 @@ class SignalingLink:
         self._release: asyncio.Task[None] | None = None
         self._last_rx = 0.0
         self.resume_token: str | None = None
+        self.rto = RtoEstimator()
+        """The heartbeat timeout: the welcome's, or TCP's RTO when round trips are long."""
 
     @property
     def alive(self) -> bool:
@@ -269,7 +272,8 @@ class SignalingLink:
         """Start reading, writing and heartbeats (after connect succeeded)."""
         self._tasks.spawn(self._reader())
         self._tasks.spawn(self._writer())
-        self._tasks.spawn(self._heartbeat(heartbeat_interval, heartbeat_timeout))
+        self.rto = RtoEstimator(floor=heartbeat_timeout, ceiling=max(10.0, heartbeat_timeout))
+        self._tasks.spawn(self._heartbeat(heartbeat_interval))
 
     def send(self, message: Message) -> bool:
         """Queue a message; False when the link is dead (the message is dropped)."""
@@ -342,6 +346,7 @@ class SignalingLink:
                 log.warning("event=bad_frame_from_server detail=%s", exc.detail)
                 continue
             if isinstance(message, Pong):
+                self.rto.sample(self._last_rx - message.t)  # our ping's loop time, echoed
                 if message.resume_token:
                     self.resume_token = message.resume_token
                 continue
@@ -370,11 +375,11 @@ class SignalingLink:
                 self._die(f"send failed: {exc}")
                 return
 
-    async def _heartbeat(self, interval: float, timeout: float) -> None:
+    async def _heartbeat(self, interval: float) -> None:
         loop = asyncio.get_running_loop()
         next_ping = loop.time()
         while True:
-            now = loop.time()
+            now, timeout = loop.time(), self.rto.timeout
             if now >= next_ping:
                 self.send(Ping(t=now))
                 next_ping = now + interval
@@ -385,7 +390,7 @@ class SignalingLink:
                 for _ in range(3):
                     await asyncio.sleep(0)
                 silent = loop.time() - self._last_rx
-                if silent > timeout:
+                if silent > self.rto.timeout:
                     self._die(f"no message for {silent:.1f} s")
                     return
                 continue

@@ -9,6 +9,9 @@ TEST_CALL_TITLE = "Test call"
 WAITING_FOR_HOST_TEXT = "Waiting for the host to let you in…"
 HOST_ENDED_TEXT = "The host ended the call."
 REPLACED_TEXT = "You joined this call from somewhere else, so it ended here."
+VIDEO_PAUSED_SLOW_TEXT = "Video paused: slow connection"
+"""A participant's tile while its camera video to you is paused for want of bandwidth
+(the SDK's on_video_paused_for_bandwidth; on_video_resumed_for_bandwidth clears it)."""
 
 _REFUSED = {
     JoinFailure.TOKEN_REJECTED: "The call server refused the invite's token. "

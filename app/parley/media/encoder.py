@@ -1,0 +1,331 @@
+"""Parley's encoders: aiortc's VP8 and Opus encoders, with the settings Parley owns.
+
+aiortc's :class:`~aiortc.codecs.vpx.Vp8Encoder` clamps its target to 250 kbit/s -
+1.5 Mbit/s, so a receiver's estimate of 60-250 kbit/s is ignored and a slow uplink
+is flooded; its :class:`~aiortc.codecs.opus.OpusEncoder` runs at a fixed 96 kbit/s.
+The subclasses here keep upstream's packetisation, timestamps and the sender's calls
+(``encode(frame, force_keyframe)``, ``target_bitrate`` set from REMB) and change:
+
+- :class:`ParleyVp8Encoder`: the estimate is followed down to 60 kbit/s after audio's
+  share (:func:`~parley.media.ladder.video_budget`); the resolution ladder scales and
+  thins frames (:class:`~parley.media.ladder.Ladder`); below the floor it sends nothing
+  (video paused) until the estimate comes back; keyframes are rate-limited (a request
+  inside :data:`KEYFRAME_SPACING` of the last keyframe is deferred, not dropped); one
+  encoder thread; libvpx's rate-control buffer at 500 ms, not 1 s.
+- :class:`ParleyOpusEncoder`: 32 kbit/s voice (24 kbit/s when the estimate is short),
+  in-band FEC switched on while the receiver reports loss, and DTX (a silent stretch
+  sends one packet every 400 ms).
+
+Why the hook is aiortc's encoder factory: the sender builds its encoder itself, in
+``RTCRtpSender._next_encoded_frame``, by calling the name ``get_encoder`` that
+``aiortc.rtcrtpsender`` imported; there is no public way to hand a sender an encoder.
+Replacing that one module-level name (:func:`parley.media.rtx.install`) touches no
+private attribute and keeps every other codec upstream's. Feeding the sender
+pre-encoded packets instead would lose its keyframe requests (it only forwards them to
+``encode``) and REMB (it only hands that to its encoder's ``target_bitrate``).
+"""
+
+from __future__ import annotations
+
+import collections
+import fractions
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import av
+from aiortc.codecs import get_encoder as upstream_get_encoder
+from aiortc.codecs.base import Encoder
+from aiortc.codecs.opus import OpusEncoder
+from aiortc.codecs.vpx import Vp8Encoder
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtp import compute_audio_level_dbov
+from av.frame import Frame
+from av.video.reformatter import VideoReformatter
+
+from parley.media.ladder import APP_LIMITED, VIDEO_MAX, Ladder, Rung, video_budget
+
+logger = logging.getLogger(__name__)
+
+KEYFRAME_SPACING = 1.0
+"""Seconds: at most one requested keyframe per this (a resolution change is one too)."""
+RECONFIGURE_SPACING = 1.5
+"""Seconds between two rate changes at the same size (libvpx cannot change its rate in
+place through FFmpeg; each change rebuilds the encoder, which costs a keyframe)."""
+RECONFIGURE_CHANGE = 0.2
+"""A rate change smaller than this share of the current rate is ignored."""
+DEFAULT_ESTIMATE = 500_000
+"""The estimate assumed before the first REMB: aiortc's own start, so a call on a good
+link starts at 640x480@30 (a receiver's estimate grows to at most 1.5 x what it gets,
+so starting lower, as Chromium's 300 kbit/s, takes many seconds to climb). On a slow
+uplink the first estimate (about a second in) steps the ladder down."""
+RATE_WINDOW = 2.0
+"""Seconds over which the encoder's own output rate is measured (application-limited
+or not, :mod:`.ladder`)."""
+
+
+class ParleyVp8Encoder(Vp8Encoder):
+    """aiortc's VP8 encoder following the estimate down to the ladder's floor.
+
+    Args:
+        clock: Monotonic seconds (tests pass a fake one).
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._clock = clock
+        self._lock = threading.Lock()  # encode runs in aiortc's executor, REMB on the loop
+        self._estimate = DEFAULT_ESTIMATE
+        self.covers_audio = False
+        """The estimate covers audio as well (a REMB naming several streams): audio's
+        share is then taken off it first."""
+        self._output: collections.deque[tuple[float, int]] = collections.deque()
+        self.ladder = Ladder(start=video_budget(DEFAULT_ESTIMATE, covers_audio=False))
+        self._started: float | None = None
+        self.on_rung: Callable[[Rung | None], None] | None = None
+        """Called (from the encoder's thread) when the rung changes; None = paused."""
+        self._rung: Rung | None = self.ladder.rung
+        self._next_due: float | None = None
+        self._last_keyframe = -1e9
+        self._keyframe_pending = False
+        self._configured_at = -1e9
+        self._scaler = VideoReformatter()
+        self.keyframes = 0
+        """Keyframes produced (requested or from a rebuild): a diagnostic."""
+
+    @property
+    def estimate(self) -> int:
+        """The last total estimate (bit/s) the sender passed on."""
+        return self._estimate
+
+    @property
+    def target_bitrate(self) -> int:
+        """The video target in bit/s: the estimate less audio's share, not clamped at
+        aiortc's 250 kbit/s floor."""
+        return max(1, video_budget(self._estimate, self.covers_audio))
+
+    @target_bitrate.setter
+    def target_bitrate(self, bitrate: int) -> None:
+        with self._lock:
+            self._estimate = max(0, min(int(bitrate), 2 * VIDEO_MAX))
+
+    def encode(self, frame: Frame, force_keyframe: bool = False) -> tuple[list[bytes], int]:
+        assert isinstance(frame, av.VideoFrame)
+        now = self._clock()
+        with self._lock:
+            estimate, budget = self._estimate, video_budget(self._estimate, self.covers_audio)
+        if self._started is None:
+            self._started = now
+        # a rate is only known once the encoder has run for a whole window
+        app_limited = now - self._started >= RATE_WINDOW and \
+            estimate > APP_LIMITED * self.output_rate(now)
+        rung = self.ladder.update(budget, now, app_limited)
+        if rung != self._rung:
+            logger.info("video %s -> %s (budget %d bit/s)", self._rung or "paused",
+                        rung or "paused", budget)
+            self._rung = rung
+            self._next_due = None
+            if self.on_rung is not None:
+                self.on_rung(rung)
+        self._keyframe_pending = self._keyframe_pending or force_keyframe
+        if rung is None or not self._due(frame, rung):
+            return [], 0
+        width, height = fit(frame.width, frame.height, rung)
+        scaled = frame
+        if (frame.width, frame.height) != (width, height) or frame.format.name != "yuv420p":
+            # our own reformatter: the frame is shared with other senders' threads, and
+            # a frame's own reformat() keeps one scaler per frame
+            scaled = self._scaler.reformat(frame, width=width, height=height,
+                                           format="yuv420p")
+            scaled.pts, scaled.time_base = frame.pts, frame.time_base
+        self._configure(scaled, rung, budget, now)
+        keyframe = False
+        if self._keyframe_pending and now - self._last_keyframe >= KEYFRAME_SPACING:
+            scaled.pict_type = av.video.frame.PictureType.I
+            keyframe = True
+        payloads: list[bytes] = []
+        timestamp = 0
+        assert self.codec is not None
+        for packet in self.codec.encode(scaled):
+            keyframe = keyframe or packet.is_keyframe
+            more, timestamp = self.pack(packet)
+            payloads += more
+        self._output.append((now, sum(len(p) for p in payloads)))
+        if keyframe and payloads:
+            self._keyframe_pending = False
+            self._last_keyframe = now
+            self.keyframes += 1
+        return payloads, timestamp
+
+    def output_rate(self, now: float) -> float:
+        """What the encoder produced over the last :data:`RATE_WINDOW`, bit/s."""
+        while self._output and now - self._output[0][0] > RATE_WINDOW:
+            self._output.popleft()
+        return sum(size for _, size in self._output) * 8 / RATE_WINDOW
+
+    def _due(self, frame: av.VideoFrame, rung: Rung) -> bool:
+        """Thin the capture's frame rate to the rung's."""
+        if frame.pts is None or frame.time_base is None:
+            return True
+        t = float(frame.pts * frame.time_base)
+        period = 1.0 / rung.fps
+        if self._next_due is not None and t < self._next_due - period / 4:
+            return False
+        self._next_due = t + period if self._next_due is None or \
+            t - self._next_due > period else self._next_due + period
+        return True
+
+    def _configure(self, frame: av.VideoFrame, rung: Rung, budget: int, now: float) -> None:
+        codec = self.codec
+        if codec is not None and (codec.width, codec.height) == (frame.width, frame.height):
+            current = codec.bit_rate or 1
+            change = abs(budget - current) / current
+            if change <= RECONFIGURE_CHANGE or now - self._configured_at < RECONFIGURE_SPACING:
+                return
+        rate = max(rung.floor // 2, budget)
+        self.codec = _vp8_context(frame.width, frame.height, rate, rung.fps)
+        self._configured_at = now
+        self._last_keyframe = -1e9  # a fresh encoder starts with a keyframe anyway
+
+
+def fit(width: int, height: int, rung: Rung) -> tuple[int, int]:
+    """The size a ``width`` x ``height`` frame is sent at on ``rung``: scaled down (never
+    up) to fit the rung's box, aspect kept, even."""
+    scale = min(1.0, rung.width / width, rung.height / height)
+    return max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
+
+
+def _vp8_context(width: int, height: int, bitrate: int, fps: int) -> Any:
+    """A libvpx encoder as aiortc configures one (its comments apply), with a 500 ms
+    rate-control buffer, frame dropping when the buffer runs dry, one thread."""
+    codec = av.CodecContext.create("libvpx", "w")
+    codec.width, codec.height = width, height
+    codec.bit_rate = bitrate
+    codec.pix_fmt = "yuv420p"
+    codec.framerate = fractions.Fraction(fps, 1)
+    codec.time_base = fractions.Fraction(1, fps)
+    codec.gop_size = 3000
+    codec.qmin, codec.qmax = 2, 56
+    codec.options = {
+        "bufsize": str(bitrate // 2),  # rc_buf_sz = bufsize * 1000 / bit_rate = 500 ms
+        "cpu-used": "-6",
+        "deadline": "realtime",
+        "lag-in-frames": "0",
+        "minrate": str(bitrate),
+        "maxrate": str(bitrate),
+        "noise-sensitivity": "4",
+        "overshoot-pct": "15",
+        "partitions": "0",
+        "static-thresh": "1",
+        "undershoot-pct": "100",
+        "max-intra-rate": "300",  # a keyframe may take at most 3 frames' share
+        "drop-threshold": "30",
+    }
+    codec.thread_count = 1
+    return codec
+
+
+VOICE_BITRATE = 32_000
+"""Opus for voice, bit/s."""
+LOW_VOICE_BITRATE = 24_000
+"""... when the estimate is below :data:`LOW_ESTIMATE`."""
+LOW_ESTIMATE = 150_000
+FEC_ON_LOSS = 0.01
+"""In-band FEC is switched on when the reported loss exceeds this fraction ..."""
+FEC_OFF_AFTER = 10.0
+"""... and off again after this many seconds without loss."""
+SILENCE_DBOV = -60
+"""A frame quieter than -60 dBov is silence for DTX."""
+DTX_AFTER = 0.2
+DTX_KEEPALIVE = 0.4
+"""During silence (after DTX_AFTER s of it) one packet goes out every DTX_KEEPALIVE s."""
+
+
+class ParleyOpusEncoder(OpusEncoder):
+    """aiortc's Opus encoder for voice: 24-32 kbit/s, FEC while loss is seen, DTX."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._clock = clock
+        self._bitrate = VOICE_BITRATE
+        self._fec = False
+        self._last_loss = -1e9
+        self._silent_since: float | None = None
+        self._last_sent = -1e9
+        self._timestamp = 0
+        self.skipped = 0
+        """Packets DTX did not send: a diagnostic."""
+        self.codec = self._context()
+
+    def _context(self) -> Any:
+        codec = av.CodecContext.create("libopus", "w")
+        codec.bit_rate = self._bitrate
+        codec.format = "s16"
+        codec.layout = "stereo"
+        codec.sample_rate = 48000
+        codec.time_base = fractions.Fraction(1, 48000)
+        options = {"application": "voip", "vbr": "on"}
+        if self._fec:
+            options.update({"fec": "1", "packet_loss": "10"})
+        codec.options = options
+        return codec
+
+    @property
+    def fec(self) -> bool:
+        return self._fec
+
+    @property
+    def target_bitrate(self) -> int:
+        return self._bitrate
+
+    @target_bitrate.setter
+    def target_bitrate(self, estimate: int) -> None:
+        """The total estimate, when a REMB names audio too: voice stays at 32 kbit/s
+        unless the estimate is short."""
+        self._bitrate = LOW_VOICE_BITRATE if estimate < LOW_ESTIMATE else VOICE_BITRATE
+
+    def report_loss(self, fraction: float) -> None:
+        """The receiver's loss fraction (0-1) from a receiver report."""
+        now = self._clock()
+        if fraction > FEC_ON_LOSS:
+            self._last_loss = now
+
+    def encode(self, frame: Frame, force_keyframe: bool = False) -> tuple[list[bytes], int]:
+        assert isinstance(frame, av.AudioFrame)
+        now = self._clock()
+        fec = now - self._last_loss < FEC_OFF_AFTER
+        if fec != self._fec or self._bitrate != self.codec.bit_rate:
+            self._fec = fec
+            logger.info("opus: %d bit/s, fec %s", self._bitrate, "on" if fec else "off")
+            self.codec = self._context()
+        silent = compute_audio_level_dbov(frame) <= SILENCE_DBOV
+        if not silent:
+            self._silent_since = None
+        elif self._silent_since is None:
+            self._silent_since = now
+        packets: list[Any] = []
+        for resampled in self.resampler.resample(frame):
+            packets += self.codec.encode(resampled)
+        if not packets:
+            return [], None  # type: ignore[return-value]  # upstream's "nothing yet"
+        timestamp = self._timestamp
+        self._timestamp += 960 * len(packets)  # 20 ms at 48 kHz per packet
+        if self._silent_since is not None and now - self._silent_since >= DTX_AFTER \
+                and now - self._last_sent < DTX_KEEPALIVE:
+            self.skipped += len(packets)
+            return [], None  # type: ignore[return-value]
+        self._last_sent = now
+        return [bytes(p) for p in packets], timestamp
+
+
+def parley_encoder(codec: RTCRtpCodecParameters) -> Encoder:
+    """aiortc's encoder factory with Parley's VP8 and Opus encoders (:mod:`.rtx`'s
+    :func:`~parley.media.rtx.install` puts it in place)."""
+    mime = codec.mimeType.lower()
+    if mime == "video/vp8":
+        return ParleyVp8Encoder()
+    if mime == "audio/opus":
+        return ParleyOpusEncoder()
+    return upstream_get_encoder(codec)

@@ -1,0 +1,148 @@
+"""Which video a bandwidth estimate affords: :class:`Ladder`, pure (no clock of its own).
+
+The sender's video budget (the receiver's estimate minus audio's reserved share, see
+:func:`video_budget`) picks a rung of :data:`RUNGS`. It steps down at once when the
+budget falls below a rung's floor, and up only after the budget has stayed above the
+next rung's floor (plus a margin) for :data:`UP_HOLD` seconds, so an estimate that
+wobbles around a threshold does not flap the resolution (each change costs a keyframe).
+Below the last rung's floor, video pauses (:meth:`Ladder.update` returns None).
+
+An estimate is only news about the link when the sender uses what it allows: a
+receiver's REMB grows to at most 1.5 x what it receives, so an encoder that undershoots
+(a still picture) drags the estimate down with it. While the sender is
+*application-limited* (the estimate well above what it sent) the ladder does not step
+down. A paused sender sends nothing, so nothing says when the link is back: after
+:data:`PAUSE_RETRY` seconds paused it probes with the lowest rung, and pauses again
+only if the estimate then says the link cannot carry it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One step of the resolution ladder."""
+
+    width: int
+    height: int
+    fps: int
+    floor: int
+    """The video budget (bit/s) below which this rung is left for the next one down."""
+
+    def __str__(self) -> str:
+        return f"{self.width}x{self.height}@{self.fps}"
+
+
+RUNGS: tuple[Rung, ...] = (
+    Rung(640, 480, 30, 400_000),
+    Rung(480, 360, 24, 220_000),
+    Rung(320, 240, 15, 110_000),
+    Rung(160, 120, 10, 60_000),
+)
+"""Best first. The floors are where VP8 still gives a watchable picture at that size
+and rate with a hard (textured, moving) source."""
+
+VIDEO_FLOOR = RUNGS[-1].floor
+"""Below this video budget (bit/s) video pauses: "Video paused: slow connection"."""
+VIDEO_MAX = 1_500_000
+"""The highest video target (bit/s): aiortc's own ceiling."""
+AUDIO_RESERVE = 40_000
+"""Audio's share (bit/s), taken off the estimate before video gets any, when the
+estimate covers audio too (a REMB naming several streams): Opus at 24-32 kbit/s plus its
+packet overhead. aiortc's receivers estimate the video stream alone, from the delay it
+sees, so audio's share is already outside that estimate."""
+HEADROOM = 0.9
+"""Video targets this share of what is left after audio: RTP/UDP/IP overhead and
+retransmissions (at most 20 % of the target, :mod:`.rtx`) must fit in the rest."""
+UP_MARGIN = 1.2
+"""Stepping up needs the budget at this multiple of the higher rung's floor."""
+UP_HOLD = 2.0
+"""... held for this long (seconds)."""
+PAUSE_RETRY = 5.0
+"""Seconds paused before the lowest rung is tried again ..."""
+PROBE_HOLD = 3.0
+"""... for at least this long whatever the (stale) estimate says: the receiver's
+estimate needs packets to grow from."""
+APP_LIMITED = 1.3
+"""The sender is application-limited when the estimate exceeds what it sent by this."""
+
+
+def video_budget(estimate: int, covers_audio: bool = True) -> int:
+    """The video target (bit/s) an estimate leaves once audio's share is reserved (when
+    the estimate covers audio too)."""
+    reserve = AUDIO_RESERVE if covers_audio else 0
+    return min(VIDEO_MAX, max(0, int((estimate - reserve) * HEADROOM)))
+
+
+class Ladder:
+    """The rung a video budget affords, with hysteresis on the way up.
+
+    Args:
+        rungs: Best first; the default is :data:`RUNGS`.
+        start: The budget (bit/s) to pick the first rung by; None starts at the best.
+    """
+
+    def __init__(self, rungs: tuple[Rung, ...] = RUNGS, start: int | None = None) -> None:
+        self.rungs = rungs
+        self.index: int | None = 0 if start is None else self._fitting(start, 1.0)
+        """The current rung's index in :attr:`rungs`, None while paused."""
+        self._better_since: float | None = None
+        self._paused_at: float | None = None
+        self._probe_until = -1e9
+        self._probe_budget: int | None = None
+
+    @property
+    def rung(self) -> Rung | None:
+        """The current rung, or None while video is paused."""
+        return None if self.index is None else self.rungs[self.index]
+
+    def update(self, budget: int, now: float, app_limited: bool = False) -> Rung | None:
+        """The rung for ``budget`` (bit/s) at time ``now`` (seconds); None = paused.
+
+        ``app_limited``: the sender sent well below the estimate, so a low budget is
+        no reason to step down."""
+        if self.index is None:
+            if self._paused_at is not None and now - self._paused_at >= PAUSE_RETRY:
+                self._paused_at = None
+                self._probe_until = now + PROBE_HOLD
+                self._probe_budget = budget
+                self.index = len(self.rungs) - 1  # probe: does the link carry it now?
+                return self.rung
+        elif now < self._probe_until:
+            budget = max(budget, self.rungs[self.index].floor)
+        elif self._probe_budget is not None:
+            # after a probe the estimate is still the stale one it started from, growing
+            # slowly: only a fall (the link complains) pauses again
+            if budget >= self.rungs[-1].floor or budget < 0.95 * self._probe_budget:
+                self._probe_budget = None
+            else:
+                budget = self.rungs[-1].floor
+        elif app_limited:
+            budget = max(budget, self.rungs[self.index].floor)
+        index = self._fitting(budget, 1.0)
+        current = len(self.rungs) if self.index is None else self.index
+        if index is None or index >= current:  # down at once; or no better
+            self._better_since = None
+            if index is None and self.index is not None:
+                self._paused_at = now
+                self._probe_budget = None
+            self.index = index if index is None or index > current else self.index
+            return self.rung
+        up = self._fitting(budget, UP_MARGIN)
+        if up is None or up >= current:
+            self._better_since = None
+            return self.rung
+        if self._better_since is None:
+            self._better_since = now
+        if now - self._better_since >= UP_HOLD:
+            self.index = current - 1  # one step at a time: each step is re-measured
+            self._better_since = None
+        return self.rung
+
+    def _fitting(self, budget: int, margin: float) -> int | None:
+        for index, rung in enumerate(self.rungs):
+            if budget >= rung.floor * margin:
+                return index
+        return None

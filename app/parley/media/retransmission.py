@@ -1,0 +1,134 @@
+"""Retransmission policy, pure (no aiortc, no clock of its own): :class:`NackLimiter`
+for a receiver, :class:`RetransmitBudget` for a sender. :mod:`.rtx` puts them into
+aiortc; see there for why and where.
+"""
+
+from __future__ import annotations
+
+import logging
+
+logger = logging.getLogger(__name__)
+
+MAX_NACKS = 3
+"""Times one missing packet is NACKed before the receiver gives up on it."""
+PLI_SPACING = 1.0
+"""Seconds between two PLIs a receiver sends for one stream."""
+BUDGET_SHARE = 0.2
+"""Retransmissions may use this share of the target rate."""
+BUDGET_BURST = 0.5
+"""... saved up over at most this many seconds."""
+PACKET_BYTES = 1200
+"""What one retransmission is counted as (aiortc's packets are at most 1300 bytes)."""
+DEFAULT_RTT = 0.1
+"""Seconds, until receiver reports measured one."""
+MIN_RTT = 0.02
+LOG_EVERY = 5.0
+"""Seconds between two diagnostic log lines of a sender's or receiver's counters."""
+
+
+class NackLimiter:
+    """A receiver's NACK policy for one stream: bounded, spaced by RTT, then a PLI."""
+
+    def __init__(self, max_nacks: int = MAX_NACKS, pli_spacing: float = PLI_SPACING) -> None:
+        self.max_nacks = max_nacks
+        self.pli_spacing = pli_spacing
+        self._sent: dict[int, tuple[int, float]] = {}  # seq -> (times NACKed, last time)
+        self._given_up: set[int] = set()
+        self.abandoned: list[int] = []
+        """Packets given up on since the receiver last took them (to fill their hole)."""
+        self._last_pli = -1e9
+        self._logged = -1e9
+        self.nacks_sent = 0
+        self.plis_sent = 0
+
+    @property
+    def waiting(self) -> bool:
+        """Some missing packet may still be NACKed (or given up on) later."""
+        return bool(self._sent)
+
+    def filter(self, missing: list[int], now: float, rtt: float) -> tuple[list[int], bool]:
+        """Of the packets aiortc counts missing, those to NACK now; and whether to
+        send a PLI (a packet was given up on, and the last PLI is old enough)."""
+        if now - self._logged >= LOG_EVERY:
+            self._logged = now
+            logger.info("nacks: %d sent, %d plis, %d missing now, rtt %.0f ms",
+                        self.nacks_sent, self.plis_sent, len(missing), rtt * 1000)
+        current = set(missing)
+        for seq in [s for s in self._sent if s not in current]:
+            del self._sent[seq]  # arrived, or aiortc stopped tracking it
+        self._given_up &= current
+        for seq in missing:
+            if seq not in self._given_up and seq not in self._sent:
+                self._sent[seq] = (0, -1e9)
+        return self.due(now, rtt)
+
+    def arrived(self, seq: int) -> None:
+        """A packet (or its retransmission) arrived."""
+        self._sent.pop(seq, None)
+
+    def due(self, now: float, rtt: float) -> tuple[list[int], bool]:
+        """The tracked packets to NACK (again) now, and whether to send a PLI. aiortc
+        only NACKs when a new gap appears; at a low packet rate that may be seconds,
+        so the receiver also asks this a round trip after each NACK."""
+        spacing = max(rtt, MIN_RTT)
+        to_nack, gave_up = [], False
+        for seq, (times, last) in list(self._sent.items()):
+            if now - last < spacing:
+                continue
+            if times >= self.max_nacks:  # the last retransmission had its round trip
+                del self._sent[seq]
+                self._given_up.add(seq)
+                self.abandoned.append(seq)
+                gave_up = True
+                continue
+            self._sent[seq] = (times + 1, now)
+            to_nack.append(seq)
+        self.nacks_sent += len(to_nack)
+        return to_nack, gave_up and self.pli_allowed(now)
+
+    def pli_allowed(self, now: float) -> bool:
+        """Whether a PLI may go now (and count it as sent if so)."""
+        if now - self._last_pli < self.pli_spacing:
+            return False
+        self._last_pli = now
+        self.plis_sent += 1
+        return True
+
+
+class RetransmitBudget:
+    """A sender's retransmission policy: de-duplicated within an RTT, capped at a share
+    of the target rate (a token bucket of bytes)."""
+
+    def __init__(self, share: float = BUDGET_SHARE, burst: float = BUDGET_BURST) -> None:
+        self.share = share
+        self.burst = burst
+        self._last: dict[int, float] = {}
+        self._tokens = 0.0
+        self._filled_at: float | None = None
+        self.allowed = 0
+        self.refused = 0
+
+    def admit(self, lost: list[int], now: float, rtt: float, target: int) -> list[int]:
+        """The requested sequence numbers to retransmit now."""
+        rate = self.share * target / 8  # bytes per second
+        if self._filled_at is not None:
+            self._tokens = min(rate * self.burst, self._tokens + rate * (now - self._filled_at))
+        else:
+            self._tokens = rate * self.burst
+        self._filled_at = now
+        spacing = max(rtt, MIN_RTT)
+        for seq in [s for s, t in self._last.items() if now - t >= spacing]:
+            del self._last[seq]
+        admitted = []
+        for seq in lost:
+            if seq in self._last:
+                self.refused += 1
+                continue  # a duplicate: its retransmission is still on its way
+            if self._tokens < PACKET_BYTES:
+                self.refused += 1
+                continue
+            self._tokens -= PACKET_BYTES
+            self._last[seq] = now
+            admitted.append(seq)
+        self.allowed += len(admitted)
+        return admitted

@@ -1,0 +1,118 @@
+"""Parley's encoders on a fake clock: VP8 follows the estimate below aiortc's 250 kbit/s
+floor, scales and thins frames by the ladder, pauses and rate-limits keyframes; Opus
+runs at voice rates, switches FEC on with loss, and stays quiet in silence (DTX)."""
+
+from __future__ import annotations
+
+import fractions
+
+import av
+import numpy as np
+
+from parley.media.encoder import (
+    DTX_KEEPALIVE,
+    KEYFRAME_SPACING,
+    VOICE_BITRATE,
+    ParleyOpusEncoder,
+    ParleyVp8Encoder,
+    fit,
+)
+from parley.media.ladder import RUNGS
+
+VIDEO_TB = fractions.Fraction(1, 90000)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def frames(count: int, start: int = 0) -> list[av.VideoFrame]:
+    out = []
+    rng = np.random.default_rng(start)
+    for i in range(start, start + count):
+        image = rng.integers(0, 255, (480, 640, 3), dtype=np.uint8)
+        frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+        frame.pts, frame.time_base = i * 3000, VIDEO_TB  # 30 fps
+        out.append(frame)
+    return out
+
+
+def run(encoder: ParleyVp8Encoder, clock: Clock, count: int, start: int = 0,
+        keyframe_every: int = 0) -> list[int]:
+    sizes = []
+    for i, frame in enumerate(frames(count, start)):
+        payloads, _ = encoder.encode(frame, bool(keyframe_every) and i % keyframe_every == 0)
+        sizes.append(sum(len(p) for p in payloads))
+        clock.now += 1 / 30
+    return sizes
+
+
+def test_target_goes_below_aiortcs_floor() -> None:
+    encoder = ParleyVp8Encoder()
+    encoder.target_bitrate = 120_000
+    assert encoder.target_bitrate < 250_000  # aiortc would clamp to 250 kbit/s
+    encoder.target_bitrate = 10_000_000
+    assert encoder.target_bitrate == 1_500_000
+
+
+def test_a_low_estimate_scales_and_thins_frames() -> None:
+    clock = Clock()
+    encoder = ParleyVp8Encoder(clock=clock)
+    encoder.target_bitrate = 150_000  # 320x240@15
+    sent = [s for s in run(encoder, clock, 60) if s]
+    assert encoder.ladder.rung == RUNGS[2]
+    assert encoder.codec is not None and (encoder.codec.width, encoder.codec.height) == (320, 240)
+    assert 25 <= len(sent) <= 31  # about 15 of each 30 frames, minus encoder drops
+
+
+def test_below_the_floor_nothing_is_sent_and_the_watcher_hears() -> None:
+    clock = Clock()
+    encoder = ParleyVp8Encoder(clock=clock)
+    rungs: list[object] = []
+    encoder.on_rung = rungs.append
+    encoder.target_bitrate = 40_000
+    assert sum(run(encoder, clock, 30)) == 0
+    assert rungs == [None]
+
+
+def test_keyframe_requests_are_rate_limited() -> None:
+    clock = Clock()
+    encoder = ParleyVp8Encoder(clock=clock)
+    encoder.target_bitrate = 500_000
+    run(encoder, clock, 90, keyframe_every=2)  # a request every 2 frames for 3 s
+    assert encoder.keyframes <= 3 / KEYFRAME_SPACING + 1
+
+
+def test_capture_smaller_than_the_rung_is_never_upscaled() -> None:
+    assert fit(320, 240, RUNGS[0]) == (320, 240)
+    assert fit(1280, 720, RUNGS[2]) == (320, 180)
+
+
+def audio(silent: bool, pts: int) -> av.AudioFrame:
+    samples = np.zeros((1, 960 * 2), dtype=np.int16)
+    if not silent:
+        samples[:] = (np.sin(np.arange(960 * 2) / 5) * 8000).astype(np.int16)
+    frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="stereo")
+    frame.sample_rate, frame.pts = 48000, pts
+    return frame
+
+
+def test_opus_voice_rate_fec_on_loss_and_dtx() -> None:
+    clock = Clock()
+    encoder = ParleyOpusEncoder(clock=clock)
+    assert encoder.target_bitrate == VOICE_BITRATE and not encoder.fec
+    sent = []
+    for i in range(100):  # 2 s of speech, then 2 s of silence
+        payloads, _ = encoder.encode(audio(i >= 50, i * 960))
+        sent.append(bool(payloads))
+        clock.now += 0.02
+    assert all(sent[1:50])
+    quiet = sent[70:]  # DTX: one packet per keep-alive interval
+    assert 0 < sum(quiet) <= len(quiet) * 0.02 / DTX_KEEPALIVE + 1
+    encoder.report_loss(0.05)
+    encoder.encode(audio(False, 100 * 960))
+    assert encoder.fec

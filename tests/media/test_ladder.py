@@ -1,0 +1,73 @@
+"""The resolution ladder: down at once, up after a hold, pause below the floor, probe
+after a pause; an application-limited sender does not step down."""
+
+from __future__ import annotations
+
+from parley.media.ladder import (
+    AUDIO_RESERVE,
+    PAUSE_RETRY,
+    PROBE_HOLD,
+    RUNGS,
+    UP_HOLD,
+    VIDEO_FLOOR,
+    Ladder,
+    video_budget,
+)
+
+
+def test_the_ladder_is_the_issues() -> None:
+    assert [str(r) for r in RUNGS] == ["640x480@30", "480x360@24", "320x240@15", "160x120@10"]
+    assert VIDEO_FLOOR == 60_000
+
+
+def test_audio_is_reserved_first_when_the_estimate_covers_it() -> None:
+    assert video_budget(100_000) < video_budget(100_000, covers_audio=False)
+    assert video_budget(AUDIO_RESERVE) == 0
+    assert video_budget(10_000_000) == 1_500_000
+
+
+def test_down_at_once_up_after_a_hold() -> None:
+    ladder = Ladder()
+    assert ladder.update(1_000_000, 0.0) == RUNGS[0]
+    assert ladder.update(150_000, 0.1) == RUNGS[2]  # two steps down in one go
+    assert ladder.update(300_000, 0.2) == RUNGS[2]  # better, but not for long enough
+    assert ladder.update(300_000, 0.2 + UP_HOLD - 0.01) == RUNGS[2]
+    assert ladder.update(300_000, 0.2 + UP_HOLD) == RUNGS[1]  # one step up
+    assert ladder.update(230_000, 10.0) == RUNGS[1]  # above the floor, below the margin
+    assert ladder.update(230_000, 20.0) == RUNGS[1]
+
+
+def test_a_wobble_resets_the_hold() -> None:
+    ladder = Ladder(start=150_000)
+    assert ladder.rung == RUNGS[2]
+    ladder.update(300_000, 0.0)
+    ladder.update(150_000, 1.0)  # back down under the margin: the hold starts over
+    assert ladder.update(300_000, UP_HOLD + 0.5) == RUNGS[2]
+    assert ladder.update(300_000, 2 * UP_HOLD + 0.5) == RUNGS[1]
+
+
+def test_pause_below_the_floor_and_probe_after_a_while() -> None:
+    ladder = Ladder(start=100_000)
+    assert ladder.rung == RUNGS[3]
+    assert ladder.update(50_000, 0.0) is None
+    assert ladder.update(50_000, PAUSE_RETRY - 0.1) is None
+    assert ladder.update(50_000, PAUSE_RETRY) == RUNGS[3]  # the probe ...
+    assert ladder.update(50_000, PAUSE_RETRY + PROBE_HOLD - 0.1) == RUNGS[3]  # ... held
+    assert ladder.update(50_000, PAUSE_RETRY + PROBE_HOLD) == RUNGS[3]  # the estimate held
+    assert ladder.update(30_000, PAUSE_RETRY + PROBE_HOLD + 1) is None  # it fell: too slow
+
+
+def test_resume_when_bandwidth_returns() -> None:
+    ladder = Ladder(start=100_000)
+    ladder.update(30_000, 0.0)
+    assert ladder.rung is None
+    ladder.update(200_000, 1.0)
+    assert ladder.update(200_000, 1.0 + UP_HOLD) == RUNGS[3]
+
+
+def test_an_application_limited_sender_keeps_its_rung() -> None:
+    ladder = Ladder(start=300_000)
+    assert ladder.rung == RUNGS[1]
+    # the estimate follows what a still picture needs, not the link: no step down
+    assert ladder.update(90_000, 0.0, app_limited=True) == RUNGS[1]
+    assert ladder.update(90_000, 1.0, app_limited=False) == RUNGS[3]

@@ -1,0 +1,63 @@
+"""Retransmission policy, pure: bounded NACKs spaced by RTT with one PLI after, and a
+sender's de-duplicated, budgeted retransmissions."""
+
+from __future__ import annotations
+
+from parley.media.retransmission import (
+    BUDGET_SHARE,
+    MAX_NACKS,
+    PACKET_BYTES,
+    NackLimiter,
+    RetransmitBudget,
+)
+
+
+def test_each_packet_is_nacked_a_bounded_number_of_times_spaced_by_rtt() -> None:
+    limiter = NackLimiter()
+    rtt, now, nacked = 0.1, 0.0, []
+    for _ in range(50):  # aiortc calls on every new gap, with every missing packet
+        to_nack, pli = limiter.filter([10, 11], now, rtt)
+        nacked += to_nack
+        now += 0.03  # gaps come faster than the round trip
+    assert nacked.count(10) == MAX_NACKS and nacked.count(11) == MAX_NACKS
+    assert limiter.plis_sent == 1  # given up on: one PLI, not one per packet
+
+
+def test_requests_within_a_round_trip_are_not_repeated() -> None:
+    limiter = NackLimiter()
+    assert limiter.filter([7], 0.0, 0.2) == ([7], False)
+    assert limiter.filter([7, 8], 0.1, 0.2) == ([8], False)
+    assert limiter.filter([7, 8], 0.2, 0.2) == ([7], False)
+
+
+def test_a_packet_that_arrived_is_forgotten() -> None:
+    limiter = NackLimiter()
+    limiter.filter([3], 0.0, 0.1)
+    limiter.filter([], 0.05, 0.1)  # it arrived
+    assert limiter.filter([3], 1.0, 0.1) == ([3], False)  # a new loss of that number
+
+
+def test_plis_are_spaced() -> None:
+    limiter = NackLimiter(pli_spacing=1.0)
+    assert limiter.pli_allowed(0.0) and not limiter.pli_allowed(0.5)
+    assert limiter.pli_allowed(1.0)
+
+
+def test_the_sender_deduplicates_within_a_round_trip() -> None:
+    budget = RetransmitBudget()
+    assert budget.admit([1, 2], 0.0, 0.1, 5_000_000) == [1, 2]
+    assert budget.admit([1, 2, 3], 0.05, 0.1, 5_000_000) == [3]
+    assert budget.admit([1], 0.2, 0.1, 5_000_000) == [1]
+
+
+def test_retransmissions_stay_within_a_fifth_of_the_target() -> None:
+    budget, target, now, sent = RetransmitBudget(), 250_000, 0.0, 0
+    seq = 0
+    for _ in range(1000):  # a NACK storm: 100 s of 20 new requests every 0.1 s
+        lost = list(range(seq, seq + 20))
+        seq += 20
+        sent += len(budget.admit(lost, now, 0.05, target))
+        now += 0.1
+    rate = sent * PACKET_BYTES * 8 / now
+    assert rate <= BUDGET_SHARE * target * 1.01
+    assert rate >= BUDGET_SHARE * target * 0.9  # the budget is used, not starved
