@@ -78,6 +78,13 @@ class SessionSettings:
     echo: bool = False
     """Send back what is received instead of capturing (the Test call's echo participant,
     see :func:`parley.sdk.echo.start_echo`)."""
+    hide_host_addresses: bool | None = None
+    """Keep this machine's own addresses private: only relay (TURN) and server-reflexive
+    (STUN) ICE candidates are sent, as RFC 8828's mode 3. None (the default) decides by
+    how you joined: on for a guest (an invite, or let in from the lobby), off for the
+    host and for a verified identity, and off when the call server is on loopback.
+    Without a STUN or TURN server nothing is left to send: peers that hide theirs too
+    cannot be reached (a log line and ``on_media_stalled`` say so)."""
 
     def __post_init__(self) -> None:
         try:
@@ -92,6 +99,9 @@ class SessionSettings:
         for flag in ("start_audio_muted", "start_video_paused", "fake_media", "media", "echo"):
             if not isinstance(getattr(self, flag), bool):
                 raise ValueError(f"{flag} must be True or False")
+        if self.hide_host_addresses is not None and not isinstance(self.hide_host_addresses,
+                                                                   bool):
+            raise ValueError("hide_host_addresses must be True, False or None (automatic)")
         if not isinstance(self.devices, Devices):
             raise ValueError(f"devices must be a Devices, got {self.devices!r}")
         if not isinstance(self.ice_servers, tuple) or not all(
@@ -136,6 +146,10 @@ class SessionSettingsBuilder:
 
     def set_fake_media(self, fake: bool) -> SessionSettingsBuilder:
         return self._set("fake_media", fake)
+
+    def set_hide_host_addresses(self, hide: bool | None) -> SessionSettingsBuilder:
+        """True: send relay/srflx candidates only; None: decide by how you joined."""
+        return self._set("hide_host_addresses", hide)
 
     def build(self) -> SessionSettings:
         """Validate and return the settings (ValueError names the bad field)."""
