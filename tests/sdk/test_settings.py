@@ -30,7 +30,17 @@ def test_the_defaults_are_the_documented_ones() -> None:
         "fake_media": False,
         "media": True,
         "echo": False,
+        "hide_host_addresses": None,  # automatic: on for guests (docs/security.md)
     }
+
+
+def test_hide_host_addresses_is_true_false_or_automatic_and_has_a_builder_method() -> None:
+    for value in (True, False, None):
+        assert SessionSettings("Ada", hide_host_addresses=value).hide_host_addresses is value
+        built = SessionSettingsBuilder("Ada").set_hide_host_addresses(value).build()
+        assert built.hide_host_addresses is value
+    with pytest.raises(ValueError, match=r"hide_host_addresses must be True, False or None"):
+        SessionSettings("Ada", hide_host_addresses="yes")  # type: ignore[arg-type]
 
 
 def test_settings_are_frozen_and_a_replaced_copy_is_validated_again() -> None:
@@ -133,6 +143,7 @@ def test_the_builder_sets_every_field_it_offers() -> None:
              .set_devices(devices)
              .set_ice_servers([STUN])  # type: ignore[arg-type]  # any sequence: kept as a tuple
              .set_fake_media(True)
+             .set_hide_host_addresses(True)
              .build())
     assert dataclasses.asdict(built) == {
         "display_name": "Ada", "session_type": SessionType.AUDIO,
@@ -141,7 +152,7 @@ def test_the_builder_sets_every_field_it_offers() -> None:
         "devices": {"camera": "/dev/video2", "microphone": "USB Mic", "speaker": "3"},
         "ice_servers": ({"urls": ("stun:stun.example.org:3478",), "username": None,
                          "credential": None},),
-        "fake_media": True, "media": True, "echo": False,
+        "fake_media": True, "media": True, "echo": False, "hide_host_addresses": True,
     }
 
 
