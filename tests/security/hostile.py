@@ -32,16 +32,16 @@ async def offer_sdp() -> str:
 
 def with_candidates(sdp: str, candidates: Iterable[str]) -> str:
     """``sdp`` with its own candidates replaced by ``candidates`` (``candidate:...``
-    lines), all in its first m-line (the BUNDLE group's transport)."""
+    lines), in every m-line, as browsers and aiortc write a BUNDLE group's candidates
+    (aiortc, answering with max-bundle, takes those of the last m-line)."""
+    wanted = ["a=" + c for c in candidates]
     out: list[str] = []
-    first = True
     for line in sdp.splitlines():
         if line.startswith("a=candidate:") or line == "a=end-of-candidates":
             continue
         out.append(line)
-        if line.startswith("a=mid:") and first:
-            first = False
-            out.extend("a=" + c for c in candidates)
+        if line.startswith("a=mid:"):
+            out.extend(wanted)
     return "\r\n".join(out) + "\r\n"
 
 
