@@ -87,12 +87,13 @@ class Hostile:
 
     async def flood_candidates(self, to: str, generation: int, per_second: float,
                                seconds: float) -> int:
-        """Trickled candidates of the one connection ``generation``, all different."""
+        """Trickled candidates of the one connection ``generation``, all different, all
+        on loopback addresses nothing listens on (127.77/16)."""
         ws = self.client.ws  # type: ignore[attr-defined]
         started = time.monotonic()
         sent = 0
         while time.monotonic() - started < seconds:
-            line = candidate(f"192.0.2.{1 + sent % 250}", 10000 + sent % 50000, sent)
+            line = candidate(f"127.77.{sent // 250 % 250}.{1 + sent % 250}", 61000, sent)
             await ws.send_str(encode(Candidate(candidate=line, sdp_mid="0", sdp_mline_index=0,
                                                generation=generation, to=to)))
             sent += 1
