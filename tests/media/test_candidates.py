@@ -89,9 +89,11 @@ def test_private_host_addresses_leave_only_relay_and_srflx_with_blank_related() 
 
 
 def test_private_host_addresses_without_stun_or_turn_leave_nothing_and_say_so() -> None:
-    sdp = "v=0\r\nm=audio 37578 RTP/SAVPF 96\r\nc=IN IP6 fd00::2\r\n" + line("fd00::2", 37578)
+    sdp = "v=0\r\nm=audio 37578 RTP/SAVPF 96\r\nc=IN IP6 fd00::2\r\n" + line("fd00::2", 37578) \
+        + "\r\na=end-of-candidates\r\n"
     out, kept = without_host_candidates(sdp)
     assert kept == 0
+    assert "end-of-candidates" not in out  # the peer keeps listening for our checks
     assert "m=audio 9 RTP/SAVPF 96" in out and "c=IN IP4 0.0.0.0" in out
     assert "fd00::2" not in out
 

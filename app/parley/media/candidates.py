@@ -16,7 +16,10 @@ the rules hold for candidates in an offer or answer and for trickled ones alike.
 - **Own candidates** (:func:`without_host_candidates`): with host addresses kept
   private only relay and server-reflexive candidates leave, their related address
   is blanked, and the ``c=``/``m=`` lines name the first one kept (or the discard
-  address 0.0.0.0:9 when none is), in the spirit of RFC 8828's mode 3.
+  address 0.0.0.0:9 when none is), in the spirit of RFC 8828's mode 3. No
+  end-of-candidates is sent: the peer then keeps waiting for candidates, and learns
+  the address our checks come from as a peer-reflexive one (ICE would otherwise give
+  up at once when nothing is left, as aioice does with an empty check list).
 """
 
 from __future__ import annotations
@@ -183,8 +186,8 @@ def is_host_candidate(line: str) -> bool:
 def without_host_candidates(sdp: str) -> tuple[str, int]:
     """Our own SDP with host addresses kept private: relay and srflx candidates only,
     their related address blanked, ``c=`` and the m-line ports pointing at the first one
-    kept per m-line (else at 0.0.0.0:9). Returns the SDP and how many candidates are
-    left in it."""
+    kept per m-line (else at 0.0.0.0:9), no end-of-candidates. Returns the SDP and how
+    many candidates are left in it."""
     out: list[str] = []
     section: list[str] = []
     kept = 0
@@ -208,6 +211,8 @@ def without_host_candidates(sdp: str) -> tuple[str, int]:
                            and m[1] != "0" else line)
             elif line.startswith("c=IN "):
                 out.append(f"c=IN {_family(default[0])} {default[0]}")
+            elif line == "a=end-of-candidates":
+                continue  # the peer must keep listening: our checks come as prflx
             else:
                 out.append(line)
         section.clear()
