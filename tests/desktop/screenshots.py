@@ -4,7 +4,10 @@ Run under a display (e.g. ``Xvfb :99 &``)::
 
     DISPLAY=:99 .venv/bin/python -m tests.desktop.screenshots [OUT_DIR [SCENE ...]]
 
-SCENE is any of join, call, share, sixteen, hosting (default: all of them).
+SCENE is any of join, call, share, sixteen, hosting, details (default: all of them).
+"details" takes the issue-16 pictures: a small join window, the chat with an unread badge,
+the 1:1 floating self view, speaker view with a pin, your own screen share (picker with
+real X windows, the bar, the border), the idle warning, settings and About.
 
 Not a test: it only takes pictures, which a person then looks at.
 """
@@ -161,7 +164,99 @@ class Shoot:
         await server.stop()
 
 
-SCENES = ("join", "call", "share", "sixteen", "hosting")
+    async def details(self) -> None:
+        from parley.ui.grid import Layout
+
+        def save(widget: object, name: str) -> None:
+            widget.grab().save(str(self.out / f"{name}.png"))  # type: ignore[attr-defined]
+
+        # A small window: the join form scrolls, the preview goes above it.
+        window, _ = self.window(Theme.LIGHT, "ws://127.0.0.1:1/ws",
+                                DevicePreview(fake_media=True), (640, 480))
+        window.join_view.name_edit.setText("Ada Lovelace")
+        window.join_view.session_edit.setText("standup")
+        pane = window.join_view.preview
+        await until(lambda: pane is not None and pane.picture.image() is not None)
+        await asyncio.sleep(0.5)
+        save(window, "join-small-light")
+        window.close()
+        await window.wait_closed()
+
+        server = CallServer(ServerConfig(port=0, state_dir=self.scratch / "state-d"))
+        await server.start()
+        # The idle warning, alone in a call (a short idle timeout warns at once).
+        window, controller = self.window(Theme.LIGHT, server.url, size=(1100, 700))
+        controller.settings_overrides["idle_timeout_period"] = 58.0
+        await controller.join("standup", JoinOptions("Ada Lovelace"), "", "")
+        call = window.call_view
+        await until(call.idle_bar.isVisible)
+        await asyncio.sleep(0.5)
+        save(window, "idle-warning-light")
+        # 1:1: the other person large, your own view floating in a corner.
+        grace = CallSession()
+        await grace.join_session("standup", SessionSettings("Grace Hopper", fake_media=True),
+                                 server=server.url)
+        grid = call.grid
+        await until(lambda: grid.mode() == "floating"
+                    and not any(t.shows_avatar() for t in grid.tiles()))
+        await until(lambda: any(t.quality() for t in grid.tiles()), 10)
+        await asyncio.sleep(1.0)
+        save(window, "one-to-one-light")
+        # Chat: a message with a link, an unread badge; then the panel open.
+        grace.send_chat("Slides are here: https://example.org/standup — 5 minutes?")
+        await until(lambda: call.controls.unread() == 1)
+        alan = CallSession()
+        await alan.join_session("standup", SessionSettings("Alan Turing", media=False,
+                                                           start_audio_muted=True),
+                                server=server.url)
+        await until(lambda: len(grid.tiles()) == 3)
+        alan.send_chat("<b>not bold</b> - markup shows as typed")
+        await until(lambda: call.controls.unread() == 2)
+        await asyncio.sleep(0.3)
+        save(window, "chat-unread-light")
+        call.toggle_chat()
+        controller.chat.send("Looks good, thanks!")
+        await until(lambda: len(call.chat.messages()) == 3)
+        await asyncio.sleep(0.3)
+        save(window, "chat-light")
+        call.toggle_chat()
+        # Speaker view, and a pin.
+        grid.set_layout(Layout.SPEAKER)
+        grid.pin(alan.local_participant.id if alan.local_participant else "")
+        alan.raise_hand()
+        await asyncio.sleep(0.8)
+        save(window, "speaker-pinned-light")
+        grid.pin(grid.pinned_id())
+        grid.set_layout(Layout.GRID)
+        # Your own screen share: the bar and the border (and the picker before it).
+        window.open_share_picker()
+        await asyncio.sleep(1.0)
+        if window.dialog is not None:
+            save(window.dialog, "share-picker-light")
+            window.dialog.accept()  # type: ignore[attr-defined]
+        await until(lambda: controller.session.screen_sharing, 10)
+        await until(call.sharing_bar.isVisible)
+        await asyncio.sleep(1.0)
+        save(window, "sharing-light")
+        await controller.session.stop_screen_share()
+        window.open_settings()
+        await asyncio.sleep(0.5)
+        if window.dialog is not None:
+            save(window.dialog, "settings-light")
+            window.dialog.reject()  # type: ignore[attr-defined]
+        window.open_about()
+        await asyncio.sleep(0.3)
+        if window.dialog is not None:
+            save(window.dialog, "about-light")
+            window.dialog.reject()  # type: ignore[attr-defined]
+        for bot in (grace, alan):
+            await bot.leave_session()
+        window.close()
+        await window.wait_closed()
+        await server.stop()
+
+
+SCENES = ("join", "call", "share", "sixteen", "hosting", "details")
 
 
 def main(argv: list[str]) -> int:
@@ -188,6 +283,8 @@ def main(argv: list[str]) -> int:
             from tests.desktop.screenshots_hosting import hosting
 
             await hosting(shoot, until)
+        if "details" in scenes:
+            await shoot.details()
 
     with tempfile.TemporaryDirectory() as scratch, loop:
         loop.run_until_complete(everything(Path(scratch)))

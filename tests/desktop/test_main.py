@@ -79,7 +79,7 @@ def _wait_for_line(proc: subprocess.Popen[str], needle: str, timeout: float) -> 
 @pytest.mark.slow
 def test_starts_its_own_server_joins_with_session_and_stops_cleanly(tmp_path: Path) -> None:
     proc = subprocess.Popen(
-        [PARLEY, "--session", "standup", "--name", "Ada", "--port", "0"],
+        [PARLEY, "--session", "standup", "--name", "Ada", "--join", "--port", "0"],
         env=_env(tmp_path, QT_QPA_PLATFORM="offscreen", QT_LOGGING_RULES="*.debug=false"),
         stderr=subprocess.PIPE, text=True)
     try:

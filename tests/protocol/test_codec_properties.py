@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from parley.protocol.chattext import check_chat_text
 from parley.protocol.errors import ProtocolError
 from parley.protocol.messages import (
     MESSAGE_TYPES,
@@ -39,9 +40,21 @@ def _is_display_name(text: str) -> bool:
 display_names = st.text(min_size=1, max_size=MAX_NAME_LENGTH).filter(_is_display_name)
 finite_floats = st.floats(allow_nan=False, allow_infinity=False)
 
+
+def _chat_ok(text: str) -> bool:
+    try:
+        check_chat_text(text)
+    except ValueError:
+        return False
+    return True
+
+
+chat_texts = st.text(min_size=1, max_size=80).filter(_chat_ok)
+
 _FIELD_OVERRIDES: dict[str, st.SearchStrategy[Any]] = {
     "session_id": session_ids,
     "display_name": display_names,
+    "text": chat_texts,
     "generation": st.integers(min_value=0, max_value=2**53),
 }
 

@@ -19,7 +19,7 @@ class FakeMedia:
     def set_video_paused(self, paused: bool) -> None:
         self.calls.append(("video_paused", paused))
 
-    async def start_screen_share(self) -> bool:
+    async def start_screen_share(self, source: object = None) -> bool:
         self.calls.append(("screen", True))
         return self._screen_ok
 

@@ -30,6 +30,9 @@ def test_the_defaults_are_the_documented_ones() -> None:
         "fake_media": False,
         "media": True,
         "echo": False,
+        "echo_cancellation": True,
+        "noise_suppression": True,
+        "auto_gain_control": True,
         "hide_host_addresses": None,  # automatic: on for guests (docs/security.md)
     }
 
@@ -143,6 +146,7 @@ def test_the_builder_sets_every_field_it_offers() -> None:
              .set_devices(devices)
              .set_ice_servers([STUN])  # type: ignore[arg-type]  # any sequence: kept as a tuple
              .set_fake_media(True)
+             .set_audio_processing(echo_cancellation=False, auto_gain_control=False)
              .set_hide_host_addresses(True)
              .build())
     assert dataclasses.asdict(built) == {
@@ -152,7 +156,9 @@ def test_the_builder_sets_every_field_it_offers() -> None:
         "devices": {"camera": "/dev/video2", "microphone": "USB Mic", "speaker": "3"},
         "ice_servers": ({"urls": ("stun:stun.example.org:3478",), "username": None,
                          "credential": None},),
-        "fake_media": True, "media": True, "echo": False, "hide_host_addresses": True,
+        "fake_media": True, "media": True, "echo": False,
+        "echo_cancellation": False, "noise_suppression": True, "auto_gain_control": False,
+        "hide_host_addresses": True,
     }
 
 

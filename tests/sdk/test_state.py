@@ -52,7 +52,8 @@ EXPECTED = {
     (S.JOINED, E.REPLACED): (S.ENDED, (Effect.LEFT,)),
     (S.JOINED, E.ALONE): (S.JOINED, ()),
     (S.JOINED, E.NOT_ALONE): (S.JOINED, ()),
-    (S.JOINED, E.TICK): (S.JOINED, ()),  # idle deadline not reached
+    (S.JOINED, E.TICK): (S.JOINED, ()),  # idle deadline (and its warning) not reached
+    (S.JOINED, E.STAY): (S.JOINED, ()),
     (S.RECONNECTING, E.LEAVE): (S.ENDED, (Effect.LEFT,)),
     (S.RECONNECTING, E.CONNECTION_DOWN): (S.RECONNECTING, ()),
     (S.RECONNECTING, E.CONNECTION_UP): (S.JOINED, (Effect.RESTORED,)),
@@ -121,14 +122,14 @@ def test_end_reasons() -> None:
 def test_idle_timer_runs_only_while_alone() -> None:
     clock = FakeClock()
     m = machine_in(S.JOINED, clock, idle=120)
-    assert m.next_deadline() == clock.now + 120
+    assert m.idle_deadline == clock.now + 120
     clock.now += 100
     m.handle(E.NOT_ALONE)  # somebody joined: the timer stops
     assert m.next_deadline() is None
     clock.now += 500
     assert m.handle(E.TICK).new is S.JOINED
     m.handle(E.ALONE)  # alone again: a fresh full period
-    assert m.next_deadline() == clock.now + 120
+    assert m.idle_deadline == clock.now + 120
     clock.now += 119.9
     assert m.handle(E.TICK).new is S.JOINED
     clock.now += 0.1
@@ -159,7 +160,7 @@ def test_idle_timer_pauses_while_reconnecting_and_restarts_on_restore() -> None:
     assert m.next_deadline() == clock.now + 30  # the reconnect deadline, not the idle one
     clock.now += 20
     m.handle(E.CONNECTION_UP)
-    assert m.next_deadline() == clock.now + 60
+    assert m.idle_deadline == clock.now + 60
 
 
 def test_reconnect_deadline_closes() -> None:
@@ -199,3 +200,61 @@ def test_nothing_fires_after_the_end_and_a_new_join_starts_clean() -> None:
     assert m.end_reason is EndReason.LEFT
     assert m.handle(E.JOIN).new is S.CONNECTING
     assert m.end_reason is None and not m.down
+
+
+def test_the_idle_warning_comes_once_a_minute_before_the_timeout() -> None:
+    clock = FakeClock()
+    m = machine_in(S.JOINED, clock, idle=300)
+    assert m.next_deadline() == clock.now + 240  # the warning first
+    clock.now += 239.9
+    assert m.handle(E.TICK).effects == ()
+    clock.now += 0.1
+    step = m.handle(E.TICK)
+    assert (step.new, step.effects) == (S.JOINED, (Effect.IDLE_WARNING,))
+    assert m.effect_args(Effect.IDLE_WARNING) == (60.0,)
+    assert m.effect_args(Effect.TIMED_OUT) == ()
+    assert m.next_deadline() == clock.now + 60  # then the timeout itself
+    clock.now += 30
+    assert m.handle(E.TICK).effects == ()  # given once
+    assert m.idle_seconds_left() == 30.0
+    clock.now += 30
+    assert m.handle(E.TICK).effects == (Effect.TIMED_OUT,)
+
+
+def test_stay_restarts_the_idle_period_and_its_warning() -> None:
+    clock = FakeClock()
+    m = machine_in(S.JOINED, clock, idle=300)
+    clock.now += 250
+    assert m.handle(E.TICK).effects == (Effect.IDLE_WARNING,)
+    step = m.handle(E.STAY)
+    assert (step.new, step.effects) == (S.JOINED, ())
+    assert m.next_deadline() == clock.now + 240 and m.idle_deadline == clock.now + 300
+    clock.now += 240
+    assert m.handle(E.TICK).effects == (Effect.IDLE_WARNING,)
+
+
+def test_stay_with_company_or_no_timer_changes_nothing() -> None:
+    m = machine_in(S.JOINED, idle=300)
+    m.handle(E.NOT_ALONE)
+    m.handle(E.STAY)
+    assert m.next_deadline() is None
+    assert machine_in(S.JOINED, idle=0).handle(E.STAY).accepted
+    assert not machine_in(S.RECONNECTING).handle(E.STAY).accepted
+
+
+def test_a_short_idle_timeout_warns_at_once_with_all_its_seconds() -> None:
+    clock = FakeClock()
+    m = machine_in(S.JOINED, clock, idle=20)
+    assert m.next_deadline() == clock.now
+    assert m.handle(E.TICK).effects == (Effect.IDLE_WARNING,)
+    assert m.effect_args(Effect.IDLE_WARNING) == (20.0,)
+
+
+def test_company_cancels_a_warning_not_given_yet() -> None:
+    clock = FakeClock()
+    m = machine_in(S.JOINED, clock, idle=300)
+    m.handle(E.NOT_ALONE)
+    clock.now += 400
+    assert m.handle(E.TICK).effects == ()
+    m.handle(E.ALONE)
+    assert m.next_deadline() == clock.now + 240

@@ -111,7 +111,7 @@ def test_the_overlay_covers_a_lost_call_and_leaves_with_the_restore(
     assert app.window.windowTitle() == "standup (1 person) — reconnecting — Parley"
     app.window.resize(1200, 800)
     qtbot.waitUntil(lambda: call.overlay.geometry() == call.stage.rect(), timeout=1000)
-    qtbot.waitUntil(lambda: call.overlay.detail() == "Trying for 1 s", timeout=3000)
+    qtbot.waitUntil(lambda: call.overlay.detail() == "Trying for 1 s of 30", timeout=3000)
     with qtbot.waitSignal(app.controller.connectionRestored, timeout=15000):
         servers.start(port=server.port)
     assert not call.overlay.isVisible()

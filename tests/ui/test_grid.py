@@ -2,14 +2,15 @@ import pytest
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
-from parley.ui.grid import MARGIN, VideoGrid
-from parley.ui.layout import grid_rects, spotlight_rects
+from parley.ui.grid import MARGIN, Layout, VideoGrid
+from parley.ui.layout import grid_rects, pip_rect, spotlight_rects
 from tests.qt.support import participant
 
 
-def _grid(qtbot: QtBot) -> VideoGrid:
+def _grid(qtbot: QtBot, floating_self: bool = False) -> VideoGrid:
     grid = VideoGrid()
     qtbot.addWidget(grid)
+    grid.set_floating_self(floating_self)  # the geometry of the plain grid (1:1 below)
     grid.resize(1280, 720)
     grid.show()
     return grid
@@ -72,3 +73,56 @@ def test_your_own_shared_screen_does_not_take_the_stage(qtbot: QtBot) -> None:
     assert grid.spotlight_id() == ""
     assert [t.geometry() for t in grid.tiles()] == grid_rects(2, _area(grid))
     assert grid.tiles()[0].badges() == ["presenting"]
+
+
+def test_a_one_to_one_call_floats_your_self_view_and_it_snaps_to_a_corner(
+        qtbot: QtBot) -> None:
+    grid = _grid(qtbot, floating_self=True)
+    grid.set_participants([participant("me", is_local=True), participant("a")])
+    me, them = grid.tile("me"), grid.tile("a")
+    assert me is not None and them is not None
+    assert grid.mode() == "floating" and me.is_floating() and not them.is_floating()
+    assert them.geometry() == _area(grid)
+    assert me.geometry() == pip_rect(_area(grid), "bottom-right")
+    me.dragged.emit("me", -(me.geometry().topLeft() - _area(grid).topLeft()))
+    me.dropped.emit("me")
+    assert grid.self_view_corner() == "top-left"
+    assert me.geometry() == pip_rect(_area(grid), "top-left")
+    grid.add_participant(participant("b"))  # a third person: back to the grid
+    assert grid.mode() == "grid" and not me.is_floating()
+    grid.remove_participant(participant("b"))
+    grid.set_floating_self(False)  # the switch to the grid
+    assert grid.mode() == "grid"
+    assert [t.geometry() for t in grid.tiles()] == grid_rects(2, _area(grid))
+
+
+def test_pin_puts_anyone_on_the_stage_until_unpinned(qtbot: QtBot) -> None:
+    grid = _grid(qtbot)
+    grid.set_participants([participant("me", is_local=True), participant("a"),
+                           participant("b", screen_sharing=True)])
+    assert grid.stage_id() == "b"  # the presenter
+    tile = grid.tile("a")
+    assert tile is not None
+    with qtbot.waitSignal(tile.pinRequested, timeout=1000):
+        tile.menu().actions()[0].trigger()  # "Pin to stage"
+    assert grid.pinned_id() == "a" and grid.stage_id() == "a" and tile.is_pinned()
+    assert [t.participant_id for t in grid.tiles()] == ["a", "me", "b"]
+    assert [t.geometry() for t in grid.tiles()] == spotlight_rects(3, _area(grid))
+    assert "pinned" in tile.badges() and tile.menu().actions()[0].text() == "Unpin"
+    grid.pin("a")  # again: unpinned
+    assert grid.pinned_id() == "" and grid.stage_id() == "b"
+
+
+def test_speaker_view_gives_the_dominant_speaker_the_stage(qtbot: QtBot) -> None:
+    grid = _grid(qtbot)
+    grid.set_participants([participant("me", is_local=True), participant("a"),
+                           participant("b")])
+    grid.set_layout(Layout.SPEAKER)
+    assert grid.stage_id() == "a"  # nobody spoke yet: the first of the others
+    grid.set_dominant("b")
+    assert grid.stage_id() == "b" and grid.tiles()[0].participant_id == "b"
+    grid.set_dominant("")  # silence: the last speaker keeps the stage
+    grid.set_dominant("me")  # you never take your own stage
+    assert grid.stage_id() == "b"
+    grid.set_layout(Layout.GRID)
+    assert grid.stage_id() == "" and grid.mode() == "grid"

@@ -162,3 +162,21 @@ def test_a_host_alone_leaves_without_a_question(qtbot: QtBot,
         qtbot.mouseClick(host.window.call_view.controls.button("leave"),
                          Qt.MouseButton.LeftButton)
     assert host.window.end_question() is None
+
+
+def test_a_new_call_handed_over_by_a_second_start_is_hosted_here_unless_in_a_call(
+        qtbot: QtBot, windows: Callable[..., Window]) -> None:
+    import argparse
+
+    from parley.desktop.app import App
+
+    host = windows(host=True)
+    runner = App(argparse.Namespace(), AppSettings(), None)
+    with qtbot.waitSignal(host.controller.hostingStarted, timeout=10000):
+        runner.handed_over(host.window, {"new_call": "1", "name": "Ada"})
+    qtbot.waitUntil(host.window.showing_call, timeout=5000)
+    assert host.window.in_call and host.form.name_edit.text() == "Ada"
+    link = host.window.hosting_panel.link()
+    with qtbot.assertNotEmitted(host.controller.hostingStarted, wait=300):
+        runner.handed_over(host.window, {"new_call": "1", "name": "Bob"})  # in a call now
+    assert host.window.hosting_panel.link() == link and host.window.showing_call()

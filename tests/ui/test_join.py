@@ -10,6 +10,7 @@ from parley.ui.join import JoinView
 def _view(qtbot: QtBot) -> JoinView:
     view = JoinView()
     qtbot.addWidget(view)
+    view.resize(1024, 720)  # the window's default size: the form scrolls in a smaller one
     view.show()
     return view
 

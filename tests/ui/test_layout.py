@@ -18,6 +18,15 @@ def test_two_people_stack_in_a_tall_window() -> None:
     assert grid_shape(2, 600, 900)[:2] == (1, 2)
 
 
+def test_two_people_sit_side_by_side_in_any_landscape_window() -> None:
+    # 740x556 (a 1024-wide window with a side panel): 16:9 tiles would stack; taller
+    # tiles side by side are bigger, as in Meet.
+    cols, rows, w, h = grid_shape(2, 740, 556)
+    assert (cols, rows) == (2, 1) and w == (740 - SPACING) // 2 and h == w
+    rects = grid_rects(2, QRect(0, 0, 740, 556))
+    assert rects[0].top() == rects[1].top() and not rects[0].intersects(rects[1])
+
+
 @pytest.mark.parametrize("count", range(1, 17))
 def test_tiles_are_equal_16_9_inside_and_apart(count: int) -> None:
     rects = grid_rects(count, AREA)

@@ -1,13 +1,17 @@
 """``parley``: the desktop app's entry point (arguments, display check, self-test).
 
-    parley [--session ID --name NAME] [--server URL] [--token T] [--fake-media]
-           [--theme light|dark] [--port N]
+    parley [--session ID|LINK [--name NAME] [--join]] [--server URL] [--token T]
+           [--fake-media] [--theme light|dark|system] [--port N]
     parley --new-call --name NAME
     parley --self-test
+    parley --version
 
-With ``--session`` the app joins at once. Without ``--server`` it starts the call
-server in this process on 127.0.0.1 and uses it. Where there is no display it
-says so in one line and exits with 2 instead of letting Qt abort.
+``--session`` shows the join screen filled in from the link (``--join`` also joins,
+when a name is known); ``--new-call`` hosts a call at once and prints its invite line.
+A Parley already running gets the link (or the new call) instead. Without
+``--server`` it starts the call server in this process on 127.0.0.1 and uses it.
+Where there is no display it says so in one line and exits with 2 instead of letting
+Qt abort.
 """
 
 from __future__ import annotations
@@ -31,23 +35,37 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         prog="parley", description="Parley: video calls with a built-in call server."
     )
     parser.add_argument("--session", metavar="ID",
-                        help="join this session (or invite link) at once")
+                        help="open this session or invite link on the join screen "
+                             "(in the Parley already running, if there is one)")
     parser.add_argument("--name", metavar="NAME", help="your display name")
     parser.add_argument("--new-call", action="store_true",
                         help="host a new call on this computer at once (as New call does) "
                              "and print its invite link: 'invite: parley://join/...'")
+    parser.add_argument("--join", action="store_true",
+                        help="with --session: join at once (when a name is known)")
     parser.add_argument("--server", metavar="URL",
                         help="call server (ws://host:port/ws); default: start one here")
     parser.add_argument("--token", metavar="T", help="join token, when the server needs one")
     parser.add_argument("--fake-media", action="store_true",
                         help="synthetic camera and microphone instead of real devices")
-    parser.add_argument("--theme", choices=("light", "dark"), help="colour theme")
+    parser.add_argument("--theme", choices=("light", "dark", "system"),
+                        help="colour theme (system: follow the desktop's light or dark)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT,
                         help=f"preferred port of the built-in server (default {DEFAULT_PORT}; "
                              "any free port if taken)")
     parser.add_argument("--self-test", action="store_true",
                         help="check this machine (audio, video, network) without a display")
+    parser.add_argument("--version", action="version", version=f"parley {_version()}")
     return parser.parse_args(argv)
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("parley")
+    except metadata.PackageNotFoundError:  # a tree that was never installed
+        return "unknown"
 
 
 def missing_display(env: Mapping[str, str] | None = None,

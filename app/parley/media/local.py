@@ -19,7 +19,7 @@ from parley.media.config import MediaConfig
 from parley.media.devices import DeviceError, DeviceKind
 from parley.media.echo import EchoTrack
 from parley.media.microphone import MicrophoneTrack
-from parley.media.screen import open_screen
+from parley.media.screen import ScreenSource, open_screen
 from parley.media.switch import SubscriberTrack, SwitchableTrack
 from parley.media.synthetic import PatternTrack, ToneTrack
 
@@ -107,12 +107,13 @@ class LocalMedia:
     def set_video_paused(self, paused: bool) -> None:
         self.camera.enabled = not paused
 
-    async def start_screen_share(self) -> bool:
-        """Start capturing the screen; False (and a device error) when it cannot."""
+    async def start_screen_share(self, what: ScreenSource | None = None) -> bool:
+        """Start capturing ``what`` (None: the main screen); False (and a device error)
+        when it cannot."""
         if self.screen_sharing:
             return True
         try:
-            source = await open_screen(self.config.fake_media, self.config.video_size)
+            source = await open_screen(self.config.fake_media, self.config.video_size, what)
         except DeviceError as exc:
             self._device_error(exc)
             return False

@@ -25,6 +25,7 @@ from parley.media.frames import TrackKind, VideoFrame
 from parley.media.local import LocalMedia
 from parley.media.peer import Peer, PeerState, Signal
 from parley.media.playback import Playback
+from parley.media.screen import ScreenSource
 from parley.media.stats import PeerStats
 from parley.media.tasks import OwnedTasks
 from parley.protocol.messages import Offer
@@ -189,11 +190,11 @@ class MediaMesh:
         """Paused video sends small black frames at a low rate."""
         self._local.set_video_paused(paused)
 
-    async def start_screen_share(self) -> bool:
-        """Send the screen on each connection's screen m-line (no renegotiation). A
-        screen that cannot be captured is reported through on_device_error and gives
-        False."""
-        return await self._local.start_screen_share()
+    async def start_screen_share(self, source: ScreenSource | None = None) -> bool:
+        """Send ``source`` (None: the main screen) on each connection's screen m-line (no
+        renegotiation). A screen that cannot be captured is reported through
+        on_device_error and gives False."""
+        return await self._local.start_screen_share(source)
 
     async def stop_screen_share(self) -> None:
         await self._local.stop_screen_share()

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from parley.protocol.chattext import validate_chat_text
 from parley.protocol.errors import ErrorCode, ProtocolError
 from parley.protocol.fields import build, reject_constant, to_json
 from parley.protocol.ids import validate_session_id
@@ -294,13 +295,44 @@ class KnockEnded(Message):
     hung up) or ``closed`` (the host ended the call)."""
 
 
+@dataclass(frozen=True)
+class Chat(Message):
+    """Client -> server: a chat message to everyone in the room (plain text)."""
+
+    TYPE: ClassVar[str] = "chat"
+    text: str
+
+
+@dataclass(frozen=True)
+class ChatMessage(Message):
+    """Server -> every client of the room, the sender too: one chat message."""
+
+    TYPE: ClassVar[str] = "chat_message"
+    seq: int
+    """Its place in the room's chat, from 1 (a recreated room starts again)."""
+    name: str
+    """The sender's display name when it was sent (the sender may have left since)."""
+    text: str
+    sent_at: float
+    """When the server relayed it, in Unix seconds."""
+    sender: str = field(default="", metadata={"json": "from"})
+
+
+@dataclass(frozen=True)
+class ChatHistory(Message):
+    """Server -> client, right after a welcome: the call's chat so far, oldest first."""
+
+    TYPE: ClassVar[str] = "chat_history"
+    messages: tuple[ChatMessage, ...] = ()
+
+
 MESSAGE_TYPES: dict[str, type[Message]] = {
     cls.TYPE: cls
     for cls in (
         Join, Leave, EndCall, Ping, Pong, Update, Offer, Answer, Candidate, Welcome,
         ParticipantJoined, ParticipantLeft, ParticipantUpdated,
         ParticipantReconnecting, ParticipantRestored, Error, GoingAway, RoomClosed,
-        Admit, Deny, LobbyWaiting, Knock, KnockEnded,
+        Admit, Deny, LobbyWaiting, Knock, KnockEnded, Chat, ChatMessage, ChatHistory,
     )
 }
 
@@ -348,7 +380,10 @@ def _check_domain(message: Message) -> None:
     if isinstance(message, Join):
         validate_session_id(message.session_id)
         validate_display_name(message.display_name)
-    elif isinstance(message, Update | ParticipantJoined | ParticipantUpdated):
-        pass
+    elif isinstance(message, Chat | ChatMessage):
+        validate_chat_text(message.text)
+    elif isinstance(message, ChatHistory):
+        for entry in message.messages:
+            validate_chat_text(entry.text)
     if isinstance(message, Offer | Answer | Candidate) and message.generation < 0:
         raise ProtocolError(ErrorCode.INVALID_FIELD, "generation: must be >= 0")

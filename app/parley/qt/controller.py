@@ -17,6 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
+from parley.qt.chat import ChatFeed
 from parley.qt.conversions import session_settings
 from parley.qt.device_feed import DeviceFeed
 from parley.qt.hosting import Hosting, HostStarter
@@ -25,6 +26,7 @@ from parley.qt.options import JoinOptions
 from parley.qt.own_actions import OwnMediaActions
 from parley.qt.participants import ParticipantFeed
 from parley.qt.problems import Problem, ProblemKind, join_problem
+from parley.qt.quality import QualityFeed
 from parley.qt.slots import async_slot
 from parley.qt.testcall import EchoStarter, TestCall
 from parley.qt.video import VideoFeed
@@ -55,6 +57,7 @@ class SessionController(QObject):
     mediaError = Signal(object)  # Problem
     busyChanged = Signal(bool)  # a join is in progress
     hostingStarted = Signal(object)  # HostedCallLike: you host this call (New call)
+    idleWarning = Signal(float)  # seconds left before the idle timeout ends the call
 
     def __init__(self, session: CallSession | None = None, *, default_server: str = "",
                  devices: DeviceService | None = None, echo_starter: EchoStarter | None = None,
@@ -81,6 +84,10 @@ class SessionController(QObject):
                                          self.mediaError.emit, parent=self)
         """The buttons for your own mic, camera, hand and screen share."""
         self.hosting = Hosting(host_starter)
+        self.chat = ChatFeed(self._session, parent=self)
+        """The call's chat."""
+        self.quality = QualityFeed(self._session, parent=self)
+        """Everyone's network quality, from the session's stats."""
         self._state = self._session.state
         self._busy = False
         self._disposed = False
@@ -91,7 +98,8 @@ class SessionController(QObject):
             on_session_timed_out=relay(self.sessionTimedOut),
             on_connection_lost=relay(self.connectionLost),
             on_connection_restored=relay(self.connectionRestored),
-            on_connection_closed=relay(self.connectionClosed))
+            on_connection_closed=relay(self.connectionClosed),
+            on_idle_warning=self.idleWarning.emit)
         self._media = MediaEventListener(on_device_error=self._on_device_error)
         self._session.add_session_status_listener(self._status)
         self._session.add_media_event_listener(self._media)
@@ -115,6 +123,17 @@ class SessionController(QObject):
     @property
     def session_id(self) -> str:
         return self._session.session_id or ""
+
+    @property
+    def server_url(self) -> str:
+        """The server of the call being joined or held (or last held); "" before any."""
+        return self._server_url
+
+    @property
+    def reconnect_timeout(self) -> float:
+        """Seconds the session keeps trying after a lost connection (this call's)."""
+        settings = self._session.settings
+        return settings.reconnect_timeout if settings is not None else 30.0
 
     def invite_link(self) -> str:
         """The invite link of the current call ("" when not in one, or in a test call)."""
@@ -168,6 +187,11 @@ class SessionController(QObject):
         await self._session.leave_session()
         self._sync_state()
 
+    @async_slot()
+    async def stay(self) -> None:
+        """Still here: the idle timer starts again (after ``idleWarning``)."""
+        self._session.stay()
+
     def dispose(self) -> None:
         """Remove every listener and the video sink (idempotent); a call still in
         progress is left in an owned task, which ``wait_closed`` awaits."""
@@ -177,8 +201,9 @@ class SessionController(QObject):
         session = self._session
         session.remove_session_status_listener(self._status)
         session.remove_media_event_listener(self._media)
-        for part in (self.participants, self.video, self.lobby, self.devices):
+        for part in (self.participants, self.video, self.lobby, self.devices, self.chat):
             part.dispose()
+        self.quality.stop()
         if session.state in _ACTIVE:
             self._tasks.spawn(session.leave_session())
         self.test_call.dismiss()
@@ -209,7 +234,7 @@ class SessionController(QObject):
                                              token=token or None)
         except Exception as exc:  # a UI boundary: every failure becomes a message
             log.info("join %s on %s failed: %r", session_id, url, exc, exc_info=True)
-            if (problem := join_problem(exc, url)) is not None:
+            if (problem := join_problem(exc, url, token_given=bool(token))) is not None:
                 self.joinFailed.emit(problem)
             return False
         finally:
@@ -241,6 +266,9 @@ class SessionController(QObject):
                 self.test_call.dismiss()
                 self.hosting.hosted = None
                 self.lobby.clear()
+                self.quality.stop()
+            elif self._session.state is SessionState.JOINED:
+                self.quality.start()
             signal.emit()
 
         return relay

@@ -29,5 +29,8 @@ def session_settings(options: object, overrides: Mapping[str, Any]) -> SessionSe
         start_video_paused=options.start_video_paused,
         devices=Devices(camera=options.camera or None, microphone=options.microphone or None,
                         speaker=options.speaker or None),
+        echo_cancellation=options.echo_cancellation,
+        noise_suppression=options.noise_suppression,
+        auto_gain_control=options.auto_gain_control,
         **overrides,
     )

@@ -22,6 +22,10 @@ class JoinOptions:
     """Microphone id; empty means the system default."""
     speaker: str = ""
     """Speaker id; empty means the system default."""
+    echo_cancellation: bool = True
+    """Audio processing switches, from the settings dialog."""
+    noise_suppression: bool = True
+    auto_gain_control: bool = True
 
 
 class OwnMedia(NamedTuple):

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject
 
+from parley.media.screen import ScreenSource
 from parley.qt.options import OwnMedia
 from parley.qt.problems import Problem, ProblemKind
 from parley.qt.slots import async_slot
@@ -34,6 +35,8 @@ class OwnMediaActions(QObject):
         self._joined = joined
         self._own = own
         self._problem = problem
+        self.share_description = ""
+        """What the current (or last) screen share shows, as the picker named it."""
 
     @async_slot()
     async def toggleAudio(self) -> None:  # noqa: N802 - Qt naming
@@ -52,11 +55,23 @@ class OwnMediaActions(QObject):
 
     @async_slot()
     async def toggleScreenShare(self) -> None:  # noqa: N802
+        """Stop sharing, or share the main screen."""
+        await self._share(None, stop=self._own().screen_sharing)
+
+    @async_slot(object)
+    async def startScreenShare(self, source: object) -> None:  # noqa: N802
+        """Share ``source`` (a ScreenSource the picker chose; None: the main screen)."""
+        await self._share(source if isinstance(source, ScreenSource) else None, stop=False)
+
+    async def _share(self, source: ScreenSource | None, stop: bool) -> None:
         if (s := self._joined()) is None:
             return
         try:
-            sharing = self._own().screen_sharing
-            await (s.stop_screen_share() if sharing else s.start_screen_share())
+            if stop:
+                await s.stop_screen_share()
+            else:
+                self.share_description = source.title if source is not None else "Entire screen"
+                await s.start_screen_share(source)
         except Exception as exc:  # a UI boundary: a failed share is a message
             log.exception("screen share toggle failed")
             self._problem(Problem(ProblemKind.SHARE_FAILED, str(exc)))

@@ -51,12 +51,15 @@ class Problem:
     """Why the SDK refused the join (``JOIN_REFUSED``)."""
     device: str = ""
     """The kind of device concerned (``DEVICE_FAILED``): camera, microphone, ..."""
+    token_given: bool = True
+    """Whether the join carried a token (``JOIN_REFUSED``: a refused token, or none)."""
 
 
-def join_problem(error: Exception, server: str) -> Problem | None:
+def join_problem(error: Exception, server: str, token_given: bool = True) -> Problem | None:
     """The problem a failed ``join_session`` on ``server`` is (None: the user cancelled)."""
     if not isinstance(error, JoinError):
         return Problem(ProblemKind.JOIN_CRASHED, str(error), server)
     if error.reason is JoinFailure.CANCELLED:
         return None
-    return Problem(ProblemKind.JOIN_REFUSED, error.message, server, error.reason)
+    return Problem(ProblemKind.JOIN_REFUSED, error.message, server, error.reason,
+                   token_given=token_given)

@@ -28,6 +28,17 @@ class Theme(StrEnum):
 ICON_COLOURS: dict[Theme, str] = {Theme.LIGHT: "#1f2330", Theme.DARK: "#e8eaf0"}
 
 
+def resolve_theme(choice: str) -> Theme:
+    """The theme to show for a setting of "light", "dark" or "system" (the system's
+    colour scheme, light when it says nothing)."""
+    if choice == "system":
+        from PySide6.QtGui import QGuiApplication
+
+        scheme = QGuiApplication.styleHints().colorScheme()
+        return Theme.DARK if scheme == Qt.ColorScheme.Dark else Theme.LIGHT
+    return Theme(choice) if choice in (Theme.LIGHT.value, Theme.DARK.value) else Theme.LIGHT
+
+
 def stylesheet(theme: Theme) -> str:
     """The QSS text of ``theme`` (its ``url(icons:...)`` images resolve from now on)."""
     QDir.addSearchPath("icons", str(resource_path("icons")))
@@ -71,6 +82,12 @@ class IconSet:
     def __init__(self, colour: str) -> None:
         self.colour = colour
         self._cache: dict[str, QIcon] = {}
+
+    def set_theme(self, theme: Theme) -> None:
+        """Draw in ``theme``'s colour from now on (icons already set keep theirs)."""
+        if ICON_COLOURS[theme] != self.colour:
+            self.colour = ICON_COLOURS[theme]
+            self._cache.clear()
 
     @classmethod
     def for_theme(cls, theme: Theme) -> IconSet:

@@ -7,10 +7,14 @@ The organisation and application names are set once by the entry point
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
+from typing import TypeVar
 
 from PySide6.QtCore import QCoreApplication, QSettings
 
+from parley.qt.options import JoinOptions
+
+T = TypeVar("T")
 ORGANISATION = "Parley"
 APPLICATION = "Parley"
 
@@ -44,6 +48,36 @@ class JoinPreferences:
     """Join with the camera off."""
 
 
+THEME_CHOICES = ("light", "dark", "system")
+"""The theme setting: a theme, or follow the system's light or dark preference."""
+
+
+@dataclass
+class AppPreferences:
+    """The settings dialog's values (theme, notices, discovery, audio processing)."""
+
+    theme: str = "light"
+    """One of THEME_CHOICES."""
+    notification_sounds: bool = False
+    """Play a short sound when someone joins, leaves or raises a hand."""
+    discovery: bool = True
+    """Find and announce calls on this network (the join screen's switch, too)."""
+    echo_cancellation: bool = True
+    """Remove your speaker's sound from your microphone (SessionSettings field)."""
+    noise_suppression: bool = True
+    """Reduce steady background noise in your microphone."""
+    auto_gain_control: bool = True
+    """Keep your microphone's level even."""
+
+    def with_audio_processing(self, options: object) -> object:
+        """``options`` (JoinOptions; anything else as it is) with these switches."""
+        if not isinstance(options, JoinOptions):
+            return options
+        return replace(options, echo_cancellation=self.echo_cancellation,
+                       noise_suppression=self.noise_suppression,
+                       auto_gain_control=self.auto_gain_control)
+
+
 class AppSettings:
     """Typed access to Parley's QSettings."""
 
@@ -54,11 +88,9 @@ class AppSettings:
     def store(self) -> QSettings:
         return self._store
 
-    def load_join(self) -> JoinPreferences:
-        """The remembered join form (defaults for anything never saved)."""
-        prefs = JoinPreferences()
-        for field in fields(JoinPreferences):
-            key = f"join/{field.name}"
+    def _load(self, prefs: T, prefix: str) -> T:
+        for field in fields(prefs):  # type: ignore[arg-type]
+            key = f"{prefix}/{field.name}"
             if not self._store.contains(key):
                 continue
             value = self._store.value(key)
@@ -69,14 +101,35 @@ class AppSettings:
                 setattr(prefs, field.name, "" if value is None else str(value))
         return prefs
 
-    def save_join(self, prefs: JoinPreferences) -> None:
-        """Remember the join form."""
-        for field in fields(JoinPreferences):
-            self._store.setValue(f"join/{field.name}", getattr(prefs, field.name))
+    def _save(self, prefs: object, prefix: str) -> None:
+        for field in fields(prefs):  # type: ignore[arg-type]
+            self._store.setValue(f"{prefix}/{field.name}", getattr(prefs, field.name))
         self._store.sync()
 
+    def load_join(self) -> JoinPreferences:
+        """The remembered join form (defaults for anything never saved)."""
+        return self._load(JoinPreferences(), "join")
+
+    def save_join(self, prefs: JoinPreferences) -> None:
+        """Remember the join form."""
+        self._save(prefs, "join")
+
+    def load_app(self) -> AppPreferences:
+        """The settings dialog's values (the theme is the one ``theme()`` reads, discovery
+        the one ``discovery_enabled()`` reads)."""
+        prefs = self._load(AppPreferences(), "app")
+        prefs.theme = self.theme() if self.theme() in THEME_CHOICES else prefs.theme
+        prefs.discovery = self.discovery_enabled()
+        return prefs
+
+    def save_app(self, prefs: AppPreferences) -> None:
+        """Remember the settings dialog's values."""
+        self.set_theme(prefs.theme)
+        self.set_discovery_enabled(prefs.discovery)
+        self._save(prefs, "app")
+
     def theme(self) -> str:
-        """The theme name last chosen ("light" or "dark"), or ""."""
+        """The theme last chosen ("light", "dark" or "system"), or ""."""
         return str(self._store.value("ui/theme", "") or "")
 
     def set_theme(self, name: str) -> None:

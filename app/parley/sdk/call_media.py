@@ -17,6 +17,7 @@ from parley.media.frames import VideoFrame
 from parley.media.gate import SignalGate
 from parley.media.mesh import MediaMesh
 from parley.media.peer import Signal
+from parley.media.screen import ScreenSource
 from parley.protocol.messages import Welcome
 from parley.sdk.event_types import ParticipantEvent
 from parley.sdk.listeners import VideoSink
@@ -116,9 +117,10 @@ class CallMedia:
     def set_video_paused(self, paused: bool) -> None:
         self._mesh.set_video_paused(paused)
 
-    async def start_screen_share(self) -> bool:
-        """Start sending the screen; False (and a device error) when it cannot."""
-        return await self._mesh.start_screen_share()
+    async def start_screen_share(self, source: ScreenSource | None = None) -> bool:
+        """Start sending ``source`` (the main screen); False (and a device error) when it
+        cannot."""
+        return await self._mesh.start_screen_share(source)
 
     async def stop_screen_share(self) -> None:
         await self._mesh.stop_screen_share()

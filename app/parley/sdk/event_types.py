@@ -13,6 +13,7 @@ from parley.protocol.presence import Flag
 SessionStatusEvent = Literal[
     "on_session_joined", "on_session_left", "on_session_timed_out", "on_connection_lost",
     "on_connection_restored", "on_connection_closed", "on_waiting_for_host",
+    "on_idle_warning",
 ]
 """The callbacks of :class:`SessionStatusListener`."""
 FlagEvent = Literal[

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic
 
 from parley.media.callbacks import Callbacks, E
+from parley.sdk.chat import ChatListener
 from parley.sdk.event_types import MediaEvent, ParticipantEvent, SessionStatusEvent
 
 if TYPE_CHECKING:
@@ -50,6 +51,9 @@ class SessionStatusListener(Callbacks[SessionStatusEvent]):
     on_waiting_for_host: Callback0 | None = None
     """join_session() waits in the call's lobby for a host to let you in ("Ask to join");
     it returns once admitted, or raises JoinError (DENIED, LOBBY_TIMEOUT)."""
+    on_idle_warning: Callable[[float], None] | None = None
+    """You are alone and the idle timeout ends the call in ``seconds_left`` seconds (60 s
+    before it, once per idle period); ``CallSession.stay()`` restarts the timer."""
 
 
 @dataclass(eq=False, kw_only=True)
@@ -133,6 +137,7 @@ class SessionListeners:
         self._status = ListenerRegistry(SessionStatusListener)
         self._participant_listeners = ListenerRegistry(ParticipantEventListener)
         self._media_listeners = ListenerRegistry(MediaEventListener)
+        self._chat_listeners = ListenerRegistry(ChatListener)
         self._video_sinks: list[VideoSink] = []
 
     def add_session_status_listener(self, listener: SessionStatusListener) -> None:
@@ -153,9 +158,16 @@ class SessionListeners:
     def remove_media_event_listener(self, listener: MediaEventListener) -> None:
         self._media_listeners.remove(listener)
 
+    def add_chat_listener(self, listener: ChatListener) -> None:
+        self._chat_listeners.add(listener)
+
+    def remove_chat_listener(self, listener: ChatListener) -> None:
+        self._chat_listeners.remove(listener)
+
     def listener_count(self) -> int:
         """How many listeners of all kinds are registered (for leak checks)."""
-        return len(self._status) + len(self._participant_listeners) + len(self._media_listeners)
+        return (len(self._status) + len(self._participant_listeners)
+                + len(self._media_listeners) + len(self._chat_listeners))
 
     def add_video_sink(self, sink: VideoSink) -> None:
         """``sink(participant_id, frame)`` for every decoded remote frame and local preview."""

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from parley.protocol.presence import Flag
 from parley.sdk.own_media import OwnMedia
+
+if TYPE_CHECKING:
+    from parley.media.screen import ScreenSource
 
 
 class OwnMediaControls:
@@ -51,10 +56,11 @@ class OwnMediaControls:
     def lower_hand(self) -> None:
         self._own.set(Flag.HAND_RAISED, False)
 
-    async def start_screen_share(self) -> None:
-        """Share the screen; a screen that cannot be captured fires on_device_error
-        (and no on_screen_share_started)."""
-        await self._own.start_screen_share()
+    async def start_screen_share(self, source: ScreenSource | None = None) -> None:
+        """Share ``source`` - a screen or a window the picker offers; None: the main
+        screen. One that cannot be captured fires on_device_error (and no
+        on_screen_share_started)."""
+        await self._own.start_screen_share(source)
 
     async def stop_screen_share(self) -> None:
         await self._own.stop_screen_share()

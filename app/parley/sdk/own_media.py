@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from parley.protocol.messages import Update
 from parley.protocol.presence import OWN_FLAGS, Flag
 from parley.sdk.event_types import OwnMediaEvent, flag_event, is_own_media_event
+
+if TYPE_CHECKING:
+    from parley.media.screen import ScreenSource
 
 
 class MediaControls(Protocol):
@@ -15,7 +18,7 @@ class MediaControls(Protocol):
 
     def set_audio_muted(self, muted: bool) -> None: ...
     def set_video_paused(self, paused: bool) -> None: ...
-    async def start_screen_share(self) -> bool: ...
+    async def start_screen_share(self, source: ScreenSource | None = None) -> bool: ...
     async def stop_screen_share(self) -> None: ...
 
 
@@ -78,12 +81,12 @@ class OwnMedia:
         if is_own_media_event(event):
             self._emit(event)
 
-    async def start_screen_share(self) -> None:
-        """Share the screen; a screen that cannot be captured is the media's device error
-        (and no on_screen_share_started)."""
+    async def start_screen_share(self, source: ScreenSource | None = None) -> None:
+        """Share ``source`` (None: the main screen); a screen that cannot be captured is
+        the media's device error (and no on_screen_share_started)."""
         if self.is_on(Flag.SCREEN_SHARING):
             return
-        if self._media is not None and not await self._media.start_screen_share():
+        if self._media is not None and not await self._media.start_screen_share(source):
             return
         self.set(Flag.SCREEN_SHARING, True)
 

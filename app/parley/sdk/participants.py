@@ -110,3 +110,30 @@ class Roster:
         for info in infos:
             events += self.upsert(Participant.from_info(info, local_id))
         return events
+
+
+class RosterView:
+    """Who is in the call, as :class:`~parley.sdk.session.CallSession`'s API offers it: it
+    holds the session's Roster and nothing else of the session.
+
+    Args:
+        roster: The session's list of participants (you included, once joined).
+    """
+
+    def __init__(self, roster: Roster) -> None:
+        self._roster = roster
+
+    @property
+    def participants(self) -> tuple[Participant, ...]:
+        return self._roster.all
+
+    @property
+    def local_participant(self) -> Participant | None:
+        local = self._roster.local_id
+        return self._roster.get(local) if local else None
+
+    @property
+    def is_host(self) -> bool:
+        """You are the call's host: you may end it for everyone and answer join requests."""
+        local = self.local_participant
+        return local is not None and local.host

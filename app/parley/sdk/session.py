@@ -19,13 +19,14 @@ from parley.protocol.messages import (
     Offer,
     Welcome,
 )
+from parley.sdk.chat import ChatControls, ChatLog
 from parley.sdk.errors import EndReason, JoinError, JoinFailure
 from parley.sdk.event_types import ParticipantEvent
 from parley.sdk.listeners import SessionListeners
 from parley.sdk.lobby import HostLobby, JoinRequests
 from parley.sdk.own_controls import OwnMediaControls
 from parley.sdk.own_media import OwnMedia
-from parley.sdk.participants import Events, Participant, Roster
+from parley.sdk.participants import Events, Participant, Roster, RosterView
 from parley.sdk.presence import Presence
 from parley.sdk.settings import SessionSettings
 from parley.sdk.signaling import (
@@ -48,7 +49,8 @@ END_CALL_TIMEOUT = 3.0
 """Seconds end_call_for_everyone() waits for the server to close the room."""
 
 
-class CallSession(SessionListeners, OwnMediaControls, JoinRequests):
+class CallSession(SessionListeners, RosterView, OwnMediaControls, JoinRequests,
+                  ChatControls):
     """A call: join a session, hear about its lifecycle, leave.
 
     ``CallSession.get_instance()`` is the process-wide default; ``CallSession()``
@@ -61,7 +63,7 @@ class CallSession(SessionListeners, OwnMediaControls, JoinRequests):
     def __init__(self) -> None:
         SessionListeners.__init__(self)
         self._machine = SessionMachine(300.0, 30.0, clock=time.monotonic)
-        self._roster = Roster()
+        RosterView.__init__(self, Roster())
         self._settings: SessionSettings | None = None
         self._session_id: str | None = None
         self._server_url: str | None = None
@@ -81,6 +83,10 @@ class CallSession(SessionListeners, OwnMediaControls, JoinRequests):
         JoinRequests.__init__(self, HostLobby(
             lambda m: self._link is not None and self._link.send(m),
             self._participant_listeners.emit))
+        ChatControls.__init__(self, ChatLog(
+            self._roster, self._chat_listeners.emit,
+            send=lambda m: self._link is not None and self._link.send(m)),
+            joined=lambda: self._is(SessionState.JOINED))
         self._ended: asyncio.Future[None] | None = None
         """Set while our own end_call_for_everyone() waits for the room to close."""
 
@@ -102,21 +108,6 @@ class CallSession(SessionListeners, OwnMediaControls, JoinRequests):
         return self._machine.end_reason
 
     @property
-    def participants(self) -> tuple[Participant, ...]:
-        return self._roster.all
-
-    @property
-    def local_participant(self) -> Participant | None:
-        local = self._roster.local_id
-        return self._roster.get(local) if local else None
-
-    @property
-    def is_host(self) -> bool:
-        """You are the call's host: you may end it for everyone and answer join requests."""
-        local = self.local_participant
-        return local is not None and local.host
-
-    @property
     def session_id(self) -> str | None:
         return self._session_id
 
@@ -127,6 +118,10 @@ class CallSession(SessionListeners, OwnMediaControls, JoinRequests):
     @property
     def settings(self) -> SessionSettings | None:
         return self._settings
+
+    def stay(self) -> None:
+        """Still here: restart the idle timer (after on_idle_warning; nothing when not alone)."""
+        self._apply(Event.STAY)
 
     def audio_level(self, participant_id: str) -> float:
         """How loud a remote participant is heard here, 0..1 (smoothed RMS)."""
@@ -152,6 +147,7 @@ class CallSession(SessionListeners, OwnMediaControls, JoinRequests):
         self._settings, self._session_id, self._server_url, self._token = (
             settings, session_id, url, token)
         self._own.reset(settings.start_audio_muted, settings.start_video_paused)
+        self._chat.clear()
         self._machine.configure(settings.idle_timeout_period, settings.reconnect_timeout)
         self._apply(Event.JOIN)
         link = self._pending_link = self._new_link()
@@ -246,7 +242,7 @@ class CallSession(SessionListeners, OwnMediaControls, JoinRequests):
             self._teardown = self._tasks.spawn(self._finish(step.effects))
         else:
             for effect in step.effects:
-                self._status.emit(effect.value)
+                self._status.emit(effect.value, *self._machine.effect_args(effect))
         if step.new is SessionState.RECONNECTING and Connection.SIGNALING in self._machine.down:
             if self._reconnect_task is None or self._reconnect_task.done():
                 self._reconnect_task = self._tasks.spawn(self._reconnect())
@@ -363,7 +359,8 @@ class CallSession(SessionListeners, OwnMediaControls, JoinRequests):
             if self._media is not None:
                 self._media.handle_signal(message)
             return
-        if not self._presence.handle(message) and not self._lobby.handle(message):
+        if (not self._presence.handle(message) and not self._lobby.handle(message)
+                and not self._chat.handle(message)):
             log.info("event=server_message type=%s", message.TYPE)
 
     def _peer_returned(self, pid: str) -> None:

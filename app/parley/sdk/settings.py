@@ -78,6 +78,13 @@ class SessionSettings:
     echo: bool = False
     """Send back what is received instead of capturing (the Test call's echo participant,
     see :func:`parley.sdk.echo.start_echo`)."""
+    echo_cancellation: bool = True
+    """Remove what the speaker plays from the microphone (libwebrtc's APM; the audio
+    processing that honours it comes with the audio-processing issue)."""
+    noise_suppression: bool = True
+    """Reduce steady background noise in the microphone (see echo_cancellation)."""
+    auto_gain_control: bool = True
+    """Keep the microphone's level even (see echo_cancellation)."""
     hide_host_addresses: bool | None = None
     """Keep this machine's own addresses private: only relay (TURN) and server-reflexive
     (STUN) ICE candidates are sent, as RFC 8828's mode 3. None (the default) decides by
@@ -96,7 +103,8 @@ class SessionSettings:
             raise ValueError(f"session_type must be a SessionType, got {self.session_type!r}")
         _check_seconds("idle_timeout_period", self.idle_timeout_period, 1.0, _MAX_IDLE, True)
         _check_seconds("reconnect_timeout", self.reconnect_timeout, 0.5, _MAX_RECONNECT, False)
-        for flag in ("start_audio_muted", "start_video_paused", "fake_media", "media", "echo"):
+        for flag in ("start_audio_muted", "start_video_paused", "fake_media", "media", "echo",
+                     "echo_cancellation", "noise_suppression", "auto_gain_control"):
             if not isinstance(getattr(self, flag), bool):
                 raise ValueError(f"{flag} must be True or False")
         if self.hide_host_addresses is not None and not isinstance(self.hide_host_addresses,
@@ -146,6 +154,12 @@ class SessionSettingsBuilder:
 
     def set_fake_media(self, fake: bool) -> SessionSettingsBuilder:
         return self._set("fake_media", fake)
+
+    def set_audio_processing(self, echo_cancellation: bool = True, noise_suppression: bool = True,
+                             auto_gain_control: bool = True) -> SessionSettingsBuilder:
+        self._set("echo_cancellation", echo_cancellation)
+        self._set("noise_suppression", noise_suppression)
+        return self._set("auto_gain_control", auto_gain_control)
 
     def set_hide_host_addresses(self, hide: bool | None) -> SessionSettingsBuilder:
         """True: send relay/srflx candidates only; None: decide by how you joined."""

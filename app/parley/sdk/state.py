@@ -26,6 +26,10 @@ from parley.sdk.event_types import SessionStatusEvent
 
 log = logging.getLogger("parley.sdk.state")
 
+IDLE_WARNING_LEAD = 60.0
+"""Seconds before the idle timeout that on_idle_warning comes (at once for a shorter
+idle timeout)."""
+
 
 class SessionState(Enum):
     IDLE = "idle"
@@ -48,6 +52,7 @@ class Event(Enum):
     ALONE = "alone"                    # no other participant in the room
     NOT_ALONE = "not_alone"            # somebody else is in the room
     TICK = "tick"                      # a deadline may have passed
+    STAY = "stay"                      # stay() after the idle warning: the timer restarts
 
 
 class Connection(Enum):
@@ -69,11 +74,13 @@ class Effect(Enum):
     LOST = "on_connection_lost"
     RESTORED = "on_connection_restored"
     CLOSED = "on_connection_closed"
+    IDLE_WARNING = "on_idle_warning"
 
 
 class Guard(Enum):
     ALL_UP = "all_up"
     IDLE_EXPIRED = "idle_expired"
+    IDLE_WARNING_DUE = "idle_warning_due"
     RECONNECT_EXPIRED = "reconnect_expired"
 
 
@@ -83,8 +90,9 @@ class Rule:
     effects: tuple[Effect, ...] = ()
     end_reason: EndReason | None = None
     guard: Guard | None = None
-    """The transition happens only when the guard holds; otherwise the event is
-    accepted and nothing changes."""
+    """The transition happens only when the guard holds; otherwise ``otherwise`` is
+    tried, and without one the event is accepted and nothing changes."""
+    otherwise: Rule | None = None
 
 
 S, E = SessionState, Event
@@ -103,8 +111,10 @@ TABLE: dict[tuple[SessionState, Event], Rule] = {
     (S.JOINED, E.ALONE): Rule(S.JOINED),
     (S.JOINED, E.NOT_ALONE): Rule(S.JOINED),
     (S.JOINED, E.TICK): Rule(
-        S.ENDED, (Effect.TIMED_OUT,), EndReason.IDLE_TIMEOUT, Guard.IDLE_EXPIRED
+        S.ENDED, (Effect.TIMED_OUT,), EndReason.IDLE_TIMEOUT, Guard.IDLE_EXPIRED,
+        otherwise=Rule(S.JOINED, (Effect.IDLE_WARNING,), guard=Guard.IDLE_WARNING_DUE),
     ),
+    (S.JOINED, E.STAY): Rule(S.JOINED),
     (S.RECONNECTING, E.LEAVE): Rule(S.ENDED, (Effect.LEFT,), EndReason.LEFT),
     (S.RECONNECTING, E.CONNECTION_DOWN): Rule(S.RECONNECTING),
     (S.RECONNECTING, E.CONNECTION_UP): Rule(S.JOINED, (Effect.RESTORED,), guard=Guard.ALL_UP),
@@ -153,7 +163,18 @@ class SessionMachine:
         """The connections down right now."""
         self.alone = True
         self.idle_deadline: float | None = None
+        self.warning_deadline: float | None = None
+        """When the idle warning is due (None: not armed, or already given)."""
         self.reconnect_deadline: float | None = None
+
+    def idle_seconds_left(self) -> float:
+        """Seconds until the idle timeout ends the call (0 when it is not armed)."""
+        return max(0.0, self.idle_deadline - self._clock()) if self.idle_deadline else 0.0
+
+    def effect_args(self, effect: Effect) -> tuple[float, ...]:
+        """What the callback of ``effect`` is given: the idle warning gets the seconds
+        left; the others nothing."""
+        return (self.idle_seconds_left(),) if effect is Effect.IDLE_WARNING else ()
 
     def configure(self, idle_timeout: float, reconnect_timeout: float) -> None:
         """New timeouts for the next join (only while not in a call)."""
@@ -163,7 +184,7 @@ class SessionMachine:
     def next_deadline(self) -> float | None:
         """When the session must send a TICK next, or None."""
         if self.state is SessionState.JOINED:
-            return self.idle_deadline
+            return self.warning_deadline or self.idle_deadline
         if self.state is SessionState.RECONNECTING:
             return self.reconnect_deadline
         return None
@@ -177,8 +198,10 @@ class SessionMachine:
             return Step(event, old, old, (), False)
         now = self._clock()
         self._bookkeep(event, connection, now)
-        if rule.guard is not None and not self._holds(rule.guard, now):
-            return Step(event, old, old, (), True)
+        while rule.guard is not None and not self._holds(rule.guard, now):
+            if rule.otherwise is None:
+                return Step(event, old, old, (), True)
+            rule = rule.otherwise
         self._enter(rule, now)
         if self.state is not old:
             log.info("session state %s -> %s (%s)", old.value, self.state.value, event.value)
@@ -197,17 +220,25 @@ class SessionMachine:
             self.alone = True
         elif event is Event.NOT_ALONE:
             self.alone = False
-            self.idle_deadline = None
+            self.idle_deadline = self.warning_deadline = None
+        elif event is Event.STAY and self.alone and self.state is SessionState.JOINED:
+            self._arm_idle(now)
 
     def _holds(self, guard: Guard, now: float) -> bool:
         if guard is Guard.ALL_UP:
             return not self.down
         if guard is Guard.IDLE_EXPIRED:
             return self.idle_deadline is not None and now >= self.idle_deadline
+        if guard is Guard.IDLE_WARNING_DUE:
+            return self.warning_deadline is not None and now >= self.warning_deadline
         return self.reconnect_deadline is not None and now >= self.reconnect_deadline
 
     def _arm_idle(self, now: float) -> None:
-        self.idle_deadline = now + self.idle_timeout if self.idle_timeout > 0 else None
+        if self.idle_timeout <= 0:
+            self.idle_deadline = self.warning_deadline = None
+            return
+        self.idle_deadline = now + self.idle_timeout
+        self.warning_deadline = self.idle_deadline - min(IDLE_WARNING_LEAD, self.idle_timeout)
 
     def _enter(self, rule: Rule, now: float) -> None:
         old, new = self.state, rule.target
@@ -218,17 +249,19 @@ class SessionMachine:
             self.alone = True
         if new is SessionState.JOINED and old is not SessionState.JOINED:
             self.reconnect_deadline = None
-            self.idle_deadline = None
+            self.idle_deadline = self.warning_deadline = None
             if self.alone:
                 self._arm_idle(now)
         if new is SessionState.RECONNECTING and old is SessionState.JOINED:
             # Whether we are alone is unknown while cut off: the idle timer pauses
             # and starts afresh on restore.
-            self.idle_deadline = None
+            self.idle_deadline = self.warning_deadline = None
             self.reconnect_deadline = now + self.reconnect_timeout
         if new in (SessionState.ENDED, SessionState.IDLE):
-            self.idle_deadline = None
+            self.idle_deadline = self.warning_deadline = None
             self.reconnect_deadline = None
             self.down.clear()
+        if Effect.IDLE_WARNING in rule.effects:
+            self.warning_deadline = None  # given once per idle period
         if rule.end_reason is not None:
             self.end_reason = rule.end_reason

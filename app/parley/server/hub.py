@@ -20,6 +20,7 @@ from parley.protocol.messages import (
     Admit,
     Answer,
     Candidate,
+    Chat,
     Deny,
     EndCall,
     Error,
@@ -41,6 +42,7 @@ from parley.protocol.messages import (
 from parley.protocol.resume import ResumeClaim, mint_resume_token, verify_resume_token
 from parley.server.admission import Admission, Gate
 from parley.server.budgets import RelayBudget, relay_size
+from parley.server.chat import ChatRelay
 from parley.server.config import ServerConfig
 from parley.server.keys import state_dir
 from parley.server.link import DEPARTED as _DEPARTED
@@ -49,7 +51,7 @@ from parley.server.lobby import Lobby
 from parley.server.logs import log_event
 from parley.server.rooms import Registry, Seat, SeatKey
 from parley.server.state import DepartedStore, load_departed
-from parley.server.turn import ice_servers_for
+from parley.server.welcome import welcome_message
 
 
 class Hub:
@@ -71,6 +73,7 @@ class Hub:
         self._departures: dict[SeatKey, asyncio.TimerHandle] = {}
         self.lobby = Lobby(config, self._host_links, self._seat_admitted, clock)
         self.stopping = False
+        self.chat = ChatRelay(self.registry, self._send_room)
 
     # ------------------------------------------------------------ entry points
 
@@ -106,6 +109,8 @@ class Hub:
             self.lobby.answer(key[0], message.id, admit=isinstance(message, Admit))
         elif isinstance(message, Offer | Answer | Candidate):
             self._relay(key, message)
+        elif isinstance(message, Chat):
+            self.chat.post(key, message)
         else:
             raise ProtocolError(ErrorCode.UNKNOWN_TYPE,
                                 f"{message.TYPE} is sent by the server, not to it")
@@ -178,6 +183,7 @@ class Hub:
         key = (join.session_id, seat.id)
         self._bind(link, key)
         link.send(self._welcome(key, seat, resumed=False))
+        self.chat.greet(link, key[0])
         self._send_room(key[0], ParticipantJoined(seat.info()), exclude=seat.id)
         log_event("join", room=key[0], participant=seat.id, link=link.label)
         if grant is not None and grant.host:
@@ -211,6 +217,7 @@ class Hub:
         changed = seat.update(audio_muted=join.audio_muted, video_paused=join.video_paused)
         self._bind(link, key)
         link.send(self._welcome(key, seat, resumed=True, recreated=recreated))
+        self.chat.greet(link, key[0])
         if recreated:
             self._send_room(key[0], ParticipantJoined(seat.info()), exclude=seat.id)
         else:
@@ -280,19 +287,8 @@ class Hub:
 
     def _welcome(self, key: SeatKey, seat: Seat, resumed: bool,
                  recreated: bool = False) -> Welcome:
-        room = self.registry.rooms[key[0]]
-        return Welcome(
-            session_id=key[0],
-            participant_id=key[1],
-            participants=room.participants(),
-            resume_token=self._mint(key, seat),
-            heartbeat_interval=self.config.heartbeat_interval,
-            heartbeat_timeout=self.config.client_heartbeat_timeout,
-            departure_timeout=self.config.departure_timeout,
-            ice_servers=ice_servers_for(self.config, key[1], self._clock()),
-            resumed=resumed,
-            room_recreated=recreated,
-        )
+        return welcome_message(self.config, self.registry.rooms[key[0]], key,
+                               self._mint(key, seat), self._clock(), resumed, recreated)
 
     def _resume_token(self, key: SeatKey) -> str | None:
         seat = self.registry.seat(key)

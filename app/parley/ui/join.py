@@ -12,16 +12,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFormLayout,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -32,14 +29,24 @@ from parley.protocol.urls import normalize_server_url
 from parley.qt.options import JoinOptions
 from parley.qt.resources import IconSet, app_icon
 from parley.qt.settings import JoinPreferences
+from parley.ui.device_combos import DEFAULT_DEVICE as DEFAULT_DEVICE
+from parley.ui.device_combos import DeviceCombos
 from parley.ui.join_advanced import AdvancedSection
+from parley.ui.join_page import JoinPage, add_field
 from parley.ui.nearby import NearbyCalls
 from parley.ui.preview_pane import DevicePreviewPane
+from parley.ui.widgets import (
+    MessageLabel,
+    busy_bar,
+    mark_invalid,
+    push_button,
+    settings_menu_button,
+)
 
 if TYPE_CHECKING:
     from parley.sdk.devices import AvailableDevices
 
-DEFAULT_DEVICE = "System default"
+NAME_NEEDED_TEXT = "Enter your name so others know who you are."
 
 
 class JoinView(QWidget):
@@ -51,24 +58,28 @@ class JoinView(QWidget):
     cancelRequested = Signal()  # stop a join that is taking too long
     newCallRequested = Signal(object)  # JoinOptions: host a new call here
     discoveryToggled = Signal(bool)  # find and announce calls on this network: on/off
+    settingsRequested = Signal()
+    aboutRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("joinView")
-        card = QFrame(self)
-        card.setObjectName("joinCard")
-        card.setMaximumWidth(480)
-        card.setMinimumWidth(380)
-        self._card = card
+        self.page = JoinPage(self)
+        self.scroll_area = self.page.scroll_area
+        card = self._card = self.page.card
         self.preview: DevicePreviewPane | None = None
 
         logo = QLabel(card)
         logo.setPixmap(app_icon().pixmap(48, 48))
         title = QLabel("Start or join a call", card)
         title.setObjectName("title")
+        title.setWordWrap(True)  # a narrow window wraps it rather than cutting it off
         subtitle = QLabel("Start a new call, or paste an invite link to join one.", card)
         subtitle.setObjectName("subtitle")
         subtitle.setWordWrap(True)
+
+        self.menu_button = settings_menu_button(self, self.settingsRequested,
+                                                self.aboutRequested)
 
         self.name_edit = QLineEdit(card)
         self.name_edit.setPlaceholderText("Your name")
@@ -77,15 +88,14 @@ class JoinView(QWidget):
         self.session_edit.setPlaceholderText("parley://join/…, or a call's name")
         self.session_edit.textChanged.connect(self._on_session_text)
         self.advanced = AdvancedSection(card)
-        self.advanced.discoveryToggled.connect(self._on_discovery_toggled)
+        self.advanced.discoveryToggled.connect(self.discoveryToggled)
         self.server_edit = self.advanced.server_edit
         self.token_edit = self.advanced.token_edit
         self.discovery_check = self.advanced.discovery_check
-        self.camera_combo = QComboBox(card)
-        self.microphone_combo = QComboBox(card)
-        self.speaker_combo = QComboBox(card)
-        for combo in (self.camera_combo, self.microphone_combo, self.speaker_combo):
-            combo.addItem(DEFAULT_DEVICE, "")
+        self.devices = DeviceCombos(card)
+        self.camera_combo = self.devices.camera
+        self.microphone_combo = self.devices.microphone
+        self.speaker_combo = self.devices.speaker
         self.mic_off_check = QCheckBox("Start with mic off", card)
         self.camera_off_check = QCheckBox("Start with camera off", card)
 
@@ -99,40 +109,33 @@ class JoinView(QWidget):
             ("Microphone", self.microphone_combo),
             ("Speaker", self.speaker_combo),
         ):
-            _add_row(form, label, widget)
+            add_field(form, label, widget)
         self.nearby = NearbyCalls(card)
         self.nearby.callChosen.connect(self._on_nearby_chosen)
+        self.advanced.discoveryToggled.connect(self._on_discovery_toggled)
         checks = QHBoxLayout()
         checks.addWidget(self.mic_off_check)
         checks.addWidget(self.camera_off_check)
         checks.addStretch(1)
 
-        self.message = QLabel("", card)
-        self.message.setObjectName("errorLabel")
-        self.message.setWordWrap(True)
-        self.message.setAccessibleName("Message")
-        self.message.hide()
-        self.progress = QProgressBar(card)
-        self.progress.setRange(0, 0)  # indeterminate
-        self.progress.setTextVisible(False)
-        self.progress.hide()
-        self.test_button = QPushButton("Test call", card)
-        self.test_button.setToolTip("Join a private call with an echo of yourself")
-        self.test_button.clicked.connect(self._on_test_clicked)
-        self.new_call_button = QPushButton("New call", card)
-        self.new_call_button.setObjectName("primaryButton")
-        self.new_call_button.setToolTip("Host a call on this computer and get a link to share")
-        self.new_call_button.clicked.connect(self._on_new_call_clicked)
-        self.join_button = QPushButton("Join", card)
-        self.join_button.setObjectName("primaryButton")
+        self.message = MessageLabel(card)
+        self.progress = busy_bar(card)
+        for check in (self.mic_off_check, self.camera_off_check):
+            check.setAccessibleName(check.text())
+        self.test_button = push_button("Test call", card, "Test call with an echo of yourself",
+                                       self._on_test_clicked,
+                                       "Join a private call with an echo of yourself")
+        self.new_call_button = push_button(
+            "New call", card, "Host a new call", self._on_new_call_clicked,
+            "Host a call on this computer and get a link to share", primary=True)
+        self.join_button = push_button("Join", card, "Join the call", self._on_join_clicked,
+                                       primary=True)
         self.join_button.setDefault(True)
         self.join_button.setAutoDefault(True)
-        self.join_button.clicked.connect(self._on_join_clicked)
         for edit in (self.name_edit, self.session_edit, self.server_edit, self.token_edit):
             edit.returnPressed.connect(self._on_join_clicked)
-        self.cancel_button = QPushButton("Cancel", card)
-        self.cancel_button.setToolTip("Stop joining")
-        self.cancel_button.clicked.connect(self.cancelRequested)
+        self.cancel_button = push_button("Cancel", card, "Stop joining", self.cancelRequested.emit,
+                                         "Stop joining")
         self.cancel_button.hide()
         buttons = QHBoxLayout()
         buttons.addWidget(self.test_button)
@@ -144,33 +147,24 @@ class JoinView(QWidget):
         heading = QHBoxLayout()
         heading.addWidget(logo)
         heading.addWidget(title, 1)
+        heading.addWidget(self.menu_button, 0, Qt.AlignmentFlag.AlignTop)
         inner = QVBoxLayout(card)
         inner.setContentsMargins(28, 24, 28, 24)
         inner.setSpacing(12)
         inner.addLayout(heading)
         inner.addWidget(subtitle)
-        self._body = QHBoxLayout()
-        self._body.setSpacing(24)
         fields = QVBoxLayout()
         fields.addLayout(form)
         fields.addLayout(checks)
         fields.addWidget(self.advanced)
         fields.addWidget(self.nearby)
-        self._body.addLayout(fields, 1)
-        inner.addLayout(self._body)
+        self.page.body.addLayout(fields, 1)
+        inner.addLayout(self.page.body)
         inner.addWidget(self.message)
         inner.addWidget(self.progress)
         inner.addLayout(buttons)
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(card, 2)
-        row.addStretch(1)
-        outer.addLayout(row)
-        outer.addStretch(1)
         self._busy = False
-        self._remembered: dict[QComboBox, str] = {}
+        self._to_focus: QLineEdit | None = None
         for combo in (self.camera_combo, self.microphone_combo, self.speaker_combo):
             combo.activated.connect(self._devices_chosen)
         for check in (self.mic_off_check, self.camera_off_check):
@@ -180,22 +174,34 @@ class JoinView(QWidget):
         """Show a camera preview and mic meter beside the form (the card grows)."""
         if self.preview is None:
             self.preview = DevicePreviewPane(icons, self._card)
-            self._body.insertWidget(0, self.preview, 1)
-            self._card.setMaximumWidth(900)
-            self._card.setMinimumWidth(760)
+            self.page.add_preview(self.preview)
             self._show_camera_state()
         return self.preview
 
+    def is_stacked(self) -> bool:
+        """Whether the preview sits above the form (a narrow window) rather than beside it."""
+        return self.page.is_stacked()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self.page.reflow()
+
     def device_options(self) -> JoinOptions:
         """The chosen devices and on/off switches (the name may still be empty)."""
-        return JoinOptions(
-            display_name=self.name_edit.text().strip() or "You",
-            start_audio_muted=self.mic_off_check.isChecked(),
-            start_video_paused=self.camera_off_check.isChecked(),
-            camera=str(self.camera_combo.currentData() or ""),
-            microphone=str(self.microphone_combo.currentData() or ""),
-            speaker=str(self.speaker_combo.currentData() or ""),
-        )
+        camera, microphone, speaker = self.devices.chosen()
+        return JoinOptions(display_name=self.name_edit.text().strip() or "You",
+                           start_audio_muted=self.mic_off_check.isChecked(),
+                           start_video_paused=self.camera_off_check.isChecked(),
+                           camera=camera, microphone=microphone, speaker=speaker)
+
+    def refresh_preview(self) -> None:
+        """Ask for the preview again (after a join that failed or was cancelled)."""
+        self._devices_chosen()
+
+    def choose_devices(self, camera: str, microphone: str, speaker: str) -> None:
+        """Select these devices (from the settings dialog; "" = the system default)."""
+        self.devices.choose(camera, microphone, speaker)
+        self._devices_chosen()
 
     def _devices_chosen(self, *_: object) -> None:
         self._show_camera_state()
@@ -217,36 +223,23 @@ class JoinView(QWidget):
         self.server_edit.setText(prefs.server)
         self.mic_off_check.setChecked(prefs.start_audio_muted)
         self.camera_off_check.setChecked(prefs.start_video_paused)
-        self._remembered = {self.camera_combo: prefs.camera,
-                            self.microphone_combo: prefs.microphone,
-                            self.speaker_combo: prefs.speaker}
-        for combo, name in self._remembered.items():
-            _select(combo, name)
+        self.devices.choose(prefs.camera, prefs.microphone, prefs.speaker)
 
     def preferences(self) -> JoinPreferences:
         """The form as it stands, to remember."""
+        camera, microphone, speaker = self.devices.chosen()
         return JoinPreferences(
             name=self.name_edit.text().strip(),
             session=self.session_edit.text().strip(),
             server=self.server_edit.text().strip(),
-            camera=str(self.camera_combo.currentData() or ""),
-            microphone=str(self.microphone_combo.currentData() or ""),
-            speaker=str(self.speaker_combo.currentData() or ""),
+            camera=camera, microphone=microphone, speaker=speaker,
             start_audio_muted=self.mic_off_check.isChecked(),
             start_video_paused=self.camera_off_check.isChecked(),
         )
 
     def set_devices(self, devices: AvailableDevices) -> None:
         """Offer these devices; a remembered choice stays selected if still present."""
-        for combo, found in ((self.camera_combo, devices.cameras),
-                             (self.microphone_combo, devices.microphones),
-                             (self.speaker_combo, devices.speakers)):
-            chosen = str(combo.currentData() or "") or self._remembered.get(combo, "")
-            combo.clear()
-            combo.addItem(DEFAULT_DEVICE, "")
-            for device in found:
-                combo.addItem(device.name, device.id)
-            _select(combo, chosen)
+        self.devices.set_devices(devices)
 
     # -- state shown ----------------------------------------------------------------------
 
@@ -264,32 +257,55 @@ class JoinView(QWidget):
             widget.setEnabled(not busy)
         if busy:
             self.clear_message()
+            self._to_focus = None
+        elif self._to_focus is not None:
+            self._to_focus.setFocus()
 
     def is_busy(self) -> bool:
         return self._busy
 
     def show_error(self, text: str) -> None:
-        self._show_message(text, "errorLabel")
+        self.message.say(text, "errorLabel")
 
     def show_notice(self, text: str) -> None:
-        self._show_message(text, "noticeLabel")
+        self.message.say(text, "noticeLabel")
 
     def clear_message(self) -> None:
-        self.message.hide()
-        self.message.setText("")
-        for edit in (self.name_edit, self.session_edit, self.server_edit):
-            _mark(edit, False)
+        self.message.clear_text()
+        for edit in (self.name_edit, self.session_edit, self.server_edit, self.token_edit):
+            mark_invalid(edit, False)
+
+    def show_token_needed(self, text: str) -> None:
+        """The server wants a token none was given for: say so at the token field."""
+        self._invalid(self.token_edit, text)
+
+    def fill_from_link(self, link: str, server: str = "", token: str = "",
+                       name: str = "") -> bool:
+        """Fill the form from an invite link or session id (``parley --session``, a link
+        handed over by another start); True when it could be read. The server field shows
+        the server the call will use (the link's, else ``server``; empty = built-in).
+        Nothing is joined: without a name the form asks for one."""
+        self.clear_message()
+        try:
+            invite = parse_invite(link)
+        except ValueError as exc:
+            self.session_edit.setText(link)
+            self._invalid(self.session_edit, str(exc))
+            return False
+        self.session_edit.setText(invite.session_id)
+        self.server_edit.setText(invite.server or server)
+        self.token_edit.setText(invite.token or token)
+        if name:
+            self.name_edit.setText(name)
+        if not self.name_edit.text().strip():
+            self._invalid(self.name_edit, NAME_NEEDED_TEXT)
+        else:
+            self.join_button.setFocus()
+        return True
 
     def message_text(self) -> str:
         """The message shown ("" when none)."""
         return self.message.text() if self.message.isVisibleTo(self) else ""
-
-    def _show_message(self, text: str, style: str) -> None:
-        self.message.setObjectName(style)
-        self.message.setText(text)
-        self.message.show()
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
 
     # -- input ----------------------------------------------------------------------------
 
@@ -311,14 +327,17 @@ class JoinView(QWidget):
         self.clear_message()
         name = self.name_edit.text().strip()
         if not name:
-            self._invalid(self.name_edit, "Enter your name so others know who you are.")
+            self._invalid(self.name_edit, NAME_NEEDED_TEXT)
             return None
         return replace(self.device_options(), display_name=name)
 
     def _invalid(self, edit: QLineEdit, text: str) -> None:
-        _mark(edit, True)
+        if edit in (self.server_edit, self.token_edit):
+            self.advanced.set_open(True)  # the field said to be wrong must be seen
+        mark_invalid(edit, True)
         self.show_error(text)
-        edit.setFocus()
+        self._to_focus = edit
+        edit.setFocus()  # (locked while busy: set_busy(False) gives it the focus then)
 
     def _on_join_clicked(self) -> None:
         if self._busy:
@@ -346,7 +365,6 @@ class JoinView(QWidget):
     def _on_discovery_toggled(self, enabled: bool) -> None:
         if not enabled:
             self.nearby.set_calls([])
-        self.discoveryToggled.emit(enabled)
 
     def set_nearby_calls(self, calls: list[object]) -> None:
         """The calls discovered on this network."""
@@ -376,22 +394,3 @@ class JoinView(QWidget):
         options = self._options()
         if options is not None:
             self.testCallRequested.emit(options)
-
-
-def _add_row(form: QFormLayout, label: str, widget: QWidget) -> None:
-    caption = QLabel(label, widget.parentWidget())
-    caption.setObjectName("fieldLabel")
-    caption.setBuddy(widget)
-    form.addRow(caption, widget)
-
-
-def _select(combo: QComboBox, data: str) -> None:
-    index = combo.findData(data)
-    combo.setCurrentIndex(index if index >= 0 else 0)
-
-
-def _mark(edit: QLineEdit, invalid: bool) -> None:
-    if bool(edit.property("invalid")) != invalid:
-        edit.setProperty("invalid", invalid)
-        edit.style().unpolish(edit)
-        edit.style().polish(edit)

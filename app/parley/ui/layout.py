@@ -17,8 +17,9 @@ def grid_shape(count: int, width: int, height: int,
                spacing: int = SPACING, aspect: float = ASPECT) -> tuple[int, int, int, int]:
     """(columns, rows, tile width, tile height) that make ``count`` tiles largest.
 
-    Every column count is tried; the one giving the biggest 16:9 tile wins, so two
-    people sit side by side in a wide window and one above the other in a tall one.
+    Every column count is tried; the one giving the biggest 16:9 tile wins. Two people
+    always sit side by side in a landscape area, as Meet does: where two 16:9 tiles side
+    by side would be smaller than stacked ones, the tiles grow taller (up to square).
     """
     if count <= 0 or width <= 0 or height <= 0:
         return 0, 0, 0, 0
@@ -30,6 +31,9 @@ def grid_shape(count: int, width: int, height: int,
         tile_w = min(cell_w, cell_h * aspect)
         if tile_w > best[2]:
             best = (cols, rows, int(tile_w), int(tile_w / aspect))
+    if count == 2 and width >= height and best[0] == 1:
+        cell_w = (width - spacing) // 2
+        best = (2, 1, cell_w, min(height, cell_w))
     return best
 
 
@@ -76,3 +80,21 @@ def spotlight_rects(count: int, area: QRect, spacing: int = SPACING,
         QRect(strip_left, top + i * (thumb_h + spacing), thumb_w, thumb_h) for i in range(others)
     ]
     return [main, *thumbs]
+
+
+def pip_rect(area: QRect, corner: str = "bottom-right", fraction: float = 0.22,
+             margin: int = 16, aspect: float = ASPECT) -> QRect:
+    """The floating self-view of a 1:1 call: a small 16:9 tile in one corner of ``area``
+    (``corner`` is "top-left", "top-right", "bottom-left" or "bottom-right")."""
+    width = max(96, min(320, int(area.width() * fraction)))
+    height = int(width / aspect)
+    left = area.left() + margin if "left" in corner else area.right() - margin - width + 1
+    top = area.top() + margin if corner.startswith("top") else area.bottom() - margin - height + 1
+    return QRect(left, top, width, height)
+
+
+def nearest_corner(area: QRect, x: int, y: int) -> str:
+    """The corner of ``area`` nearest to the point (where a dragged self-view snaps)."""
+    vertical = "top" if y < area.center().y() else "bottom"
+    horizontal = "left" if x < area.center().x() else "right"
+    return f"{vertical}-{horizontal}"

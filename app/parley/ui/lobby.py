@@ -52,6 +52,8 @@ class AdmitPrompt(QFrame):
         admit = QPushButton("Admit", row)
         admit.setObjectName("primaryButton")
         deny = QPushButton("Deny", row)
+        admit.setAccessibleName(f"Admit {name}")
+        deny.setAccessibleName(f"Deny {name}")
         admit.clicked.connect(lambda: self.admitClicked.emit(request_id))
         deny.clicked.connect(lambda: self.denyClicked.emit(request_id))
         self._parts[request_id] = (label, admit, deny)

@@ -39,9 +39,21 @@ def join_failure_text(failure: JoinFailure | None, server: str, detail: str) -> 
     return f"The call server could not let you in: {detail}"
 
 
+TOKEN_REQUIRED_TEXT = _REFUSED[JoinFailure.TOKEN_REQUIRED]
+
+
+def needs_token(problem: Problem) -> bool:
+    """A join refused for want of a token that was never given (the token field is to blame;
+    a server without TOKEN_REQUIRED says TOKEN_REJECTED)."""
+    return (problem.kind is ProblemKind.JOIN_REFUSED and not problem.token_given
+            and problem.join_failure in (JoinFailure.TOKEN_REQUIRED, JoinFailure.TOKEN_REJECTED))
+
+
 def problem_text(problem: Problem) -> str:
     """The sentence shown for ``problem`` (on the join screen or as a call notice)."""
     kind, detail = problem.kind, problem.detail
+    if needs_token(problem):
+        return TOKEN_REQUIRED_TEXT
     if kind is ProblemKind.JOIN_REFUSED:
         return join_failure_text(problem.join_failure, problem.server, detail)
     texts = {
@@ -75,3 +87,19 @@ def knock_text(name: str) -> str:
 def call_title(session_id: str, test_call: bool) -> str:
     """What to call the call on screen: "Test call", or its session id ("" outside one)."""
     return TEST_CALL_TITLE if test_call and session_id else session_id
+
+
+def call_status(session_id: str, test_call: bool, people: int, reconnecting: bool) -> str:
+    """The window title's part about the call: "standup (2 people) — reconnecting"."""
+    count = f"{people} {'person' if people == 1 else 'people'}"
+    status = " — reconnecting" if reconnecting else ""
+    return f"{call_title(session_id, test_call)} ({count}){status}"
+
+
+_NOTICES = {"joined": "{name} joined", "left": "{name} left",
+            "hand": "{name} raised their hand"}
+
+
+def notice_text(name: str, what: str) -> str:
+    """A toast: "Grace Hopper joined", "… left", "… raised their hand"."""
+    return _NOTICES[what].format(name=name or "Guest")

@@ -59,7 +59,9 @@ class ReconnectingOverlay(QWidget):
         self.setObjectName("reconnectingOverlay")
         self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAccessibleName(RECONNECTING_TEXT)
         self._clock = QElapsedTimer()
+        self._total = 0.0
         self._spinner = Spinner(self)
         self._title = QLabel(RECONNECTING_TEXT, self)
         self._title.setObjectName("overlayTitle")
@@ -79,8 +81,9 @@ class ReconnectingOverlay(QWidget):
         parent.installEventFilter(self)
         self.hide()
 
-    def start(self) -> None:
-        """Show the overlay and start counting."""
+    def start(self, total: float = 0.0) -> None:
+        """Show the overlay and start counting (up to ``total`` seconds, when given)."""
+        self._total = total
         self._clock.start()
         self._tick()
         self.setGeometry(self._covered.rect())
@@ -110,10 +113,12 @@ class ReconnectingOverlay(QWidget):
 
     def _tick(self) -> None:
         seconds = self.seconds()
+        of = f" of {self._total:g}" if self._total > 0 else ""
         self._detail.setText(
             "Trying to get you back into the call…" if seconds == 0
-            else f"Trying for {seconds} s"
+            else f"Trying for {min(seconds, int(self._total) or seconds)} s{of}"
         )
+        self.setAccessibleDescription(self._detail.text())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if watched is self._covered and event.type() == QEvent.Type.Resize:

@@ -39,6 +39,7 @@ class ParticipantsPanel(QListWidget):
     def __init__(self, icons: IconSet, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("participantsPanel")
+        self.setAccessibleName("Participants")
         self._icons = icons
         self.setFixedWidth(260)
         self.setIconSize(QSize(18, 18))

@@ -5,9 +5,20 @@ from __future__ import annotations
 import html
 import zlib
 
-from PySide6.QtCore import QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtCore import QPoint, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QContextMenuEvent,
+    QFont,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+)
+from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 
 from parley.protocol.names import VERIFIED_MARK
 from parley.qt.options import ParticipantLike
@@ -16,6 +27,10 @@ from parley.qt.resources import IconSet
 AVATAR_COLOURS = ("#5b6ee1", "#d9644a", "#3aa17e", "#b65fc4", "#d4a23a", "#4a9fd9", "#c9507a")
 TILE_BACKGROUND = QColor("#2b2d33")
 DOMINANT_COLOUR = QColor("#4f7cff")
+SHARING_COLOUR = QColor("#2fbf71")
+"""The border of your own tile while you share your screen."""
+QUALITY_COLOURS = {"good": QColor("#2fbf71"), "fair": QColor("#e8b43a"),
+                   "poor": QColor("#e05252")}
 _WHITE_ICONS = IconSet("#ffffff")
 _RADIUS = 10.0
 
@@ -38,6 +53,9 @@ class VideoTile(QWidget):
     """Paints one participant. ``painted`` tells the bridge a frame reached the screen."""
 
     painted = Signal(str)
+    pinRequested = Signal(str)  # double click, Enter/Space, or the menu: (un)pin this one
+    dragged = Signal(str, QPoint)  # the floating self view is being dragged by this much
+    dropped = Signal(str)  # ... and was let go
 
     def __init__(self, participant: ParticipantLike, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +64,11 @@ class VideoTile(QWidget):
         self._frame_pending = False
         self._dominant = False
         self._fit_whole = False
+        self._pinned = False
+        self._floating = False
+        self._quality: object | None = None  # a parley.qt.quality.NetworkQuality
+        self._drag_from: QPoint | None = None
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
         self._update_accessibility()
@@ -82,8 +105,42 @@ class VideoTile(QWidget):
             self._fit_whole = fit
             self.update()
 
+    def set_pinned(self, pinned: bool) -> None:
+        if pinned != self._pinned:
+            self._pinned = pinned
+            self._update_accessibility()
+            self.update()
+
+    def set_floating(self, floating: bool) -> None:
+        """Float over the other tile (the 1:1 self view): drawn with a shadow, draggable."""
+        if floating != self._floating:
+            self._floating = floating
+            self.setCursor(Qt.CursorShape.OpenHandCursor if floating
+                           else Qt.CursorShape.ArrowCursor)
+
+    def set_quality(self, quality: object | None) -> None:
+        """Show a NetworkQuality (bars, and its numbers in the tooltip)."""
+        self._quality = quality
+        self._update_accessibility()
+        self.update()
+
     def is_dominant(self) -> bool:
         return self._dominant
+
+    def is_pinned(self) -> bool:
+        return self._pinned
+
+    def is_floating(self) -> bool:
+        return self._floating
+
+    def quality(self) -> str:
+        """The network grade shown ("good", "fair", "poor"), "" when there is none."""
+        grade = getattr(self._quality, "quality", None)
+        return str(grade.value) if grade is not None else ""
+
+    def shows_sharing_border(self) -> bool:
+        """Your own tile while you share your screen carries a coloured border."""
+        return self._participant.is_local and self._participant.screen_sharing
 
     def display_name(self) -> str:
         name = self._participant.name or "Guest"
@@ -106,6 +163,7 @@ class VideoTile(QWidget):
             ("hand", p.hand_raised),
             ("reconnecting", p.reconnecting),
             ("presenting", p.screen_sharing),
+            ("pinned", self._pinned),
         )
         return [name for name, on in flags if on]
 
@@ -116,8 +174,51 @@ class VideoTile(QWidget):
             description = ", ".join(filter(None, ("verified", description)))
         self.setAccessibleDescription(description)
         # A tooltip is rich text whenever it looks like markup: escape the name, always.
-        tip = self.display_name() + (f" ({description})" if description else "")
-        self.setToolTip(f"<qt>{html.escape(tip)}</qt>")
+        tip = html.escape(self.display_name() + (f" ({description})" if description else ""))
+        describe = getattr(self._quality, "describe", None)
+        if describe is not None:
+            tip += "<br>" + html.escape(describe())
+        self.setToolTip(f"<qt>{tip}</qt>")
+
+    # -- input -----------------------------------------------------------------------------
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        self.pinRequested.emit(self.participant_id)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.pinRequested.emit(self.participant_id)
+            return
+        super().keyPressEvent(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt override
+        menu = self.menu()
+        menu.exec(event.globalPos())
+
+    def menu(self) -> QMenu:
+        """The tile's menu: pin to the stage, or unpin."""
+        menu = QMenu(self)
+        action = menu.addAction("Unpin" if self._pinned else "Pin to stage")
+        action.triggered.connect(lambda: self.pinRequested.emit(self.participant_id))
+        return menu
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if self._floating and event.button() == Qt.MouseButton.LeftButton:
+            self._drag_from = event.globalPosition().toPoint()
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if self._drag_from is not None:
+            now = event.globalPosition().toPoint()
+            self.dragged.emit(self.participant_id, now - self._drag_from)
+            self._drag_from = now
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if self._drag_from is not None:
+            self._drag_from = None
+            self.dropped.emit(self.participant_id)
+        super().mouseReleaseEvent(event)
 
     # -- painting ------------------------------------------------------------------------
 
@@ -139,7 +240,20 @@ class VideoTile(QWidget):
         if self._participant.reconnecting:
             painter.fillRect(bounds, QColor(0, 0, 0, 140))
         painter.restore()
-        self._paint_labels(painter, bounds)
+        name_pill = self._paint_labels(painter, bounds)
+        self._paint_quality(painter, name_pill)
+        if self.shows_sharing_border():
+            painter.setPen(QPen(SHARING_COLOUR, 4))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(bounds.adjusted(2, 2, -2, -2), _RADIUS, _RADIUS)
+        elif self._floating:
+            painter.setPen(QPen(QColor(255, 255, 255, 90), 1.5))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(bounds, _RADIUS, _RADIUS)
+        if self.hasFocus():
+            painter.setPen(QPen(QColor("#ffffff"), 2, Qt.PenStyle.DashLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(bounds.adjusted(4, 4, -4, -4), _RADIUS, _RADIUS)
         if self._dominant:
             painter.setPen(QPen(DOMINANT_COLOUR, 3))
             painter.setBrush(Qt.BrushStyle.NoBrush)  # an outline, not a veil
@@ -148,6 +262,26 @@ class VideoTile(QWidget):
         if self._frame_pending:
             self._frame_pending = False
             self.painted.emit(self._participant.id)
+
+    def _paint_quality(self, painter: QPainter, beside: QRectF) -> None:
+        """Signal bars just right of the name (clear of a floating self view's corner)."""
+        grade = self.quality()
+        if not grade:
+            return
+        colour = QUALITY_COLOURS[grade]
+        lit = {"good": 3, "fair": 2, "poor": 1}[grade]
+        bar_w, gap = 4.0, 2.0
+        tallest = max(8.0, beside.height() - 10)
+        backing = QRectF(beside.right() + 4, beside.top(), 3 * bar_w + 2 * gap + 12,
+                         beside.height())
+        self._pill(painter, backing, QColor(0, 0, 0, 150))
+        right, bottom = backing.right() - 6, backing.bottom() - 5
+        painter.setPen(Qt.PenStyle.NoPen)
+        for i in range(3):
+            height = tallest * (i + 1) / 3
+            x = right - (3 - i) * bar_w - (2 - i) * gap
+            painter.setBrush(colour if i < lit else QColor(255, 255, 255, 70))
+            painter.drawRect(QRectF(x, bottom - height, bar_w, height))
 
     def _paint_video(self, painter: QPainter, bounds: QRectF, image: QImage) -> None:
         scale_w = bounds.width() / max(1, image.width())
@@ -176,7 +310,7 @@ class VideoTile(QWidget):
         painter.setBrush(colour)
         painter.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)
 
-    def _paint_labels(self, painter: QPainter, bounds: QRectF) -> None:
+    def _paint_labels(self, painter: QPainter, bounds: QRectF) -> QRectF:
         font = QFont(self.font())
         font.setPixelSize(max(11, min(14, int(bounds.height() / 14))))
         painter.setFont(font)
@@ -207,6 +341,7 @@ class VideoTile(QWidget):
         for text, colour, on in (
             ("Reconnecting…", QColor(214, 69, 69, 220), p.reconnecting),
             ("Presenting", QColor(79, 124, 255, 220), p.screen_sharing),
+            ("Pinned", QColor(60, 64, 76, 220), self._pinned),
         ):
             if on:
                 rect = QRectF(bounds.left() + pad, top, metrics.horizontalAdvance(text) + 16,
@@ -215,3 +350,4 @@ class VideoTile(QWidget):
                 painter.setPen(QColor("#ffffff"))
                 painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
                 top += height + 4
+        return pill
