@@ -9,6 +9,7 @@ from parley.media.candidates import (
     REMOTE_CANDIDATE_LIMIT,
     CandidateLine,
     RemoteCandidates,
+    is_loopback_ice_url,
     is_loopback_url,
     unsafe_reason,
     without_host_candidates,
@@ -28,24 +29,24 @@ def line(host: str, port: int, typ: str = "host", proto: str = "udp", extra: str
     ("192.0.2.7", 0, "port 0"),
 ])
 def test_addresses_checks_must_never_go_to(host: str, port: int, reason: str) -> None:
-    assert unsafe_reason(host, port, loopback_call=False) == reason
+    assert unsafe_reason(host, port, allow_loopback=False) == reason
 
 
 @pytest.mark.parametrize("host", ["192.0.2.7", "10.1.2.3", "2001:db8::5", "fd00::2",
                                   "3c1d0b4e-3a0e-4f5b-9a3c-2b1e0d9f8a7c.local"])
 def test_lan_public_and_mdns_addresses_are_checked(host: str) -> None:
-    assert unsafe_reason(host, 50000, loopback_call=False) is None
+    assert unsafe_reason(host, 50000, allow_loopback=False) is None
 
 
-def test_a_loopback_call_allows_loopback_but_never_a_privileged_port() -> None:
-    assert unsafe_reason("127.0.0.1", 49152, loopback_call=True) is None
-    assert unsafe_reason("::1", 40000, loopback_call=True) is None
-    assert unsafe_reason("127.0.0.1", 22, loopback_call=True) == "loopback"
-    assert unsafe_reason("169.254.1.1", 40000, loopback_call=True) == "link-local"
+def test_loopback_when_allowed_but_never_a_privileged_port() -> None:
+    assert unsafe_reason("127.0.0.1", 49152, allow_loopback=True) is None
+    assert unsafe_reason("::1", 40000, allow_loopback=True) is None
+    assert unsafe_reason("127.0.0.1", 22, allow_loopback=True) == "loopback"
+    assert unsafe_reason("169.254.1.1", 40000, allow_loopback=True) == "link-local"
 
 
 def test_at_most_the_limit_of_different_addresses_a_repeat_is_free() -> None:
-    screen = RemoteCandidates(loopback_call=False)
+    screen = RemoteCandidates(allow_loopback=False)
     lines = [line("192.0.2.7", 40000 + i) for i in range(30)]
     admitted = [ln for ln in lines if screen.admit_line(ln) is None]
     assert admitted == lines[:REMOTE_CANDIDATE_LIMIT]
@@ -54,7 +55,7 @@ def test_at_most_the_limit_of_different_addresses_a_repeat_is_free() -> None:
 
 
 def test_tcp_and_malformed_candidates_are_dropped() -> None:
-    screen = RemoteCandidates(loopback_call=False)
+    screen = RemoteCandidates(allow_loopback=False)
     assert screen.admit_line(line("192.0.2.7", 9, proto="tcp", extra=" tcptype active")) \
         == "tcp (no ICE-TCP here)"
     assert screen.admit_line("a=candidate:garbage") == "malformed"
@@ -65,7 +66,7 @@ def test_an_sdp_keeps_its_safe_candidates_only() -> None:
     sdp = "\r\n".join(["v=0", "m=audio 9 UDP/TLS/RTP/SAVPF 96", "c=IN IP4 0.0.0.0",
                        line("127.0.0.1", 22), line("192.0.2.7", 40000),
                        line("224.0.0.1", 5000), "a=end-of-candidates"]) + "\r\n"
-    kept, dropped = RemoteCandidates(loopback_call=False).filter_sdp(sdp)
+    kept, dropped = RemoteCandidates(allow_loopback=False).filter_sdp(sdp)
     assert "192.0.2.7 40000" in kept and "127.0.0.1" not in kept and "224.0.0.1" not in kept
     assert "a=end-of-candidates" in kept
     assert dropped == ["127.0.0.1 22: loopback", "224.0.0.1 5000: multicast"]
@@ -110,6 +111,15 @@ def test_a_candidate_line_round_trips() -> None:
     ("ws://localhost:8787/ws", True), ("wss://calls.example.org/ws", False),
     ("ws://192.168.1.20:8787/ws", False), (None, False),
 ])
-def test_a_loopback_call_is_one_whose_server_is_on_loopback(url: str | None,
+def test_a_allow_loopback_is_one_whose_server_is_on_loopback(url: str | None,
                                                             loopback: bool) -> None:
     assert is_loopback_url(url) is loopback
+
+
+@pytest.mark.parametrize(("url", "loopback"), [
+    ("turn:127.0.0.1:3478?transport=udp", True), ("turns:[::1]:443?transport=tcp", True),
+    ("stun:localhost", True), ("turn:turn.example.org:3478", False),
+    ("stun:192.168.1.20:3478", False), ("garbage", False),
+])
+def test_a_stun_or_turn_server_on_this_machine(url: str, loopback: bool) -> None:
+    assert is_loopback_ice_url(url) is loopback

@@ -23,7 +23,7 @@ class Rig:
         self.unreachable: list[str] = []
         self.arrived = asyncio.Event()
         self.gate = SignalGate(is_member=members.__contains__, deliver=self._deliver,
-                               send=self.sent.append, loopback_call=False,
+                               send=self.sent.append, allow_loopback=False,
                                hide_host_addresses=hide,
                                on_no_candidates=self.unreachable.append, window=window)
 

@@ -1,12 +1,14 @@
 """Who hides its host addresses by default (SessionSettings.hide_host_addresses=None):
 a guest, unless the call is on loopback; never the host or a verified identity; an
-explicit True or False always wins."""
+explicit True or False always wins. And who accepts loopback candidates: only a call
+whose server and TURN server are both on this machine (not the host of a LAN call,
+who dials its own server on loopback)."""
 
 from __future__ import annotations
 
 import pytest
 
-from parley.protocol.messages import ParticipantInfo, Welcome
+from parley.protocol.messages import IceServer, ParticipantInfo, Welcome
 from parley.sdk.call_media import signal_gate
 from parley.sdk.participants import Roster
 from parley.sdk.settings import SessionSettings
@@ -38,4 +40,17 @@ def test_who_hides_its_host_addresses(standing: dict[str, bool], server: str,
                        server, Roster(), lambda pid: None, send=lambda m: None,
                        deliver=lambda m: None)
     assert gate.hide_host_addresses is hidden
-    assert gate.loopback_call is (server == LOOPBACK)
+    assert gate.allow_loopback is False  # no TURN server on this machine
+
+
+@pytest.mark.parametrize(("server", "turn", "allowed"), [
+    (LOOPBACK, "turn:127.0.0.1:3478?transport=udp", True),
+    (LOOPBACK, "turn:turn.example.org:3478", False),
+    (LOOPBACK, None, False),  # the host of a LAN call: its guests are not on this machine
+    (LAN, "turn:127.0.0.1:3478", False),
+])
+def test_who_accepts_loopback_candidates(server: str, turn: str | None, allowed: bool) -> None:
+    servers = (IceServer(urls=(turn,)),) if turn else ()
+    gate = signal_gate(SessionSettings("Me", ice_servers=servers), welcome(host=True), server,
+                       Roster(), lambda pid: None, send=lambda m: None, deliver=lambda m: None)
+    assert gate.allow_loopback is allowed

@@ -37,8 +37,8 @@ pytestmark = pytest.mark.slow
 
 FLOOD_SECONDS = 4.0
 LOOPBACK_TARGET = candidate("127.77.0.1", 61001, 0)
-"""Where the hostile offers point ICE: a loopback address nothing listens on (the call
-is on loopback, so the client may check it)."""
+"""Where the hostile offers point ICE: a loopback address nothing listens on (dropped
+by the client anyway: no TURN server of its own is on loopback)."""
 GENEROUS = {"rate_per_second": 500.0, "rate_burst": 1000, "flood_drops": 1_000_000,
             "relay_bytes_per_second": 8 << 20, "relay_burst_bytes": 8 << 20,
             "seat_relay_bytes_per_second": 8 << 20, "seat_relay_burst_bytes": 8 << 20}

@@ -9,10 +9,13 @@ the rules hold for candidates in an offer or answer and for trickled ones alike.
   (169.254/16, fe80::/10), multicast, unspecified or broadcast (an IPv4 address
   mapped into IPv6 counts as that address), when it is not UDP (Parley speaks no
   ICE-TCP), when it is not an IP address or an mDNS ``.local`` name, and beyond
-  :data:`REMOTE_CANDIDATE_LIMIT` different addresses per connection. On a loopback
-  call (the call server's address is loopback) loopback candidates are allowed,
-  but never to a privileged port (< 1024): ICE endpoints on this machine are
-  ephemeral ports, coturn's relays start at 49152, and 127.0.0.1:22 is a service.
+  :data:`REMOTE_CANDIDATE_LIMIT` different addresses per connection. Loopback
+  candidates are allowed only where they can be legitimate: when the call server
+  *and* one of our own STUN/TURN servers are on loopback (a TURN server on this
+  machine relays from 127.0.0.1; aioice and browsers never gather a loopback host
+  candidate), and even then never to a privileged port (< 1024): coturn relays
+  from 49152, and 127.0.0.1:22 is a service. A loopback call server alone is not
+  enough: the host of a LAN call dials its own server on loopback.
 - **Own candidates** (:func:`without_host_candidates`): with host addresses kept
   private only relay and server-reflexive candidates leave, their related address
   is blanked, and the ``c=``/``m=`` lines name the first one kept (or the discard
@@ -84,7 +87,7 @@ class CandidateLine:
                          self.priority, self.host, str(self.port), "typ", self.type, *rest])
 
 
-def unsafe_reason(host: str, port: int, loopback_call: bool) -> str | None:
+def unsafe_reason(host: str, port: int, allow_loopback: bool) -> str | None:
     """Why checks must never go to ``host``:``port`` (None: they may)."""
     if not 0 < port < 65536:
         return f"port {port}"
@@ -97,7 +100,7 @@ def unsafe_reason(host: str, port: int, loopback_call: bool) -> str | None:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     if ip.is_loopback:
-        if loopback_call and port >= _PRIVILEGED_PORTS:
+        if allow_loopback and port >= _PRIVILEGED_PORTS:
             return None
         return "loopback"
     if ip.is_link_local:
@@ -115,14 +118,14 @@ class RemoteCandidates:
     """The remote candidates of one connection: which may reach ICE.
 
     Args:
-        loopback_call: The call server is on loopback (loopback candidates allowed, but
-            not to privileged ports).
+        allow_loopback: Loopback candidates are allowed (not to privileged ports): the
+            call and its TURN server are on this machine.
         limit: Different addresses admitted; a candidate repeated (another m-line of the
             bundle, a renegotiation) is admitted again without counting.
     """
 
-    def __init__(self, loopback_call: bool, limit: int = REMOTE_CANDIDATE_LIMIT) -> None:
-        self.loopback_call = loopback_call
+    def __init__(self, allow_loopback: bool, limit: int = REMOTE_CANDIDATE_LIMIT) -> None:
+        self.allow_loopback = allow_loopback
         self.limit = limit
         self.admitted: set[tuple[str, int, str]] = set()
         self.dropped = 0
@@ -134,7 +137,7 @@ class RemoteCandidates:
         address = candidate.address
         if address in self.admitted:
             return None
-        reason = unsafe_reason(address[0], address[1], self.loopback_call)
+        reason = unsafe_reason(address[0], address[1], self.allow_loopback)
         if reason is None and len(self.admitted) >= self.limit:
             reason = f"beyond {self.limit} candidates for this connection"
         if reason is not None:
@@ -230,6 +233,13 @@ def _family(host: str) -> str:
         return "IP6" if ipaddress.ip_address(host).version == 6 else "IP4"
     except ValueError:
         return "IP4"
+
+
+def is_loopback_ice_url(url: str) -> bool:
+    """Whether a STUN/TURN URL (``turn:127.0.0.1:3478?transport=tcp``) names a loopback
+    host."""
+    rest = url.split(":", 1)[1] if ":" in url else ""
+    return is_loopback_url("//" + rest.split("?", 1)[0].lstrip("/"))
 
 
 def is_loopback_url(url: str | None) -> bool:

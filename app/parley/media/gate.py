@@ -19,7 +19,8 @@ Incoming, from the call server:
   trickled candidates that follow a waiting offer wait with it.
 - Remote candidates, in an offer's or answer's SDP or trickled, pass
   :class:`~parley.media.candidates.RemoteCandidates`: at most 20 addresses per
-  connection, never loopback (unless the call is on loopback), link-local, multicast.
+  connection, never loopback (unless the call and its TURN server are on this
+  machine), link-local, multicast.
 
 Outgoing, when host addresses are kept private: only relay and server-reflexive
 candidates leave (:func:`~parley.media.candidates.without_host_candidates`); when that
@@ -91,7 +92,8 @@ class SignalGate:
         is_member: Whether a participant id is in the room's roster (not ourselves).
         deliver: Hands a screened remote signal to the media mesh.
         send: Hands one of our signals to the call server.
-        loopback_call: The call server is on loopback: loopback candidates are allowed.
+        allow_loopback: Loopback candidates are allowed (the call and its TURN server are
+            on this machine; never to a privileged port).
         hide_host_addresses: Send relay and server-reflexive candidates only.
         on_no_candidates: A participant is sent an offer or answer without any candidate
             (host addresses hidden, and no STUN/TURN candidate was gathered).
@@ -99,10 +101,10 @@ class SignalGate:
     """
 
     def __init__(self, *, is_member: Callable[[str], bool], deliver: Callable[[Signal], None],
-                 send: Callable[[Signal], None], loopback_call: bool,
+                 send: Callable[[Signal], None], allow_loopback: bool,
                  hide_host_addresses: bool, on_no_candidates: Callable[[str], None],
                  window: float = OFFER_WINDOW) -> None:
-        self.loopback_call = loopback_call
+        self.allow_loopback = allow_loopback
         self.hide_host_addresses = hide_host_addresses
         self._is_member = is_member
         self._deliver = deliver
@@ -203,7 +205,7 @@ class SignalGate:
     def _screen(self, remote: _Remote, generation: int) -> RemoteCandidates:
         screen = remote.candidates.get(generation)
         if screen is None:
-            screen = remote.candidates[generation] = RemoteCandidates(self.loopback_call)
+            screen = remote.candidates[generation] = RemoteCandidates(self.allow_loopback)
             for old in sorted(remote.candidates)[:-_GENERATIONS_KEPT]:
                 del remote.candidates[old]
         return screen

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from parley.media.candidates import is_loopback_url
+from parley.media.candidates import is_loopback_ice_url, is_loopback_url
 from parley.media.config import MediaConfig
 from parley.media.events import MeshEvents
 from parley.media.frames import VideoFrame
@@ -219,20 +219,22 @@ def signal_gate(settings: SessionSettings, welcome: Welcome, server: str | None,
                 on_no_candidates: Callable[[str], None], *, send: Callable[[Signal], None],
                 deliver: Callable[[Signal], None]) -> SignalGate:
     """The gate of a call's media signals, as the settings and the way we joined say:
-    host addresses hidden for a guest (unless the settings say otherwise), loopback
-    candidates allowed on a loopback call."""
+    host addresses hidden for a guest off loopback (unless the settings say otherwise);
+    loopback candidates allowed only when the call server and one of our STUN/TURN
+    servers are on loopback (docs/security.md)."""
     loopback = is_loopback_url(server)
     me = next((p for p in welcome.participants if p.id == welcome.participant_id), None)
     hide = settings.hide_host_addresses
     if hide is None:
         hide = me is not None and me.guest and not loopback
     servers = settings.ice_servers + welcome.ice_servers
-    log.info("event=candidates hide_host_addresses=%s loopback_call=%s ice_servers=%d",
-             hide, loopback, len(servers))
+    relays_here = any(is_loopback_ice_url(url) for s in servers for url in s.urls)
+    log.info("event=candidates hide_host_addresses=%s loopback_call=%s loopback_relay=%s "
+             "ice_servers=%d", hide, loopback, relays_here, len(servers))
     if hide and not servers:
         log.warning("event=no_ice_servers host addresses are kept private and no STUN/TURN "
                     "server is configured: peers that keep theirs private cannot be reached")
     local = welcome.participant_id
     return SignalGate(is_member=lambda pid: pid != local and pid in roster, deliver=deliver,
-                      send=send, loopback_call=loopback, hide_host_addresses=hide,
-                      on_no_candidates=on_no_candidates)
+                      send=send, allow_loopback=loopback and relays_here,
+                      hide_host_addresses=hide, on_no_candidates=on_no_candidates)
