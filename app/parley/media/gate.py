@@ -55,6 +55,8 @@ the one being negotiated)."""
 _HELD_CANDIDATES = 2 * REMOTE_CANDIDATE_LIMIT
 """Trickled candidates kept for an offer that waits (more could not be admitted)."""
 _LOG_EVERY = 100
+_STRANGERS_KEPT = 256
+"""Unknown senders whose drops are counted (a lying server could invent any number)."""
 """A repeated drop is logged the first time and then every this many times."""
 
 
@@ -142,6 +144,8 @@ class SignalGate:
             self._pass(remote, msg)
 
     def _stranger(self, pid: str, msg: Signal) -> None:
+        if pid not in self._strangers and len(self._strangers) >= _STRANGERS_KEPT:
+            self._strangers.clear()  # counts only pace the log: forgetting them is safe
         seen = self._strangers[pid] = self._strangers.get(pid, 0) + 1
         if seen % _LOG_EVERY == 1:
             logger.warning("event=signal_dropped reason=not_in_roster from=%s type=%s count=%d",
