@@ -24,7 +24,7 @@ from tests.xvfb import private_display
 
 pytestmark = pytest.mark.timeout(BUILD_TIMEOUT + 300)
 
-DOWNLOAD_BUDGET = 100e6  # bytes, the Linux .tar.gz as `make installer` packs it (docs/packaging.md)
+DOWNLOAD_BUDGET = 105e6  # bytes, the Linux .tar.gz as `make installer` packs it (docs/packaging.md)
 EVIDENCE = ROOT / "build" / "pyinstaller"  # outputs kept for docs/packaging.md
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux bundle")
 
@@ -88,7 +88,7 @@ def test_the_bundle_leaves_out_what_parley_does_not_use(bundle: Path) -> None:
     internal = bundle / "_internal"
     qt = internal / "PySide6" / "Qt"
     assert not (qt / "translations").exists()
-    unused = ("Network", "Qml", "Quick", "Pdf", "OpenGLWidgets", "Multimedia", "WebEngine",
+    unused = ("Qml", "Quick", "Pdf", "OpenGLWidgets", "Multimedia", "WebEngine",
               "Sql", "Test", "PrintSupport", "EglFSDeviceIntegration")
     libraries = {p.name for p in internal.rglob("*Qt6*")}
     assert not [n for n in libraries if any(f"Qt6{u}." in n or f"Qt{u}." in n for u in unused)]
