@@ -8,14 +8,15 @@ who offers the victim 300 candidates (150 in the SDP, 150 trickled): loopback
 (127.0.0.1:22 first), link-local, multicast, unspecified, broadcast, and 200 ordinary
 ones on the router. nftables in this namespace records where every STUN binding request
 leaves for (the destination of each UDP datagram with STUN's magic cookie). Prints one
-JSON line: those destinations, the victim's answer SDP and the victim's participant
-events about Mal.
+JSON line: those destinations, the victim's answer SDP, the victim's participant
+events about Mal (it waits for Mal to be unreachable) and the victim's log.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import subprocess
 import sys
 import tempfile
@@ -84,6 +85,11 @@ async def run(addr: str, router: str) -> dict[str, Any]:
         await server.start()
         victim = CallSession()
         events: list[str] = []
+        logged: list[str] = []
+        handler = logging.Handler()
+        handler.emit = lambda record: logged.append(record.getMessage())  # type: ignore
+        logging.getLogger("parley").addHandler(handler)
+        logging.getLogger("parley").setLevel(logging.INFO)
         lines = candidates(router)
         sdp = with_candidates(await offer_sdp(), lines[:150])
         try:
@@ -97,8 +103,14 @@ async def run(addr: str, router: str) -> dict[str, Any]:
                                               token=mint_invite(SECRET, "room", 600))))
                 welcome = decode((await ws.receive()).data)
                 assert isinstance(welcome, Welcome), welcome
+                unreachable = asyncio.Event()
+
+                def note(p: Any) -> None:
+                    events.append(f"on_media_unreachable {p.id}")
+                    unreachable.set()
                 victim.add_participant_event_listener(ParticipantEventListener(
-                    on_media_stalled=lambda p: events.append(f"on_media_stalled {p.id}")))
+                    on_media_stalled=lambda p: events.append(f"on_media_stalled {p.id}"),
+                    on_media_unreachable=note))
                 await ws.send_str(encode(Offer(sdp=sdp, generation=1, tracks=ROLES,
                                                to=victim_id)))
                 for line in lines[150:]:
@@ -107,8 +119,9 @@ async def run(addr: str, router: str) -> dict[str, Any]:
                                                        to=victim_id)))
                 answer = await _answer(ws)
                 seen = await _checks_settled(router)
+                await asyncio.wait_for(unreachable.wait(), 30)  # after 10 s without a path
                 return {"destinations": seen, "answer": answer.sdp, "events": events,
-                        "mal": welcome.participant_id}
+                        "mal": welcome.participant_id, "log": logged}
         finally:
             await victim.leave_session()
             await server.stop()

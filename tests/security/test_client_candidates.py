@@ -64,13 +64,18 @@ def test_300_hostile_candidates_send_no_stun_to_loopback_link_local_or_multicast
     assert len(destinations) <= REMOTE_CANDIDATE_LIMIT
 
 
-def test_a_guest_answer_carries_no_host_address_and_says_nothing_can_reach_it(
+def test_a_guest_answer_carries_no_host_address_and_unreachable_says_why(
         probe: dict[str, Any]) -> None:
-    """What the user sees: Mal's media is shown as stalled (on_media_stalled) at once,
-    since without STUN or TURN a guest that keeps its addresses private sends no
-    candidate; the answer Mal receives names none of the victim's addresses."""
+    """What the user sees: after 10 s without a path, Mal's tile says its media can't be
+    reached (on_media_unreachable), and the log says why: without STUN or TURN, a guest
+    that keeps its addresses private sends no candidate. The answer Mal receives names
+    none of the victim's addresses."""
     answer = probe["answer"]
     assert "typ host" not in answer
     assert "10.77.1.1" not in answer and V6 not in answer
     assert "m=audio 9 " in answer and "c=IN IP4 0.0.0.0" in answer
-    assert probe["events"] == [f"on_media_stalled {probe['mal']}"]
+    assert "end-of-candidates" not in answer
+    assert probe["events"] == [f"on_media_unreachable {probe['mal']}"]
+    assert any(f"event=no_candidates to={probe['mal']}" in line for line in probe["log"])
+    assert any(f"event=peer_unreachable participant={probe['mal']} cause=no_candidates"
+               in line for line in probe["log"])

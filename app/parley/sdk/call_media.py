@@ -1,7 +1,9 @@
 """The call's media: the media mesh wired to the roster and the lifecycle. Peers follow
 the roster; a peer's heartbeat dying makes it reconnecting and its media stalling is a
 quality event (both participant events); every peer's heartbeat dead becomes a lost
-media connection. Media flow alone never loses anything."""
+media connection. Media flow alone never loses anything. A peer no path reaches for
+10 s is unreachable (a participant event), unless the server says it is away or we
+are: then it is reconnecting, not unreachable."""
 
 from __future__ import annotations
 
@@ -75,6 +77,7 @@ class CallMedia:
             speaker=settings.devices.speaker,
             ice_servers=settings.ice_servers + welcome.ice_servers,
         )
+        self._candidateless: set[str] = set()
         self._gate = signal_gate(settings, welcome, server, roster, self._no_candidates,
                                  send=send, deliver=lambda msg: self._mesh.handle_signal(msg))
         self._mesh = MediaMesh(self._local_id, config, self._gate.outgoing, MeshEvents(
@@ -82,6 +85,7 @@ class CallMedia:
             on_peer_restored=lambda pid: self._peer_link(pid, True),
             on_peer_connected=lambda pid: self._peer_link(pid, True),
             on_peer_media=self._peer_quality,
+            on_peer_reachable=self._peer_reachable,
             on_video_frame=self._deliver,
             on_local_frame=lambda frame: self._deliver(self._local_id, frame),
             on_audio_level=self._audio_level,
@@ -132,6 +136,7 @@ class CallMedia:
             elif name == "on_participant_left":
                 self._mesh.remove_peer(participant.id)
                 self._gate.forget(participant.id)
+                self._candidateless.discard(participant.id)
                 self._levels.pop(participant.id, None)
         self._check_liveness()
 
@@ -168,15 +173,27 @@ class CallMedia:
         self._check_liveness()
 
     def _no_candidates(self, pid: str) -> None:
-        """Nothing of ours can reach ``pid`` unless it shares its addresses: media is not
-        coming, and the app hears it as such (media_stalled)."""
-        self._peer_quality(pid, False)
+        """We sent ``pid`` no candidate (host addresses hidden, no STUN/TURN): only its own
+        addresses can make a path. If none does, the unreachable event says so, with
+        this as its cause in the log (not before: a host on the LAN is reached anyway)."""
+        self._candidateless.add(pid)
 
     def _peer_quality(self, pid: str, flowing: bool) -> None:
         participant = self._roster.get(pid)
         if participant is not None:
             self._on_participant_event("on_media_flowing" if flowing else "on_media_stalled",
                                        participant)
+
+    def _peer_reachable(self, pid: str, reachable: bool) -> None:
+        if not reachable and (self._media_down or self._roster.server_reconnecting(pid)):
+            log.info("event=peer_unreachable participant=%s shown=no (an outage)", pid)
+            return
+        cause = " cause=no_candidates (host addresses hidden, no STUN/TURN candidate)" \
+            if not reachable and pid in self._candidateless else ""
+        log.info("event=peer_%s participant=%s%s", "reachable" if reachable else "unreachable",
+                 pid, cause)
+        for name, participant in self._roster.set_media_unreachable(pid, not reachable):
+            self._on_participant_event(name, participant)
 
     def _all_media_dead(self) -> bool:
         """Every peer's heartbeat is dead (peers the server says are reconnecting have

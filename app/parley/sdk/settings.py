@@ -91,7 +91,7 @@ class SessionSettings:
     how you joined: on for a guest (an invite, or let in from the lobby), off for the
     host and for a verified identity, and off when the call server is on loopback.
     Without a STUN or TURN server nothing is left to send: peers that hide theirs too
-    cannot be reached (a log line and ``on_media_stalled`` say so)."""
+    cannot be reached (log lines say why, and ``on_media_unreachable`` fires)."""
 
     def __post_init__(self) -> None:
         try:
