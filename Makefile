@@ -5,8 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages the app and its tests need at run time: a virtual display,
 # PortAudio, a PulseAudio server for the null-sink audio test, sox, the xcb
-# libraries Qt's xcb platform plugin loads, iproute2 for the fault tests, and chromium
-# for the browser-guest tests (tests/browser drive it with Playwright; never a download).
+# libraries Qt's xcb platform plugin loads, iproute2 for the fault tests, chromium for
+# the browser-guest tests (tests/browser drive it with Playwright; never a download),
+# coturn, nftables and iptables for the NAT and security rigs, espeak-ng for the echo rig's
+# speech.
 DEB_PACKAGES := xvfb xauth libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins sox espeak-ng \
 	libegl1 libgl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
 	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 \

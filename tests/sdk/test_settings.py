@@ -33,7 +33,17 @@ def test_the_defaults_are_the_documented_ones() -> None:
         "echo_cancellation": True,
         "noise_suppression": True,
         "auto_gain_control": True,
+        "hide_host_addresses": None,  # automatic: on for guests (docs/security.md)
     }
+
+
+def test_hide_host_addresses_is_true_false_or_automatic_and_has_a_builder_method() -> None:
+    for value in (True, False, None):
+        assert SessionSettings("Ada", hide_host_addresses=value).hide_host_addresses is value
+        built = SessionSettingsBuilder("Ada").set_hide_host_addresses(value).build()
+        assert built.hide_host_addresses is value
+    with pytest.raises(ValueError, match=r"hide_host_addresses must be True, False or None"):
+        SessionSettings("Ada", hide_host_addresses="yes")  # type: ignore[arg-type]
 
 
 def test_settings_are_frozen_and_a_replaced_copy_is_validated_again() -> None:
@@ -137,6 +147,7 @@ def test_the_builder_sets_every_field_it_offers() -> None:
              .set_ice_servers([STUN])  # type: ignore[arg-type]  # any sequence: kept as a tuple
              .set_fake_media(True)
              .set_audio_processing(echo_cancellation=False, auto_gain_control=False)
+             .set_hide_host_addresses(True)
              .build())
     assert dataclasses.asdict(built) == {
         "display_name": "Ada", "session_type": SessionType.AUDIO,
@@ -147,6 +158,7 @@ def test_the_builder_sets_every_field_it_offers() -> None:
                          "credential": None},),
         "fake_media": True, "media": True, "echo": False,
         "echo_cancellation": False, "noise_suppression": True, "auto_gain_control": False,
+        "hide_host_addresses": True,
     }
 
 

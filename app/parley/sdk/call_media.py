@@ -12,9 +12,11 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from parley.media.candidates import is_loopback_ice_url, is_loopback_url
 from parley.media.config import MediaConfig
 from parley.media.events import MeshEvents
 from parley.media.frames import VideoFrame
+from parley.media.gate import SignalGate
 from parley.media.mesh import MediaMesh
 from parley.media.peer import Signal
 from parley.media.screen import ScreenSource
@@ -49,13 +51,14 @@ class CallMedia:
             came back, its media stalled or flows, the dominant speaker changed).
         on_media_connection: Every peer's heartbeat died (False), or one came back (True).
         on_device_error: A device is missing or failed: (kind, message).
+        server: The call server's URL (a loopback one makes this a loopback call).
     """
 
     def __init__(self, settings: SessionSettings, welcome: Welcome, roster: Roster,
                  sinks: Sequence[VideoSink], *, send: Callable[[Signal], None],
                  on_participant_event: Callable[[ParticipantEvent, Participant | None], None],
                  on_media_connection: Callable[[bool], None],
-                 on_device_error: Callable[[str, str], None]) -> None:
+                 on_device_error: Callable[[str, str], None], server: str | None = None) -> None:
         self._roster = roster
         self._sinks = sinks
         self._local_id = welcome.participant_id
@@ -77,7 +80,10 @@ class CallMedia:
             noise_suppression=settings.noise_suppression,
             auto_gain_control=settings.auto_gain_control,
         )
-        self._mesh = MediaMesh(self._local_id, config, send, MeshEvents(
+        self._candidateless: set[str] = set()
+        self._gate = signal_gate(settings, welcome, server, roster, self._no_candidates,
+                                 send=send, deliver=lambda msg: self._mesh.handle_signal(msg))
+        self._mesh = MediaMesh(self._local_id, config, self._gate.outgoing, MeshEvents(
             on_peer_reconnecting=lambda pid: self._peer_link(pid, False),
             on_peer_restored=lambda pid: self._peer_link(pid, True),
             on_peer_connected=lambda pid: self._peer_link(pid, True),
@@ -97,10 +103,11 @@ class CallMedia:
     async def close(self) -> None:
         if self._grace is not None:
             self._grace.cancel()
+        self._gate.close()
         await self._mesh.close()
 
     def handle_signal(self, message: Signal) -> None:
-        self._mesh.handle_signal(message)
+        self._gate.incoming(message)
 
     def resync(self) -> None:
         self._mesh.resync(self._roster.remote_ids)
@@ -132,6 +139,8 @@ class CallMedia:
                 self._mesh.add_peer(participant.id)
             elif name == "on_participant_left":
                 self._mesh.remove_peer(participant.id)
+                self._gate.forget(participant.id)
+                self._candidateless.discard(participant.id)
                 self._levels.pop(participant.id, None)
         self._check_liveness()
 
@@ -167,6 +176,12 @@ class CallMedia:
             self._on_participant_event(name, participant)
         self._check_liveness()
 
+    def _no_candidates(self, pid: str) -> None:
+        """We sent ``pid`` no candidate (host addresses hidden, no STUN/TURN): only its own
+        addresses can make a path. If none does, the unreachable event says so, with
+        this as its cause in the log (not before: a host on the LAN is reached anyway)."""
+        self._candidateless.add(pid)
+
     def _peer_quality(self, pid: str, flowing: bool) -> None:
         participant = self._roster.get(pid)
         if participant is not None:
@@ -183,8 +198,10 @@ class CallMedia:
         if not reachable and (self._media_down or self._roster.server_reconnecting(pid)):
             log.info("event=peer_unreachable participant=%s shown=no (an outage)", pid)
             return
-        log.info("event=peer_%s participant=%s", "reachable" if reachable else "unreachable",
-                 pid)
+        cause = " cause=no_candidates (host addresses hidden, no STUN/TURN candidate)" \
+            if not reachable and pid in self._candidateless else ""
+        log.info("event=peer_%s participant=%s%s", "reachable" if reachable else "unreachable",
+                 pid, cause)
         for name, participant in self._roster.set_media_unreachable(pid, not reachable):
             self._on_participant_event(name, participant)
 
@@ -223,3 +240,28 @@ class CallMedia:
                 "on_dominant_speaker_changed",
                 self._roster.get(loudest) if loudest else None,
             )
+
+
+def signal_gate(settings: SessionSettings, welcome: Welcome, server: str | None, roster: Roster,
+                on_no_candidates: Callable[[str], None], *, send: Callable[[Signal], None],
+                deliver: Callable[[Signal], None]) -> SignalGate:
+    """The gate of a call's media signals, as the settings and the way we joined say:
+    host addresses hidden for a guest off loopback (unless the settings say otherwise);
+    loopback candidates allowed only when the call server and one of our STUN/TURN
+    servers are on loopback (docs/security.md)."""
+    loopback = is_loopback_url(server)
+    me = next((p for p in welcome.participants if p.id == welcome.participant_id), None)
+    hide = settings.hide_host_addresses
+    if hide is None:
+        hide = me is not None and me.guest and not loopback
+    servers = settings.ice_servers + welcome.ice_servers
+    relays_here = any(is_loopback_ice_url(url) for s in servers for url in s.urls)
+    log.info("event=candidates hide_host_addresses=%s loopback_call=%s loopback_relay=%s "
+             "ice_servers=%d", hide, loopback, relays_here, len(servers))
+    if hide and not servers:
+        log.warning("event=no_ice_servers host addresses are kept private and no STUN/TURN "
+                    "server is configured: peers that keep theirs private cannot be reached")
+    local = welcome.participant_id
+    return SignalGate(is_member=lambda pid: pid != local and pid in roster, deliver=deliver,
+                      send=send, allow_loopback=loopback and relays_here,
+                      hide_host_addresses=hide, on_no_candidates=on_no_candidates)

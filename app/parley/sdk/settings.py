@@ -86,6 +86,13 @@ class SessionSettings:
     """Reduce steady background noise in the microphone (see echo_cancellation)."""
     auto_gain_control: bool = True
     """Keep the microphone's level even (see echo_cancellation)."""
+    hide_host_addresses: bool | None = None
+    """Keep this machine's own addresses private: only relay (TURN) and server-reflexive
+    (STUN) ICE candidates are sent, as RFC 8828's mode 3. None (the default) decides by
+    how you joined: on for a guest (an invite, or let in from the lobby), off for the
+    host and for a verified identity, and off when the call server is on loopback.
+    Without a STUN or TURN server nothing is left to send: peers that hide theirs too
+    cannot be reached (log lines say why, and ``on_media_unreachable`` fires)."""
 
     def __post_init__(self) -> None:
         try:
@@ -101,6 +108,9 @@ class SessionSettings:
                      "echo_cancellation", "noise_suppression", "auto_gain_control"):
             if not isinstance(getattr(self, flag), bool):
                 raise ValueError(f"{flag} must be True or False")
+        if self.hide_host_addresses is not None and not isinstance(self.hide_host_addresses,
+                                                                   bool):
+            raise ValueError("hide_host_addresses must be True, False or None (automatic)")
         if not isinstance(self.devices, Devices):
             raise ValueError(f"devices must be a Devices, got {self.devices!r}")
         if not isinstance(self.ice_servers, tuple) or not all(
@@ -151,6 +161,10 @@ class SessionSettingsBuilder:
         self._set("echo_cancellation", echo_cancellation)
         self._set("noise_suppression", noise_suppression)
         return self._set("auto_gain_control", auto_gain_control)
+
+    def set_hide_host_addresses(self, hide: bool | None) -> SessionSettingsBuilder:
+        """True: send relay/srflx candidates only; None: decide by how you joined."""
+        return self._set("hide_host_addresses", hide)
 
     def build(self) -> SessionSettings:
         """Validate and return the settings (ValueError names the bad field)."""
