@@ -31,13 +31,7 @@ from parley.sdk.own_media import OwnMedia
 from parley.sdk.participants import Events, Participant, Roster, RosterView
 from parley.sdk.presence import Presence
 from parley.sdk.settings import SessionSettings
-from parley.sdk.signaling import (
-    JoinRejected,
-    SignalingLink,
-    checked_join,
-    join_error,
-    reconnect,
-)
+from parley.sdk.signaling import JoinRejected, SignalingLink, checked_join, join_error, reconnect
 from parley.sdk.state import Connection, Event, SessionMachine, SessionState
 
 if TYPE_CHECKING:
