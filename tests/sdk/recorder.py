@@ -16,7 +16,8 @@ TERMINAL = ("on_session_left", "on_session_timed_out", "on_connection_closed")
 PARTICIPANT = ("on_participant_joined", "on_participant_left", "on_participant_reconnecting",
                "on_participant_restored", "on_audio_muted", "on_audio_unmuted",
                "on_hand_raised", "on_hand_lowered", "on_video_paused", "on_video_resumed",
-               "on_join_request", "on_join_request_ended")
+               "on_join_request", "on_join_request_ended", "on_camera_missing",
+               "on_camera_found", "on_microphone_missing", "on_microphone_found")
 
 
 class Recorder:

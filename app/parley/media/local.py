@@ -2,7 +2,11 @@
 for and exposes one :class:`SwitchableTrack` each for audio, camera and screen.
 
 A device that is missing or fails is reported through ``on_device_error`` and
-replaced by silence / black frames: the call goes on without it.
+replaced by silence / black frames: the call goes on without it. A chosen microphone
+that stops delivering (unplugged) is replaced by the system default, reported the same
+way; :attr:`LocalMedia.missing` says which devices the call has none of now. A device
+switched mid-call (:meth:`LocalMedia.use_microphone`, :meth:`LocalMedia.use_camera`)
+replaces the source of its track: no renegotiation.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import asyncio
 import logging
 import zlib
 from collections.abc import Callable
+from dataclasses import replace
 
 import av
 from aiortc.mediastreams import MediaStreamTrack
@@ -60,11 +65,68 @@ class LocalMedia:
     def screen_sharing(self) -> bool:
         return self.screen.source is not None
 
+    @property
+    def missing(self) -> frozenset[DeviceKind]:
+        """The devices the call wants and has none of now (none found, or failed), which
+        the others are told (presence); synthetic media misses nothing."""
+        if self.config.fake_media or self.config.echo:
+            return frozenset()
+        wanted = (("microphone", self.config.audio, self.audio),
+                  ("camera", self.config.video, self.camera))
+        return frozenset(kind for kind, want, track in wanted  # type: ignore[misc]
+                         if want and track.source is None)
+
     def _ended_handler(self, kind: DeviceKind) -> Callable[[MediaStreamTrack], None]:
         def ended(source: MediaStreamTrack) -> None:
-            error = getattr(source, "error", None)
-            self._device_error(DeviceError(kind, error or f"{kind} stopped delivering"))
+            error = getattr(source, "error", None) or f"{kind} stopped delivering"
+            if kind == "microphone" and self.config.microphone is not None \
+                    and not self.config.fake_media:
+                self._fall_back_to_default_microphone(error)
+                return
+            self._device_error(DeviceError(kind, error))
         return ended
+
+    def _fall_back_to_default_microphone(self, error: str) -> None:
+        """The chosen microphone went away: the system default takes over (if any)."""
+        gone, self.config = self.config.microphone, replace(self.config, microphone=None)
+        try:
+            self.audio.set_source(MicrophoneTrack(None, self.processor))
+        except DeviceError as exc:
+            self._device_error(DeviceError("microphone", f"{error}; {exc.message}"))
+            return
+        self._device_error(DeviceError(
+            "microphone", f"{gone} is gone ({error}): using the system default"))
+
+    async def use_microphone(self, device: str | None) -> None:
+        """Switch the microphone mid-call (None: the system default); a device that
+        cannot be opened is a device error and the current one stays."""
+        if self.config.fake_media or self.config.echo or not self.config.audio:
+            self.config = replace(self.config, microphone=device)
+            return
+        try:
+            track = MicrophoneTrack(device, self.processor)
+        except DeviceError as exc:
+            self._device_error(exc)
+            return
+        self.config = replace(self.config, microphone=device)
+        previous = self.audio.set_source(track)
+        if previous is not None:
+            previous.stop()
+
+    async def use_camera(self, device: str | None) -> None:
+        """Switch the camera mid-call (None: the first one); as :meth:`use_microphone`."""
+        if self.config.fake_media or self.config.echo or not self.config.video:
+            self.config = replace(self.config, camera=device)
+            return
+        try:
+            track = await open_camera(device, self.config.video_size, self.config.fps)
+        except DeviceError as exc:
+            self._device_error(exc)
+            return
+        self.config = replace(self.config, camera=device)
+        previous = self.camera.set_source(track)
+        if previous is not None:
+            previous.stop()
 
     def _device_error(self, error: DeviceError) -> None:
         logger.warning("device error (%s): %s", error.kind, error.message)

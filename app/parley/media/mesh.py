@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import replace
 from enum import Enum
 from typing import Any
 
@@ -202,6 +203,36 @@ class MediaMesh:
     @property
     def screen_sharing(self) -> bool:
         return self._local.screen_sharing
+
+    @property
+    def missing_devices(self) -> frozenset[str]:
+        """The camera / microphone the call wants and has none of now."""
+        return frozenset(self._local.missing)
+
+    async def use_device(self, kind: str, device: str | None) -> None:
+        """Switch the camera, microphone or speaker mid-call (no renegotiation: the
+        track's source or the mixer's output changes); one that cannot be opened is a
+        device error and the current one stays."""
+        if kind == "microphone":
+            await self._local.use_microphone(device)
+        elif kind == "camera":
+            await self._local.use_camera(device)
+        elif kind == "speaker":
+            self._use_speaker(device)
+        else:
+            raise ValueError(f"no such device kind: {kind!r}")
+
+    def _use_speaker(self, device: str | None) -> None:
+        self.config = replace(self.config, speaker=device)
+        if not self._started or self._closed:
+            return
+        try:
+            new = Playback(device, processor=self._local.processor)
+        except DeviceError as exc:
+            self._device_error(exc.kind, f"{exc.message}; the speaker stays as it was")
+            return
+        old, self.playback = self.playback, new
+        old.close()
 
     def stats(self) -> dict[str, PeerStats]:
         """Inbound numbers per remote participant (refreshed every second)."""

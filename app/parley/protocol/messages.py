@@ -116,6 +116,8 @@ class Update(Message):
     video_paused: bool | None = None
     hand_raised: bool | None = None
     screen_sharing: bool | None = None
+    no_camera: bool | None = None
+    no_microphone: bool | None = None
 
 
 TRACK_ROLES = ("audio", "camera", "screen")

@@ -21,9 +21,15 @@ class Flag(Enum):
     """The screen goes out on the second video track."""
     RECONNECTING = "reconnecting"
     """The participant's link is down and the server keeps its seat."""
+    NO_CAMERA = "no_camera"
+    """The participant has no camera (none found, or it failed to open): show its avatar."""
+    NO_MICROPHONE = "no_microphone"
+    """The participant has no microphone (none found, or it failed to open): nothing it
+    sends is heard, so show it as muted."""
 
 
-OWN_FLAGS = (Flag.AUDIO_MUTED, Flag.VIDEO_PAUSED, Flag.HAND_RAISED, Flag.SCREEN_SHARING)
+OWN_FLAGS = (Flag.AUDIO_MUTED, Flag.VIDEO_PAUSED, Flag.HAND_RAISED, Flag.SCREEN_SHARING,
+             Flag.NO_CAMERA, Flag.NO_MICROPHONE)
 """The flags a participant sets itself (``update``); ``reconnecting`` is the server's."""
 
 STANDING = ("guest", "verified", "host")
@@ -46,6 +52,10 @@ class ParticipantInfo:
     screen_sharing: bool = False
     reconnecting: bool = False
     """True while the participant's link is down and the server keeps its seat."""
+    no_camera: bool = False
+    """The participant has no camera: its tile shows the avatar."""
+    no_microphone: bool = False
+    """The participant has no microphone: its tile shows the mic-off badge."""
     guest: bool = False
     """Let in by an invite, under a name of its own choosing (never with ``verified``)."""
     verified: bool = False

@@ -133,6 +133,14 @@ class CallMedia:
     async def stop_screen_share(self) -> None:
         await self._mesh.stop_screen_share()
 
+    async def use_device(self, kind: str, device: str | None) -> None:
+        """Switch the camera, microphone or speaker mid-call, without renegotiation."""
+        await self._mesh.use_device(kind, device)
+
+    @property
+    def missing_devices(self) -> frozenset[str]:
+        return self._mesh.missing_devices
+
     def roster_changed(self, events: Events) -> None:
         for name, participant in events:
             if name == "on_participant_joined":

@@ -20,6 +20,7 @@ FlagEvent = Literal[
     "on_audio_muted", "on_audio_unmuted", "on_video_paused", "on_video_resumed",
     "on_hand_raised", "on_hand_lowered", "on_screen_share_started", "on_screen_share_stopped",
     "on_participant_reconnecting", "on_participant_restored",
+    "on_camera_missing", "on_camera_found", "on_microphone_missing", "on_microphone_found",
 ]
 """The participant events a presence flag fires (see FLAG_EVENTS)."""
 ParticipantEvent = Literal[
@@ -49,6 +50,8 @@ FLAG_EVENTS: Mapping[Flag, tuple[FlagEvent, FlagEvent]] = MappingProxyType({
     Flag.HAND_RAISED: ("on_hand_raised", "on_hand_lowered"),
     Flag.SCREEN_SHARING: ("on_screen_share_started", "on_screen_share_stopped"),
     Flag.RECONNECTING: ("on_participant_reconnecting", "on_participant_restored"),
+    Flag.NO_CAMERA: ("on_camera_missing", "on_camera_found"),
+    Flag.NO_MICROPHONE: ("on_microphone_missing", "on_microphone_found"),
 })
 """Per presence flag: the event when it turns on, and when it turns off. Participant
 listeners get each; your own MediaEventListeners get those that are media events."""

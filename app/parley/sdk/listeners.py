@@ -73,6 +73,12 @@ class ParticipantEventListener(Callbacks[ParticipantEvent]):
     on_hand_lowered: ParticipantCallback | None = None
     on_screen_share_started: ParticipantCallback | None = None
     on_screen_share_stopped: ParticipantCallback | None = None
+    on_camera_missing: ParticipantCallback | None = None
+    """This participant has no camera (``participant.no_camera``): show its avatar."""
+    on_camera_found: ParticipantCallback | None = None
+    on_microphone_missing: ParticipantCallback | None = None
+    """This participant has no microphone (``participant.no_microphone``): show it muted."""
+    on_microphone_found: ParticipantCallback | None = None
     on_dominant_speaker_changed: Callable[[Participant | None], None] | None = None
     on_join_request: Callable[[JoinRequest], None] | None = None
     """(Hosts) someone waits in the lobby: answer with session.admit(id) / deny(id)."""

@@ -64,3 +64,22 @@ class OwnMediaControls:
 
     async def stop_screen_share(self) -> None:
         await self._own.stop_screen_share()
+
+    @property
+    def has_camera(self) -> bool:
+        """False when the call has no camera (none found, or it failed): the others see
+        your avatar (presence flag ``no_camera``)."""
+        return not self._own.is_on(Flag.NO_CAMERA)
+
+    @property
+    def has_microphone(self) -> bool:
+        """False when the call has no microphone: the others see you muted
+        (presence flag ``no_microphone``)."""
+        return not self._own.is_on(Flag.NO_MICROPHONE)
+
+    async def use_device(self, kind: str, device: str | None) -> None:
+        """Switch the ``"camera"``, ``"microphone"`` or ``"speaker"`` of the call to
+        ``device`` (a ``Device.id`` of the device service; None: the system default).
+        It takes effect at once, without renegotiation; one that cannot be opened fires
+        on_device_error and the current one stays."""
+        await self._own.use_device(kind, device)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from parley.protocol.messages import Update
 from parley.protocol.presence import OWN_FLAGS, Flag
-from parley.sdk.event_types import OwnMediaEvent, flag_event, is_own_media_event
+from parley.sdk.event_types import MediaEvent, flag_event, is_own_media_event
 
 if TYPE_CHECKING:
     from parley.media.screen import ScreenSource
@@ -20,6 +20,19 @@ class MediaControls(Protocol):
     def set_video_paused(self, paused: bool) -> None: ...
     async def start_screen_share(self, source: ScreenSource | None = None) -> bool: ...
     async def stop_screen_share(self) -> None: ...
+    async def use_device(self, kind: str, device: str | None) -> None: ...
+    @property
+    def missing_devices(self) -> frozenset[str]: ...
+
+
+class Emit(Protocol):
+    """Tells MediaEventListeners: ``emit(event, *args)``."""
+
+    def __call__(self, name: MediaEvent, *args: Any) -> None: ...
+
+
+MISSING_FLAGS = ((Flag.NO_CAMERA, "camera"), (Flag.NO_MICROPHONE, "microphone"))
+"""The presence flag that says the call has none of a device, per device kind."""
 
 
 class OwnMedia:
@@ -33,8 +46,7 @@ class OwnMedia:
         emit: Tells MediaEventListeners about a change.
     """
 
-    def __init__(self, send: Callable[[Update], None],
-                 emit: Callable[[OwnMediaEvent], None]) -> None:
+    def __init__(self, send: Callable[[Update], None], emit: Emit) -> None:
         self._send = send
         self._emit = emit
         self._on: set[Flag] = set()
@@ -80,6 +92,25 @@ class OwnMedia:
         event = flag_event(flag, on)
         if is_own_media_event(event):
             self._emit(event)
+
+    def device_error(self, kind: str, message: str) -> None:
+        """The media says a device is missing, failed or was replaced: tell
+        MediaEventListeners, and the room which devices the call has none of now."""
+        self._emit("on_device_error", kind, message)
+        self.sync_devices()
+
+    def sync_devices(self) -> None:
+        """Set the NO_CAMERA / NO_MICROPHONE flags to what the media has now."""
+        media = self._media
+        missing = media.missing_devices if media is not None else frozenset()
+        for flag, kind in MISSING_FLAGS:
+            self.set(flag, kind in missing)
+
+    async def use_device(self, kind: str, device: str | None) -> None:
+        """Switch a device of the call mid-call (see CallSession.use_device)."""
+        if self._media is not None:
+            await self._media.use_device(kind, device)
+        self.sync_devices()
 
     async def start_screen_share(self, source: ScreenSource | None = None) -> None:
         """Share ``source`` (None: the main screen); a screen that cannot be captured is

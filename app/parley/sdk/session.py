@@ -211,11 +211,11 @@ class CallSession(SessionListeners, RosterView, OwnMediaControls, JoinRequests,
             settings, welcome, self._roster, self._video_sinks, send=self._send,
             on_participant_event=self._participant_event,
             on_media_connection=self._media_connection,
-            on_device_error=partial(self._media_listeners.emit, "on_device_error"),
-            server=self._server_url)
+            on_device_error=self._own.device_error, server=self._server_url)
         self._own.attach(media)
         try:
             await media.start()
+            self._own.sync_devices()
         except Exception as exc:  # media must not leave a half-joined session behind
             log.exception("event=media_start_failed")
             self._media = self._link = None

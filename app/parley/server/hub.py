@@ -357,7 +357,8 @@ class Hub:
         seat = self.registry.seat(key)
         assert seat is not None  # a bound link always has a seat
         seat.update(audio_muted=update.audio_muted, video_paused=update.video_paused,
-                    hand_raised=update.hand_raised, screen_sharing=update.screen_sharing)
+                    hand_raised=update.hand_raised, screen_sharing=update.screen_sharing,
+                    no_camera=update.no_camera, no_microphone=update.no_microphone)
         # Sent to the sender too: it is the acknowledgement.
         self._send_room(key[0], ParticipantUpdated(seat.info()))
 
