@@ -64,8 +64,8 @@ def test_seat_participant_and_wire_share_the_flags() -> None:
     wire = encode(ParticipantUpdated(info))
     assert wire == ('{"v":1,"type":"participant_updated","participant":{"id":"p_1",'
                     '"name":"Ada","audio_muted":true,"video_paused":false,"hand_raised":false,'
-                    '"screen_sharing":false,"reconnecting":true,"guest":false,"verified":false,'
-                    '"host":false}}')
+                    '"screen_sharing":false,"reconnecting":true,"no_camera":false,'
+                    '"no_microphone":false,"guest":false,"verified":false,"host":false}}')
     received = decode(wire)
     assert isinstance(received, ParticipantUpdated)
     assert Participant.from_info(received.participant, "p_2") == Participant(

@@ -53,6 +53,7 @@ class DevicePreview(QObject):
     levelChanged = Signal(float)
     deviceError = Signal(object)  # Problem
     runningChanged = Signal(bool)
+    missingChanged = Signal(object)  # frozenset of the kinds ("camera", "microphone") absent
 
     def __init__(self, *, fake_media: bool = False, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -90,6 +91,7 @@ class DevicePreview(QObject):
             self.deviceError.emit(Problem(ProblemKind.DEVICES_UNOPENED, str(exc)))
         if generation != self._generation:  # stopped or restarted meanwhile
             return
+        self.missingChanged.emit(media.missing)
         if audio:
             self._meter = asyncio.ensure_future(self._measure(media))
         self.runningChanged.emit(True)
@@ -137,4 +139,8 @@ class DevicePreview(QObject):
         self.frameReady.emit(rgb_to_qimage(small.to_ndarray()))
 
     def _on_device_error(self, kind: str, message: str) -> None:
+        # missing first: the problem's sentence then knows a camera that is not there
+        media = self._media
+        if media is not None:
+            self.missingChanged.emit(media.missing)
         self.deviceError.emit(Problem(ProblemKind.DEVICE_FAILED, message, device=kind))

@@ -64,6 +64,16 @@ class ParticipantLike(Protocol):
     def reconnecting(self) -> bool: ...
 
     @property
+    def no_camera(self) -> bool:
+        """They have no camera: show their avatar."""
+        ...
+
+    @property
+    def no_microphone(self) -> bool:
+        """They have no microphone: show the mic-off badge."""
+        ...
+
+    @property
     def is_local(self) -> bool: ...
 
     @property

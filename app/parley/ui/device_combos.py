@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QComboBox, QWidget
 
+from parley.ui.messages import NO_DEVICE_TEXT
 from parley.ui.widgets import select_data
 
 if TYPE_CHECKING:
@@ -45,14 +46,15 @@ class DeviceCombos:
             select_data(combo, value)
 
     def set_devices(self, devices: AvailableDevices | None) -> None:
-        """Offer these devices; a remembered choice stays selected if still present."""
+        """Offer these devices; a remembered choice stays selected if still present. A
+        kind with none says so ("No camera found"), not "System default" as if it worked."""
         if devices is None:
             return
-        for (combo, _), found in zip(self._named(), (devices.cameras, devices.microphones,
-                                                     devices.speakers), strict=True):
+        for (combo, name), found in zip(self._named(), (devices.cameras, devices.microphones,
+                                                        devices.speakers), strict=True):
             chosen = str(combo.currentData() or "") or self._remembered.get(combo, "")
             combo.clear()
-            combo.addItem(DEFAULT_DEVICE, "")
+            combo.addItem(DEFAULT_DEVICE if found else NO_DEVICE_TEXT[name.lower()], "")
             for device in found:
                 combo.addItem(device.name, device.id)
             select_data(combo, chosen)

@@ -176,6 +176,8 @@ class JoinView(QWidget):
         """Show a camera preview and mic meter beside the form (the card grows)."""
         if self.preview is None:
             self.preview = DevicePreviewPane(icons, self._card)
+            self.preview.picture.set_name(self.name_edit.text())
+            self.name_edit.textChanged.connect(self.preview.picture.set_name)
             self.page.add_preview(self.preview)
             self._show_camera_state()
         return self.preview

@@ -13,6 +13,16 @@ VIDEO_PAUSED_SLOW_TEXT = "Video paused: slow connection"
 """A participant's tile while its camera video to you is paused for want of bandwidth
 (the SDK's on_video_paused_for_bandwidth; on_video_resumed_for_bandwidth clears it)."""
 
+NO_CAMERA_TEXT = "No camera found"
+"""The preview (beside your initials) and the camera picker when there is no camera."""
+NO_MICROPHONE_TEXT = "No microphone found"
+"""The preview's meter and the microphone picker when there is no microphone."""
+NO_SPEAKER_TEXT = "No speaker found"
+"""The speaker picker when there is no audio output."""
+NO_DEVICE_TEXT = {"camera": NO_CAMERA_TEXT, "microphone": NO_MICROPHONE_TEXT,
+                  "speaker": NO_SPEAKER_TEXT}
+"""Per device kind: what the preview and the picker say when there is none."""
+
 _REFUSED = {
     JoinFailure.TOKEN_REJECTED: "The call server refused the invite's token. "
                                 "Ask for a new invite link.",

@@ -154,14 +154,15 @@ class VideoTile(QWidget):
 
     def shows_avatar(self) -> bool:
         """True when the tile shows initials instead of video."""
-        return self._image is None or self._participant.video_paused
+        p = self._participant
+        return self._image is None or p.video_paused or p.no_camera
 
     def badges(self) -> list[str]:
         """The badges drawn, in order: "muted", "hand", "reconnecting", "presenting",
         "unreachable" (no media path: the tile says "Can't reach Bob's media")."""
         p = self._participant
         flags = (
-            ("muted", p.audio_muted),
+            ("muted", p.audio_muted or p.no_microphone),  # no microphone: heard as muted
             ("hand", p.hand_raised),
             ("reconnecting", p.reconnecting),
             ("presenting", p.screen_sharing),
@@ -332,11 +333,12 @@ class VideoTile(QWidget):
         # Name (and a mic-off icon) bottom left.
         name = metrics.elidedText(self.display_name(), Qt.TextElideMode.ElideRight,
                                   int(bounds.width() * 0.7))
-        icon_w = icon_side + 4 if p.audio_muted else 0
+        muted = p.audio_muted or p.no_microphone
+        icon_w = icon_side + 4 if muted else 0
         pill = QRectF(bounds.left() + pad, bounds.bottom() - pad - height,
                       metrics.horizontalAdvance(name) + 16 + icon_w, height)
         self._pill(painter, pill, QColor(0, 0, 0, 150))
-        if p.audio_muted:
+        if muted:
             icon_rect = QRect(int(pill.left() + 6), int(pill.top() + 4), icon_side, icon_side)
             _WHITE_ICONS("mic-off").paint(painter, icon_rect)
         painter.setPen(QColor("#ffffff"))

@@ -171,10 +171,7 @@ class MainWindow(QMainWindow):
         self.call_view.leaveRequested.connect(self.request_leave)
 
     def _wire_preview(self, preview: DevicePreview, icons: IconSet) -> None:
-        pane = self.join_view.enable_preview(icons)
-        preview.frameReady.connect(pane.picture.set_image)
-        preview.levelChanged.connect(pane.set_level)
-        preview.deviceError.connect(lambda problem: pane.picture.set_text(problem_text(problem)))
+        self.join_view.enable_preview(icons).follow(preview)
         self.join_view.devicesChosen.connect(preview.start)
         preview.start(self.join_view.device_options())
 
