@@ -87,6 +87,9 @@ async def test_a_receive_only_guest_gets_everything_and_sends_nothing(
     await until(lambda: guest.hears(did), what="the desktop's audio in the page")
     assert desktop.lumas.get(gid) is None and desktop.session.audio_level(gid) == 0.0
     assert desktop.names(gid) == ["on_participant_joined"] or guest_first
+    # a guest without a microphone says so: the desktop shows the mic-off badge
+    await until(lambda: any(p.id == gid and p.no_microphone and not p.audio_muted
+                            for p in desktop.session.participants), what="no_microphone")
     generation = desktop.generation(gid)
     quiet_until = time.monotonic() + 3.0  # past the heartbeat timeout, nothing received
     await until(lambda: time.monotonic() > quiet_until, what="the quiet")

@@ -20,7 +20,7 @@ export class Call extends EventTarget {
     this.participants = new Map();
     this.peers = new Map();
     this.flags = { audio_muted: options.local.muted, video_paused: !options.local.camera,
-                   hand_raised: false, screen_sharing: false };
+                   hand_raised: false, screen_sharing: false, no_microphone: false };
     this.signaling = new Signaling(options.url, {
       session_id: options.room, display_name: options.name, token: options.token || null,
       audio_muted: this.flags.audio_muted, video_paused: this.flags.video_paused });
@@ -40,6 +40,8 @@ export class Call extends EventTarget {
   async join() {
     const welcome = await this.signaling.connect();
     this._takeList(welcome);
+    // no microphone (none, refused, or failed): the others show the mic-off badge
+    if (!this.options.local.audio) this._update({ no_microphone: true });
     return welcome;
   }
 
@@ -188,8 +190,8 @@ export class Call extends EventTarget {
 
   _restored(welcome) {
     this._takeList(welcome);
-    const { hand_raised, screen_sharing } = this.flags;
-    this.signaling.send("update", { hand_raised, screen_sharing });
+    const { hand_raised, screen_sharing, no_microphone } = this.flags;
+    this.signaling.send("update", { hand_raised, screen_sharing, no_microphone });
     for (const peer of this.peers.values()) peer.resync();
     this._emit("restored");
   }

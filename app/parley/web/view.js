@@ -13,6 +13,8 @@ function element(tag, className, text) {
 
 const BADGES = [
   ["audio_muted", "badge mic-off", "Muted"],
+  ["no_microphone", "badge mic-off", "No microphone"],
+  ["no_camera", "badge camera-off", "No camera"],
   ["video_paused", "badge camera-off", "Camera off"],
   ["hand_raised", "badge hand", "Hand raised"],
   ["screen_sharing", "badge sharing", "Sharing"],
