@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 from parley.media.devices import list_cameras, list_microphones, list_speakers
@@ -35,3 +36,43 @@ def test_by_default_it_lists_what_the_media_layer_lists() -> None:
     available = DeviceService().available()
     assert available == AvailableDevices(tuple(list_cameras()), tuple(list_microphones()),
                                          tuple(list_speakers()))
+
+
+async def test_the_watcher_reports_a_device_plugged_in_and_out_once_each() -> None:
+    from parley.sdk.devices import DeviceWatcher
+
+    headset = Device("microphone", "ALSA:headset", "headset")
+    plugged: list[Device] = []
+    seen: list[AvailableDevices] = []
+    changed = asyncio.Event()
+
+    def on_change(devices: AvailableDevices) -> None:
+        seen.append(devices)
+        changed.set()
+
+    async def next_change() -> AvailableDevices:
+        await asyncio.wait_for(changed.wait(), 5)
+        changed.clear()
+        return seen[-1]
+
+    service = DeviceService(cameras=list, microphones=lambda: list(plugged), speakers=list)
+    watcher = DeviceWatcher(service, on_change, interval=0.01)
+    watcher.start()
+    try:
+        assert (await next_change()).microphones == ()
+        plugged.append(headset)
+        assert (await next_change()).microphones == (headset,)
+        plugged.clear()
+        assert (await next_change()).microphones == ()
+        listed = len(seen)
+        await asyncio.sleep(0.1)  # ten more listings of an unchanged list: no event
+        assert len(seen) == listed == 3
+    finally:
+        await watcher.stop()
+    assert not watcher.running
+
+
+def test_audio_listed_afresh_is_what_this_process_lists() -> None:
+    from parley.media.devices import list_audio_now
+
+    assert list_audio_now() == (list_microphones(), list_speakers())

@@ -13,10 +13,12 @@ warning and an empty list here, never a crash.
 from __future__ import annotations
 
 import glob
+import json
 import logging
 import os
+import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
@@ -168,6 +170,32 @@ def list_microphones() -> list[Device]:
 def list_speakers() -> list[Device]:
     """Audio outputs (empty when PortAudio is missing or has none)."""
     return _audio_devices("speaker", "max_output_channels", 1)
+
+
+_LIST_IN_CHILD = "from parley.media.devices import print_audio_devices; print_audio_devices()"
+
+
+def list_audio_now() -> tuple[list[Device], list[Device]]:
+    """(microphones, speakers) as they are now, also those plugged in since this process
+    started: PortAudio reads its device list once (re-reading it would close the streams
+    a call has open), so a child process lists them. A frozen app, or a child that
+    fails, gives this process's list."""
+    if not getattr(sys, "frozen", False):
+        try:
+            done = subprocess.run([sys.executable, "-c", _LIST_IN_CHILD], capture_output=True,
+                                  text=True, timeout=10, check=True)
+            rows = json.loads(done.stdout.strip().splitlines()[-1])
+            found = [Device(**row) for row in rows]
+            return ([d for d in found if d.kind == "microphone"],
+                    [d for d in found if d.kind == "speaker"])
+        except Exception as exc:  # listing is advisory
+            logger.warning("could not list audio devices afresh: %s", exc)
+    return list_microphones(), list_speakers()
+
+
+def print_audio_devices() -> None:
+    """Print this process's microphones and speakers as JSON (for :func:`list_audio_now`)."""
+    print(json.dumps([asdict(d) for d in list_microphones() + list_speakers()]))
 
 
 def sounddevice_id(device: str | None, kind: DeviceKind = "microphone") -> int | str | None:

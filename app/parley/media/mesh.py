@@ -222,6 +222,17 @@ class MediaMesh:
         else:
             raise ValueError(f"no such device kind: {kind!r}")
 
+    def _speaker_gone(self) -> None:
+        """The speaker stopped playing (unplugged): the system default takes over, or
+        the null sink (remote audio is then measured, not played) when it fails too."""
+        gone = self.playback.device
+        self.playback.close()
+        self.playback = Playback(null=True)
+        self._use_speaker(None)
+        what = "the system default" if not self.playback.is_null else "no speaker"
+        self._device_error("speaker", f"{gone or 'the default speaker'} stopped playing: "
+                                      f"using {what}")
+
     def _use_speaker(self, device: str | None) -> None:
         self.config = replace(self.config, speaker=device)
         if not self._started or self._closed:
@@ -308,6 +319,8 @@ class MediaMesh:
             now = time.monotonic()
             for peer in list(self._peers.values()):
                 peer.check(now)
+            if self.playback.stalled():
+                self._speaker_gone()
             if self.events.on_audio_level is not None:
                 for pid, level in self.playback.take_levels().items():
                     if pid in self._peers:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from typing import Any
 
@@ -27,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 MAX_BUFFERED = AUDIO_RATE // 5  # 200 ms per participant; older audio is dropped
 PREBUFFER = 2 * AUDIO_SAMPLES
+STALL_TIMEOUT = 2.0
+"""Seconds without the device asking for a block after which the speaker counts as gone."""
 
 Samples = npt.NDArray[np.float32]
 
@@ -98,6 +101,9 @@ class Playback:
         self.frames: dict[str, int] = {}
         """Frames received per participant."""
         self._stream: Any = None
+        self.device = device
+        """The device asked for (None: the system default)."""
+        self._last_callback = time.monotonic()
         if null:
             return
         sd = sounddevice_module("speaker")
@@ -141,7 +147,16 @@ class Playback:
         self.levels.pop(participant_id, None)
         self.frames.pop(participant_id, None)
 
+    def stalled(self) -> bool:
+        """The output stopped asking for audio (the device went away): the owner opens
+        another one. The null sink never stalls."""
+        stream = self._stream
+        if stream is None:
+            return False
+        return not stream.active or time.monotonic() - self._last_callback > STALL_TIMEOUT
+
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
+        self._last_callback = time.monotonic()
         out = np.zeros(frames, dtype=np.float32)
         with self._lock:
             for buffer in self._buffers.values():
