@@ -225,9 +225,11 @@ class MediaMesh:
     def _speaker_gone(self) -> None:
         """The speaker stopped playing (unplugged): the system default takes over, or
         the null sink (remote audio is then measured, not played) when it fails too."""
-        gone = self.playback.device
-        self.playback.close()
+        gone, dead = self.playback.device, self.playback
         self.playback = Playback(null=True)
+        # stopping a stream whose device went away can block for seconds (PortAudio
+        # waits for its ALSA thread): not on the loop
+        self.spawn(asyncio.to_thread(dead.close), "close-gone-speaker")
         self._use_speaker(None)
         what = "the system default" if not self.playback.is_null else "no speaker"
         self._device_error("speaker", f"{gone or 'the default speaker'} stopped playing: "

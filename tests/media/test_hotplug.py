@@ -1,0 +1,97 @@
+"""Devices that come and go mid-call, on a private PulseAudio: sinks and sources loaded
+and unloaded with ``pactl`` while Ada is in a call with Bob. Each test asserts what Ada
+is told (the device error and the call screen's sentence for it), where her streams are,
+and that audio keeps flowing. The call runs in a child process (tests/media/
+_hotplug_probe.py): PortAudio reads its device list once per process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.media.pulse import private_pulse, run_child
+
+pytestmark = pytest.mark.slow
+
+SINKS = ("parley_desk", "parley_headset")
+SOURCES = {"parley_silence": "module-null-source", "parley_tone": "module-sine-source",
+           "parley_backup_tone": "module-sine-source"}
+
+
+def _alsa(name: str, direction: str) -> str:
+    return f"pcm.{name} {{ type asym {direction}.pcm {{ type pulse device {name} }} }}"
+
+
+@pytest.fixture
+def pulse(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Two speakers (null sinks, the headset the default) and three microphones: a
+    silent one, a 440 Hz tone and a 660 Hz tone (the default), each an ALSA device too."""
+    tones = {"parley_tone": 440, "parley_backup_tone": 660}
+    modules = [*(f"load-module module-null-sink sink_name={n} rate=48000 channels=1"
+                 for n in SINKS),
+               *(f"load-module {module} source_name={n} rate=48000"
+                 + (f" frequency={tones[n]}" if n in tones else " channels=1")
+                 for n, module in SOURCES.items()),
+               "set-default-sink parley_headset", "set-default-source parley_backup_tone"]
+    alsa = [*(_alsa(n, "playback") for n in SINKS), *(_alsa(n, "capture") for n in SOURCES)]
+    with private_pulse(tmp_path, modules, alsa) as env:
+        yield env
+
+
+def _run(pulse: dict[str, str], scenario: str, tmp_path: Path) -> Any:
+    return run_child(pulse, "tests.media._hotplug_probe", scenario, str(tmp_path / "state"),
+                     timeout=120)
+
+
+def test_a_microphone_and_a_speaker_switched_mid_call_take_effect_within_1_s(
+        pulse: dict[str, str], tmp_path: Path) -> None:
+    report = _run(pulse, "switch", tmp_path)
+    assert report["joined_errors"] == [] and report["errors"] == []
+    assert report["silent_level"] < 0.005  # the silent microphone: Bob heard nothing
+    assert report["mic_heard_after_s"] < 1.0, report  # the tone, heard by Bob within 1 s
+    assert report["sources"] == ["parley_tone"]  # the silent one is closed
+    assert (report["sinks_before"], report["sinks_after"]) == (
+        ["parley_headset"], ["parley_desk"])
+    # no renegotiation, no interruption Bob could notice
+    assert report["bob_saw"] == []
+    assert report["leave_s"] < 2.0
+
+
+def test_a_microphone_that_disappears_moves_the_call_to_the_default_one(
+        pulse: dict[str, str], tmp_path: Path) -> None:
+    report = _run(pulse, "mic_gone", tmp_path)
+    assert report["sources_before"] == ["parley_tone"]
+    (kind, message), = report["errors"]
+    assert kind == "microphone"
+    assert message.startswith("ALSA:parley_tone is gone (") and message.endswith(
+        "): using the system default")
+    assert report["notices"] == [f"microphone: {message}"]  # the call screen's notice
+    assert report["sources_after"] == ["parley_backup_tone"]
+    assert report["has_microphone"] and "microphone_missing" not in report["bob_saw"]
+    assert report["told_after_s"] < 10.0  # the stall timeout (2 s) and a little
+
+
+def test_a_speaker_that_disappears_moves_the_call_to_the_default_one(
+        pulse: dict[str, str], tmp_path: Path) -> None:
+    report = _run(pulse, "speaker_gone", tmp_path)
+    assert report["sinks_before"] == ["parley_desk"]
+    (kind, message), = report["errors"]
+    assert (kind, message) == ("speaker",
+                               "ALSA:parley_desk stopped playing: using the system default")
+    assert report["notices"] == [f"speaker: {message}"]
+    assert report["sinks_after"] == ["parley_headset"]
+    assert report["told_after_s"] < 10.0
+
+
+def test_a_speaker_plugged_in_shows_up_in_the_listing_without_a_restart(
+        pulse: dict[str, str], tmp_path: Path) -> None:
+    """PortAudio lists an ALSA device once per process; the device service lists afresh.
+    A new sink and its ALSA device (as a USB headset brings a new card) are listed by the
+    next listing of this same process."""
+    report = run_child(pulse, "tests.media._hotplug_listing", timeout=60)
+    assert "parley_late" not in report["before"]
+    assert "parley_late" in report["after"]
+    assert report["in_process_after"] == report["in_process_before"] == report["before"]
