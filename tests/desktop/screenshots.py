@@ -4,7 +4,7 @@ Run under a display (e.g. ``Xvfb :99 &``)::
 
     DISPLAY=:99 .venv/bin/python -m tests.desktop.screenshots [OUT_DIR [SCENE ...]]
 
-SCENE is any of join, call, share, sixteen, hosting, details (default: all of them).
+SCENE is any of join, call, share, sixteen, hosting, details, devices (default: all).
 "details" takes the issue-16 pictures: a small join window, the chat with an unread badge,
 the 1:1 floating self view, speaker view with a pin, your own screen share (picker with
 real X windows, the bar, the border), the idle warning, settings and About.
@@ -256,7 +256,7 @@ class Shoot:
         await server.stop()
 
 
-SCENES = ("join", "call", "share", "sixteen", "hosting", "details")
+SCENES = ("join", "call", "share", "sixteen", "hosting", "details", "devices")
 
 
 def main(argv: list[str]) -> int:
@@ -285,6 +285,10 @@ def main(argv: list[str]) -> int:
             await hosting(shoot, until)
         if "details" in scenes:
             await shoot.details()
+        if "devices" in scenes:
+            from tests.desktop.screenshots_devices import devices
+
+            await devices(shoot, until)
 
     with tempfile.TemporaryDirectory() as scratch, loop:
         loop.run_until_complete(everything(Path(scratch)))

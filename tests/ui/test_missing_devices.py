@@ -35,8 +35,12 @@ def test_the_preview_says_no_camera_and_no_microphone_beside_your_initials(
         qtbot: QtBot, qloop: asyncio.AbstractEventLoop) -> None:
     preview = DevicePreview()  # real devices: none of these exist
     pane = _pane(qtbot, preview)
+    frames: list[object] = []
+    preview.frameReady.connect(frames.append)
     with qtbot.waitSignal(preview.runningChanged, timeout=10000):
         preview.start(JoinOptions("Ada", camera=NO_CAMERA, microphone=NO_MICROPHONE))
+    qtbot.wait(300)  # a few filler frames' time: none may reach the preview
+    assert frames == []  # the track's black filler is no picture
     assert pane.missing() == {"camera", "microphone"}
     assert pane.picture.text() == NO_CAMERA_TEXT and pane.picture.initials() == "AL"
     assert pane.picture.image() is None

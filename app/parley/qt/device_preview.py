@@ -131,7 +131,10 @@ class DevicePreview(QObject):
 
     def _on_camera_frame(self, frame: Any) -> None:
         now = time.monotonic()
-        if not self._video or self._media is None or now - self._last_frame < 1 / PREVIEW_FPS:
+        media = self._media
+        if not self._video or media is None or now - self._last_frame < 1 / PREVIEW_FPS:
+            return
+        if "camera" in media.missing:  # the black filler of a camera that is not there
             return
         self._last_frame = now
         height = max(2, round(PREVIEW_WIDTH * frame.height / max(1, frame.width) / 2) * 2)
