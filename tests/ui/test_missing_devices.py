@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 from parley.qt.device_preview import DevicePreview
 from parley.qt.options import JoinOptions
 from parley.qt.resources import IconSet
+from parley.sdk import SessionSettings, SessionState, SessionType
 from parley.sdk.devices import AvailableDevices, Device
 from parley.sdk.settings import Devices
 from parley.ui.device_combos import DEFAULT_DEVICE, DeviceCombos
@@ -94,3 +95,24 @@ def test_the_others_see_your_avatar_and_a_mic_off_badge(
     assert "muted" in tile.accessibleDescription()
     # the one with devices is neither: synthetic media is no missing device
     assert app.own_tile().badges() == []
+
+
+def test_a_device_chosen_mid_call_that_cannot_open_is_a_notice_and_the_call_goes_on(
+        qtbot: QtBot, servers: Servers, make_app: Callable[..., App], bots: Bots) -> None:
+    server = servers.start()
+    app = make_app(server.url)
+    settings = SessionSettings("Ada Lovelace", session_type=SessionType.AUDIO,
+                               devices=Devices(microphone=NO_MICROPHONE, speaker="null"))
+    with qtbot.waitSignal(app.controller.sessionJoined, timeout=10000):
+        app.controller.join("standup", settings, server.url, "")
+    bot = bots.join(server.url)
+    call = app.window.call_view
+    me = app.session.local_participant.id
+    qtbot.waitUntil(lambda: [p.no_microphone for p in bot.participants if p.id == me]
+                    == [True], timeout=10000)
+    run(qtbot, app.controller.own_media.useDevices("", "parley-other-missing-mic", "null"))
+    assert call.notice.isVisible()
+    assert call.notice.text().startswith(
+        "microphone: cannot open microphone 'parley-other-missing-mic': ")
+    assert app.session.state is SessionState.JOINED
+    assert call.participant_count() == 2

@@ -15,7 +15,7 @@ from parley.media.screen import ScreenSource
 from parley.qt.options import OwnMedia
 from parley.qt.problems import Problem, ProblemKind
 from parley.qt.slots import async_slot
-from parley.sdk import CallSession
+from parley.sdk import CallSession, SessionSettings
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ class OwnMediaActions(QObject):
         self._problem = problem
         self.share_description = ""
         """What the current (or last) screen share shows, as the picker named it."""
+        self._joined_with: SessionSettings | None = None
+        self._in_use: dict[str, str | None] = {}
 
     @async_slot()
     async def toggleAudio(self) -> None:  # noqa: N802 - Qt naming
@@ -62,6 +64,24 @@ class OwnMediaActions(QObject):
     async def startScreenShare(self, source: object) -> None:  # noqa: N802
         """Share ``source`` (a ScreenSource the picker chose; None: the main screen)."""
         await self._share(source if isinstance(source, ScreenSource) else None, stop=False)
+
+    @async_slot(str, str, str)
+    async def useDevices(self, camera: str, microphone: str, speaker: str) -> None:  # noqa: N802
+        """Switch the call to these device ids ("" = the system default), each that
+        differs from the one in use: at once, without renegotiation (a device that
+        cannot be opened is the media's device error, and the call keeps the old one)."""
+        s = self._joined()
+        if s is None or s.settings is None:
+            return
+        if self._joined_with is not s.settings:  # a new call: it uses what it joined with
+            self._joined_with, joined = s.settings, s.settings.devices
+            self._in_use = {"camera": joined.camera, "microphone": joined.microphone,
+                            "speaker": joined.speaker}
+        for kind, device in (("camera", camera), ("microphone", microphone),
+                             ("speaker", speaker)):
+            if self._in_use.get(kind) != (device or None):
+                self._in_use[kind] = device or None
+                await s.use_device(kind, device or None)
 
     async def _share(self, source: ScreenSource | None, stop: bool) -> None:
         if (s := self._joined()) is None:

@@ -323,6 +323,7 @@ class MainWindow(QMainWindow):
         self.prefs = dialog.values()
         self._settings.save_app(self.prefs)
         self.join_view.choose_devices(*dialog.devices())
+        self._controller.own_media.useDevices(*dialog.devices())  # mid-call: at once
         self._settings.save_join(self.join_view.preferences())
         self._apply_prefs(self.prefs)
         if self.prefs.discovery != discovery_was:  # as the join screen's switch does
