@@ -116,3 +116,17 @@ def test_a_device_chosen_mid_call_that_cannot_open_is_a_notice_and_the_call_goes
         "microphone: cannot open microphone 'parley-other-missing-mic': ")
     assert app.session.state is SessionState.JOINED
     assert call.participant_count() == 2
+
+
+def test_your_own_tile_without_a_camera_shows_your_initials(
+        qtbot: QtBot, servers: Servers, make_app: Callable[..., App]) -> None:
+    server = servers.start()
+    app = make_app(server.url)
+    settings = SessionSettings("Ada Lovelace", devices=Devices(
+        camera=NO_CAMERA, microphone=NO_MICROPHONE, speaker="null"))
+    with qtbot.waitSignal(app.controller.sessionJoined, timeout=10000):
+        app.controller.join("standup", settings, server.url, "")
+    qtbot.waitUntil(lambda: app.own_tile() is not None, timeout=5000)
+    with qtbot.assertNotEmitted(app.own_tile().painted, wait=500):
+        pass  # the camera track's black filler never reaches your own tile
+    assert app.own_tile().shows_avatar() and app.own_tile().initials() == "AL"

@@ -45,7 +45,8 @@ class LocalMedia:
         self.config = config
         self._on_device_error = on_device_error
         self.audio = SwitchableTrack("audio", "parley-audio")
-        self.camera = SwitchableTrack("video", "parley-camera", on_frame=on_camera_frame)
+        self._on_camera_frame = on_camera_frame
+        self.camera = SwitchableTrack("video", "parley-camera", on_frame=self._camera_frame)
         self.screen = SwitchableTrack("video", "parley-screen", filler=False)
         self.audio.on_source_ended = self._ended_handler("microphone")
         self.camera.on_source_ended = self._ended_handler("camera")
@@ -64,6 +65,12 @@ class LocalMedia:
     @property
     def screen_sharing(self) -> bool:
         return self.screen.source is not None
+
+    def _camera_frame(self, frame: av.VideoFrame) -> None:
+        # the black filler of a camera that is not there is no picture of you: the
+        # self view shows your initials instead
+        if self._on_camera_frame is not None and self.camera.source is not None:
+            self._on_camera_frame(frame)
 
     @property
     def missing(self) -> frozenset[DeviceKind]:
