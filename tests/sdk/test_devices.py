@@ -76,3 +76,10 @@ def test_audio_listed_afresh_is_what_this_process_lists() -> None:
     from parley.media.devices import list_audio_now
 
     assert list_audio_now() == (list_microphones(), list_speakers())
+
+
+def test_synthetic_media_lists_a_pattern_and_a_tone_as_the_defaults() -> None:
+    available = DeviceService.synthetic().available()
+    assert [(d.kind, d.id, d.name, d.default) for d in available.cameras + available.microphones
+            ] == [("camera", "", "Test pattern", True), ("microphone", "", "Test tone", True)]
+    assert available.speakers == tuple(list_speakers())

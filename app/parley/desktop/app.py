@@ -34,6 +34,7 @@ from parley.qt.options import JoinOptions
 from parley.qt.resources import app_icon, resolve_theme, stylesheet
 from parley.qt.settings import AppSettings, configure_application
 from parley.sdk import CallSession
+from parley.sdk.devices import DeviceService
 from parley.sdk.echo import start_echo
 from parley.server import CallServer, ServerConfig
 from parley.ui.window import MainWindow
@@ -112,7 +113,8 @@ class App:
             url = server.url
         hosting = HostingService(self.settings)
         controller = SessionController(CallSession(), default_server=url,
-                                       echo_starter=start_echo,
+                                       devices=DeviceService.synthetic() if args.fake_media
+                                       else None, echo_starter=start_echo,
                                        settings_overrides={"fake_media": args.fake_media},
                                        host_starter=hosting.start_call)
         preview = DevicePreview(fake_media=args.fake_media)

@@ -55,6 +55,14 @@ class DeviceService:
         self._cameras = cameras
         self._audio = (microphones, speakers)
 
+    @classmethod
+    def synthetic(cls) -> DeviceService:
+        """The devices of synthetic media (``fake_media``, the app's ``--fake-media``): a
+        test pattern and a tone, each the system default (id ""), which are not "no
+        camera" / "no microphone"; speakers are the real ones."""
+        return cls(cameras=lambda: [Device("camera", "", "Test pattern", default=True)],
+                   microphones=lambda: [Device("microphone", "", "Test tone", default=True)])
+
     def available(self) -> AvailableDevices:
         """Every device now (blocks while the system answers: call it off the loop)."""
         microphones, speakers = self._audio
