@@ -22,8 +22,11 @@ async def test_a_participant_without_devices_joins_and_the_others_see_it(
         server: CallServer) -> None:
     errors: list[tuple[str, str]] = []
     ada = CallSession()
+    own: list[str] = []
     ada.add_media_event_listener(MediaEventListener(
-        on_device_error=lambda kind, message: errors.append((kind, message))))
+        on_device_error=lambda kind, message: errors.append((kind, message)),
+        on_camera_missing=lambda: own.append("camera_missing"),
+        on_microphone_missing=lambda: own.append("microphone_missing")))
     bob, seen = CallSession(), Recorder()
     bob.add_participant_event_listener(seen.participant_listener())
     await bob.join_session("nodev", SessionSettings("Bob", fake_media=True), server=server.url)
@@ -33,6 +36,7 @@ async def test_a_participant_without_devices_joins_and_the_others_see_it(
                                server=server.url)
         assert sorted(kind for kind, _ in errors) == ["camera", "microphone"]
         assert (ada.has_camera, ada.has_microphone) == (False, False)
+        assert sorted(own) == ["camera_missing", "microphone_missing"]  # once each
         await seen.wait("on_camera_missing")
         await seen.wait("on_microphone_missing")
         (remote,) = [p for p in bob.participants if not p.is_local]

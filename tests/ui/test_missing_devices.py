@@ -130,3 +130,4 @@ def test_your_own_tile_without_a_camera_shows_your_initials(
     with qtbot.assertNotEmitted(app.own_tile().painted, wait=500):
         pass  # the camera track's black filler never reaches your own tile
     assert app.own_tile().shows_avatar() and app.own_tile().initials() == "AL"
+    qtbot.waitUntil(lambda: app.own_tile().badges() == ["muted"], timeout=5000)

@@ -81,7 +81,8 @@ class ParticipantFeed(QObject):
         if me is None:
             return None
         return replace(me, audio_muted=s.is_audio_muted, video_paused=s.is_video_paused,
-                       screen_sharing=s.screen_sharing, hand_raised=s.hand_raised)
+                       screen_sharing=s.screen_sharing, hand_raised=s.hand_raised,
+                       no_camera=not s.has_camera, no_microphone=not s.has_microphone)
 
     def _list_changed(self, participants: Iterable[Participant]) -> None:
         self._me = self._shown_me()

@@ -33,6 +33,7 @@ ParticipantEvent = Literal[
 OwnMediaEvent = Literal[
     "on_audio_muted", "on_audio_unmuted", "on_video_paused", "on_video_resumed",
     "on_hand_raised", "on_hand_lowered", "on_screen_share_started", "on_screen_share_stopped",
+    "on_camera_missing", "on_camera_found", "on_microphone_missing", "on_microphone_found",
 ]
 """What your own flag changes fire on a :class:`MediaEventListener`."""
 MediaEvent = Literal[OwnMediaEvent, "on_device_error"]

@@ -117,6 +117,13 @@ class MediaEventListener(Callbacks[MediaEvent]):
     on_screen_share_stopped: Callback0 | None = None
     on_hand_raised: Callback0 | None = None
     on_hand_lowered: Callback0 | None = None
+    on_camera_missing: Callback0 | None = None
+    """The call has no camera now (``session.has_camera``): the others see your avatar."""
+    on_camera_found: Callback0 | None = None
+    on_microphone_missing: Callback0 | None = None
+    """The call has no microphone now (``session.has_microphone``): the others see you
+    muted."""
+    on_microphone_found: Callback0 | None = None
     on_device_error: Callable[[str, str], None] | None = None
     """A device is missing or failed: (kind, message). The call goes on without it."""
 
