@@ -11,6 +11,10 @@ each change took to be heard.
 - ``mic_gone``: the tone Ada talks through is unloaded; the default source (another
   tone) takes over.
 - ``speaker_gone``: the sink Ada listens on is unloaded; the default sink takes over.
+
+PulseAudio itself sometimes moves a stream whose device went away to the default one
+(its core rescues streams) and sometimes kills it; only then has Parley something to
+do, and only then does it say so. Both end on the default device.
 """
 
 from __future__ import annotations
@@ -66,6 +70,21 @@ def streams_on(kind: str) -> list[str]:
                                                                    "short", kind)))
 
 
+SETTLE = 5.0
+"""Seconds after a device went away to look again: past the microphone's and the
+speaker's stall timeouts (2 s each), so that a stream that stopped has been replaced."""
+
+
+def rms_on(sink: str) -> float:
+    """The RMS (0..1) of half a second recorded from ``sink``'s monitor: what it plays."""
+    done = subprocess.run(["sh", "-c", f"parec --device={sink}.monitor --raw --format=s16le "
+                           "--rate=48000 --channels=1 --latency-msec=20 | head -c 48000"],
+                          capture_output=True, timeout=20)
+    samples = [int.from_bytes(done.stdout[i:i + 2], "little", signed=True)
+               for i in range(0, len(done.stdout) - 1, 2)]
+    return (sum(x * x for x in samples) / max(1, len(samples))) ** 0.5 / 32768
+
+
 async def until(check: Callable[[], bool], timeout: float, what: str) -> float:
     """Wait for ``check`` (levels are sampled: polled); the seconds it took."""
     start = time.monotonic()
@@ -115,19 +134,20 @@ async def main(scenario: str, state: Path) -> dict[str, Any]:
         report["sinks_after"] = streams_on("sink-inputs")
     elif scenario == "mic_gone":
         report["sources_before"] = streams_on("source-outputs")
+        errors.clear()
         pactl("unload-module", module_of("parley_tone"))
         gone = time.monotonic()
-        await until(lambda: bool(errors), 15, "a device error")
-        report["told_after_s"] = time.monotonic() - gone
+        await asyncio.sleep(SETTLE)  # a window to watch, not a synchronisation
+        report["errors_after_s"] = [time.monotonic() - gone] if errors else []
         report["sources_after"] = streams_on("source-outputs")
         await until(lambda: bob.audio_level(aid) > HEARD, 10, "the default microphone")
     elif scenario == "speaker_gone":
         report["sinks_before"] = streams_on("sink-inputs")
         pactl("unload-module", module_of("parley_desk"))
         gone = time.monotonic()
-        await until(lambda: bool(errors), 15, "a device error")
-        report["told_after_s"] = time.monotonic() - gone
+        await asyncio.sleep(SETTLE)  # a window to watch, not a synchronisation
         report["sinks_after"] = streams_on("sink-inputs")
+        report["default_sink_rms"] = await asyncio.to_thread(rms_on, "parley_headset")
     # audio keeps flowing after the change: Bob's tone reaches Ada's speaker, and Ada's
     # tone (where she has one) reaches Bob
     await until(lambda: ada.audio_level(bid) > HEARD, 10, "Bob heard at Ada")

@@ -49,6 +49,8 @@ def _run(pulse: dict[str, str], scenario: str, tmp_path: Path) -> Any:
 def test_a_microphone_and_a_speaker_switched_mid_call_take_effect_within_1_s(
         pulse: dict[str, str], tmp_path: Path) -> None:
     report = _run(pulse, "switch", tmp_path)
+    print(f"switch: use_device returned in {report['switch_call_s'] * 1000:.0f} ms, "
+          f"the new microphone heard by the far end after {report['mic_heard_after_s']:.2f} s")
     assert report["joined_errors"] == [] and report["errors"] == []
     assert report["silent_level"] < 0.005  # the silent microphone: Bob heard nothing
     assert report["mic_heard_after_s"] < 1.0, report  # the tone, heard by Bob within 1 s
@@ -60,30 +62,37 @@ def test_a_microphone_and_a_speaker_switched_mid_call_take_effect_within_1_s(
     assert report["leave_s"] < 2.0
 
 
+def _moved_to_the_default(report: dict[str, Any], kind: str, gone: str) -> None:
+    """Either PulseAudio moved the stream itself (nothing for Parley to do or say), or it
+    killed it and Parley opened the default: then the user was told, once."""
+    assert report["errors"] in ([], [[kind, report["errors"][0][1]]] if report["errors"]
+                                else [])
+    if report["errors"]:
+        message = report["errors"][0][1]
+        assert message.startswith(f"ALSA:{gone} ") and message.endswith(
+            ": using the system default")
+        assert report["notices"] == [f"{kind}: {message}"]  # the call screen's notice
+
+
 def test_a_microphone_that_disappears_moves_the_call_to_the_default_one(
         pulse: dict[str, str], tmp_path: Path) -> None:
     report = _run(pulse, "mic_gone", tmp_path)
+    print(f"microphone gone: errors {report['errors']}")
     assert report["sources_before"] == ["parley_tone"]
-    (kind, message), = report["errors"]
-    assert kind == "microphone"
-    assert message.startswith("ALSA:parley_tone is gone (") and message.endswith(
-        "): using the system default")
-    assert report["notices"] == [f"microphone: {message}"]  # the call screen's notice
-    assert report["sources_after"] == ["parley_backup_tone"]
+    assert report["sources_after"] == ["parley_backup_tone"]  # and Bob hears it (the probe)
+    _moved_to_the_default(report, "microphone", "parley_tone")
     assert report["has_microphone"] and "microphone_missing" not in report["bob_saw"]
-    assert report["told_after_s"] < 10.0  # the stall timeout (2 s) and a little
 
 
 def test_a_speaker_that_disappears_moves_the_call_to_the_default_one(
         pulse: dict[str, str], tmp_path: Path) -> None:
     report = _run(pulse, "speaker_gone", tmp_path)
+    print(f"speaker gone: errors {report['errors']}, the default sink plays "
+          f"{report['default_sink_rms']:.3f} RMS")
     assert report["sinks_before"] == ["parley_desk"]
-    (kind, message), = report["errors"]
-    assert (kind, message) == ("speaker",
-                               "ALSA:parley_desk stopped playing: using the system default")
-    assert report["notices"] == [f"speaker: {message}"]
     assert report["sinks_after"] == ["parley_headset"]
-    assert report["told_after_s"] < 10.0
+    assert report["default_sink_rms"] > 0.01  # Bob's tone comes out of the default speaker
+    _moved_to_the_default(report, "speaker", "parley_desk")
 
 
 def test_a_speaker_plugged_in_shows_up_in_the_listing_without_a_restart(

@@ -30,6 +30,8 @@ MAX_BUFFERED = AUDIO_RATE // 5  # 200 ms per participant; older audio is dropped
 PREBUFFER = 2 * AUDIO_SAMPLES
 STALL_TIMEOUT = 2.0
 """Seconds without the device asking for a block after which the speaker counts as gone."""
+RUNAWAY = 3.0
+"""A speaker asking for more than this many seconds of audio a second counts as gone."""
 
 Samples = npt.NDArray[np.float32]
 
@@ -104,6 +106,8 @@ class Playback:
         self.device = device
         """The device asked for (None: the system default)."""
         self._last_callback = time.monotonic()
+        self._asked = 0  # frames the device asked for since the last check (its thread)
+        self._checked = (time.monotonic(), 0)
         if null:
             return
         sd = sounddevice_module("speaker")
@@ -153,10 +157,20 @@ class Playback:
         stream = self._stream
         if stream is None:
             return False
-        return not stream.active or time.monotonic() - self._last_callback > STALL_TIMEOUT
+        now, asked = time.monotonic(), self._asked
+        since, asked_then = self._checked
+        if now - since >= 1.0:
+            self._checked = (now, asked)
+            # a device that vanished under ALSA's pulse plugin can make PortAudio ask for
+            # blocks as fast as it can (no clock behind it any more) for seconds
+            if (asked - asked_then) / (now - since) > RUNAWAY * AUDIO_RATE:
+                logger.warning("the speaker asks for audio faster than it can play it")
+                return True
+        return not stream.active or now - self._last_callback > STALL_TIMEOUT
 
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
         self._last_callback = time.monotonic()
+        self._asked += frames
         out = np.zeros(frames, dtype=np.float32)
         with self._lock:
             for buffer in self._buffers.values():
