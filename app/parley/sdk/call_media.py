@@ -76,6 +76,9 @@ class CallMedia:
             microphone=settings.devices.microphone,
             speaker=settings.devices.speaker,
             ice_servers=settings.ice_servers + welcome.ice_servers,
+            echo_cancellation=settings.echo_cancellation,
+            noise_suppression=settings.noise_suppression,
+            auto_gain_control=settings.auto_gain_control,
         )
         self._candidateless: set[str] = set()
         self._gate = signal_gate(settings, welcome, server, roster, self._no_candidates,
