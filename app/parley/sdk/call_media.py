@@ -16,7 +16,8 @@ from parley.media.frames import VideoFrame
 from parley.media.mesh import MediaMesh
 from parley.media.peer import Signal
 from parley.media.screen import ScreenSource
-from parley.protocol.messages import Welcome
+from parley.media.sfu import SfuMedia
+from parley.protocol.messages import Message, Welcome
 from parley.sdk.event_types import ParticipantEvent
 from parley.sdk.listeners import VideoSink
 from parley.sdk.participants import Events, Participant, Roster
@@ -50,7 +51,7 @@ class CallMedia:
     """
 
     def __init__(self, settings: SessionSettings, welcome: Welcome, roster: Roster,
-                 sinks: Sequence[VideoSink], *, send: Callable[[Signal], None],
+                 sinks: Sequence[VideoSink], *, send: Callable[[Message], None],
                  on_participant_event: Callable[[ParticipantEvent, Participant | None], None],
                  on_media_connection: Callable[[bool], None],
                  on_device_error: Callable[[str, str], None]) -> None:
@@ -72,7 +73,8 @@ class CallMedia:
             speaker=settings.devices.speaker,
             ice_servers=settings.ice_servers + welcome.ice_servers,
         )
-        self._mesh = MediaMesh(self._local_id, config, send, MeshEvents(
+        media = SfuMedia if welcome.media == "sfu" else MediaMesh  # docs/sfu.md
+        self._mesh = media(self._local_id, config, send, MeshEvents(
             on_peer_reconnecting=lambda pid: self._peer_link(pid, False),
             on_peer_restored=lambda pid: self._peer_link(pid, True),
             on_peer_connected=lambda pid: self._peer_link(pid, True),
@@ -92,8 +94,8 @@ class CallMedia:
             self._grace.cancel()
         await self._mesh.close()
 
-    def handle_signal(self, message: Signal) -> None:
-        self._mesh.handle_signal(message)
+    def handle_signal(self, message: Signal | Message) -> None:
+        self._mesh.handle_signal(message)  # type: ignore[arg-type]  # a mesh drops SFU ones
 
     def resync(self) -> None:
         self._mesh.resync(self._roster.remote_ids)

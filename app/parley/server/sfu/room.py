@@ -36,6 +36,9 @@ SFU_REQUESTS = (SfuPublish, SfuAnswer)
 ANSWER_TIMEOUT = 10.0
 """Seconds a client has to answer a subscriber offer."""
 JOIN_TIMEOUT = 10.0
+KEYFRAME_EVERY = 3
+"""Seconds between the keyframes Janus asks publishers for (a subscriber that missed one,
+or joined between two, is not frozen for long)."""
 
 
 @dataclass(eq=False)
@@ -53,6 +56,7 @@ class _Seat:
     version: int = 0
     answer: asyncio.Future[str] | None = None
     gone: bool = False
+    room: _Room | None = None
 
 
 @dataclass(eq=False)
@@ -88,20 +92,21 @@ class SfuRooms:
         self._rooms: dict[str, _Room] = {}
         self._creating: dict[str, asyncio.Task[_Room]] = {}
         self._handles: dict[int, tuple[_Room, _Seat]] = {}
+        self._seats: dict[SeatKey, _Seat] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------ the hub's hooks
 
     def seat_joined(self, key: SeatKey) -> None:
         """A seat was admitted: give it a publisher in the room's Janus room."""
-        if self.enabled:
-            self._spawn(self._join(key), f"sfu-join-{key[1]}")
+        if self.enabled and key not in self._seats:
+            seat = self._seats[key] = _Seat(key, secrets.token_urlsafe(24), secrets.randbits(52))
+            self._spawn(self._join(seat), f"sfu-join-{key[1]}")
 
     def handle(self, key: SeatKey, message: Message) -> None:
         """An :data:`SFU_REQUESTS` message from the seat ``key``."""
-        room = self._rooms.get(key[0])
-        seat = room.seats.get(key[1]) if room is not None else None
-        if room is None or seat is None:
+        seat = self._seats.get(key)
+        if seat is None:
             log.info("event=sfu_ignored type=%s participant=%s", message.TYPE, key[1])
             return
         if isinstance(message, SfuPublish):
@@ -123,12 +128,13 @@ class SfuRooms:
         """Forget every seat the registry has freed."""
         if self.registry is None:
             return
-        for room in list(self._rooms.values()):
-            for pid, seat in list(room.seats.items()):
-                if self.registry.seat(seat.key) is None:
-                    del room.seats[pid]
-                    seat.gone = True
-                    self._spawn(self._leave(room, seat), f"sfu-leave-{pid}")
+        for key, seat in list(self._seats.items()):
+            if self.registry.seat(key) is None:
+                del self._seats[key]
+                seat.gone = True
+                if seat.room is not None:
+                    seat.room.seats.pop(key[1], None)
+                    self._spawn(self._leave(seat.room, seat), f"sfu-leave-{key[1]}")
 
     def janus_room(self, session_id: str) -> int | None:
         """The Janus room id of a Parley room (diagnostics and tests)."""
@@ -141,6 +147,7 @@ class SfuRooms:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._rooms.clear()
+        self._seats.clear()
         if self._janus is not None:
             await self._janus.close()
             self._janus = None
@@ -178,6 +185,7 @@ class SfuRooms:
             "is_private": True, "permanent": False, "allowed": [],
             "publishers": self._config.max_participants,
             "audiocodec": "opus", "videocodec": "vp8", "notify_joining": False,
+            "fir_freq": KEYFRAME_EVERY,
         })
         await self._allowed(room, "enable", [])
         self._rooms[session_id] = room
@@ -192,9 +200,12 @@ class SfuRooms:
             body["allowed"] = tokens
         await self._janus.message(room.admin, body)
 
-    async def _join(self, key: SeatKey) -> None:
+    async def _join(self, seat: _Seat) -> None:
+        key = seat.key
         room = await self._room(key[0])
-        seat = _Seat(key, secrets.token_urlsafe(24), secrets.randbits(52))
+        if seat.gone:
+            return
+        seat.room = room
         room.seats[key[1]] = seat
         janus = await self._client()
         await self._allowed(room, "add", [seat.token])
@@ -202,10 +213,9 @@ class SfuRooms:
         self._handles[seat.publisher] = (room, seat)
         await janus.message(seat.publisher, {
             "request": "join", "ptype": "publisher", "room": room.janus_id,
-            "id": seat.feed, "display": key[1], "token": seat.token})
+            "id": seat.feed, "token": seat.token})
         seat.joined.set()
-        self.reconcile()  # it may have left while this was under way
-        if seat.gone and seat.key[1] not in room.seats:
+        if seat.gone:  # it left while this was under way
             await self._leave(room, seat)
 
     async def _publish(self, seat: _Seat, sdp: str) -> None:
@@ -261,12 +271,17 @@ class SfuRooms:
                      message.get("reason", message.get("type")))
 
     async def _subscribe(self, room: _Room, seat: _Seat) -> None:
-        """Subscribe ``seat`` to every active feed it lacks (none: nothing)."""
+        """Subscribe ``seat`` to every active feed it lacks, one feed per negotiation
+        (aiortc sometimes never plays one of two video m-lines offered at once)."""
+        while await self._subscribe_one(room, seat):
+            pass
+
+    async def _subscribe_one(self, room: _Room, seat: _Seat) -> bool:
         janus = self._janus
         async with seat.lock:
-            add = sorted(room.active - {seat.feed} - seat.feeds)
+            add = sorted(room.active - {seat.feed} - seat.feeds)[:1]
             if not add or seat.gone or janus is None:
-                return
+                return False
             streams = [{"feed": feed} for feed in add]
             if seat.subscriber is None:
                 seat.subscriber = await janus.attach()
@@ -279,6 +294,7 @@ class SfuRooms:
                                              {"request": "subscribe", "streams": streams})
             seat.feeds.update(add)
             await self._offer(room, seat, answer)
+            return True
 
     async def _renegotiate(self, room: _Room, seat: _Seat, message: Event) -> None:
         async with seat.lock:
