@@ -94,8 +94,13 @@ class CallMedia:
             self._grace.cancel()
         await self._mesh.close()
 
-    def handle_signal(self, message: Signal | Message) -> None:
-        self._mesh.handle_signal(message)  # type: ignore[arg-type]  # a mesh drops SFU ones
+    def handle_signal(self, message: Message) -> None:
+        """A peer's offer/answer/candidate (mesh), or the server's SFU negotiation."""
+        mesh = self._mesh
+        if isinstance(mesh, SfuMedia):
+            mesh.handle_signal(message)
+        elif isinstance(message, Signal):
+            mesh.handle_signal(message)
 
     def resync(self) -> None:
         self._mesh.resync(self._roster.remote_ids)
