@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import aiohttp
@@ -10,6 +11,7 @@ import pytest
 from parley.protocol.messages import Join, Welcome, decode, encode
 from parley.server import CallServer, ServerConfig
 from parley.server.cli import build_parser, config_from_args
+from tests.sdk.test_media_call import wait_until
 
 
 def config(*argv: str) -> ServerConfig:
@@ -49,3 +51,14 @@ async def test_the_welcome_says_mesh_unless_the_sfu_is_always_used(
     async with CallServer(ServerConfig(port=0, state_dir=tmp_path, sfu=mode,
                                        janus_urls=("ws://127.0.0.1:9",))) as server:
         assert (await welcome_of(server)).media == media
+
+
+async def test_an_unreachable_janus_fails_the_sfu_side_only(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # the join itself succeeds (presence is the call server's); the SFU failure is logged,
+    # not raised into the loop (the loop fixture would fail the test)
+    caplog.set_level(logging.WARNING, "parley.server.sfu")
+    async with CallServer(ServerConfig(port=0, state_dir=tmp_path, sfu="always",
+                                       janus_urls=("ws://127.0.0.1:9",))) as server:
+        assert (await welcome_of(server)).media == "sfu"
+        await wait_until(lambda: "event=sfu_failed task=sfu-join" in caplog.text, timeout=10)

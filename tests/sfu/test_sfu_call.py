@@ -50,8 +50,29 @@ async def test_three_participants_see_and_hear_each_other_through_janus(
             await session.leave_session()
 
 
+async def janus_room_state(janus: Janus, room: int) -> tuple[bool, int]:
+    """(the room exists, how many publishers it has), asked over Janus's HTTP API."""
+    secret = {"apisecret": janus.api_secret}
+    async with aiohttp.ClientSession() as http:
+        created = await janus_http(http, janus.http_url, {"janus": "create", **secret})
+        session_url = f"{janus.http_url}/{created['data']['id']}"  # type: ignore[index]
+        attached = await janus_http(http, session_url, {
+            "janus": "attach", "plugin": "janus.plugin.videoroom", **secret})
+        handle_url = f"{session_url}/{attached['data']['id']}"  # type: ignore[index]
+        exists = await janus_event(http, session_url, handle_url,
+                                   {"request": "exists", "room": room}, secret)
+        if not exists.get("exists"):
+            return False, 0
+        listed = await janus_event(http, session_url, handle_url,
+                                   {"request": "listparticipants", "room": room}, secret)
+        publishers = [p for p in listed["participants"]  # type: ignore[attr-defined]
+                      if p.get("publisher")]
+        await janus_http(http, session_url, {"janus": "destroy", **secret})
+        return True, len(publishers)
+
+
 async def test_a_participant_leaving_is_seen_as_left_and_the_rest_goes_on(
-        sfu_server: SfuServer) -> None:
+        sfu_server: SfuServer, janus: Janus) -> None:
     ada, bob, cy = await sfu_call(sfu_server, ["Ada", "Bob", "Cy"])
     recorder = Recorder()
     ada.add_participant_event_listener(recorder.participant_listener())
@@ -69,6 +90,15 @@ async def test_a_participant_leaving_is_seen_as_left_and_the_rest_goes_on(
         ada_view.counters.clear()
         await ada_view.wait_advancing([bob_id], timeout=10)
         assert recorder.names.count("on_participant_left") == 1
+        room = sfu_server.hub.sfu.janus_room(ROOM)
+        assert room is not None
+        assert await janus_room_state(janus, room) == (True, 2)  # Cy's feed is gone
+        await ada.leave_session()
+        await bob.leave_session()
+        async with asyncio.timeout(5):  # and the room with them (destroyed as they go)
+            while await janus_room_state(janus, room) != (False, 0):
+                await asyncio.sleep(0.1)
+        assert sfu_server.hub.sfu.janus_room(ROOM) is None
     finally:
         for session in (ada, bob, cy):
             await session.leave_session()

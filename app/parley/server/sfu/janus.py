@@ -65,8 +65,12 @@ class JanusClient:
     async def connect(self) -> None:
         """Open the socket and create the Janus session (raises on failure)."""
         self._http = aiohttp.ClientSession()
-        self._ws = await self._http.ws_connect(self.url, protocols=("janus-protocol",),
-                                               heartbeat=None, max_msg_size=4 * 1024 * 1024)
+        try:
+            self._ws = await self._http.ws_connect(self.url, protocols=("janus-protocol",),
+                                                   max_msg_size=4 * 1024 * 1024)
+        except BaseException:
+            await self.close()
+            raise
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self._read(), name="janus-read"))
         answer = await self._call({"janus": "create"})

@@ -20,6 +20,8 @@ from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
+
 from parley.protocol.base import Message
 from parley.protocol.sfu import SfuAnswer, SfuOffer, SfuPublish, SfuPublished, SfuStream
 from parley.server.config import ServerConfig
@@ -335,7 +337,7 @@ class SfuRooms:
         async def guarded() -> None:
             try:
                 await coro
-            except (JanusError, TimeoutError, ConnectionError) as exc:
+            except (JanusError, TimeoutError, OSError, aiohttp.ClientError) as exc:
                 log.warning("event=sfu_failed task=%s error=%r", name, exc)
         task = asyncio.get_running_loop().create_task(guarded(), name=name)
         self._tasks.add(task)
