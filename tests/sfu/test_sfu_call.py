@@ -156,3 +156,18 @@ async def janus_event(http: aiohttp.ClientSession, session_url: str, handle_url:
                 event = await response.json(content_type=None)
             if event.get("janus") == "event":
                 return event["plugindata"]["data"]  # type: ignore[no-any-return]
+
+
+async def test_a_server_shutting_down_destroys_its_janus_rooms(
+        sfu_server: SfuServer, janus: Janus) -> None:
+    ada, bob = await sfu_call(sfu_server, ["Ada", "Bob"])
+    try:
+        await Viewer(ada).wait_advancing(others(ada), timeout=15)
+        room = sfu_server.hub.sfu.janus_room(ROOM)
+        assert room is not None
+        assert await janus_room_state(janus, room) == (True, 2)
+        await sfu_server.server.stop()  # Janus keeps rooms beyond the session that made them
+        assert await janus_room_state(janus, room) == (False, 0)
+    finally:
+        for session in (ada, bob):
+            await session.leave_session()

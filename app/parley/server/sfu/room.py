@@ -148,8 +148,12 @@ class SfuRooms:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._rooms.clear()
+        rooms, self._rooms = list(self._rooms.values()), {}
         self._seats.clear()
+        if self._janus is not None and self._janus.connected:
+            # Janus keeps rooms beyond the session that made them: destroy ours
+            await asyncio.gather(*(self._destroy(room) for room in rooms),
+                                 return_exceptions=True)
         if self._janus is not None:
             await self._janus.close()
             self._janus = None
@@ -245,12 +249,16 @@ class SfuRooms:
         await self._allowed(room, "remove", [seat.token])
         if not room.seats and self._rooms.get(room.session_id) is room:
             del self._rooms[room.session_id]
-            try:
-                await janus.message(room.admin, {"request": "destroy", "room": room.janus_id,
-                                                 "secret": room.secret})
-            finally:
-                await janus.detach(room.admin)
-            log.info("event=sfu_room_closed room=%s", room.session_id)
+            await self._destroy(room)
+
+    async def _destroy(self, room: _Room) -> None:
+        assert self._janus is not None
+        try:
+            await asyncio.wait_for(self._janus.message(room.admin, {
+                "request": "destroy", "room": room.janus_id, "secret": room.secret}), 2.0)
+        finally:
+            await self._janus.detach(room.admin)
+        log.info("event=sfu_room_closed room=%s", room.session_id)
 
     # ------------------------------------------------------------ subscriptions
 
