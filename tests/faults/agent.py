@@ -15,7 +15,8 @@ the machine shares, so the orchestrator can compare times across processes):
 - ``report`` on request: state, end reason, roster, video frames received per
   peer, and what is left alive (asyncio tasks, sockets, open peer connections).
 
-Commands, one per line on stdin: ``leave``, ``mute``, ``unmute``, ``report``,
+Commands, one per line on stdin: ``leave``, ``end`` (end the call for everyone: the
+host; answers ``end_done``), ``mute``, ``unmute``, ``report``,
 ``expect_video <s>`` (answers ``video_ok`` once a new frame came from every remote
 participant not reconnecting, or ``video_missing`` after ``s`` seconds), ``exit``
 (leave if still in the call, report, exit 0). End of stdin is ``exit``.
@@ -46,7 +47,8 @@ from parley.sdk import (
 STATUS = ("on_session_joined", "on_session_left", "on_session_timed_out",
           "on_connection_lost", "on_connection_restored", "on_connection_closed")
 PEOPLE = ("on_participant_joined", "on_participant_left", "on_participant_reconnecting",
-          "on_participant_restored", "on_audio_muted", "on_audio_unmuted")
+          "on_participant_restored", "on_audio_muted", "on_audio_unmuted",
+          "on_media_unreachable", "on_media_reachable")
 
 
 def emit(ev: str, **fields: Any) -> None:
@@ -105,6 +107,8 @@ class Agent:
         if cmd == "leave":
             await self.session.leave_session()
             emit("leave_done")
+        elif cmd == "end":
+            emit("end_done", ended=await self.session.end_call_for_everyone())
         elif cmd == "mute":
             self.session.mute_audio()
         elif cmd == "unmute":
@@ -159,6 +163,11 @@ class Agent:
             "sockets": _open_sockets(),
             "peer_connections": _open_peer_connections(),
             "frames": dict(self.frames),
+            "paths": {pid: None if st.path is None else
+                      [st.path.kind, st.path.local, st.path.remote, st.path.protocol]
+                      for pid, st in s.stats().items()},
+            "audio_levels": {p.id: s.audio_level(p.id) for p in s.participants
+                             if not p.is_local},
         }
 
     def _tasks(self) -> list[asyncio.Task[Any]]:

@@ -51,6 +51,7 @@ class Recorder:
             on_peer_reconnecting=record("on_peer_reconnecting"),
             on_peer_restored=record("on_peer_restored"),
             on_peer_media=self._media,
+            on_peer_reachable=record("on_peer_reachable"),
             on_media_lost=record("on_media_lost"),
             on_media_restored=record("on_media_restored"),
             on_device_error=record("on_device_error"),

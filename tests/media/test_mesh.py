@@ -33,6 +33,9 @@ async def test_two_meshes_see_and_hear_each_other(router: Router) -> None:
     print(f"\nfirst media {first_media:.2f}s; stats {stats}; latency p50 "
           f"{sorted(latencies)[len(latencies) // 2] * 1000:.0f} ms")
     assert stats.state == "connected" and stats.fps > 5
+    assert stats.path is not None, "the selected candidate pair is known once connected"
+    assert (stats.path.kind, stats.path.local, stats.path.remote, stats.path.protocol) == (
+        "host", "host", "host", "udp")
     assert not ra.named("on_peer_reconnecting") and not rb.named("on_peer_reconnecting")
     assert ra.named("on_device_error") == []
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from parley.media.ice import IcePath
 from parley.media.stats import PeerStats
 from parley.qt.quality import Quality, grade
 
@@ -41,3 +42,11 @@ def test_the_tooltip_line_is_plain_numbers() -> None:
     assert graded.describe() == "Network: good — RTT 12 ms, loss 1.2 %, 30 fps"
     unknown = grade(stats(rtt=None, fps=5), False)
     assert unknown is not None and unknown.describe() == "Network: good — RTT unknown, loss 0.0 %"
+
+
+def test_the_tooltip_names_the_media_path_when_known() -> None:
+    relayed = PeerStats("connected", 1, rtt_ms=30.0, path=IcePath("relay", "srflx", "tcp"))
+    graded = grade(relayed, False)
+    assert graded is not None
+    assert graded.describe() == ("Network: good — RTT 30 ms, loss 0.0 %\n"
+                                 "Path: relay over TCP (local relay, remote srflx)")

@@ -54,7 +54,7 @@ def test_every_flag_is_a_wire_field_and_has_its_two_events() -> None:
 
 def test_seat_participant_and_wire_share_the_flags() -> None:
     assert [f.name for f in fields(Participant)] == [
-        *(f.name for f in fields(ParticipantInfo)), "is_local"]
+        *(f.name for f in fields(ParticipantInfo)), "is_local", "media_unreachable"]
     seat = Seat("p_1", "Ada")
     assert seat.update(audio_muted=True, hand_raised=None)
     seat.reconnecting = True
@@ -94,3 +94,18 @@ def test_importing_the_sdk_loads_no_media_stack() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_an_unreachable_peer_is_announced_once_and_survives_the_servers_updates() -> None:
+    roster = Roster()
+    roster.replace_all((ParticipantInfo(id="me", name="Me"), ParticipantInfo(id="b", name="Bob")),
+                       "me")
+    (event,) = roster.set_media_unreachable("b", True)
+    assert event[0] == "on_media_unreachable" and event[1].media_unreachable
+    assert roster.set_media_unreachable("b", True) == []  # no change: no event
+    assert roster.set_media_unreachable("me", True) == []  # never about yourself
+    roster.upsert(Participant(id="b", name="Bob", audio_muted=True))  # the server's news
+    participant = roster.get("b")
+    assert participant is not None and participant.media_unreachable
+    (event,) = roster.set_media_unreachable("b", False)
+    assert event[0] == "on_media_reachable" and not event[1].media_unreachable

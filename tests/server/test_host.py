@@ -75,13 +75,14 @@ async def test_the_host_ends_the_call_for_everyone(servers: Servers, connect: Co
     async with http.get(server.url.replace("ws://", "http://").replace("/ws", "/health")) as r:
         health = await r.json()
     assert (health["rooms"], health["participants"]) == (0, 0)
-    # ...so nobody resumes into it, not even the seat whose link was down...
+    # ...so nobody resumes into it, not even the seat whose link was down: it is told
+    # the host ended the call (not a bare refusal)...
     late = await connect(server)
     await late.send(Join(session_id="room", display_name="x",
                          resume_token=ghost_welcome.resume_token))
     error = await late.expect(Error)
-    assert error.code == ErrorCode.RESUME_REFUSED.value and "host ended" in error.message
-    assert await late.closed() == CloseCode.RESUME_REFUSED
+    assert error.code == ErrorCode.ROOM_CLOSED.value and "host ended" in error.message
+    assert await late.closed() == CloseCode.ROOM_CLOSED
     # ...and a fresh join starts a new call.
     fresh = await connect(server)
     welcome = await fresh.join("room", "Cy", token=mint_invite(SECRET, "room", 600))

@@ -60,3 +60,10 @@ def test_the_server_ending_your_call_is_said_and_other_endings_are_not() -> None
         "You joined this call from somewhere else, so it ended here.")
     assert call_ended_text(EndReason.LEFT) == "" and call_ended_text(None) == ""
     assert knock_text("Bob") == "Bob wants to join"
+
+
+def test_the_unreachable_media_sentence_names_the_participant() -> None:
+    from parley.ui.messages import media_unreachable_text
+
+    assert media_unreachable_text("Bob") == "Can't reach Bob's media"
+    assert media_unreachable_text("") == "Can't reach Guest's media"

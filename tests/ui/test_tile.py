@@ -57,3 +57,27 @@ def test_dominant_speaker_is_outlined(qtbot: QtBot) -> None:
     image = tile.grab().toImage()
     assert image.pixelColor(*edge) == DOMINANT_COLOUR
     assert image.pixelColor(160, 90) == QColor("#00ff00")  # an outline, not a veil
+
+
+def test_a_participant_no_media_path_reaches_is_said_on_the_tile(qtbot: QtBot) -> None:
+    tile = _tile(qtbot)
+    assert tile.notice() == "" and "Can't reach" not in tile.toolTip()
+    tile.set_participant(participant("p1", "Bob", media_unreachable=True))
+    assert tile.badges() == ["unreachable"]
+    assert tile.notice() == "Can't reach Bob's media"
+    assert "Can&#x27;t reach Bob&#x27;s media" in tile.toolTip()
+    assert "unreachable" in tile.accessibleDescription()
+    tile.grab()  # paints the notice (elided to the tile) without error
+    tile.set_participant(participant("p1", "Bob"))
+    assert tile.notice() == "" and tile.badges() == []
+
+
+def test_the_quality_tooltip_carries_the_media_path(qtbot: QtBot) -> None:
+    from parley.media.ice import IcePath
+    from parley.media.stats import PeerStats
+    from parley.qt.quality import grade
+
+    tile = _tile(qtbot)
+    tile.set_quality(grade(PeerStats("connected", 0, rtt_ms=20.0,
+                                     path=IcePath("relay", "host", "udp")), False))
+    assert "<br>Path: relay over UDP (local relay, remote host)" in tile.toolTip()

@@ -38,6 +38,9 @@ class MediaConfig:
     stall_timeout: float = 3.0
     """Seconds without any media from a peer after which its media counts as stalled:
     a quality signal only, never a reason to rebuild."""
+    unreachable_after: float = 10.0
+    """Seconds without a connected path to a peer after which its media counts as
+    unreachable (an event: a firewall, or no TURN server, is in the way)."""
     echo: bool = False
     """Send back what is received instead of capturing (the Test call's echo
     participant); remote audio is not played."""
@@ -57,5 +60,7 @@ class MediaConfig:
             raise ValueError("heartbeat_interval must be positive and below liveness_timeout")
         if self.stall_timeout <= 0:
             raise ValueError("stall_timeout must be positive")
+        if self.unreachable_after <= 0:
+            raise ValueError("unreachable_after must be positive")
         if self.tone_hz is not None and not 20.0 <= self.tone_hz <= 20000.0:
             raise ValueError("tone_hz must be 20-20000")

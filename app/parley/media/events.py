@@ -12,7 +12,7 @@ from parley.media.frames import VideoFrame
 
 MeshEvent = Literal[
     "on_peer_connected", "on_peer_reconnecting", "on_peer_restored", "on_peer_media",
-    "on_media_lost",
+    "on_peer_reachable", "on_media_lost",
     "on_media_restored", "on_video_frame", "on_local_frame", "on_audio_level",
     "on_device_error",
 ]
@@ -36,6 +36,9 @@ class MeshEvents(Callbacks[MeshEvent]):
     """Media from a participant started or resumed (True), or stalled (False) for the
     stall timeout: a quality signal only (a frozen video, no audio); a peer that
     sends nothing stays connected."""
+    on_peer_reachable: Callable[[str, bool], None] | None = None
+    """No connected path to a participant for ``unreachable_after`` seconds (False:
+    a firewall, or no TURN server), or a path connected again after that (True)."""
     on_media_lost: Callable[[], None] | None = None
     """Every peer's heartbeat (at least one) is dead."""
     on_media_restored: Callable[[], None] | None = None

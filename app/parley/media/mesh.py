@@ -224,6 +224,10 @@ class MediaMesh:
         if self._peers.get(peer.remote_id) is peer:
             self.events.emit("on_peer_media", peer.remote_id, flowing)
 
+    def peer_reachable(self, peer: Peer, reachable: bool) -> None:
+        if self._peers.get(peer.remote_id) is peer:
+            self.events.emit("on_peer_reachable", peer.remote_id, reachable)
+
     def peer_video(self, peer: Peer, track: TrackKind, frame: av.VideoFrame) -> None:
         if self._local.echo_video is not None and track == "camera":
             self._local.echo_video.feed(frame)

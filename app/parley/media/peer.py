@@ -13,7 +13,12 @@ answers.
 Liveness is the heartbeat of each connection's data channel (:mod:`.heartbeat`),
 never media: connected once a pong arrived, reconnecting when pongs stop for the
 timeout or the connection fails. Media flow is only a quality signal
-(:meth:`PeerOwner.peer_media`): a peer that sends nothing stays connected.
+(:meth:`PeerOwner.peer_media`): a peer that sends nothing stays connected. No
+connected path for ``config.unreachable_after`` makes the peer
+*unreachable* (:meth:`PeerOwner.peer_reachable`), until one connects.
+
+Each new connection takes its TURN server from the pair's :class:`~.ice.TurnLadder`;
+an old one is closed in the background (:mod:`.retire`), never under the lock.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
 from enum import Enum
 from typing import Any, Protocol
 
@@ -31,9 +37,11 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from parley.media.config import MediaConfig
 from parley.media.frames import TrackKind
+from parley.media.ice import GATHER_ALLOWANCE, IcePath, TurnLadder, selected_path
 from parley.media.link import Link
 from parley.media.local import LocalMedia
 from parley.media.negotiation import CAMERA
+from parley.media.retire import Retirer
 from parley.media.stats import PeerStats, StatsMeter
 from parley.protocol.messages import Answer, Candidate, Offer
 
@@ -58,6 +66,7 @@ class PeerOwner(Protocol):
 
     def peer_state_changed(self, peer: Peer, old: PeerState, new: PeerState) -> None: ...
     def peer_media(self, peer: Peer, flowing: bool) -> None: ...
+    def peer_reachable(self, peer: Peer, reachable: bool) -> None: ...
     def peer_video(self, peer: Peer, track: TrackKind, frame: av.VideoFrame) -> None: ...
     def peer_audio(self, peer: Peer, frame: av.AudioFrame) -> None: ...
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]: ...
@@ -95,6 +104,18 @@ class Peer:
         self._offer_pending = False
         self._ignoring_offer = False
         self._meter = StatsMeter()
+        self._ladder = TurnLadder(config.ice_servers)
+        self._link_turn: str | None = None
+        """The TURN transport the current link was given."""
+        self._link_connected = False
+        self._progress_at = 0.0
+        """When the current link last moved on (built, offer sent, answer sent or taken)."""
+        self._retirer = Retirer(owner.spawn, f"{local_id}->{remote_id}")
+        self._unreached_since = time.monotonic()
+        self.unreachable = False
+        """No connected path for config.unreachable_after seconds (until one connects)."""
+        self.path: IcePath | None = None
+        """The current connection's candidate pair, as of the last stats refresh."""
 
     def __repr__(self) -> str:
         return f"Peer({self.local_id}->{self.remote_id} gen {self.generation} {self.state.value})"
@@ -112,10 +133,16 @@ class Peer:
             return
         logger.info("%s -> %s: %s -> %s", self.local_id, self.remote_id, old.value, new.value)
         self.state = new
+        if old is PeerState.CONNECTED:
+            self._unreached_since = time.monotonic()
         self._owner.peer_state_changed(self, old, new)
+        if new is PeerState.CONNECTED and self.unreachable:
+            self.unreachable = False
+            self._owner.peer_reachable(self, True)
 
     def link_alive(self, link: Link) -> None:
         if link is self.link:
+            self._link_connected = True
             self._set_state(PeerState.CONNECTED)
 
     def link_dead(self, link: Link, why: str) -> None:
@@ -138,10 +165,17 @@ class Peer:
             logger.info("%s: no media from %s for %.1f s (the link is %s)", self.local_id,
                         self.remote_id, now - self._last_media, self.state.value)
             self._owner.peer_media(self, False)
+        if self.state is not PeerState.CONNECTED and not self.unreachable and \
+                now - self._unreached_since >= self._config.unreachable_after:
+            self.unreachable = True
+            logger.warning("%s: no connected path to %s for %.0f s", self.local_id,
+                           self.remote_id, now - self._unreached_since)
+            self._owner.peer_reachable(self, False)
         if self.state is PeerState.CONNECTED or not self._may_offer() or self._offer_pending:
             return
         link = self.link
-        if link is None or link.dead is not None or now - link.built_at > self._patience(link):
+        if link is None or link.dead is not None or \
+                now - self._progress_at > self._patience(link):
             if now - self._last_offer >= self._spacing:
                 logger.info("%s: %s still not connected, offering again", self.local_id,
                             self.remote_id)
@@ -158,10 +192,11 @@ class Peer:
         return not self.polite or self.state is PeerState.RECONNECTING
 
     def _patience(self, link: Link) -> float:
-        """How long a connection may take before it is offered anew."""
+        """How long a connection may take from its last step before it is offered anew."""
         timeout = self._config.liveness_timeout
         if not link.answered:
-            return timeout  # no answer: the offer or the answer was probably dropped
+            # the answerer gathers before it answers (a silent TURN server: seconds)
+            return timeout + GATHER_ALLOWANCE
         return max(3 * timeout, 5.0)  # answered: give ICE and DTLS time
 
     # ------------------------------------------------------------ negotiation
@@ -175,7 +210,11 @@ class Peer:
         offer and whose connection is not up offers again, unless its offer was
         answered and ICE is still at work."""
         link = self.link
-        if self.state is PeerState.CONNECTED or not self._may_offer():
+        if self.state is PeerState.CONNECTED:
+            return
+        if not self.unreachable:  # a fresh chance: the signaling link or the peer is back
+            self._unreached_since = time.monotonic()
+        if not self._may_offer():
             return
         if link is None or link.offering or link.dead is not None:
             self._rebuild()
@@ -214,6 +253,7 @@ class Peer:
             sdp, tracks = await self.link.offer()  # gathers candidates: may take long
             self._send(Offer(sdp=sdp, generation=self.link.generation, tracks=tracks,
                              to=self.remote_id))
+            self._progress_at = time.monotonic()
         finally:
             self._offer_pending = False
             self._last_offer = time.monotonic()
@@ -246,6 +286,7 @@ class Peer:
     async def _answer(self, link: Link, msg: Offer) -> None:
         sdp = await link.answer(msg)
         self._send(Answer(sdp=sdp, generation=link.generation, to=self.remote_id))
+        self._progress_at = time.monotonic()
 
     async def _on_answer(self, msg: Answer) -> None:
         link = self.link
@@ -255,6 +296,7 @@ class Peer:
             return
         self._ignoring_offer = False
         await link.accept(msg.sdp)
+        self._progress_at = time.monotonic()
 
     async def _on_candidate(self, msg: Candidate) -> None:
         link = self.link
@@ -263,10 +305,16 @@ class Peer:
         await link.add_candidate(msg)
 
     async def _new_link(self, generation: int) -> None:
-        await self._drop_link()
+        self._drop_link()
         self.generation = max(self.generation, generation)
-        self.link = Link(generation, self._config, self, self._local.track_for)
+        turn = self._ladder.current
+        self._link_turn = turn.transport if turn is not None else None
+        config = replace(self._config, ice_servers=self._ladder.servers())
+        self.link = Link(generation, config, self, self._local.track_for)
+        self._link_connected = False
+        self._progress_at = time.monotonic()
         self._meter.reset()
+        self.path = None
         self.camera_frames = 0
 
     # ------------------------------------------------------------ media
@@ -299,10 +347,12 @@ class Peer:
             self.media_flowing = True
             self._owner.peer_media(self, True)
 
-    async def _drop_link(self) -> None:
+    def _drop_link(self) -> None:
         link, self.link = self.link, None
         if link is not None:
-            await link.close()
+            if link.answered and not self._link_connected:
+                self._ladder.found_no_path()
+            self._retirer.retire(link)
         for task in list(self._consumers):
             task.cancel()  # a remote track that never received anything never ends
 
@@ -318,12 +368,15 @@ class Peer:
             logger.debug("getStats failed: %r", exc)
             return
         self._meter.update(time.monotonic(), report, self.camera_frames)
+        if pc is self.pc:
+            self.path = selected_path(pc, self._link_turn)
 
     def stats(self) -> PeerStats:
-        return self._meter.snapshot(self.state.value, self.generation)
+        return self._meter.snapshot(self.state.value, self.generation, self.path)
 
     async def close(self) -> None:
-        """Close the connection for good; no event follows."""
+        """Close the connection for good (and wait for old ones); no event follows."""
         self.state = PeerState.CLOSED
         async with self._lock:
-            await self._drop_link()
+            self._drop_link()
+        await self._retirer.drain()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from parley.media.ice import IcePath
+
 
 @dataclass(frozen=True)
 class PeerStats:
@@ -22,6 +24,9 @@ class PeerStats:
     """Round-trip time from RTCP receiver reports, when known."""
     packet_loss: float = 0.0
     """Fraction of inbound RTP packets lost (0..1)."""
+    path: IcePath | None = None
+    """The candidate pair the media takes (host, srflx or relay; udp, tcp or tls),
+    None until connected."""
 
 
 class StatsMeter:
@@ -66,7 +71,7 @@ class StatsMeter:
         self._time, self._bytes, self._received, self._lost, self._frames = (
             now, bytes_, received, lost, frames)
 
-    def snapshot(self, state: str, generation: int) -> PeerStats:
+    def snapshot(self, state: str, generation: int, path: IcePath | None = None) -> PeerStats:
         return PeerStats(state, generation, round(self.bitrate_kbps, 1), round(self.fps, 1),
                          None if self.rtt_ms is None else round(self.rtt_ms, 1),
-                         round(self.packet_loss, 4))
+                         round(self.packet_loss, 4), path)

@@ -46,6 +46,7 @@ CLOSE_CODES: MappingProxyType[ErrorCode, CloseCode] = MappingProxyType({
     ErrorCode.ROOM_FULL: CloseCode.FULL,
     ErrorCode.TOO_MANY_ROOMS: CloseCode.FULL,
     ErrorCode.RESUME_REFUSED: CloseCode.RESUME_REFUSED,
+    ErrorCode.ROOM_CLOSED: CloseCode.ROOM_CLOSED,  # also answers a resume after the end
     ErrorCode.FRAME_TOO_LARGE: CloseCode.TOO_BIG,
     ErrorCode.HEARTBEAT_TIMEOUT: CloseCode.HEARTBEAT,
     ErrorCode.LOBBY_DENIED: CloseCode.LOBBY,
@@ -56,7 +57,6 @@ Every other error leaves the connection open."""
 
 CLOSE_REASONS: MappingProxyType[ErrorCode, CloseCode] = MappingProxyType({
     ErrorCode.REPLACED: CloseCode.REPLACED,
-    ErrorCode.ROOM_CLOSED: CloseCode.ROOM_CLOSED,
     ErrorCode.DUPLICATE_IDENTITY: CloseCode.DUPLICATE_IDENTITY,
 })
 """Codes that are only ever a close reason (never an ``error`` message), and their

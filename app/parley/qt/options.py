@@ -65,6 +65,11 @@ class ParticipantLike(Protocol):
     def is_local(self) -> bool: ...
 
     @property
+    def media_unreachable(self) -> bool:
+        """No media path to them connected for 10 s (a firewall, or no TURN server)."""
+        ...
+
+    @property
     def verified(self) -> bool:
         """The name is an identity grant's (the server vouches for it), not self-chosen."""
         ...

@@ -18,7 +18,8 @@ from parley.sdk import CallSession, MediaEventListener, Participant, Participant
 from parley.sdk.event_types import FLAG_EVENTS
 
 # Participant events that only change a participant's flags: one participantUpdated each.
-_UPDATES = tuple(event for pair in FLAG_EVENTS.values() for event in pair)
+_UPDATES = (*(event for pair in FLAG_EVENTS.values() for event in pair),
+            "on_media_unreachable", "on_media_reachable")
 # Own media events (all but device errors): each may change the control bar and your entry.
 _OWN = tuple(f.name for f in fields(MediaEventListener) if f.name != "on_device_error")
 

@@ -42,13 +42,17 @@ class NetworkQuality:
     fps: float
     video_counted: bool
     """Whether the frame rate was graded (not while their camera is off or starting)."""
+    path: str = ""
+    """The media path, "Path: relay over TCP (local relay, remote host)" ("" unknown)."""
 
     def describe(self) -> str:
-        """The plain-text tooltip line: "Network: good - RTT 12 ms, loss 0.0 %, 30 fps"."""
+        """The plain-text tooltip line: "Network: good - RTT 12 ms, loss 0.0 %, 30 fps",
+        and the path on a second line when known."""
         rtt = "RTT unknown" if self.rtt_ms is None else f"RTT {self.rtt_ms:.0f} ms"
         fps = f", {self.fps:.0f} fps" if self.video_counted else ""
+        path = f"\n{self.path}" if self.path else ""
         return (f"Network: {self.quality.value} — {rtt}, loss {self.packet_loss * 100:.1f} %"
-                f"{fps}")
+                f"{fps}{path}")
 
 
 def grade(stats: Any, video_on: bool) -> NetworkQuality | None:
@@ -66,8 +70,9 @@ def grade(stats: Any, video_on: bool) -> NetworkQuality | None:
         level = max(level, 2 if fps < FPS[1] else 1 if fps < FPS[0] else 0)
     if stats.state == "reconnecting":
         level = 2
+    path = getattr(stats, "path", None)
     return NetworkQuality((Quality.GOOD, Quality.FAIR, Quality.POOR)[level], rtt, loss, fps,
-                          counted)
+                          counted, path.describe() if path is not None else "")
 
 
 class QualityFeed(QObject):

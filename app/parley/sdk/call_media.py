@@ -1,7 +1,9 @@
 """The call's media: the media mesh wired to the roster and the lifecycle. Peers follow
 the roster; a peer's heartbeat dying makes it reconnecting and its media stalling is a
 quality event (both participant events); every peer's heartbeat dead becomes a lost
-media connection. Media flow alone never loses anything."""
+media connection. Media flow alone never loses anything. A peer no path reaches for
+10 s is unreachable (a participant event), unless the server says it is away or we
+are: then it is reconnecting, not unreachable."""
 
 from __future__ import annotations
 
@@ -79,6 +81,7 @@ class CallMedia:
             on_peer_restored=lambda pid: self._peer_link(pid, True),
             on_peer_connected=lambda pid: self._peer_link(pid, True),
             on_peer_media=self._peer_quality,
+            on_peer_reachable=self._peer_reachable,
             on_video_frame=self._deliver,
             on_local_frame=lambda frame: self._deliver(self._local_id, frame),
             on_audio_level=self._audio_level,
@@ -172,6 +175,15 @@ class CallMedia:
         if participant is not None:
             self._on_participant_event("on_media_flowing" if flowing else "on_media_stalled",
                                        participant)
+
+    def _peer_reachable(self, pid: str, reachable: bool) -> None:
+        if not reachable and (self._media_down or self._roster.server_reconnecting(pid)):
+            log.info("event=peer_unreachable participant=%s shown=no (an outage)", pid)
+            return
+        log.info("event=peer_%s participant=%s", "reachable" if reachable else "unreachable",
+                 pid)
+        for name, participant in self._roster.set_media_unreachable(pid, not reachable):
+            self._on_participant_event(name, participant)
 
     def _all_media_dead(self) -> bool:
         """Every peer's heartbeat is dead (peers the server says are reconnecting have

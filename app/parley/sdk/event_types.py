@@ -25,7 +25,7 @@ FlagEvent = Literal[
 ParticipantEvent = Literal[
     FlagEvent, "on_participant_joined", "on_participant_left", "on_participant_list_changed",
     "on_dominant_speaker_changed", "on_join_request", "on_join_request_ended",
-    "on_media_stalled", "on_media_flowing",
+    "on_media_stalled", "on_media_flowing", "on_media_unreachable", "on_media_reachable",
 ]
 """The callbacks of :class:`ParticipantEventListener`."""
 OwnMediaEvent = Literal[

@@ -84,6 +84,12 @@ class ParticipantEventListener(Callbacks[ParticipantEvent]):
     signal, never a reason to reconnect."""
     on_media_flowing: ParticipantCallback | None = None
     """Media from this participant arrives: the first, or again after a stall."""
+    on_media_unreachable: ParticipantCallback | None = None
+    """No connected media path to this participant for 10 s while both of you are in
+    the call: most likely a firewall that blocks UDP, or no TURN server (a symmetric
+    NAT). ``participant.media_unreachable`` is True until a path connects."""
+    on_media_reachable: ParticipantCallback | None = None
+    """A media path to an unreachable participant connected after all."""
 
 
 @dataclass(eq=False, kw_only=True)

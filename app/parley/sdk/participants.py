@@ -14,6 +14,8 @@ class Participant(ParticipantInfo):
     (id, name and every presence flag) and whether it is you."""
 
     is_local: bool = False
+    media_unreachable: bool = False
+    """No media path to this participant connected for 10 s (on_media_unreachable)."""
 
     @classmethod
     def from_info(cls, info: ParticipantInfo, local_id: str | None) -> Participant:
@@ -62,7 +64,10 @@ class Roster:
         """Add or update one participant (as the server reports it); a known id is never
         announced as joined again. ``reconnecting`` also reflects a peer's dead media."""
         self._server_reconnecting[new.id] = new.reconnecting
-        return self._store(replace(new, reconnecting=new.reconnecting or new.id in self.media_down))
+        old = self._by_id.get(new.id)
+        return self._store(replace(
+            new, reconnecting=new.reconnecting or new.id in self.media_down,
+            media_unreachable=old is not None and old.media_unreachable))
 
     def _store(self, new: Participant) -> Events:
         old = self._by_id.get(new.id)
@@ -91,6 +96,14 @@ class Roster:
         if current is None:
             return []
         return self._store(replace(current, reconnecting=down or self.server_reconnecting(pid)))
+
+    def set_media_unreachable(self, pid: str, unreachable: bool) -> Events:
+        """The mesh found no path to this peer for a while (or found one after all)."""
+        current = self._by_id.get(pid)
+        if current is None or current.is_local or current.media_unreachable == unreachable:
+            return []
+        new = self._by_id[pid] = replace(current, media_unreachable=unreachable)
+        return [("on_media_unreachable" if unreachable else "on_media_reachable", new)]
 
     def remove(self, pid: str) -> Events:
         self._server_reconnecting.pop(pid, None)

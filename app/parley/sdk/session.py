@@ -332,9 +332,9 @@ class CallSession(SessionListeners, RosterView, OwnMediaControls, JoinRequests,
         try:
             resumed = await reconnect(self._new_link, lambda: self._join_message(resume=True),
                                       wanted=lambda: self._is(SessionState.RECONNECTING))
-        except JoinRejected:
-            log.info("event=resume_refused session=%s", self._session_id)
-            self._apply(Event.RESUME_REFUSED)
+        except JoinRejected as exc:  # our seat is gone: the host's end, or given up
+            log.info("event=resume_refused session=%s code=%s", self._session_id, exc.error.code)
+            self._apply(Event.ROOM_CLOSED if exc.removal else Event.RESUME_REFUSED)
             return
         if resumed is not None:
             self._resumed(*resumed)

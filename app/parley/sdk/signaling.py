@@ -119,7 +119,8 @@ async def reconnect(make_link: Callable[[], SignalingLink], join: Callable[[], J
     ``wanted()`` turns False.
 
     Raises:
-        JoinRejected: the server refused the resume (RESUME_REFUSED) - retrying is useless.
+        JoinRejected: the server refused the resume (RESUME_REFUSED, or ROOM_CLOSED: the
+            host ended the call meanwhile) - retrying is useless.
     """
     for delay in reconnect_delays():
         await asyncio.sleep(delay)
@@ -129,7 +130,7 @@ async def reconnect(make_link: Callable[[], SignalingLink], join: Callable[[], J
         try:
             welcome = await link.connect(join(), RECONNECT_ATTEMPT_TIMEOUT)
         except JoinRejected as exc:
-            if exc.error.code == ErrorCode.RESUME_REFUSED:
+            if exc.error.code == ErrorCode.RESUME_REFUSED or exc.removal is not None:
                 raise
             log.info("event=reconnect_rejected code=%s", exc.error.code)
             continue
@@ -149,6 +150,11 @@ class JoinRejected(Exception):
     def __init__(self, error: Error) -> None:
         super().__init__(f"{error.code}: {error.message}")
         self.error = error
+
+    @property
+    def removal(self) -> EndReason | None:
+        """ROOM_CLOSED when the refusal says the host ended the call (a resume after it)."""
+        return EndReason.ROOM_CLOSED if self.error.code == ErrorCode.ROOM_CLOSED else None
 
 
 class SignalingLink:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import ssl
 import time
 from collections.abc import Callable
 from importlib import metadata
@@ -85,13 +86,14 @@ class CallServer:
 
     @property
     def url(self) -> str:
-        """The WebSocket URL clients connect to, ``ws://host:port/ws`` (with
-        ``?key=`` when the config has an ``access_key``)."""
+        """The WebSocket URL clients connect to, ``ws://host:port/ws`` (``wss://``
+        with a TLS certificate; with ``?key=`` when the config has an ``access_key``)."""
         host = self.config.host
         if ":" in host and not host.startswith("["):
             host = f"[{host}]"
         key = f"?{ACCESS_KEY_PARAM}={self.config.access_key}" if self.config.access_key else ""
-        return f"ws://{host}:{self.port}{WS_PATH}{key}"
+        scheme = "wss" if self.config.tls_cert is not None else "ws"
+        return f"{scheme}://{host}:{self.port}{WS_PATH}{key}"
 
     @property
     def running(self) -> bool:
@@ -103,11 +105,13 @@ class CallServer:
 
         Raises:
             OSError: the address cannot be bound.
+            ValueError: the TLS certificate or key cannot be used.
             UnsafeStateError: the state directory or a key in it is not private.
             RuntimeError: already started.
         """
         if self._runner is not None:
             raise RuntimeError("the server is already started")
+        tls = _tls_context(self.config)  # a bad certificate fails before anything starts
         self._hub = self._make_hub(self.config, resume_key(self.config), self._clock)
         self._stopping = False
         guard = HttpGuard(self.config, self._peers)
@@ -126,7 +130,8 @@ class CallServer:
             assert runner.server is not None
             self._listener = await loop.create_server(
                 guard.factory(runner.server, loop, **handler_args), self.config.host,
-                self.config.port, backlog=512)
+                self.config.port, backlog=512, ssl=tls,
+                ssl_handshake_timeout=self.config.header_timeout if tls else None)
         except BaseException:
             await runner.cleanup()
             raise
@@ -250,3 +255,21 @@ def _bound_port(listener: asyncio.Server, requested: int) -> int:
         if isinstance(address, tuple) and len(address) >= 2:
             return int(address[1])
     return requested
+
+
+def _tls_context(config: ServerConfig) -> ssl.SSLContext | None:
+    """The server's TLS context (TLS 1.2 or later), or None without a certificate.
+
+    Raises:
+        ValueError: the certificate or the key cannot be read, or they do not match.
+    """
+    if config.tls_cert is None or config.tls_key is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(config.tls_cert, config.tls_key)
+    except OSError as exc:  # ssl.SSLError is one
+        raise ValueError(f"cannot use the TLS certificate {config.tls_cert} with the key "
+                         f"{config.tls_key}: {exc}") from exc
+    return context

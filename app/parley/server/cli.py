@@ -78,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "admit or deny it (needs --secret)")
     p.add_argument("--lobby-timeout", type=float, default=d.lobby_timeout, metavar="S",
                    help="seconds a joiner waits in the lobby (default %(default)s)")
+    p.add_argument("--cert", type=Path, default=None, metavar="PEM",
+                   help="serve wss:// and https:// with this certificate chain (with --key)")
+    p.add_argument("--key", type=Path, default=None, metavar="PEM",
+                   help="the certificate's private key")
     p.add_argument("--state-dir", type=Path, default=None, metavar="DIR",
                    help="where resume.key is kept when there is no secret "
                         "(default $XDG_STATE_HOME/parley or ~/.local/state/parley)")
@@ -204,6 +208,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         ice_servers=tuple(IceServer(urls=(url,)) for url in args.stun_urls),
         turn_urls=tuple(args.turn_urls), turn_secret=_secret(args.turn_secret, TURN_SECRET_ENV),
         turn_ttl=args.turn_ttl, lobby=args.lobby, lobby_timeout=args.lobby_timeout,
+        tls_cert=args.cert, tls_key=args.key,
         state_dir=args.state_dir, allow_open_rooms=args.allow_open_rooms,
         max_connections_per_ip=args.max_connections_per_ip,
         joins_per_second_per_ip=args.joins_per_second_per_ip,
@@ -316,7 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(serve(config))
     except KeyboardInterrupt:  # only where signal handlers are unavailable
         pass
-    except UnsafeStateError as exc:
+    except (UnsafeStateError, ValueError) as exc:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}")

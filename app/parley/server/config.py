@@ -83,6 +83,11 @@ class ServerConfig:
     """coturn's ``static-auth-secret`` (use-auth-secret): signs those credentials."""
     turn_ttl: float = 24 * 3600.0
     """Seconds a participant's TURN credentials stay valid (a resume mints new ones)."""
+    tls_cert: Path | None = None
+    """A PEM certificate chain: serve ``wss://`` and ``https://`` itself (``--cert``;
+    aiohttp's own TLS, so per-address limits see the clients' real addresses)."""
+    tls_key: Path | None = None
+    """The certificate's PEM private key (``--key``); both or neither."""
     state_dir: Path | None = None
     """Where ``resume.key`` lives when there is no secret; None = :func:`default_state_dir`."""
     allow_open_rooms: bool = False
@@ -156,6 +161,8 @@ class ServerConfig:
             raise ValueError("secret must be bytes (encode it), not str")
         if not self.host:
             raise ValueError("host must not be empty")
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("a TLS certificate and its key go together (--cert and --key)")
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be 0-65535, got {self.port}")
         if self.secret is not None and len(self.secret) == 0:

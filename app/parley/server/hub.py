@@ -202,8 +202,9 @@ class Hub:
             raise ProtocolError(ErrorCode.RESUME_REFUSED, "resume token is for another session")
         key = (claim.session_id, claim.participant_id)
         departure = self.registry.departure(key, now)
-        if departure is not None:
-            raise ProtocolError(ErrorCode.RESUME_REFUSED, _DEPARTED.get(departure, departure))
+        if departure is not None:  # a seat the host's end removed is told so (4011)
+            code = ErrorCode.ROOM_CLOSED if departure == "room_closed" else ErrorCode.RESUME_REFUSED
+            raise ProtocolError(code, _DEPARTED.get(departure, departure))
         if claim.grant is not None and now >= claim.grant.expires_at:
             # A seat outlives its grant only while its link stays up.
             raise ProtocolError(ErrorCode.RESUME_REFUSED, "the join grant has expired")

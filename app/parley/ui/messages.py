@@ -79,6 +79,11 @@ def call_ended_text(reason: EndReason | None) -> str:
     return ""
 
 
+def media_unreachable_text(name: str) -> str:
+    """A tile's notice when no media path to that participant connects."""
+    return f"Can't reach {name or 'Guest'}'s media"
+
+
 def knock_text(name: str) -> str:
     """The host's prompt for a join request."""
     return f"{name} wants to join"

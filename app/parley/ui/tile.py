@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 from parley.protocol.names import VERIFIED_MARK
 from parley.qt.options import ParticipantLike
 from parley.qt.resources import IconSet
+from parley.ui.messages import media_unreachable_text
 
 AVATAR_COLOURS = ("#5b6ee1", "#d9644a", "#3aa17e", "#b65fc4", "#d4a23a", "#4a9fd9", "#c9507a")
 TILE_BACKGROUND = QColor("#2b2d33")
@@ -156,7 +157,8 @@ class VideoTile(QWidget):
         return self._image is None or self._participant.video_paused
 
     def badges(self) -> list[str]:
-        """The badges drawn, in order: "muted", "hand", "reconnecting", "presenting"."""
+        """The badges drawn, in order: "muted", "hand", "reconnecting", "presenting",
+        "unreachable" (no media path: the tile says "Can't reach Bob's media")."""
         p = self._participant
         flags = (
             ("muted", p.audio_muted),
@@ -164,8 +166,15 @@ class VideoTile(QWidget):
             ("reconnecting", p.reconnecting),
             ("presenting", p.screen_sharing),
             ("pinned", self._pinned),
+            ("unreachable", p.media_unreachable and not p.is_local),
         )
         return [name for name, on in flags if on]
+
+    def notice(self) -> str:
+        """The sentence the tile shows about the media ("" for none)."""
+        if "unreachable" in self.badges():
+            return media_unreachable_text(self._participant.name)
+        return ""
 
     def _update_accessibility(self) -> None:
         self.setAccessibleName(self.display_name())
@@ -175,9 +184,11 @@ class VideoTile(QWidget):
         self.setAccessibleDescription(description)
         # A tooltip is rich text whenever it looks like markup: escape the name, always.
         tip = html.escape(self.display_name() + (f" ({description})" if description else ""))
+        if self.notice():
+            tip += "<br>" + html.escape(self.notice())
         describe = getattr(self._quality, "describe", None)
         if describe is not None:
-            tip += "<br>" + html.escape(describe())
+            tip += "<br>" + "<br>".join(html.escape(line) for line in describe().split("\n"))
         self.setToolTip(f"<qt>{tip}</qt>")
 
     # -- input -----------------------------------------------------------------------------
@@ -342,8 +353,11 @@ class VideoTile(QWidget):
             ("Reconnecting…", QColor(214, 69, 69, 220), p.reconnecting),
             ("Presenting", QColor(79, 124, 255, 220), p.screen_sharing),
             ("Pinned", QColor(60, 64, 76, 220), self._pinned),
+            (self.notice(), QColor(214, 140, 40, 230), bool(self.notice())),
         ):
             if on:
+                text = metrics.elidedText(text, Qt.TextElideMode.ElideRight,
+                                          max(0, int(bounds.width() - 2 * pad - 16)))
                 rect = QRectF(bounds.left() + pad, top, metrics.horizontalAdvance(text) + 16,
                               height)
                 self._pill(painter, rect, colour)

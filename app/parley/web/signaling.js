@@ -189,6 +189,10 @@ export class Signaling extends EventTarget {
         this.state = "joined";
         this.dispatchEvent(new CustomEvent("restored", { detail: { welcome } }));
       } catch (error) {
+        if (error.code === "room_closed" || error.code === "4011") {  // ended while away
+          this._end("closed", "The host ended the call.");
+          return;
+        }
         if (error.code === "resume_refused" || error.code === "4010") {
           this._end("refused", error.message);
           return;
