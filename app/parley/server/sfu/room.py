@@ -145,9 +145,10 @@ class SfuRooms:
 
     async def close(self) -> None:
         """Cancel the work in flight and close the Janus session. Idempotent."""
-        for task in list(self._tasks):
+        pending = [*self._tasks, *self._creating.values()]
+        for task in pending:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*pending, return_exceptions=True)
         rooms, self._rooms = list(self._rooms.values()), {}
         self._seats.clear()
         if self._janus is not None and self._janus.connected:
