@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # libraries Qt's xcb platform plugin loads, iproute2 for the fault tests, and chromium
 # for the browser-guest tests (tests/browser drive it with Playwright; never a download),
 # and janus (the SFU tests, tests/sfu, start its VideoRoom with a config of their own).
-DEB_PACKAGES := xvfb xauth libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins sox \
+DEB_PACKAGES := xvfb xauth libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins sox espeak-ng \
 	libegl1 libgl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
 	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 \
 	libxcb-xkb1 libdbus-1-3 libfontconfig1 fonts-dejavu-core iproute2 procps chromium \

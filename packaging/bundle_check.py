@@ -3,9 +3,11 @@
 ``Parley --self-test`` proves a whole call works (server, SDK, aiortc, codecs);
 this proves the rest of what PyInstaller had to collect: the resources where
 ``parley.resources`` looks for them, the Qt plugins that draw SVG icons and
-style-sheet images, every codec aiortc negotiates, and PortAudio loaded from
-the bundle rather than from the system. Prints one line and exits 0, or says
-what is missing and exits 1. Needs no display (Qt runs offscreen here).
+style-sheet images, every codec aiortc negotiates, PortAudio loaded from
+the bundle rather than from the system, and libwebrtc's audio processing
+(livekit's native library) loaded from the bundle and run on a frame. Prints
+one line and exits 0, or says what is missing and exits 1. Needs no display (Qt
+runs offscreen here).
 """
 
 from __future__ import annotations
@@ -127,10 +129,27 @@ def check_portaudio() -> str:
     return f"{version.split(',')[0]} from {Path(library).name}"
 
 
+def check_audio_processing() -> str:
+    from parley.media.processing import apm_self_test
+
+    try:
+        line = apm_self_test()
+    except Exception as exc:  # ImportError, the native library failing, a bad frame
+        raise CheckFailed(f"libwebrtc's audio processing did not run: {exc}") from exc
+    from livekit.rtc import _ffi_client
+
+    library = getattr(_ffi_client.FfiClient.instance, "_ffi_lib", None)
+    path = getattr(library, "_name", "")
+    if getattr(sys, "frozen", False) and not _inside_bundle(path):
+        raise CheckFailed(f"livekit's native library came from {path}, not from the bundle")
+    return f"{line} from {Path(path).name}"
+
+
 def main() -> int:
     parts: list[str] = []
     try:
-        for check in (check_resources, check_qt, check_codecs, check_portaudio):
+        for check in (check_resources, check_qt, check_codecs, check_portaudio,
+                      check_audio_processing):
             parts.append(check())
     except CheckFailed as exc:
         print(f"parley bundle-check: FAILED - {exc}", flush=True)

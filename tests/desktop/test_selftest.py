@@ -18,7 +18,8 @@ pytestmark = pytest.mark.slow
 REPORT = re.compile(
     r"parley self-test: OK - video and audio both ways, lifecycle in order; "
     r"(?P<fps>\d+) fps received, glass-to-glass p50 (?P<p50>\d+) ms p95 (?P<p95>\d+) ms, "
-    r"first frame (?P<first>\d+) ms after join, (?P<total>\d+\.\d) s in all")
+    r"first frame (?P<first>\d+) ms after join, "
+    r"libwebrtc audio processing \(livekit [\d.]+\) loaded, (?P<total>\d+\.\d) s in all")
 
 
 def _headless_env() -> dict[str, str]:

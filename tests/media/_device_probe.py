@@ -2,7 +2,8 @@
 process). Prints JSON: what parley.media.devices lists, and for every listed audio
 device, and for the default (None), where opening it lands: the PulseAudio sink or
 source its stream appears on (asked of pactl while it is open) and how many samples
-a microphone delivered, or the DeviceError it raised."""
+a microphone delivered, or the DeviceError it raised; and where a remembered id of a
+device that is gone lands."""
 
 from __future__ import annotations
 
@@ -64,6 +65,9 @@ async def probe() -> dict[str, Any]:
         entry["opened"] = await _microphone(entry["id"])
     report["default_speaker"] = _speaker(None)
     report["default_microphone"] = await _microphone(None)
+    # a remembered device that is not there any more: the system default instead
+    report["gone_speaker"] = _speaker("ALSA:parley_unplugged")
+    report["gone_microphone"] = await _microphone("ALSA:parley_unplugged")
     return report
 
 

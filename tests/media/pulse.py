@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,17 +79,32 @@ def private_pulse(tmp_path: Path, modules: Sequence[str],
         yield {**env, "ALSA_CONFIG_PATH": str(alsa_conf), "PULSE_SERVER": f"unix:{socket}"}
     finally:
         os.kill(pid, signal.SIGTERM)
+        _wait_gone(pid, 10.0)
 
 
-def run_child(env: dict[str, str], module: str, *args: str, pythonpath: Sequence[Path] = ()
-              ) -> Any:
+def _wait_gone(pid: int, timeout: float) -> None:
+    """Wait until the daemon (not our child: it daemonized) has exited, so that its
+    runtime directory can be removed; it goes within milliseconds of SIGTERM."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.02)  # polling a process that is not ours: no event to wait on
+    os.kill(pid, signal.SIGKILL)
+
+
+def run_child(env: dict[str, str], module: str, *args: str, pythonpath: Sequence[Path] = (),
+              timeout: float = 60) -> Any:
     """Run ``python -m module args`` from the checkout with ``env``; return the JSON its
     last line prints (a failed child fails the test with its stderr)."""
     path = os.pathsep.join(str(p) for p in (*pythonpath, REPO))
     result = subprocess.run([sys.executable, "-m", module, *args], cwd=REPO,
                             env={**env, "PYTHONPATH": path}, capture_output=True, text=True,
-                            timeout=60)
-    assert result.returncode == 0, result.stderr[-3000:]
+                            timeout=timeout)
+    err = result.stderr
+    assert result.returncode == 0, err if len(err) < 12000 else f"{err[:6000]}\n...\n{err[-6000:]}"
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 

@@ -24,7 +24,10 @@ from tests.xvfb import private_display
 
 pytestmark = pytest.mark.timeout(BUILD_TIMEOUT + 300)
 
-DOWNLOAD_BUDGET = 105e6  # bytes, the Linux .tar.gz as `make installer` packs it (docs/packaging.md)
+# bytes, the Linux .tar.gz as `make installer` packs it (docs/packaging.md, "Size"): 100 MB,
+# then 105 for QtNetwork (issue 16), then 118 for libwebrtc's audio processing (issue 14:
+# livekit's native library is 11.3 MB of the download; nothing else of that size can go)
+DOWNLOAD_BUDGET = 118e6
 EVIDENCE = ROOT / "build" / "pyinstaller"  # outputs kept for docs/packaging.md
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux bundle")
 

@@ -98,7 +98,10 @@ class CaptureTrack(MediaStreamTrack):
         if self.readyState != "live":
             raise MediaStreamError
         try:
-            frame = await asyncio.wait_for(self._queue.get(), self.stall_timeout)
+            # not asyncio.wait_for: on 3.11 it swallows a cancellation that meets a frame
+            # arriving (see parley.media.microphone), so stopping could hang
+            async with asyncio.timeout(self.stall_timeout):
+                frame = await self._queue.get()
         except TimeoutError:
             self.error = self.error or (
                 f"{self._device_kind} delivered nothing for {self.stall_timeout:g} s")

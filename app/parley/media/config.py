@@ -44,6 +44,13 @@ class MediaConfig:
     echo: bool = False
     """Send back what is received instead of capturing (the Test call's echo
     participant); remote audio is not played."""
+    echo_cancellation: bool = True
+    """Remove what the speaker plays from the microphone (libwebrtc's APM,
+    :mod:`parley.media.processing`); applies to a real microphone only."""
+    noise_suppression: bool = True
+    """Reduce steady background noise in the microphone."""
+    auto_gain_control: bool = True
+    """Keep the microphone's level even."""
     tone_hz: float | None = None
     """Frequency of the synthetic tone (fake media); None picks one of 300-1000 Hz from
     the participant id, so each participant is recognisable in a recording."""

@@ -1,7 +1,11 @@
 """Which cameras, microphones and speakers exist. Listing never raises.
 
 Cameras are PyAV inputs (v4l2 on Linux, avfoundation on macOS, dshow on
-Windows); microphones and speakers come from sounddevice (PortAudio). When
+Windows); microphones and speakers come from sounddevice (PortAudio), each with
+an id made of its host API and its name (``"ALSA:USB Headset"``), never its
+index: PortAudio's indices change between runs and when devices come and go, so
+a remembered id still names the same device, and one that is gone falls back to
+the system default (:func:`sounddevice_id`). When
 PortAudio itself is missing, importing sounddevice raises OSError: that is a
 warning and an empty list here, never a crash.
 """
@@ -141,12 +145,19 @@ def _audio_devices(kind: DeviceKind, channels_key: str, default_index: int) -> l
     except Exception as exc:  # sd.PortAudioError and friends
         logger.warning("could not list %ss: %s", kind, exc)
         return []
+    apis = _host_api_names(sd)
     found = []
     for info in devices:
         if info.get(channels_key, 0) > 0:
             index = int(info["index"])
-            found.append(Device(kind, str(index), str(info["name"]), default=index == default))
+            api = apis.get(int(info.get("hostapi", -1)), "")
+            found.append(Device(kind, f"{api}:{info['name']}", str(info["name"]),
+                                default=index == default))
     return found
+
+
+def _host_api_names(sd: Any) -> dict[int, str]:
+    return {i: str(api["name"]) for i, api in enumerate(sd.query_hostapis())}
 
 
 def list_microphones() -> list[Device]:
@@ -159,8 +170,34 @@ def list_speakers() -> list[Device]:
     return _audio_devices("speaker", "max_output_channels", 1)
 
 
-def sounddevice_id(device: str | None) -> int | str | None:
-    """A MediaConfig device string as sounddevice takes it (an index or a name)."""
+def sounddevice_id(device: str | None, kind: DeviceKind = "microphone") -> int | str | None:
+    """A MediaConfig device string as sounddevice takes it.
+
+    ``"<host API>:<name>"`` (what the listing gives) is the index the device has now,
+    or None (the system default, with a warning) when no device of that host API and
+    name is there any more; an index or a bare name is passed on as it is.
+    """
     if device is None:
         return None
-    return int(device) if device.isdigit() else device
+    if device.isdigit():
+        return int(device)
+    api, sep, name = device.partition(":")
+    if not sep:
+        return device
+    try:
+        sd = sounddevice_module(kind)
+        apis = _host_api_names(sd)
+        if api not in apis.values():
+            return device  # a name that happens to hold a colon
+        channels = "max_output_channels" if kind == "speaker" else "max_input_channels"
+        for info in sd.query_devices():
+            if str(info["name"]) == name and apis.get(int(info.get("hostapi", -1))) == api \
+                    and info.get(channels, 0) > 0:
+                return int(info["index"])
+    except DeviceError:
+        raise
+    except Exception as exc:  # sd.PortAudioError: let opening the default say what fails
+        logger.warning("could not look up %s %r: %s", kind, device, exc)
+        return None
+    logger.warning("%s %r is not connected: using the system default", kind, name)
+    return None

@@ -7,6 +7,7 @@ replaced by silence / black frames: the call goes on without it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import zlib
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from parley.media.config import MediaConfig
 from parley.media.devices import DeviceError, DeviceKind
 from parley.media.echo import EchoTrack
 from parley.media.microphone import MicrophoneTrack
+from parley.media.processing import AudioProcessor, ProcessingOptions
 from parley.media.screen import ScreenSource, open_screen
 from parley.media.switch import SubscriberTrack, SwitchableTrack
 from parley.media.synthetic import PatternTrack, ToneTrack
@@ -43,6 +45,9 @@ class LocalMedia:
         self.screen.on_source_ended = self._ended_handler("screen")
         self.echo_audio: EchoTrack | None = None
         self.echo_video: EchoTrack | None = None
+        self.processor: AudioProcessor | None = None
+        """The audio processing of the microphone, made when a microphone opens with any
+        of it switched on; the speaker feeds it what it plays."""
 
     def track_for(self, role: str) -> SubscriberTrack:
         """A new reader of the track of a role (audio, camera, screen) for one sender."""
@@ -73,6 +78,11 @@ class LocalMedia:
             self.camera.start()
             return
         if config.audio:
+            options = ProcessingOptions(config.echo_cancellation, config.noise_suppression,
+                                        config.auto_gain_control)
+            if not config.fake_media and options.any and self.processor is None:
+                # loading the native library takes a while: not on the loop
+                self.processor = await asyncio.to_thread(AudioProcessor, options)
             self.audio.set_source(self._open_audio())
         if config.video:
             self.camera.set_source(await self._open_camera())
@@ -83,7 +93,7 @@ class LocalMedia:
             tone = self.config.tone_hz
             return ToneTrack(tone if tone is not None else 300.0 + 100 * (self._hue() % 8))
         try:
-            return MicrophoneTrack(self.config.microphone)
+            return MicrophoneTrack(self.config.microphone, self.processor)
         except DeviceError as exc:
             self._device_error(exc)
             return None

@@ -1,8 +1,10 @@
 """The microphone: a sounddevice InputStream, 48 kHz mono, 20 ms blocks.
 
 The PortAudio callback runs on PortAudio's thread and does nothing but copy the
-block and ``loop.call_soon_threadsafe`` it into a bounded queue; when the
-consumer falls behind, blocks are dropped.
+block, run it through the call's audio processing (echo cancellation, noise
+suppression, gain control: :mod:`parley.media.processing`, when given one) and
+``loop.call_soon_threadsafe`` it into a bounded queue; when the consumer falls
+behind, blocks are dropped.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from parley.media.devices import DeviceError, sounddevice_id, sounddevice_module
+from parley.media.processing import AudioProcessor
 from parley.media.synthetic import AUDIO_RATE, AUDIO_SAMPLES, audio_frame
 
 logger = logging.getLogger(__name__)
@@ -24,14 +27,21 @@ QUEUE_BLOCKS = 10  # 200 ms
 
 
 class MicrophoneTrack(MediaStreamTrack):
-    """Audio frames (s16 mono 48 kHz, 960 samples) from a microphone."""
+    """Audio frames (s16 mono 48 kHz, 960 samples) from a microphone.
+
+    Args:
+        device: A sounddevice name or index; None = the default input.
+        processor: The call's audio processing; None passes the blocks through.
+    """
 
     kind = "audio"
     stall_timeout = 2.0
     """Seconds without a block after which the microphone counts as failed (unplugged)."""
 
-    def __init__(self, device: str | None = None) -> None:
+    def __init__(self, device: str | None = None,
+                 processor: AudioProcessor | None = None) -> None:
         super().__init__()
+        self._processor = processor
         self._loop: asyncio.AbstractEventLoop = asyncio.get_running_loop()
         self._queue: asyncio.Queue[bytes] = asyncio.Queue(QUEUE_BLOCKS)
         self._pts = 0
@@ -41,15 +51,21 @@ class MicrophoneTrack(MediaStreamTrack):
         try:
             self._stream: Any = sd.RawInputStream(
                 samplerate=AUDIO_RATE, channels=1, dtype="int16", blocksize=AUDIO_SAMPLES,
-                latency="low", device=sounddevice_id(device), callback=self._callback)
+                latency="low", device=sounddevice_id(device, "microphone"),
+                callback=self._callback)
             self._stream.start()
         except Exception as exc:  # sd.PortAudioError, ValueError for a bad name
             raise DeviceError("microphone", f"cannot open microphone {device!r}: {exc}") from exc
+        if processor is not None:
+            processor.input_latency = float(self._stream.latency)
 
     def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
-        # PortAudio's thread: copy the block, hand it over, nothing else
+        # PortAudio's thread: copy the block, process it, hand it over, nothing else
+        block = bytes(indata)
+        if self._processor is not None:
+            block = self._processor.captured(block)
         try:
-            self._loop.call_soon_threadsafe(self._put, bytes(indata))
+            self._loop.call_soon_threadsafe(self._put, block)
         except RuntimeError:
             pass  # the loop is closed; stop() follows
 
@@ -63,7 +79,11 @@ class MicrophoneTrack(MediaStreamTrack):
         if self.readyState != "live":
             raise MediaStreamError
         try:
-            block = await asyncio.wait_for(self._queue.get(), self.stall_timeout)
+            # not asyncio.wait_for: on Python 3.11 it swallows a cancellation that meets
+            # a block arriving (it returns the block instead), and the device delivers
+            # every 20 ms, so a cancelled pump read on and leave_session() never returned
+            async with asyncio.timeout(self.stall_timeout):
+                block = await self._queue.get()
         except TimeoutError:
             self.error = f"microphone delivered nothing for {self.stall_timeout:g} s"
             self.stop()

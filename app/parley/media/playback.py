@@ -2,10 +2,11 @@
 
 Frames arrive on the loop thread (:meth:`Playback.push`) into a short buffer
 per participant; the PortAudio output callback takes 20 ms from each buffer
-and sums them. Without an output device the null sink consumes the same frames
-and still measures each participant's level, so headless tests can assert that
-non-silent audio arrived from someone.
-"""
+and sums them. That mix, as it is handed to the device, is the far-end
+reference of the call's echo canceller (:mod:`parley.media.processing`).
+Without an output device the null sink consumes the same frames and still
+measures each participant's level, so headless tests can assert that
+non-silent audio arrived from someone."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from parley.media.devices import DeviceError, sounddevice_id, sounddevice_module
+from parley.media.processing import AudioProcessor
 from parley.media.synthetic import AUDIO_RATE, AUDIO_SAMPLES
 
 logger = logging.getLogger(__name__)
@@ -82,9 +84,12 @@ class _Buffer:
 
 class Playback:
     """The mixer. ``device`` is a sounddevice name or index; ``null=True`` (or an
-    output that cannot be opened: DeviceError) means the null sink."""
+    output that cannot be opened: DeviceError) means the null sink. ``processor``, the
+    call's audio processing, is handed every block the device plays."""
 
-    def __init__(self, device: str | None = None, null: bool = False) -> None:
+    def __init__(self, device: str | None = None, null: bool = False,
+                 processor: AudioProcessor | None = None) -> None:
+        self._processor = processor
         self._buffers: dict[str, _Buffer] = {}
         self._lock = threading.Lock()
         self._peaks: dict[str, float] = {}
@@ -99,11 +104,14 @@ class Playback:
         try:
             self._stream = sd.OutputStream(
                 samplerate=AUDIO_RATE, channels=1, dtype="float32", blocksize=AUDIO_SAMPLES,
-                latency="low", device=sounddevice_id(device), callback=self._callback)
+                latency="low", device=sounddevice_id(device, "speaker"),
+                callback=self._callback)
             self._stream.start()
         except Exception as exc:
             self._stream = None
             raise DeviceError("speaker", f"cannot open speaker {device!r}: {exc}") from exc
+        if processor is not None:
+            processor.output_latency = float(self._stream.latency)
 
     @property
     def is_null(self) -> bool:
@@ -140,6 +148,8 @@ class Playback:
                 buffer.take_into(out)
         np.clip(out, -1.0, 1.0, out=out)
         outdata[:, 0] = out
+        if self._processor is not None:
+            self._processor.played(out)
 
     def close(self) -> None:
         """Stop the output stream; idempotent."""

@@ -86,7 +86,7 @@ class SfuMedia:
             self.config.fake_media and self.config.speaker is None)
         if not null:
             try:
-                self.playback = Playback(self.config.speaker)
+                self.playback = Playback(self.config.speaker, processor=self._local.processor)
             except DeviceError as exc:
                 self._device_error(exc.kind, f"{exc.message}; remote audio is not played")
         self._ticker = asyncio.get_running_loop().create_task(self._tick(), name="sfu-tick")

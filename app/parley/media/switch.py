@@ -2,7 +2,8 @@
 
 A switchable track reads its current source in one owned pump task and hands
 each frame to every subscriber (one per peer connection's sender). Muting audio
-replaces samples with silence and pausing video sends small black frames at a
+replaces samples with silence (audio goes out as s16 stereo, two equal channels:
+:func:`~parley.media.synthetic.sender_frame`) and pausing video sends small black frames at a
 low rate, like a browser track with ``enabled = false``: packets keep flowing
 (the far side sees no stall) and nothing is renegotiated. Swapping the source (a
 camera that failed, screen sharing) is just as cheap. Every frame is restamped
@@ -31,6 +32,7 @@ from parley.media.synthetic import (
     VIDEO_TIME_BASE,
     audio_frame,
     black_frame,
+    sender_frame,
 )
 
 logger = logging.getLogger(__name__)
@@ -133,6 +135,8 @@ class SwitchableTrack:
     async def _pump(self) -> None:
         while True:
             frame = await self._next()
+            if isinstance(frame, av.AudioFrame):
+                frame = sender_frame(frame)  # unity gain through aiortc's Opus encoder
             self._stamp(frame)
             for sub in list(self._subscribers):
                 sub.push(frame)

@@ -24,6 +24,8 @@ VIDEO_TIME_BASE = Fraction(1, 90000)
 AUDIO_RATE = 48000
 AUDIO_SAMPLES = 960  # 20 ms
 AUDIO_TIME_BASE = Fraction(1, AUDIO_RATE)
+TONE_AMPLITUDE = 0.3
+"""The synthetic tone's peak, of full scale (its RMS is this / sqrt(2))."""
 
 _COLS, _ROWS = 16, 4
 _BITS = _COLS * _ROWS
@@ -140,7 +142,7 @@ class ToneTrack(MediaStreamTrack):
 
     kind = "audio"
 
-    def __init__(self, frequency: float = 440.0, amplitude: float = 0.3) -> None:
+    def __init__(self, frequency: float = 440.0, amplitude: float = TONE_AMPLITUDE) -> None:
         super().__init__()
         self.frequency = frequency
         self._amplitude = amplitude
@@ -164,6 +166,23 @@ def audio_frame(samples: npt.NDArray[np.int16], pts: int) -> av.AudioFrame:
     frame.pts = pts
     frame.time_base = AUDIO_TIME_BASE
     return frame
+
+
+def sender_frame(frame: av.AudioFrame) -> av.AudioFrame:
+    """``frame`` (s16, mono or stereo) as the senders take it: s16 stereo, both channels
+    equal, so the level is what it was. aiortc's Opus encoder upmixes a mono frame to
+    stereo at -3 dB a channel (swresample's centre mix level) and a decoded frame's two
+    equal channels average back to that, so every hop lost 3 dB; a stereo frame goes
+    through its resampler untouched."""
+    if frame.layout.name == "stereo":
+        return frame
+    mono = frame.to_ndarray().reshape(-1)
+    stereo = av.AudioFrame(format="s16", layout="stereo", samples=frame.samples)
+    stereo.planes[0].update(np.repeat(mono, 2).tobytes())
+    stereo.sample_rate = frame.sample_rate
+    stereo.pts = frame.pts
+    stereo.time_base = frame.time_base
+    return stereo
 
 
 def black_frame(width: int = 160, height: int = 120) -> av.VideoFrame:

@@ -74,6 +74,9 @@ class CallMedia:
             microphone=settings.devices.microphone,
             speaker=settings.devices.speaker,
             ice_servers=settings.ice_servers + welcome.ice_servers,
+            echo_cancellation=settings.echo_cancellation,
+            noise_suppression=settings.noise_suppression,
+            auto_gain_control=settings.auto_gain_control,
         )
         media = SfuMedia if welcome.media == "sfu" else MediaMesh  # docs/sfu.md
         self._mesh = media(self._local_id, config, send, MeshEvents(

@@ -79,8 +79,9 @@ class SessionSettings:
     """Send back what is received instead of capturing (the Test call's echo participant,
     see :func:`parley.sdk.echo.start_echo`)."""
     echo_cancellation: bool = True
-    """Remove what the speaker plays from the microphone (libwebrtc's APM; the audio
-    processing that honours it comes with the audio-processing issue)."""
+    """Remove what the speaker plays from the microphone (libwebrtc's APM through the
+    livekit wheel, :mod:`parley.media.processing`; with all three off the microphone is
+    sent as captured)."""
     noise_suppression: bool = True
     """Reduce steady background noise in the microphone (see echo_cancellation)."""
     auto_gain_control: bool = True
