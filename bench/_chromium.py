@@ -163,7 +163,9 @@ async def relay(host: str, port: int) -> None:
 async def page(url: str, role: str, profile: str, clip_file: str | None) -> None:
     from playwright.async_api import async_playwright
 
-    flags = list(FLAGS)
+    origin = url.rstrip("/")
+    # getUserMedia needs a secure context; the rig's page is plain http on a namespace
+    flags = [*FLAGS, f"--unsafely-treat-insecure-origin-as-secure={origin}"]
     if clip_file is not None:
         flags.append(f"--use-file-for-fake-video-capture={clip_file}")
     async with async_playwright() as playwright:
@@ -172,6 +174,8 @@ async def page(url: str, role: str, profile: str, clip_file: str | None) -> None
             viewport={"width": 800, "height": 600})
         try:
             tab = await context.new_page()
+            tab.on("console", lambda m: emit("console", text=m.text))
+            tab.on("pageerror", lambda e: emit("page_error", text=str(e)))
             await tab.goto(f"{url}?role={role}")
             emit("joined_as", pid=role)
             done = asyncio.ensure_future(_until_exit())

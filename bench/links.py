@@ -164,7 +164,7 @@ async def chromium_pair(lab: Lab, net: Topology, kbit: int | None, loss: float |
 
 
 async def one_link(kbit: int | None, loss: float | None, video: Path) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="parley-links-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="parley-links-", ignore_cleanup_errors=True) as tmp:
         lab = Lab(Path(tmp))
         try:
             net = lab.net(["srv", "a", "b", "ca", "cb"])
