@@ -100,17 +100,32 @@ async def parley_pair(lab: Lab, net: Topology, kbit: int | None, loss: float | N
     seconds = time.monotonic() - t0
     freezes = [e for e in b.matching("video", t0, lambda e: e["pid"] == a_id)
                if e["gap"] is not None]
+    frozen = sum(e["gap"] for e in freezes)
+    if frames == 0:  # one freeze as long as the window (no frame ended it)
+        freezes, frozen = [{}], seconds
     result = {
         "fps": round(frames / seconds, 1),
         "freezes": len(freezes),
-        "frozen_s": round(sum(e["gap"] for e in freezes), 1),
+        "frozen_s": round(frozen, 1),
         "offered_kbit_s": round(offered.kbit_s()),
         "lost": status(a).count("on_connection_lost") + status(b).count("on_connection_lost"),
+        # b's on_video_paused_for_bandwidth / _resumed_ about a, in the window: the
+        # tile's "Video paused: slow connection"
+        "paused": len(b.matching("on_video_paused_for_bandwidth", t0, lambda e: e["pid"] == a_id)),
+        "resumed": len(b.matching("on_video_resumed_for_bandwidth", t0,
+                                  lambda e: e["pid"] == a_id)),
+        "paused_at_end": _paused(b, a_id),
     }
     for agent in (a, b):
         await agent.exit()
     await server.stop()
     return result
+
+
+def _paused(b: AgentProc, a_id: str) -> bool:
+    last = b.matching(("on_video_paused_for_bandwidth", "on_video_resumed_for_bandwidth"),
+                      where=lambda e: e["pid"] == a_id)
+    return bool(last) and last[-1]["ev"] == "on_video_paused_for_bandwidth"
 
 
 def _at(agent: AgentProc, t: float) -> dict[str, Any]:
