@@ -17,6 +17,7 @@ from aiortc.mediastreams import MediaStreamTrack
 
 from parley.media import rtx
 from parley.media.camera import open_camera
+from parley.media.clip import ClipTrack, clip_path
 from parley.media.config import MediaConfig
 from parley.media.devices import DeviceError, DeviceKind
 from parley.media.echo import EchoTrack
@@ -102,9 +103,12 @@ class LocalMedia:
 
     async def _open_camera(self) -> MediaStreamTrack | None:
         config = self.config
-        if config.fake_media:
+        clip = clip_path(config.camera)  # a file as the camera (benchmarks), fake or not
+        if config.fake_media and clip is None:
             return PatternTrack(config.video_size, config.fps, hue=self._hue())
         try:
+            if clip is not None:
+                return ClipTrack(clip, config.fps)
             return await open_camera(config.camera, config.video_size, config.fps)
         except DeviceError as exc:
             self._device_error(exc)

@@ -200,10 +200,8 @@ class CallMedia:
                                        participant)
 
     def _peer_video_slow(self, pid: str, slow: bool) -> None:
-        participant = self._roster.get(pid)
-        if participant is not None:
-            self._on_participant_event("on_video_paused_for_bandwidth" if slow
-                                       else "on_video_resumed_for_bandwidth", participant)
+        for name, participant in self._roster.set_video_paused_for_bandwidth(pid, slow):
+            self._on_participant_event(name, participant)
 
     def _peer_reachable(self, pid: str, reachable: bool) -> None:
         if not reachable and (self._media_down or self._roster.server_reconnecting(pid)):
