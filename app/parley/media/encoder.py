@@ -45,7 +45,7 @@ from aiortc.rtp import compute_audio_level_dbov
 from av.frame import Frame
 from av.video.reformatter import VideoReformatter
 
-from parley.media.ladder import APP_LIMITED, VIDEO_MAX, Ladder, Rung, video_budget
+from parley.media.ladder import APP_LIMITED, RUNGS, VIDEO_MAX, Ladder, Rung, video_budget
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,8 @@ class ParleyVp8Encoder(Vp8Encoder):
         clock: Monotonic seconds (tests pass a fake one).
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic,
+                 rungs: tuple[Rung, ...] = RUNGS) -> None:
         super().__init__()
         self._clock = clock
         self._lock = threading.Lock()  # encode runs in aiortc's executor, REMB on the loop
@@ -82,7 +83,7 @@ class ParleyVp8Encoder(Vp8Encoder):
         """The estimate covers audio as well (a REMB naming several streams): audio's
         share is then taken off it first."""
         self._output: collections.deque[tuple[float, int]] = collections.deque()
-        self.ladder = Ladder(start=video_budget(DEFAULT_ESTIMATE, covers_audio=False))
+        self.ladder = Ladder(rungs, start=video_budget(DEFAULT_ESTIMATE, covers_audio=False))
         self._started: float | None = None
         self.on_rung: Callable[[Rung | None], None] | None = None
         """Called (from the encoder's thread) when the rung changes; None = paused."""
@@ -94,6 +95,8 @@ class ParleyVp8Encoder(Vp8Encoder):
         self._scaler = VideoReformatter()
         self.keyframes = 0
         """Keyframes produced (requested or from a rebuild): a diagnostic."""
+        self.encodes = 0
+        """Frames handed to libvpx (thinned and paused ones are not): a diagnostic."""
 
     @property
     def estimate(self) -> int:
@@ -113,7 +116,31 @@ class ParleyVp8Encoder(Vp8Encoder):
 
     def encode(self, frame: Frame, force_keyframe: bool = False) -> tuple[list[bytes], int]:
         assert isinstance(frame, av.VideoFrame)
+        payloads: list[bytes] = []
+        timestamp = 0
+        for packet in self.encode_packets(frame, force_keyframe):
+            more, timestamp = self.pack(packet)
+            payloads += more
+        return payloads, timestamp
+
+    def encode_packets(self, frame: av.VideoFrame, force_keyframe: bool = False,
+                       keyframe_spacing: float = KEYFRAME_SPACING) -> list[av.Packet]:
+        """Encode one frame (or none: thinned, paused) into VP8 packets stamped with the
+        frame's own time, for :meth:`pack` (here, or in every sender of a shared
+        encoder, :mod:`.layers`). ``frame`` is left as it came (it may be shared).
+
+        ``keyframe_spacing``: a requested keyframe waits until this long after the
+        last one (:data:`KEYFRAME_SPACING`; shorter for a joining receiver)."""
+        pts, time_base = frame.pts, frame.time_base
+        try:
+            return self._encode_packets(frame, force_keyframe, keyframe_spacing)
+        finally:
+            frame.pts, frame.time_base = pts, time_base  # libav rebases it to its own
+
+    def _encode_packets(self, frame: av.VideoFrame, force_keyframe: bool,
+                        keyframe_spacing: float) -> list[av.Packet]:
         now = self._clock()
+        pts, time_base = frame.pts, frame.time_base
         with self._lock:
             estimate, budget = self._estimate, video_budget(self._estimate, self.covers_audio)
         if self._started is None:
@@ -131,7 +158,7 @@ class ParleyVp8Encoder(Vp8Encoder):
                 self.on_rung(rung)
         self._keyframe_pending = self._keyframe_pending or force_keyframe
         if rung is None or not self._due(frame, rung):
-            return [], 0
+            return []
         width, height = fit(frame.width, frame.height, rung)
         scaled = frame
         if (frame.width, frame.height) != (width, height) or frame.format.name != "yuv420p":
@@ -142,22 +169,22 @@ class ParleyVp8Encoder(Vp8Encoder):
             scaled.pts, scaled.time_base = frame.pts, frame.time_base
         self._configure(scaled, rung, budget, now)
         keyframe = False
-        if self._keyframe_pending and now - self._last_keyframe >= KEYFRAME_SPACING:
+        if self._keyframe_pending and now - self._last_keyframe >= keyframe_spacing:
             scaled.pict_type = av.video.frame.PictureType.I
             keyframe = True
-        payloads: list[bytes] = []
-        timestamp = 0
         assert self.codec is not None
-        for packet in self.codec.encode(scaled):
+        packets = list(self.codec.encode(scaled))
+        for packet in packets:
             keyframe = keyframe or packet.is_keyframe
-            more, timestamp = self.pack(packet)
-            payloads += more
-        self._output.append((now, sum(len(p) for p in payloads)))
-        if keyframe and payloads:
+            if pts is not None and time_base is not None:
+                packet.pts, packet.time_base = pts, time_base
+        self.encodes += 1
+        self._output.append((now, sum(packet.size for packet in packets)))
+        if keyframe and packets:
             self._keyframe_pending = False
             self._last_keyframe = now
             self.keyframes += 1
-        return payloads, timestamp
+        return packets
 
     def output_rate(self, now: float) -> float:
         """What the encoder produced over the last :data:`RATE_WINDOW`, bit/s."""
