@@ -124,7 +124,7 @@ class ParleyVp8Encoder(Vp8Encoder):
         return payloads, timestamp
 
     def encode_packets(self, frame: av.VideoFrame, force_keyframe: bool = False,
-                       keyframe_spacing: float = KEYFRAME_SPACING) -> list[av.Packet]:
+                       keyframe_spacing: float = KEYFRAME_SPACING) -> list[av.Packet[Any]]:
         """Encode one frame (or none: thinned, paused) into VP8 packets stamped with the
         frame's own time, for :meth:`pack` (here, or in every sender of a shared
         encoder, :mod:`.layers`). ``frame`` is left as it came (it may be shared).
@@ -138,7 +138,7 @@ class ParleyVp8Encoder(Vp8Encoder):
             frame.pts, frame.time_base = pts, time_base  # libav rebases it to its own
 
     def _encode_packets(self, frame: av.VideoFrame, force_keyframe: bool,
-                        keyframe_spacing: float) -> list[av.Packet]:
+                        keyframe_spacing: float) -> list[av.Packet[Any]]:
         now = self._clock()
         pts, time_base = frame.pts, frame.time_base
         with self._lock:
