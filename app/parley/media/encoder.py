@@ -95,6 +95,8 @@ class ParleyVp8Encoder(Vp8Encoder):
         self._scaler = VideoReformatter()
         self.keyframes = 0
         """Keyframes produced (requested or from a rebuild): a diagnostic."""
+        self.requested_keyframes = 0
+        """... of which made for a request (a rebuild's are not): a diagnostic."""
         self.encodes = 0
         """Frames handed to libvpx (thinned and paused ones are not): a diagnostic."""
 
@@ -169,7 +171,8 @@ class ParleyVp8Encoder(Vp8Encoder):
             scaled.pts, scaled.time_base = frame.pts, frame.time_base
         self._configure(scaled, rung, budget, now)
         keyframe = False
-        if self._keyframe_pending and now - self._last_keyframe >= keyframe_spacing:
+        requested = self._keyframe_pending
+        if requested and now - self._last_keyframe >= keyframe_spacing:
             scaled.pict_type = av.video.frame.PictureType.I
             keyframe = True
         assert self.codec is not None
@@ -184,6 +187,7 @@ class ParleyVp8Encoder(Vp8Encoder):
             self._keyframe_pending = False
             self._last_keyframe = now
             self.keyframes += 1
+            self.requested_keyframes += requested
         return packets
 
     def output_rate(self, now: float) -> float:

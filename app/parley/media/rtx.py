@@ -146,7 +146,7 @@ class SenderTuning:
                 self.encoder.track.seat.covers_audio = len(ssrcs) > 1
         if isinstance(packet, RtcpPsfbPacket) and packet.fmt in (RTCP_PSFB_PLI, RTCP_PSFB_FIR) \
                 and isinstance(self.encoder, PacketEncoder):
-            self.encoder.track.request_keyframe()  # upstream's own flag is never read
+            self.encoder.track.request_keyframe(rtt_of(sender))  # upstream's flag is unread
         await upstream(packet)
         if isinstance(packet, RtcpRrPacket | RtcpSrPacket):
             await self._reports(sender, packet)
@@ -374,6 +374,21 @@ async def _receiver_rtp(self: RTCRtpReceiver, packet: Any, arrival_time_ms: int)
             for limiter in limiters.values():
                 limiter.arrived(seq)
     await _upstream["receiver_rtp"](self, packet, arrival_time_ms)
+
+
+async def request_keyframe(receiver: RTCRtpReceiver) -> bool:
+    """Ask the far sender of what ``receiver`` gets for a keyframe: a PLI, as its
+    decoder sends after a loss, within the same spacing. False: nothing received yet,
+    or a PLI went out less than the spacing ago."""
+    streams = _recent.get(receiver)
+    if not streams:
+        return False
+    media_ssrc = next(iter(streams))  # the first stream seen: media, not retransmissions
+    limiter = nack_limiters(receiver).setdefault(media_ssrc, NackLimiter())
+    if not limiter.pli_allowed(time.monotonic()):
+        return False
+    await _upstream["receiver_pli"](receiver, media_ssrc)
+    return True
 
 
 async def _receiver_pli(self: RTCRtpReceiver, media_ssrc: int) -> None:

@@ -45,6 +45,9 @@ logger = logging.getLogger(__name__)
 
 JOIN_SPACING = 0.3
 """Seconds after the last keyframe before a joining peer's keyframe is made."""
+ANSWERED = 0.1
+"""A keyframe request that arrives within a round trip plus this many seconds of the
+layer's last keyframe was sent before that keyframe arrived: it is answered already."""
 DEPTH = 4
 """Packets a slow sender may fall behind before it skips to the next keyframe."""
 
@@ -75,9 +78,9 @@ class LayerTrack(MediaStreamTrack):
     def estimate(self, bitrate: int) -> None:
         self.seat.estimate = max(0, int(bitrate))
 
-    def request_keyframe(self) -> None:
-        """The peer asked for a keyframe (PLI / FIR)."""
-        self._shared.request_keyframe(self.seat.layer)
+    def request_keyframe(self, rtt: float = 0.0) -> None:
+        """The peer asked for a keyframe (PLI / FIR); ``rtt``: its round trip, seconds."""
+        self._shared.request_keyframe(self.seat.layer, answered_within=rtt + ANSWERED)
 
     def use_frames(self) -> None:
         """Send raw frames from now on (the sender encodes them itself)."""
@@ -172,6 +175,7 @@ class SharedEncoder:
         self._tracks: set[LayerTrack] = set()
         self._urgent: set[Layer] = set()
         self._requested: set[Layer] = set()
+        self._keyframe_at: dict[Layer, float] = {}
         self._reader: SubscriberTrack | None = None
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -188,6 +192,11 @@ class SharedEncoder:
         """Keyframes made, over both layers."""
         return sum(encoder.keyframes for encoder in self.encoders.values())
 
+    @property
+    def requested_keyframes(self) -> int:
+        """Keyframes made for a request (a PLI, a peer starting), over both layers."""
+        return sum(encoder.requested_keyframes for encoder in self.encoders.values())
+
     def subscribe(self) -> LayerTrack:
         """A new reader for one peer's sender; stop it to unsubscribe."""
         track = LayerTrack(self)
@@ -202,9 +211,13 @@ class SharedEncoder:
     def drop(self, track: LayerTrack) -> None:
         self._tracks.discard(track)
 
-    def request_keyframe(self, layer: Layer, urgent: bool = False) -> None:
+    def request_keyframe(self, layer: Layer, urgent: bool = False,
+                         answered_within: float = 0.0) -> None:
         """A keyframe on ``layer``: at the layer encoder's spacing, or, ``urgent`` (a
-        peer starts on it), :data:`JOIN_SPACING` after the last one."""
+        peer starts on it), :data:`JOIN_SPACING` after the last one. A request within
+        ``answered_within`` seconds of the layer's last keyframe is answered by it."""
+        if not urgent and self._clock() - self._keyframe_at.get(layer, -1e9) < answered_within:
+            return
         self._requested.add(layer)
         if urgent:
             self._urgent.add(layer)
@@ -241,6 +254,7 @@ class SharedEncoder:
                 keyframe = any(packet.is_keyframe for packet in packets)
                 if keyframe:
                     self._urgent.discard(layer)
+                    self._keyframe_at[layer] = self._clock()
                 for track in list(self._tracks):
                     if track.seat.layer is layer:
                         track.push(packets, keyframe)
