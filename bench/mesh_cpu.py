@@ -1,108 +1,121 @@
 """A 4-party mesh on loopback, CPU per participant per frame: encode-once
 (``MediaConfig.encode_once``, media/shared.py) against an encoder per peer connection,
-in one run, one after the other, with the same synthetic media (all four here).
+in one run, one after the other, with the same synthetic media. Each participant is a
+process of its own (bench/_mesh_member.py); this one relays their signals.
 
     python -m bench mesh_cpu
     PARLEY_BENCH_SECONDS=20 PARLEY_MESH_SIZE=640x480 PARLEY_MESH_FPS=30 python -m bench mesh_cpu
 
-Figures per mode: the process's CPU milliseconds per participant per captured frame
+Figures per mode: the participants' CPU milliseconds per participant per captured frame
 (the whole call: capture, encode, packetise, SRTP, decode of three streams), frames
 captured and received per second, and encodes per captured frame (the shared
-encoders' counter; 3 with an encoder per peer). Goal (issue 13): encode-once at most
-0.5 x the per-peer encoders. Decoding is the same in both modes (each participant
+encoders' counter; 3 with an encoder per peer). Each mode runs twice: as the product
+runs (the ladder follows each peer's estimate, which a CPU-starved machine drives
+down, shrinking the encodes) and ``_pinned`` (every encoder held at its best rung, so
+both modes encode the same pictures). Goal (issue 13): encode-once at most 0.5 x the
+per-peer encoders. Decoding is the same in both modes (each participant
 decodes three streams), so it bounds what encode-once can save.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
+import json
 import os
-import time
-from collections.abc import Callable
+import sys
+from asyncio.subprocess import PIPE
+from pathlib import Path
 from typing import Any
 
-from parley.media import MediaConfig, MediaMesh, MeshEvents, VideoFrame
-from parley.protocol.messages import Answer, Candidate, Offer
+from parley.protocol.messages import decode
 
 SECONDS = float(os.environ.get("PARLEY_BENCH_SECONDS", "15"))
 WIDTH, HEIGHT = (int(v) for v in os.environ.get("PARLEY_MESH_SIZE", "640x480").split("x"))
 FPS = int(os.environ.get("PARLEY_MESH_FPS", "30"))
 PIDS = ("a", "b", "c", "d")
-WARMUP = 4.0
+WARMUP = 5.0
+ROOT = Path(__file__).resolve().parent.parent
 
 
-async def one_mesh(encode_once: bool) -> dict[str, Any]:
-    meshes: dict[str, MediaMesh] = {}
-    loop = asyncio.get_running_loop()
-    captured = dict.fromkeys(PIDS, 0)
-    received = dict.fromkeys(PIDS, 0)
-    measuring = False
+async def one_mesh(encode_once: bool, pinned: bool) -> dict[str, Any]:
+    """Four member processes (bench/_mesh_member.py) relayed to each other by this one."""
+    members: dict[str, asyncio.subprocess.Process] = {}
+    results: dict[str, dict[str, Any]] = {}
+    done = asyncio.Event()
 
-    def sender(pid: str) -> Callable[[Offer | Answer | Candidate], None]:
-        def send(msg: Offer | Answer | Candidate) -> None:
-            target = meshes[msg.to or ""]
-            loop.call_soon(target.handle_signal, dataclasses.replace(msg, sender=pid))
-        return send
+    async def relay(pid: str, process: asyncio.subprocess.Process) -> None:
+        assert process.stdout is not None
+        while line := (await process.stdout.readline()).decode():
+            word, _, rest = line.strip().partition(" ")
+            if word == "sig":
+                to = decode(rest).to  # type: ignore[attr-defined]
+                target = members[to].stdin
+                assert target is not None
+                target.write(line.encode())
+            elif word == "result":
+                results[pid] = json.loads(rest)
+                if len(results) == len(PIDS):
+                    done.set()
 
-    def count(table: dict[str, int], pid: str) -> Callable[..., None]:
-        def counted(*_: Any) -> None:
-            if measuring:
-                table[pid] += 1
-        return counted
+    def tell(line: str, pid: str | None = None) -> None:
+        for name, process in members.items():
+            if pid is None or name == pid:
+                assert process.stdin is not None
+                process.stdin.write(f"{line}\n".encode())
 
-    config = MediaConfig(fake_media=True, video_size=(WIDTH, HEIGHT), fps=FPS,
-                         encode_once=encode_once)
     for pid in PIDS:
-        events = MeshEvents(on_local_frame=count(captured, pid),
-                            on_video_frame=_camera_only(count(received, pid)))
-        meshes[pid] = MediaMesh(pid, config, sender(pid), events)
-        await meshes[pid].start()
-    for pid, mesh in meshes.items():
-        for other in PIDS:
-            if other != pid:
-                mesh.add_peer(other)
+        members[pid] = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench._mesh_member", pid, "1" if encode_once else "0",
+            f"{WIDTH}x{HEIGHT}", str(FPS), "1" if pinned else "0", stdin=PIPE, stdout=PIPE,
+            cwd=ROOT)
+    relays = [asyncio.ensure_future(relay(pid, p)) for pid, p in members.items()]
+    for pid in PIDS:
+        tell("peers " + ",".join(o for o in PIDS if o != pid), pid)
     await asyncio.sleep(WARMUP)  # a benchmark's steady state, not synchronisation
-    encodes0 = _encodes(meshes)
-    measuring = True
-    cpu0, t0 = time.process_time(), time.monotonic()
+    tell("start")
     await asyncio.sleep(SECONDS)
-    measuring = False
-    cpu, seconds = time.process_time() - cpu0, time.monotonic() - t0
-    encodes = _encodes(meshes) - encodes0
-    await asyncio.gather(*(m.close() for m in meshes.values()))
-    frames = sum(captured.values())
-    prefix = "once" if encode_once else "per_peer"
+    tell("stop")
+    await asyncio.wait_for(done.wait(), 30)
+    for process in members.values():
+        assert process.stdin is not None
+        process.stdin.close()
+    await asyncio.gather(*(p.wait() for p in members.values()), *relays)
+    if os.environ.get("PARLEY_MESH_DEBUG"):
+        print(json.dumps(results, indent=1))
+    prefix = ("once" if encode_once else "per_peer") + ("_pinned" if pinned else "")
+    return summary(prefix, list(results.values()))
+
+
+def summary(prefix: str, members: list[dict[str, Any]]) -> dict[str, Any]:
+    captured = sum(m["captured"] for m in members)
+    seconds = max(m["seconds"] for m in members)
+    cpu = sum(m["cpu"] for m in members)
     result = {
-        f"{prefix}_cpu_ms_per_participant_frame": round(cpu * 1000 / max(1, frames), 2),
-        f"{prefix}_cpu_per_s": round(cpu / seconds, 2),
-        f"{prefix}_captured_fps": round(frames / len(PIDS) / seconds, 1),
-        f"{prefix}_received_fps_per_stream": round(sum(received.values()) / 12 / seconds, 1),
+        f"{prefix}_cpu_ms_per_participant_frame": round(cpu * 1000 / max(1, captured), 2),
+        f"{prefix}_cpu_per_participant_s": [round(m["cpu"] / m["seconds"], 2) for m in members],
+        f"{prefix}_captured_fps": round(captured / len(members) / seconds, 1),
+        f"{prefix}_received_fps_per_stream": round(
+            sum(m["received"] for m in members) / (len(members) * (len(members) - 1)) / seconds,
+            1),
     }
-    if encode_once:
-        result["once_encodes_per_frame"] = round(encodes / max(1, frames), 2)
+    if prefix.startswith("once"):
+        result[f"{prefix}_encodes_per_frame"] = round(
+            sum(m["encodes"] for m in members) / max(1, captured), 2)
     return result
 
 
-def _camera_only(callback: Callable[..., None]) -> Callable[[str, VideoFrame], None]:
-    def on_frame(pid: str, frame: VideoFrame) -> None:
-        if frame.track == "camera":
-            callback()
-    return on_frame
-
-
-def _encodes(meshes: dict[str, MediaMesh]) -> int:
-    shared = (m.shared_video("camera") for m in meshes.values())
-    return sum(s.encodes for s in shared if s is not None)
-
-
 def main() -> dict[str, Any]:
-    per_peer = asyncio.run(one_mesh(encode_once=False))
-    once = asyncio.run(one_mesh(encode_once=True))
-    ratio = once["once_cpu_ms_per_participant_frame"] / \
-        max(0.01, per_peer["per_peer_cpu_ms_per_participant_frame"])
-    return {**per_peer, **once, "cpu_per_frame_ratio_once_over_per_peer": round(ratio, 2),
-            "video": f"{WIDTH}x{HEIGHT}@{FPS}", "seconds_measured_each": SECONDS,
+    results: dict[str, Any] = {}
+    for pinned in (False, True):
+        suffix = "_pinned" if pinned else ""
+        per_peer = asyncio.run(one_mesh(encode_once=False, pinned=pinned))
+        once = asyncio.run(one_mesh(encode_once=True, pinned=pinned))
+        ratio = once[f"once{suffix}_cpu_ms_per_participant_frame"] / \
+            max(0.01, per_peer[f"per_peer{suffix}_cpu_ms_per_participant_frame"])
+        results.update(per_peer)
+        results.update(once)
+        results[f"cpu_per_frame_ratio_once_over_per_peer{suffix}"] = round(ratio, 2)
+    return {**results, "video": f"{WIDTH}x{HEIGHT}@{FPS}", "seconds_measured_each": SECONDS,
             "load_average": round(os.getloadavg()[0], 2), "cores": os.cpu_count()}
 
 
