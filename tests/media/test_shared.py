@@ -16,6 +16,7 @@ from parley.media.layering import (
     place,
 )
 from parley.media.shared import SharedEncoder
+from parley.protocol.messages import Answer
 from tests.media.conftest import Recorder, Router, flowing
 
 PIDS = ("a", "b", "c", "d")
@@ -152,3 +153,25 @@ async def test_encode_once_off_gives_each_peer_its_own_encoder(router: Router) -
         await router.add(pid, encode_once=False)
     await mesh_of(router, ("a", "b", "c"))
     assert all(m.shared_video("camera") is None for m in router.meshes.values())
+
+
+async def test_a_peer_that_negotiates_h264_gets_an_encoder_of_its_own(router: Router) -> None:
+    parley, rec = await router.add("p_b")
+    await router.add("p_c")  # a VP8 peer of the same shared camera
+    foreign = router.add_foreign("p_a", layout=("camera",), video_codec="video/H264")
+    parley.add_peer("p_a")  # the polite side: it waits for the offer
+    parley.add_peer("p_c")
+    router.meshes["p_c"].add_peer("p_b")
+    await foreign.offer("p_b")
+    await rec.until(lambda: bool(answers(router)), what="p_b's answer")
+    assert "H264" in answers(router)[0] and "VP8" not in answers(router)[0]
+    await foreign.until(lambda: len(foreign.received.video.get("camera", [])) >= 5,
+                        timeout=20, what="p_b's camera over H264")
+    rc = router.recorders["p_c"]
+    await rc.until(lambda: flowing(rc, "p_b"), timeout=20, what="p_b's camera over VP8")
+    assert shared(parley).encodes > 0
+
+
+def answers(router: Router) -> list[str]:
+    return [s.sdp for s in router.signals if isinstance(s, Answer) and s.sender == "p_b"
+            and s.to == "p_a"]
