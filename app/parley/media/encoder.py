@@ -20,9 +20,11 @@ Why the hook is aiortc's encoder factory: the sender builds its encoder itself, 
 ``RTCRtpSender._next_encoded_frame``, by calling the name ``get_encoder`` that
 ``aiortc.rtcrtpsender`` imported; there is no public way to hand a sender an encoder.
 Replacing that one module-level name (:func:`parley.media.rtx.install`) touches no
-private attribute and keeps every other codec upstream's. Feeding the sender
-pre-encoded packets instead would lose its keyframe requests (it only forwards them to
-``encode``) and REMB (it only hands that to its encoder's ``target_bitrate``).
+private attribute and keeps every other codec upstream's. A sender fed pre-encoded
+packets (the mesh's shared encoder, :mod:`.shared`) still builds an encoder, to
+packetise them: it is :class:`~parley.media.shared.PacketEncoder`, which hands the
+REMB on, and :mod:`.rtx` routes the keyframe requests that aiortc would only have
+given to ``encode``.
 """
 
 from __future__ import annotations

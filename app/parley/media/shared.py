@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 JOIN_SPACING = 0.3
 """Seconds after the last keyframe before a joining peer's keyframe is made."""
-ANSWERED = 0.1
+ANSWERED = 0.2
 """A keyframe request that arrives within a round trip plus this many seconds of the
 layer's last keyframe was sent before that keyframe arrived: it is answered already."""
 DEPTH = 4
@@ -176,6 +176,10 @@ class SharedEncoder:
         self._urgent: set[Layer] = set()
         self._requested: set[Layer] = set()
         self._keyframe_at: dict[Layer, float] = {}
+        self._asked: set[Layer] = set()  # a peer's PLI / FIR waits for a keyframe
+        self.answered_requests = 0
+        """Keyframes that answered peers' requests (PLI / FIR; one answers all those
+        pending on its layer): a diagnostic."""
         self._reader: SubscriberTrack | None = None
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -200,6 +204,10 @@ class SharedEncoder:
     def subscribe(self) -> LayerTrack:
         """A new reader for one peer's sender; stop it to unsubscribe."""
         track = LayerTrack(self)
+        # until its first REMB, a newcomer is taken to be like the others: on the full
+        # layer, not sent to the low one by a default estimate below theirs
+        track.estimate = max((t.seat.estimate for t in self._tracks),
+                             default=track.seat.estimate)
         self._tracks.add(track)
         self.request_keyframe(track.seat.layer, urgent=True)
         if self._task is None:
@@ -219,6 +227,8 @@ class SharedEncoder:
         if not urgent and self._clock() - self._keyframe_at.get(layer, -1e9) < answered_within:
             return
         self._requested.add(layer)
+        if not urgent:
+            self._asked.add(layer)
         if urgent:
             self._urgent.add(layer)
 
@@ -255,6 +265,9 @@ class SharedEncoder:
                 if keyframe:
                     self._urgent.discard(layer)
                     self._keyframe_at[layer] = self._clock()
+                    if layer in self._asked:
+                        self._asked.discard(layer)
+                        self.answered_requests += 1
                 for track in list(self._tracks):
                     if track.seat.layer is layer:
                         track.push(packets, keyframe)
