@@ -3,8 +3,10 @@ on loopback whose senders packetise one shared encoder's packets."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
+import av
 from aiortc import RTCPeerConnection
 
 from parley.media import MediaMesh, rtx
@@ -16,6 +18,8 @@ from parley.media.layering import (
     place,
 )
 from parley.media.shared import SharedEncoder
+from parley.media.switch import SwitchableTrack
+from parley.media.synthetic import PatternTrack
 from parley.protocol.messages import Answer
 from tests.media.conftest import Recorder, Router, flowing
 
@@ -176,3 +180,20 @@ async def test_a_peer_that_negotiates_h264_gets_an_encoder_of_its_own(router: Ro
 def answers(router: Router) -> list[str]:
     return [s.sdp for s in router.signals if isinstance(s, Answer) and s.sender == "p_b"
             and s.to == "p_a"]
+
+
+async def test_a_track_no_sender_reads_asks_for_no_keyframe_and_sets_no_rate() -> None:
+    source = SwitchableTrack("video", "camera")
+    source.set_source(PatternTrack((320, 240), 15))
+    encoder = SharedEncoder(source)
+    read, unread = encoder.subscribe(), encoder.subscribe()  # unread: an m-line rejected
+    read.estimate, unread.estimate = 300_000, 1_500_000
+    try:
+        packets = [await asyncio.wait_for(read.recv(), 5) for _ in range(30)]
+        assert isinstance(packets[0], av.Packet) and packets[0].is_keyframe
+        assert encoder.requested_keyframes == 1  # the reader's first, none for the other
+        assert encoder.encoders[Layer.FULL].estimate == 300_000
+        assert read.seat.layer is Layer.FULL
+    finally:
+        await encoder.close()
+        await source.stop()

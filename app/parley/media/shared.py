@@ -48,6 +48,8 @@ JOIN_SPACING = 0.3
 ANSWERED = 0.2
 """A keyframe request that arrives within a round trip plus this many seconds of the
 layer's last keyframe was sent before that keyframe arrived: it is answered already."""
+IDLE = 2.0
+"""Seconds since its sender last read a track after which it counts as not read."""
 DEPTH = 4
 """Packets a slow sender may fall behind before it skips to the next keyframe."""
 
@@ -68,7 +70,15 @@ class LayerTrack(MediaStreamTrack):
         self._packets: deque[av.Packet[Any]] = deque()
         self._ready = asyncio.Event()
         self._keyless = True  # for a keyframe of its layer
+        self._key_asked = False
         self._frames: SubscriberTrack | None = None
+        self._waiting_in_recv = False
+        self._read_at = -1e9
+
+    def active(self, now: float) -> bool:
+        """Its sender reads it (a sender that never started, its m-line rejected, has
+        no say in the layers' rates)."""
+        return self._waiting_in_recv or now - self._read_at < IDLE
 
     @property
     def estimate(self) -> int:
@@ -93,7 +103,7 @@ class LayerTrack(MediaStreamTrack):
     def moved(self, rung: Rung | None) -> None:
         """The seat changed layer: start again at that layer's next keyframe."""
         self._packets.clear()
-        self._keyless = True
+        self._keyless, self._key_asked = True, True
         self._shared.request_keyframe(self.seat.layer, urgent=True)
         self.rung_changed(rung)
 
@@ -104,10 +114,9 @@ class LayerTrack(MediaStreamTrack):
     def push(self, packets: list[av.Packet[Any]], keyframe: bool) -> None:
         if self._keyless and not keyframe:
             return
-        if len(self._packets) + len(packets) > DEPTH:  # the sender fell behind
-            self._packets.clear()
-            self._keyless = True
-            self._shared.request_keyframe(self.seat.layer, urgent=True)
+        if len(self._packets) + len(packets) > DEPTH:  # the sender fell behind (or
+            self._packets.clear()                      # never started): skip to a
+            self._keyless, self._key_asked = True, False  # keyframe, asked for when read
             if not keyframe:
                 return
         self._keyless = False
@@ -115,6 +124,7 @@ class LayerTrack(MediaStreamTrack):
         self._ready.set()
 
     async def recv(self) -> av.Packet[Any] | Frame:
+        self._read_at = self._shared.clock()
         while True:
             if self._frames is not None:
                 return await self._frames.recv()
@@ -122,8 +132,15 @@ class LayerTrack(MediaStreamTrack):
                 return self._packets.popleft()
             if self.readyState != "live":
                 raise MediaStreamError
+            if self._keyless and not self._key_asked:
+                self._key_asked = True
+                self._shared.request_keyframe(self.seat.layer, urgent=True)
             self._ready.clear()
-            await self._ready.wait()
+            self._waiting_in_recv = True
+            try:
+                await self._ready.wait()
+            finally:
+                self._waiting_in_recv = False
 
     def stop(self) -> None:
         if self.readyState == "live":
@@ -164,7 +181,8 @@ class SharedEncoder:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.source = source
         self.name = f"{source.name}-shared"
-        self._clock = clock
+        self.clock = clock
+        """Monotonic seconds."""
         self.encoders = {Layer.FULL: ParleyVp8Encoder(clock),
                          Layer.LOW: ParleyVp8Encoder(clock, rungs=LOW_RUNGS)}
         """The layers' encoders (their ``encodes`` and ``keyframes`` are diagnostics)."""
@@ -205,11 +223,11 @@ class SharedEncoder:
         """A new reader for one peer's sender; stop it to unsubscribe."""
         track = LayerTrack(self)
         # until its first REMB, a newcomer is taken to be like the others: on the full
-        # layer, not sent to the low one by a default estimate below theirs
+        # layer, not sent to the low one by a default estimate below theirs; its first
+        # read asks for its keyframe
         track.estimate = max((t.seat.estimate for t in self._tracks),
                              default=track.seat.estimate)
         self._tracks.add(track)
-        self.request_keyframe(track.seat.layer, urgent=True)
         if self._task is None:
             self._loop = asyncio.get_running_loop()
             self._reader = self.source.subscribe()
@@ -224,7 +242,7 @@ class SharedEncoder:
         """A keyframe on ``layer``: at the layer encoder's spacing, or, ``urgent`` (a
         peer starts on it), :data:`JOIN_SPACING` after the last one. A request within
         ``answered_within`` seconds of the layer's last keyframe is answered by it."""
-        if not urgent and self._clock() - self._keyframe_at.get(layer, -1e9) < answered_within:
+        if not urgent and self.clock() - self._keyframe_at.get(layer, -1e9) < answered_within:
             return
         self._requested.add(layer)
         if not urgent:
@@ -264,7 +282,7 @@ class SharedEncoder:
                 keyframe = any(packet.is_keyframe for packet in packets)
                 if keyframe:
                     self._urgent.discard(layer)
-                    self._keyframe_at[layer] = self._clock()
+                    self._keyframe_at[layer] = self.clock()
                     if layer in self._asked:
                         self._asked.discard(layer)
                         self.answered_requests += 1
@@ -275,9 +293,10 @@ class SharedEncoder:
     def _plan(self) -> list[Layer]:
         """Place the peers on layers and set each layer encoder's target; the layers to
         encode this frame."""
-        tracks = list(self._tracks)
+        now = self.clock()
+        tracks = [track for track in self._tracks if track.active(now)]
         before = {track: track.seat.layer for track in tracks}
-        chosen = place((track.seat for track in tracks), self._clock())
+        chosen = place((track.seat for track in tracks), now)
         for track in tracks:
             if track.seat.layer is not before[track]:
                 logger.info("%s: a peer moves %s -> %s (estimate %d)", self.name,
