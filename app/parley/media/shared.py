@@ -276,8 +276,12 @@ class SharedEncoder:
             if not jobs:
                 continue
             requested, self._requested = self._requested, set()
-            out = await self._loop.run_in_executor(None, self._encode, frame, jobs, requested,
-                                                   set(self._urgent))
+            try:
+                out = await self._loop.run_in_executor(None, self._encode, frame, jobs,
+                                                       requested, set(self._urgent))
+            except Exception:  # one bad frame must not stop the video of every peer
+                logger.exception("%s: encoding failed; frame skipped", self.name)
+                continue
             for layer, packets in out.items():
                 keyframe = any(packet.is_keyframe for packet in packets)
                 if keyframe:
