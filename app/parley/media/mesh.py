@@ -26,6 +26,7 @@ from parley.media.local import LocalMedia
 from parley.media.peer import Peer, PeerState, Signal
 from parley.media.playback import Playback
 from parley.media.screen import ScreenSource
+from parley.media.shared import SharedEncoder
 from parley.media.stats import PeerStats
 from parley.media.tasks import OwnedTasks
 from parley.protocol.messages import Offer
@@ -202,6 +203,11 @@ class MediaMesh:
     @property
     def screen_sharing(self) -> bool:
         return self._local.screen_sharing
+
+    def shared_video(self, role: str) -> SharedEncoder | None:
+        """The shared encoder of the camera or the screen (None: each peer encodes its
+        own, ``MediaConfig.encode_once`` off); its counters are diagnostics."""
+        return self._local.shared.get(role)
 
     def stats(self) -> dict[str, PeerStats]:
         """Inbound numbers per remote participant (refreshed every second)."""
