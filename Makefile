@@ -8,12 +8,12 @@ BIN := $(VENV)/bin
 # libraries Qt's xcb platform plugin loads, iproute2 for the fault tests, chromium for
 # the browser-guest tests (tests/browser drive it with Playwright; never a download),
 # coturn, nftables and iptables for the NAT and security rigs, espeak-ng for the echo rig's
-# speech.
+# speech, and janus (tests/sfu start its VideoRoom with a config of their own).
 DEB_PACKAGES := xvfb xauth libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins sox espeak-ng \
 	libegl1 libgl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
 	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 \
 	libxcb-xkb1 libdbus-1-3 libfontconfig1 fonts-dejavu-core iproute2 procps chromium \
-	coturn nftables iptables
+	coturn nftables iptables janus
 
 .PHONY: run test lint unit bench faults load installer installer-test package-deps clean system-deps venv
 

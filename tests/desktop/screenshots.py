@@ -4,7 +4,8 @@ Run under a display (e.g. ``Xvfb :99 &``)::
 
     DISPLAY=:99 .venv/bin/python -m tests.desktop.screenshots [OUT_DIR [SCENE ...]]
 
-SCENE is any of join, call, share, sixteen, hosting, details, devices (default: all).
+SCENE is any of join, call, share, sixteen, hosting, details, unreachable, devices
+(default: all).
 "details" takes the issue-16 pictures: a small join window, the chat with an unread badge,
 the 1:1 floating self view, speaker view with a pin, your own screen share (picker with
 real X windows, the bar, the border), the idle warning, settings and About.
@@ -256,7 +257,29 @@ class Shoot:
         await server.stop()
 
 
-SCENES = ("join", "call", "share", "sixteen", "hosting", "details", "devices")
+    async def unreachable(self) -> None:
+        """Media that never connects is said: both sides keep their addresses private and
+        have no STUN or TURN server, so no path exists; after 10 s the tile says so."""
+        server = CallServer(ServerConfig(port=0, state_dir=self.scratch / "state-u"))
+        await server.start()
+        window, controller = self.window(Theme.LIGHT, server.url, size=(1000, 640))
+        controller.settings_overrides["hide_host_addresses"] = True
+        await controller.join("standup", JoinOptions("Ada Lovelace"), "", "")
+        bob = CallSession()
+        await bob.join_session("standup", SessionSettings(
+            "Bob Kahn", fake_media=True, hide_host_addresses=True), server=server.url)
+        grid = window.call_view.grid
+        await until(lambda: any(t.notice() for t in grid.tiles()), 20)
+        await asyncio.sleep(0.5)
+        window.grab().save(str(self.out / "media-unreachable-light.png"))
+        await bob.leave_session()
+        window.close()
+        await window.wait_closed()
+        await server.stop()
+
+
+SCENES = ("join", "call", "share", "sixteen", "hosting", "details", "unreachable",
+          "devices")
 
 
 def main(argv: list[str]) -> int:
@@ -285,6 +308,8 @@ def main(argv: list[str]) -> int:
             await hosting(shoot, until)
         if "details" in scenes:
             await shoot.details()
+        if "unreachable" in scenes:
+            await shoot.unreachable()
         if "devices" in scenes:
             from tests.desktop.screenshots_devices import devices
 

@@ -37,6 +37,7 @@ from typing import Any
 
 from parley.sdk import (
     CallSession,
+    Devices,
     JoinError,
     ParticipantEventListener,
     SessionSettings,
@@ -91,7 +92,7 @@ class Agent:
         a = self.args
         settings = SessionSettings(
             a.name, reconnect_timeout=a.reconnect_timeout, idle_timeout_period=a.idle_timeout,
-            media=a.media, fake_media=a.media)
+            media=a.media, fake_media=a.media, devices=Devices(camera=a.camera))
         try:
             await self.session.join_session(a.session, settings, server=a.server, token=a.token)
         except JoinError as exc:
@@ -241,6 +242,7 @@ async def main() -> int:
     p.add_argument("--reconnect-timeout", type=float, default=30.0)
     p.add_argument("--idle-timeout", type=float, default=0.0)
     p.add_argument("--media", action="store_true", help="fake audio/video through aiortc")
+    p.add_argument("--camera", default=None, help="camera id; file:<path> sends a video file")
     p.add_argument("--video-gap", type=float, default=0.4)
     agent = Agent(p.parse_args())
     if not await agent.join():

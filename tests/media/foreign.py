@@ -23,6 +23,7 @@ from aiortc import (
     RTCBundlePolicy,
     RTCConfiguration,
     RTCPeerConnection,
+    RTCRtpSender,
     RTCRtpTransceiver,
     RTCSessionDescription,
 )
@@ -70,12 +71,15 @@ class ForeignPeer:
         direction: Of every audio/video m-line it offers or answers.
         declare: Declare roles in its offers (``Offer.tracks``).
         data: Carry the heartbeat channel.
+        video_codec: Offer only this video codec (e.g. ``"video/H264"``); None: all.
     """
 
     def __init__(self, pid: str, send: Callable[[Signal], None],
                  layout: Sequence[str] = ("audio", "camera", "screen"),
-                 direction: str = "sendrecv", declare: bool = True, data: bool = True) -> None:
+                 direction: str = "sendrecv", declare: bool = True, data: bool = True,
+                 video_codec: str | None = None) -> None:
         self.pid = pid
+        self.video_codec = video_codec
         self._send = send
         self.layout = tuple(layout)
         self.direction = direction
@@ -155,6 +159,10 @@ class ForeignPeer:
         transceiver = pc.addTransceiver(self._track(role) if sending else KINDS[role],
                                         direction=self.direction)
         self._roles[id(transceiver)] = role
+        if self.video_codec is not None and transceiver.kind == "video":
+            transceiver.setCodecPreferences([
+                c for c in RTCRtpSender.getCapabilities("video").codecs
+                if c.mimeType.lower() in (self.video_codec.lower(), "video/rtx")])
 
     async def _send_offer(self, pc: RTCPeerConnection, to: str, trickle: bool) -> None:
         await pc.setLocalDescription(await pc.createOffer())

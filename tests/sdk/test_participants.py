@@ -54,7 +54,8 @@ def test_every_flag_is_a_wire_field_and_has_its_two_events() -> None:
 
 def test_seat_participant_and_wire_share_the_flags() -> None:
     assert [f.name for f in fields(Participant)] == [
-        *(f.name for f in fields(ParticipantInfo)), "is_local", "media_unreachable"]
+        *(f.name for f in fields(ParticipantInfo)), "is_local", "media_unreachable",
+        "video_paused_for_bandwidth"]
     seat = Seat("p_1", "Ada")
     assert seat.update(audio_muted=True, hand_raised=None)
     seat.reconnecting = True
@@ -109,3 +110,20 @@ def test_an_unreachable_peer_is_announced_once_and_survives_the_servers_updates(
     assert participant is not None and participant.media_unreachable
     (event,) = roster.set_media_unreachable("b", False)
     assert event[0] == "on_media_reachable" and not event[1].media_unreachable
+
+
+def test_video_paused_for_bandwidth_is_a_flag_announced_on_change_and_kept_on_updates() -> None:
+    roster = Roster()
+    roster.replace_all((ParticipantInfo(id="me", name="Me"), ParticipantInfo(id="b", name="Bob")),
+                       "me")
+    (event,) = roster.set_video_paused_for_bandwidth("b", True)
+    assert event[0] == "on_video_paused_for_bandwidth" and event[1].video_paused_for_bandwidth
+    assert roster.set_video_paused_for_bandwidth("b", True) == []  # no change: no event
+    assert roster.set_video_paused_for_bandwidth("me", True) == []  # never about yourself
+    assert roster.set_video_paused_for_bandwidth("nobody", True) == []
+    roster.upsert(Participant(id="b", name="Bob", audio_muted=True))  # the server's news
+    participant = roster.get("b")
+    assert participant is not None and participant.video_paused_for_bandwidth
+    (event,) = roster.set_video_paused_for_bandwidth("b", False)
+    assert event[0] == "on_video_resumed_for_bandwidth"
+    assert not event[1].video_paused_for_bandwidth

@@ -81,3 +81,25 @@ def test_the_quality_tooltip_carries_the_media_path(qtbot: QtBot) -> None:
     tile.set_quality(grade(PeerStats("connected", 0, rtt_ms=20.0,
                                      path=IcePath("relay", "host", "udp")), False))
     assert "<br>Path: relay over UDP (local relay, remote host)" in tile.toolTip()
+
+
+def test_video_paused_for_bandwidth_says_so_on_the_tile(qtbot: QtBot) -> None:
+    tile = _tile(qtbot)
+    frame = QImage(64, 36, QImage.Format.Format_RGB888)
+    frame.fill(QColor("#00ff00"))
+    tile.set_frame(frame)
+    assert tile.notice() == "" and not tile.shows_avatar()
+    tile.set_participant(participant("p1", "Bob", video_paused_for_bandwidth=True))
+    assert tile.badges() == ["slow"]
+    assert tile.notice() == "Video paused: slow connection"
+    assert "Video paused: slow connection" in tile.toolTip()
+    assert tile.shows_avatar()  # not the last frame, frozen
+    assert tile.grab().toImage().pixelColor(160, 90) != QColor("#00ff00")
+    tile.set_participant(participant("p1", "Bob", video_paused_for_bandwidth=True,
+                                     media_unreachable=True))
+    assert tile.notice() == "Can't reach Bob's media"  # no path says more than a slow one
+    tile.set_participant(participant("p1", "Bob", video_paused_for_bandwidth=True,
+                                     video_paused=True))
+    assert tile.notice() == "" and tile.badges() == []  # their camera is off anyway
+    tile.set_participant(participant("p1", "Bob"))
+    assert tile.notice() == "" and not tile.shows_avatar()

@@ -51,6 +51,10 @@ class MediaConfig:
     """Reduce steady background noise in the microphone."""
     auto_gain_control: bool = True
     """Keep the microphone's level even."""
+    encode_once: bool = True
+    """Encode each local video track once for every peer (:mod:`parley.media.shared`:
+    at most two layers, each peer's sender packetising the one that fits its
+    estimate); False gives every peer connection an encoder of its own."""
     tone_hz: float | None = None
     """Frequency of the synthetic tone (fake media); None picks one of 300-1000 Hz from
     the participant id, so each participant is recognisable in a recording."""

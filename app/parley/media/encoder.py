@@ -20,9 +20,11 @@ Why the hook is aiortc's encoder factory: the sender builds its encoder itself, 
 ``RTCRtpSender._next_encoded_frame``, by calling the name ``get_encoder`` that
 ``aiortc.rtcrtpsender`` imported; there is no public way to hand a sender an encoder.
 Replacing that one module-level name (:func:`parley.media.rtx.install`) touches no
-private attribute and keeps every other codec upstream's. Feeding the sender
-pre-encoded packets instead would lose its keyframe requests (it only forwards them to
-``encode``) and REMB (it only hands that to its encoder's ``target_bitrate``).
+private attribute and keeps every other codec upstream's. A sender fed pre-encoded
+packets (the mesh's shared encoder, :mod:`.shared`) still builds an encoder, to
+packetise them: it is :class:`~parley.media.shared.PacketEncoder`, which hands the
+REMB on, and :mod:`.rtx` routes the keyframe requests that aiortc would only have
+given to ``encode``.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from aiortc.rtp import compute_audio_level_dbov
 from av.frame import Frame
 from av.video.reformatter import VideoReformatter
 
-from parley.media.ladder import APP_LIMITED, VIDEO_MAX, Ladder, Rung, video_budget
+from parley.media.ladder import APP_LIMITED, RUNGS, VIDEO_MAX, Ladder, Rung, video_budget
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +75,8 @@ class ParleyVp8Encoder(Vp8Encoder):
         clock: Monotonic seconds (tests pass a fake one).
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic,
+                 rungs: tuple[Rung, ...] = RUNGS) -> None:
         super().__init__()
         self._clock = clock
         self._lock = threading.Lock()  # encode runs in aiortc's executor, REMB on the loop
@@ -82,7 +85,7 @@ class ParleyVp8Encoder(Vp8Encoder):
         """The estimate covers audio as well (a REMB naming several streams): audio's
         share is then taken off it first."""
         self._output: collections.deque[tuple[float, int]] = collections.deque()
-        self.ladder = Ladder(start=video_budget(DEFAULT_ESTIMATE, covers_audio=False))
+        self.ladder = Ladder(rungs, start=video_budget(DEFAULT_ESTIMATE, covers_audio=False))
         self._started: float | None = None
         self.on_rung: Callable[[Rung | None], None] | None = None
         """Called (from the encoder's thread) when the rung changes; None = paused."""
@@ -94,6 +97,10 @@ class ParleyVp8Encoder(Vp8Encoder):
         self._scaler = VideoReformatter()
         self.keyframes = 0
         """Keyframes produced (requested or from a rebuild): a diagnostic."""
+        self.requested_keyframes = 0
+        """... of which made for a request (a rebuild's are not): a diagnostic."""
+        self.encodes = 0
+        """Frames handed to libvpx (thinned and paused ones are not): a diagnostic."""
 
     @property
     def estimate(self) -> int:
@@ -113,7 +120,31 @@ class ParleyVp8Encoder(Vp8Encoder):
 
     def encode(self, frame: Frame, force_keyframe: bool = False) -> tuple[list[bytes], int]:
         assert isinstance(frame, av.VideoFrame)
+        payloads: list[bytes] = []
+        timestamp = 0
+        for packet in self.encode_packets(frame, force_keyframe):
+            more, timestamp = self.pack(packet)
+            payloads += more
+        return payloads, timestamp
+
+    def encode_packets(self, frame: av.VideoFrame, force_keyframe: bool = False,
+                       keyframe_spacing: float = KEYFRAME_SPACING) -> list[av.Packet[Any]]:
+        """Encode one frame (or none: thinned, paused) into VP8 packets stamped with the
+        frame's own time, for :meth:`pack` (here, or in every sender of a shared
+        encoder, :mod:`.layers`). ``frame`` is left as it came (it may be shared).
+
+        ``keyframe_spacing``: a requested keyframe waits until this long after the
+        last one (:data:`KEYFRAME_SPACING`; shorter for a joining receiver)."""
+        pts, time_base = frame.pts, frame.time_base
+        try:
+            return self._encode_packets(frame, force_keyframe, keyframe_spacing)
+        finally:
+            frame.pts, frame.time_base = pts, time_base  # libav rebases it to its own
+
+    def _encode_packets(self, frame: av.VideoFrame, force_keyframe: bool,
+                        keyframe_spacing: float) -> list[av.Packet[Any]]:
         now = self._clock()
+        pts, time_base = frame.pts, frame.time_base
         with self._lock:
             estimate, budget = self._estimate, video_budget(self._estimate, self.covers_audio)
         if self._started is None:
@@ -131,7 +162,7 @@ class ParleyVp8Encoder(Vp8Encoder):
                 self.on_rung(rung)
         self._keyframe_pending = self._keyframe_pending or force_keyframe
         if rung is None or not self._due(frame, rung):
-            return [], 0
+            return []
         width, height = fit(frame.width, frame.height, rung)
         scaled = frame
         if (frame.width, frame.height) != (width, height) or frame.format.name != "yuv420p":
@@ -142,22 +173,24 @@ class ParleyVp8Encoder(Vp8Encoder):
             scaled.pts, scaled.time_base = frame.pts, frame.time_base
         self._configure(scaled, rung, budget, now)
         keyframe = False
-        if self._keyframe_pending and now - self._last_keyframe >= KEYFRAME_SPACING:
+        requested = self._keyframe_pending
+        if requested and now - self._last_keyframe >= keyframe_spacing:
             scaled.pict_type = av.video.frame.PictureType.I
             keyframe = True
-        payloads: list[bytes] = []
-        timestamp = 0
         assert self.codec is not None
-        for packet in self.codec.encode(scaled):
+        packets = list(self.codec.encode(scaled))
+        for packet in packets:
             keyframe = keyframe or packet.is_keyframe
-            more, timestamp = self.pack(packet)
-            payloads += more
-        self._output.append((now, sum(len(p) for p in payloads)))
-        if keyframe and payloads:
+            if pts is not None and time_base is not None:
+                packet.pts, packet.time_base = pts, time_base
+        self.encodes += 1
+        self._output.append((now, sum(packet.size for packet in packets)))
+        if keyframe and packets:
             self._keyframe_pending = False
             self._last_keyframe = now
             self.keyframes += 1
-        return payloads, timestamp
+            self.requested_keyframes += requested
+        return packets
 
     def output_rate(self, now: float) -> float:
         """What the encoder produced over the last :data:`RATE_WINDOW`, bit/s."""

@@ -22,12 +22,14 @@ from aiortc.mediastreams import MediaStreamTrack
 
 from parley.media import rtx
 from parley.media.camera import open_camera
+from parley.media.clip import ClipTrack, clip_path
 from parley.media.config import MediaConfig
 from parley.media.devices import DeviceError, DeviceKind
 from parley.media.echo import EchoTrack
 from parley.media.microphone import MicrophoneTrack
 from parley.media.processing import AudioProcessor, ProcessingOptions
 from parley.media.screen import ScreenSource, open_screen
+from parley.media.shared import LayerTrack, SharedEncoder
 from parley.media.switch import SubscriberTrack, SwitchableTrack
 from parley.media.synthetic import PatternTrack, ToneTrack
 
@@ -51,14 +53,23 @@ class LocalMedia:
         self.audio.on_source_ended = self._ended_handler("microphone")
         self.camera.on_source_ended = self._ended_handler("camera")
         self.screen.on_source_ended = self._ended_handler("screen")
+        self.shared: dict[str, SharedEncoder] = {}
+        """The camera's and the screen's shared encoders (``config.encode_once``)."""
+        if config.encode_once:
+            self.shared = {"camera": SharedEncoder(self.camera),
+                           "screen": SharedEncoder(self.screen)}
         self.echo_audio: EchoTrack | None = None
         self.echo_video: EchoTrack | None = None
         self.processor: AudioProcessor | None = None
         """The audio processing of the microphone, made when a microphone opens with any
         of it switched on; the speaker feeds it what it plays."""
 
-    def track_for(self, role: str) -> SubscriberTrack:
-        """A new reader of the track of a role (audio, camera, screen) for one sender."""
+    def track_for(self, role: str) -> SubscriberTrack | LayerTrack:
+        """A new reader of the track of a role (audio, camera, screen) for one sender:
+        the shared encoder's packets for video when it encodes once."""
+        shared = self.shared.get(role)
+        if shared is not None:
+            return shared.subscribe()
         tracks = {"audio": self.audio, "camera": self.camera, "screen": self.screen}
         return tracks[role].subscribe()
 
@@ -171,9 +182,12 @@ class LocalMedia:
 
     async def _open_camera(self) -> MediaStreamTrack | None:
         config = self.config
-        if config.fake_media:
+        clip = clip_path(config.camera)  # a file as the camera (benchmarks), fake or not
+        if config.fake_media and clip is None:
             return PatternTrack(config.video_size, config.fps, hue=self._hue())
         try:
+            if clip is not None:
+                return ClipTrack(clip, config.fps)
             return await open_camera(config.camera, config.video_size, config.fps)
         except DeviceError as exc:
             self._device_error(exc)
@@ -207,5 +221,7 @@ class LocalMedia:
             previous.stop()
 
     async def close(self) -> None:
+        for shared in self.shared.values():
+            await shared.close()
         for track in (self.audio, self.camera, self.screen):
             await track.stop()

@@ -19,6 +19,7 @@ from typing import Any
 import av
 from aiortc import RTCPeerConnection
 
+from parley.media import speaker_switch
 from parley.media.config import MediaConfig
 from parley.media.devices import DeviceError
 from parley.media.events import MeshEvents
@@ -27,6 +28,7 @@ from parley.media.local import LocalMedia
 from parley.media.peer import Peer, PeerState, Signal
 from parley.media.playback import Playback
 from parley.media.screen import ScreenSource
+from parley.media.shared import SharedEncoder
 from parley.media.stats import PeerStats
 from parley.media.tasks import OwnedTasks
 from parley.protocol.messages import Offer
@@ -222,30 +224,16 @@ class MediaMesh:
         else:
             raise ValueError(f"no such device kind: {kind!r}")
 
-    def _speaker_gone(self) -> None:
-        """The speaker stopped playing (unplugged): the system default takes over, or
-        the null sink (remote audio is then measured, not played) when it fails too."""
-        gone, dead = self.playback.device, self.playback
-        self.playback = Playback(null=True)
-        # stopping a stream whose device went away can block for seconds (PortAudio
-        # waits for its ALSA thread): not on the loop
-        self.spawn(asyncio.to_thread(dead.close), "close-gone-speaker")
-        self._use_speaker(None)
-        what = "the system default" if not self.playback.is_null else "no speaker"
-        self._device_error("speaker", f"{gone or 'the default speaker'} stopped playing: "
-                                      f"using {what}")
-
     def _use_speaker(self, device: str | None) -> None:
         self.config = replace(self.config, speaker=device)
-        if not self._started or self._closed:
-            return
-        try:
-            new = Playback(device, processor=self._local.processor)
-        except DeviceError as exc:
-            self._device_error(exc.kind, f"{exc.message}; the speaker stays as it was")
-            return
-        old, self.playback = self.playback, new
-        old.close()
+        if self._started and not self._closed:
+            self.playback = speaker_switch.switched(self.playback, device,
+                                                    self._local.processor, self._device_error)
+
+    def shared_video(self, role: str) -> SharedEncoder | None:
+        """The shared encoder of the camera or the screen (None: each peer encodes its
+        own, ``MediaConfig.encode_once`` off); its counters are diagnostics."""
+        return self._local.shared.get(role)
 
     def stats(self) -> dict[str, PeerStats]:
         """Inbound numbers per remote participant (refreshed every second)."""
@@ -322,7 +310,8 @@ class MediaMesh:
             for peer in list(self._peers.values()):
                 peer.check(now)
             if self.playback.stalled():
-                self._speaker_gone()
+                self.playback = speaker_switch.replace_gone(
+                    self.playback, self._local.processor, self._device_error, self.spawn)
             if self.events.on_audio_level is not None:
                 for pid, level in self.playback.take_levels().items():
                     if pid in self._peers:

@@ -45,6 +45,8 @@ from aiortc.codecs.base import Encoder
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import (
     RTCP_PSFB_APP,
+    RTCP_PSFB_FIR,
+    RTCP_PSFB_PLI,
     RTCP_RTPFB_NACK,
     RtcpPsfbPacket,
     RtcpRrPacket,
@@ -63,6 +65,7 @@ from parley.media.retransmission import (
     NackLimiter,
     RetransmitBudget,
 )
+from parley.media.shared import LayerTrack, PacketEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +92,8 @@ class SenderTuning:
         self._loop = asyncio.get_running_loop()
         if isinstance(encoder, ParleyVp8Encoder):
             encoder.on_rung = self._rung_changed
+        elif isinstance(encoder, PacketEncoder):  # a shared encoder's layer (.shared)
+            encoder.track.on_rung = self._rung_changed
 
     def _rung_changed(self, rung: Rung | None) -> None:  # the encoder's thread
         if self._loop is not None and not self._loop.is_closed():
@@ -109,7 +114,7 @@ class SenderTuning:
     @property
     def target(self) -> int:
         encoder = self.encoder
-        if isinstance(encoder, ParleyVp8Encoder):
+        if isinstance(encoder, ParleyVp8Encoder | PacketEncoder):
             return encoder.target_bitrate
         return self.estimate or DEFAULT_TARGET
 
@@ -137,6 +142,11 @@ class SenderTuning:
                 ssrcs = []
             if isinstance(self.encoder, ParleyVp8Encoder) and ssrcs:
                 self.encoder.covers_audio = len(ssrcs) > 1
+            elif isinstance(self.encoder, PacketEncoder) and ssrcs:
+                self.encoder.track.seat.covers_audio = len(ssrcs) > 1
+        if isinstance(packet, RtcpPsfbPacket) and packet.fmt in (RTCP_PSFB_PLI, RTCP_PSFB_FIR) \
+                and isinstance(self.encoder, PacketEncoder):
+            self.encoder.track.request_keyframe(rtt_of(sender))  # upstream's flag is unread
         await upstream(packet)
         if isinstance(packet, RtcpRrPacket | RtcpSrPacket):
             await self._reports(sender, packet)
@@ -254,6 +264,10 @@ async def _sender_send(self: RTCRtpSender, parameters: Any) -> None:
     # the sender's RTP task is created inside send(): it inherits this context, so the
     # encoder factory below knows which sender it builds for
     token = _current_sender.set(self)
+    track = self.track
+    if isinstance(track, LayerTrack) and parameters.codecs and \
+            parameters.codecs[0].mimeType.lower() != "video/vp8":
+        track.use_frames()  # the shared layers are VP8: this sender encodes its own copy
     try:
         await _upstream["sender_send"](self, parameters)
     finally:
@@ -261,8 +275,15 @@ async def _sender_send(self: RTCRtpSender, parameters: Any) -> None:
 
 
 def _encoder_for_sender(codec: RTCRtpCodecParameters) -> Encoder:
-    encoder = parley_encoder(codec)
     sender = _current_sender.get()
+    track = sender.track if sender is not None else None
+    encoder: Encoder
+    if isinstance(track, LayerTrack) and codec.mimeType.lower() == "video/vp8":
+        encoder = PacketEncoder(track)  # it packetises the shared encoder's packets
+    else:
+        if isinstance(track, LayerTrack):
+            track.use_frames()
+        encoder = parley_encoder(codec)
     if sender is not None:
         tuning(sender).bind(encoder)
     return encoder
@@ -353,6 +374,21 @@ async def _receiver_rtp(self: RTCRtpReceiver, packet: Any, arrival_time_ms: int)
             for limiter in limiters.values():
                 limiter.arrived(seq)
     await _upstream["receiver_rtp"](self, packet, arrival_time_ms)
+
+
+async def request_keyframe(receiver: RTCRtpReceiver) -> bool:
+    """Ask the far sender of what ``receiver`` gets for a keyframe: a PLI, as its
+    decoder sends after a loss, within the same spacing. False: nothing received yet,
+    or a PLI went out less than the spacing ago."""
+    streams = _recent.get(receiver)
+    if not streams:
+        return False
+    media_ssrc = next(iter(streams))  # the first stream seen: media, not retransmissions
+    limiter = nack_limiters(receiver).setdefault(media_ssrc, NackLimiter())
+    if not limiter.pli_allowed(time.monotonic()):
+        return False
+    await _upstream["receiver_pli"](receiver, media_ssrc)
+    return True
 
 
 async def _receiver_pli(self: RTCRtpReceiver, media_ssrc: int) -> None:

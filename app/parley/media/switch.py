@@ -7,7 +7,8 @@ replaces samples with silence (audio goes out as s16 stereo, two equal channels:
 low rate, like a browser track with ``enabled = false``: packets keep flowing
 (the far side sees no stall) and nothing is renegotiated. Swapping the source (a
 camera that failed, screen sharing) is just as cheap. Every frame is restamped
-on the track's own clock, so timestamps stay monotonic across switches.
+on the track's own clock, so timestamps stay monotonic across switches, and a video
+frame is converted to yuv420p (what VP8 encodes) once, before it is shared.
 """
 
 from __future__ import annotations
@@ -137,6 +138,9 @@ class SwitchableTrack:
             frame = await self._next()
             if isinstance(frame, av.AudioFrame):
                 frame = sender_frame(frame)  # unity gain through aiortc's Opus encoder
+            elif frame.format.name != "yuv420p":
+                # once here, not in every sender's encoder: the frame is shared
+                frame = frame.reformat(format="yuv420p")
             self._stamp(frame)
             for sub in list(self._subscribers):
                 sub.push(frame)

@@ -13,12 +13,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from parley.protocol.base import Message as Message
 from parley.protocol.chattext import validate_chat_text
 from parley.protocol.errors import ErrorCode, ProtocolError
 from parley.protocol.fields import build, reject_constant, to_json
 from parley.protocol.ids import validate_session_id
 from parley.protocol.names import validate_display_name
 from parley.protocol.presence import ParticipantInfo as ParticipantInfo
+from parley.protocol.sfu import SFU_MESSAGES
 
 PROTOCOL_VERSION = 1
 
@@ -36,13 +38,6 @@ class IceServer:
 
 
 # ---------------------------------------------------------------- messages
-
-
-@dataclass(frozen=True)
-class Message:
-    """Base of every protocol message; ``TYPE`` is the wire name."""
-
-    TYPE: ClassVar[str] = ""
 
 
 @dataclass(frozen=True)
@@ -194,6 +189,9 @@ class Welcome(Message):
     room_recreated: bool = False
     """The resume recreated a room this server did not know (it was restarted): the
     others it lacks have not resumed yet, rather than left."""
+    media: str = "mesh"
+    """``mesh`` (negotiate with each peer) or ``sfu`` (publish and subscribe through the
+    server's SFU: docs/protocol.md, *SFU*)."""
 
 
 @dataclass(frozen=True)
@@ -336,7 +334,7 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
         ParticipantReconnecting, ParticipantRestored, Error, GoingAway, RoomClosed,
         Admit, Deny, LobbyWaiting, Knock, KnockEnded, Chat, ChatMessage, ChatHistory,
     )
-}
+} | {cls.TYPE: cls for cls in SFU_MESSAGES}
 
 
 # ---------------------------------------------------------------- codec

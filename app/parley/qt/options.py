@@ -82,6 +82,11 @@ class ParticipantLike(Protocol):
         ...
 
     @property
+    def video_paused_for_bandwidth(self) -> bool:
+        """Their camera video to you is paused: their uplink is too slow for it."""
+        ...
+
+    @property
     def verified(self) -> bool:
         """The name is an identity grant's (the server vouches for it), not self-chosen."""
         ...

@@ -19,7 +19,8 @@ from parley.sdk.event_types import FLAG_EVENTS
 
 # Participant events that only change a participant's flags: one participantUpdated each.
 _UPDATES = (*(event for pair in FLAG_EVENTS.values() for event in pair),
-            "on_media_unreachable", "on_media_reachable")
+            "on_media_unreachable", "on_media_reachable",
+            "on_video_paused_for_bandwidth", "on_video_resumed_for_bandwidth")
 # Own media events (all but device errors): each may change the control bar and your entry.
 _OWN = tuple(f.name for f in fields(MediaEventListener) if f.name != "on_device_error")
 

@@ -20,7 +20,8 @@ from parley.media.gate import SignalGate
 from parley.media.mesh import MediaMesh
 from parley.media.peer import Signal
 from parley.media.screen import ScreenSource
-from parley.protocol.messages import Welcome
+from parley.media.sfu import SfuMedia
+from parley.protocol.messages import Message, Welcome
 from parley.sdk.event_types import ParticipantEvent
 from parley.sdk.listeners import VideoSink
 from parley.sdk.participants import Events, Participant, Roster
@@ -55,7 +56,7 @@ class CallMedia:
     """
 
     def __init__(self, settings: SessionSettings, welcome: Welcome, roster: Roster,
-                 sinks: Sequence[VideoSink], *, send: Callable[[Signal], None],
+                 sinks: Sequence[VideoSink], *, send: Callable[[Message], None],
                  on_participant_event: Callable[[ParticipantEvent, Participant | None], None],
                  on_media_connection: Callable[[bool], None],
                  on_device_error: Callable[[str, str], None], server: str | None = None) -> None:
@@ -83,7 +84,7 @@ class CallMedia:
         self._candidateless: set[str] = set()
         self._gate = signal_gate(settings, welcome, server, roster, self._no_candidates,
                                  send=send, deliver=lambda msg: self._mesh.handle_signal(msg))
-        self._mesh = MediaMesh(self._local_id, config, self._gate.outgoing, MeshEvents(
+        events = MeshEvents(
             on_peer_reconnecting=lambda pid: self._peer_link(pid, False),
             on_peer_restored=lambda pid: self._peer_link(pid, True),
             on_peer_connected=lambda pid: self._peer_link(pid, True),
@@ -94,7 +95,11 @@ class CallMedia:
             on_local_frame=lambda frame: self._deliver(self._local_id, frame),
             on_audio_level=self._audio_level,
             on_device_error=on_device_error,
-        ))
+        )
+        # Under the SFU the only peer is parley-server (docs/sfu.md): no roster gate there.
+        self._mesh: MediaMesh | SfuMedia = (
+            SfuMedia(self._local_id, config, send, events) if welcome.media == "sfu"
+            else MediaMesh(self._local_id, config, self._gate.outgoing, events))
 
     async def start(self) -> None:
         """Open the local sources; peers are added as the roster announces them."""
@@ -106,8 +111,14 @@ class CallMedia:
         self._gate.close()
         await self._mesh.close()
 
-    def handle_signal(self, message: Signal) -> None:
-        self._gate.incoming(message)
+    def handle_signal(self, message: Message) -> None:
+        """A peer's offer/answer/candidate (mesh, through the gate), or the server's SFU
+        negotiation."""
+        mesh = self._mesh
+        if isinstance(mesh, SfuMedia):
+            mesh.handle_signal(message)
+        elif isinstance(message, Signal):
+            self._gate.incoming(message)
 
     def resync(self) -> None:
         self._mesh.resync(self._roster.remote_ids)
@@ -197,10 +208,8 @@ class CallMedia:
                                        participant)
 
     def _peer_video_slow(self, pid: str, slow: bool) -> None:
-        participant = self._roster.get(pid)
-        if participant is not None:
-            self._on_participant_event("on_video_paused_for_bandwidth" if slow
-                                       else "on_video_resumed_for_bandwidth", participant)
+        for name, participant in self._roster.set_video_paused_for_bandwidth(pid, slow):
+            self._on_participant_event(name, participant)
 
     def _peer_reachable(self, pid: str, reachable: bool) -> None:
         if not reachable and (self._media_down or self._roster.server_reconnecting(pid)):

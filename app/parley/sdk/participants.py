@@ -16,6 +16,10 @@ class Participant(ParticipantInfo):
     is_local: bool = False
     media_unreachable: bool = False
     """No media path to this participant connected for 10 s (on_media_unreachable)."""
+    video_paused_for_bandwidth: bool = False
+    """This participant's camera video to you is paused: its uplink's bandwidth estimate
+    fell below the lowest video rung (on_video_paused_for_bandwidth; it resumes by itself,
+    on_video_resumed_for_bandwidth)."""
 
     @classmethod
     def from_info(cls, info: ParticipantInfo, local_id: str | None) -> Participant:
@@ -67,7 +71,8 @@ class Roster:
         old = self._by_id.get(new.id)
         return self._store(replace(
             new, reconnecting=new.reconnecting or new.id in self.media_down,
-            media_unreachable=old is not None and old.media_unreachable))
+            media_unreachable=old is not None and old.media_unreachable,
+            video_paused_for_bandwidth=old is not None and old.video_paused_for_bandwidth))
 
     def _store(self, new: Participant) -> Events:
         old = self._by_id.get(new.id)
@@ -104,6 +109,16 @@ class Roster:
             return []
         new = self._by_id[pid] = replace(current, media_unreachable=unreachable)
         return [("on_media_unreachable" if unreachable else "on_media_reachable", new)]
+
+    def set_video_paused_for_bandwidth(self, pid: str, paused: bool) -> Events:
+        """This peer's sender paused its camera video to us for want of bandwidth (or
+        resumed it)."""
+        current = self._by_id.get(pid)
+        if current is None or current.is_local or current.video_paused_for_bandwidth == paused:
+            return []
+        new = self._by_id[pid] = replace(current, video_paused_for_bandwidth=paused)
+        return [("on_video_paused_for_bandwidth" if paused
+                 else "on_video_resumed_for_bandwidth", new)]
 
     def remove(self, pid: str) -> Events:
         self._server_reconnecting.pop(pid, None)

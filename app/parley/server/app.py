@@ -180,6 +180,7 @@ class CallServer:
             for waiter in pending:
                 waiter.cancel()
         await runner.cleanup()
+        await hub.sfu.close()
         self._accept_errors.uninstall()
         self._runner = None
         self._stop_task = None

@@ -23,6 +23,7 @@ from parley.server.app import CallServer
 from parley.server.config import ServerConfig
 from parley.server.keys import UnsafeStateError
 from parley.server.logs import configure_logging, log_event
+from parley.server.sfu.options import sfu_arguments, sfu_options
 
 SECRET_ENV = "PARLEY_SECRET"
 TURN_SECRET_ENV = "PARLEY_TURN_SECRET"
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-open-rooms", action="store_true",
                    help="allow listening on a non-loopback host without a secret")
     _hardening_arguments(p, d)
+    sfu_arguments(p, d)
     p.add_argument("--log-level", default="info",
                    choices=["debug", "info", "warning", "error"],
                    help="log verbosity (default %(default)s)")
@@ -220,6 +222,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         seat_relay_burst_bytes=args.seat_relay_burst_bytes,
         allowed_origins=tuple(args.allowed_origins),
         admin_token=args.admin_token or os.environ.get(ADMIN_TOKEN_ENV) or None,
+        **sfu_options(args),
     )
 
 

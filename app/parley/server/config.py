@@ -12,6 +12,8 @@ from parley.protocol.defaults import DEFAULT_PORT
 from parley.protocol.grants import MAX_GRANT_LIFETIME, weak_secret_problem
 from parley.protocol.messages import IceServer
 
+SFU_MODES = ("always", "never", "auto")
+"""When calls go through the SFU (``--sfu``)."""
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 
@@ -141,6 +143,16 @@ class ServerConfig:
     allowed_origins: tuple[str, ...] = ()
     """Web origins (``https://example.org``) allowed besides the server's own; ``*`` = any.
     A request without ``Origin`` (the app, not a browser) is always allowed."""
+    janus_urls: tuple[str, ...] = ()
+    """Janus nodes (WebSocket API, ``ws://10.0.0.5:8188``, on a private address) the
+    SFU media goes through (``--janus``; only the first is used for now)."""
+    janus_api_secret: str | None = None
+    """Janus's ``api_secret`` (``--janus-api-secret``)."""
+    sfu: str = "auto"
+    """``always`` (every call through Janus), ``never`` (mesh only) or ``auto`` (mesh up
+    to ``mesh_max``; the live switch is not built yet, so for now auto is a mesh)."""
+    mesh_max: int = 4
+    """With ``sfu="auto"``: the largest call kept as a mesh."""
 
     def __post_init__(self) -> None:
         if self.state_dir is not None and not isinstance(self.state_dir, Path):
@@ -156,6 +168,7 @@ class ServerConfig:
         if self.secret is not None and len(self.secret) == 0:
             raise ValueError("secret must not be empty (use None for open rooms)")
         self._check_secrets()
+        self._check_sfu()
         for name in ("departure_timeout", "heartbeat_interval", "heartbeat_timeout",
                      "rate_per_second", "flood_window", "lobby_timeout", "join_deadline",
                      "header_timeout", "body_timeout", "joins_per_second_per_ip"):
@@ -205,6 +218,17 @@ class ServerConfig:
                 raise ValueError(f"not a TURN URL (turn: or turns:): {url!r}")
         if not (math.isfinite(self.turn_ttl) and self.turn_ttl > 0):
             raise ValueError("turn_ttl must be a positive number of seconds")
+
+    def _check_sfu(self) -> None:
+        if self.sfu not in SFU_MODES:
+            raise ValueError(f"sfu must be one of {', '.join(SFU_MODES)}, got {self.sfu!r}")
+        if self.sfu == "always" and not self.janus_urls:
+            raise ValueError("--sfu always needs a Janus (--janus URL)")
+        for url in self.janus_urls:
+            if not url.startswith(("ws://", "wss://")):
+                raise ValueError(f"--janus: not a WebSocket URL (ws:// or wss://): {url!r}")
+        if self.mesh_max < 1:
+            raise ValueError(f"mesh_max must be >= 1, got {self.mesh_max!r}")
 
     @property
     def max_grant_lifetime(self) -> float | None:

@@ -50,6 +50,7 @@ from parley.server.link import Link as Link
 from parley.server.lobby import Lobby
 from parley.server.logs import log_event
 from parley.server.rooms import Registry, Seat, SeatKey
+from parley.server.sfu.room import SFU_REQUESTS, SfuRooms
 from parley.server.state import DepartedStore, load_departed
 from parley.server.welcome import welcome_message
 
@@ -62,13 +63,15 @@ class Hub:
         self.config = config
         directory = state_dir(config)
         self._store = DepartedStore(directory, lambda: self.registry.departed(self._clock()))
-        self.registry = Registry(config.max_rooms, config.max_participants,
-                                 config.max_rooms_per_ip, on_departed=self._store.changed)
+        self._link_of: dict[SeatKey, Link] = {}
+        self.sfu = SfuRooms(config, self._link_of)
+        self.registry = Registry(config.max_rooms, config.max_participants, config.max_rooms_per_ip,
+                                 on_departed=self.sfu.after(self._store.changed))
+        self.sfu.registry = self.registry
         self.registry.restore_departed(load_departed(directory), clock())
         self._gate = Gate(config, clock)
         self._resume_key = resume_key
         self._clock = clock
-        self._link_of: dict[SeatKey, Link] = {}
         self._key_of: dict[Link, SeatKey] = {}
         self._departures: dict[SeatKey, asyncio.TimerHandle] = {}
         self.lobby = Lobby(config, self._host_links, self._seat_admitted, clock)
@@ -111,6 +114,8 @@ class Hub:
             self._relay(key, message)
         elif isinstance(message, Chat):
             self.chat.post(key, message)
+        elif isinstance(message, SFU_REQUESTS):
+            self.sfu.handle(key, message)
         else:
             raise ProtocolError(ErrorCode.UNKNOWN_TYPE,
                                 f"{message.TYPE} is sent by the server, not to it")
@@ -185,6 +190,7 @@ class Hub:
         link.send(self._welcome(key, seat, resumed=False))
         self.chat.greet(link, key[0])
         self._send_room(key[0], ParticipantJoined(seat.info()), exclude=seat.id)
+        self.sfu.seat_joined(key)
         log_event("join", room=key[0], participant=seat.id, link=link.label)
         if grant is not None and grant.host:
             self.lobby.host_arrived(key[0], link)

@@ -23,4 +23,5 @@ def welcome_message(config: ServerConfig, room: Room, key: SeatKey, resume_token
         ice_servers=ice_servers_for(config, key[1], now),
         resumed=resumed,
         room_recreated=recreated,
+        media="sfu" if config.sfu == "always" and config.janus_urls else "mesh",
     )

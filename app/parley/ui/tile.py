@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 from parley.protocol.names import VERIFIED_MARK
 from parley.qt.options import ParticipantLike
 from parley.qt.resources import IconSet
-from parley.ui.messages import media_unreachable_text
+from parley.ui.messages import VIDEO_PAUSED_SLOW_TEXT, media_unreachable_text
 
 AVATAR_COLOURS = ("#5b6ee1", "#d9644a", "#3aa17e", "#b65fc4", "#d4a23a", "#4a9fd9", "#c9507a")
 TILE_BACKGROUND = QColor("#2b2d33")
@@ -153,13 +153,20 @@ class VideoTile(QWidget):
         return initials(self._participant.name)
 
     def shows_avatar(self) -> bool:
-        """True when the tile shows initials instead of video."""
+        """True when the tile shows initials instead of video (also while their video is
+        paused for bandwidth: the last frame would look like a frozen call)."""
         p = self._participant
-        return self._image is None or p.video_paused or p.no_camera
+        return (self._image is None or p.video_paused or p.no_camera
+                or self._paused_for_bandwidth())
+
+    def _paused_for_bandwidth(self) -> bool:
+        p = self._participant
+        return p.video_paused_for_bandwidth and not p.is_local and not p.video_paused
 
     def badges(self) -> list[str]:
         """The badges drawn, in order: "muted", "hand", "reconnecting", "presenting",
-        "unreachable" (no media path: the tile says "Can't reach Bob's media")."""
+        "unreachable" (no media path: the tile says "Can't reach Bob's media"), "slow"
+        (their video paused for bandwidth: "Video paused: slow connection")."""
         p = self._participant
         flags = (
             ("muted", p.audio_muted or p.no_microphone),  # no microphone: heard as muted
@@ -168,13 +175,17 @@ class VideoTile(QWidget):
             ("presenting", p.screen_sharing),
             ("pinned", self._pinned),
             ("unreachable", p.media_unreachable and not p.is_local),
+            ("slow", self._paused_for_bandwidth()),
         )
         return [name for name, on in flags if on]
 
     def notice(self) -> str:
         """The sentence the tile shows about the media ("" for none)."""
-        if "unreachable" in self.badges():
+        badges = self.badges()
+        if "unreachable" in badges:  # no path at all says more than a slow one
             return media_unreachable_text(self._participant.name)
+        if "slow" in badges:
+            return VIDEO_PAUSED_SLOW_TEXT
         return ""
 
     def _update_accessibility(self) -> None:

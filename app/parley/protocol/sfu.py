@@ -1,0 +1,75 @@
+"""The SFU negotiation, as Parley protocol messages (docs/protocol.md, *SFU*).
+
+When the server's ``welcome`` says ``media: "sfu"``, a client does not negotiate with
+the other participants: it publishes once (:class:`SfuPublish`, answered by
+:class:`SfuPublished`) and receives everybody through one subscriber connection that
+the server offers (:class:`SfuOffer`, answered by :class:`SfuAnswer`, again on every
+change of who publishes). The server translates these to and from its SFU's API;
+clients never see that API, its ids or its secrets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from parley.protocol.base import Message
+
+MEDIA_MODES = ("mesh", "sfu")
+"""How a call's media flows (``welcome.media``): peer to peer, or through the SFU."""
+SFU_ROLES = ("audio", "camera")
+"""The roles of a subscriber connection's streams."""
+
+
+@dataclass(frozen=True)
+class SfuStream:
+    """One m-line of a subscriber offer: whose media it carries."""
+
+    mid: str
+    """The m-line's ``a=mid``."""
+    participant_id: str
+    """The participant it comes from."""
+    role: str
+    """One of :data:`SFU_ROLES`."""
+
+
+@dataclass(frozen=True)
+class SfuPublish(Message):
+    """Client -> server: the offer of this participant's publisher connection (send
+    only: audio, then camera; every candidate in the SDP, no trickle)."""
+
+    TYPE: ClassVar[str] = "sfu_publish"
+    sdp: str
+
+
+@dataclass(frozen=True)
+class SfuPublished(Message):
+    """Server -> client: the SFU's answer to :class:`SfuPublish`."""
+
+    TYPE: ClassVar[str] = "sfu_published"
+    sdp: str
+
+
+@dataclass(frozen=True)
+class SfuOffer(Message):
+    """Server -> client: an offer (the first one, or a renegotiation) for the
+    subscriber connection, which receives everybody else."""
+
+    TYPE: ClassVar[str] = "sfu_offer"
+    sdp: str
+    version: int
+    """Counts up per subscriber connection; the answer names it."""
+    streams: tuple[SfuStream, ...] = ()
+    """Whose media each m-line carries (m-lines not listed carry nothing)."""
+
+
+@dataclass(frozen=True)
+class SfuAnswer(Message):
+    """Client -> server: the answer to the :class:`SfuOffer` of ``version``."""
+
+    TYPE: ClassVar[str] = "sfu_answer"
+    sdp: str
+    version: int
+
+
+SFU_MESSAGES: tuple[type[Message], ...] = (SfuPublish, SfuPublished, SfuOffer, SfuAnswer)

@@ -1,0 +1,1 @@
+"""The SFU back end: Janus's VideoRoom behind the call server (docs/sfu.md)."""

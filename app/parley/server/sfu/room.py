@@ -1,0 +1,353 @@
+"""Parley rooms on Janus's VideoRoom: :class:`SfuRooms` maps seats to Janus feeds and
+relays each seat's SFU negotiation (docs/protocol.md, *SFU*; docs/sfu.md).
+
+Each Parley room gets a Janus room created by this server, private, with a random
+room secret and the ``allowed`` check on: every seat has a random token that only this
+server knows, added when the seat joins and removed when it goes, so only admitted
+seats publish or subscribe. Per seat there are two Janus handles: its publisher (joined
+at once; the client's ``sfu_publish`` offer is handed to it) and its subscriber (one
+multistream connection receiving every other active feed). A feed is active once
+Janus says its connection is up (``webrtcup``); then every other seat subscribes to it.
+Each seat's subscriber negotiation is serialised: offer, answer, ``start``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+
+from parley.protocol.base import Message
+from parley.protocol.sfu import SfuAnswer, SfuOffer, SfuPublish, SfuPublished, SfuStream
+from parley.server.config import ServerConfig
+from parley.server.rooms import Registry, SeatKey
+from parley.server.sfu.janus import Event, JanusClient, JanusError
+
+if TYPE_CHECKING:
+    from parley.server.link import Link
+
+log = logging.getLogger("parley.server.sfu")
+
+SFU_REQUESTS = (SfuPublish, SfuAnswer)
+"""The messages a client sends about its SFU media (the hub hands them here)."""
+ANSWER_TIMEOUT = 10.0
+"""Seconds a client has to answer a subscriber offer."""
+JOIN_TIMEOUT = 10.0
+KEYFRAME_EVERY = 3
+"""Seconds between the keyframes Janus asks publishers for (a subscriber that missed one,
+or joined between two, is not frozen for long)."""
+
+
+@dataclass(eq=False)
+class _Seat:
+    key: SeatKey
+    token: str
+    feed: int
+    publisher: int | None = None
+    subscriber: int | None = None
+    joined: asyncio.Event = field(default_factory=asyncio.Event)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    feeds: set[int] = field(default_factory=set)
+    """The feeds its subscriber connection receives."""
+    streams: dict[str, SfuStream] = field(default_factory=dict)
+    version: int = 0
+    answer: asyncio.Future[str] | None = None
+    gone: bool = False
+    room: _Room | None = None
+
+
+@dataclass(eq=False)
+class _Room:
+    session_id: str
+    janus_id: int
+    secret: str
+    admin: int
+    seats: dict[str, _Seat] = field(default_factory=dict)
+    active: set[int] = field(default_factory=set)
+    """Feeds whose publisher connection is up."""
+
+    def owner(self, feed: int) -> str | None:
+        return next((pid for pid, seat in self.seats.items() if seat.feed == feed), None)
+
+
+class SfuRooms:
+    """The call server's SFU back end (inactive unless ``--sfu always`` and a Janus).
+
+    Args:
+        config: ``janus_urls``, ``janus_api_secret``, ``sfu``.
+        links: The hub's live links by seat (read when a message is sent).
+    """
+
+    def __init__(self, config: ServerConfig, links: Mapping[SeatKey, Link]) -> None:
+        self.enabled = config.sfu == "always" and bool(config.janus_urls)
+        self.registry: Registry | None = None
+        """Set by the hub: whose seats still exist (see :meth:`after`)."""
+        self._config = config
+        self._links = links
+        self._janus: JanusClient | None = None
+        self._connecting = asyncio.Lock()
+        self._rooms: dict[str, _Room] = {}
+        self._creating: dict[str, asyncio.Task[_Room]] = {}
+        self._handles: dict[int, tuple[_Room, _Seat]] = {}
+        self._seats: dict[SeatKey, _Seat] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # ------------------------------------------------------------ the hub's hooks
+
+    def seat_joined(self, key: SeatKey) -> None:
+        """A seat was admitted: give it a publisher in the room's Janus room."""
+        if self.enabled and key not in self._seats:
+            seat = self._seats[key] = _Seat(key, secrets.token_urlsafe(24), secrets.randbits(52))
+            self._spawn(self._join(seat), f"sfu-join-{key[1]}")
+
+    def handle(self, key: SeatKey, message: Message) -> None:
+        """An :data:`SFU_REQUESTS` message from the seat ``key``."""
+        seat = self._seats.get(key)
+        if seat is None:
+            log.info("event=sfu_ignored type=%s participant=%s", message.TYPE, key[1])
+            return
+        if isinstance(message, SfuPublish):
+            self._spawn(self._publish(seat, message.sdp), f"sfu-publish-{key[1]}")
+        elif isinstance(message, SfuAnswer):
+            if seat.answer is not None and message.version == seat.version \
+                    and not seat.answer.done():
+                seat.answer.set_result(message.sdp)
+
+    def after(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """``callback``, then drop the Janus side of seats the registry no longer has
+        (the registry calls this whenever a seat is removed)."""
+        def departed() -> None:
+            callback()
+            self.reconcile()
+        return departed
+
+    def reconcile(self) -> None:
+        """Forget every seat the registry has freed."""
+        if self.registry is None:
+            return
+        for key, seat in list(self._seats.items()):
+            if self.registry.seat(key) is None:
+                del self._seats[key]
+                seat.gone = True
+                if seat.room is not None:
+                    seat.room.seats.pop(key[1], None)
+                    self._spawn(self._leave(seat.room, seat), f"sfu-leave-{key[1]}")
+
+    def janus_room(self, session_id: str) -> int | None:
+        """The Janus room id of a Parley room (diagnostics and tests)."""
+        room = self._rooms.get(session_id)
+        return None if room is None else room.janus_id
+
+    async def close(self) -> None:
+        """Cancel the work in flight and close the Janus session. Idempotent."""
+        pending = [*self._tasks, *self._creating.values()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        rooms, self._rooms = list(self._rooms.values()), {}
+        self._seats.clear()
+        if self._janus is not None and self._janus.connected:
+            # Janus keeps rooms beyond the session that made them: destroy ours
+            await asyncio.gather(*(self._destroy(room) for room in rooms),
+                                 return_exceptions=True)
+        if self._janus is not None:
+            await self._janus.close()
+            self._janus = None
+
+    # ------------------------------------------------------------ rooms and seats
+
+    async def _client(self) -> JanusClient:
+        async with self._connecting:
+            if self._janus is None or not self._janus.connected:
+                if self._janus is not None:
+                    await self._janus.close()
+                # One node for now: the first --janus (several are accepted).
+                client = JanusClient(self._config.janus_urls[0], self._config.janus_api_secret,
+                                     self._event)
+                await client.connect()
+                self._janus = client
+            return self._janus
+
+    async def _room(self, session_id: str) -> _Room:
+        room = self._rooms.get(session_id)
+        if room is not None:
+            return room
+        task = self._creating.get(session_id)
+        if task is None:
+            task = self._creating[session_id] = asyncio.ensure_future(self._create(session_id))
+            task.add_done_callback(lambda _: self._creating.pop(session_id, None))
+        return await asyncio.shield(task)
+
+    async def _create(self, session_id: str) -> _Room:
+        janus = await self._client()
+        admin = await janus.attach()
+        room = _Room(session_id, secrets.randbits(52), secrets.token_hex(16), admin)
+        await janus.message(admin, {
+            "request": "create", "room": room.janus_id, "secret": room.secret,
+            "is_private": True, "permanent": False, "allowed": [],
+            "publishers": self._config.max_participants,
+            "audiocodec": "opus", "videocodec": "vp8", "notify_joining": False,
+            "fir_freq": KEYFRAME_EVERY,
+        })
+        await self._allowed(room, "enable", [])
+        self._rooms[session_id] = room
+        log.info("event=sfu_room room=%s", session_id)
+        return room
+
+    async def _allowed(self, room: _Room, action: str, tokens: list[str]) -> None:
+        assert self._janus is not None
+        body: dict[str, Any] = {"request": "allowed", "secret": room.secret,
+                                "action": action, "room": room.janus_id}
+        if tokens:
+            body["allowed"] = tokens
+        await self._janus.message(room.admin, body)
+
+    async def _join(self, seat: _Seat) -> None:
+        key = seat.key
+        room = await self._room(key[0])
+        if seat.gone:
+            return
+        seat.room = room
+        room.seats[key[1]] = seat
+        janus = await self._client()
+        await self._allowed(room, "add", [seat.token])
+        seat.publisher = await janus.attach()
+        self._handles[seat.publisher] = (room, seat)
+        await janus.message(seat.publisher, {
+            "request": "join", "ptype": "publisher", "room": room.janus_id,
+            "id": seat.feed, "token": seat.token})
+        seat.joined.set()
+        if seat.gone:  # it left while this was under way
+            await self._leave(room, seat)
+
+    async def _publish(self, seat: _Seat, sdp: str) -> None:
+        async with asyncio.timeout(JOIN_TIMEOUT):
+            await seat.joined.wait()
+        assert self._janus is not None and seat.publisher is not None
+        answer = await self._janus.message(
+            seat.publisher, {"request": "publish", "audio": True, "video": True},
+            jsep={"type": "offer", "sdp": sdp, "trickle": False})
+        self._send(seat.key, SfuPublished(sdp=answer["jsep"]["sdp"]))
+
+    async def _leave(self, room: _Room, seat: _Seat) -> None:
+        room.active.discard(seat.feed)
+        for other in room.seats.values():
+            other.feeds.discard(seat.feed)
+        if seat.answer is not None and not seat.answer.done():
+            seat.answer.cancel()
+        janus = self._janus
+        if janus is None:
+            return
+        for handle in (seat.publisher, seat.subscriber):
+            if handle is not None:
+                self._handles.pop(handle, None)
+                await janus.detach(handle)
+        await self._allowed(room, "remove", [seat.token])
+        if not room.seats and self._rooms.get(room.session_id) is room:
+            del self._rooms[room.session_id]
+            await self._destroy(room)
+
+    async def _destroy(self, room: _Room) -> None:
+        assert self._janus is not None
+        try:
+            await asyncio.wait_for(self._janus.message(room.admin, {
+                "request": "destroy", "room": room.janus_id, "secret": room.secret}), 2.0)
+        finally:
+            await self._janus.detach(room.admin)
+        log.info("event=sfu_room_closed room=%s", room.session_id)
+
+    # ------------------------------------------------------------ subscriptions
+
+    def _event(self, handle: int, message: Event) -> None:
+        """An event of one of our handles that answers no request."""
+        found = self._handles.get(handle)
+        if found is None:
+            return
+        room, seat = found
+        kind = message.get("janus")
+        if kind == "webrtcup" and handle == seat.publisher:
+            room.active.add(seat.feed)
+            log.info("event=sfu_feed_up room=%s participant=%s", room.session_id, seat.key[1])
+            for other in list(room.seats.values()):
+                self._spawn(self._subscribe(room, other), f"sfu-subscribe-{other.key[1]}")
+        elif kind == "event" and handle == seat.subscriber and "jsep" in message:
+            self._spawn(self._renegotiate(room, seat, message), f"sfu-update-{seat.key[1]}")
+        elif kind in ("hangup", "media", "slowlink"):
+            log.info("event=sfu_%s participant=%s reason=%s", kind, seat.key[1],
+                     message.get("reason", message.get("type")))
+
+    async def _subscribe(self, room: _Room, seat: _Seat) -> None:
+        """Subscribe ``seat`` to every active feed it lacks, one feed per negotiation
+        (aiortc sometimes never plays one of two video m-lines offered at once)."""
+        while await self._subscribe_one(room, seat):
+            pass
+
+    async def _subscribe_one(self, room: _Room, seat: _Seat) -> bool:
+        janus = self._janus
+        async with seat.lock:
+            add = sorted(room.active - {seat.feed} - seat.feeds)[:1]
+            if not add or seat.gone or janus is None:
+                return False
+            streams = [{"feed": feed} for feed in add]
+            if seat.subscriber is None:
+                seat.subscriber = await janus.attach()
+                self._handles[seat.subscriber] = (room, seat)
+                answer = await janus.message(seat.subscriber, {
+                    "request": "join", "ptype": "subscriber", "room": room.janus_id,
+                    "streams": streams, "token": seat.token, "use_msid": False})
+            else:
+                answer = await janus.message(seat.subscriber,
+                                             {"request": "subscribe", "streams": streams})
+            seat.feeds.update(add)
+            await self._offer(room, seat, answer)
+            return True
+
+    async def _renegotiate(self, room: _Room, seat: _Seat, message: Event) -> None:
+        async with seat.lock:
+            if not seat.gone:
+                await self._offer(room, seat, message)
+
+    async def _offer(self, room: _Room, seat: _Seat, answer: Event) -> None:
+        """Relay Janus's subscriber offer in ``answer`` (if any) and start with the
+        client's answer."""
+        jsep = answer.get("jsep")
+        if not jsep or seat.subscriber is None or self._janus is None:
+            return
+        data = answer.get("plugindata", {}).get("data", {})
+        if "streams" in data:
+            seat.streams = {}
+            for stream in data["streams"]:
+                owner = room.owner(stream.get("feed_id", -1))
+                kind = {"audio": "audio", "video": "camera"}.get(stream.get("type"))
+                if owner is not None and kind is not None and stream.get("active", True):
+                    mid = str(stream["mid"])
+                    seat.streams[mid] = SfuStream(mid=mid, participant_id=owner, role=kind)
+        seat.version += 1
+        seat.answer = asyncio.get_running_loop().create_future()
+        self._send(seat.key, SfuOffer(sdp=jsep["sdp"], version=seat.version,
+                                      streams=tuple(seat.streams.values())))
+        sdp = await asyncio.wait_for(seat.answer, ANSWER_TIMEOUT)
+        await self._janus.message(seat.subscriber, {"request": "start"},
+                                  jsep={"type": "answer", "sdp": sdp})
+
+    # ------------------------------------------------------------ plumbing
+
+    def _send(self, key: SeatKey, message: Message) -> None:
+        link = self._links.get(key)
+        if link is not None:
+            link.send(message)
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        async def guarded() -> None:
+            try:
+                await coro
+            except (JanusError, TimeoutError, OSError, aiohttp.ClientError) as exc:
+                log.warning("event=sfu_failed task=%s error=%r", name, exc)
+        task = asyncio.get_running_loop().create_task(guarded(), name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

@@ -1,0 +1,106 @@
+"""One participant of bench/mesh_cpu.py's mesh, in its own process, so that its CPU is its
+own: ``python -m bench._mesh_member PID ONCE WIDTHxHEIGHT FPS [PINNED]`` (ONCE, PINNED:
+1 or 0).
+
+stdin takes lines ``peers a,b,c`` (call them), ``sig <json>`` (a relayed signal),
+``start`` / ``stop`` (the measured window); stdout gives ``sig <json>`` (a signal for
+another participant) and, after ``stop``, ``result <json>``; it exits when stdin closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import sys
+import time
+from typing import Any
+
+from parley.media import MediaConfig, MediaMesh, MeshEvents, VideoFrame
+from parley.protocol.messages import Answer, Candidate, Message, Offer, decode, encode
+
+
+class Member:
+    def __init__(self, pid: str, once: bool, size: tuple[int, int], fps: int) -> None:
+        self.pid = pid
+        self.captured = self.received = 0
+        self.measuring = False
+        self._cpu0 = self._t0 = 0.0
+        self._encodes0 = 0
+        config = MediaConfig(fake_media=True, video_size=size, fps=fps, encode_once=once)
+        self.mesh = MediaMesh(pid, config, self._send, MeshEvents(
+            on_local_frame=self._local, on_video_frame=self._remote))
+
+    def _send(self, msg: Offer | Answer | Candidate) -> None:
+        print("sig", encode(dataclasses.replace(msg, sender=self.pid)), flush=True)
+
+    def _local(self, _: VideoFrame) -> None:
+        self.captured += self.measuring
+
+    def _remote(self, _: str, frame: VideoFrame) -> None:
+        self.received += self.measuring and frame.track == "camera"
+
+    def _encodes(self) -> int:
+        shared = self.mesh.shared_video("camera")
+        return shared.encodes if shared is not None else 0
+
+    def start(self) -> None:
+        self.captured = self.received = 0
+        self._cpu0, self._t0 = time.process_time(), time.monotonic()
+        self._encodes0 = self._encodes()
+        self.measuring = True
+
+    def result(self) -> dict[str, Any]:
+        self.measuring = False
+        shared = self.mesh.shared_video("camera")
+        return {"cpu": time.process_time() - self._cpu0, "seconds": time.monotonic() - self._t0,
+                "captured": self.captured, "received": self.received,
+                "encodes": self._encodes() - self._encodes0,
+                "keyframes": shared.keyframes if shared is not None else None,
+                "rungs": [str(e.ladder.rung) for e in shared.encoders.values()]
+                if shared is not None else None,
+                "stats": {pid: (s.fps, s.bitrate_kbps) for pid, s in self.mesh.stats().items()}}
+
+    def handle(self, line: str) -> None:
+        word, _, rest = line.partition(" ")
+        if word == "peers":
+            for other in rest.split(","):
+                self.mesh.add_peer(other)
+        elif word == "sig":
+            msg: Message = decode(rest)
+            assert isinstance(msg, Offer | Answer | Candidate)
+            self.mesh.handle_signal(msg)
+        elif word == "start":
+            self.start()
+        elif word == "stop":
+            print("result", json.dumps(self.result()), flush=True)
+
+
+def pin_the_ladder() -> None:
+    """Hold every VP8 encoder at its best rung: both modes then encode the same pictures
+    whatever the (CPU-starved) delay-based estimates say (a benchmark-only patch)."""
+    from parley.media import encoder
+    from parley.media.ladder import VIDEO_MAX
+
+    def best(estimate: int, covers_audio: bool = True) -> int:
+        return VIDEO_MAX
+
+    setattr(encoder, "video_budget", best)  # noqa: B010  # the name encoder.py calls
+
+
+async def main(pid: str, once: str, size: str, fps: str, pinned: str = "0") -> None:
+    if pinned == "1":
+        pin_the_ladder()
+    width, height = (int(v) for v in size.split("x"))
+    member = Member(pid, once == "1", (width, height), int(fps))
+    await member.mesh.start()
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while line := (await reader.readline()).decode().strip():
+        member.handle(line)
+    await member.mesh.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(*sys.argv[1:6]))

@@ -1,0 +1,129 @@
+"""A 4-party mesh on loopback, CPU per participant per frame: encode-once
+(``MediaConfig.encode_once``, media/shared.py) against an encoder per peer connection,
+in one run, one after the other, with the same synthetic media. Each participant is a
+process of its own (bench/_mesh_member.py); this one relays their signals.
+
+    python -m bench mesh_cpu
+    PARLEY_BENCH_SECONDS=20 PARLEY_MESH_SIZE=640x480 PARLEY_MESH_FPS=30 python -m bench mesh_cpu
+
+Figures per mode: the participants' CPU milliseconds per participant per captured frame
+(the whole call: capture, encode, packetise, SRTP, decode of three streams) and per
+received frame (a CPU-starved mode drops frames instead of using more CPU), frames
+captured and received per second, and encodes per captured frame (the shared
+encoders' counter; 3 with an encoder per peer). Each mode runs twice: as the product
+runs (the ladder follows each peer's estimate, which a CPU-starved machine drives
+down, shrinking the encodes) and ``_pinned`` (every encoder held at its best rung, so
+both modes encode the same pictures). Goal (issue 13): encode-once at most 0.5 x the
+per-peer encoders. Decoding is the same in both modes (each participant
+decodes three streams), so it bounds what encode-once can save.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from asyncio.subprocess import PIPE
+from pathlib import Path
+from typing import Any
+
+from parley.protocol.messages import decode
+
+SECONDS = float(os.environ.get("PARLEY_BENCH_SECONDS", "15"))
+WIDTH, HEIGHT = (int(v) for v in os.environ.get("PARLEY_MESH_SIZE", "640x480").split("x"))
+FPS = int(os.environ.get("PARLEY_MESH_FPS", "30"))
+PIDS = ("a", "b", "c", "d")
+WARMUP = 5.0
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def one_mesh(encode_once: bool, pinned: bool) -> dict[str, Any]:
+    """Four member processes (bench/_mesh_member.py) relayed to each other by this one."""
+    members: dict[str, asyncio.subprocess.Process] = {}
+    results: dict[str, dict[str, Any]] = {}
+    done = asyncio.Event()
+
+    async def relay(pid: str, process: asyncio.subprocess.Process) -> None:
+        assert process.stdout is not None
+        while line := (await process.stdout.readline()).decode():
+            word, _, rest = line.strip().partition(" ")
+            if word == "sig":
+                to = decode(rest).to  # type: ignore[attr-defined]
+                target = members[to].stdin
+                assert target is not None
+                target.write(line.encode())
+            elif word == "result":
+                results[pid] = json.loads(rest)
+                if len(results) == len(PIDS):
+                    done.set()
+
+    def tell(line: str, pid: str | None = None) -> None:
+        for name, process in members.items():
+            if pid is None or name == pid:
+                assert process.stdin is not None
+                process.stdin.write(f"{line}\n".encode())
+
+    for pid in PIDS:
+        members[pid] = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench._mesh_member", pid, "1" if encode_once else "0",
+            f"{WIDTH}x{HEIGHT}", str(FPS), "1" if pinned else "0", stdin=PIPE, stdout=PIPE,
+            cwd=ROOT)
+    relays = [asyncio.ensure_future(relay(pid, p)) for pid, p in members.items()]
+    for pid in PIDS:
+        tell("peers " + ",".join(o for o in PIDS if o != pid), pid)
+    await asyncio.sleep(WARMUP)  # a benchmark's steady state, not synchronisation
+    tell("start")
+    await asyncio.sleep(SECONDS)
+    tell("stop")
+    await asyncio.wait_for(done.wait(), 30)
+    for process in members.values():
+        assert process.stdin is not None
+        process.stdin.close()
+    await asyncio.gather(*(p.wait() for p in members.values()), *relays)
+    if os.environ.get("PARLEY_MESH_DEBUG"):
+        print(json.dumps(results, indent=1))
+    prefix = ("once" if encode_once else "per_peer") + ("_pinned" if pinned else "")
+    return summary(prefix, list(results.values()))
+
+
+def summary(prefix: str, members: list[dict[str, Any]]) -> dict[str, Any]:
+    captured = sum(m["captured"] for m in members)
+    seconds = max(m["seconds"] for m in members)
+    cpu = sum(m["cpu"] for m in members)
+    result = {
+        f"{prefix}_cpu_ms_per_participant_frame": round(cpu * 1000 / max(1, captured), 2),
+        # a starved per-peer mode drops frames: what each received frame cost is fair too
+        f"{prefix}_cpu_ms_per_received_frame": round(
+            cpu * 1000 / max(1, sum(m["received"] for m in members)), 2),
+        f"{prefix}_cpu_per_participant_s": [round(m["cpu"] / m["seconds"], 2) for m in members],
+        f"{prefix}_captured_fps": round(captured / len(members) / seconds, 1),
+        f"{prefix}_received_fps_per_stream": round(
+            sum(m["received"] for m in members) / (len(members) * (len(members) - 1)) / seconds,
+            1),
+    }
+    if prefix.startswith("once"):
+        result[f"{prefix}_encodes_per_frame"] = round(
+            sum(m["encodes"] for m in members) / max(1, captured), 2)
+    return result
+
+
+def main() -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for pinned in (False, True):
+        suffix = "_pinned" if pinned else ""
+        per_peer = asyncio.run(one_mesh(encode_once=False, pinned=pinned))
+        once = asyncio.run(one_mesh(encode_once=True, pinned=pinned))
+        results.update(per_peer)
+        results.update(once)
+        for per in ("participant_frame", "received_frame"):
+            ratio = once[f"once{suffix}_cpu_ms_per_{per}"] / \
+                max(0.01, per_peer[f"per_peer{suffix}_cpu_ms_per_{per}"])
+            results[f"ratio_once_over_per_peer_per_{per}{suffix}"] = round(ratio, 2)
+    return {**results, "video": f"{WIDTH}x{HEIGHT}@{FPS}", "seconds_measured_each": SECONDS,
+            "load_average": round(os.getloadavg()[0], 2), "cores": os.cpu_count()}
+
+
+if __name__ == "__main__":
+    for key, value in main().items():
+        print(f"{key}: {value}")
