@@ -21,7 +21,6 @@ from aiortc import RTCPeerConnection
 
 from parley.media import speaker_switch
 from parley.media.config import MediaConfig
-from parley.media.devices import DeviceError
 from parley.media.events import MeshEvents
 from parley.media.frames import TrackKind, VideoFrame
 from parley.media.local import LocalMedia
@@ -91,13 +90,8 @@ class MediaMesh:
             return
         self._started = True
         await self._local.start()
-        null = self.config.speaker == "null" or self.config.echo or (
-            self.config.fake_media and self.config.speaker is None)
-        if not null:
-            try:
-                self.playback = Playback(self.config.speaker, processor=self._local.processor)
-            except DeviceError as exc:
-                self._device_error(exc.kind, f"{exc.message}; remote audio is not played")
+        self.playback = speaker_switch.opened(self.config, self._local.processor,
+                                              self._device_error)
         self._ticker = asyncio.get_running_loop().create_task(self._tick(), name="mesh-tick")
 
     async def close(self) -> None:

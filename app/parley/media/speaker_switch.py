@@ -1,6 +1,6 @@
-"""Changing the speaker of a call mid-call, shared by the mesh (:mod:`parley.media.mesh`)
-and the SFU path (:mod:`parley.media.sfu`): a chosen one, or the system default when the
-one in use stopped playing (unplugged)."""
+"""The speaker of a call, shared by the mesh (:mod:`parley.media.mesh`) and the SFU path
+(:mod:`parley.media.sfu`): opened at the start, changed mid-call to a chosen one, or to
+the system default when the one in use stopped playing (unplugged)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,28 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from parley.media.config import MediaConfig
 from parley.media.devices import DeviceError
 from parley.media.playback import Playback
 from parley.media.processing import AudioProcessor
 
 DeviceErrorCallback = Callable[[str, str], None]
 Spawn = Callable[[Coroutine[Any, Any, None], str], "asyncio.Task[None]"]
+
+
+def opened(config: MediaConfig, processor: AudioProcessor | None,
+           device_error: DeviceErrorCallback) -> Playback:
+    """The call's speaker; the null one (remote audio measured, not played) for the null
+    speaker, the echo participant, synthetic media without a chosen speaker, or a device
+    that cannot open (a device error says so; the call goes on without it)."""
+    if config.speaker == "null" or config.echo or (
+            config.fake_media and config.speaker is None):
+        return Playback(null=True)
+    try:
+        return Playback(config.speaker, processor=processor)
+    except DeviceError as exc:
+        device_error(exc.kind, f"{exc.message}; remote audio is not played")
+        return Playback(null=True)
 
 
 def switched(current: Playback, device: str | None, processor: AudioProcessor | None,

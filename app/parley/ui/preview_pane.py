@@ -7,12 +7,12 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPaintEvent
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QVBoxLayout, QWidget
 
 from parley.qt.resources import IconSet
 from parley.ui.messages import NO_CAMERA_TEXT, NO_MICROPHONE_TEXT, problem_text
-from parley.ui.tile import TILE_BACKGROUND, avatar_colour, initials
+from parley.ui.tile import TILE_BACKGROUND, initials, paint_avatar
 
 if TYPE_CHECKING:
     from parley.qt.device_preview import DevicePreview
@@ -87,15 +87,7 @@ class PreviewScreen(QWidget):
         circle = QRectF(0, 0, diameter, diameter)
         circle.moveCenter(bounds.center())
         circle.translate(0, -diameter * 0.2)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(avatar_colour(self._name))
-        painter.drawEllipse(circle)
-        font = QFont(self.font())
-        font.setPixelSize(max(10, int(diameter * 0.38)))
-        font.setWeight(QFont.Weight.DemiBold)
-        painter.setFont(font)
-        painter.setPen(QColor("#ffffff"))
-        painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, self.initials())
+        paint_avatar(painter, circle, self._name, self.initials(), self.font())
         painter.setFont(self.font())
         painter.setPen(QColor("#c9cdd8"))
         below = QRectF(bounds.left(), circle.bottom() + 8, bounds.width(),

@@ -50,6 +50,20 @@ def avatar_colour(key: str) -> QColor:
     return QColor(AVATAR_COLOURS[zlib.crc32(key.encode("utf-8")) % len(AVATAR_COLOURS)])
 
 
+def paint_avatar(painter: QPainter, circle: QRectF, colour_key: str, letters: str,
+                 base: QFont) -> None:
+    """The initials avatar: a coloured circle with white letters (tiles and the preview)."""
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(avatar_colour(colour_key))
+    painter.drawEllipse(circle)
+    font = QFont(base)
+    font.setPixelSize(max(10, int(circle.height() * 0.38)))
+    font.setWeight(QFont.Weight.DemiBold)
+    painter.setFont(font)
+    painter.setPen(QColor("#ffffff"))
+    painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, letters)
+
+
 class VideoTile(QWidget):
     """Paints one participant. ``painted`` tells the bridge a frame reached the screen."""
 
@@ -318,15 +332,8 @@ class VideoTile(QWidget):
         diameter = max(24.0, min(bounds.width(), bounds.height()) * 0.38)
         circle = QRectF(0, 0, diameter, diameter)
         circle.moveCenter(bounds.center())
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(avatar_colour(self._participant.id or self._participant.name))
-        painter.drawEllipse(circle)
-        font = QFont(self.font())
-        font.setPixelSize(max(10, int(diameter * 0.38)))
-        font.setWeight(QFont.Weight.DemiBold)
-        painter.setFont(font)
-        painter.setPen(QColor("#ffffff"))
-        painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, self.initials())
+        paint_avatar(painter, circle, self._participant.id or self._participant.name,
+                     self.initials(), self.font())
 
     def _pill(self, painter: QPainter, rect: QRectF, colour: QColor) -> None:
         painter.setPen(Qt.PenStyle.NoPen)
