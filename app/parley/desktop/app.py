@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import secrets
 import signal
 import sys
@@ -81,9 +82,11 @@ class App:
         if self.display_lost is None:
             self.display_lost = message
             log.warning("the display went away: %s", message)
-            # Said at once: on some paths (an X I/O error) Qt exits right after.
-            print(f"parley: the display went away ({message.strip()}); leaving the call.",
-                  file=sys.stderr, flush=True)
+            # Said at once: on some paths (an X I/O error) Qt exits right after. Straight
+            # to fd 2: Qt may call this from its own thread while the loop's thread writes
+            # to sys.stderr, and two threads writing one TextIOWrapper can lose a line.
+            line = f"parley: the display went away ({message.strip()}); leaving the call.\n"
+            os.write(2, line.encode("utf-8", "replace"))
 
     def leave_without_display(self) -> None:
         """Leave the call as closing the window would, without touching the window."""
