@@ -25,6 +25,9 @@ from tests.faults.netns import Topology, unavailable_reason
 
 REPO = Path(__file__).resolve().parents[2]
 REQUIRE_NETNS = "PARLEY_REQUIRE_NETNS"
+"""Set (``make faults`` and CI do) to turn a missing-root skip into a failure."""
+
+SERVER_PORT = 8787
 
 
 def require_netns() -> None:
@@ -35,8 +38,7 @@ def require_netns() -> None:
         if os.environ.get(REQUIRE_NETNS):
             pytest.fail(f"{REQUIRE_NETNS} is set but {reason}")
         pytest.skip(reason)
-"""Set (``make faults`` and CI do) to turn a missing-root skip into a failure."""
-SERVER_PORT = 8787
+
 
 Event = dict[str, Any]
 

@@ -37,9 +37,11 @@ class Janus:
 
 
 def require_janus() -> None:
-    """Skip (never in CI: ``make test`` installs the package) when Janus is missing."""
+    """Fail, saying how to fix it, when Janus is missing (``make test`` installs it, as
+    tests/xvfb.py does for Xvfb): a skip would hide a lost install step."""
     if shutil.which(JANUS) is None or not (LIB / "plugins" / "libjanus_videoroom.so").exists():
-        pytest.skip("Debian's janus package is not installed (make test installs it)")
+        pytest.fail("Debian's janus package is not installed: install it "
+                    "(make system-deps does)")
 
 
 def _free_port() -> int:
