@@ -286,9 +286,10 @@ class AcceptErrors:
             exc = context.get("exception")
             self._log(error=getattr(exc, "strerror", None) or type(exc).__name__)
             return
-        handle = context.get("handle")
-        callback = getattr(handle, "_callback", None)
-        if getattr(callback, "__name__", "") == "_start_serving" \
+        # asyncio names the failed callback in the context's message ("Exception in
+        # callback BaseSelectorEventLoop._start_serving(...)"); that is public, the
+        # handle's callback attribute is not.
+        if "._start_serving(" in str(context.get("message", "")) \
                 and isinstance(context.get("exception"), ValueError | OSError):
             # That retry, after the listening socket was closed by a stop: nothing to serve.
             log_event("accept_retry_after_stop", logging.DEBUG)
