@@ -69,8 +69,16 @@ def sounddevice_module(kind: DeviceKind = "microphone") -> ModuleType:
     return _sounddevice
 
 
+LAVFI_CAMERA = "lavfi:"
+"""A camera id with this prefix is an FFmpeg filter graph (``"lavfi:testsrc2=size=
+640x480:rate=30"``): a virtual camera for bots and for tests on machines without one. It
+opens through the same capture path as a device, paced to real time as a camera is."""
+
+
 def camera_input(device: str | None) -> tuple[str, str]:
     """(file, format) that av.open takes for a camera id on this platform."""
+    if device is not None and device.startswith(LAVFI_CAMERA):
+        return device[len(LAVFI_CAMERA):] + ",realtime", "lavfi"
     if sys.platform == "darwin":
         return device or "0", "avfoundation"
     if sys.platform == "win32":
