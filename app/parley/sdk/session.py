@@ -169,6 +169,8 @@ class CallSession(SessionListeners, RosterView, OwnMediaControls, JoinRequests,
         self._apply(Event.JOIN_OK)
         if self._is(SessionState.JOINED):
             self._presence.take_welcome(welcome)
+            if self._link is not link:  # it died while the media started: lost, resume
+                self._apply(Event.CONNECTION_DOWN, Connection.SIGNALING)
 
     async def leave_session(self) -> None:
         """Leave the call (idempotent). Ends a joined session with on_session_left."""

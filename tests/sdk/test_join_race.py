@@ -1,0 +1,96 @@
+"""The signaling link dying while a join is still starting its media (the server has
+welcomed you; the camera is opening). That link is gone: the join ends as joined, and
+then lost, and the SDK resumes the seat, as it would a link that died a second later.
+It once ended in JOINED with no link at all: nobody was told, and the server dropped
+the seat. Seen on a loaded machine, where a slow camera or microphone open outlasted
+the link's heartbeat timeout.
+
+To hold the join in that window, Ada's camera is a virtual one reading a FIFO
+(``lavfi:movie=...``): opening it blocks until the test writes a picture in. The server
+runs in its own process and is frozen with SIGSTOP, so the link goes silent the way a
+dead network does."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from parley.sdk import CallSession, SessionSettings, SessionState
+from parley.sdk.settings import Devices
+from tests.sdk.recorder import Recorder
+from tests.sdk.test_liveness import ServerProcess
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def server_process(tmp_path: Path) -> Iterator[ServerProcess]:
+    srv = ServerProcess(tmp_path)
+    yield srv
+    srv.stop()
+
+
+def _y4m(frames: int = 15, size: int = 16) -> bytes:
+    header = f"YUV4MPEG2 W{size} H{size} F15:1 Ip A1:1 C420jpeg\n".encode()
+    picture = b"FRAME\n" + bytes([120]) * (size * size * 3 // 2)
+    return header + picture * frames
+
+
+async def _writer_end(fifo: Path, timeout: float = 20) -> int:
+    """The FIFO's write end, once the camera has opened its read end (before that, a
+    non-blocking open fails with ENXIO: nobody reads yet)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            try:
+                return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:
+                await asyncio.sleep(0.05)  # polling for the reader: there is no event
+
+
+async def _logged(caplog: pytest.LogCaptureFixture, text: str, timeout: float = 20) -> None:
+    async with asyncio.timeout(timeout):
+        while not any(text in record.getMessage() for record in caplog.records):
+            await asyncio.sleep(0.05)  # polling the log: the SDK says nothing else here
+
+
+async def test_a_link_that_dies_while_the_media_starts_is_lost_then_restored(
+        server_process: ServerProcess, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="parley.sdk")
+    fifo = tmp_path / "camera.y4m"
+    os.mkfifo(fifo)
+    ada, rec = CallSession(), Recorder()
+    ada.add_session_status_listener(rec.status_listener())
+    settings = SessionSettings("Ada", devices=Devices(camera=f"lavfi:movie={fifo}"),
+                               echo_cancellation=False, noise_suppression=False,
+                               auto_gain_control=False)
+    join = asyncio.create_task(ada.join_session("race", settings, server=server_process.url))
+    writer = -1
+    try:
+        writer = await _writer_end(fifo)  # welcomed; the camera is opening now
+        os.kill(server_process.proc.pid, signal.SIGSTOP)
+        await _logged(caplog, "event=connection_lost")  # the link's heartbeat gave up
+        assert (ada.state, rec.status_names()) == (SessionState.CONNECTING, [])
+        os.kill(server_process.proc.pid, signal.SIGCONT)
+        os.set_blocking(writer, True)
+        await asyncio.to_thread(os.write, writer, _y4m())  # the camera opens: join ends
+        os.close(writer)
+        writer = -1
+        await join
+        await rec.wait("on_connection_restored", timeout=20)
+        assert rec.status_names() == ["on_session_joined", "on_connection_lost",
+                                      "on_connection_restored"]
+        assert ada.state is SessionState.JOINED
+    finally:
+        if writer >= 0:
+            os.close(writer)
+        os.kill(server_process.proc.pid, signal.SIGCONT)
+        if not join.done():
+            join.cancel()
+        await ada.leave_session()
