@@ -7,6 +7,7 @@ executable in a bare environment, away from the checkout and the venv.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -56,6 +57,27 @@ def test_the_bundle_check_passes(bundle: Path, tmp_path: Path) -> None:
         assert "from libportaudio.so.2" in line
         assert "case mapping, collation" in line  # ICU's code and its locale data
     EVIDENCE.joinpath("frozen-bundle-check.txt").write_text(line + "\n")
+
+
+@linux_only
+def test_the_frozen_app_lists_audio_devices_in_a_child_of_itself(bundle: Path,
+                                                                  tmp_path: Path) -> None:
+    """How the running app sees a device plugged in after it started (PortAudio lists
+    once per process): it runs itself with --list-audio-devices."""
+    from tests.media.pulse import private_pulse
+
+    alsa = ["pcm.parley_frozen_sink { type asym playback.pcm "
+            "{ type pulse device parley_frozen_sink } }"]
+    (tmp_path / "pulse").mkdir()
+    with private_pulse(tmp_path / "pulse",
+                       ["load-module module-null-sink sink_name=parley_frozen_sink"],
+                       alsa) as pulse:
+        result = run_frozen(bundle, "--list-audio-devices", home=tmp_path,
+                            **{k: v for k, v in pulse.items() if k not in ("HOME", "PATH")})
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {"kind": "speaker", "id": "ALSA:parley_frozen_sink", "name": "parley_frozen_sink",
+            "default": False} in rows, rows
 
 
 def test_the_bundle_carries_the_resources_as_the_wheel_does(bundle: Path) -> None:

@@ -181,23 +181,27 @@ def list_speakers() -> list[Device]:
 
 
 _LIST_IN_CHILD = "from parley.media.devices import print_audio_devices; print_audio_devices()"
+LIST_AUDIO_FLAG = "--list-audio-devices"
+"""What the frozen app's launcher (packaging/launcher.py) answers with
+:func:`print_audio_devices`, as ``python -c`` does for the unfrozen one."""
 
 
 def list_audio_now() -> tuple[list[Device], list[Device]]:
     """(microphones, speakers) as they are now, also those plugged in since this process
     started: PortAudio reads its device list once (re-reading it would close the streams
-    a call has open), so a child process lists them. A frozen app, or a child that
-    fails, gives this process's list."""
-    if not getattr(sys, "frozen", False):
-        try:
-            done = subprocess.run([sys.executable, "-c", _LIST_IN_CHILD], capture_output=True,
-                                  text=True, timeout=10, check=True)
-            rows = json.loads(done.stdout.strip().splitlines()[-1])
-            found = [Device(**row) for row in rows]
-            return ([d for d in found if d.kind == "microphone"],
-                    [d for d in found if d.kind == "speaker"])
-        except Exception as exc:  # listing is advisory
-            logger.warning("could not list audio devices afresh: %s", exc)
+    a call has open), so a child process lists them: this Python, or in a frozen app the
+    app itself (its launcher answers ``--list-audio-devices``). A child that fails gives
+    this process's list."""
+    child = [sys.executable, LIST_AUDIO_FLAG] if getattr(sys, "frozen", False) \
+        else [sys.executable, "-c", _LIST_IN_CHILD]
+    try:
+        done = subprocess.run(child, capture_output=True, text=True, timeout=10, check=True)
+        rows = json.loads(done.stdout.strip().splitlines()[-1])
+        found = [Device(**row) for row in rows]
+        return ([d for d in found if d.kind == "microphone"],
+                [d for d in found if d.kind == "speaker"])
+    except Exception as exc:  # listing is advisory
+        logger.warning("could not list audio devices afresh: %s", exc)
     return list_microphones(), list_speakers()
 
 
