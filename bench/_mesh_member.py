@@ -16,6 +16,7 @@ import sys
 import time
 from typing import Any
 
+from bench._cpu_split import CpuSplit
 from parley.media import MediaConfig, MediaMesh, MeshEvents, VideoFrame
 from parley.protocol.messages import Answer, Candidate, Message, Offer, decode, encode
 
@@ -27,6 +28,7 @@ class Member:
         self.measuring = False
         self._cpu0 = self._t0 = 0.0
         self._encodes0 = 0
+        self._split = CpuSplit()
         config = MediaConfig(fake_media=True, video_size=size, fps=fps, encode_once=once)
         self.mesh = MediaMesh(pid, config, self._send, MeshEvents(
             on_local_frame=self._local, on_video_frame=self._remote))
@@ -48,12 +50,15 @@ class Member:
         self.captured = self.received = 0
         self._cpu0, self._t0 = time.process_time(), time.monotonic()
         self._encodes0 = self._encodes()
+        self._split.start()
         self.measuring = True
 
     def result(self) -> dict[str, Any]:
         self.measuring = False
+        split = self._split.stop()
         shared = self.mesh.shared_video("camera")
         return {"cpu": time.process_time() - self._cpu0, "seconds": time.monotonic() - self._t0,
+                "split": split,
                 "captured": self.captured, "received": self.received,
                 "encodes": self._encodes() - self._encodes0,
                 "keyframes": shared.keyframes if shared is not None else None,

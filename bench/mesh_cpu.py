@@ -102,6 +102,11 @@ def summary(prefix: str, members: list[dict[str, Any]]) -> dict[str, Any]:
             sum(m["received"] for m in members) / (len(members) * (len(members) - 1)) / seconds,
             1),
     }
+    for role in members[0]["split"]:
+        total = sum(m["split"][role] for m in members)
+        key = "gc_full_collections" if role == "gc_full" else f"{role}_ms_per_participant_frame"
+        result[f"{prefix}_{key}"] = total if role == "gc_full" else \
+            round(total * 1000 / max(1, captured), 2)
     if prefix.startswith("once"):
         result[f"{prefix}_encodes_per_frame"] = round(
             sum(m["encodes"] for m in members) / max(1, captured), 2)
