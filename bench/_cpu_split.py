@@ -7,8 +7,10 @@ CPU without a profiler:
 - ``loop``: the event loop's thread: everything Python does per packet in both
   directions (RTP / RTCP, SRTP, ICE, jitter buffers, packetisation, the bandwidth
   estimator), capture, playback's mixing, heartbeats and stats;
-- ``encode``: the default executor's threads (``asyncio_N``): the shared encoders'
+- ``encode``: the default executor's threads (``asyncio_N``): the shared video encoders'
   jobs, and every per-sender ``encode`` aiortc runs there (audio, per-peer video);
+  bench/_mesh_member.py adds the shared Opus encoder's own time, which runs on the
+  loop, and takes it off ``loop``;
 - ``decode_video`` / ``decode_audio``: aiortc's decoder thread of each receiver;
 - ``other``: anything else (PortAudio, libav's own threads).
 
