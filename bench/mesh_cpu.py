@@ -107,6 +107,17 @@ def summary(prefix: str, members: list[dict[str, Any]]) -> dict[str, Any]:
         key = "gc_full_collections" if role == "gc_full" else f"{role}_ms_per_participant_frame"
         result[f"{prefix}_{key}"] = total if role == "gc_full" else \
             round(total * 1000 / max(1, captured), 2)
+    # the sides, per participant per captured frame: sender = encoding (video and
+    # audio), receiver = decoding, loop = the event loop's Python, both directions
+    split = {role: sum(m["split"][role] for m in members) * 1000 / max(1, captured)
+             for role in ("loop", "encode", "decode_video", "decode_audio")}
+    result[f"{prefix}_sender_side_ms"] = round(split["encode"], 2)
+    result[f"{prefix}_receiver_side_ms"] = round(split["decode_video"] + split["decode_audio"], 2)
+    result[f"{prefix}_loop_side_ms"] = round(split["loop"], 2)
+    # a CPU-starved run delivers less than it captures: only a run near 1 compares fairly
+    result[f"{prefix}_delivered_share"] = round(
+        result[f"{prefix}_received_fps_per_stream"] / max(0.1, result[f"{prefix}_captured_fps"]),
+        2)
     if prefix.startswith("once"):
         result[f"{prefix}_encodes_per_frame"] = round(
             sum(m["encodes"] for m in members) / max(1, captured), 2)
@@ -125,6 +136,10 @@ def main() -> dict[str, Any]:
             ratio = once[f"once{suffix}_cpu_ms_per_{per}"] / \
                 max(0.01, per_peer[f"per_peer{suffix}_cpu_ms_per_{per}"])
             results[f"ratio_once_over_per_peer_per_{per}{suffix}"] = round(ratio, 2)
+        for side in ("sender", "receiver", "loop"):  # per participant per captured frame
+            ratio = once[f"once{suffix}_{side}_side_ms"] / \
+                max(0.01, per_peer[f"per_peer{suffix}_{side}_side_ms"])
+            results[f"ratio_once_over_per_peer_{side}_side{suffix}"] = round(ratio, 2)
     return {**results, "video": f"{WIDTH}x{HEIGHT}@{FPS}", "seconds_measured_each": SECONDS,
             "load_average": round(os.getloadavg()[0], 2), "cores": os.cpu_count()}
 
