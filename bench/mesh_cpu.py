@@ -28,6 +28,7 @@ from asyncio.subprocess import PIPE
 from pathlib import Path
 from typing import Any
 
+from bench._unit_costs import full_call, unit_costs
 from parley.protocol.messages import decode
 
 SECONDS = float(os.environ.get("PARLEY_BENCH_SECONDS", "15"))
@@ -125,7 +126,14 @@ def summary(prefix: str, members: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def main() -> dict[str, Any]:
-    results: dict[str, Any] = {}
+    units = unit_costs((WIDTH, HEIGHT), FPS)
+    results: dict[str, Any] = {f"unit_ms_{k}": v for k, v in units.items()}
+    model = full_call(units, FPS)
+    results.update({f"full_call_{k}": v for k, v in model.items()})
+    results["ratio_full_call_sender_side"] = round(
+        model["once_sender_side_ms"] / model["per_peer_sender_side_ms"], 2)
+    results["ratio_full_call_sender_side_with_low"] = round(
+        model["once_with_low_sender_side_ms"] / model["per_peer_sender_side_ms"], 2)
     for pinned in (False, True):
         suffix = "_pinned" if pinned else ""
         per_peer = asyncio.run(one_mesh(encode_once=False, pinned=pinned))
