@@ -9,8 +9,8 @@ CPU without a profiler:
   estimator), capture, playback's mixing, heartbeats and stats;
 - ``encode``: the default executor's threads (``asyncio_N``): the shared video encoders'
   jobs, and every per-sender ``encode`` aiortc runs there (audio, per-peer video);
-  bench/_mesh_member.py adds the shared Opus encoder's own time, which runs on the
-  loop, and takes it off ``loop``;
+  bench/mesh_cpu.py moves the shared Opus encodes, which run on the loop, from
+  ``loop`` to ``encode`` at their unit cost (bench/_unit_costs.py);
 - ``decode_video`` / ``decode_audio``: aiortc's decoder thread of each receiver;
 - ``other``: anything else (PortAudio, libav's own threads).
 

@@ -28,7 +28,7 @@ class Member:
         self.measuring = False
         self._cpu0 = self._t0 = 0.0
         self._encodes0 = 0
-        self._audio0 = 0.0
+        self._audio0 = 0
         self._split = CpuSplit()
         config = MediaConfig(fake_media=True, video_size=size, fps=fps, encode_once=once)
         self.mesh = MediaMesh(pid, config, self._send, MeshEvents(
@@ -47,13 +47,13 @@ class Member:
         shared = self.mesh.shared_video("camera")
         return shared.encodes if shared is not None else 0
 
-    def _audio_encode_seconds(self) -> float:
+    def _audio_encodes(self) -> int:
         shared = self.mesh.shared_audio()
-        return shared.encode_seconds if shared is not None else 0.0
+        return shared.encodes if shared is not None else 0
 
     def start(self) -> None:
         self.captured = self.received = 0
-        self._audio0 = self._audio_encode_seconds()
+        self._audio0 = self._audio_encodes()
         self._cpu0, self._t0 = time.process_time(), time.monotonic()
         self._encodes0 = self._encodes()
         self._split.start()
@@ -62,14 +62,12 @@ class Member:
     def result(self) -> dict[str, Any]:
         self.measuring = False
         split = self._split.stop()
-        audio = self._audio_encode_seconds() - self._audio0  # the shared Opus encode runs
-        split["loop"] -= audio                                 # on the loop: it is encoding
-        split["encode"] += audio
         shared = self.mesh.shared_video("camera")
         return {"cpu": time.process_time() - self._cpu0, "seconds": time.monotonic() - self._t0,
                 "split": split,
                 "captured": self.captured, "received": self.received,
                 "encodes": self._encodes() - self._encodes0,
+                "audio_encodes": self._audio_encodes() - self._audio0,
                 "keyframes": shared.keyframes if shared is not None else None,
                 "rungs": [str(e.ladder.rung) for e in shared.encoders.values()]
                 if shared is not None else None,

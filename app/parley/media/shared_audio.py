@@ -171,8 +171,6 @@ class SharedAudioEncoder:
         """Frames read from the source."""
         self.encodes = 0
         """Frames encoded: one per frame read."""
-        self.encode_seconds = 0.0
-        """CPU seconds spent encoding (on the loop's thread): a diagnostic."""
         self._tracks: set[AudioPacketTrack] = set()
         self._reader: SubscriberTrack | None = None
         self._task: asyncio.Task[None] | None = None
@@ -221,14 +219,11 @@ class SharedAudioEncoder:
             if not self._tracks:
                 continue
             self.settle()
-            started = time.thread_time()
             try:
                 payloads, timestamp = self.encoder.encode(frame)
             except Exception:  # one bad frame must not stop the audio of every peer
                 logger.exception("%s: encoding failed; frame skipped", self.name)
                 continue
-            finally:
-                self.encode_seconds += time.thread_time() - started
             self.encodes += 1
             if not payloads:  # DTX, or the resampler's first frame
                 continue
