@@ -107,7 +107,8 @@ async def test_fec_and_rate_follow_the_worst_reading_peer() -> None:
     source.set_source(ToneTrack(440.0))
     encoder = SharedAudioEncoder(source)
     good, weak, unread = encoder.subscribe(), encoder.subscribe(), encoder.subscribe()
-    good.estimate, weak.estimate, unread.estimate = 2_000_000, 2_000_000, 50_000
+    # good: an aiortc peer, whose estimates never name the audio stream
+    weak.estimate, unread.estimate = 2_000_000, 50_000
 
     async def both(n: int) -> tuple[list[bytes], list[bytes]]:
         pairs = [await asyncio.wait_for(asyncio.gather(good.recv(), weak.recv()), 5)
@@ -115,6 +116,10 @@ async def test_fec_and_rate_follow_the_worst_reading_peer() -> None:
         a, b = [x for x, _ in pairs], [y for _, y in pairs]
         assert all(isinstance(p, av.Packet) for p in a + b)
         return [bytes(p) for p in a], [bytes(p) for p in b]  # type: ignore[arg-type]
+
+    async def both_good(n: int) -> None:
+        for _ in range(n):
+            assert isinstance(await asyncio.wait_for(good.recv(), 5), av.Packet)
 
     try:
         a, b = await both(10)
@@ -126,6 +131,9 @@ async def test_fec_and_rate_follow_the_worst_reading_peer() -> None:
         await both(5)
         assert encoder.encoder.target_bitrate == LOW_VOICE_BITRATE
         assert encoder.encoder.fec  # for everyone: the good peer's packets carry it too
+        weak.stop()  # the weak peer leaves: no estimate left, the voice rate again
+        await both_good(3)
+        assert encoder.encoder.target_bitrate == VOICE_BITRATE
         assert encoder.encodes == encoder.frames
     finally:
         await encoder.close()

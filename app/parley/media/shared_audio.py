@@ -47,7 +47,7 @@ from aiortc.codecs.base import Encoder
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack, convert_timebase
 from av.frame import Frame
 
-from parley.media.encoder import ParleyOpusEncoder
+from parley.media.encoder import LOW_ESTIMATE, ParleyOpusEncoder
 from parley.media.switch import SubscriberTrack, SwitchableTrack
 
 logger = logging.getLogger(__name__)
@@ -204,8 +204,8 @@ class SharedAudioEncoder:
         """Set the encoder's rate for the weakest reading peer (see the module's text)."""
         now = self.clock()
         estimates = [t.estimate for t in self._tracks if t.active(now) and t.estimate]
-        if estimates:
-            self.encoder.target_bitrate = min(estimates)
+        # no estimate names the audio (aiortc's receivers estimate video only): voice rate
+        self.encoder.target_bitrate = min(estimates, default=LOW_ESTIMATE)
 
     async def _pump(self) -> None:
         assert self._reader is not None
