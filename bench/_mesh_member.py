@@ -4,7 +4,8 @@ own: ``python -m bench._mesh_member PID ONCE WIDTHxHEIGHT FPS [PINNED]`` (ONCE, 
 
 stdin takes lines ``peers a,b,c`` (call them), ``sig <json>`` (a relayed signal),
 ``start`` / ``stop`` (the measured window); stdout gives ``sig <json>`` (a signal for
-another participant) and, after ``stop``, ``result <json>``; it exits when stdin closes.
+another participant), ``ready`` once video flows from every peer, and, after ``stop``,
+``result <json>``; it exits when stdin closes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from bench._cpu_split import CpuSplit
 from parley.media import MediaConfig, MediaMesh, MeshEvents, VideoFrame
 from parley.protocol.messages import Answer, Candidate, Message, Offer, decode, encode
 
+READY_FRAMES = 10
+"""Camera frames from each peer before the member says it is ready."""
+
 
 class Member:
     def __init__(self, pid: str, once: bool, size: tuple[int, int], fps: int) -> None:
@@ -30,6 +34,9 @@ class Member:
         self._encodes0 = 0
         self._audio0 = 0
         self._split = CpuSplit()
+        self._peers: list[str] = []
+        self._flowing: dict[str, int] = {}
+        self._ready = False
         config = MediaConfig(fake_media=True, video_size=size, fps=fps, encode_once=once)
         self.mesh = MediaMesh(pid, config, self._send, MeshEvents(
             on_local_frame=self._local, on_video_frame=self._remote))
@@ -40,8 +47,14 @@ class Member:
     def _local(self, _: VideoFrame) -> None:
         self.captured += self.measuring
 
-    def _remote(self, _: str, frame: VideoFrame) -> None:
+    def _remote(self, pid: str, frame: VideoFrame) -> None:
         self.received += self.measuring and frame.track == "camera"
+        if not self._ready and frame.track == "camera":
+            self._flowing[pid] = self._flowing.get(pid, 0) + 1
+            if len(self._flowing) == len(self._peers) and \
+                    min(self._flowing.values()) >= READY_FRAMES:
+                self._ready = True
+                print("ready", flush=True)
 
     def _encodes(self) -> int:
         shared = self.mesh.shared_video("camera")
@@ -76,7 +89,8 @@ class Member:
     def handle(self, line: str) -> None:
         word, _, rest = line.partition(" ")
         if word == "peers":
-            for other in rest.split(","):
+            self._peers = rest.split(",")
+            for other in self._peers:
                 self.mesh.add_peer(other)
         elif word == "sig":
             msg: Message = decode(rest)

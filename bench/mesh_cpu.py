@@ -35,7 +35,9 @@ SECONDS = float(os.environ.get("PARLEY_BENCH_SECONDS", "15"))
 WIDTH, HEIGHT = (int(v) for v in os.environ.get("PARLEY_MESH_SIZE", "640x480").split("x"))
 FPS = int(os.environ.get("PARLEY_MESH_FPS", "30"))
 PIDS = ("a", "b", "c", "d")
-WARMUP = 5.0
+WARMUP = 3.0
+"""Seconds of steady state once video flows everywhere, before measuring."""
+READY_TIMEOUT = 60.0
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -44,6 +46,8 @@ async def one_mesh(encode_once: bool, pinned: bool, opus_ms: float) -> dict[str,
     members: dict[str, asyncio.subprocess.Process] = {}
     results: dict[str, dict[str, Any]] = {}
     done = asyncio.Event()
+    ready: set[str] = set()
+    all_ready = asyncio.Event()
 
     async def relay(pid: str, process: asyncio.subprocess.Process) -> None:
         assert process.stdout is not None
@@ -54,6 +58,10 @@ async def one_mesh(encode_once: bool, pinned: bool, opus_ms: float) -> dict[str,
                 target = members[to].stdin
                 assert target is not None
                 target.write(line.encode())
+            elif word == "ready":
+                ready.add(pid)
+                if len(ready) == len(PIDS):
+                    all_ready.set()
             elif word == "result":
                 results[pid] = json.loads(rest)
                 if len(results) == len(PIDS):
@@ -73,6 +81,10 @@ async def one_mesh(encode_once: bool, pinned: bool, opus_ms: float) -> dict[str,
     relays = [asyncio.ensure_future(relay(pid, p)) for pid, p in members.items()]
     for pid in PIDS:
         tell("peers " + ",".join(o for o in PIDS if o != pid), pid)
+    try:  # on a loaded machine connecting takes a while: wait for video everywhere
+        await asyncio.wait_for(all_ready.wait(), READY_TIMEOUT)
+    except TimeoutError:
+        print(f"   (only {sorted(ready)} got video from every peer in {READY_TIMEOUT:.0f} s)")
     await asyncio.sleep(WARMUP)  # a benchmark's steady state, not synchronisation
     tell("start")
     await asyncio.sleep(SECONDS)
