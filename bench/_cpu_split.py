@@ -12,7 +12,10 @@ CPU without a profiler:
   bench/mesh_cpu.py moves the shared Opus encodes, which run on the loop, from
   ``loop`` to ``encode`` at their unit cost (bench/_unit_costs.py);
 - ``decode_video`` / ``decode_audio``: aiortc's decoder thread of each receiver;
-- ``other``: anything else (PortAudio, libav's own threads).
+- ``other``: any other Python thread;
+- ``ended``: the rest of the process's CPU: threads that ended within the window (the
+  decoders of a connection replaced meanwhile) and threads Python does not know (libav's
+  own), so that the roles add up to the process's CPU.
 
 Garbage collection runs on the thread that allocates (the loop, nearly always); its
 time is reported on its own too (``gc``, measured with ``gc.callbacks``), counted
@@ -51,7 +54,8 @@ class CpuSplit:
     """Per-role CPU seconds between :meth:`start` and :meth:`stop`."""
 
     def __init__(self) -> None:
-        self._start: dict[int, float] = {}
+        self._start: dict[int, tuple[threading.Thread, float]] = {}
+        self._process = 0.0
         self._gc = 0.0
         self._gc_started: float | None = None
         self._gc_count = 0
@@ -73,18 +77,23 @@ class CpuSplit:
         for thread in threading.enumerate():
             cpu = _thread_cpu(thread)
             if cpu is not None and thread.ident is not None:
-                self._start[thread.ident] = cpu
+                self._start[thread.ident] = (thread, cpu)
+        self._process = time.process_time()
         self._gc, self._gc_count, self._measuring = 0.0, 0, True
 
     def stop(self) -> dict[str, float]:
         """CPU seconds per role, and ``gc`` (seconds) and ``gc_full`` (collections)."""
         self._measuring = False
+        process = time.process_time() - self._process
         split = dict.fromkeys(("loop", "encode", "decode_video", "decode_audio", "other"),
                               0.0)
         for thread in threading.enumerate():
             cpu = _thread_cpu(thread)
             if cpu is None or thread.ident is None:
                 continue
-            split[_role(thread.name)] += cpu - self._start.get(thread.ident, 0.0)
+            # an ident is reused by a thread started after another ended: count from 0
+            started, base = self._start.get(thread.ident, (thread, 0.0))
+            split[_role(thread.name)] += cpu - (base if started is thread else 0.0)
+        split["ended"] = max(0.0, process - sum(split.values()))
         return {**{k: round(v, 3) for k, v in split.items()}, "gc": round(self._gc, 3),
                 "gc_full": self._gc_count}
