@@ -33,6 +33,7 @@ class Member:
         self._cpu0 = self._t0 = 0.0
         self._encodes0 = 0
         self._audio0 = 0
+        self._packets0: dict[Any, tuple[str, int]] = {}
         self._split = CpuSplit()
         self._peers: list[str] = []
         self._flowing: dict[str, int] = {}
@@ -64,7 +65,27 @@ class Member:
         shared = self.mesh.shared_audio()
         return shared.encodes if shared is not None else 0
 
-    def start(self) -> None:
+    async def packets_sent(self) -> dict[Any, tuple[str, int]]:
+        """RTP packets sent so far by each live sender: (kind, count)."""
+        sent: dict[Any, tuple[str, int]] = {}
+        for pid in self.mesh.peer_ids:
+            pc = self.mesh.connection(pid)
+            for sender in pc.getSenders() if pc is not None else []:
+                for stat in (await sender.getStats()).values():
+                    if stat.type == "outbound-rtp" and sender.track is not None:
+                        sent[sender] = (sender.track.kind, stat.packetsSent)
+        return sent
+
+    def _packets_since(self, now: dict[Any, tuple[str, int]]) -> dict[str, int]:
+        """Per kind, what the live senders sent since :meth:`start` (a connection
+        replaced meanwhile took its count with it)."""
+        sent: dict[str, int] = {}
+        for sender, (kind, count) in now.items():
+            sent[kind] = sent.get(kind, 0) + count - self._packets0.get(sender, (kind, 0))[1]
+        return sent
+
+    async def start(self) -> None:
+        self._packets0 = await self.packets_sent()
         self.captured = self.received = 0
         self._audio0 = self._audio_encodes()
         self._cpu0, self._t0 = time.process_time(), time.monotonic()
@@ -72,21 +93,23 @@ class Member:
         self._split.start()
         self.measuring = True
 
-    def result(self) -> dict[str, Any]:
+    async def result(self) -> dict[str, Any]:
         self.measuring = False
         split = self._split.stop()
+        packets = await self.packets_sent()
         shared = self.mesh.shared_video("camera")
         return {"cpu": time.process_time() - self._cpu0, "seconds": time.monotonic() - self._t0,
                 "split": split,
                 "captured": self.captured, "received": self.received,
                 "encodes": self._encodes() - self._encodes0,
                 "audio_encodes": self._audio_encodes() - self._audio0,
+                "packets_sent": self._packets_since(packets),
                 "keyframes": shared.keyframes if shared is not None else None,
                 "rungs": [str(e.ladder.rung) for e in shared.encoders.values()]
                 if shared is not None else None,
                 "stats": {pid: (s.fps, s.bitrate_kbps) for pid, s in self.mesh.stats().items()}}
 
-    def handle(self, line: str) -> None:
+    async def handle(self, line: str) -> None:
         word, _, rest = line.partition(" ")
         if word == "peers":
             self._peers = rest.split(",")
@@ -97,9 +120,9 @@ class Member:
             assert isinstance(msg, Offer | Answer | Candidate)
             self.mesh.handle_signal(msg)
         elif word == "start":
-            self.start()
+            await self.start()
         elif word == "stop":
-            print("result", json.dumps(self.result()), flush=True)
+            print("result", json.dumps(await self.result()), flush=True)
 
 
 def pin_the_ladder() -> None:
@@ -124,7 +147,7 @@ async def main(pid: str, once: str, size: str, fps: str, pinned: str = "0") -> N
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     while line := (await reader.readline()).decode().strip():
-        member.handle(line)
+        await member.handle(line)
     await member.mesh.close()
 
 

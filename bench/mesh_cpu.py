@@ -137,6 +137,10 @@ def summary(prefix: str, members: list[dict[str, Any]], opus_ms: float) -> dict[
     result[f"{prefix}_delivered_share"] = round(
         result[f"{prefix}_received_fps_per_stream"] / max(0.1, result[f"{prefix}_captured_fps"]),
         2)
+    for kind in ("audio", "video"):  # what the loop's per-packet work scales with
+        sent = sum(m["packets_sent"].get(kind, 0) for m in members)
+        result[f"{prefix}_{kind}_packets_sent_per_participant_s"] = round(
+            sent / len(members) / seconds, 1)
     if prefix.startswith("once"):
         result[f"{prefix}_encodes_per_frame"] = round(
             sum(m["encodes"] for m in members) / max(1, captured), 2)
