@@ -4,7 +4,8 @@ own: ``python -m bench._mesh_member PID ONCE WIDTHxHEIGHT FPS [PINNED]`` (ONCE, 
 
 stdin takes lines ``peers a,b,c`` (call them), ``sig <json>`` (a relayed signal),
 ``start`` / ``stop`` (the measured window); stdout gives ``sig <json>`` (a signal for
-another participant) and, after ``stop``, ``result <json>``; it exits when stdin closes.
+another participant), ``ready`` once video flows from every peer, and, after ``stop``,
+``result <json>``; it exits when stdin closes.
 """
 
 from __future__ import annotations
@@ -16,8 +17,12 @@ import sys
 import time
 from typing import Any
 
+from bench._cpu_split import CpuSplit
 from parley.media import MediaConfig, MediaMesh, MeshEvents, VideoFrame
 from parley.protocol.messages import Answer, Candidate, Message, Offer, decode, encode
+
+READY_FRAMES = 10
+"""Camera frames from each peer before the member says it is ready."""
 
 
 class Member:
@@ -27,6 +32,12 @@ class Member:
         self.measuring = False
         self._cpu0 = self._t0 = 0.0
         self._encodes0 = 0
+        self._audio0 = 0
+        self._packets0: dict[Any, tuple[str, int]] = {}
+        self._split = CpuSplit()
+        self._peers: list[str] = []
+        self._flowing: dict[str, int] = {}
+        self._ready = False
         config = MediaConfig(fake_media=True, video_size=size, fps=fps, encode_once=once)
         self.mesh = MediaMesh(pid, config, self._send, MeshEvents(
             on_local_frame=self._local, on_video_frame=self._remote))
@@ -37,43 +48,81 @@ class Member:
     def _local(self, _: VideoFrame) -> None:
         self.captured += self.measuring
 
-    def _remote(self, _: str, frame: VideoFrame) -> None:
+    def _remote(self, pid: str, frame: VideoFrame) -> None:
         self.received += self.measuring and frame.track == "camera"
+        if not self._ready and frame.track == "camera":
+            self._flowing[pid] = self._flowing.get(pid, 0) + 1
+            if len(self._flowing) == len(self._peers) and \
+                    min(self._flowing.values()) >= READY_FRAMES:
+                self._ready = True
+                print("ready", flush=True)
 
     def _encodes(self) -> int:
         shared = self.mesh.shared_video("camera")
         return shared.encodes if shared is not None else 0
 
-    def start(self) -> None:
+    def _audio_encodes(self) -> int:
+        shared = self.mesh.shared_audio()
+        return shared.encodes if shared is not None else 0
+
+    async def packets_sent(self) -> dict[Any, tuple[str, int]]:
+        """RTP packets sent so far by each live sender: (kind, count)."""
+        sent: dict[Any, tuple[str, int]] = {}
+        for pid in self.mesh.peer_ids:
+            pc = self.mesh.connection(pid)
+            for sender in pc.getSenders() if pc is not None else []:
+                for stat in (await sender.getStats()).values():
+                    if stat.type == "outbound-rtp" and sender.track is not None:
+                        sent[sender] = (sender.track.kind, stat.packetsSent)
+        return sent
+
+    def _packets_since(self, now: dict[Any, tuple[str, int]]) -> dict[str, int]:
+        """Per kind, what the live senders sent since :meth:`start` (a connection
+        replaced meanwhile took its count with it)."""
+        sent: dict[str, int] = {}
+        for sender, (kind, count) in now.items():
+            sent[kind] = sent.get(kind, 0) + count - self._packets0.get(sender, (kind, 0))[1]
+        return sent
+
+    async def start(self) -> None:
+        self._packets0 = await self.packets_sent()
         self.captured = self.received = 0
+        self._audio0 = self._audio_encodes()
         self._cpu0, self._t0 = time.process_time(), time.monotonic()
         self._encodes0 = self._encodes()
+        self._split.start()
         self.measuring = True
 
-    def result(self) -> dict[str, Any]:
+    async def result(self) -> dict[str, Any]:
         self.measuring = False
+        split = self._split.stop()
+        packets = await self.packets_sent()
         shared = self.mesh.shared_video("camera")
         return {"cpu": time.process_time() - self._cpu0, "seconds": time.monotonic() - self._t0,
+                "split": split,
                 "captured": self.captured, "received": self.received,
                 "encodes": self._encodes() - self._encodes0,
+                "audio_encodes": self._audio_encodes() - self._audio0,
+                "packets_sent": self._packets_since(packets),
                 "keyframes": shared.keyframes if shared is not None else None,
                 "rungs": [str(e.ladder.rung) for e in shared.encoders.values()]
                 if shared is not None else None,
                 "stats": {pid: (s.fps, s.bitrate_kbps) for pid, s in self.mesh.stats().items()}}
 
-    def handle(self, line: str) -> None:
+    async def handle(self, line: str) -> None:
         word, _, rest = line.partition(" ")
         if word == "peers":
-            for other in rest.split(","):
+            self._peers = rest.split(",")
+            for other in self._peers:
                 self.mesh.add_peer(other)
         elif word == "sig":
             msg: Message = decode(rest)
             assert isinstance(msg, Offer | Answer | Candidate)
             self.mesh.handle_signal(msg)
         elif word == "start":
-            self.start()
+            await self.start()
         elif word == "stop":
-            print("result", json.dumps(self.result()), flush=True)
+            print("result", json.dumps(await self.result()), flush=True)
 
 
 def pin_the_ladder() -> None:
@@ -98,7 +147,7 @@ async def main(pid: str, once: str, size: str, fps: str, pinned: str = "0") -> N
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     while line := (await reader.readline()).decode().strip():
-        member.handle(line)
+        await member.handle(line)
     await member.mesh.close()
 
 

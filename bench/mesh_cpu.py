@@ -28,21 +28,26 @@ from asyncio.subprocess import PIPE
 from pathlib import Path
 from typing import Any
 
+from bench._unit_costs import full_call, unit_costs
 from parley.protocol.messages import decode
 
 SECONDS = float(os.environ.get("PARLEY_BENCH_SECONDS", "15"))
 WIDTH, HEIGHT = (int(v) for v in os.environ.get("PARLEY_MESH_SIZE", "640x480").split("x"))
 FPS = int(os.environ.get("PARLEY_MESH_FPS", "30"))
 PIDS = ("a", "b", "c", "d")
-WARMUP = 5.0
+WARMUP = 3.0
+"""Seconds of steady state once video flows everywhere, before measuring."""
+READY_TIMEOUT = 60.0
 ROOT = Path(__file__).resolve().parent.parent
 
 
-async def one_mesh(encode_once: bool, pinned: bool) -> dict[str, Any]:
+async def one_mesh(encode_once: bool, pinned: bool, opus_ms: float) -> dict[str, Any]:
     """Four member processes (bench/_mesh_member.py) relayed to each other by this one."""
     members: dict[str, asyncio.subprocess.Process] = {}
     results: dict[str, dict[str, Any]] = {}
     done = asyncio.Event()
+    ready: set[str] = set()
+    all_ready = asyncio.Event()
 
     async def relay(pid: str, process: asyncio.subprocess.Process) -> None:
         assert process.stdout is not None
@@ -53,6 +58,10 @@ async def one_mesh(encode_once: bool, pinned: bool) -> dict[str, Any]:
                 target = members[to].stdin
                 assert target is not None
                 target.write(line.encode())
+            elif word == "ready":
+                ready.add(pid)
+                if len(ready) == len(PIDS):
+                    all_ready.set()
             elif word == "result":
                 results[pid] = json.loads(rest)
                 if len(results) == len(PIDS):
@@ -72,6 +81,10 @@ async def one_mesh(encode_once: bool, pinned: bool) -> dict[str, Any]:
     relays = [asyncio.ensure_future(relay(pid, p)) for pid, p in members.items()]
     for pid in PIDS:
         tell("peers " + ",".join(o for o in PIDS if o != pid), pid)
+    try:  # on a loaded machine connecting takes a while: wait for video everywhere
+        await asyncio.wait_for(all_ready.wait(), READY_TIMEOUT)
+    except TimeoutError:
+        print(f"   (only {sorted(ready)} got video from every peer in {READY_TIMEOUT:.0f} s)")
     await asyncio.sleep(WARMUP)  # a benchmark's steady state, not synchronisation
     tell("start")
     await asyncio.sleep(SECONDS)
@@ -84,10 +97,16 @@ async def one_mesh(encode_once: bool, pinned: bool) -> dict[str, Any]:
     if os.environ.get("PARLEY_MESH_DEBUG"):
         print(json.dumps(results, indent=1))
     prefix = ("once" if encode_once else "per_peer") + ("_pinned" if pinned else "")
-    return summary(prefix, list(results.values()))
+    return summary(prefix, list(results.values()), opus_ms)
 
 
-def summary(prefix: str, members: list[dict[str, Any]]) -> dict[str, Any]:
+def summary(prefix: str, members: list[dict[str, Any]], opus_ms: float) -> dict[str, Any]:
+    """The figures of one mode; ``opus_ms``: one Opus encode's CPU (the shared one runs
+    on the loop, and counts as encoding)."""
+    for member in members:
+        audio = member["audio_encodes"] * opus_ms / 1000
+        member["split"]["loop"] -= audio
+        member["split"]["encode"] += audio
     captured = sum(m["captured"] for m in members)
     seconds = max(m["seconds"] for m in members)
     cpu = sum(m["cpu"] for m in members)
@@ -102,6 +121,26 @@ def summary(prefix: str, members: list[dict[str, Any]]) -> dict[str, Any]:
             sum(m["received"] for m in members) / (len(members) * (len(members) - 1)) / seconds,
             1),
     }
+    for role in members[0]["split"]:
+        total = sum(m["split"][role] for m in members)
+        key = "gc_full_collections" if role == "gc_full" else f"{role}_ms_per_participant_frame"
+        result[f"{prefix}_{key}"] = total if role == "gc_full" else \
+            round(total * 1000 / max(1, captured), 2)
+    # the sides, per participant per captured frame: sender = encoding (video and
+    # audio), receiver = decoding, loop = the event loop's Python, both directions
+    split = {role: sum(m["split"][role] for m in members) * 1000 / max(1, captured)
+             for role in ("loop", "encode", "decode_video", "decode_audio")}
+    result[f"{prefix}_sender_side_ms"] = round(split["encode"], 2)
+    result[f"{prefix}_receiver_side_ms"] = round(split["decode_video"] + split["decode_audio"], 2)
+    result[f"{prefix}_loop_side_ms"] = round(split["loop"], 2)
+    # a CPU-starved run delivers less than it captures: only a run near 1 compares fairly
+    result[f"{prefix}_delivered_share"] = round(
+        result[f"{prefix}_received_fps_per_stream"] / max(0.1, result[f"{prefix}_captured_fps"]),
+        2)
+    for kind in ("audio", "video"):  # what the loop's per-packet work scales with
+        sent = sum(m["packets_sent"].get(kind, 0) for m in members)
+        result[f"{prefix}_{kind}_packets_sent_per_participant_s"] = round(
+            sent / len(members) / seconds, 1)
     if prefix.startswith("once"):
         result[f"{prefix}_encodes_per_frame"] = round(
             sum(m["encodes"] for m in members) / max(1, captured), 2)
@@ -109,17 +148,29 @@ def summary(prefix: str, members: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def main() -> dict[str, Any]:
-    results: dict[str, Any] = {}
+    units = unit_costs((WIDTH, HEIGHT), FPS)
+    results: dict[str, Any] = {f"unit_ms_{k}": v for k, v in units.items()}
+    model = full_call(units, FPS)
+    results.update({f"full_call_{k}": v for k, v in model.items()})
+    results["ratio_full_call_sender_side"] = round(
+        model["once_sender_side_ms"] / model["per_peer_sender_side_ms"], 2)
+    results["ratio_full_call_sender_side_with_low"] = round(
+        model["once_with_low_sender_side_ms"] / model["per_peer_sender_side_ms"], 2)
     for pinned in (False, True):
         suffix = "_pinned" if pinned else ""
-        per_peer = asyncio.run(one_mesh(encode_once=False, pinned=pinned))
-        once = asyncio.run(one_mesh(encode_once=True, pinned=pinned))
+        opus = units["opus_encode"]
+        per_peer = asyncio.run(one_mesh(encode_once=False, pinned=pinned, opus_ms=opus))
+        once = asyncio.run(one_mesh(encode_once=True, pinned=pinned, opus_ms=opus))
         results.update(per_peer)
         results.update(once)
         for per in ("participant_frame", "received_frame"):
             ratio = once[f"once{suffix}_cpu_ms_per_{per}"] / \
                 max(0.01, per_peer[f"per_peer{suffix}_cpu_ms_per_{per}"])
             results[f"ratio_once_over_per_peer_per_{per}{suffix}"] = round(ratio, 2)
+        for side in ("sender", "receiver", "loop"):  # per participant per captured frame
+            ratio = once[f"once{suffix}_{side}_side_ms"] / \
+                max(0.01, per_peer[f"per_peer{suffix}_{side}_side_ms"])
+            results[f"ratio_once_over_per_peer_{side}_side{suffix}"] = round(ratio, 2)
     return {**results, "video": f"{WIDTH}x{HEIGHT}@{FPS}", "seconds_measured_each": SECONDS,
             "load_average": round(os.getloadavg()[0], 2), "cores": os.cpu_count()}
 

@@ -72,14 +72,16 @@ class ForeignPeer:
         declare: Declare roles in its offers (``Offer.tracks``).
         data: Carry the heartbeat channel.
         video_codec: Offer only this video codec (e.g. ``"video/H264"``); None: all.
+        audio_codec: Offer only this audio codec (e.g. ``"audio/PCMU"``); None: all.
     """
 
     def __init__(self, pid: str, send: Callable[[Signal], None],
                  layout: Sequence[str] = ("audio", "camera", "screen"),
                  direction: str = "sendrecv", declare: bool = True, data: bool = True,
-                 video_codec: str | None = None) -> None:
+                 video_codec: str | None = None, audio_codec: str | None = None) -> None:
         self.pid = pid
         self.video_codec = video_codec
+        self.audio_codec = audio_codec
         self._send = send
         self.layout = tuple(layout)
         self.direction = direction
@@ -159,10 +161,11 @@ class ForeignPeer:
         transceiver = pc.addTransceiver(self._track(role) if sending else KINDS[role],
                                         direction=self.direction)
         self._roles[id(transceiver)] = role
-        if self.video_codec is not None and transceiver.kind == "video":
+        only = self.video_codec if transceiver.kind == "video" else self.audio_codec
+        if only is not None:
             transceiver.setCodecPreferences([
-                c for c in RTCRtpSender.getCapabilities("video").codecs
-                if c.mimeType.lower() in (self.video_codec.lower(), "video/rtx")])
+                c for c in RTCRtpSender.getCapabilities(transceiver.kind).codecs
+                if c.mimeType.lower() in (only.lower(), "video/rtx")])
 
     async def _send_offer(self, pc: RTCPeerConnection, to: str, trickle: bool) -> None:
         await pc.setLocalDescription(await pc.createOffer())

@@ -30,6 +30,7 @@ from parley.media.microphone import MicrophoneTrack
 from parley.media.processing import AudioProcessor, ProcessingOptions
 from parley.media.screen import ScreenSource, open_screen
 from parley.media.shared import LayerTrack, SharedEncoder
+from parley.media.shared_audio import AudioPacketTrack, SharedAudioEncoder
 from parley.media.switch import SubscriberTrack, SwitchableTrack
 from parley.media.synthetic import PatternTrack, ToneTrack
 
@@ -55,21 +56,26 @@ class LocalMedia:
         self.screen.on_source_ended = self._ended_handler("screen")
         self.shared: dict[str, SharedEncoder] = {}
         """The camera's and the screen's shared encoders (``config.encode_once``)."""
+        self.shared_audio: SharedAudioEncoder | None = None
+        """The microphone's shared encoder (``config.encode_once``)."""
         if config.encode_once:
             self.shared = {"camera": SharedEncoder(self.camera),
                            "screen": SharedEncoder(self.screen)}
+            self.shared_audio = SharedAudioEncoder(self.audio)
         self.echo_audio: EchoTrack | None = None
         self.echo_video: EchoTrack | None = None
         self.processor: AudioProcessor | None = None
         """The audio processing of the microphone, made when a microphone opens with any
         of it switched on; the speaker feeds it what it plays."""
 
-    def track_for(self, role: str) -> SubscriberTrack | LayerTrack:
+    def track_for(self, role: str) -> SubscriberTrack | LayerTrack | AudioPacketTrack:
         """A new reader of the track of a role (audio, camera, screen) for one sender:
-        the shared encoder's packets for video when it encodes once."""
+        the shared encoders' packets when it encodes once."""
         shared = self.shared.get(role)
         if shared is not None:
             return shared.subscribe()
+        if role == "audio" and self.shared_audio is not None:
+            return self.shared_audio.subscribe()
         tracks = {"audio": self.audio, "camera": self.camera, "screen": self.screen}
         return tracks[role].subscribe()
 
@@ -223,5 +229,7 @@ class LocalMedia:
     async def close(self) -> None:
         for shared in self.shared.values():
             await shared.close()
+        if self.shared_audio is not None:
+            await self.shared_audio.close()
         for track in (self.audio, self.camera, self.screen):
             await track.stop()

@@ -28,6 +28,7 @@ from parley.media.peer import Peer, PeerState, Signal
 from parley.media.playback import Playback
 from parley.media.screen import ScreenSource
 from parley.media.shared import SharedEncoder
+from parley.media.shared_audio import SharedAudioEncoder
 from parley.media.stats import PeerStats
 from parley.media.tasks import OwnedTasks
 from parley.protocol.messages import Offer
@@ -228,6 +229,11 @@ class MediaMesh:
         """The shared encoder of the camera or the screen (None: each peer encodes its
         own, ``MediaConfig.encode_once`` off); its counters are diagnostics."""
         return self._local.shared.get(role)
+
+    def shared_audio(self) -> SharedAudioEncoder | None:
+        """The microphone's shared encoder (None: ``MediaConfig.encode_once`` off); its
+        counters are diagnostics."""
+        return self._local.shared_audio
 
     def stats(self) -> dict[str, PeerStats]:
         """Inbound numbers per remote participant (refreshed every second)."""

@@ -58,6 +58,7 @@ from aiortc.rtp import (
 
 from parley.media.encoder import ParleyOpusEncoder, ParleyVp8Encoder, parley_encoder
 from parley.media.ladder import Rung
+from parley.media.packetisers import frames_unless, packetiser
 from parley.media.retransmission import (
     DEFAULT_RTT,
     LOG_EVERY,
@@ -65,7 +66,8 @@ from parley.media.retransmission import (
     NackLimiter,
     RetransmitBudget,
 )
-from parley.media.shared import LayerTrack, PacketEncoder
+from parley.media.shared import PacketEncoder
+from parley.media.shared_audio import OpusPacketEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +154,7 @@ class SenderTuning:
             await self._reports(sender, packet)
 
     async def _reports(self, sender: RTCRtpSender, packet: RtcpRrPacket | RtcpSrPacket) -> None:
-        if isinstance(self.encoder, ParleyOpusEncoder) and packet.reports:
+        if isinstance(self.encoder, ParleyOpusEncoder | OpusPacketEncoder) and packet.reports:
             # the link's loss: a bundled report may speak of video as well as audio
             self.encoder.report_loss(max(r.fraction_lost for r in packet.reports) / 256)
         now = time.monotonic()
@@ -265,9 +267,8 @@ async def _sender_send(self: RTCRtpSender, parameters: Any) -> None:
     # encoder factory below knows which sender it builds for
     token = _current_sender.set(self)
     track = self.track
-    if isinstance(track, LayerTrack) and parameters.codecs and \
-            parameters.codecs[0].mimeType.lower() != "video/vp8":
-        track.use_frames()  # the shared layers are VP8: this sender encodes its own copy
+    if parameters.codecs:  # shared packets of another codec: this sender encodes its own
+        frames_unless(track, parameters.codecs[0].mimeType)
     try:
         await _upstream["sender_send"](self, parameters)
     finally:
@@ -277,13 +278,8 @@ async def _sender_send(self: RTCRtpSender, parameters: Any) -> None:
 def _encoder_for_sender(codec: RTCRtpCodecParameters) -> Encoder:
     sender = _current_sender.get()
     track = sender.track if sender is not None else None
-    encoder: Encoder
-    if isinstance(track, LayerTrack) and codec.mimeType.lower() == "video/vp8":
-        encoder = PacketEncoder(track)  # it packetises the shared encoder's packets
-    else:
-        if isinstance(track, LayerTrack):
-            track.use_frames()
-        encoder = parley_encoder(codec)
+    # a sender of a shared encoder's packets only packetises them
+    encoder = packetiser(track, codec.mimeType) or parley_encoder(codec)
     if sender is not None:
         tuning(sender).bind(encoder)
     return encoder
@@ -362,9 +358,10 @@ async def _receiver_rtp(self: RTCRtpReceiver, packet: Any, arrival_time_ms: int)
     if seen is None or seen[0] != packet.payload_type:
         seen = streams[packet.ssrc] = (packet.payload_type, {})
     seen[1][packet.sequence_number] = packet.timestamp
-    if len(seen[1]) > RECENT:
-        for seq in list(seen[1])[: len(seen[1]) - RECENT]:
-            del seen[1][seq]
+    if len(seen[1]) > 2 * RECENT:  # trimmed in batches, not a list of the keys a packet
+        kept = list(seen[1].items())[-RECENT:]
+        seen[1].clear()
+        seen[1].update(kept)
     limiters = _receivers.get(self)
     if limiters:
         if packet.ssrc in limiters:

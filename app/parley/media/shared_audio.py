@@ -1,0 +1,236 @@
+"""Encode the microphone once for the mesh: :class:`SharedAudioEncoder` and the
+:class:`AudioPacketTrack` each audio sender reads.
+
+Without it every peer connection's audio sender encodes its own copy of the
+microphone: three Opus encodes (and three audio-level scans, and three executor
+hops) every 20 ms in a four-person mesh. A shared encoder reads the local audio track
+once and encodes each 20 ms frame once, with one
+:class:`~parley.media.encoder.ParleyOpusEncoder` (voice rate, FEC, DTX), on the loop:
+an encode costs about 0.3 ms, less than handing it to an executor thread and waking
+the loop again. Each peer's ``RTCRtpSender`` reads an :class:`AudioPacketTrack` whose
+``recv()`` returns the Opus packets (``av.Packet``, stamped in 1/48000 s); aiortc's
+sender packetises a packet it reads without encoding it (``_next_encoded_frame``:
+anything not a ``Frame`` goes to its encoder's ``pack``), with its own sequence
+numbers, timestamp origin and SSRC. The sender's encoder is an
+:class:`OpusPacketEncoder` (upstream's Opus ``pack``).
+
+One encode serves peers on different links, so its settings follow the worst peer:
+
+- **FEC**: a loss report from any peer (:meth:`AudioPacketTrack.report_loss`, fed by
+  :mod:`.rtx` from that peer's receiver reports) switches in-band FEC on for everyone,
+  until no peer has reported loss for :data:`~parley.media.encoder.FEC_OFF_AFTER`
+  seconds. FEC costs a few kbit/s; a peer on a clean link loses nothing by it.
+- **Rate**: voice runs at 24 kbit/s when any reading peer's estimate is short
+  (:data:`~parley.media.encoder.LOW_ESTIMATE`), else at 32 kbit/s. The difference is
+  small next to any video rate, and the weak peer could not take 32 kbit/s.
+- **DTX** is decided once, on the microphone's own level, as before.
+
+Packets that went out this way carry no RTP audio-level header extension (aiortc adds
+it only for frames it encodes itself); Parley's receivers measure levels on the
+decoded audio, and the browser guest does not read it. A sender that negotiated
+another audio codec gets raw frames and an encoder of its own (:meth:`use_frames`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fractions
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import av
+from aiortc.codecs.base import Encoder
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack, convert_timebase
+from av.frame import Frame
+
+from parley.media.encoder import LOW_ESTIMATE, ParleyOpusEncoder
+from parley.media.switch import SubscriberTrack, SwitchableTrack
+
+logger = logging.getLogger(__name__)
+
+OPUS_TIME_BASE = fractions.Fraction(1, 48000)
+DEPTH = 8
+"""Packets (160 ms) a slow sender may fall behind; older ones are dropped."""
+IDLE = 2.0
+"""Seconds since its sender last read a track after which it counts as not read."""
+
+
+class AudioPacketTrack(MediaStreamTrack):
+    """What one audio RTCRtpSender reads from a :class:`SharedAudioEncoder`: Opus
+    packets (or, for a sender that negotiated another codec, raw frames after
+    :meth:`use_frames`)."""
+
+    kind = "audio"
+
+    def __init__(self, shared: SharedAudioEncoder) -> None:
+        super().__init__()
+        self.estimate: int | None = None
+        """The peer's last estimate naming this stream (REMB), bit/s; None: none yet."""
+        self._shared = shared
+        self._packets: deque[av.Packet[Any]] = deque(maxlen=DEPTH)
+        self._ready = asyncio.Event()
+        self._frames: SubscriberTrack | None = None
+        self._waiting_in_recv = False
+        self._read_at = -1e9
+
+    def active(self, now: float) -> bool:
+        """Its sender reads it (one that never started has no say in the settings)."""
+        return self._waiting_in_recv or now - self._read_at < IDLE
+
+    def report_loss(self, fraction: float) -> None:
+        """The peer's receiver reported this loss fraction (0-1)."""
+        self._shared.encoder.report_loss(fraction)
+
+    def use_frames(self) -> None:
+        """Send raw frames from now on (the sender encodes them itself)."""
+        if self._frames is None:
+            logger.info("%s: a sender not on Opus encodes its own copy", self._shared.name)
+            self._frames = self._shared.source.subscribe()
+            self._shared.drop(self)
+            self._ready.set()
+
+    def push(self, packets: list[av.Packet[Any]]) -> None:
+        self._packets.extend(packets)  # a slow reader loses the oldest
+        self._ready.set()
+
+    async def recv(self) -> av.Packet[Any] | Frame:
+        self._read_at = self._shared.clock()
+        while True:
+            if self._frames is not None:
+                return await self._frames.recv()
+            if self._packets:
+                return self._packets.popleft()
+            if self.readyState != "live":
+                raise MediaStreamError
+            self._ready.clear()
+            self._waiting_in_recv = True
+            try:
+                await self._ready.wait()
+            finally:
+                self._waiting_in_recv = False
+
+    def stop(self) -> None:
+        if self.readyState == "live":
+            super().stop()
+            self._ready.set()
+            if self._frames is not None:
+                self._frames.stop()
+            self._shared.drop(self)
+
+
+class OpusPacketEncoder(Encoder):
+    """The encoder of a sender that reads an :class:`AudioPacketTrack`: upstream's
+    Opus ``pack``; the estimate aiortc hands it and the loss :mod:`.rtx` reports go
+    to the track."""
+
+    def __init__(self, track: AudioPacketTrack) -> None:
+        self.track = track
+
+    def report_loss(self, fraction: float) -> None:
+        self.track.report_loss(fraction)
+
+    def encode(self, frame: Frame, force_keyframe: bool = False) -> tuple[list[bytes], int]:
+        raise RuntimeError("a shared audio sender packetises; it never encodes")
+
+    def pack(self, packet: av.Packet[Any]) -> tuple[list[bytes], int]:
+        assert packet.pts is not None and packet.time_base is not None
+        return [bytes(packet)], convert_timebase(packet.pts, packet.time_base,
+                                                 OPUS_TIME_BASE)
+
+    @property
+    def target_bitrate(self) -> int:
+        return self.track.estimate or 0
+
+    @target_bitrate.setter
+    def target_bitrate(self, bitrate: int) -> None:
+        self.track.estimate = max(0, int(bitrate))
+
+
+class SharedAudioEncoder:
+    """The local audio track encoded once for every peer.
+
+    Args:
+        source: The local audio track (its frames s16 stereo already, :mod:`.switch`).
+        clock: Monotonic seconds.
+    """
+
+    def __init__(self, source: SwitchableTrack,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.source = source
+        self.name = f"{source.name}-shared"
+        self.clock = clock
+        """Monotonic seconds."""
+        self.encoder = ParleyOpusEncoder(clock)
+        """The one Opus encoder (its ``fec``, ``target_bitrate`` and ``skipped``
+        are diagnostics)."""
+        self.frames = 0
+        """Frames read from the source."""
+        self.encodes = 0
+        """Frames encoded: one per frame read."""
+        self._tracks: set[AudioPacketTrack] = set()
+        self._reader: SubscriberTrack | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def subscribe(self) -> AudioPacketTrack:
+        """A new reader for one peer's audio sender; stop it to unsubscribe."""
+        track = AudioPacketTrack(self)
+        self._tracks.add(track)
+        if self._task is None:
+            self._reader = self.source.subscribe()
+            self._task = asyncio.get_running_loop().create_task(self._pump(), name=self.name)
+        return track
+
+    def drop(self, track: AudioPacketTrack) -> None:
+        self._tracks.discard(track)
+
+    async def close(self) -> None:
+        """Stop reading and every reader. Idempotent."""
+        for track in list(self._tracks):
+            track.stop()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._reader is not None:
+            self._reader.stop()
+            self._reader = None
+
+    def settle(self) -> None:
+        """Set the encoder's rate for the weakest reading peer (see the module's text)."""
+        now = self.clock()
+        estimates = [t.estimate for t in self._tracks if t.active(now) and t.estimate]
+        # no estimate names the audio (aiortc's receivers estimate video only): voice rate
+        self.encoder.target_bitrate = min(estimates, default=LOW_ESTIMATE)
+
+    async def _pump(self) -> None:
+        assert self._reader is not None
+        while True:
+            try:
+                frame = await self._reader.recv()
+            except MediaStreamError:
+                return
+            assert isinstance(frame, av.AudioFrame)
+            self.frames += 1
+            if not self._tracks:
+                continue
+            self.settle()
+            try:
+                payloads, timestamp = self.encoder.encode(frame)
+            except Exception:  # one bad frame must not stop the audio of every peer
+                logger.exception("%s: encoding failed; frame skipped", self.name)
+                continue
+            self.encodes += 1
+            if not payloads:  # DTX, or the resampler's first frame
+                continue
+            packets = []
+            for i, payload in enumerate(payloads):
+                packet = av.Packet(payload)
+                packet.pts, packet.time_base = timestamp + 960 * i, OPUS_TIME_BASE
+                packets.append(packet)
+            for track in list(self._tracks):
+                track.push(packets)
