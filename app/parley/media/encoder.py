@@ -260,7 +260,7 @@ class ParleyVp8Encoder(Vp8Encoder):
             if change <= RECONFIGURE_CHANGE or now - self._configured_at < RECONFIGURE_SPACING:
                 return
         rate = max(rung.floor // 2, budget)
-        self.codec = _vp8_context(frame.width, frame.height, rate, rung.fps)
+        self.codec = vp8_context(frame.width, frame.height, rate, rung.fps)
         self._configured_at = now
         self._last_keyframe = -1e9  # a fresh encoder starts with a keyframe anyway
 
@@ -285,7 +285,7 @@ QP2LAMBDA = 118
 """FFmpeg's FF_QP2LAMBDA: the quality in its stats is the quantiser times this."""
 
 
-def _vp8_context(width: int, height: int, bitrate: int, fps: int) -> Any:
+def vp8_context(width: int, height: int, bitrate: int, fps: int) -> Any:
     """A libvpx encoder as aiortc configures one (its comments apply), with a 500 ms
     rate-control buffer, frame dropping when the buffer runs dry, one thread."""
     codec = av.CodecContext.create("libvpx", "w")
