@@ -88,8 +88,10 @@ def test_a_decoded_frame_is_a_keyframe_only_when_one_is_due() -> None:
     encoder.target_bitrate = 500_000
     for i, frame in enumerate(frames(45)):
         frame.pict_type = av.video.frame.PictureType.I
-        encoder.encode(frame, force_keyframe=i == 40)
-        assert frame.pict_type == av.video.frame.PictureType.I  # left as it came
+        encoder.encode_packets(frame, force_keyframe=i == 40)  # as the shared encoder
+        # left as it came: the frame may be shared with other encoders and senders
+        assert frame.pict_type == av.video.frame.PictureType.I
+        assert (frame.pts, frame.time_base) == (i * 3000, VIDEO_TB)
         clock.now += 1 / 30
     assert encoder.keyframes == 2  # the first, and the one asked for
 
