@@ -9,7 +9,7 @@ import fractions
 import av
 import numpy as np
 
-from parley.media.encoder import KEYFRAME_SPACING, ParleyVp8Encoder, fit
+from parley.media.encoder import KEYFRAME_SPACING, ParleyVp8Encoder, fit, quantiser, vp8_context
 from parley.media.ladder import RUNGS
 from parley.media.opus import DTX_KEEPALIVE, VOICE_BITRATE, ParleyOpusEncoder
 
@@ -104,6 +104,16 @@ def test_content_too_hard_for_the_budget_is_held_at_it() -> None:
     budget = encoder.target_bitrate
     assert sum(sizes[30:]) * 8 / 3 <= 1.15 * budget
     assert encoder.dropped > 0 and sum(1 for s in sizes[30:] if s) >= 3 * 5
+
+
+def test_the_quantiser_is_read_from_each_packet() -> None:
+    codec = vp8_context(640, 480, 100_000, 30)
+    qps = []
+    for i, frame in enumerate(frames(5)):  # noise at 100 kbit/s: near the ceiling
+        frame = frame.reformat(format="yuv420p")
+        frame.pts, frame.time_base = i, fractions.Fraction(1, 30)
+        qps += [quantiser(packet) for packet in codec.encode(frame)]
+    assert qps and all(q is not None and 40 <= q <= 56 for q in qps[1:]), qps
 
 
 def test_capture_smaller_than_the_rung_is_never_upscaled() -> None:

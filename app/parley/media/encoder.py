@@ -273,8 +273,10 @@ def fit(width: int, height: int, rung: Rung) -> tuple[int, int]:
 
 
 def quantiser(packet: av.Packet[Any]) -> int | None:
-    """The quantiser (libvpx's 0-63 scale) FFmpeg reports for an encoded ``packet``."""
-    if not packet.has_sidedata("quality_stats"):
+    """The quantiser (libvpx's 0-63 scale) FFmpeg reports for an encoded ``packet``;
+    None where this PyAV cannot read packet side data (older versions)."""
+    has = getattr(packet, "has_sidedata", None)
+    if has is None or not has("quality_stats"):
         return None
     stats = bytes(packet.get_sidedata("quality_stats"))
     # AVPacketSideData QUALITY_STATS: a little-endian uint32 in FFmpeg's lambda units
