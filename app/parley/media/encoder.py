@@ -81,6 +81,7 @@ class ParleyVp8Encoder(Vp8Encoder):
 
     Args:
         clock: Monotonic seconds (tests pass a fake one).
+        rungs: The ladder, best first (the mesh's low layer has a shorter one).
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic,
@@ -113,11 +114,11 @@ class ParleyVp8Encoder(Vp8Encoder):
         self.requested_keyframes = 0
         """... of which made for a request (a rebuild's are not): a diagnostic."""
         self.encodes = 0
-        """Frames handed to libvpx (thinned, dropped and paused ones are not): a
-        diagnostic."""
+        """Frames handed to libvpx (thinned ones, the dropper's and paused ones are not):
+        a diagnostic."""
         self.dropped = 0
-        """Frames due at the rung that were not sent (the dropper's, libvpx's): a
-        diagnostic."""
+        """Frames due at the rung that were not sent (the dropper's, and those libvpx
+        gave nothing for): a diagnostic."""
 
     @property
     def estimate(self) -> int:
