@@ -74,6 +74,8 @@ uplink the first estimate (about a second in) steps the ladder down."""
 RATE_WINDOW = 2.0
 """Seconds over which the encoder's own output rate is measured (application-limited
 or not, :mod:`.ladder`)."""
+REPORT_EVERY = 10.0
+"""Seconds between two log lines of what the encoder is given and what it puts out."""
 
 
 class ParleyVp8Encoder(Vp8Encoder):
@@ -105,6 +107,7 @@ class ParleyVp8Encoder(Vp8Encoder):
         self._configured_at = -1e9
         self._scaler = VideoReformatter()
         self._ticks = 0
+        self._reported_at = -1e9
         self.dropper = FrameDropper()
         """Holds the output at the target over a fraction of a second."""
         self.quality = QualityScaler(len(rungs))
@@ -168,6 +171,13 @@ class ParleyVp8Encoder(Vp8Encoder):
         app_limited = now - self._started >= RATE_WINDOW and \
             estimate > APP_LIMITED * self.output_rate(now)
         rung = self._pick_rung(budget, now, app_limited)
+        if now - self._reported_at >= REPORT_EVERY:
+            self._reported_at = now
+            logger.info("video: estimate %d, budget %d, put out %.0f bit/s; %s, quality cap "
+                        "%s; %d encoded, %d dropped, %d keyframes", estimate, budget,
+                        self.output_rate(now), rung or "paused",
+                        self.ladder.rungs[self.quality.cap], self.encodes, self.dropped,
+                        self.keyframes)
         self._keyframe_pending = self._keyframe_pending or force_keyframe
         if rung is None or not self._due(frame, rung):
             return []
