@@ -18,9 +18,10 @@ from aiortc.codecs.opus import OpusDecoder
 from aiortc.codecs.vpx import Vp8Decoder
 from aiortc.jitterbuffer import JitterFrame
 
-from parley.media.encoder import ParleyOpusEncoder, ParleyVp8Encoder
+from parley.media.encoder import ParleyVp8Encoder
 from parley.media.ladder import VIDEO_MAX
 from parley.media.layering import LOW_MAX, LOW_RUNGS
+from parley.media.opus import ParleyOpusEncoder
 from parley.media.synthetic import PatternTrack, ToneTrack, sender_frame
 
 

@@ -2,6 +2,7 @@
 
     python -m bench links        # needs root (network namespaces), ~1 minute a link
     PARLEY_BENCH_LINKS=none,600,250,loss5 python -m bench links
+    PARLEY_BENCH_LOGS=/tmp/links python -m bench links    # keep each link's logs
 
 One topology a link (tests/faults/netns.py): the server (and the Chromium pair's
 signaling page, bench/_chromium.py) in ``srv``; a Parley pair ``a`` -> ``b``; a
@@ -24,6 +25,7 @@ saw. Per link: the Parley / Chromium fps ratio.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import tempfile
 import time
@@ -40,6 +42,9 @@ SETTLE = float(os.environ.get("PARLEY_BENCH_SETTLE", "5"))
 SECONDS = float(os.environ.get("PARLEY_BENCH_SECONDS", "15"))
 LINKS = os.environ.get("PARLEY_BENCH_LINKS", "none,2000,600,250,150,loss2,loss5,loss10")
 """Comma-separated: ``none`` (unconstrained), a tbf rate in kbit/s, ``loss<percent>``."""
+LOGS = os.environ.get("PARLEY_BENCH_LOGS")
+"""A folder to keep each link's logs in (the agents', the server's), for post-mortems;
+by default they go with a temporary folder."""
 FREEZE = 0.5
 """Seconds between two received frames that count as a freeze."""
 RELAY_PORT = 8790
@@ -178,8 +183,15 @@ async def chromium_pair(lab: Lab, net: Topology, kbit: int | None, loss: float |
     return result
 
 
+def _folder() -> contextlib.AbstractContextManager[str]:
+    if LOGS is None:
+        return tempfile.TemporaryDirectory(prefix="parley-links-", ignore_cleanup_errors=True)
+    os.makedirs(LOGS, exist_ok=True)
+    return contextlib.nullcontext(tempfile.mkdtemp(prefix="links-", dir=LOGS))
+
+
 async def one_link(kbit: int | None, loss: float | None, video: Path) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="parley-links-", ignore_cleanup_errors=True) as tmp:
+    with _folder() as tmp:
         lab = Lab(Path(tmp))
         try:
             net = lab.net(["srv", "a", "b", "ca", "cb"])

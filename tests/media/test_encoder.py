@@ -9,15 +9,9 @@ import fractions
 import av
 import numpy as np
 
-from parley.media.encoder import (
-    DTX_KEEPALIVE,
-    KEYFRAME_SPACING,
-    VOICE_BITRATE,
-    ParleyOpusEncoder,
-    ParleyVp8Encoder,
-    fit,
-)
+from parley.media.encoder import KEYFRAME_SPACING, ParleyVp8Encoder, fit, quantiser, vp8_context
 from parley.media.ladder import RUNGS
+from parley.media.opus import DTX_KEEPALIVE, VOICE_BITRATE, ParleyOpusEncoder
 
 VIDEO_TB = fractions.Fraction(1, 90000)
 
@@ -85,6 +79,41 @@ def test_keyframe_requests_are_rate_limited() -> None:
     encoder.target_bitrate = 500_000
     run(encoder, clock, 90, keyframe_every=2)  # a request every 2 frames for 3 s
     assert encoder.keyframes <= 3 / KEYFRAME_SPACING + 1
+
+
+def test_a_decoded_frame_is_a_keyframe_only_when_one_is_due() -> None:
+    # a decoder marks each frame an I picture; FFmpeg's libvpx would force a keyframe
+    clock = Clock()
+    encoder = ParleyVp8Encoder(clock=clock)
+    encoder.target_bitrate = 500_000
+    for i, frame in enumerate(frames(45)):
+        frame.pict_type = av.video.frame.PictureType.I
+        encoder.encode_packets(frame, force_keyframe=i == 40)  # as the shared encoder
+        # left as it came: the frame may be shared with other encoders and senders
+        assert frame.pict_type == av.video.frame.PictureType.I
+        assert (frame.pts, frame.time_base) == (i * 3000, VIDEO_TB)
+        clock.now += 1 / 30
+    assert encoder.keyframes == 2  # the first, and the one asked for
+
+
+def test_content_too_hard_for_the_budget_is_held_at_it() -> None:
+    clock = Clock()
+    encoder = ParleyVp8Encoder(clock=clock)
+    encoder.target_bitrate = 300_000
+    sizes = run(encoder, clock, 120, keyframe_every=30)  # noise, and a PLI a second
+    budget = encoder.target_bitrate
+    assert sum(sizes[30:]) * 8 / 3 <= 1.15 * budget
+    assert encoder.dropped > 0 and sum(1 for s in sizes[30:] if s) >= 3 * 5
+
+
+def test_the_quantiser_is_read_from_each_packet() -> None:
+    codec = vp8_context(640, 480, 100_000, 30)
+    qps = []
+    for i, frame in enumerate(frames(5)):  # noise at 100 kbit/s: near the ceiling
+        frame = frame.reformat(format="yuv420p")
+        frame.pts, frame.time_base = i, fractions.Fraction(1, 30)
+        qps += [quantiser(packet) for packet in codec.encode(frame)]
+    assert qps and all(q is not None and 40 <= q <= 56 for q in qps[1:]), qps
 
 
 def test_capture_smaller_than_the_rung_is_never_upscaled() -> None:

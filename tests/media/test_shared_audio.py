@@ -11,7 +11,7 @@ import statistics
 import av
 
 from parley.media import MediaMesh, rtx
-from parley.media.encoder import LOW_VOICE_BITRATE, VOICE_BITRATE
+from parley.media.opus import LOW_VOICE_BITRATE, VOICE_BITRATE
 from parley.media.shared_audio import OpusPacketEncoder, SharedAudioEncoder
 from parley.media.switch import SwitchableTrack
 from parley.media.synthetic import TONE_AMPLITUDE, ToneTrack

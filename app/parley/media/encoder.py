@@ -1,20 +1,27 @@
-"""Parley's encoders: aiortc's VP8 and Opus encoders, with the settings Parley owns.
+"""Parley's encoders: aiortc's VP8 encoder with the settings Parley owns, and the factory
+that hands the sender Parley's VP8 and Opus (:mod:`.opus`) encoders.
 
 aiortc's :class:`~aiortc.codecs.vpx.Vp8Encoder` clamps its target to 250 kbit/s -
 1.5 Mbit/s, so a receiver's estimate of 60-250 kbit/s is ignored and a slow uplink
-is flooded; its :class:`~aiortc.codecs.opus.OpusEncoder` runs at a fixed 96 kbit/s.
-The subclasses here keep upstream's packetisation, timestamps and the sender's calls
-(``encode(frame, force_keyframe)``, ``target_bitrate`` set from REMB) and change:
+is flooded. :class:`ParleyVp8Encoder` keeps upstream's packetisation, timestamps and
+the sender's calls (``encode(frame, force_keyframe)``, ``target_bitrate`` set from
+REMB) and changes:
 
-- :class:`ParleyVp8Encoder`: the estimate is followed down to 60 kbit/s after audio's
-  share (:func:`~parley.media.ladder.video_budget`); the resolution ladder scales and
-  thins frames (:class:`~parley.media.ladder.Ladder`); below the floor it sends nothing
-  (video paused) until the estimate comes back; keyframes are rate-limited (a request
-  inside :data:`KEYFRAME_SPACING` of the last keyframe is deferred, not dropped); one
-  encoder thread; libvpx's rate-control buffer at 500 ms, not 1 s.
-- :class:`ParleyOpusEncoder`: 32 kbit/s voice (24 kbit/s when the estimate is short),
-  in-band FEC switched on while the receiver reports loss, and DTX (a silent stretch
-  sends one packet every 400 ms).
+- the estimate is followed down to 60 kbit/s after audio's share
+  (:func:`~parley.media.ladder.video_budget`); the resolution ladder scales and thins
+  frames (:class:`~parley.media.ladder.Ladder`); below the floor it sends nothing
+  (video paused) until the estimate comes back;
+- the bytes on the wire hold the target (:mod:`.ratecontrol`): a frame dropper (a
+  leaky bucket of the encoder's own output) skips frames while the output is ahead of
+  the target, and a quality scaler steps the ladder down when many frames are dropped
+  or the quantiser stays near its ceiling at a rung, and up again with hysteresis;
+- a frame is a keyframe only when one is due: a decoded frame (a camera's, the bench
+  clip's) says it is an I picture, and FFmpeg's libvpx wrapper forces a keyframe for
+  every such frame, which made every frame a keyframe at 2.4x the target (aiortc's
+  own encoder does the same);
+- keyframes are rate-limited (a request inside :data:`KEYFRAME_SPACING` of the last
+  keyframe is deferred, not dropped); one encoder thread; libvpx's rate-control
+  buffer at 500 ms, not 1 s.
 
 Why the hook is aiortc's encoder factory: the sender builds its encoder itself, in
 ``RTCRtpSender._next_encoded_frame``, by calling the name ``get_encoder`` that
@@ -40,14 +47,15 @@ from typing import Any
 import av
 from aiortc.codecs import get_encoder as upstream_get_encoder
 from aiortc.codecs.base import Encoder
-from aiortc.codecs.opus import OpusEncoder
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
-from aiortc.rtp import compute_audio_level_dbov
 from av.frame import Frame
+from av.video.frame import PictureType
 from av.video.reformatter import VideoReformatter
 
 from parley.media.ladder import APP_LIMITED, RUNGS, VIDEO_MAX, Ladder, Rung, video_budget
+from parley.media.opus import ParleyOpusEncoder
+from parley.media.ratecontrol import FrameDropper, QualityScaler
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +74,8 @@ uplink the first estimate (about a second in) steps the ladder down."""
 RATE_WINDOW = 2.0
 """Seconds over which the encoder's own output rate is measured (application-limited
 or not, :mod:`.ladder`)."""
+REPORT_EVERY = 10.0
+"""Seconds between two log lines of what the encoder is given and what it puts out."""
 
 
 class ParleyVp8Encoder(Vp8Encoder):
@@ -73,6 +83,7 @@ class ParleyVp8Encoder(Vp8Encoder):
 
     Args:
         clock: Monotonic seconds (tests pass a fake one).
+        rungs: The ladder, best first (the mesh's low layer has a shorter one).
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic,
@@ -95,12 +106,22 @@ class ParleyVp8Encoder(Vp8Encoder):
         self._keyframe_pending = False
         self._configured_at = -1e9
         self._scaler = VideoReformatter()
+        self._ticks = 0
+        self._reported_at = -1e9
+        self.dropper = FrameDropper()
+        """Holds the output at the target over a fraction of a second."""
+        self.quality = QualityScaler(len(rungs))
+        """Its ``cap`` is the best rung the output's quality allows."""
         self.keyframes = 0
         """Keyframes produced (requested or from a rebuild): a diagnostic."""
         self.requested_keyframes = 0
         """... of which made for a request (a rebuild's are not): a diagnostic."""
         self.encodes = 0
-        """Frames handed to libvpx (thinned and paused ones are not): a diagnostic."""
+        """Frames handed to libvpx (thinned ones, the dropper's and paused ones are not):
+        a diagnostic."""
+        self.dropped = 0
+        """Frames due at the rung that were not sent (the dropper's, and those libvpx
+        gave nothing for): a diagnostic."""
 
     @property
     def estimate(self) -> int:
@@ -129,17 +150,14 @@ class ParleyVp8Encoder(Vp8Encoder):
 
     def encode_packets(self, frame: av.VideoFrame, force_keyframe: bool = False,
                        keyframe_spacing: float = KEYFRAME_SPACING) -> list[av.Packet[Any]]:
-        """Encode one frame (or none: thinned, paused) into VP8 packets stamped with the
-        frame's own time, for :meth:`pack` (here, or in every sender of a shared
-        encoder, :mod:`.layers`). ``frame`` is left as it came (it may be shared).
+        """Encode one frame (or none: thinned, dropped, paused) into VP8 packets stamped
+        with the frame's own time, for :meth:`pack` (here, or in every sender of a
+        shared encoder, :mod:`.shared`). ``frame`` is left as it came (other threads
+        may be encoding it).
 
         ``keyframe_spacing``: a requested keyframe waits until this long after the
         last one (:data:`KEYFRAME_SPACING`; shorter for a joining receiver)."""
-        pts, time_base = frame.pts, frame.time_base
-        try:
-            return self._encode_packets(frame, force_keyframe, keyframe_spacing)
-        finally:
-            frame.pts, frame.time_base = pts, time_base  # libav rebases it to its own
+        return self._encode_packets(frame, force_keyframe, keyframe_spacing)
 
     def _encode_packets(self, frame: av.VideoFrame, force_keyframe: bool,
                         keyframe_spacing: float) -> list[av.Packet[Any]]:
@@ -152,45 +170,80 @@ class ParleyVp8Encoder(Vp8Encoder):
         # a rate is only known once the encoder has run for a whole window
         app_limited = now - self._started >= RATE_WINDOW and \
             estimate > APP_LIMITED * self.output_rate(now)
-        rung = self.ladder.update(budget, now, app_limited)
-        if rung != self._rung:
-            logger.info("video %s -> %s (budget %d bit/s)", self._rung or "paused",
-                        rung or "paused", budget)
-            self._rung = rung
-            self._next_due = None
-            if self.on_rung is not None:
-                self.on_rung(rung)
+        rung = self._pick_rung(budget, now, app_limited)
+        if now - self._reported_at >= REPORT_EVERY:
+            self._reported_at = now
+            logger.info("video: estimate %d, budget %d, put out %.0f bit/s; %s, quality cap "
+                        "%s; %d encoded, %d dropped, %d keyframes", estimate, budget,
+                        self.output_rate(now), rung or "paused",
+                        self.ladder.rungs[self.quality.cap], self.encodes, self.dropped,
+                        self.keyframes)
         self._keyframe_pending = self._keyframe_pending or force_keyframe
         if rung is None or not self._due(frame, rung):
             return []
+        if not self.dropper.admit(budget, now):
+            self.dropped += 1
+            self.quality.dropped(now)
+            return []
         width, height = fit(frame.width, frame.height, rung)
-        scaled = frame
         if (frame.width, frame.height) != (width, height) or frame.format.name != "yuv420p":
             # our own reformatter: the frame is shared with other senders' threads, and
             # a frame's own reformat() keeps one scaler per frame
             scaled = self._scaler.reformat(frame, width=width, height=height,
                                            format="yuv420p")
-            scaled.pts, scaled.time_base = frame.pts, frame.time_base
+        else:  # a copy (0.2 ms at 640x480) to stamp: other threads may encode the frame
+            scaled = av.VideoFrame.from_numpy_buffer(frame.to_ndarray(), format="yuv420p")
         self._configure(scaled, rung, budget, now)
+        assert self.codec is not None
+        # libvpx takes its frame rate from the time between frames: a gap (a dropped or
+        # thinned frame) would read as a lower rate, a bigger share per frame, and the
+        # next frame would be as big as the gap (and be dropped in turn). It sees one
+        # frame per tick of its rung's rate instead; the packets keep the frame's time.
+        scaled.pts, scaled.time_base = self._ticks, self.codec.time_base
+        self._ticks += 1
         keyframe = False
         requested = self._keyframe_pending
         if requested and now - self._last_keyframe >= keyframe_spacing:
-            scaled.pict_type = av.video.frame.PictureType.I
             keyframe = True
-        assert self.codec is not None
+        scaled.pict_type = PictureType.I if keyframe else PictureType.NONE
         packets = list(self.codec.encode(scaled))
         for packet in packets:
             keyframe = keyframe or packet.is_keyframe
             if pts is not None and time_base is not None:
                 packet.pts, packet.time_base = pts, time_base
         self.encodes += 1
-        self._output.append((now, sum(packet.size for packet in packets)))
+        size = sum(packet.size for packet in packets)
+        self._output.append((now, size))
+        self.dropper.sent(size * 8, budget, now)
+        if packets:
+            self.quality.encoded(quantiser(packets[-1]), now)
+        else:  # libvpx dropped it (its buffer ran dry)
+            self.dropped += 1
+            self.quality.dropped(now)
         if keyframe and packets:
             self._keyframe_pending = False
             self._last_keyframe = now
             self.keyframes += 1
             self.requested_keyframes += requested
         return packets
+
+    def _pick_rung(self, budget: int, now: float, app_limited: bool) -> Rung | None:
+        """The worse of the budget's rung (the ladder) and the output quality's cap."""
+        self.ladder.update(budget, now, app_limited)
+        index = self.ladder.index
+        if index is not None:
+            index = max(index, self.quality.update(max(index, self.quality.cap), now))
+        rung = None if index is None else self.ladder.rungs[index]
+        if rung != self._rung:
+            logger.info("video %s -> %s (budget %d bit/s, quality cap %s)",
+                        self._rung or "paused", rung or "paused", budget,
+                        self.ladder.rungs[self.quality.cap])
+            self._rung = rung
+            self._next_due = None
+            self.quality.reset(now)
+            if self.on_rung is not None:
+                self.on_rung(rung)
+        return rung
 
     def output_rate(self, now: float) -> float:
         """What the encoder produced over the last :data:`RATE_WINDOW`, bit/s."""
@@ -218,7 +271,7 @@ class ParleyVp8Encoder(Vp8Encoder):
             if change <= RECONFIGURE_CHANGE or now - self._configured_at < RECONFIGURE_SPACING:
                 return
         rate = max(rung.floor // 2, budget)
-        self.codec = _vp8_context(frame.width, frame.height, rate, rung.fps)
+        self.codec = vp8_context(frame.width, frame.height, rate, rung.fps)
         self._configured_at = now
         self._last_keyframe = -1e9  # a fresh encoder starts with a keyframe anyway
 
@@ -230,7 +283,22 @@ def fit(width: int, height: int, rung: Rung) -> tuple[int, int]:
     return max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
 
 
-def _vp8_context(width: int, height: int, bitrate: int, fps: int) -> Any:
+def quantiser(packet: av.Packet[Any]) -> int | None:
+    """The quantiser (libvpx's 0-63 scale) FFmpeg reports for an encoded ``packet``;
+    None where this PyAV cannot read packet side data (older versions)."""
+    has = getattr(packet, "has_sidedata", None)
+    if has is None or not has("quality_stats"):
+        return None
+    stats = bytes(packet.get_sidedata("quality_stats"))
+    # AVPacketSideData QUALITY_STATS: a little-endian uint32 in FFmpeg's lambda units
+    return int.from_bytes(stats[:4], "little") // QP2LAMBDA if len(stats) >= 4 else None
+
+
+QP2LAMBDA = 118
+"""FFmpeg's FF_QP2LAMBDA: the quality in its stats is the quantiser times this."""
+
+
+def vp8_context(width: int, height: int, bitrate: int, fps: int) -> Any:
     """A libvpx encoder as aiortc configures one (its comments apply), with a 500 ms
     rate-control buffer, frame dropping when the buffer runs dry, one thread."""
     codec = av.CodecContext.create("libvpx", "w")
@@ -258,99 +326,6 @@ def _vp8_context(width: int, height: int, bitrate: int, fps: int) -> Any:
     }
     codec.thread_count = 1
     return codec
-
-
-VOICE_BITRATE = 32_000
-"""Opus for voice, bit/s."""
-LOW_VOICE_BITRATE = 24_000
-"""... when the estimate is below :data:`LOW_ESTIMATE`."""
-LOW_ESTIMATE = 150_000
-FEC_ON_LOSS = 0.01
-"""In-band FEC is switched on when the reported loss exceeds this fraction ..."""
-FEC_OFF_AFTER = 10.0
-"""... and off again after this many seconds without loss."""
-SILENCE_DBOV = -60
-"""A frame quieter than -60 dBov is silence for DTX."""
-DTX_AFTER = 0.2
-DTX_KEEPALIVE = 0.4
-"""During silence (after DTX_AFTER s of it) one packet goes out every DTX_KEEPALIVE s."""
-
-
-class ParleyOpusEncoder(OpusEncoder):
-    """aiortc's Opus encoder for voice: 24-32 kbit/s, FEC while loss is seen, DTX."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        super().__init__()
-        self._clock = clock
-        self._bitrate = VOICE_BITRATE
-        self._fec = False
-        self._last_loss = -1e9
-        self._silent_since: float | None = None
-        self._last_sent = -1e9
-        self._timestamp = 0
-        self.skipped = 0
-        """Packets DTX did not send: a diagnostic."""
-        self.codec = self._context()
-
-    def _context(self) -> Any:
-        codec = av.CodecContext.create("libopus", "w")
-        codec.bit_rate = self._bitrate
-        codec.format = "s16"
-        codec.layout = "stereo"
-        codec.sample_rate = 48000
-        codec.time_base = fractions.Fraction(1, 48000)
-        options = {"application": "voip", "vbr": "on"}
-        if self._fec:
-            options.update({"fec": "1", "packet_loss": "10"})
-        codec.options = options
-        return codec
-
-    @property
-    def fec(self) -> bool:
-        return self._fec
-
-    @property
-    def target_bitrate(self) -> int:
-        return self._bitrate
-
-    @target_bitrate.setter
-    def target_bitrate(self, estimate: int) -> None:
-        """The total estimate, when a REMB names audio too: voice stays at 32 kbit/s
-        unless the estimate is short."""
-        self._bitrate = LOW_VOICE_BITRATE if estimate < LOW_ESTIMATE else VOICE_BITRATE
-
-    def report_loss(self, fraction: float) -> None:
-        """The receiver's loss fraction (0-1) from a receiver report."""
-        now = self._clock()
-        if fraction > FEC_ON_LOSS:
-            self._last_loss = now
-
-    def encode(self, frame: Frame, force_keyframe: bool = False) -> tuple[list[bytes], int]:
-        assert isinstance(frame, av.AudioFrame)
-        now = self._clock()
-        fec = now - self._last_loss < FEC_OFF_AFTER
-        if fec != self._fec or self._bitrate != self.codec.bit_rate:
-            self._fec = fec
-            logger.info("opus: %d bit/s, fec %s", self._bitrate, "on" if fec else "off")
-            self.codec = self._context()
-        silent = compute_audio_level_dbov(frame) <= SILENCE_DBOV
-        if not silent:
-            self._silent_since = None
-        elif self._silent_since is None:
-            self._silent_since = now
-        packets: list[Any] = []
-        for resampled in self.resampler.resample(frame):
-            packets += self.codec.encode(resampled)
-        if not packets:
-            return [], None  # type: ignore[return-value]  # upstream's "nothing yet"
-        timestamp = self._timestamp
-        self._timestamp += 960 * len(packets)  # 20 ms at 48 kHz per packet
-        if self._silent_since is not None and now - self._silent_since >= DTX_AFTER \
-                and now - self._last_sent < DTX_KEEPALIVE:
-            self.skipped += len(packets)
-            return [], None  # type: ignore[return-value]
-        self._last_sent = now
-        return [bytes(p) for p in packets], timestamp
 
 
 def parley_encoder(codec: RTCRtpCodecParameters) -> Encoder:

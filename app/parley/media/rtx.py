@@ -56,8 +56,9 @@ from aiortc.rtp import (
     unpack_remb_fci,
 )
 
-from parley.media.encoder import ParleyOpusEncoder, ParleyVp8Encoder, parley_encoder
+from parley.media.encoder import ParleyVp8Encoder, parley_encoder
 from parley.media.ladder import Rung
+from parley.media.opus import ParleyOpusEncoder
 from parley.media.packetisers import frames_unless, packetiser
 from parley.media.retransmission import (
     DEFAULT_RTT,

@@ -5,7 +5,7 @@ Without it every peer connection's audio sender encodes its own copy of the
 microphone: three Opus encodes (and three audio-level scans, and three executor
 hops) every 20 ms in a four-person mesh. A shared encoder reads the local audio track
 once and encodes each 20 ms frame once, with one
-:class:`~parley.media.encoder.ParleyOpusEncoder` (voice rate, FEC, DTX), on the loop:
+:class:`~parley.media.opus.ParleyOpusEncoder` (voice rate, FEC, DTX), on the loop:
 an encode costs about 0.3 ms, less than handing it to an executor thread and waking
 the loop again. Each peer's ``RTCRtpSender`` reads an :class:`AudioPacketTrack` whose
 ``recv()`` returns the Opus packets (``av.Packet``, stamped in 1/48000 s); aiortc's
@@ -18,10 +18,10 @@ One encode serves peers on different links, so its settings follow the worst pee
 
 - **FEC**: a loss report from any peer (:meth:`AudioPacketTrack.report_loss`, fed by
   :mod:`.rtx` from that peer's receiver reports) switches in-band FEC on for everyone,
-  until no peer has reported loss for :data:`~parley.media.encoder.FEC_OFF_AFTER`
+  until no peer has reported loss for :data:`~parley.media.opus.FEC_OFF_AFTER`
   seconds. FEC costs a few kbit/s; a peer on a clean link loses nothing by it.
 - **Rate**: voice runs at 24 kbit/s when any reading peer's estimate is short
-  (:data:`~parley.media.encoder.LOW_ESTIMATE`), else at 32 kbit/s. The difference is
+  (:data:`~parley.media.opus.LOW_ESTIMATE`), else at 32 kbit/s. The difference is
   small next to any video rate, and the weak peer could not take 32 kbit/s.
 - **DTX** is decided once, on the microphone's own level, as before.
 
@@ -47,7 +47,7 @@ from aiortc.codecs.base import Encoder
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack, convert_timebase
 from av.frame import Frame
 
-from parley.media.encoder import LOW_ESTIMATE, ParleyOpusEncoder
+from parley.media.opus import LOW_ESTIMATE, ParleyOpusEncoder
 from parley.media.switch import SubscriberTrack, SwitchableTrack
 
 logger = logging.getLogger(__name__)
