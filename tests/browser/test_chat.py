@@ -93,6 +93,7 @@ async def test_a_guest_and_a_desktop_chat_both_ways(
     # opening the panel reads them; the guest writes two lines (Shift+Enter) and sends
     await guest.page.click("#chat-toggle")
     assert await guest.visible("#chat") and await unread(guest) == 0
+    assert await guest.page.get_attribute("#chat-toggle", "aria-label") == "Hide chat"
     await guest.page.type("#chat-input", "hello Ada")
     await guest.page.keyboard.press("Shift+Enter")
     await guest.page.keyboard.type("a second line")
@@ -115,7 +116,8 @@ async def test_a_guest_and_a_desktop_chat_both_ways(
     assert desktop.session.send_chat("seen later")
     await until(lambda: unread(guest), what="the badge")
     assert await unread(guest) == 1
-    assert await guest.page.get_attribute("#chat-toggle", "title") == "Show chat (1 unread)"
+    assert await guest.page.get_attribute("#chat-toggle", "aria-label") == (
+        "Show chat (1 unread)")  # the desktop's accessible name
     assert guest.errors == []
 
 

@@ -62,9 +62,9 @@ export class ChatPanel extends EventTarget {
     this.open = open;
     $("chat").hidden = !open;
     $("chat-toggle").setAttribute("aria-pressed", String(open));
-    $("chat-toggle").setAttribute("aria-label", open ? "Hide chat" : "Show chat");
+    if (open) this.unread = 0;
+    this._label();
     if (open) {
-      this.setUnread(0);
       this._scroll(true);
       $("chat-input").focus();
     }
@@ -93,10 +93,18 @@ export class ChatPanel extends EventTarget {
 
   setUnread(count) {
     this.unread = count;
+    this._label();
+  }
+
+  /** The button's badge, and its name as the desktop's: "Show chat (2 unread)". */
+  _label() {
+    const count = this.unread;
     const badge = $("chat-unread");
     badge.textContent = count < 100 ? String(count) : "99+";
     badge.hidden = count === 0;
-    $("chat-toggle").title = count ? `Show chat (${count} unread)` : "Show or hide the chat";
+    const name = this.open ? "Hide chat" : count ? `Show chat (${count} unread)` : "Show chat";
+    $("chat-toggle").setAttribute("aria-label", name);
+    $("chat-toggle").title = name;
   }
 
   /** Sending is possible only while connected; a draft is kept meanwhile. */
