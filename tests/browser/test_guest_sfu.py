@@ -12,7 +12,7 @@ import pytest
 
 from parley.server import CallServer, ServerConfig
 from tests.browser.conftest import page_url
-from tests.browser.support import Desktop, Guest, until
+from tests.browser.support import Desktop, Guest, Proxy, until
 from tests.sfu.janus import Janus, running_janus
 
 pytestmark = pytest.mark.slow
@@ -116,3 +116,34 @@ async def test_through_the_sfu_a_guest_turns_its_camera_off_and_on_and_sees_a_le
     await until(lambda: tile_gone(guest, bid), what="Bob's tile gone")
     await until(lambda: guest.video_moves(aid), timeout=10, what="Ada's video plays on")
     assert guest.errors == []
+
+
+@pytest.mark.long  # ~15 s: the cut, the server noticing it, the resume
+async def test_through_the_sfu_a_guest_whose_signaling_link_is_cut_resumes_and_keeps_its_media(
+        sfu_server: CallServer, guest: Guest, desktops: Callable[[str], Desktop]) -> None:
+    proxy = Proxy(sfu_server.port)
+    await proxy.start()
+    try:
+        ada = desktops("Ada")
+        aid = await ada.join(sfu_server.url, "big")
+        await guest.open(page_url(sfu_server, "big", port=proxy.port))
+        gid = await guest.join("Gus")
+        await until(lambda: guest.video_moves(aid), timeout=30, what="Ada's video")
+        await until(lambda: ada.sees_moving_video(gid), timeout=30, what="the guest's video")
+        proxy.cut()
+        await until(lambda: guest.visible("#overlay"), what="the Reconnecting overlay")
+        await until(lambda: "on_participant_reconnecting" in ada.names(gid), timeout=8,
+                    what="the server noticed the guest's link died")
+        proxy.restore()
+        await until(lambda: guest.hidden("#overlay"), what="resumed")
+        assert await guest.page.evaluate("window.parley.call.id") == gid
+        await until(lambda: "on_participant_restored" in ada.names(gid), what="restored")
+        # the SFU kept both connections: the media never needed the signaling link
+        ada.lumas.pop(gid, None)
+        await until(lambda: guest.video_moves(aid), what="Ada's video still moving")
+        await until(lambda: ada.sees_moving_video(gid), what="the guest's video still moving")
+        assert ada.names(gid).count("on_participant_joined") == 1
+        assert "on_participant_left" not in ada.names(gid)
+        assert guest.errors == []
+    finally:
+        await proxy.stop()

@@ -94,8 +94,18 @@ export class SfuMedia extends EventTarget {
     return true;
   }
 
-  /** The signaling link came back: the SFU kept both connections meanwhile. */
-  resync() {}
+  /** This guest's signaling link came back (``id`` null; another participant's link
+   * needs nothing here): the SFU kept both connections meanwhile, but an sfu_publish
+   * sent just before the loss may have gone unanswered: send it again. */
+  resync(id = null) {
+    if (id !== null) return;  // someone else's link: nothing of ours to redo
+    this._run(async () => {
+      const pc = this.publisher;
+      if (pc && pc.signalingState === "have-local-offer" && pc.localDescription) {
+        this.options.send("sfu_publish", { sdp: pc.localDescription.sdp });
+      }
+    });
+  }
 
   async setTrack(role, track) {
     const sender = this.senders[role];
@@ -155,7 +165,13 @@ export class SfuMedia extends EventTarget {
   }
 
   async _subscribe(offer) {
-    if (offer.version <= this.version) return;  // stale: a newer one was answered
+    if (offer.version === this.version && this.subscriber) {
+      // offered again (our answer may have been lost with the link): the same answer
+      this.options.send("sfu_answer", { sdp: this.subscriber.localDescription.sdp,
+                                        version: offer.version });
+      return;
+    }
+    if (offer.version < this.version) return;  // stale: a newer one was answered
     let pc = this.subscriber;
     if (!pc) {
       pc = this.subscriber = this._connection();
