@@ -1,6 +1,7 @@
 """Fixtures for browser guests: a call server on loopback whose participant ids follow
 the joining order (so a test decides who is the impolite side of a pair, the one that
-offers), a Chromium, and desktop participants that always leave."""
+offers), a Chromium, and desktop participants that always leave; and the Qt side's
+fixtures (tests/qt/support.py) for tests of the desktop app beside a guest."""
 
 from __future__ import annotations
 
@@ -13,6 +14,13 @@ from playwright.async_api import BrowserContext
 
 from parley.server import CallServer, ServerConfig, rooms
 from tests.browser.support import Desktop, Guest, chromium
+from tests.qt.support import (  # noqa: F401 - fixtures for the app beside a guest
+    app_settings,
+    make_app,
+    qloop,
+    servers,
+    session_qloop,
+)
 
 pytestmark = pytest.mark.slow
 

@@ -1,6 +1,8 @@
 """Take docs/screenshots/browser-guest.png: the guest page (Chromium) in a 3-way call
 with two desktop participants (CallSessions with the desktop app's synthetic media),
-one of them muted with a hand up.
+one of them muted with a hand up, and a chat message the guest has not read yet; and
+browser-guest-chat.png, the same call with the guest's chat panel open after a few
+messages both ways.
 
     .venv/bin/python -m tests.browser.screenshots [OUT_DIR]
 
@@ -41,14 +43,47 @@ async def main(out: Path) -> None:
                 await guest.page.click("#hand")  # the guest's own hand, shown on its tile
                 await until(lambda: guest.page.locator("figure.local .badge.hand").count(),
                             what="own hand")
+                desktops[0].session.send_chat(
+                    "Morning! The draft is at https://example.org/design-review - "
+                    "comments welcome.")
+                await until(lambda: guest.page.locator("#chat-unread:not([hidden])").count(),
+                            what="the unread badge")
                 await guest.page.mouse.move(0, 0)
                 out.mkdir(parents=True, exist_ok=True)
                 await guest.page.screenshot(path=str(out / "browser-guest.png"))
                 print(out / "browser-guest.png")
+                await chat(guest, desktops)
+                await guest.page.screenshot(path=str(out / "browser-guest-chat.png"))
+                print(out / "browser-guest-chat.png")
         finally:
             for desktop in desktops:
                 await desktop.session.leave_session()
             await server.stop()
+
+
+async def badge(guest: Guest, text: str) -> bool:
+    return bool(await guest.page.evaluate(
+        "(text) => !document.getElementById('chat-unread').hidden"
+        " && document.getElementById('chat-unread').textContent === text", text))
+
+
+async def shows(guest: Guest, messages: int) -> bool:
+    return int(await guest.page.locator("#chat-messages li").count()) == messages
+
+
+async def chat(guest: Guest, desktops: list[Desktop]) -> None:
+    """A few messages both ways, then the guest's panel open."""
+    grace, alan = (d.session for d in desktops)
+    alan.send_chat("Looks good. Can we start with section 3?\nThe <diagram> there changed.")
+    await until(lambda: badge(guest, "2"), what="two unread")
+    await guest.page.click("#chat-toggle")
+    await guest.page.fill("#chat-input", "Sure - I'll share my notes right after.")
+    await guest.page.keyboard.press("Enter")
+    await until(lambda: guest.page.locator("#chat-messages li.local").count(), what="sent")
+    grace.send_chat("Great, thanks Ada.")
+    await until(lambda: shows(guest, 4), what="all four")
+    await guest.page.fill("#chat-input", "Section 3 it is")
+    await guest.page.mouse.move(0, 0)
 
 
 if __name__ == "__main__":

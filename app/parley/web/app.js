@@ -4,6 +4,7 @@
 // order, of the m-lines this page offers (default audio,camera,screen).
 
 import { Call } from "./call.js";
+import { ChatPanel } from "./chatpanel.js";
 import { LocalMedia, NONE, canCapture, listDevices } from "./devices.js";
 import { ROLES } from "./protocol.js";
 import { View } from "./view.js";
@@ -36,8 +37,10 @@ class Page {
     this.where = readLocation();
     this.local = new LocalMedia();
     this.call = null;
+    this.chatPanel = new ChatPanel();
     this.local.addEventListener("problem", (e) => this._problem(e.detail.text));
-    window.parley = this;  // for diagnostics and tests: page.call, page.local
+    this.chatPanel.addEventListener("send", (e) => this._say(e.detail.text));
+    window.parley = this;  // for diagnostics and tests: page.call, page.local, page.chatPanel
   }
 
   async start() {
@@ -95,6 +98,7 @@ class Page {
     localStorage.setItem(NAME_KEY, name);
     view.joinError("");
     view.joining(true);
+    this.chatPanel.clear();
     const call = new Call({ url: where.url, room: where.room, name, token: where.token, local,
                             layout: where.layout, receiveOnly: !local.audio && !local.camera });
     this._listen(call);
@@ -107,6 +111,7 @@ class Page {
     }
     this.call = call;
     view.joining(false);
+    this.chatPanel.setEnabled(true);
     view.show("call");
     this._render();
   }
@@ -117,8 +122,17 @@ class Page {
     call.addEventListener("media", (e) => view.media(e.detail.id, e.detail.role, e.detail.stream));
     call.addEventListener("peerstate", (e) => view.peerState(e.detail.id, e.detail.state));
     call.addEventListener("waiting", () => view.joining("waiting"));
-    call.addEventListener("lost", () => view.overlay(true));
-    call.addEventListener("restored", () => view.overlay(false));
+    call.addEventListener("chat", (e) => this.chatPanel.add(e.detail.entry));
+    call.addEventListener("chaterror", (e) => this.chatPanel.setError(e.detail.text));
+    call.addEventListener("mediamode", () => this._render());
+    call.addEventListener("lost", () => {
+      view.overlay(true);
+      this.chatPanel.setEnabled(false);
+    });
+    call.addEventListener("restored", () => {
+      view.overlay(false);
+      this.chatPanel.setEnabled(true);
+    });
     call.addEventListener("problem", (e) => this._problem(e.detail.text));
     call.addEventListener("ended", (e) => {
       const titles = { left: "You left the call", closed: "The call is over",
@@ -131,8 +145,8 @@ class Page {
     const call = this.call;
     if (!call) return;
     this.view.roster([...call.participants.values()], this.local.camera);
-    this.view.controls(call.flags, Boolean(navigator.mediaDevices &&
-                                           navigator.mediaDevices.getDisplayMedia));
+    this.view.controls(call.flags, call.canShare && Boolean(navigator.mediaDevices &&
+                                                            navigator.mediaDevices.getDisplayMedia));
   }
 
   _wireControls() {
@@ -157,6 +171,13 @@ class Page {
     this.call = null;
     this.view.show("join");
     await this._preview();
+  }
+
+  _say(text) {
+    if (!this.call) return;
+    const problem = this.call.chat.send(text);
+    if (problem) this.chatPanel.setError(problem);
+    else this.chatPanel.sent();
   }
 
   _problem(text) {

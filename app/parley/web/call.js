@@ -1,13 +1,22 @@
-// One guest's call: the signaling link, the room's participants, a Peer for each
-// other participant, and this guest's presence flags. No DOM here.
+// One guest's call: the signaling link, the room's participants, the call's media
+// (a mesh of peers, or the server's SFU: whichever the welcome says), its chat, and
+// this guest's presence flags. No DOM here.
 //
-// Events: roster {participants}, peer {id, peer}, media {id, role, stream},
-//   peerstate {id, state}, waiting (in the lobby), lost, restored, ended {reason, text},
-//   problem {text}
+// The media is one object with one interface (mesh.js MeshMedia, sfu.js SfuMedia);
+// _useMedia(mode) closes the one in use and starts the other, so that a live switch
+// between mesh and SFU is only a matter of calling it.
+//
+// Events: roster {participants}, media {id, role, stream}, peerstate {id, state},
+//   mediamode {mode}, chat {entry, live}, chaterror {text} (a chat message refused),
+//   waiting (in the lobby), lost, restored, ended {reason, text}, problem {text}
 
-import { Peer } from "./peer.js";
+import { Chat } from "./chat.js";
+import { MeshMedia } from "./mesh.js";
 import { errorText } from "./protocol.js";
+import { SfuMedia } from "./sfu.js";
 import { Signaling } from "./signaling.js";
+
+const MEDIA = { mesh: MeshMedia, sfu: SfuMedia };
 
 export class Call extends EventTarget {
   /**
@@ -18,7 +27,10 @@ export class Call extends EventTarget {
     super();
     this.options = options;
     this.participants = new Map();
-    this.peers = new Map();
+    this.media = null;  // MeshMedia or SfuMedia, from the welcome
+    this.chat = new Chat({ send: (type, fields) => this.signaling.send(type, fields),
+                           localId: () => this.id });
+    this.chat.addEventListener("message", (e) => this._emit("chat", e.detail));
     this.flags = { audio_muted: options.local.muted, video_paused: !options.local.camera,
                    hand_raised: false, screen_sharing: false, no_microphone: false };
     this.signaling = new Signaling(options.url, {
@@ -36,10 +48,21 @@ export class Call extends EventTarget {
     return this.signaling.participantId;
   }
 
+  /** The mesh's peer connections by participant id (none through the SFU). */
+  get peers() {
+    return this.media ? this.media.peers : new Map();
+  }
+
+  /** Whether a screen can be shared in this call now (not through the SFU yet). */
+  get canShare() {
+    return Boolean(this.media && this.media.canShare);
+  }
+
   /** Join; throws a JoinError with words to show. */
   async join() {
     const welcome = await this.signaling.connect();
     this._takeList(welcome);
+    this._useMedia(welcome.media || "mesh");
     // no microphone (none, refused, or failed): the others show the mic-off badge
     if (!this.options.local.audio) this._update({ no_microphone: true });
     return welcome;
@@ -58,7 +81,7 @@ export class Call extends EventTarget {
 
   async setCameraOn(on) {
     const track = await this.options.local.setCameraOn(on);
-    await this._everyPeer((peer) => peer.setTrack("camera", track));
+    if (this.media) await this.media.setTrack("camera", track);
     this._update({ video_paused: !track });
   }
 
@@ -67,27 +90,27 @@ export class Call extends EventTarget {
   }
 
   async startShare() {
+    if (!this.canShare) {
+      this._emit("problem", { text: "Screen sharing is not available in this call yet." });
+      return false;
+    }
     const track = await this.options.local.startScreen();
     if (!track) return false;
     this.options.local.addEventListener("screenended", () => this.stopShare(), { once: true });
-    await this._everyPeer((peer) => peer.setTrack("screen", track));
+    await this.media.setTrack("screen", track);
     this._update({ screen_sharing: true });
     return true;
   }
 
   async stopShare() {
     this.options.local.stopScreen();
-    await this._everyPeer((peer) => peer.setTrack("screen", null));
+    if (this.media) await this.media.setTrack("screen", null);
     this._update({ screen_sharing: false });
   }
 
   _update(fields) {
     Object.assign(this.flags, fields);
     this.signaling.send("update", fields);
-  }
-
-  async _everyPeer(action) {
-    await Promise.all([...this.peers.values()].map(action));
   }
 
   // ---------------------------------------------------------------- the room
@@ -105,23 +128,21 @@ export class Call extends EventTarget {
         break;
       case "participant_restored":
         this._flag(message.participant_id, false);
-        if (this.peers.has(message.participant_id)) this.peers.get(message.participant_id).resync();
+        if (this.media) this.media.resync(message.participant_id);
         break;
       case "participant_left":
         this._remove(message.participant_id);
         break;
-      case "offer":
-      case "answer":
-      case "candidate":
-        this._signal(message);
-        break;
       case "error":
         if (message.code !== "unknown_participant") {  // a relay racing a departure
-          this._emit("problem", { text: errorText(message.code, message.message) });
+          const text = errorText(message.code, message.message, message.ref);
+          this._emit(message.ref === "chat" ? "chaterror" : "problem", { text });
         }
         break;
       default:
-        break;  // room for additive evolution
+        // media signals (the mode's own), chat; anything else: room for additive evolution
+        if (!(this.media && this.media.handle(message))) this.chat.handle(message);
+        break;
     }
   }
 
@@ -145,7 +166,7 @@ export class Call extends EventTarget {
     this.participants.set(participant.id, { ...participant, local: participant.id === this.id });
     clearTimeout(this._missing.get(participant.id));
     this._missing.delete(participant.id);
-    if (!known && participant.id !== this.id) this._addPeer(participant.id);
+    if (!known && participant.id !== this.id && this.media) this.media.add(participant.id);
     this._emit("roster", { participants: [...this.participants.values()] });
   }
 
@@ -158,28 +179,27 @@ export class Call extends EventTarget {
 
   _remove(id) {
     if (!this.participants.delete(id)) return;
-    const peer = this.peers.get(id);
-    this.peers.delete(id);
-    if (peer) peer.close();
+    if (this.media) this.media.remove(id);
     this._emit("roster", { participants: [...this.participants.values()] });
   }
 
-  _addPeer(id) {
+  /** Media as ``mode`` says ("mesh" or "sfu"): the other mode's media is closed first. */
+  _useMedia(mode) {
+    const Media = MEDIA[mode] || MeshMedia;
+    if (this.media instanceof Media) return;
+    if (this.media) this.media.close();
     const { local, layout, receiveOnly } = this.options;
-    const peer = new Peer(this.id, id, {
+    const media = new Media(this.id, {
       send: (type, fields) => this.signaling.send(type, fields),
-      iceServers: this._iceServers(), local, layout, receiveOnly });
-    peer.addEventListener("media", (e) => this._emit("media", { id, ...e.detail }));
-    peer.addEventListener("state", (e) => this._emit("peerstate", { id, ...e.detail }));
-    this.peers.set(id, peer);
-    this._emit("peer", { id, peer });
-    peer.start();
-  }
-
-  _signal(message) {
-    const id = message.from;
-    if (!this.participants.has(id)) return;  // someone already gone
-    this.peers.get(id).handle(message);
+      iceServers: () => this._iceServers(), local, layout, receiveOnly });
+    for (const name of ["media", "peerstate", "problem"]) {
+      media.addEventListener(name, (e) => {
+        if (this.media === media) this._emit(name, e.detail);
+      });
+    }
+    this.media = media;
+    this._emit("mediamode", { mode: media.mode });
+    media.start([...this.participants.keys()]);
   }
 
   _iceServers() {
@@ -192,13 +212,12 @@ export class Call extends EventTarget {
     this._takeList(welcome);
     const { hand_raised, screen_sharing, no_microphone } = this.flags;
     this.signaling.send("update", { hand_raised, screen_sharing, no_microphone });
-    for (const peer of this.peers.values()) peer.resync();
+    if (this.media) this.media.resync();
     this._emit("restored");
   }
 
   _ended(detail) {
-    for (const peer of this.peers.values()) peer.close();
-    this.peers.clear();
+    if (this.media) this.media.close();
     this.options.local.stopAll();
     this._emit("ended", detail);
   }

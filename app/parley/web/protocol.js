@@ -61,9 +61,18 @@ const CLOSE_TEXT = {
   4013: "You were not let in.",
 };
 
-/** Words for an error the server sent ({code, message}). */
-export function errorText(code, message) {
-  return ERROR_TEXT[code] || `The call server refused: ${message || code}`;
+// Where the refused message (the error's ref) changes what the code means.
+const REF_ERROR_TEXT = {
+  chat: {
+    rate_limited: "Too many chat messages at once: that one was not sent. Wait a moment.",
+    invalid_field: "That chat message was refused: use 1-2000 characters of plain text.",
+  },
+};
+
+/** Words for an error the server sent ({code, message, ref}). */
+export function errorText(code, message, ref = null) {
+  const forRef = REF_ERROR_TEXT[ref] || {};
+  return forRef[code] || ERROR_TEXT[code] || `The call server refused: ${message || code}`;
 }
 
 /** Words for a socket the server closed with ``code``, or null for an ordinary loss. */

@@ -47,10 +47,13 @@ export class Signaling extends EventTarget {
     return welcome;
   }
 
+  /** Send one message; false when the link is down now (nothing was sent). */
   send(type, fields = {}) {
     if (this.socket && this.socket.readyState === WebSocket.OPEN && this.state === "joined") {
       this.socket.send(frame(type, fields));
+      return true;
     }
+    return false;
   }
 
   /** Leave for good (idempotent). */

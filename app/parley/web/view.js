@@ -110,6 +110,7 @@ export class View {
       this.roster(this.participants, this.localTrack);
       return;
     }
+    if (!stream && !this.tiles.has(`${id}/${role}`)) return;  // gone already
     this._attach(this._tile(id, role), stream, false);
     this._layout();
   }
@@ -128,6 +129,7 @@ export class View {
     $("hand").setAttribute("aria-pressed", String(flags.hand_raised));
     $("share").textContent = flags.screen_sharing ? "Stop sharing" : "Share screen";
     $("share").disabled = !canShare;
+    $("share").title = canShare ? "" : "Screen sharing is not available in this call yet";
   }
 
   overlay(visible) {

@@ -1,0 +1,234 @@
+// The call's media through the server's SFU (docs/protocol.md, "Media through the
+// SFU"), in place of the mesh when the welcome says media "sfu". No DOM here.
+//
+// Two RTCPeerConnections, whoever is in the call, both negotiated with the call server
+// only (the SFU's API, ids and secrets are never seen here):
+// - the publisher: send only, audio then camera, offered once (sfu_publish) and
+//   answered by the server (sfu_published). It is offered even without a camera or a
+//   microphone (empty m-lines): the server subscribes a seat once its publisher is up,
+//   and a camera turned on later just replaces the empty track;
+// - the subscriber: receive only, offered by the server (sfu_offer, again whenever whom
+//   it receives changes; its `streams` say whose media each m-line carries now) and
+//   answered (sfu_answer) in order.
+// Trickle is off: a description is sent once its candidates are gathered.
+//
+// The interface is the mesh's (mesh.js); screen sharing is not available through the
+// SFU yet (canShare false), as in the desktop app.
+//
+// Events: media {id, role: "camera", stream} (the stream carries the audio too; null
+//   when nothing of ``id`` is received any more), problem {text}.
+
+const GATHER_PATIENCE = 5000;  // ms: send what was gathered by then
+const STREAM_ROLES = ["audio", "camera"];
+
+/** Resolves once ``pc`` has gathered its candidates (or after GATHER_PATIENCE). */
+export function gathered(pc) {
+  return new Promise((resolve) => {
+    if (pc.iceGatheringState === "complete") {
+      resolve();
+      return;
+    }
+    const done = () => {
+      clearTimeout(timer);
+      pc.removeEventListener("icegatheringstatechange", check);
+      resolve();
+    };
+    const check = () => {
+      if (pc.iceGatheringState === "complete") done();
+    };
+    const timer = setTimeout(done, GATHER_PATIENCE);
+    pc.addEventListener("icegatheringstatechange", check);
+  });
+}
+
+export class SfuMedia extends EventTarget {
+  /**
+   * @param {string} localId this guest's participant id
+   * @param {object} options {send(type, fields), iceServers() (the latest welcome's),
+   *   local (LocalMedia), receiveOnly}
+   */
+  constructor(localId, options) {
+    super();
+    this.mode = "sfu";
+    this.canShare = false;
+    this.localId = localId;
+    this.options = options;
+    this.publisher = null;
+    this.subscriber = null;
+    this.senders = {};  // role -> the publisher's RTCRtpSender
+    this.streams = new Map();  // mid -> {participant_id, role}, as the last sfu_offer says
+    this.version = 0;  // of the last sfu_offer answered
+    this.peers = new Map();  // no peer connection per participant here (the mesh's field)
+    this._others = new Set();
+    this._shown = new Map();  // participant id -> {stream, tracks: [MediaStreamTrack]}
+    this._chain = Promise.resolve();
+    this._failed = false;
+    this.closed = false;
+  }
+
+  start(ids) {
+    for (const id of ids) this.add(id);
+    this._run(() => this._publish());
+  }
+
+  add(id) {
+    if (id === this.localId || this._others.has(id)) return;
+    this._others.add(id);
+    this._show();  // its streams may have come before its participant_joined
+  }
+
+  remove(id) {
+    this._others.delete(id);
+    this._show();
+  }
+
+  /** sfu_published or sfu_offer; false for any other message. */
+  handle(message) {
+    if (message.type === "sfu_published") {
+      this._run(() => this._published(message.sdp));
+    } else if (message.type === "sfu_offer") {
+      this._run(() => this._subscribe(message));
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  /** This guest's signaling link came back (``id`` null; another participant's link
+   * needs nothing here): the SFU kept both connections meanwhile, but an sfu_publish
+   * sent just before the loss may have gone unanswered: send it again. */
+  resync(id = null) {
+    if (id !== null) return;  // someone else's link: nothing of ours to redo
+    this._run(async () => {
+      const pc = this.publisher;
+      if (pc && pc.signalingState === "have-local-offer" && pc.localDescription) {
+        this.options.send("sfu_publish", { sdp: pc.localDescription.sdp });
+      }
+    });
+  }
+
+  async setTrack(role, track) {
+    const sender = this.senders[role];
+    if (sender) await sender.replaceTrack(track);
+  }
+
+  close() {
+    this.closed = true;
+    for (const pc of [this.publisher, this.subscriber]) if (pc) pc.close();
+    this.publisher = this.subscriber = null;
+    for (const id of [...this._shown.keys()]) this._emit("media", { id, role: "camera",
+                                                                   stream: null });
+    this._shown.clear();
+  }
+
+  // ---------------------------------------------------------------- negotiation
+
+  _run(operation) {
+    this._chain = this._chain.then(async () => {
+      if (this.closed) return;
+      try {
+        await operation();
+      } catch (error) {
+        console.warn("sfu:", error);
+        this._problem();
+      }
+    });
+  }
+
+  _connection() {
+    const pc = new RTCPeerConnection({ iceServers: this.options.iceServers(),
+                                       bundlePolicy: "max-bundle" });
+    pc.addEventListener("connectionstatechange", () => {
+      if (pc.connectionState === "failed" && !this.closed) this._problem();
+    });
+    return pc;
+  }
+
+  async _publish() {
+    const { local, receiveOnly } = this.options;
+    const pc = this.publisher = this._connection();
+    for (const role of STREAM_ROLES) {
+      const track = receiveOnly ? null : local.track(role);
+      const kind = role === "audio" ? "audio" : "video";
+      this.senders[role] = pc.addTransceiver(track || kind, { direction: "sendonly" }).sender;
+    }
+    await pc.setLocalDescription();
+    await gathered(pc);
+    this.options.send("sfu_publish", { sdp: pc.localDescription.sdp });
+  }
+
+  async _published(sdp) {
+    const pc = this.publisher;
+    if (pc && pc.signalingState === "have-local-offer") {
+      await pc.setRemoteDescription({ type: "answer", sdp });
+    }
+  }
+
+  async _subscribe(offer) {
+    if (offer.version === this.version && this.subscriber) {
+      // offered again (our answer may have been lost with the link): the same answer
+      this.options.send("sfu_answer", { sdp: this.subscriber.localDescription.sdp,
+                                        version: offer.version });
+      return;
+    }
+    if (offer.version < this.version) return;  // stale: a newer one was answered
+    let pc = this.subscriber;
+    if (!pc) {
+      pc = this.subscriber = this._connection();
+      pc.addEventListener("track", () => this._show());
+    }
+    await pc.setRemoteDescription({ type: "offer", sdp: offer.sdp });
+    this.streams = new Map((offer.streams || []).map((s) => [String(s.mid), s]));
+    await pc.setLocalDescription();
+    await gathered(pc);
+    this.version = offer.version;
+    this.options.send("sfu_answer", { sdp: pc.localDescription.sdp, version: offer.version });
+    this._show();
+  }
+
+  // ---------------------------------------------------------------- media
+
+  /** Who is received on which m-line now, as one stream per participant. */
+  _wanted() {
+    const wanted = new Map();
+    if (!this.subscriber) return wanted;
+    for (const transceiver of this.subscriber.getTransceivers()) {
+      const stream = transceiver.mid === null ? null : this.streams.get(transceiver.mid);
+      if (!stream || !STREAM_ROLES.includes(stream.role) || transceiver.stopped) continue;
+      if (!this._others.has(stream.participant_id)) continue;  // gone, or not yet known
+      const tracks = wanted.get(stream.participant_id) || [];
+      tracks.push(transceiver.receiver.track);
+      wanted.set(stream.participant_id, tracks);
+    }
+    return wanted;
+  }
+
+  _show() {
+    if (this.closed) return;
+    const wanted = this._wanted();
+    for (const [id, tracks] of wanted) {
+      const shown = this._shown.get(id);
+      const same = shown && shown.tracks.length === tracks.length
+        && tracks.every((t) => shown.tracks.includes(t));
+      if (same) continue;
+      const stream = new MediaStream(tracks);
+      this._shown.set(id, { stream, tracks });
+      this._emit("media", { id, role: "camera", stream });
+    }
+    for (const id of [...this._shown.keys()]) {
+      if (wanted.has(id)) continue;
+      this._shown.delete(id);
+      this._emit("media", { id, role: "camera", stream: null });
+    }
+  }
+
+  _problem() {
+    if (this._failed || this.closed) return;
+    this._failed = true;  // once: the call itself goes on
+    this._emit("problem", { text: "The call's media could not connect through the server." });
+  }
+
+  _emit(name, detail) {
+    this.dispatchEvent(new CustomEvent(name, { detail }));
+  }
+}
