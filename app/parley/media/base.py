@@ -110,6 +110,9 @@ class CallMediaBase:
         self._ticker: asyncio.Task[None] | None = None
         self._started = False
         self._closed = False
+        self.delivers: Callable[[str], bool] = lambda pid: True
+        """Whether this path plays ``pid``'s media (its audio into the mixer, its video
+        frames, its levels): during a live move only one path does per participant."""
 
     @property
     def playback(self) -> Playback:
@@ -204,5 +207,5 @@ class CallMediaBase:
             self.sources.speaker.upkeep(self.spawn)
             if self.events.on_audio_level is not None:
                 for pid, level in self.playback.take_levels().items():
-                    if self._hears(pid):
+                    if self._hears(pid) and self.delivers(pid):
                         self.events.emit("on_audio_level", pid, level)

@@ -183,6 +183,8 @@ class MediaMesh(CallMediaBase):
             self.events.emit("on_peer_reachable", peer.remote_id, reachable)
 
     def peer_video(self, peer: Peer, track: TrackKind, frame: av.VideoFrame) -> None:
+        if not self.delivers(peer.remote_id):
+            return
         if self._local.echo_video is not None and track == "camera":
             self._local.echo_video.feed(frame)
         if self.events.on_video_frame is not None:
@@ -193,6 +195,8 @@ class MediaMesh(CallMediaBase):
         self.events.emit("on_peer_video_slow", peer.remote_id, slow)
 
     def peer_audio(self, peer: Peer, frame: av.AudioFrame) -> None:
+        if not self.delivers(peer.remote_id):
+            return
         if self._local.echo_audio is not None:
             self._local.echo_audio.feed(frame)
         self.playback.push(peer.remote_id, frame)

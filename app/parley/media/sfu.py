@@ -176,6 +176,8 @@ class SfuMedia(CallMediaBase):
                 self._heard.add(pid)
                 self.events.emit("on_peer_connected", pid)
                 self.events.emit("on_peer_media", pid, True)
+            if not self.delivers(pid):
+                continue
             if isinstance(frame, av.AudioFrame):
                 self.playback.push(pid, frame)
             elif isinstance(frame, av.VideoFrame) and self.events.on_video_frame is not None:
