@@ -110,9 +110,10 @@ class CallMediaBase:
         self._ticker: asyncio.Task[None] | None = None
         self._started = False
         self._closed = False
-        self.delivers: Callable[[str], bool] = lambda pid: True
-        """Whether this path plays ``pid``'s media (its audio into the mixer, its video
-        frames, its levels): during a live move only one path does per participant."""
+        self.delivers: Callable[[str, str], bool] = lambda pid, kind: True
+        """Whether this path plays ``pid``'s media of ``kind`` (``audio`` into the mixer,
+        ``video`` frames, ``level``): during a live move only one path does per
+        participant."""
 
     @property
     def playback(self) -> Playback:
@@ -207,5 +208,5 @@ class CallMediaBase:
             self.sources.speaker.upkeep(self.spawn)
             if self.events.on_audio_level is not None:
                 for pid, level in self.playback.take_levels().items():
-                    if self._hears(pid) and self.delivers(pid):
+                    if self._hears(pid) and self.delivers(pid, "level"):
                         self.events.emit("on_audio_level", pid, level)

@@ -68,6 +68,7 @@ class MediaMesh(CallMediaBase):
         """The last generation used with each participant ever added: a peer removed and
         added again counts on from there."""
         self.health = MediaHealth.IDLE
+        self._closed_to_new = False
 
     async def _close_connections(self) -> None:
         peers, self._peers = list(self._peers.values()), {}
@@ -77,7 +78,7 @@ class MediaMesh(CallMediaBase):
 
     def add_peer(self, pid: str) -> None:
         """Start a link to a participant; idempotent."""
-        if self._closed or pid == self.local_id or pid in self._peers:
+        if self._closed or self._closed_to_new or pid == self.local_id or pid in self._peers:
             return
         peer = Peer(self.local_id, pid, self.config, self._local, self._send, self,
                     first_generation=self._generations.get(pid, -1) + 1)
@@ -95,9 +96,16 @@ class MediaMesh(CallMediaBase):
         self.playback.remove(pid)
         self._update_health()
 
+    def retire(self) -> None:
+        """Keep every link sending but stop watching and rebuilding them: a path being
+        replaced, which the others may still play from for a moment; close() ends it."""
+        self._closed_to_new = True
+        for peer in self._peers.values():
+            peer.state = PeerState.CLOSED
+
     def handle_signal(self, msg: Signal) -> None:
         """An Offer/Answer/Candidate relayed from ``msg.sender``."""
-        if self._closed or msg.sender is None:
+        if self._closed or self._closed_to_new or msg.sender is None:
             return
         peer = self._peers.get(msg.sender)
         if peer is None:
@@ -183,7 +191,7 @@ class MediaMesh(CallMediaBase):
             self.events.emit("on_peer_reachable", peer.remote_id, reachable)
 
     def peer_video(self, peer: Peer, track: TrackKind, frame: av.VideoFrame) -> None:
-        if not self.delivers(peer.remote_id):
+        if not self.delivers(peer.remote_id, "video"):
             return
         if self._local.echo_video is not None and track == "camera":
             self._local.echo_video.feed(frame)
@@ -195,7 +203,7 @@ class MediaMesh(CallMediaBase):
         self.events.emit("on_peer_video_slow", peer.remote_id, slow)
 
     def peer_audio(self, peer: Peer, frame: av.AudioFrame) -> None:
-        if not self.delivers(peer.remote_id):
+        if not self.delivers(peer.remote_id, "audio"):
             return
         if self._local.echo_audio is not None:
             self._local.echo_audio.feed(frame)

@@ -39,6 +39,9 @@ MOVE_TIMEOUT = 10.0
 """Seconds a move waits for the new path to carry everyone before it closes the old one
 anyway (a participant whose media never comes on the new path is then a participant
 event of the new path, as it would be in a fresh call)."""
+RETIRE_AFTER = MOVE_TIMEOUT
+"""Seconds the old path keeps sending after this side has everyone on the new one: the
+others may not have their own new path playing yet (each side moves on its own)."""
 _PER_PARTICIPANT = ("on_peer_connected", "on_peer_reconnecting", "on_peer_restored",
                     "on_peer_media", "on_peer_reachable", "on_peer_video_slow")
 """The events that speak for one participant: only the path that plays it passes them."""
@@ -77,6 +80,7 @@ class MediaRoute:
         self._handed: set[str] = set()
         """Participants :attr:`next_path` plays already."""
         self._deadline: asyncio.TimerHandle | None = None
+        self._retiring: set[CallMediaBase] = set()
         self._generation = 0
         self._started = False
         self._closed = False
@@ -102,9 +106,10 @@ class MediaRoute:
         self._closed = True
         if self._deadline is not None:
             self._deadline.cancel()
-        paths = [p for p in (self.path, self.next_path) if p is not None]
-        await asyncio.gather(*(p.close() for p in paths))
+        self._tasks.cancel_all()  # a retiring path's grace ends now
         await self._tasks.drain()
+        paths = [*self._retiring, *self._paths()]
+        await asyncio.gather(*(p.close() for p in paths))
         await self.sources.close()
 
     def move_to(self, mode: str, generation: int | None = None, fresh: bool = False) -> bool:
@@ -215,7 +220,7 @@ class MediaRoute:
                       MediaMesh(self.local_id, self.config, self._send_mesh, events,
                                 self.sources))
         built.append(path)
-        path.delivers = lambda pid: self._plays(path, pid)
+        path.delivers = lambda pid, kind: self._delivers(path, pid, kind)
         return path
 
     def _plays(self, path: Path, pid: str) -> bool:
@@ -223,13 +228,18 @@ class MediaRoute:
             return path is self.path
         return (path is self.next_path) == (pid in self._handed)
 
-    def _peer_media(self, path: Path, pid: str, flowing: bool) -> None:
-        if flowing and path is self.next_path and pid not in self._handed:
+    def _delivers(self, path: Path, pid: str, kind: str) -> bool:
+        """The new path takes ``pid`` over with its first video frame (its first audio,
+        in an audio-only call): the old one plays it until then, pictures included."""
+        if path is self.next_path and pid not in self._handed and (
+                kind == "video" or (kind == "audio" and not self.config.video)):
             self._handed.add(pid)  # the new path plays pid from now on
             logger.info("%s: %s handed over to %s", self.local_id, pid, _mode_of(path))
             self.events.emit("on_peer_connected", pid)  # its link is up (no event if it was)
-            self._maybe_finish()
-            return
+            asyncio.get_running_loop().call_soon(self._maybe_finish)
+        return self._plays(path, pid)
+
+    def _peer_media(self, path: Path, pid: str, flowing: bool) -> None:
         if self._plays(path, pid):
             self.events.emit("on_peer_media", pid, flowing)
 
@@ -250,10 +260,16 @@ class MediaRoute:
         old, self.path, self.next_path = self.path, self.next_path, None
         self._handed = set()
         logger.info("%s: media moved to %s", self.local_id, _mode_of(self.path))
-        self._retire(old)
+        self._retire(old, RETIRE_AFTER)
 
-    def _retire(self, path: Path) -> None:
+    def _retire(self, path: Path, after: float = 0.0) -> None:
+        if isinstance(path, MediaMesh):
+            path.retire()
+        self._retiring.add(path)
+
         async def retire() -> None:
+            await asyncio.sleep(after)  # a grace for the others, not a synchronisation
+            self._retiring.discard(path)
             await path.close()
             if isinstance(path, SfuMedia) and not any(isinstance(p, SfuMedia)
                                                       for p in self._paths()):

@@ -176,7 +176,7 @@ class SfuMedia(CallMediaBase):
                 self._heard.add(pid)
                 self.events.emit("on_peer_connected", pid)
                 self.events.emit("on_peer_media", pid, True)
-            if not self.delivers(pid):
+            if not self.delivers(pid, "video" if isinstance(frame, av.VideoFrame) else "audio"):
                 continue
             if isinstance(frame, av.AudioFrame):
                 self.playback.push(pid, frame)

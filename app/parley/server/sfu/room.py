@@ -17,23 +17,33 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
 from parley.protocol.base import Message
-from parley.protocol.sfu import SfuAnswer, SfuOffer, SfuPublish, SfuPublished, SfuStream
+from parley.protocol.sfu import (
+    MediaMode,
+    SfuAnswer,
+    SfuLeave,
+    SfuOffer,
+    SfuPublish,
+    SfuPublished,
+    SfuStream,
+)
 from parley.server.config import ServerConfig
 from parley.server.rooms import Registry, SeatKey
 from parley.server.sfu.janus import Event, JanusClient, JanusError
+from parley.server.sfu.mode import MediaModes
+from parley.server.sfu.seats import JanusRoom as _Room
+from parley.server.sfu.seats import JanusSeat as _Seat
 
 if TYPE_CHECKING:
     from parley.server.link import Link
 
 log = logging.getLogger("parley.server.sfu")
 
-SFU_REQUESTS = (SfuPublish, SfuAnswer)
+SFU_REQUESTS = (SfuPublish, SfuAnswer, SfuLeave)
 """The messages a client sends about its SFU media (the hub hands them here)."""
 ANSWER_TIMEOUT = 10.0
 """Seconds a client has to answer a subscriber offer."""
@@ -43,40 +53,10 @@ KEYFRAME_EVERY = 3
 or joined between two, is not frozen for long)."""
 
 
-@dataclass(eq=False)
-class _Seat:
-    key: SeatKey
-    token: str
-    feed: int
-    publisher: int | None = None
-    subscriber: int | None = None
-    joined: asyncio.Event = field(default_factory=asyncio.Event)
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    feeds: set[int] = field(default_factory=set)
-    """The feeds its subscriber connection receives."""
-    streams: dict[str, SfuStream] = field(default_factory=dict)
-    version: int = 0
-    answer: asyncio.Future[str] | None = None
-    gone: bool = False
-    room: _Room | None = None
-
-
-@dataclass(eq=False)
-class _Room:
-    session_id: str
-    janus_id: int
-    secret: str
-    admin: int
-    seats: dict[str, _Seat] = field(default_factory=dict)
-    active: set[int] = field(default_factory=set)
-    """Feeds whose publisher connection is up."""
-
-    def owner(self, feed: int) -> str | None:
-        return next((pid for pid, seat in self.seats.items() if seat.feed == feed), None)
-
-
 class SfuRooms:
-    """The call server's SFU back end (inactive unless ``--sfu always`` and a Janus).
+    """The call server's SFU back end (inactive without a Janus or with ``--sfu never``):
+    each room's media mode (:class:`~parley.server.sfu.mode.MediaModes`) and, for rooms
+    on the SFU, their Janus side.
 
     Args:
         config: ``janus_urls``, ``janus_api_secret``, ``sfu``.
@@ -84,7 +64,7 @@ class SfuRooms:
     """
 
     def __init__(self, config: ServerConfig, links: Mapping[SeatKey, Link]) -> None:
-        self.enabled = config.sfu == "always" and bool(config.janus_urls)
+        self.modes = MediaModes(config)
         self.registry: Registry | None = None
         """Set by the hub: whose seats still exist (see :meth:`after`)."""
         self._config = config
@@ -100,8 +80,21 @@ class SfuRooms:
     # ------------------------------------------------------------ the hub's hooks
 
     def seat_joined(self, key: SeatKey) -> None:
-        """A seat was admitted: give it a publisher in the room's Janus room."""
-        if self.enabled and key not in self._seats:
+        """A seat was admitted or resumed (before its welcome): the room may move to the
+        SFU (the others are told: ``media_mode``); on the SFU the seat gets a publisher."""
+        if not self.modes.possible or self.registry is None:
+            return
+        session_id = key[0]
+        moved = self.modes.update(session_id, self._count(session_id))
+        if moved is not None:
+            self._announce(session_id, moved, exclude=key[1])
+        if self.modes.of(session_id) == "sfu":
+            room = self.registry.rooms.get(session_id)
+            for pid in room.seats if room is not None else ():
+                self._add((session_id, pid))
+
+    def _add(self, key: SeatKey) -> None:
+        if key not in self._seats:
             seat = self._seats[key] = _Seat(key, secrets.token_urlsafe(24), secrets.randbits(52))
             self._spawn(self._join(seat), f"sfu-join-{key[1]}")
 
@@ -117,6 +110,10 @@ class SfuRooms:
             if seat.answer is not None and message.version == seat.version \
                     and not seat.answer.done():
                 seat.answer.set_result(message.sdp)
+        elif isinstance(message, SfuLeave):  # it moved to the mesh and closed its SFU side
+            if self.modes.of(key[0]) == "mesh" \
+                    and message.generation >= self.modes.generation(key[0]):
+                self._free(key, seat)
 
     def after(self, callback: Callable[[], None]) -> Callable[[], None]:
         """``callback``, then drop the Janus side of seats the registry no longer has
@@ -127,16 +124,34 @@ class SfuRooms:
         return departed
 
     def reconcile(self) -> None:
-        """Forget every seat the registry has freed."""
+        """Forget every seat the registry has freed; a room down to the mesh's size moves
+        back (everyone is told: ``media_mode``)."""
         if self.registry is None:
             return
         for key, seat in list(self._seats.items()):
             if self.registry.seat(key) is None:
-                del self._seats[key]
-                seat.gone = True
-                if seat.room is not None:
-                    seat.room.seats.pop(key[1], None)
-                    self._spawn(self._leave(seat.room, seat), f"sfu-leave-{key[1]}")
+                self._free(key, seat)
+        for session_id in self.modes.rooms():
+            moved = self.modes.update(session_id, self._count(session_id))
+            if moved is not None:
+                self._announce(session_id, moved)
+
+    def _free(self, key: SeatKey, seat: _Seat) -> None:
+        del self._seats[key]
+        seat.gone = True
+        if seat.room is not None:
+            seat.room.seats.pop(key[1], None)
+            self._spawn(self._leave(seat.room, seat), f"sfu-leave-{key[1]}")
+
+    def _count(self, session_id: str) -> int:
+        room = self.registry.rooms.get(session_id) if self.registry is not None else None
+        return len(room.seats) if room is not None else 0
+
+    def _announce(self, session_id: str, moved: MediaMode, exclude: str | None = None) -> None:
+        room = self.registry.rooms.get(session_id) if self.registry is not None else None
+        for pid in list(room.seats) if room is not None else ():
+            if pid != exclude:
+                self._send((session_id, pid), moved)
 
     def janus_room(self, session_id: str) -> int | None:
         """The Janus room id of a Parley room (diagnostics and tests)."""
