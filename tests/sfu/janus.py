@@ -115,6 +115,20 @@ admin: {{
 """)
 
 
+async def _wait_logged(janus: Janus) -> None:
+    """Inside a namespace (its APIs out of this process's reach): Janus logs that both
+    transports are up."""
+    async with asyncio.timeout(START_TIMEOUT):
+        while True:
+            if janus.process.poll() is not None:
+                raise RuntimeError(f"janus exited ({janus.process.returncode}): "
+                                   f"{janus.log.read_text()[-2000:]}")
+            text = janus.log.read_text(errors="replace")
+            if "Websockets server started" in text and "HTTP webserver started" in text:
+                return
+            await asyncio.sleep(0.1)  # polling a process that has no readiness event
+
+
 async def _wait_ready(janus: Janus) -> None:
     """Janus answers ``info`` over HTTP once its transports are up."""
     async with asyncio.timeout(START_TIMEOUT), aiohttp.ClientSession() as http:
@@ -132,8 +146,11 @@ async def _wait_ready(janus: Janus) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running_janus(folder: Path, rtp_base: int = 41000) -> AsyncIterator[Janus]:
-    """Start Janus with a fresh configuration in ``folder``; kill it on exit."""
+async def running_janus(folder: Path, rtp_base: int = 41000,
+                        prefix: tuple[str, ...] = ()) -> AsyncIterator[Janus]:
+    """Start Janus with a fresh configuration in ``folder``; kill it on exit. ``prefix``
+    runs it inside a network namespace (``ip netns exec NS``): its APIs are then on that
+    namespace's loopback, for a call server started there."""
     require_janus()
     folder.mkdir(parents=True, exist_ok=True)
     http_port, ws_port, secret = _free_port(), _free_port(), secrets.token_hex(16)
@@ -141,13 +158,13 @@ async def running_janus(folder: Path, rtp_base: int = 41000) -> AsyncIterator[Ja
     log = folder / "janus.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [JANUS, "--configs-folder", str(folder), "--config", str(folder / "janus.jcfg"),
-             "--disable-colors", "--log-stdout"],
+            [*prefix, JANUS, "--configs-folder", str(folder),
+             "--config", str(folder / "janus.jcfg"), "--disable-colors", "--log-stdout"],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     janus = Janus(f"ws://127.0.0.1:{ws_port}", f"http://127.0.0.1:{http_port}/janus",
                   secret, log, process)
     try:
-        await _wait_ready(janus)
+        await (_wait_logged(janus) if prefix else _wait_ready(janus))
         yield janus
     finally:
         process.kill()

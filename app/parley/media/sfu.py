@@ -29,11 +29,23 @@ from parley.media.frames import VideoFrame
 from parley.media.screen import ScreenSource
 from parley.media.stats import PeerStats
 from parley.protocol.base import Message
-from parley.protocol.sfu import SfuAnswer, SfuOffer, SfuPublish, SfuPublished, SfuStream
+from parley.protocol.sfu import (
+    SfuAnswer,
+    SfuFeed,
+    SfuOffer,
+    SfuPublish,
+    SfuPublished,
+    SfuStream,
+)
 
 logger = logging.getLogger(__name__)
 
-SFU_SIGNALS = (SfuPublished, SfuOffer)
+SFU_SIGNALS = (SfuPublished, SfuOffer, SfuFeed)
+SILENCE = 2.5
+"""Seconds without a frame from a participant heard before after which its media counts
+as stopped here (reconnecting; everyone's: this side lost its media). Audio never stops
+on its own through the SFU: muted audio is silence and DTX still sends a packet every
+400 ms, and paused video sends black frames."""
 """The server's SFU messages this side acts on (the SDK hands them to :meth:`handle_signal`)."""
 
 
@@ -62,6 +74,12 @@ class SfuMedia(CallMediaBase):
         self._gone: set[str] = set()
         """Participants removed: their streams may play on until the server's next offer."""
         self._heard: set[str] = set()
+        self._last: dict[str, float] = {}
+        """When a frame from each participant heard last arrived (monotonic)."""
+        self._silent: set[str] = set()
+        """Participants heard whose frames stopped for :data:`SILENCE`."""
+        self._feed_down: set[str] = set()
+        """Participants whose published media the SFU says it no longer receives."""
         self._lock = asyncio.Lock()
 
     # ------------------------------------------------------------ lifecycle
@@ -86,6 +104,8 @@ class SfuMedia(CallMediaBase):
         self._peers.discard(pid)
         self._gone.add(pid)
         self._heard.discard(pid)
+        self._silent.discard(pid)
+        self._feed_down.discard(pid)
         self.playback.remove(pid)
 
     def resync(self, pids: Iterable[str]) -> None:
@@ -99,6 +119,8 @@ class SfuMedia(CallMediaBase):
             self.spawn(self._published(msg.sdp), "sfu-published")
         elif isinstance(msg, SfuOffer):
             self.spawn(self._subscribe(msg), "sfu-subscribe")
+        elif isinstance(msg, SfuFeed) and msg.participant_id in self._peers:
+            self._set_down(msg.participant_id, self._feed_down, not msg.flowing)
 
     @property
     def peer_ids(self) -> tuple[str, ...]:
@@ -172,6 +194,9 @@ class SfuMedia(CallMediaBase):
             if stream is None or stream.participant_id in self._gone:
                 continue
             pid = stream.participant_id
+            self._last[pid] = time.monotonic()
+            if pid in self._silent:
+                self._set_down(pid, self._silent, False)
             if pid not in self._heard:
                 self._heard.add(pid)
                 self.events.emit("on_peer_connected", pid)
@@ -186,3 +211,22 @@ class SfuMedia(CallMediaBase):
 
     def _hears(self, pid: str) -> bool:
         return pid not in self._gone
+
+    # ------------------------------------------------------------ liveness
+
+    def _each_tick(self, count: int, now: float) -> None:
+        for pid in list(self._heard - self._silent):
+            if now - self._last.get(pid, now) > SILENCE:
+                logger.info("%s: no media from %s for %.1f s", self.local_id, pid, SILENCE)
+                self._set_down(pid, self._silent, True)
+
+    def _set_down(self, pid: str, reason: set[str], down: bool) -> None:
+        """Mark ``pid``'s media down (or up) for one reason; its link is reconnecting while
+        either says so (the SFU's word or our own silence), restored when neither does."""
+        was = pid in self._silent or pid in self._feed_down
+        (reason.add if down else reason.discard)(pid)
+        now = pid in self._silent or pid in self._feed_down
+        if now and not was and pid in self._heard:
+            self.events.emit("on_peer_reconnecting", pid)
+        elif was and not now and pid in self._heard:
+            self.events.emit("on_peer_restored", pid)

@@ -101,5 +101,19 @@ class SfuLeave(Message):
     """The :class:`MediaMode` generation it acts on (the server ignores an older one)."""
 
 
+@dataclass(frozen=True)
+class SfuFeed(Message):
+    """Server -> the other clients: the SFU stopped (False) or started again (True)
+    receiving a participant's published media (Janus's ``media`` / ``hangup`` /
+    ``webrtcup`` events). A client shows that participant reconnecting meanwhile: its
+    media really stopped, whatever the state of its server link."""
+
+    TYPE: ClassVar[str] = "sfu_feed"
+    participant_id: str
+    flowing: bool
+
+
 SFU_MESSAGES: tuple[type[Message], ...] = (SfuPublish, SfuPublished, SfuOffer, SfuAnswer,
-                                           MediaMode, SfuLeave)
+                                           MediaMode, SfuLeave, SfuFeed)
+SFU_TO_CLIENT: tuple[type[Message], ...] = (SfuPublished, SfuOffer, MediaMode, SfuFeed)
+"""The SFU messages a client acts on (its call media takes them)."""

@@ -23,8 +23,8 @@ import aiohttp
 
 from parley.protocol.base import Message
 from parley.protocol.sfu import (
-    MediaMode,
     SfuAnswer,
+    SfuFeed,
     SfuLeave,
     SfuOffer,
     SfuPublish,
@@ -147,7 +147,7 @@ class SfuRooms:
         room = self.registry.rooms.get(session_id) if self.registry is not None else None
         return len(room.seats) if room is not None else 0
 
-    def _announce(self, session_id: str, moved: MediaMode, exclude: str | None = None) -> None:
+    def _announce(self, session_id: str, moved: Message, exclude: str | None = None) -> None:
         room = self.registry.rooms.get(session_id) if self.registry is not None else None
         for pid in list(room.seats) if room is not None else ():
             if pid != exclude:
@@ -285,6 +285,8 @@ class SfuRooms:
             return
         room, seat = found
         kind = message.get("janus")
+        if handle == seat.publisher and kind in ("webrtcup", "media", "hangup"):
+            self._feed_state(room, seat, message)
         if kind == "webrtcup" and handle == seat.publisher:
             room.active.add(seat.feed)
             log.info("event=sfu_feed_up room=%s participant=%s", room.session_id, seat.key[1])
@@ -295,6 +297,26 @@ class SfuRooms:
         elif kind in ("hangup", "media", "slowlink"):
             log.info("event=sfu_%s participant=%s reason=%s", kind, seat.key[1],
                      message.get("reason", message.get("type")))
+
+    def _feed_state(self, room: _Room, seat: _Seat, message: Event) -> None:
+        """Tell the others when Janus stops or starts again receiving a publisher's media
+        (``sfu_feed``): that participant is reconnecting for them meanwhile."""
+        was = seat.feed_flowing
+        kind = message.get("janus")
+        if kind == "webrtcup":
+            seat.hung_up = False
+            seat.silent.clear()
+        elif kind == "hangup":
+            seat.hung_up = True
+        elif message.get("receiving") is False:
+            seat.silent.add(str(message.get("type")))
+        else:
+            seat.silent.discard(str(message.get("type")))
+        if seat.feed_flowing != was:
+            log.info("event=sfu_feed room=%s participant=%s flowing=%s", room.session_id,
+                     seat.key[1], seat.feed_flowing)
+            self._announce(room.session_id, SfuFeed(seat.key[1], seat.feed_flowing),
+                           exclude=seat.key[1])
 
     async def _subscribe(self, room: _Room, seat: _Seat) -> None:
         """Subscribe ``seat`` to every active feed it lacks, one feed per negotiation

@@ -28,6 +28,14 @@ class JanusSeat:
     answer: asyncio.Future[str] | None = None
     gone: bool = False
     room: JanusRoom | None = None
+    silent: set[str] = field(default_factory=set)
+    """The kinds (audio, video) Janus says it no longer receives from its publisher."""
+    hung_up: bool = False
+    """Janus hung its publisher connection up (ICE failed, DTLS alert) and not up since."""
+
+    @property
+    def feed_flowing(self) -> bool:
+        return not self.silent and not self.hung_up
 
 
 @dataclass(eq=False)
