@@ -97,7 +97,7 @@ class MediaRoute:
             return
         self._started = True
         await self.sources.open()
-        await self.path.start()
+        await asyncio.gather(*(p.start() for p in self._paths()))
 
     async def close(self) -> None:
         """Close every path and the sources. Idempotent."""
@@ -126,7 +126,10 @@ class MediaRoute:
             return False
         if self.next_path is not None:  # moving back before the move ended: drop the new one
             abandoned, self.next_path = self.next_path, None
+            self._handed = set()
             self._retire(abandoned)
+            for pid in sorted(self._peers):  # newcomers of the abandoned move included
+                self.path.add_peer(pid)
         logger.info("%s: media moves %s -> %s", self.local_id, _mode_of(self.path), mode)
         if mode == _mode_of(self.path) and not fresh:
             return True
@@ -164,7 +167,8 @@ class MediaRoute:
         for pid in sorted(wanted - self._peers):
             self.add_peer(pid)
         for path in self._paths():
-            path.resync(self._peers)
+            moving = path is self.path and self.next_path is not None
+            path.resync(self._peers - self._handed if moving else self._peers)
 
     def handle_signal(self, msg: Message) -> None:
         """A peer's Offer/Answer/Candidate goes to the mesh path, the server's SFU
@@ -221,6 +225,7 @@ class MediaRoute:
                                 self.sources))
         built.append(path)
         path.delivers = lambda pid, kind: self._delivers(path, pid, kind)
+        path.reports_levels = lambda: path is self.path  # the one mixer, read once
         return path
 
     def _plays(self, path: Path, pid: str) -> bool:
@@ -231,6 +236,8 @@ class MediaRoute:
     def _delivers(self, path: Path, pid: str, kind: str) -> bool:
         """The new path takes ``pid`` over with its first video frame (its first audio,
         in an audio-only call): the old one plays it until then, pictures included."""
+        if kind == "level":
+            return pid in self._peers
         if path is self.next_path and pid not in self._handed and (
                 kind == "video" or (kind == "audio" and not self.config.video)):
             self._handed.add(pid)  # the new path plays pid from now on

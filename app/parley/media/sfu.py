@@ -109,8 +109,13 @@ class SfuMedia(CallMediaBase):
         self.playback.remove(pid)
 
     def resync(self, pids: Iterable[str]) -> None:
-        """The signaling link came back (the SFU keeps its side meanwhile)."""
+        """The signaling link came back (the SFU keeps its side meanwhile): a publisher
+        offer left unanswered (lost with the old link) is sent again."""
         self._peers = set(pids) - {self.local_id}
+        pc = self.publisher
+        if pc is not None and pc.remoteDescription is None and pc.localDescription is not None:
+            logger.info("%s: publisher offer unanswered: sent again", self.local_id)
+            self._send(SfuPublish(sdp=pc.localDescription.sdp))
 
     def handle_signal(self, msg: Message) -> None:
         if self._closed:

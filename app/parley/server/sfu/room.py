@@ -94,9 +94,13 @@ class SfuRooms:
                 self._add((session_id, pid))
 
     def _add(self, key: SeatKey) -> None:
-        if key not in self._seats:
+        seat = self._seats.get(key)
+        if seat is None:
             seat = self._seats[key] = _Seat(key, secrets.token_urlsafe(24), secrets.randbits(52))
             self._spawn(self._join(seat), f"sfu-join-{key[1]}")
+        elif seat.answer is not None and not seat.answer.done() and seat.offered is not None:
+            # a resume: the offer may have died with the old link (after the welcome)
+            asyncio.get_running_loop().call_soon(self._send, key, seat.offered)
 
     def handle(self, key: SeatKey, message: Message) -> None:
         """An :data:`SFU_REQUESTS` message from the seat ``key``."""
@@ -244,10 +248,16 @@ class SfuRooms:
         async with asyncio.timeout(JOIN_TIMEOUT):
             await seat.joined.wait()
         assert self._janus is not None and seat.publisher is not None
+        if seat.published is not None and seat.published[0] == sdp:
+            # the same offer again: our answer died with a link (a resume); Janus would
+            # refuse a second publish
+            self._send(seat.key, SfuPublished(sdp=seat.published[1]))
+            return
         answer = await self._janus.message(
             seat.publisher, {"request": "publish", "audio": True, "video": True},
             jsep={"type": "offer", "sdp": sdp, "trickle": False})
-        self._send(seat.key, SfuPublished(sdp=answer["jsep"]["sdp"]))
+        seat.published = (sdp, answer["jsep"]["sdp"])
+        self._send(seat.key, SfuPublished(sdp=seat.published[1]))
 
     async def _leave(self, room: _Room, seat: _Seat) -> None:
         room.active.discard(seat.feed)
@@ -301,18 +311,7 @@ class SfuRooms:
     def _feed_state(self, room: _Room, seat: _Seat, message: Event) -> None:
         """Tell the others when Janus stops or starts again receiving a publisher's media
         (``sfu_feed``): that participant is reconnecting for them meanwhile."""
-        was = seat.feed_flowing
-        kind = message.get("janus")
-        if kind == "webrtcup":
-            seat.hung_up = False
-            seat.silent.clear()
-        elif kind == "hangup":
-            seat.hung_up = True
-        elif message.get("receiving") is False:
-            seat.silent.add(str(message.get("type")))
-        else:
-            seat.silent.discard(str(message.get("type")))
-        if seat.feed_flowing != was:
+        if seat.feed_event(message):
             log.info("event=sfu_feed room=%s participant=%s flowing=%s", room.session_id,
                      seat.key[1], seat.feed_flowing)
             self._announce(room.session_id, SfuFeed(seat.key[1], seat.feed_flowing),
@@ -366,8 +365,9 @@ class SfuRooms:
                     seat.streams[mid] = SfuStream(mid=mid, participant_id=owner, role=kind)
         seat.version += 1
         seat.answer = asyncio.get_running_loop().create_future()
-        self._send(seat.key, SfuOffer(sdp=jsep["sdp"], version=seat.version,
-                                      streams=tuple(seat.streams.values())))
+        seat.offered = SfuOffer(sdp=jsep["sdp"], version=seat.version,
+                                streams=tuple(seat.streams.values()))
+        self._send(seat.key, seat.offered)
         sdp = await asyncio.wait_for(seat.answer, ANSWER_TIMEOUT)
         await self._janus.message(seat.subscriber, {"request": "start"},
                                   jsep={"type": "answer", "sdp": sdp})

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
-from parley.protocol.sfu import SfuStream
+from parley.protocol.sfu import SfuOffer, SfuStream
 from parley.server.rooms import SeatKey
 
 
@@ -26,6 +27,11 @@ class JanusSeat:
     streams: dict[str, SfuStream] = field(default_factory=dict)
     version: int = 0
     answer: asyncio.Future[str] | None = None
+    offered: SfuOffer | None = None
+    """The last subscriber offer sent (sent again when a resume finds it unanswered)."""
+    published: tuple[str, str] | None = None
+    """The client's publisher offer and Janus's answer (the answer is sent again when the
+    same offer comes again after a resume)."""
     gone: bool = False
     room: JanusRoom | None = None
     silent: set[str] = field(default_factory=set)
@@ -36,6 +42,22 @@ class JanusSeat:
     @property
     def feed_flowing(self) -> bool:
         return not self.silent and not self.hung_up
+
+    def feed_event(self, message: dict[str, Any]) -> bool:
+        """Janus's ``webrtcup``, ``media`` or ``hangup`` on the publisher; whether
+        :attr:`feed_flowing` changed."""
+        was = self.feed_flowing
+        kind = message.get("janus")
+        if kind == "webrtcup":
+            self.hung_up = False
+            self.silent.clear()
+        elif kind == "hangup":
+            self.hung_up = True
+        elif message.get("receiving") is False:
+            self.silent.add(str(message.get("type")))
+        else:
+            self.silent.discard(str(message.get("type")))
+        return self.feed_flowing != was
 
 
 @dataclass(eq=False)
