@@ -177,6 +177,10 @@ class CallMediaBase:
         """The camera / microphone the call wants and has none of now."""
         return frozenset(self._local.missing)
 
+    def retire(self) -> None:
+        """This path is being replaced: it plays nobody from now on, but what it sends
+        may still be played by the others for a moment (close() ends it)."""
+
     # ------------------------------------------------------------ hooks
 
     def _started_hook(self) -> None:

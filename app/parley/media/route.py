@@ -270,8 +270,7 @@ class MediaRoute:
         self._retire(old, RETIRE_AFTER)
 
     def _retire(self, path: Path, after: float = 0.0) -> None:
-        if isinstance(path, MediaMesh):
-            path.retire()
+        path.retire()
         self._retiring.add(path)
 
         async def retire() -> None:

@@ -143,6 +143,13 @@ class SfuMedia(CallMediaBase):
     def screen_sharing(self) -> bool:
         return False
 
+    def retire(self) -> None:
+        """Keep publishing (the others may still play from the SFU for a moment), stop
+        receiving: the subscriber connection closes now."""
+        subscriber, self.subscriber = self.subscriber, None
+        if subscriber is not None:
+            self.spawn(subscriber.close(), "sfu-retire-subscriber")
+
     def stats(self) -> dict[str, PeerStats]:
         return {}
 
@@ -182,7 +189,8 @@ class SfuMedia(CallMediaBase):
     # ------------------------------------------------------------ media
 
     def _on_track(self, track: MediaStreamTrack) -> None:
-        assert self.subscriber is not None
+        if self.subscriber is None:  # retired meanwhile
+            return
         mid = next((t.mid for t in self.subscriber.getTransceivers()
                     if t.receiver.track is track), None)
         logger.info("%s: subscriber track %s (mid %s)", self.local_id, track.kind, mid)

@@ -48,6 +48,10 @@ SFU_REQUESTS = (SfuPublish, SfuAnswer, SfuLeave)
 ANSWER_TIMEOUT = 10.0
 """Seconds a client has to answer a subscriber offer."""
 JOIN_TIMEOUT = 10.0
+PUBLISHER_BITRATE = 1_000_000
+"""The bitrate Janus tells publishers (REMB), bits/s. Without it Janus starts them low
+and ramps (its REMB start-up), and a publisher that shares its encoder with mesh peers
+during a move paused its video for a few seconds (docs/sfu.md)."""
 KEYFRAME_EVERY = 3
 """Seconds between the keyframes Janus asks publishers for (a subscriber that missed one,
 or joined between two, is not frozen for long)."""
@@ -211,7 +215,7 @@ class SfuRooms:
             "is_private": True, "permanent": False, "allowed": [],
             "publishers": self._config.max_participants,
             "audiocodec": "opus", "videocodec": "vp8", "notify_joining": False,
-            "fir_freq": KEYFRAME_EVERY,
+            "fir_freq": KEYFRAME_EVERY, "bitrate": PUBLISHER_BITRATE,
         })
         await self._allowed(room, "enable", [])
         self._rooms[session_id] = room
