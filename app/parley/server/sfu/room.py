@@ -49,9 +49,11 @@ ANSWER_TIMEOUT = 10.0
 """Seconds a client has to answer a subscriber offer."""
 JOIN_TIMEOUT = 10.0
 PUBLISHER_BITRATE = 1_000_000
-"""The bitrate Janus tells publishers (REMB), bits/s. Without it Janus starts them low
-and ramps (its REMB start-up), and a publisher that shares its encoder with mesh peers
-during a move paused its video for a few seconds (docs/sfu.md)."""
+"""The bitrate Janus tells publishers (REMB), bits/s. Without it the publishers' encoders
+followed estimates of about 20 kbit/s from Janus at the start of a move (shared with the
+mesh peers, they paused their video for seconds); with it they see this cap (seen:
+0.5-1 Mbit/s). A subscriber on a slow link is not helped by it: that is the layers'
+job (not built; docs/sfu.md)."""
 KEYFRAME_EVERY = 3
 """Seconds between the keyframes Janus asks publishers for (a subscriber that missed one,
 or joined between two, is not frozen for long)."""
