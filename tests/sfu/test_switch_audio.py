@@ -1,0 +1,78 @@
+"""The live move to the SFU in an audio-only call (fast: no video to encode): with
+mesh_max 2 the third joining moves the call; everyone hears everyone through Janus and
+the move fires no lifecycle or participant event."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from parley.sdk import CallSession, SessionSettings
+from parley.sdk.settings import SessionType
+from parley.server import ServerConfig
+from tests.sdk.recorder import Recorder
+from tests.sdk.test_media_call import wait_until
+from tests.sfu.conftest import SfuServer
+from tests.sfu.janus import Janus
+from tests.sfu.test_sfu_call import janus_room_state
+
+pytestmark = pytest.mark.slow
+
+ROOM = "sfu-switch-audio"
+
+
+@pytest.fixture
+async def auto_server(tmp_path: Path, janus: Janus) -> AsyncIterator[SfuServer]:
+    config = ServerConfig(port=0, state_dir=tmp_path / "state", departure_timeout=5.0,
+                          sfu="auto", mesh_max=2, janus_urls=(janus.ws_url,),
+                          janus_api_secret=janus.api_secret)
+    rig = SfuServer(config)
+    await rig.server.start()
+    try:
+        yield rig
+    finally:
+        if rig.server.running:
+            await rig.server.stop()
+
+
+def hears_everyone(session: CallSession) -> bool:
+    return all(session.audio_level(p.id) > 0.02 for p in session.participants
+               if not p.is_local)
+
+
+async def test_the_third_joining_an_audio_call_moves_it_to_the_sfu_silently(
+        auto_server: SfuServer, janus: Janus) -> None:
+    sessions: list[CallSession] = []
+    recorders: list[Recorder] = []
+    try:
+        for name in ("Ada", "Bob", "Cy"):
+            if name == "Cy":
+                await wait_until(lambda: all(hears_everyone(s) for s in sessions), timeout=10)
+                assert auto_server.hub.sfu.modes.of(ROOM) == "mesh"
+                before = [len(r.events) for r in recorders]
+            session, recorder = CallSession(), Recorder()
+            session.add_session_status_listener(recorder.status_listener())
+            session.add_participant_event_listener(recorder.participant_listener())
+            await session.join_session(ROOM, SessionSettings(
+                name, fake_media=True, session_type=SessionType.AUDIO),
+                server=auto_server.server.url)
+            sessions.append(session)
+            recorders.append(recorder)
+        assert auto_server.hub.sfu.modes.of(ROOM) == "sfu"
+        room = auto_server.hub.sfu.janus_room(ROOM)
+        assert room is not None
+        async with asyncio.timeout(15):  # everyone published to Janus
+            while await janus_room_state(janus, room) != (True, 3):
+                await asyncio.sleep(0.1)
+        # Cy is on the SFU only: hearing Cy is hearing through Janus
+        await wait_until(lambda: all(hears_everyone(s) for s in sessions), timeout=15)
+        for recorder, seen in zip(recorders[:2], before, strict=True):
+            new = recorder.names[seen:]
+            assert [n for n in new if n != "on_media_flowing"] == ["on_participant_joined"], new
+        assert recorders[2].status_names() == ["on_session_joined"]
+    finally:
+        for session in sessions:
+            await session.leave_session()
