@@ -62,10 +62,10 @@ async def test_the_third_joining_an_audio_call_moves_it_to_the_sfu_silently(
             sessions.append(session)
             recorders.append(recorder)
         assert auto_server.hub.sfu.modes.of(ROOM) == "sfu"
-        room = auto_server.hub.sfu.janus_room(ROOM)
-        assert room is not None
-        async with asyncio.timeout(15):  # everyone published to Janus
-            while await janus_room_state(janus, room) != (True, 3):
+        sfu = auto_server.hub.sfu
+        async with asyncio.timeout(15):  # the Janus room is made and everyone published
+            while (room := sfu.janus_room(ROOM)) is None \
+                    or await janus_room_state(janus, room) != (True, 3):
                 await asyncio.sleep(0.1)
         # Cy is on the SFU only: hearing Cy is hearing through Janus
         await wait_until(lambda: all(hears_everyone(s) for s in sessions), timeout=15)
