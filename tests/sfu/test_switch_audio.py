@@ -76,3 +76,55 @@ async def test_the_third_joining_an_audio_call_moves_it_to_the_sfu_silently(
     finally:
         for session in sessions:
             await session.leave_session()
+
+
+async def test_a_restarted_server_moves_the_resumed_call_as_its_seats_come_back(
+        auto_server: SfuServer, janus: Janus) -> None:
+    """Three on the SFU; the server restarts; as the seats resume one by one the room is
+    a mesh again, until the third's return moves it to the SFU (a new Janus room): every
+    client follows the room's mode from its welcome or from media_mode."""
+    sessions: list[CallSession] = []
+    recorders: list[Recorder] = []
+    replacement = None
+    try:
+        for name in ("Ada", "Bob", "Cy"):
+            session, recorder = CallSession(), Recorder()
+            session.add_session_status_listener(recorder.status_listener())
+            session.add_participant_event_listener(recorder.participant_listener())
+            await session.join_session(ROOM, SessionSettings(
+                name, fake_media=True, session_type=SessionType.AUDIO),
+                server=auto_server.server.url)
+            sessions.append(session)
+            recorders.append(recorder)
+        await wait_until(lambda: all(hears_everyone(s) for s in sessions), timeout=15)
+        old_room = auto_server.hub.sfu.janus_room(ROOM)
+        config = auto_server.server.config
+        await auto_server.server.stop()
+        for recorder in recorders:
+            await recorder.wait("on_connection_lost", timeout=5)
+        rig = SfuServer(ServerConfig(**{**config.__dict__, "port": auto_server.server.port}))
+        replacement = rig.server
+        await replacement.start()
+        for recorder in recorders:
+            await recorder.wait("on_connection_restored", timeout=10)
+        sfu = rig.hub.sfu
+        assert sfu.modes.of(ROOM) == "sfu"  # all three back: above mesh_max again
+        async with asyncio.timeout(15):
+            while (room := sfu.janus_room(ROOM)) is None \
+                    or await janus_room_state(janus, room) != (True, 3):
+                await asyncio.sleep(0.1)
+        assert room != old_room
+        for session in sessions:  # the levels of before the restart have faded by now
+            for p in session.participants:
+                if not p.is_local:
+                    await wait_until(lambda s=session, pid=p.id: s.audio_level(pid) > 0.02,
+                                     timeout=15)
+        for recorder in recorders:
+            assert recorder.status_names() == [
+                "on_session_joined", "on_connection_lost", "on_connection_restored"]
+            assert "on_participant_left" not in recorder.names
+    finally:
+        for session in sessions:
+            await session.leave_session()
+        if replacement is not None:
+            await replacement.stop()

@@ -114,15 +114,22 @@ class MediaRoute:
 
     def move_to(self, mode: str, generation: int | None = None, fresh: bool = False) -> bool:
         """Move to ``mode`` (make-before-break); False when already there, or for an older
-        ``generation`` than one seen, or a mode this side does not know. ``fresh``: build
-        the SFU path again even when on it (the server lost the SFU side: restarted)."""
+        ``generation`` than one seen, or a mode this side does not know. ``fresh``: the
+        server recreated the room (it restarted): its SFU side and its generations start
+        over, so an SFU path of before is dead and is never kept or moved back to."""
         if mode not in MEDIA_MODES or self._closed:
             return False
+        if fresh:
+            self._generation = 0
+            for path in self._paths():
+                if isinstance(path, SfuMedia):
+                    path.stale = True
         if generation is not None:
             if generation < self._generation:
                 return False
             self._generation = generation
-        if mode == self.mode and not (fresh and mode == "sfu"):
+        current = self.next_path or self.path
+        if mode == _mode_of(current) and not _stale(current):
             return False
         if self.next_path is not None:  # moving back before the move ended: drop the new one
             abandoned, self.next_path = self.next_path, None
@@ -131,7 +138,7 @@ class MediaRoute:
             for pid in sorted(self._peers):  # newcomers of the abandoned move included
                 self.path.add_peer(pid)
         logger.info("%s: media moves %s -> %s", self.local_id, _mode_of(self.path), mode)
-        if mode == _mode_of(self.path) and not fresh:
+        if mode == _mode_of(self.path) and not _stale(self.path):
             return True
         path = self.next_path = self._build(mode)
         self._handed = set()
@@ -176,8 +183,9 @@ class MediaRoute:
         kind = SfuMedia if isinstance(msg, SFU_SIGNALS) else MediaMesh
         if not isinstance(msg, SFU_SIGNALS + (Signal,)):
             return
-        # the newest path of that kind (a fresh SFU path replaces a dead one)
-        path = next((p for p in (self.next_path, self.path) if isinstance(p, kind)), None)
+        # the newest live path of that kind (a fresh SFU path replaces a dead one)
+        path = next((p for p in (self.next_path, self.path)
+                     if isinstance(p, kind) and not _stale(p)), None)
         if path is not None:
             path.handle_signal(msg)  # type: ignore[arg-type]
 
@@ -277,8 +285,8 @@ class MediaRoute:
             await asyncio.sleep(after)  # a grace for the others, not a synchronisation
             self._retiring.discard(path)
             await path.close()
-            if isinstance(path, SfuMedia) and not any(isinstance(p, SfuMedia)
-                                                      for p in self._paths()):
+            if isinstance(path, SfuMedia) and not path.stale and not any(
+                    isinstance(p, SfuMedia) for p in self._paths()):
                 self._send_sfu(SfuLeave(generation=self._generation))
         self._tasks.spawn(retire(), f"retire-{_mode_of(path)}")
 
@@ -296,3 +304,7 @@ class MediaRoute:
 
 def _mode_of(path: CallMediaBase) -> str:
     return "sfu" if isinstance(path, SfuMedia) else "mesh"
+
+
+def _stale(path: CallMediaBase) -> bool:
+    return isinstance(path, SfuMedia) and path.stale

@@ -81,6 +81,8 @@ class SfuMedia(CallMediaBase):
         self._feed_down: set[str] = set()
         """Participants whose published media the SFU says it no longer receives."""
         self._lock = asyncio.Lock()
+        self.stale = False
+        """Its server side is gone (the server recreated the room): a new path is needed."""
 
     # ------------------------------------------------------------ lifecycle
 
