@@ -62,9 +62,13 @@ async def test_a_cut_participant_under_the_sfu_is_lost_and_restored_as_in_a_mesh
                              "on_connection_restored"]
         for other in (y, z):
             assert status(other) == ["on_session_joined"], "their own links never broke"
-            assert about(other, x.pid) == ["on_participant_joined",
-                                           "on_participant_reconnecting",
-                                           "on_participant_restored"], about(other, x.pid)
+            seen = about(other, x.pid)
+            # reconnecting and restored alternate, once or twice: the SFU's word that x's
+            # media stopped can come and go before the server notices x's dead link
+            # (docs/sfu.md), as a mesh peer's heartbeat can (tests/faults/test_media_links)
+            assert seen[0] == "on_participant_joined" and seen[-1] == "on_participant_restored"
+            assert seen[1:] in (["on_participant_reconnecting", "on_participant_restored"] * n
+                                for n in (1, 2)), seen
         # y and z kept each other: nobody else was reconnecting for them
         assert "on_participant_reconnecting" not in about(y, z.pid)
         assert "on_participant_reconnecting" not in about(z, y.pid)
