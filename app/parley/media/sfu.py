@@ -34,11 +34,18 @@ from parley.media.screen import ScreenSource
 from parley.media.stats import PeerStats
 from parley.media.tasks import OwnedTasks
 from parley.protocol.base import Message
-from parley.protocol.sfu import SfuAnswer, SfuOffer, SfuPublish, SfuPublished, SfuStream
+from parley.protocol.sfu import (
+    SfuAnswer,
+    SfuOffer,
+    SfuPublish,
+    SfuPublished,
+    SfuRestart,
+    SfuStream,
+)
 
 logger = logging.getLogger(__name__)
 
-SFU_SIGNALS = (SfuPublished, SfuOffer)
+SFU_SIGNALS = (SfuPublished, SfuOffer, SfuRestart)
 """The server's SFU messages this side acts on (the SDK hands them to :meth:`handle_signal`)."""
 TICK = 0.1
 
@@ -132,6 +139,8 @@ class SfuMedia:
             self.spawn(self._published(msg.sdp), "sfu-published")
         elif isinstance(msg, SfuOffer):
             self.spawn(self._subscribe(msg), "sfu-subscribe")
+        elif isinstance(msg, SfuRestart):
+            self.spawn(self._restart(), "sfu-restart")
 
     @property
     def peer_ids(self) -> tuple[str, ...]:
@@ -194,6 +203,17 @@ class SfuMedia:
     async def _published(self, sdp: str) -> None:
         if self.publisher is not None:
             await self.publisher.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
+
+    async def _restart(self) -> None:
+        """The SFU node went away and the call moved: new connections, published again.
+        Who has been heard stays heard (a move is no participant event)."""
+        async with self._lock:
+            old = [pc for pc in (self.publisher, self.subscriber) if pc is not None]
+            self.publisher = self.subscriber = None
+            self._streams = {}
+        for pc in old:  # closing a connection to a dead node never delays the new one
+            self.spawn(pc.close(), "sfu-retire")
+        await self._publish()
 
     async def _subscribe(self, offer: SfuOffer) -> None:
         async with self._lock:  # offers are answered in order

@@ -72,4 +72,14 @@ class SfuAnswer(Message):
     version: int
 
 
-SFU_MESSAGES: tuple[type[Message], ...] = (SfuPublish, SfuPublished, SfuOffer, SfuAnswer)
+@dataclass(frozen=True)
+class SfuRestart(Message):
+    """Server -> client: both SFU connections are gone (the SFU node the call was on
+    died; the call moved to another): close them and publish again (:class:`SfuPublish`);
+    a first :class:`SfuOffer` for a new subscriber connection follows."""
+
+    TYPE: ClassVar[str] = "sfu_restart"
+
+
+SFU_MESSAGES: tuple[type[Message], ...] = (SfuPublish, SfuPublished, SfuOffer, SfuAnswer,
+                                           SfuRestart)

@@ -20,7 +20,7 @@ from parley.protocol.messages import (
     Offer,
     Welcome,
 )
-from parley.protocol.sfu import SfuOffer, SfuPublished
+from parley.protocol.sfu import SfuOffer, SfuPublished, SfuRestart
 from parley.sdk.chat import ChatControls, ChatLog
 from parley.sdk.dial import dial_join, servers_to_dial
 from parley.sdk.errors import EndReason, JoinError, JoinFailure
@@ -356,7 +356,7 @@ class CallSession(SessionListeners, RosterView, OwnMediaControls, JoinRequests,
     def _on_message(self, message: Message) -> None:
         if self.state not in (SessionState.JOINED, SessionState.RECONNECTING):
             return
-        if isinstance(message, Offer | Answer | Candidate | SfuPublished | SfuOffer):
+        if isinstance(message, Offer | Answer | Candidate | SfuPublished | SfuOffer | SfuRestart):
             if self._media is not None:
                 self._media.handle_signal(message)
             return

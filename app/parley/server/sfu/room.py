@@ -23,10 +23,18 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 
 from parley.protocol.base import Message
-from parley.protocol.sfu import SfuAnswer, SfuOffer, SfuPublish, SfuPublished, SfuStream
+from parley.protocol.sfu import (
+    SfuAnswer,
+    SfuOffer,
+    SfuPublish,
+    SfuPublished,
+    SfuRestart,
+    SfuStream,
+)
 from parley.server.config import ServerConfig
 from parley.server.rooms import Registry, SeatKey
 from parley.server.sfu.janus import Event, JanusClient, JanusError
+from parley.server.sfu.nodes import JanusNodes
 
 if TYPE_CHECKING:
     from parley.server.link import Link
@@ -66,6 +74,8 @@ class _Room:
     session_id: str
     janus_id: int
     secret: str
+    janus: JanusClient
+    """The node it is on (:class:`~parley.server.sfu.nodes.JanusNodes` placed it)."""
     admin: int
     seats: dict[str, _Seat] = field(default_factory=dict)
     active: set[int] = field(default_factory=set)
@@ -89,20 +99,21 @@ class SfuRooms:
         """Set by the hub: whose seats still exist (see :meth:`after`)."""
         self._config = config
         self._links = links
-        self._janus: JanusClient | None = None
-        self._connecting = asyncio.Lock()
+        self._nodes = JanusNodes(config.janus_urls, config.janus_api_secret, self._event,
+                                 self._node_lost)
         self._rooms: dict[str, _Room] = {}
         self._creating: dict[str, asyncio.Task[_Room]] = {}
-        self._handles: dict[int, tuple[_Room, _Seat]] = {}
+        self._handles: dict[tuple[JanusClient, int], tuple[_Room, _Seat]] = {}
         self._seats: dict[SeatKey, _Seat] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------ the hub's hooks
 
-    def seat_joined(self, key: SeatKey) -> None:
+    def seat_joined(self, key: SeatKey, version: int = 0) -> None:
         """A seat was admitted: give it a publisher in the room's Janus room."""
         if self.enabled and key not in self._seats:
-            seat = self._seats[key] = _Seat(key, secrets.token_urlsafe(24), secrets.randbits(52))
+            seat = self._seats[key] = _Seat(key, secrets.token_urlsafe(24), secrets.randbits(52),
+                                            version=version)
             self._spawn(self._join(seat), f"sfu-join-{key[1]}")
 
     def handle(self, key: SeatKey, message: Message) -> None:
@@ -143,6 +154,11 @@ class SfuRooms:
         room = self._rooms.get(session_id)
         return None if room is None else room.janus_id
 
+    def janus_node(self, session_id: str) -> str | None:
+        """The URL of the Janus node a Parley room is on (diagnostics and tests)."""
+        room = self._rooms.get(session_id)
+        return None if room is None else room.janus.url
+
     async def close(self) -> None:
         """Cancel the work in flight and close the Janus session. Idempotent."""
         pending = [*self._tasks, *self._creating.values()]
@@ -151,27 +167,12 @@ class SfuRooms:
         await asyncio.gather(*pending, return_exceptions=True)
         rooms, self._rooms = list(self._rooms.values()), {}
         self._seats.clear()
-        if self._janus is not None and self._janus.connected:
-            # Janus keeps rooms beyond the session that made them: destroy ours
-            await asyncio.gather(*(self._destroy(room) for room in rooms),
-                                 return_exceptions=True)
-        if self._janus is not None:
-            await self._janus.close()
-            self._janus = None
+        # Janus keeps rooms beyond the session that made them: destroy ours
+        await asyncio.gather(*(self._destroy(room) for room in rooms if room.janus.connected),
+                             return_exceptions=True)
+        await self._nodes.close()
 
     # ------------------------------------------------------------ rooms and seats
-
-    async def _client(self) -> JanusClient:
-        async with self._connecting:
-            if self._janus is None or not self._janus.connected:
-                if self._janus is not None:
-                    await self._janus.close()
-                # One node for now: the first --janus (several are accepted).
-                client = JanusClient(self._config.janus_urls[0], self._config.janus_api_secret,
-                                     self._event)
-                await client.connect()
-                self._janus = client
-            return self._janus
 
     async def _room(self, session_id: str) -> _Room:
         room = self._rooms.get(session_id)
@@ -184,10 +185,20 @@ class SfuRooms:
         return await asyncio.shield(task)
 
     async def _create(self, session_id: str) -> _Room:
-        janus = await self._client()
-        admin = await janus.attach()
-        room = _Room(session_id, secrets.randbits(52), secrets.token_hex(16), admin)
-        await janus.message(admin, {
+        janus = await self._nodes.place()
+        try:
+            room = _Room(session_id, secrets.randbits(52), secrets.token_hex(16), janus,
+                         await janus.attach())
+            await self._create_on_node(room)
+        except BaseException:
+            self._nodes.release(janus)
+            raise
+        self._rooms[session_id] = room
+        log.info("event=sfu_room room=%s node=%s", session_id, janus.url)
+        return room
+
+    async def _create_on_node(self, room: _Room) -> None:
+        await room.janus.message(room.admin, {
             "request": "create", "room": room.janus_id, "secret": room.secret,
             "is_private": True, "permanent": False, "allowed": [],
             "publishers": self._config.max_participants,
@@ -195,17 +206,13 @@ class SfuRooms:
             "fir_freq": KEYFRAME_EVERY,
         })
         await self._allowed(room, "enable", [])
-        self._rooms[session_id] = room
-        log.info("event=sfu_room room=%s", session_id)
-        return room
 
     async def _allowed(self, room: _Room, action: str, tokens: list[str]) -> None:
-        assert self._janus is not None
         body: dict[str, Any] = {"request": "allowed", "secret": room.secret,
                                 "action": action, "room": room.janus_id}
         if tokens:
             body["allowed"] = tokens
-        await self._janus.message(room.admin, body)
+        await room.janus.message(room.admin, body)
 
     async def _join(self, seat: _Seat) -> None:
         key = seat.key
@@ -214,11 +221,10 @@ class SfuRooms:
             return
         seat.room = room
         room.seats[key[1]] = seat
-        janus = await self._client()
         await self._allowed(room, "add", [seat.token])
-        seat.publisher = await janus.attach()
-        self._handles[seat.publisher] = (room, seat)
-        await janus.message(seat.publisher, {
+        seat.publisher = await room.janus.attach()
+        self._handles[room.janus, seat.publisher] = (room, seat)
+        await room.janus.message(seat.publisher, {
             "request": "join", "ptype": "publisher", "room": room.janus_id,
             "id": seat.feed, "token": seat.token})
         seat.joined.set()
@@ -228,8 +234,8 @@ class SfuRooms:
     async def _publish(self, seat: _Seat, sdp: str) -> None:
         async with asyncio.timeout(JOIN_TIMEOUT):
             await seat.joined.wait()
-        assert self._janus is not None and seat.publisher is not None
-        answer = await self._janus.message(
+        assert seat.room is not None and seat.publisher is not None
+        answer = await seat.room.janus.message(
             seat.publisher, {"request": "publish", "audio": True, "video": True},
             jsep={"type": "offer", "sdp": sdp, "trickle": False})
         self._send(seat.key, SfuPublished(sdp=answer["jsep"]["sdp"]))
@@ -240,12 +246,12 @@ class SfuRooms:
             other.feeds.discard(seat.feed)
         if seat.answer is not None and not seat.answer.done():
             seat.answer.cancel()
-        janus = self._janus
-        if janus is None:
-            return
+        janus = room.janus
+        if not janus.connected:
+            return  # the node is gone, and the room with it
         for handle in (seat.publisher, seat.subscriber):
             if handle is not None:
-                self._handles.pop(handle, None)
+                self._handles.pop((janus, handle), None)
                 await janus.detach(handle)
         await self._allowed(room, "remove", [seat.token])
         if not room.seats and self._rooms.get(room.session_id) is room:
@@ -253,19 +259,19 @@ class SfuRooms:
             await self._destroy(room)
 
     async def _destroy(self, room: _Room) -> None:
-        assert self._janus is not None
+        self._nodes.release(room.janus)
         try:
-            await asyncio.wait_for(self._janus.message(room.admin, {
+            await asyncio.wait_for(room.janus.message(room.admin, {
                 "request": "destroy", "room": room.janus_id, "secret": room.secret}), 2.0)
         finally:
-            await self._janus.detach(room.admin)
+            await room.janus.detach(room.admin)
         log.info("event=sfu_room_closed room=%s", room.session_id)
 
     # ------------------------------------------------------------ subscriptions
 
-    def _event(self, handle: int, message: Event) -> None:
+    def _event(self, janus: JanusClient, handle: int, message: Event) -> None:
         """An event of one of our handles that answers no request."""
-        found = self._handles.get(handle)
+        found = self._handles.get((janus, handle))
         if found is None:
             return
         room, seat = found
@@ -288,15 +294,15 @@ class SfuRooms:
             pass
 
     async def _subscribe_one(self, room: _Room, seat: _Seat) -> bool:
-        janus = self._janus
+        janus = room.janus
         async with seat.lock:
             add = sorted(room.active - {seat.feed} - seat.feeds)[:1]
-            if not add or seat.gone or janus is None:
+            if not add or seat.gone:
                 return False
             streams = [{"feed": feed} for feed in add]
             if seat.subscriber is None:
                 seat.subscriber = await janus.attach()
-                self._handles[seat.subscriber] = (room, seat)
+                self._handles[janus, seat.subscriber] = (room, seat)
                 answer = await janus.message(seat.subscriber, {
                     "request": "join", "ptype": "subscriber", "room": room.janus_id,
                     "streams": streams, "token": seat.token, "use_msid": False})
@@ -316,7 +322,7 @@ class SfuRooms:
         """Relay Janus's subscriber offer in ``answer`` (if any) and start with the
         client's answer."""
         jsep = answer.get("jsep")
-        if not jsep or seat.subscriber is None or self._janus is None:
+        if not jsep or seat.subscriber is None:
             return
         data = answer.get("plugindata", {}).get("data", {})
         if "streams" in data:
@@ -332,8 +338,29 @@ class SfuRooms:
         self._send(seat.key, SfuOffer(sdp=jsep["sdp"], version=seat.version,
                                       streams=tuple(seat.streams.values())))
         sdp = await asyncio.wait_for(seat.answer, ANSWER_TIMEOUT)
-        await self._janus.message(seat.subscriber, {"request": "start"},
+        await room.janus.message(seat.subscriber, {"request": "start"},
                                   jsep={"type": "answer", "sdp": sdp})
+
+    # ------------------------------------------------------------ failover
+
+    def _node_lost(self, janus: JanusClient) -> None:
+        """A Janus node died with its rooms: each moves to another node (the least
+        loaded that answers) as a fresh Janus room, and its seats are told to publish
+        again (``sfu_restart``); presence and the lifecycle never notice."""
+        for key in [k for k in self._handles if k[0] is janus]:
+            del self._handles[key]
+        for room in [r for r in self._rooms.values() if r.janus is janus]:
+            del self._rooms[room.session_id]
+            log.warning("event=sfu_room_moving room=%s seats=%d from=%s",
+                        room.session_id, len(room.seats), janus.url)
+            for seat in list(room.seats.values()):
+                seat.gone = True
+                if seat.answer is not None and not seat.answer.done():
+                    seat.answer.cancel()
+                if self._seats.get(seat.key) is seat:
+                    del self._seats[seat.key]
+                    self.seat_joined(seat.key, version=seat.version)
+                    self._send(seat.key, SfuRestart())
 
     # ------------------------------------------------------------ plumbing
 
