@@ -88,11 +88,13 @@ async def _wait_ready(janus: Janus) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running_janus(folder: Path, rtp_base: int = 41000) -> AsyncIterator[Janus]:
-    """Start Janus with a fresh configuration in ``folder``; kill it on exit."""
+async def running_janus(folder: Path, rtp_base: int = 41000,
+                        api_secret: str | None = None) -> AsyncIterator[Janus]:
+    """Start Janus with a fresh configuration in ``folder``; kill it on exit.
+    ``api_secret``: a given one (the nodes of a pool share theirs), else a random one."""
     require_janus()
     folder.mkdir(parents=True, exist_ok=True)
-    port, secret = _free_port(), secrets.token_hex(16)
+    port, secret = _free_port(), api_secret or secrets.token_hex(16)
     render_config(folder, {"API_SECRET": secret, "API_ADDRESS": "127.0.0.1",
                            "API_PORT": str(port), "RTP_PORTS": f"{rtp_base}-{rtp_base + 999}"})
     log = folder / "janus.log"
