@@ -57,6 +57,8 @@ class _Seat:
     token: str
     feed: int
     publisher: int | None = None
+    private_id: int = 0
+    """Janus's secret id of its publisher: its subscriber must name it (require_pvtid)."""
     subscriber: int | None = None
     joined: asyncio.Event = field(default_factory=asyncio.Event)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -204,6 +206,9 @@ class SfuRooms:
             "publishers": self._config.max_participants,
             "audiocodec": "opus", "videocodec": "vp8", "notify_joining": False,
             "fir_freq": KEYFRAME_EVERY,
+            # VideoRoom 1.1.2 checks "allowed" tokens for publishers only: a subscriber
+            # must name the private id of a publisher in the room, which only we see
+            "require_pvtid": True,
         })
         await self._allowed(room, "enable", [])
 
@@ -224,9 +229,10 @@ class SfuRooms:
         await self._allowed(room, "add", [seat.token])
         seat.publisher = await room.janus.attach()
         self._handles[room.janus, seat.publisher] = (room, seat)
-        await room.janus.message(seat.publisher, {
+        joined = await room.janus.message(seat.publisher, {
             "request": "join", "ptype": "publisher", "room": room.janus_id,
             "id": seat.feed, "token": seat.token})
+        seat.private_id = int(joined["plugindata"]["data"]["private_id"])
         seat.joined.set()
         if seat.gone:  # it left while this was under way
             await self._leave(room, seat)
@@ -305,7 +311,8 @@ class SfuRooms:
                 self._handles[janus, seat.subscriber] = (room, seat)
                 answer = await janus.message(seat.subscriber, {
                     "request": "join", "ptype": "subscriber", "room": room.janus_id,
-                    "streams": streams, "token": seat.token, "use_msid": False})
+                    "streams": streams, "token": seat.token, "use_msid": False,
+                    "private_id": seat.private_id})
             else:
                 answer = await janus.message(seat.subscriber,
                                              {"request": "subscribe", "streams": streams})
