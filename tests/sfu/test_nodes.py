@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import signal
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from parley.server.sfu.janus import JanusClient
+from parley.server.sfu.janus import KEEPALIVE, REQUEST_TIMEOUT, JanusClient
 from parley.server.sfu.nodes import JanusNodes, NoJanusNode
 from tests.sfu.janus import Janus, running_janus
 
@@ -58,3 +60,23 @@ async def test_no_node_answering_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(NoJanusNode, match="no Janus node answered"):
         await pool.place()
     await pool.close()
+
+
+@pytest.mark.long
+async def test_a_hung_node_is_lost_when_its_keepalive_goes_unanswered(
+        nodes: tuple[Janus, Janus]) -> None:
+    a, _ = nodes
+    lost: asyncio.Queue[JanusClient] = asyncio.Queue()
+    pool = JanusNodes([a.http_url], a.api_secret, lambda *_: None, lost.put_nowait)
+    try:
+        client = await pool.place()
+        a.process.send_signal(signal.SIGSTOP)  # alive, its sockets open, answering nothing
+        started = time.monotonic()
+        async with asyncio.timeout(KEEPALIVE + REQUEST_TIMEOUT + 10):
+            assert await lost.get() is client
+        print(f"hung node lost after {time.monotonic() - started:.1f} s")
+        with pytest.raises(NoJanusNode):
+            await pool.place()  # passed over, and it would not answer anyway
+    finally:
+        a.process.send_signal(signal.SIGCONT)
+        await pool.close()

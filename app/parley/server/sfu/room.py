@@ -187,14 +187,22 @@ class SfuRooms:
         return await asyncio.shield(task)
 
     async def _create(self, session_id: str) -> _Room:
-        janus = await self._nodes.place()
-        try:
-            room = _Room(session_id, secrets.randbits(52), secrets.token_hex(16), janus,
-                         await janus.attach())
-            await self._create_on_node(room)
-        except BaseException:
-            self._nodes.release(janus)
-            raise
+        for _ in self._nodes.nodes:  # a node lost meanwhile: the next one that answers
+            janus = await self._nodes.place()
+            try:
+                room = _Room(session_id, secrets.randbits(52), secrets.token_hex(16), janus,
+                             await janus.attach())
+                await self._create_on_node(room)
+                break
+            except (ConnectionError, aiohttp.ClientError) as exc:
+                self._nodes.release(janus)
+                log.warning("event=sfu_room_retry room=%s node=%s error=%r", session_id,
+                            janus.url, exc)
+            except BaseException:
+                self._nodes.release(janus)
+                raise
+        else:
+            raise ConnectionError(f"no Janus node took the room {session_id}")
         self._rooms[session_id] = room
         log.info("event=sfu_room room=%s node=%s", session_id, janus.url)
         return room
