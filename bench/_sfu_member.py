@@ -2,8 +2,9 @@
 its CPU is its own: ``python -m bench._sfu_member URL ROOM NAME OTHERS WIDTHxHEIGHT FPS``.
 
 It joins ``ROOM`` on the call server at ``URL`` with synthetic media and prints
-``joined <ms>`` (join_session returned: on_session_joined) and ``seeing <ms>`` (frames
-from ``OTHERS`` remote participants, counted from the join). Then stdin takes ``start``
+``joined <ms>`` (join_session returned: on_session_joined) and ``seeing <ms> <count>``
+(frames from ``OTHERS`` remote participants, counted from the join; after 60 s without
+all of them, how many came). Then stdin takes ``start``
 and ``stop`` (the measured window); after ``stop`` it prints ``result <json>``: CPU
 seconds, frames captured and received, and its uplink (RTP streams and payload bytes
 sent over the window, from aiortc's public ``getStats`` of every open connection of
@@ -13,6 +14,7 @@ this process). It leaves and exits when stdin closes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import gc
 import json
@@ -24,6 +26,9 @@ from aiortc import RTCPeerConnection
 
 from parley.media.config import MediaConfig
 from parley.sdk import CallSession, SessionSettings
+
+SEE_TIMEOUT = 60.0
+"""Seconds to wait for video from everyone before reporting how many it saw."""
 
 Uplink = dict[tuple[int, int], tuple[str, int]]
 """(connection, SSRC) -> (kind, payload bytes sent so far)."""
@@ -102,8 +107,10 @@ async def main(url: str, room: str, name: str, others: str, size: str, fps: str)
     await member.session.join_session(room, SessionSettings(name, fake_media=True), server=url)
     print("joined", round((time.monotonic() - started) * 1000, 1), flush=True)
     if member.others:
-        await member.seeing.wait()
-    print("seeing", round((time.monotonic() - started) * 1000, 1), flush=True)
+        with contextlib.suppress(TimeoutError):  # a starved call: say how many came
+            await asyncio.wait_for(member.seeing.wait(), SEE_TIMEOUT)
+    print("seeing", round((time.monotonic() - started) * 1000, 1), len(member.seen),
+          flush=True)
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)

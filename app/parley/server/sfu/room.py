@@ -303,7 +303,10 @@ class SfuRooms:
 
     async def _subscribe(self, room: _Room, seat: _Seat) -> None:
         """Subscribe ``seat`` to every active feed it lacks, one feed per negotiation
-        (aiortc sometimes never plays one of two video m-lines offered at once)."""
+        (aiortc sometimes never plays one of two video m-lines offered at once), once its
+        publisher has joined (its subscriber names that publisher's private id)."""
+        async with asyncio.timeout(JOIN_TIMEOUT):
+            await seat.joined.wait()
         while await self._subscribe_one(room, seat):
             pass
 
@@ -315,12 +318,13 @@ class SfuRooms:
                 return False
             streams = [{"feed": feed} for feed in add]
             if seat.subscriber is None:
-                seat.subscriber = await janus.attach()
-                self._handles[janus, seat.subscriber] = (room, seat)
-                answer = await janus.message(seat.subscriber, {
+                handle = await janus.attach()
+                self._handles[janus, handle] = (room, seat)
+                answer = await janus.message(handle, {
                     "request": "join", "ptype": "subscriber", "room": room.janus_id,
                     "streams": streams, "token": seat.token, "use_msid": False,
                     "private_id": seat.private_id})
+                seat.subscriber = handle  # once joined: a refused join is tried afresh
             else:
                 answer = await janus.message(seat.subscriber,
                                              {"request": "subscribe", "streams": streams})
