@@ -16,23 +16,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine, Iterable
-from dataclasses import replace
-from typing import Any
+from collections.abc import Callable, Iterable
 
 import av
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from parley.media import speaker_switch
+from parley.media.base import CallMediaBase, MediaSources
 from parley.media.config import MediaConfig
 from parley.media.events import MeshEvents
 from parley.media.frames import VideoFrame
-from parley.media.local import LocalMedia
-from parley.media.playback import Playback
 from parley.media.screen import ScreenSource
 from parley.media.stats import PeerStats
-from parley.media.tasks import OwnedTasks
 from parley.protocol.base import Message
 from parley.protocol.sfu import (
     SfuAnswer,
@@ -47,10 +42,9 @@ logger = logging.getLogger(__name__)
 
 SFU_SIGNALS = (SfuPublished, SfuOffer, SfuRestart)
 """The server's SFU messages this side acts on (the SDK hands them to :meth:`handle_signal`)."""
-TICK = 0.1
 
 
-class SfuMedia:
+class SfuMedia(CallMediaBase):
     """This participant's media through the SFU.
 
     Args:
@@ -58,17 +52,15 @@ class SfuMedia:
         config: what to capture and how (its ICE servers too).
         send: hands ``sfu_publish`` / ``sfu_answer`` to the call server.
         events: the mesh's callbacks (peer events: first media from a participant).
+        sources: the call's sources when lent (a live switch); None: its own.
     """
 
+    TICK_NAME = "sfu-tick"
+
     def __init__(self, local_id: str, config: MediaConfig, send: Callable[[Message], None],
-                 events: MeshEvents) -> None:
-        self.local_id = local_id
-        self.config = config
-        self.events = events
+                 events: MeshEvents, sources: MediaSources | None = None) -> None:
+        super().__init__(local_id, config, events, sources)
         self._send = send
-        self._tasks = OwnedTasks()
-        self._local = LocalMedia(local_id, config, self._device_error, self._local_frame)
-        self.playback = Playback(null=True)
         self.publisher: RTCPeerConnection | None = None
         self.subscriber: RTCPeerConnection | None = None
         self._streams: dict[str, SfuStream] = {}
@@ -78,42 +70,17 @@ class SfuMedia:
         """Participants removed: their streams may play on until the server's next offer."""
         self._heard: set[str] = set()
         self._lock = asyncio.Lock()
-        self._ticker: asyncio.Task[None] | None = None
-        self._started = False
-        self._closed = False
 
     # ------------------------------------------------------------ lifecycle
 
-    async def start(self) -> None:
-        """Open the local sources and the speaker, and publish."""
-        if self._started or self._closed:
-            return
-        self._started = True
-        await self._local.start()
-        self.playback = speaker_switch.opened(self.config, self._local.processor,
-                                              self._device_error)
-        self._ticker = asyncio.get_running_loop().create_task(self._tick(), name="sfu-tick")
+    def _started_hook(self) -> None:
         self.spawn(self._publish(), "sfu-publish")
 
-    async def close(self) -> None:
-        """Close both connections, stop every track and task. Idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        if self._ticker is not None:
-            self._ticker.cancel()
+    async def _close_connections(self) -> None:
         for pc in (self.publisher, self.subscriber):
             if pc is not None:
                 await pc.close()
-        await self._local.close()
-        self.playback.close()
         self._tasks.cancel_all()  # a remote track that never received anything never ends
-        await self._tasks.drain()
-        if self._ticker is not None:
-            await asyncio.gather(self._ticker, return_exceptions=True)
-
-    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
-        return self._tasks.spawn(coro, name)
 
     # ------------------------------------------------------------ the mesh's interface
 
@@ -146,12 +113,6 @@ class SfuMedia:
     def peer_ids(self) -> tuple[str, ...]:
         return tuple(self._peers)
 
-    def set_audio_muted(self, muted: bool) -> None:
-        self._local.set_audio_muted(muted)
-
-    def set_video_paused(self, paused: bool) -> None:
-        self._local.set_video_paused(paused)
-
     async def start_screen_share(self, source: ScreenSource | None = None) -> bool:
         """Not through the SFU yet: refused with a device error."""
         self._device_error("screen", "screen sharing through the SFU is not supported yet")
@@ -163,24 +124,6 @@ class SfuMedia:
     @property
     def screen_sharing(self) -> bool:
         return False
-
-    @property
-    def missing_devices(self) -> frozenset[str]:
-        """The camera / microphone the call wants and has none of now."""
-        return frozenset(self._local.missing)
-
-    async def use_device(self, kind: str, device: str | None) -> None:
-        """Switch the camera, microphone or speaker mid-call, as the mesh does."""
-        if kind == "microphone":
-            await self._local.use_microphone(device)
-        elif kind == "camera":
-            await self._local.use_camera(device)
-        elif kind == "speaker":
-            self.config = replace(self.config, speaker=device)
-            self.playback = speaker_switch.switched(self.playback, device,
-                                                    self._local.processor, self._device_error)
-        else:
-            raise ValueError(f"no such device kind: {kind!r}")
 
     def stats(self) -> dict[str, PeerStats]:
         return {}
@@ -253,27 +196,13 @@ class SfuMedia:
                 self._heard.add(pid)
                 self.events.emit("on_peer_connected", pid)
                 self.events.emit("on_peer_media", pid, True)
+            if not self.delivers(pid, "video" if isinstance(frame, av.VideoFrame) else "audio"):
+                continue
             if isinstance(frame, av.AudioFrame):
                 self.playback.push(pid, frame)
             elif isinstance(frame, av.VideoFrame) and self.events.on_video_frame is not None:
                 self.events.emit("on_video_frame", pid,
                                  VideoFrame.of(pid, "camera", frame, time.time()))
 
-    def _local_frame(self, frame: av.VideoFrame) -> None:
-        if self.events.on_local_frame is not None:
-            self.events.emit("on_local_frame",
-                             VideoFrame.of(self.local_id, "camera", frame, time.time()))
-
-    def _device_error(self, kind: str, message: str) -> None:
-        self.events.emit("on_device_error", kind, message)
-
-    async def _tick(self) -> None:
-        while True:
-            await asyncio.sleep(TICK)
-            if self.playback.stalled():
-                self.playback = speaker_switch.replace_gone(
-                    self.playback, self._local.processor, self._device_error, self.spawn)
-            if self.events.on_audio_level is not None:
-                for pid, level in self.playback.take_levels().items():
-                    if pid not in self._gone:
-                        self.events.emit("on_audio_level", pid, level)
+    def _hears(self, pid: str) -> bool:
+        return pid not in self._gone

@@ -17,14 +17,15 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
 from parley.protocol.base import Message
 from parley.protocol.sfu import (
+    MediaMode,
     SfuAnswer,
+    SfuLeave,
     SfuOffer,
     SfuPublish,
     SfuPublished,
@@ -34,61 +35,27 @@ from parley.protocol.sfu import (
 from parley.server.config import ServerConfig
 from parley.server.rooms import Registry, SeatKey
 from parley.server.sfu.janus import Event, JanusClient, JanusError
+from parley.server.sfu.mode import MediaModes
 from parley.server.sfu.nodes import JanusNodes
+from parley.server.sfu.seats import JanusRoom as _Room
+from parley.server.sfu.seats import JanusSeat as _Seat
 
 if TYPE_CHECKING:
     from parley.server.link import Link
 
 log = logging.getLogger("parley.server.sfu")
 
-SFU_REQUESTS = (SfuPublish, SfuAnswer)
+SFU_REQUESTS = (SfuPublish, SfuAnswer, SfuLeave)
 """The messages a client sends about its SFU media (the hub hands them here)."""
 ANSWER_TIMEOUT = 10.0
 """Seconds a client has to answer a subscriber offer."""
 JOIN_TIMEOUT = 10.0
-KEYFRAME_EVERY = 3
-"""Seconds between the keyframes Janus asks publishers for (a subscriber that missed one,
-or joined between two, is not frozen for long)."""
-
-
-@dataclass(eq=False)
-class _Seat:
-    key: SeatKey
-    token: str
-    feed: int
-    publisher: int | None = None
-    private_id: int = 0
-    """Janus's secret id of its publisher: its subscriber must name it (require_pvtid)."""
-    subscriber: int | None = None
-    joined: asyncio.Event = field(default_factory=asyncio.Event)
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    feeds: set[int] = field(default_factory=set)
-    """The feeds its subscriber connection receives."""
-    streams: dict[str, SfuStream] = field(default_factory=dict)
-    version: int = 0
-    answer: asyncio.Future[str] | None = None
-    gone: bool = False
-    room: _Room | None = None
-
-
-@dataclass(eq=False)
-class _Room:
-    session_id: str
-    janus_id: int
-    secret: str
-    janus: JanusClient
-    """The node it is on (:class:`~parley.server.sfu.nodes.JanusNodes` placed it)."""
-    admin: int
-    seats: dict[str, _Seat] = field(default_factory=dict)
-    active: set[int] = field(default_factory=set)
-    """Feeds whose publisher connection is up."""
-
-    def owner(self, feed: int) -> str | None:
-        return next((pid for pid, seat in self.seats.items() if seat.feed == feed), None)
 
 
 class SfuRooms:
-    """The call server's SFU back end (inactive unless ``--sfu always`` and a Janus).
+    """The call server's SFU back end (inactive without a Janus or with ``--sfu never``):
+    each room's media mode (:class:`~parley.server.sfu.mode.MediaModes`) and, for rooms
+    on the SFU, their Janus side.
 
     Args:
         config: ``janus_urls``, ``janus_api_secret``, ``sfu``.
@@ -96,7 +63,7 @@ class SfuRooms:
     """
 
     def __init__(self, config: ServerConfig, links: Mapping[SeatKey, Link]) -> None:
-        self.enabled = config.sfu == "always" and bool(config.janus_urls)
+        self.modes = MediaModes(config)
         self.registry: Registry | None = None
         """Set by the hub: whose seats still exist (see :meth:`after`)."""
         self._config = config
@@ -111,9 +78,22 @@ class SfuRooms:
 
     # ------------------------------------------------------------ the hub's hooks
 
-    def seat_joined(self, key: SeatKey, version: int = 0) -> None:
-        """A seat was admitted: give it a publisher in the room's Janus room."""
-        if self.enabled and key not in self._seats:
+    def seat_joined(self, key: SeatKey) -> None:
+        """A seat was admitted or resumed (before its welcome): the room may move to the
+        SFU (the others are told: ``media_mode``); on the SFU the seat gets a publisher."""
+        if not self.modes.possible or self.registry is None:
+            return
+        session_id = key[0]
+        moved = self.modes.update(session_id, self._count(session_id))
+        if moved is not None:
+            self._announce(session_id, moved, exclude=key[1])
+        if self.modes.of(session_id) == "sfu":
+            room = self.registry.rooms.get(session_id)
+            for pid in room.seats if room is not None else ():
+                self._add((session_id, pid))
+
+    def _add(self, key: SeatKey, version: int = 0) -> None:
+        if key not in self._seats:
             seat = self._seats[key] = _Seat(key, secrets.token_urlsafe(24), secrets.randbits(52),
                                             version=version)
             self._spawn(self._join(seat), f"sfu-join-{key[1]}")
@@ -130,6 +110,10 @@ class SfuRooms:
             if seat.answer is not None and message.version == seat.version \
                     and not seat.answer.done():
                 seat.answer.set_result(message.sdp)
+        elif isinstance(message, SfuLeave):  # it moved to the mesh and closed its SFU side
+            if self.modes.of(key[0]) == "mesh" \
+                    and message.generation >= self.modes.generation(key[0]):
+                self._free(key, seat)
 
     def after(self, callback: Callable[[], None]) -> Callable[[], None]:
         """``callback``, then drop the Janus side of seats the registry no longer has
@@ -140,16 +124,34 @@ class SfuRooms:
         return departed
 
     def reconcile(self) -> None:
-        """Forget every seat the registry has freed."""
+        """Forget every seat the registry has freed; a room down to the mesh's size moves
+        back (everyone is told: ``media_mode``)."""
         if self.registry is None:
             return
         for key, seat in list(self._seats.items()):
             if self.registry.seat(key) is None:
-                del self._seats[key]
-                seat.gone = True
-                if seat.room is not None:
-                    seat.room.seats.pop(key[1], None)
-                    self._spawn(self._leave(seat.room, seat), f"sfu-leave-{key[1]}")
+                self._free(key, seat)
+        for session_id in self.modes.rooms():
+            moved = self.modes.update(session_id, self._count(session_id))
+            if moved is not None:
+                self._announce(session_id, moved)
+
+    def _free(self, key: SeatKey, seat: _Seat) -> None:
+        del self._seats[key]
+        seat.gone = True
+        if seat.room is not None:
+            seat.room.seats.pop(key[1], None)
+            self._spawn(self._leave(seat.room, seat), f"sfu-leave-{key[1]}")
+
+    def _count(self, session_id: str) -> int:
+        room = self.registry.rooms.get(session_id) if self.registry is not None else None
+        return len(room.seats) if room is not None else 0
+
+    def _announce(self, session_id: str, moved: MediaMode, exclude: str | None = None) -> None:
+        room = self.registry.rooms.get(session_id) if self.registry is not None else None
+        for pid in list(room.seats) if room is not None else ():
+            if pid != exclude:
+                self._send((session_id, pid), moved)
 
     def janus_room(self, session_id: str) -> int | None:
         """The Janus room id of a Parley room (diagnostics and tests)."""
@@ -190,9 +192,7 @@ class SfuRooms:
         for _ in self._nodes.nodes:  # a node lost meanwhile: the next one that answers
             janus = await self._nodes.place()
             try:
-                room = _Room(session_id, secrets.randbits(52), secrets.token_hex(16), janus,
-                             await janus.attach())
-                await self._create_on_node(room)
+                room = await _Room.create(janus, session_id, self._config.max_participants)
                 break
             except (ConnectionError, aiohttp.ClientError) as exc:
                 self._nodes.release(janus)
@@ -207,26 +207,6 @@ class SfuRooms:
         log.info("event=sfu_room room=%s node=%s", session_id, janus.url)
         return room
 
-    async def _create_on_node(self, room: _Room) -> None:
-        await room.janus.message(room.admin, {
-            "request": "create", "room": room.janus_id, "secret": room.secret,
-            "is_private": True, "permanent": False, "allowed": [],
-            "publishers": self._config.max_participants,
-            "audiocodec": "opus", "videocodec": "vp8", "notify_joining": False,
-            "fir_freq": KEYFRAME_EVERY,
-            # VideoRoom 1.1.2 checks "allowed" tokens for publishers only: a subscriber
-            # must name the private id of a publisher in the room, which only we see
-            "require_pvtid": True,
-        })
-        await self._allowed(room, "enable", [])
-
-    async def _allowed(self, room: _Room, action: str, tokens: list[str]) -> None:
-        body: dict[str, Any] = {"request": "allowed", "secret": room.secret,
-                                "action": action, "room": room.janus_id}
-        if tokens:
-            body["allowed"] = tokens
-        await room.janus.message(room.admin, body)
-
     async def _join(self, seat: _Seat) -> None:
         key = seat.key
         room = await self._room(key[0])
@@ -234,7 +214,7 @@ class SfuRooms:
             return
         seat.room = room
         room.seats[key[1]] = seat
-        await self._allowed(room, "add", [seat.token])
+        await room.allowed("add", [seat.token])
         seat.publisher = await room.janus.attach()
         self._handles[room.janus, seat.publisher] = (room, seat)
         joined = await room.janus.message(seat.publisher, {
@@ -267,18 +247,14 @@ class SfuRooms:
             if handle is not None:
                 self._handles.pop((janus, handle), None)
                 await janus.detach(handle)
-        await self._allowed(room, "remove", [seat.token])
+        await room.allowed("remove", [seat.token])
         if not room.seats and self._rooms.get(room.session_id) is room:
             del self._rooms[room.session_id]
             await self._destroy(room)
 
     async def _destroy(self, room: _Room) -> None:
         self._nodes.release(room.janus)
-        try:
-            await asyncio.wait_for(room.janus.message(room.admin, {
-                "request": "destroy", "room": room.janus_id, "secret": room.secret}), 2.0)
-        finally:
-            await room.janus.detach(room.admin)
+        await room.destroy()
         log.info("event=sfu_room_closed room=%s", room.session_id)
 
     # ------------------------------------------------------------ subscriptions
@@ -378,7 +354,7 @@ class SfuRooms:
                     seat.answer.cancel()
                 if self._seats.get(seat.key) is seat:
                     del self._seats[seat.key]
-                    self.seat_joined(seat.key, version=seat.version)
+                    self._add(seat.key, version=seat.version)
                     self._send(seat.key, SfuRestart())
 
     # ------------------------------------------------------------ plumbing
