@@ -8,7 +8,10 @@ all of them, how many came). Then stdin takes ``start``
 and ``stop`` (the measured window); after ``stop`` it prints ``result <json>``: CPU
 seconds, frames captured and received, and its uplink (RTP streams and payload bytes
 sent over the window, from aiortc's public ``getStats`` of every open connection of
-this process). It leaves and exits when stdin closes.
+this process). ``mark`` then ``gaps``: ``gaps <json>``, the longest stretch without
+video from each participant since the mark, and when each one's first frame came
+(monotonic, which all processes of the machine share). It leaves and exits when stdin
+closes.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import gc
 import json
 import sys
 import time
+from collections import defaultdict
 from typing import Any
 
 from aiortc import RTCPeerConnection
@@ -67,6 +71,11 @@ class Member:
         self.captured = self.received = 0
         self.seen: set[str] = set()
         self.seeing = asyncio.Event()
+        self.first: dict[str, float] = {}
+        """When the first frame of each remote participant arrived (monotonic)."""
+        self.mark = 0.0
+        self.times: dict[str, list[float]] = defaultdict(list)
+        """Frame arrival times since :attr:`mark`, per remote participant."""
         self.session.add_video_sink(self._frame)
         self._cpu0 = self._t0 = 0.0
         self._up0: Uplink = {}
@@ -77,9 +86,23 @@ class Member:
             self.captured += 1
             return
         self.received += 1
+        now = time.monotonic()
+        self.first.setdefault(pid, now)
+        if self.mark:
+            self.times[pid].append(now)
         self.seen.add(pid)
         if len(self.seen) >= self.others:
             self.seeing.set()
+
+    def gaps(self) -> dict[str, Any]:
+        """The longest stretch without a frame from each participant seen before the
+        mark, from the mark until now; and when each one's first frame came."""
+        now, longest = time.monotonic(), {}
+        for pid, first in self.first.items():
+            if first < self.mark:
+                seen = [self.mark, *self.times[pid], now]
+                longest[pid] = max(b - a for a, b in zip(seen, seen[1:], strict=False))
+        return {"gaps": longest, "first": self.first}
 
     async def start(self) -> None:
         self._up0 = await uplink()
@@ -105,7 +128,9 @@ async def main(url: str, room: str, name: str, others: str, size: str, fps: str)
     member = Member(int(others))
     started = time.monotonic()
     await member.session.join_session(room, SessionSettings(name, fake_media=True), server=url)
-    print("joined", round((time.monotonic() - started) * 1000, 1), flush=True)
+    local = member.session.local_participant
+    print("joined", round((time.monotonic() - started) * 1000, 1),
+          local.id if local else "-", started, flush=True)
     if member.others:
         with contextlib.suppress(TimeoutError):  # a starved call: say how many came
             await asyncio.wait_for(member.seeing.wait(), SEE_TIMEOUT)
@@ -119,6 +144,10 @@ async def main(url: str, room: str, name: str, others: str, size: str, fps: str)
             await member.start()
         elif line == "stop":
             print("result", json.dumps(await member.result()), flush=True)
+        elif line == "mark":
+            member.mark = time.monotonic()
+        elif line == "gaps":
+            print("gaps", json.dumps(member.gaps()), flush=True)
     await member.session.leave_session()
 
 

@@ -24,8 +24,13 @@ Per mode and size:
 The first N-1 join together and play; then the last joins (its join is the figure);
 5 s to settle, then the window. Small video for the 2 cores (160x120@15 by default:
 an 8-party mesh is 56 streams on 2 shared cores).
-The time to switch mesh <-> SFU is not measured here: the live switch is not on this
-branch (docs/performance.md, "SFU").
+The switch (``--sfu auto --mesh-max N-1``; the live switch of branch r5-sfuswitch):
+N-1 in a mesh, settled; the Nth joins and the call moves to the SFU. Figures: the
+longest and the median stretch any of the N-1 waited for a frame from any other of
+them (``switch_longest_gap_ms``, ``switch_median_gap_ms``: what they see of the move),
+and the time from the Nth's join until all of them had its video
+(``switch_all_see_newcomer_ms``: it is only on the SFU, so the SFU path is up
+everywhere). The move back to the mesh is not measured here.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import statistics
 import sys
 import tempfile
 from asyncio.subprocess import PIPE
@@ -108,7 +114,7 @@ async def one_call(n: int, janus: Janus | None, state: Path) -> dict[str, Any]:
                 await asyncio.gather(*(m.read_until("seeing") for m in members))
                 last = await Member.spawn(server.url, f"P{n - 1}", n - 1)
                 members.append(last)
-                joined = float(await last.read_until("joined"))
+                joined = float((await last.read_until("joined")).split()[0])
                 media, seen = (float(v) for v in (await last.read_until("seeing")).split())
             await asyncio.sleep(SETTLE)  # a benchmark's steady state, not synchronisation
             janus0 = cpu_seconds(janus.process.pid) if janus else 0.0
@@ -148,6 +154,44 @@ def summary(n: int, results: list[dict[str, Any]], janus_cpu: float, joined: flo
     }
 
 
+async def one_switch(n: int, janus: Janus, state: Path) -> dict[str, Any]:
+    """``--sfu auto --mesh-max N-1``: N-1 in a mesh, then the Nth joins and the call
+    moves to the SFU (make-before-break)."""
+    config = ServerConfig(port=0, state_dir=state, sfu="auto", mesh_max=n - 1,
+                          janus_urls=(janus.http_url,), janus_api_secret=janus.api_secret)
+    async with CallServer(config) as server:
+        old = [await Member.spawn(server.url, f"P{i}", n - 2) for i in range(n - 1)]
+        members = list(old)
+        try:
+            async with asyncio.timeout(JOIN_TIMEOUT):
+                await asyncio.gather(*(m.read_until("seeing") for m in old))
+            await asyncio.sleep(SETTLE)  # the mesh's steady state
+            for member in old:
+                member.tell("mark")
+            last = await Member.spawn(server.url, f"P{n - 1}", n - 1)
+            members.append(last)
+            async with asyncio.timeout(JOIN_TIMEOUT):
+                _, newcomer, started = (await last.read_until("joined")).split()
+                await last.read_until("seeing")
+            await asyncio.sleep(SETTLE)  # the move's end, and what came after it
+            for member in old:
+                member.tell("gaps")
+            seen = [json.loads(await m.read_until("gaps")) for m in old]
+        finally:
+            await asyncio.gather(*(m.end() for m in members))
+    firsts = [s["first"].get(newcomer) for s in seen]
+    return {
+        # what the others see of the move: their longest wait for a frame from anyone
+        "switch_longest_gap_ms": round(max(g for s in seen for g in s["gaps"].values())
+                                       * 1000),
+        "switch_median_gap_ms": round(statistics.median(
+            g for s in seen for g in s["gaps"].values()) * 1000),
+        # the SFU path up everywhere: the newcomer (only on the SFU) seen by all
+        "switch_all_see_newcomer_ms": None if None in firsts else round(
+            (max(f for f in firsts if f is not None) - float(started)) * 1000),
+    }
+
+
 async def run() -> dict[str, Any]:
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-sfu-") as folder:
@@ -156,6 +200,8 @@ async def run() -> dict[str, Any]:
             for n in SIZES:
                 mesh = await one_call(n, None, root / f"mesh-{n}")
                 sfu = await one_call(n, janus, root / f"sfu-{n}")
+                switch = await one_switch(n, janus, root / f"switch-{n}")
+                results.update({f"{n}_{key}": value for key, value in switch.items()})
                 for key, value in mesh.items():
                     results[f"{n}_mesh_{key}"] = value
                 for key, value in sfu.items():
@@ -167,14 +213,14 @@ async def run() -> dict[str, Any]:
                     if sfu[key] is not None and mesh[key] is not None:
                         results[f"{n}_ratio_sfu_over_mesh_{key}"] = round(
                             sfu[key] / max(0.01, mesh[key]), 2)
-                print(f"   {n}: mesh {mesh}\n   {n}: sfu  {sfu}", flush=True)
+                print(f"   {n}: mesh {mesh}\n   {n}: sfu  {sfu}\n   {n}: switch {switch}",
+                      flush=True)
     return results
 
 
 def main() -> dict[str, Any]:
     results = asyncio.run(run())
-    return {**results, "switch_ms": "not measured (no live switch on this branch)",
-            "video": f"{VIDEO}@{FPS}", "seconds_measured_each": SECONDS,
+    return {**results, "video": f"{VIDEO}@{FPS}", "seconds_measured_each": SECONDS,
             "load_average": round(os.getloadavg()[0], 2), "cores": os.cpu_count()}
 
 
