@@ -82,7 +82,9 @@ class Member:
 
     def _frame(self, pid: str, _: Any) -> None:
         local = self.session.local_participant
-        if local is not None and pid == local.id:
+        if local is None:  # the preview, before the join completed
+            return
+        if pid == local.id:
             self.captured += 1
             return
         self.received += 1

@@ -27,7 +27,8 @@ an 8-party mesh is 56 streams on 2 shared cores).
 The switch (``--sfu auto --mesh-max N-1``; the live switch of branch r5-sfuswitch):
 N-1 in a mesh, settled; the Nth joins and the call moves to the SFU. Figures: the
 longest and the median stretch any of the N-1 waited for a frame from any other of
-them (``switch_longest_gap_ms``, ``switch_median_gap_ms``: what they see of the move),
+them (``switch_longest_gap_ms``, ``switch_median_gap_ms``: what they see of the move;
+``calm_...``: the same over 5 s of the mesh before, without a move),
 and the time from the Nth's join until all of them had its video
 (``switch_all_see_newcomer_ms``: it is only on the SFU, so the SFU path is up
 everywhere). The move back to the mesh is not measured here.
@@ -154,6 +155,19 @@ def summary(n: int, results: list[dict[str, Any]], janus_cpu: float, joined: flo
     }
 
 
+async def gaps(members: list[Member], window: float) -> list[dict[str, Any]]:
+    """Each member's longest waits for a frame since a mark (``window`` s from now, or
+    the mark they were given before)."""
+    if window:
+        for member in members:
+            member.tell("mark")
+        await asyncio.sleep(window)  # the measured window
+    for member in members:
+        member.lines.pop("gaps", None)
+        member.tell("gaps")
+    return [json.loads(await m.read_until("gaps")) for m in members]
+
+
 async def one_switch(n: int, janus: Janus, state: Path) -> dict[str, Any]:
     """``--sfu auto --mesh-max N-1``: N-1 in a mesh, then the Nth joins and the call
     moves to the SFU (make-before-break)."""
@@ -166,6 +180,7 @@ async def one_switch(n: int, janus: Janus, state: Path) -> dict[str, Any]:
             async with asyncio.timeout(JOIN_TIMEOUT):
                 await asyncio.gather(*(m.read_until("seeing") for m in old))
             await asyncio.sleep(SETTLE)  # the mesh's steady state
+            calm = await gaps(old, SETTLE)  # the same figure without a move: the baseline
             for member in old:
                 member.tell("mark")
             last = await Member.spawn(server.url, f"P{n - 1}", n - 1)
@@ -174,13 +189,14 @@ async def one_switch(n: int, janus: Janus, state: Path) -> dict[str, Any]:
                 _, newcomer, started = (await last.read_until("joined")).split()
                 await last.read_until("seeing")
             await asyncio.sleep(SETTLE)  # the move's end, and what came after it
-            for member in old:
-                member.tell("gaps")
-            seen = [json.loads(await m.read_until("gaps")) for m in old]
+            seen = await gaps(old, 0.0)
         finally:
             await asyncio.gather(*(m.end() for m in members))
     firsts = [s["first"].get(newcomer) for s in seen]
+    calm_gaps = [g for s in calm for g in s["gaps"].values()]
     return {
+        "calm_longest_gap_ms": round(max(calm_gaps) * 1000),
+        "calm_median_gap_ms": round(statistics.median(calm_gaps) * 1000),
         # what the others see of the move: their longest wait for a frame from anyone
         "switch_longest_gap_ms": round(max(g for s in seen for g in s["gaps"].values())
                                        * 1000),
