@@ -9,7 +9,7 @@ from parley.server.sfu.mode import MediaModes, next_mode
 
 
 def test_auto_moves_up_above_mesh_max_and_back_one_below_it() -> None:
-    modes = MediaModes(ServerConfig(sfu="auto", mesh_max=4, janus_urls=("ws://j",)))
+    modes = MediaModes(ServerConfig(sfu="auto", mesh_max=4, janus_urls=("http://j/janus",)))
     assert modes.of("r") == "mesh"
     moves = [modes.update("r", n) for n in (1, 2, 3, 4, 5, 6, 5, 4, 3, 4, 5)]
     assert moves == [None, None, None, None, MediaMode("sfu", 1), None, None, None,

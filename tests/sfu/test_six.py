@@ -48,7 +48,7 @@ async def test_six_participants_each_receive_everyone_through_the_sfu(
         lab: Lab, tmp_path: Path) -> None:
     clip = small_clip(tmp_path / "small.y4m")
     async with running_janus(tmp_path / "janus") as janus:
-        server = lab.server(None, extra=("--sfu", "always", "--janus", janus.ws_url,
+        server = lab.server(None, extra=("--sfu", "always", "--janus", janus.http_url,
                                          "--janus-api-secret", janus.api_secret))
         await server.start()
         agents: list[AgentProc] = []

@@ -27,7 +27,7 @@ ROOM = "sfu-switch-audio"
 @pytest.fixture
 async def auto_server(tmp_path: Path, janus: Janus) -> AsyncIterator[SfuServer]:
     config = ServerConfig(port=0, state_dir=tmp_path / "state", departure_timeout=5.0,
-                          sfu="auto", mesh_max=2, janus_urls=(janus.ws_url,),
+                          sfu="auto", mesh_max=2, janus_urls=(janus.http_url,),
                           janus_api_secret=janus.api_secret)
     rig = SfuServer(config)
     await rig.server.start()

@@ -35,17 +35,22 @@ from parley.protocol.sfu import (
     SfuOffer,
     SfuPublish,
     SfuPublished,
+    SfuRestart,
     SfuStream,
 )
 
 logger = logging.getLogger(__name__)
 
-SFU_SIGNALS = (SfuPublished, SfuOffer, SfuFeed)
+SFU_SIGNALS = (SfuPublished, SfuOffer, SfuFeed, SfuRestart)
 SILENCE = 2.5
 """Seconds without a frame from a participant heard before after which its media counts
 as stopped here (reconnecting; everyone's: this side lost its media). Audio never stops
 on its own through the SFU: muted audio is silence and DTX still sends a packet every
 400 ms, and paused video sends black frames."""
+RESTART_GRACE = 5.0
+"""Seconds after an SFU restart (the node died, the call moved) in which silence is not
+judged: everyone republishes then (issue 17: within 3 s), and that is no participant's
+outage."""
 """The server's SFU messages this side acts on (the SDK hands them to :meth:`handle_signal`)."""
 
 
@@ -82,6 +87,8 @@ class SfuMedia(CallMediaBase):
         """Participants whose published media the SFU says it no longer receives."""
         self._lock = asyncio.Lock()
         self.stale = False
+        self._judge_after = 0.0
+        """Silence is not judged before this (monotonic): an SFU restart's grace."""
         """Its server side is gone (the server recreated the room): a new path is needed."""
 
     # ------------------------------------------------------------ lifecycle
@@ -128,6 +135,8 @@ class SfuMedia(CallMediaBase):
             self.spawn(self._subscribe(msg), "sfu-subscribe")
         elif isinstance(msg, SfuFeed) and msg.participant_id in self._peers:
             self._set_down(msg.participant_id, self._feed_down, not msg.flowing)
+        elif isinstance(msg, SfuRestart):
+            self.spawn(self._restart(), "sfu-restart")
 
     @property
     def peer_ids(self) -> tuple[str, ...]:
@@ -173,6 +182,18 @@ class SfuMedia(CallMediaBase):
     async def _published(self, sdp: str) -> None:
         if self.publisher is not None:
             await self.publisher.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
+
+    async def _restart(self) -> None:
+        """The SFU node went away and the call moved: new connections, published again.
+        Who has been heard stays heard (a move is no participant event)."""
+        async with self._lock:
+            old = [pc for pc in (self.publisher, self.subscriber) if pc is not None]
+            self.publisher = self.subscriber = None
+            self._streams = {}
+            self._judge_after = time.monotonic() + RESTART_GRACE
+        for pc in old:  # closing a connection to a dead node never delays the new one
+            self.spawn(pc.close(), "sfu-retire")
+        await self._publish()
 
     async def _subscribe(self, offer: SfuOffer) -> None:
         async with self._lock:  # offers are answered in order
@@ -230,8 +251,10 @@ class SfuMedia(CallMediaBase):
     # ------------------------------------------------------------ liveness
 
     def _each_tick(self, count: int, now: float) -> None:
+        if now < self._judge_after:
+            return
         for pid in list(self._heard - self._silent):
-            if now - self._last.get(pid, now) > SILENCE:
+            if now - max(self._last.get(pid, now), self._judge_after) > SILENCE:
                 logger.info("%s: no media from %s for %.1f s", self.local_id, pid, SILENCE)
                 self._set_down(pid, self._silent, True)
 

@@ -113,7 +113,17 @@ class SfuFeed(Message):
     flowing: bool
 
 
+@dataclass(frozen=True)
+class SfuRestart(Message):
+    """Server -> client: both SFU connections are gone (the SFU node the call was on
+    died; the call moved to another): close them and publish again (:class:`SfuPublish`);
+    a first :class:`SfuOffer` for a new subscriber connection follows."""
+
+    TYPE: ClassVar[str] = "sfu_restart"
+
+
 SFU_MESSAGES: tuple[type[Message], ...] = (SfuPublish, SfuPublished, SfuOffer, SfuAnswer,
-                                           MediaMode, SfuLeave, SfuFeed)
-SFU_TO_CLIENT: tuple[type[Message], ...] = (SfuPublished, SfuOffer, MediaMode, SfuFeed)
+                                           MediaMode, SfuLeave, SfuFeed, SfuRestart)
+SFU_TO_CLIENT: tuple[type[Message], ...] = (SfuPublished, SfuOffer, MediaMode, SfuFeed,
+                                            SfuRestart)
 """The SFU messages a client acts on (its call media takes them)."""

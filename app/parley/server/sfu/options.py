@@ -17,8 +17,9 @@ def sfu_arguments(p: argparse.ArgumentParser, d: ServerConfig) -> None:
     """Add the SFU options to the server's parser."""
     g = p.add_argument_group("SFU (Janus VideoRoom behind this server; see docs/sfu.md)")
     g.add_argument("--janus", dest="janus_urls", action="append", default=[], metavar="URL",
-                   help="a Janus node's WebSocket API on a private address "
-                        "(ws://10.0.0.5:8188); repeatable (only the first is used for now)")
+                   help="a Janus node's HTTP API on a private address "
+                        "(http://10.0.0.5:8088/janus); repeatable: rooms go to the least "
+                        "loaded node and move when theirs dies")
     g.add_argument("--janus-api-secret", default=None, metavar="S",
                    help=f"Janus's api_secret (default: ${JANUS_SECRET_ENV})")
     g.add_argument("--sfu", choices=SFU_MODES, default=d.sfu,

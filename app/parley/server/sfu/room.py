@@ -29,12 +29,14 @@ from parley.protocol.sfu import (
     SfuOffer,
     SfuPublish,
     SfuPublished,
+    SfuRestart,
     SfuStream,
 )
 from parley.server.config import ServerConfig
 from parley.server.rooms import Registry, SeatKey
 from parley.server.sfu.janus import Event, JanusClient, JanusError
 from parley.server.sfu.mode import MediaModes
+from parley.server.sfu.nodes import JanusNodes
 from parley.server.sfu.seats import JanusRoom as _Room
 from parley.server.sfu.seats import JanusSeat as _Seat
 
@@ -48,15 +50,6 @@ SFU_REQUESTS = (SfuPublish, SfuAnswer, SfuLeave)
 ANSWER_TIMEOUT = 10.0
 """Seconds a client has to answer a subscriber offer."""
 JOIN_TIMEOUT = 10.0
-PUBLISHER_BITRATE = 1_000_000
-"""The bitrate Janus tells publishers (REMB), bits/s. Without it the publishers' encoders
-followed estimates of about 20 kbit/s from Janus at the start of a move (shared with the
-mesh peers, they paused their video for seconds); with it they see this cap (seen:
-0.5-1 Mbit/s). A subscriber on a slow link is not helped by it: that is the layers'
-job (not built; docs/sfu.md)."""
-KEYFRAME_EVERY = 3
-"""Seconds between the keyframes Janus asks publishers for (a subscriber that missed one,
-or joined between two, is not frozen for long)."""
 
 
 class SfuRooms:
@@ -75,11 +68,11 @@ class SfuRooms:
         """Set by the hub: whose seats still exist (see :meth:`after`)."""
         self._config = config
         self._links = links
-        self._janus: JanusClient | None = None
-        self._connecting = asyncio.Lock()
+        self._nodes = JanusNodes(config.janus_urls, config.janus_api_secret, self._event,
+                                 self._node_lost)
         self._rooms: dict[str, _Room] = {}
         self._creating: dict[str, asyncio.Task[_Room]] = {}
-        self._handles: dict[int, tuple[_Room, _Seat]] = {}
+        self._handles: dict[tuple[JanusClient, int], tuple[_Room, _Seat]] = {}
         self._seats: dict[SeatKey, _Seat] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -99,10 +92,11 @@ class SfuRooms:
             for pid in room.seats if room is not None else ():
                 self._add((session_id, pid))
 
-    def _add(self, key: SeatKey) -> None:
+    def _add(self, key: SeatKey, version: int = 0) -> None:
         seat = self._seats.get(key)
         if seat is None:
-            seat = self._seats[key] = _Seat(key, secrets.token_urlsafe(24), secrets.randbits(52))
+            seat = self._seats[key] = _Seat(key, secrets.token_urlsafe(24), secrets.randbits(52),
+                                            version=version)
             self._spawn(self._join(seat), f"sfu-join-{key[1]}")
         elif seat.answer is not None and not seat.answer.done() and seat.offered is not None:
             # a resume: the offer may have died with the old link (after the welcome)
@@ -168,6 +162,11 @@ class SfuRooms:
         room = self._rooms.get(session_id)
         return None if room is None else room.janus_id
 
+    def janus_node(self, session_id: str) -> str | None:
+        """The URL of the Janus node a Parley room is on (diagnostics and tests)."""
+        room = self._rooms.get(session_id)
+        return None if room is None else room.janus.url
+
     async def close(self) -> None:
         """Cancel the work in flight and close the Janus session. Idempotent."""
         pending = [*self._tasks, *self._creating.values()]
@@ -176,27 +175,12 @@ class SfuRooms:
         await asyncio.gather(*pending, return_exceptions=True)
         rooms, self._rooms = list(self._rooms.values()), {}
         self._seats.clear()
-        if self._janus is not None and self._janus.connected:
-            # Janus keeps rooms beyond the session that made them: destroy ours
-            await asyncio.gather(*(self._destroy(room) for room in rooms),
-                                 return_exceptions=True)
-        if self._janus is not None:
-            await self._janus.close()
-            self._janus = None
+        # Janus keeps rooms beyond the session that made them: destroy ours
+        await asyncio.gather(*(self._destroy(room) for room in rooms if room.janus.connected),
+                             return_exceptions=True)
+        await self._nodes.close()
 
     # ------------------------------------------------------------ rooms and seats
-
-    async def _client(self) -> JanusClient:
-        async with self._connecting:
-            if self._janus is None or not self._janus.connected:
-                if self._janus is not None:
-                    await self._janus.close()
-                # One node for now: the first --janus (several are accepted).
-                client = JanusClient(self._config.janus_urls[0], self._config.janus_api_secret,
-                                     self._event)
-                await client.connect()
-                self._janus = client
-            return self._janus
 
     async def _room(self, session_id: str) -> _Room:
         room = self._rooms.get(session_id)
@@ -209,28 +193,23 @@ class SfuRooms:
         return await asyncio.shield(task)
 
     async def _create(self, session_id: str) -> _Room:
-        janus = await self._client()
-        admin = await janus.attach()
-        room = _Room(session_id, secrets.randbits(52), secrets.token_hex(16), admin)
-        await janus.message(admin, {
-            "request": "create", "room": room.janus_id, "secret": room.secret,
-            "is_private": True, "permanent": False, "allowed": [],
-            "publishers": self._config.max_participants,
-            "audiocodec": "opus", "videocodec": "vp8", "notify_joining": False,
-            "fir_freq": KEYFRAME_EVERY, "bitrate": PUBLISHER_BITRATE,
-        })
-        await self._allowed(room, "enable", [])
+        for _ in self._nodes.nodes:  # a node lost meanwhile: the next one that answers
+            janus = await self._nodes.place()
+            try:
+                room = await _Room.create(janus, session_id, self._config.max_participants)
+                break
+            except (ConnectionError, aiohttp.ClientError) as exc:
+                self._nodes.release(janus)
+                log.warning("event=sfu_room_retry room=%s node=%s error=%r", session_id,
+                            janus.url, exc)
+            except BaseException:
+                self._nodes.release(janus)
+                raise
+        else:
+            raise ConnectionError(f"no Janus node took the room {session_id}")
         self._rooms[session_id] = room
-        log.info("event=sfu_room room=%s", session_id)
+        log.info("event=sfu_room room=%s node=%s", session_id, janus.url)
         return room
-
-    async def _allowed(self, room: _Room, action: str, tokens: list[str]) -> None:
-        assert self._janus is not None
-        body: dict[str, Any] = {"request": "allowed", "secret": room.secret,
-                                "action": action, "room": room.janus_id}
-        if tokens:
-            body["allowed"] = tokens
-        await self._janus.message(room.admin, body)
 
     async def _join(self, seat: _Seat) -> None:
         key = seat.key
@@ -239,13 +218,13 @@ class SfuRooms:
             return
         seat.room = room
         room.seats[key[1]] = seat
-        janus = await self._client()
-        await self._allowed(room, "add", [seat.token])
-        seat.publisher = await janus.attach()
-        self._handles[seat.publisher] = (room, seat)
-        await janus.message(seat.publisher, {
+        await room.allowed("add", [seat.token])
+        seat.publisher = await room.janus.attach()
+        self._handles[room.janus, seat.publisher] = (room, seat)
+        joined = await room.janus.message(seat.publisher, {
             "request": "join", "ptype": "publisher", "room": room.janus_id,
             "id": seat.feed, "token": seat.token})
+        seat.private_id = int(joined["plugindata"]["data"]["private_id"])
         seat.joined.set()
         if seat.gone:  # it left while this was under way
             await self._leave(room, seat)
@@ -253,13 +232,13 @@ class SfuRooms:
     async def _publish(self, seat: _Seat, sdp: str) -> None:
         async with asyncio.timeout(JOIN_TIMEOUT):
             await seat.joined.wait()
-        assert self._janus is not None and seat.publisher is not None
+        assert seat.room is not None and seat.publisher is not None
         if seat.published is not None and seat.published[0] == sdp:
             # the same offer again: our answer died with a link (a resume); Janus would
             # refuse a second publish
             self._send(seat.key, SfuPublished(sdp=seat.published[1]))
             return
-        answer = await self._janus.message(
+        answer = await seat.room.janus.message(
             seat.publisher, {"request": "publish", "audio": True, "video": True},
             jsep={"type": "offer", "sdp": sdp, "trickle": False})
         seat.published = (sdp, answer["jsep"]["sdp"])
@@ -271,32 +250,28 @@ class SfuRooms:
             other.feeds.discard(seat.feed)
         if seat.answer is not None and not seat.answer.done():
             seat.answer.cancel()
-        janus = self._janus
-        if janus is None:
-            return
+        janus = room.janus
+        if not janus.connected:
+            return  # the node is gone, and the room with it
         for handle in (seat.publisher, seat.subscriber):
             if handle is not None:
-                self._handles.pop(handle, None)
+                self._handles.pop((janus, handle), None)
                 await janus.detach(handle)
-        await self._allowed(room, "remove", [seat.token])
+        await room.allowed("remove", [seat.token])
         if not room.seats and self._rooms.get(room.session_id) is room:
             del self._rooms[room.session_id]
             await self._destroy(room)
 
     async def _destroy(self, room: _Room) -> None:
-        assert self._janus is not None
-        try:
-            await asyncio.wait_for(self._janus.message(room.admin, {
-                "request": "destroy", "room": room.janus_id, "secret": room.secret}), 2.0)
-        finally:
-            await self._janus.detach(room.admin)
+        self._nodes.release(room.janus)
+        await room.destroy()
         log.info("event=sfu_room_closed room=%s", room.session_id)
 
     # ------------------------------------------------------------ subscriptions
 
-    def _event(self, handle: int, message: Event) -> None:
+    def _event(self, janus: JanusClient, handle: int, message: Event) -> None:
         """An event of one of our handles that answers no request."""
-        found = self._handles.get(handle)
+        found = self._handles.get((janus, handle))
         if found is None:
             return
         room, seat = found
@@ -325,23 +300,28 @@ class SfuRooms:
 
     async def _subscribe(self, room: _Room, seat: _Seat) -> None:
         """Subscribe ``seat`` to every active feed it lacks, one feed per negotiation
-        (aiortc sometimes never plays one of two video m-lines offered at once)."""
+        (aiortc sometimes never plays one of two video m-lines offered at once), once its
+        publisher has joined (its subscriber names that publisher's private id)."""
+        async with asyncio.timeout(JOIN_TIMEOUT):
+            await seat.joined.wait()
         while await self._subscribe_one(room, seat):
             pass
 
     async def _subscribe_one(self, room: _Room, seat: _Seat) -> bool:
-        janus = self._janus
+        janus = room.janus
         async with seat.lock:
             add = sorted(room.active - {seat.feed} - seat.feeds)[:1]
-            if not add or seat.gone or janus is None:
+            if not add or seat.gone:
                 return False
             streams = [{"feed": feed} for feed in add]
             if seat.subscriber is None:
-                seat.subscriber = await janus.attach()
-                self._handles[seat.subscriber] = (room, seat)
-                answer = await janus.message(seat.subscriber, {
+                handle = await janus.attach()
+                self._handles[janus, handle] = (room, seat)
+                answer = await janus.message(handle, {
                     "request": "join", "ptype": "subscriber", "room": room.janus_id,
-                    "streams": streams, "token": seat.token, "use_msid": False})
+                    "streams": streams, "token": seat.token, "use_msid": False,
+                    "private_id": seat.private_id})
+                seat.subscriber = handle  # once joined: a refused join is tried afresh
             else:
                 answer = await janus.message(seat.subscriber,
                                              {"request": "subscribe", "streams": streams})
@@ -358,7 +338,7 @@ class SfuRooms:
         """Relay Janus's subscriber offer in ``answer`` (if any) and start with the
         client's answer."""
         jsep = answer.get("jsep")
-        if not jsep or seat.subscriber is None or self._janus is None:
+        if not jsep or seat.subscriber is None:
             return
         data = answer.get("plugindata", {}).get("data", {})
         if "streams" in data:
@@ -375,8 +355,29 @@ class SfuRooms:
                                 streams=tuple(seat.streams.values()))
         self._send(seat.key, seat.offered)
         sdp = await asyncio.wait_for(seat.answer, ANSWER_TIMEOUT)
-        await self._janus.message(seat.subscriber, {"request": "start"},
+        await room.janus.message(seat.subscriber, {"request": "start"},
                                   jsep={"type": "answer", "sdp": sdp})
+
+    # ------------------------------------------------------------ failover
+
+    def _node_lost(self, janus: JanusClient) -> None:
+        """A Janus node died with its rooms: each moves to another node (the least
+        loaded that answers) as a fresh Janus room, and its seats are told to publish
+        again (``sfu_restart``); presence and the lifecycle never notice."""
+        for key in [k for k in self._handles if k[0] is janus]:
+            del self._handles[key]
+        for room in [r for r in self._rooms.values() if r.janus is janus]:
+            del self._rooms[room.session_id]
+            log.warning("event=sfu_room_moving room=%s seats=%d from=%s",
+                        room.session_id, len(room.seats), janus.url)
+            for seat in list(room.seats.values()):
+                seat.gone = True
+                if seat.answer is not None and not seat.answer.done():
+                    seat.answer.cancel()
+                if self._seats.get(seat.key) is seat:
+                    del self._seats[seat.key]
+                    self._add(seat.key, version=seat.version)
+                    self._send(seat.key, SfuRestart())
 
     # ------------------------------------------------------------ plumbing
 
