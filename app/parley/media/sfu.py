@@ -180,8 +180,10 @@ class SfuMedia(CallMediaBase):
         self._send(SfuPublish(sdp=pc.localDescription.sdp))
 
     async def _published(self, sdp: str) -> None:
-        if self.publisher is not None:
-            await self.publisher.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
+        pc = self.publisher
+        # an answer to an offer sent again (a resync) may come twice: the first one counts
+        if pc is not None and pc.signalingState == "have-local-offer":
+            await pc.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
 
     async def _restart(self) -> None:
         """The SFU node went away and the call moved: new connections, published again.

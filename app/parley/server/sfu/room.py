@@ -234,10 +234,13 @@ class SfuRooms:
             await seat.joined.wait()
         assert seat.room is not None and seat.publisher is not None
         if seat.published is not None and seat.published[0] == sdp:
-            # the same offer again: our answer died with a link (a resume); Janus would
-            # refuse a second publish
-            self._send(seat.key, SfuPublished(sdp=seat.published[1]))
+            # the same offer again: our answer died with a link (a resume), or is still on
+            # its way from Janus (then it is sent when it comes); Janus would refuse a
+            # second publish
+            if seat.published[1]:
+                self._send(seat.key, SfuPublished(sdp=seat.published[1]))
             return
+        seat.published = (sdp, "")
         answer = await seat.room.janus.message(
             seat.publisher, {"request": "publish", "audio": True, "video": True},
             jsep={"type": "offer", "sdp": sdp, "trickle": False})
