@@ -136,6 +136,7 @@ class SfuMedia(CallMediaBase):
         elif isinstance(msg, SfuFeed) and msg.participant_id in self._peers:
             self._set_down(msg.participant_id, self._feed_down, not msg.flowing)
         elif isinstance(msg, SfuRestart):
+            self._judge_after = time.monotonic() + RESTART_GRACE  # now, not after the lock
             self.spawn(self._restart(), "sfu-restart")
 
     @property
