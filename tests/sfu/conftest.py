@@ -40,7 +40,7 @@ class SfuServer:
 @pytest.fixture
 async def sfu_server(tmp_path: Path, janus: Janus) -> AsyncIterator[SfuServer]:
     config = ServerConfig(port=0, state_dir=tmp_path / "state", departure_timeout=5.0,
-                          sfu="always", janus_urls=(janus.ws_url,),
+                          sfu="always", janus_urls=(janus.http_url,),
                           janus_api_secret=janus.api_secret)
     rig = SfuServer(config)
     await rig.server.start()

@@ -1,12 +1,14 @@
-"""A real Janus (Debian's ``janus`` package) for tests: :func:`running_janus` writes a
-configuration into a temporary directory (only the VideoRoom plugin, the HTTP and
-WebSocket transports on 127.0.0.1, an API secret, a small RTP port range), starts
-``janus`` in the foreground and kills it when the block ends, also on failure."""
+"""A real Janus (Debian's ``janus`` package) for tests: :func:`running_janus` fills in
+the shipped configuration (packaging/server/janus/: only the VideoRoom plugin and the
+HTTP transport, here on 127.0.0.1, an API secret, no admin API) in a temporary
+directory, starts ``janus`` in the foreground and kills it (SIGKILL) when the block
+ends, also on failure."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import secrets
 import shutil
 import socket
@@ -21,16 +23,17 @@ import pytest
 JANUS = "/usr/bin/janus"
 LIB = Path("/usr/lib/x86_64-linux-gnu/janus")
 START_TIMEOUT = 10.0
+SHIPPED = Path(__file__).resolve().parents[2] / "packaging" / "server" / "janus"
+"""The configuration deployments install (docs/deploy.md): what the tests run."""
 
 
 @dataclass(frozen=True)
 class Janus:
     """A running Janus: where its APIs listen and the secret they want."""
 
-    ws_url: str
-    """The WebSocket API (what parley-server's ``--janus`` is given)."""
     http_url: str
-    """The plain HTTP API (``.../janus``), for tests that knock on it directly."""
+    """Its HTTP API (``http://127.0.0.1:PORT/janus``): what parley-server's ``--janus``
+    is given, and what an attacker on the private network would reach."""
     api_secret: str
     log: Path
     process: subprocess.Popen[bytes]
@@ -50,69 +53,36 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _write_config(folder: Path, http_port: int, ws_port: int, rtp: tuple[int, int],
-                  secret: str) -> None:
-    plugins = ",".join(p.name for p in (LIB / "plugins").glob("*.so")
-                       if p.name != "libjanus_videoroom.so")
-    transports = ",".join(p.name for p in (LIB / "transports").glob("*.so")
-                          if p.name not in ("libjanus_http.so", "libjanus_websockets.so"))
-    (folder / "janus.jcfg").write_text(f"""general: {{
-    configs_folder = "{folder}"
-    plugins_folder = "{LIB / 'plugins'}"
-    transports_folder = "{LIB / 'transports'}"
-    events_folder = "{LIB / 'events'}"
-    loggers_folder = "{LIB / 'loggers'}"
-    debug_level = 4
-    api_secret = "{secret}"
-    admin_secret = "{secrets.token_hex(16)}"
-    session_timeout = 60
-}}
-media: {{
-    rtp_port_range = "{rtp[0]}-{rtp[1]}"
-}}
-nat: {{
-    nice_debug = false
-    ice_ignore_list = "vmnet"
-}}
-plugins: {{
-    disable = "{plugins}"
-}}
-transports: {{
-    disable = "{transports}"
-}}
-loggers: {{
-    disable = "libjanus_jsonlog.so"
-}}
-events: {{
-    broadcast = false
-}}
-""")
-    (folder / "janus.plugin.videoroom.jcfg").write_text("general: {\n}\n")
-    (folder / "janus.transport.http.jcfg").write_text(f"""general: {{
-    json = "compact"
-    base_path = "/janus"
-    http = true
-    port = {http_port}
-    ip = "127.0.0.1"
-    https = false
-}}
-admin: {{
-    admin_http = false
-    admin_https = false
-}}
-""")
-    (folder / "janus.transport.websockets.jcfg").write_text(f"""general: {{
-    json = "compact"
-    ws = true
-    ws_port = {ws_port}
-    ws_ip = "127.0.0.1"
-    wss = false
-}}
-admin: {{
-    admin_ws = false
-    admin_wss = false
-}}
-""")
+def render_config(folder: Path, values: dict[str, str]) -> None:
+    """Write the shipped configuration (packaging/server/janus/) into ``folder`` with its
+    ``@WORD@`` placeholders filled in from ``values`` (each one must be used)."""
+    unused = set(values)
+    for source in sorted(SHIPPED.glob("*.jcfg")):
+        text = source.read_text()
+        for word, value in values.items():
+            if f"@{word}@" in text:
+                unused.discard(word)
+                text = text.replace(f"@{word}@", value)
+        left = re.findall(r"@[A-Z_]+@", text)
+        if left:
+            raise ValueError(f"{source.name}: no value for {', '.join(left)}")
+        (folder / source.name).write_text(text)
+    if unused:
+        raise ValueError(f"not in the shipped configuration: {', '.join(sorted(unused))}")
+
+
+async def _wait_logged(janus: Janus) -> None:
+    """Inside a namespace (its API out of this process's reach): Janus logs that its
+    HTTP transport is up."""
+    async with asyncio.timeout(START_TIMEOUT):
+        while True:
+            if janus.process.poll() is not None:
+                raise RuntimeError(f"janus exited ({janus.process.returncode}): "
+                                   f"{janus.log.read_text()[-2000:]}")
+            text = janus.log.read_text(errors="replace")
+            if "HTTP webserver started" in text:
+                return
+            await asyncio.sleep(0.1)  # polling a process that has no readiness event
 
 
 async def _wait_ready(janus: Janus) -> None:
@@ -132,22 +102,27 @@ async def _wait_ready(janus: Janus) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running_janus(folder: Path, rtp_base: int = 41000) -> AsyncIterator[Janus]:
-    """Start Janus with a fresh configuration in ``folder``; kill it on exit."""
+async def running_janus(folder: Path, rtp_base: int = 41000,
+                        api_secret: str | None = None,
+                        prefix: tuple[str, ...] = ()) -> AsyncIterator[Janus]:
+    """Start Janus with a fresh configuration in ``folder``; kill it on exit.
+    ``api_secret``: a given one (the nodes of a pool share theirs), else a random one.
+    ``prefix`` runs it inside a network namespace (``ip netns exec NS``): its API is then
+    on that namespace's loopback, for a call server started there."""
     require_janus()
     folder.mkdir(parents=True, exist_ok=True)
-    http_port, ws_port, secret = _free_port(), _free_port(), secrets.token_hex(16)
-    _write_config(folder, http_port, ws_port, (rtp_base, rtp_base + 999), secret)
+    port, secret = _free_port(), api_secret or secrets.token_hex(16)
+    render_config(folder, {"API_SECRET": secret, "API_ADDRESS": "127.0.0.1",
+                           "API_PORT": str(port), "RTP_PORTS": f"{rtp_base}-{rtp_base + 999}"})
     log = folder / "janus.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [JANUS, "--configs-folder", str(folder), "--config", str(folder / "janus.jcfg"),
-             "--disable-colors", "--log-stdout"],
+            [*prefix, JANUS, "--configs-folder", str(folder),
+             "--config", str(folder / "janus.jcfg"), "--disable-colors", "--log-stdout"],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    janus = Janus(f"ws://127.0.0.1:{ws_port}", f"http://127.0.0.1:{http_port}/janus",
-                  secret, log, process)
+    janus = Janus(f"http://127.0.0.1:{port}/janus", secret, log, process)
     try:
-        await _wait_ready(janus)
+        await (_wait_logged(janus) if prefix else _wait_ready(janus))
         yield janus
     finally:
         process.kill()

@@ -19,9 +19,9 @@ def config(*argv: str) -> ServerConfig:
 
 
 def test_janus_nodes_secret_and_mode_reach_the_config() -> None:
-    got = config("--janus", "ws://10.0.0.5:8188", "--janus", "ws://10.0.0.6:8188",
+    got = config("--janus", "http://10.0.0.5:8088/janus", "--janus", "http://10.0.0.6:8088/janus",
                  "--janus-api-secret", "s3cret", "--sfu", "always")
-    assert got.janus_urls == ("ws://10.0.0.5:8188", "ws://10.0.0.6:8188")
+    assert got.janus_urls == ("http://10.0.0.5:8088/janus", "http://10.0.0.6:8088/janus")
     assert got.janus_api_secret == "s3cret"
     assert got.sfu == "always"
     assert config().sfu == "auto" and config().mesh_max == 4
@@ -30,8 +30,8 @@ def test_janus_nodes_secret_and_mode_reach_the_config() -> None:
 def test_bad_sfu_options_are_refused() -> None:
     with pytest.raises(ValueError, match="--sfu always needs a Janus"):
         config("--sfu", "always")
-    with pytest.raises(ValueError, match="not a WebSocket URL"):
-        config("--janus", "http://10.0.0.5:8088/janus", "--sfu", "always")
+    with pytest.raises(ValueError, match="not an HTTP URL"):
+        config("--janus", "ws://10.0.0.5:8188", "--sfu", "always")
     with pytest.raises(ValueError, match="sfu must be one of"):
         ServerConfig(sfu="sometimes")
 
@@ -49,7 +49,7 @@ async def test_the_welcome_says_mesh_unless_the_sfu_is_always_used(
         tmp_path: Path, mode: str, media: str) -> None:
     # a Janus that is never reached: neither mode uses it
     async with CallServer(ServerConfig(port=0, state_dir=tmp_path, sfu=mode,
-                                       janus_urls=("ws://127.0.0.1:9",))) as server:
+                                       janus_urls=("http://127.0.0.1:9/janus",))) as server:
         assert (await welcome_of(server)).media == media
 
 
@@ -59,6 +59,6 @@ async def test_an_unreachable_janus_fails_the_sfu_side_only(
     # not raised into the loop (the loop fixture would fail the test)
     caplog.set_level(logging.WARNING, "parley.server.sfu")
     async with CallServer(ServerConfig(port=0, state_dir=tmp_path, sfu="always",
-                                       janus_urls=("ws://127.0.0.1:9",))) as server:
+                                       janus_urls=("http://127.0.0.1:9/janus",))) as server:
         assert (await welcome_of(server)).media == "sfu"
         await wait_until(lambda: "event=sfu_failed task=sfu-join" in caplog.text, timeout=10)

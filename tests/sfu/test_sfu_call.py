@@ -1,6 +1,6 @@
 """Three real CallSessions through parley-server --sfu always and a real Janus: each
-sees and hears the other two, a departure is seen as one (and the others' media goes
-on), and nobody reaches the Janus room without the server."""
+sees and hears the other two, and a departure is seen as one (and the others' media goes
+on). Outsiders knocking on Janus: tests/sfu/test_outsider.py."""
 
 from __future__ import annotations
 
@@ -109,37 +109,6 @@ async def janus_http(http: aiohttp.ClientSession, url: str, body: dict[str, obje
     async with http.post(url, json={"transaction": "t", **body}) as response:
         answer: dict[str, object] = await response.json(content_type=None)
         return answer
-
-
-async def test_nobody_joins_or_subscribes_to_the_janus_room_without_the_server(
-        sfu_server: SfuServer, janus: Janus) -> None:
-    ada, bob = await sfu_call(sfu_server, ["Ada", "Bob"])
-    try:
-        await Viewer(ada).wait_advancing(others(ada), timeout=15)
-        room = sfu_server.hub.sfu.janus_room(ROOM)
-        assert room is not None
-        async with aiohttp.ClientSession() as http:
-            # without Janus's API secret nothing is even answered
-            refused = await janus_http(http, janus.http_url, {"janus": "create"})
-            assert refused["janus"] == "error"
-            assert refused["error"]["code"] == 403  # type: ignore[index]
-            # with a leaked API secret, the room still wants a token only the server has
-            secret = {"apisecret": janus.api_secret}
-            created = await janus_http(http, janus.http_url, {"janus": "create", **secret})
-            session_url = f"{janus.http_url}/{created['data']['id']}"  # type: ignore[index]
-            attached = await janus_http(http, session_url, {
-                "janus": "attach", "plugin": "janus.plugin.videoroom", **secret})
-            handle_url = f"{session_url}/{attached['data']['id']}"  # type: ignore[index]
-            for body in ({"request": "join", "ptype": "subscriber", "room": room,
-                          "streams": [{"feed": 1}]},
-                         {"request": "join", "ptype": "publisher", "room": room},
-                         {"request": "join", "ptype": "publisher", "room": room,
-                          "token": "guessed"}):
-                answer = await janus_event(http, session_url, handle_url, body, secret)
-                assert "error_code" in answer, (body, answer)
-    finally:
-        for session in (ada, bob):
-            await session.leave_session()
 
 
 async def janus_event(http: aiohttp.ClientSession, session_url: str, handle_url: str,

@@ -11,26 +11,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine, Iterable
-from dataclasses import replace
+from collections.abc import Callable, Iterable
 from enum import Enum
-from typing import Any
 
 import av
 from aiortc import RTCPeerConnection
 
-from parley.media import speaker_switch
+from parley.media.base import CallMediaBase, MediaSources
 from parley.media.config import MediaConfig
 from parley.media.events import MeshEvents
 from parley.media.frames import TrackKind, VideoFrame
-from parley.media.local import LocalMedia
 from parley.media.peer import Peer, PeerState, Signal
-from parley.media.playback import Playback
 from parley.media.screen import ScreenSource
 from parley.media.shared import SharedEncoder
 from parley.media.shared_audio import SharedAudioEncoder
 from parley.media.stats import PeerStats
-from parley.media.tasks import OwnedTasks
 from parley.protocol.messages import Offer
 
 __all__ = ["MediaConfig", "MediaHealth", "MediaMesh", "MeshEvents", "PeerState", "PeerStats",
@@ -38,7 +33,6 @@ __all__ = ["MediaConfig", "MediaHealth", "MediaMesh", "MeshEvents", "PeerState",
 
 logger = logging.getLogger(__name__)
 
-TICK = 0.1  # liveness checks and audio levels
 STATS_EVERY = 10  # ticks
 
 
@@ -51,7 +45,7 @@ class MediaHealth(Enum):
     """Every peer's heartbeat (at least one) is dead."""
 
 
-class MediaMesh:
+class MediaMesh(CallMediaBase):
     """The media layer of one call: a mesh of RTCPeerConnections.
 
     Args:
@@ -61,64 +55,31 @@ class MediaMesh:
         send: hands an Offer/Answer/Candidate (``to`` set) to the signaling link;
             it may drop messages while that link is down: the mesh recovers.
         events: the callbacks.
+        sources: the call's sources when lent (a live switch); None: its own.
     """
 
+    TICK_NAME = "mesh-tick"
+
     def __init__(self, local_id: str, config: MediaConfig, send: Callable[[Signal], None],
-                 events: MeshEvents) -> None:
-        self.local_id = local_id
-        self.config = config
-        self.events = events
+                 events: MeshEvents, sources: MediaSources | None = None) -> None:
+        super().__init__(local_id, config, events, sources)
         self._send = send
         self._peers: dict[str, Peer] = {}
         self._generations: dict[str, int] = {}
         """The last generation used with each participant ever added: a peer removed and
         added again counts on from there."""
-        self._tasks = OwnedTasks()
-        self._local = LocalMedia(local_id, config, self._device_error, self._local_frame)
-        self.playback = Playback(null=True)
-        """The mixer (a null sink until :meth:`start` opens the speaker)."""
         self.health = MediaHealth.IDLE
-        self._ticker: asyncio.Task[None] | None = None
-        self._started = False
-        self._closed = False
+        self._closed_to_new = False
 
-    # ------------------------------------------------------------ lifecycle
-
-    async def start(self) -> None:
-        """Open the local sources and the speaker. A missing device is reported through
-        on_device_error and the call goes on without it."""
-        if self._started or self._closed:
-            return
-        self._started = True
-        await self._local.start()
-        self.playback = speaker_switch.opened(self.config, self._local.processor,
-                                              self._device_error)
-        self._ticker = asyncio.get_running_loop().create_task(self._tick(), name="mesh-tick")
-
-    async def close(self) -> None:
-        """Close every connection, stop every track and task. Idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        if self._ticker is not None:
-            self._ticker.cancel()
+    async def _close_connections(self) -> None:
         peers, self._peers = list(self._peers.values()), {}
         await asyncio.gather(*(peer.close() for peer in peers))
-        await self._local.close()
-        self.playback.close()
-        await self._tasks.drain()
-        if self._ticker is not None:
-            await asyncio.gather(self._ticker, return_exceptions=True)
-
-    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
-        """Run a coroutine as a task the mesh owns (drained on close)."""
-        return self._tasks.spawn(coro, name)
 
     # ------------------------------------------------------------ peers
 
     def add_peer(self, pid: str) -> None:
         """Start a link to a participant; idempotent."""
-        if self._closed or pid == self.local_id or pid in self._peers:
+        if self._closed or self._closed_to_new or pid == self.local_id or pid in self._peers:
             return
         peer = Peer(self.local_id, pid, self.config, self._local, self._send, self,
                     first_generation=self._generations.get(pid, -1) + 1)
@@ -136,9 +97,21 @@ class MediaMesh:
         self.playback.remove(pid)
         self._update_health()
 
+    def retire(self) -> None:
+        """Keep every link sending but stop watching, rebuilding and decoding them: a
+        path being replaced, which the others may still play from for a moment; close()
+        ends it."""
+        self._closed_to_new = True
+        for peer in self._peers.values():
+            peer.state = PeerState.CLOSED
+            pc = peer.pc
+            for transceiver in pc.getTransceivers() if pc is not None else ():
+                # decoding what nobody plays would cost the CPU the move needs
+                self.spawn(transceiver.receiver.stop(), f"retire-{peer.remote_id}")
+
     def handle_signal(self, msg: Signal) -> None:
         """An Offer/Answer/Candidate relayed from ``msg.sender``."""
-        if self._closed or msg.sender is None:
+        if self._closed or self._closed_to_new or msg.sender is None:
             return
         peer = self._peers.get(msg.sender)
         if peer is None:
@@ -180,14 +153,6 @@ class MediaMesh:
 
     # ------------------------------------------------------------ local media
 
-    def set_audio_muted(self, muted: bool) -> None:
-        """Muted audio sends silence (packets keep flowing)."""
-        self._local.set_audio_muted(muted)
-
-    def set_video_paused(self, paused: bool) -> None:
-        """Paused video sends small black frames at a low rate."""
-        self._local.set_video_paused(paused)
-
     async def start_screen_share(self, source: ScreenSource | None = None) -> bool:
         """Send ``source`` (None: the main screen) on each connection's screen m-line (no
         renegotiation). A screen that cannot be captured is reported through
@@ -200,30 +165,6 @@ class MediaMesh:
     @property
     def screen_sharing(self) -> bool:
         return self._local.screen_sharing
-
-    @property
-    def missing_devices(self) -> frozenset[str]:
-        """The camera / microphone the call wants and has none of now."""
-        return frozenset(self._local.missing)
-
-    async def use_device(self, kind: str, device: str | None) -> None:
-        """Switch the camera, microphone or speaker mid-call (no renegotiation: the
-        track's source or the mixer's output changes); one that cannot be opened is a
-        device error and the current one stays."""
-        if kind == "microphone":
-            await self._local.use_microphone(device)
-        elif kind == "camera":
-            await self._local.use_camera(device)
-        elif kind == "speaker":
-            self._use_speaker(device)
-        else:
-            raise ValueError(f"no such device kind: {kind!r}")
-
-    def _use_speaker(self, device: str | None) -> None:
-        self.config = replace(self.config, speaker=device)
-        if self._started and not self._closed:
-            self.playback = speaker_switch.switched(self.playback, device,
-                                                    self._local.processor, self._device_error)
 
     def shared_video(self, role: str) -> SharedEncoder | None:
         """The shared encoder of the camera or the screen (None: each peer encodes its
@@ -261,6 +202,8 @@ class MediaMesh:
             self.events.emit("on_peer_reachable", peer.remote_id, reachable)
 
     def peer_video(self, peer: Peer, track: TrackKind, frame: av.VideoFrame) -> None:
+        if not self.delivers(peer.remote_id, "video"):
+            return
         if self._local.echo_video is not None and track == "camera":
             self._local.echo_video.feed(frame)
         if self.events.on_video_frame is not None:
@@ -271,18 +214,11 @@ class MediaMesh:
         self.events.emit("on_peer_video_slow", peer.remote_id, slow)
 
     def peer_audio(self, peer: Peer, frame: av.AudioFrame) -> None:
+        if not self.delivers(peer.remote_id, "audio"):
+            return
         if self._local.echo_audio is not None:
             self._local.echo_audio.feed(frame)
         self.playback.push(peer.remote_id, frame)
-
-    def _local_frame(self, frame: av.VideoFrame) -> None:
-        if self.events.on_local_frame is None:
-            return
-        self.events.emit("on_local_frame",
-                         VideoFrame.of(self.local_id, "camera", frame, time.time()))
-
-    def _device_error(self, kind: str, message: str) -> None:
-        self.events.emit("on_device_error", kind, message)
 
     def _update_health(self) -> None:
         states = [peer.state for peer in self._peers.values()]
@@ -302,21 +238,12 @@ class MediaMesh:
         elif old is MediaHealth.LOST:
             self.events.emit("on_media_restored")
 
-    async def _tick(self) -> None:
-        count = 0
-        while True:
-            await asyncio.sleep(TICK)
-            now = time.monotonic()
+    def _each_tick(self, count: int, now: float) -> None:
+        for peer in list(self._peers.values()):
+            peer.check(now)
+        if count % STATS_EVERY == 0:
             for peer in list(self._peers.values()):
-                peer.check(now)
-            if self.playback.stalled():
-                self.playback = speaker_switch.replace_gone(
-                    self.playback, self._local.processor, self._device_error, self.spawn)
-            if self.events.on_audio_level is not None:
-                for pid, level in self.playback.take_levels().items():
-                    if pid in self._peers:
-                        self.events.emit("on_audio_level", pid, level)
-            count += 1
-            if count % STATS_EVERY == 0:
-                for peer in list(self._peers.values()):
-                    self.spawn(peer.refresh_stats(), f"stats-{peer.remote_id}")
+                self.spawn(peer.refresh_stats(), f"stats-{peer.remote_id}")
+
+    def _hears(self, pid: str) -> bool:
+        return pid in self._peers

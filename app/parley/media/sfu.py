@@ -16,34 +16,45 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine, Iterable
-from dataclasses import replace
-from typing import Any
+from collections.abc import Callable, Iterable
 
 import av
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from parley.media import speaker_switch
+from parley.media.base import CallMediaBase, MediaSources
 from parley.media.config import MediaConfig
 from parley.media.events import MeshEvents
 from parley.media.frames import VideoFrame
-from parley.media.local import LocalMedia
-from parley.media.playback import Playback
 from parley.media.screen import ScreenSource
 from parley.media.stats import PeerStats
-from parley.media.tasks import OwnedTasks
 from parley.protocol.base import Message
-from parley.protocol.sfu import SfuAnswer, SfuOffer, SfuPublish, SfuPublished, SfuStream
+from parley.protocol.sfu import (
+    SfuAnswer,
+    SfuFeed,
+    SfuOffer,
+    SfuPublish,
+    SfuPublished,
+    SfuRestart,
+    SfuStream,
+)
 
 logger = logging.getLogger(__name__)
 
-SFU_SIGNALS = (SfuPublished, SfuOffer)
+SFU_SIGNALS = (SfuPublished, SfuOffer, SfuFeed, SfuRestart)
+SILENCE = 2.5
+"""Seconds without a frame from a participant heard before after which its media counts
+as stopped here (reconnecting; everyone's: this side lost its media). Audio never stops
+on its own through the SFU: muted audio is silence and DTX still sends a packet every
+400 ms, and paused video sends black frames."""
+RESTART_GRACE = 5.0
+"""Seconds after an SFU restart (the node died, the call moved) in which silence is not
+judged: everyone republishes then (issue 17: within 3 s), and that is no participant's
+outage."""
 """The server's SFU messages this side acts on (the SDK hands them to :meth:`handle_signal`)."""
-TICK = 0.1
 
 
-class SfuMedia:
+class SfuMedia(CallMediaBase):
     """This participant's media through the SFU.
 
     Args:
@@ -51,17 +62,15 @@ class SfuMedia:
         config: what to capture and how (its ICE servers too).
         send: hands ``sfu_publish`` / ``sfu_answer`` to the call server.
         events: the mesh's callbacks (peer events: first media from a participant).
+        sources: the call's sources when lent (a live switch); None: its own.
     """
 
+    TICK_NAME = "sfu-tick"
+
     def __init__(self, local_id: str, config: MediaConfig, send: Callable[[Message], None],
-                 events: MeshEvents) -> None:
-        self.local_id = local_id
-        self.config = config
-        self.events = events
+                 events: MeshEvents, sources: MediaSources | None = None) -> None:
+        super().__init__(local_id, config, events, sources)
         self._send = send
-        self._tasks = OwnedTasks()
-        self._local = LocalMedia(local_id, config, self._device_error, self._local_frame)
-        self.playback = Playback(null=True)
         self.publisher: RTCPeerConnection | None = None
         self.subscriber: RTCPeerConnection | None = None
         self._streams: dict[str, SfuStream] = {}
@@ -70,43 +79,28 @@ class SfuMedia:
         self._gone: set[str] = set()
         """Participants removed: their streams may play on until the server's next offer."""
         self._heard: set[str] = set()
+        self._last: dict[str, float] = {}
+        """When a frame from each participant heard last arrived (monotonic)."""
+        self._silent: set[str] = set()
+        """Participants heard whose frames stopped for :data:`SILENCE`."""
+        self._feed_down: set[str] = set()
+        """Participants whose published media the SFU says it no longer receives."""
         self._lock = asyncio.Lock()
-        self._ticker: asyncio.Task[None] | None = None
-        self._started = False
-        self._closed = False
+        self.stale = False
+        self._judge_after = 0.0
+        """Silence is not judged before this (monotonic): an SFU restart's grace."""
+        """Its server side is gone (the server recreated the room): a new path is needed."""
 
     # ------------------------------------------------------------ lifecycle
 
-    async def start(self) -> None:
-        """Open the local sources and the speaker, and publish."""
-        if self._started or self._closed:
-            return
-        self._started = True
-        await self._local.start()
-        self.playback = speaker_switch.opened(self.config, self._local.processor,
-                                              self._device_error)
-        self._ticker = asyncio.get_running_loop().create_task(self._tick(), name="sfu-tick")
+    def _started_hook(self) -> None:
         self.spawn(self._publish(), "sfu-publish")
 
-    async def close(self) -> None:
-        """Close both connections, stop every track and task. Idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        if self._ticker is not None:
-            self._ticker.cancel()
+    async def _close_connections(self) -> None:
         for pc in (self.publisher, self.subscriber):
             if pc is not None:
                 await pc.close()
-        await self._local.close()
-        self.playback.close()
         self._tasks.cancel_all()  # a remote track that never received anything never ends
-        await self._tasks.drain()
-        if self._ticker is not None:
-            await asyncio.gather(self._ticker, return_exceptions=True)
-
-    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
-        return self._tasks.spawn(coro, name)
 
     # ------------------------------------------------------------ the mesh's interface
 
@@ -119,11 +113,18 @@ class SfuMedia:
         self._peers.discard(pid)
         self._gone.add(pid)
         self._heard.discard(pid)
+        self._silent.discard(pid)
+        self._feed_down.discard(pid)
         self.playback.remove(pid)
 
     def resync(self, pids: Iterable[str]) -> None:
-        """The signaling link came back (the SFU keeps its side meanwhile)."""
+        """The signaling link came back (the SFU keeps its side meanwhile): a publisher
+        offer left unanswered (lost with the old link) is sent again."""
         self._peers = set(pids) - {self.local_id}
+        pc = self.publisher
+        if pc is not None and pc.remoteDescription is None and pc.localDescription is not None:
+            logger.info("%s: publisher offer unanswered: sent again", self.local_id)
+            self._send(SfuPublish(sdp=pc.localDescription.sdp))
 
     def handle_signal(self, msg: Message) -> None:
         if self._closed:
@@ -132,16 +133,15 @@ class SfuMedia:
             self.spawn(self._published(msg.sdp), "sfu-published")
         elif isinstance(msg, SfuOffer):
             self.spawn(self._subscribe(msg), "sfu-subscribe")
+        elif isinstance(msg, SfuFeed) and msg.participant_id in self._peers:
+            self._set_down(msg.participant_id, self._feed_down, not msg.flowing)
+        elif isinstance(msg, SfuRestart):
+            self._judge_after = time.monotonic() + RESTART_GRACE  # now, not after the lock
+            self.spawn(self._restart(), "sfu-restart")
 
     @property
     def peer_ids(self) -> tuple[str, ...]:
         return tuple(self._peers)
-
-    def set_audio_muted(self, muted: bool) -> None:
-        self._local.set_audio_muted(muted)
-
-    def set_video_paused(self, paused: bool) -> None:
-        self._local.set_video_paused(paused)
 
     async def start_screen_share(self, source: ScreenSource | None = None) -> bool:
         """Not through the SFU yet: refused with a device error."""
@@ -155,23 +155,12 @@ class SfuMedia:
     def screen_sharing(self) -> bool:
         return False
 
-    @property
-    def missing_devices(self) -> frozenset[str]:
-        """The camera / microphone the call wants and has none of now."""
-        return frozenset(self._local.missing)
-
-    async def use_device(self, kind: str, device: str | None) -> None:
-        """Switch the camera, microphone or speaker mid-call, as the mesh does."""
-        if kind == "microphone":
-            await self._local.use_microphone(device)
-        elif kind == "camera":
-            await self._local.use_camera(device)
-        elif kind == "speaker":
-            self.config = replace(self.config, speaker=device)
-            self.playback = speaker_switch.switched(self.playback, device,
-                                                    self._local.processor, self._device_error)
-        else:
-            raise ValueError(f"no such device kind: {kind!r}")
+    def retire(self) -> None:
+        """Keep publishing (the others may still play from the SFU for a moment), stop
+        receiving: the subscriber connection closes now."""
+        subscriber, self.subscriber = self.subscriber, None
+        if subscriber is not None:
+            self.spawn(subscriber.close(), "sfu-retire-subscriber")
 
     def stats(self) -> dict[str, PeerStats]:
         return {}
@@ -192,8 +181,22 @@ class SfuMedia:
         self._send(SfuPublish(sdp=pc.localDescription.sdp))
 
     async def _published(self, sdp: str) -> None:
-        if self.publisher is not None:
-            await self.publisher.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
+        pc = self.publisher
+        # an answer to an offer sent again (a resync) may come twice: the first one counts
+        if pc is not None and pc.signalingState == "have-local-offer":
+            await pc.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
+
+    async def _restart(self) -> None:
+        """The SFU node went away and the call moved: new connections, published again.
+        Who has been heard stays heard (a move is no participant event)."""
+        async with self._lock:
+            old = [pc for pc in (self.publisher, self.subscriber) if pc is not None]
+            self.publisher = self.subscriber = None
+            self._streams = {}
+            self._judge_after = time.monotonic() + RESTART_GRACE
+        for pc in old:  # closing a connection to a dead node never delays the new one
+            self.spawn(pc.close(), "sfu-retire")
+        await self._publish()
 
     async def _subscribe(self, offer: SfuOffer) -> None:
         async with self._lock:  # offers are answered in order
@@ -212,7 +215,8 @@ class SfuMedia:
     # ------------------------------------------------------------ media
 
     def _on_track(self, track: MediaStreamTrack) -> None:
-        assert self.subscriber is not None
+        if self.subscriber is None:  # retired meanwhile
+            return
         mid = next((t.mid for t in self.subscriber.getTransceivers()
                     if t.receiver.track is track), None)
         logger.info("%s: subscriber track %s (mid %s)", self.local_id, track.kind, mid)
@@ -229,31 +233,41 @@ class SfuMedia:
             if stream is None or stream.participant_id in self._gone:
                 continue
             pid = stream.participant_id
+            self._last[pid] = time.monotonic()
+            if pid in self._silent:
+                self._set_down(pid, self._silent, False)
             if pid not in self._heard:
                 self._heard.add(pid)
                 self.events.emit("on_peer_connected", pid)
                 self.events.emit("on_peer_media", pid, True)
+            if not self.delivers(pid, "video" if isinstance(frame, av.VideoFrame) else "audio"):
+                continue
             if isinstance(frame, av.AudioFrame):
                 self.playback.push(pid, frame)
             elif isinstance(frame, av.VideoFrame) and self.events.on_video_frame is not None:
                 self.events.emit("on_video_frame", pid,
                                  VideoFrame.of(pid, "camera", frame, time.time()))
 
-    def _local_frame(self, frame: av.VideoFrame) -> None:
-        if self.events.on_local_frame is not None:
-            self.events.emit("on_local_frame",
-                             VideoFrame.of(self.local_id, "camera", frame, time.time()))
+    def _hears(self, pid: str) -> bool:
+        return pid not in self._gone
 
-    def _device_error(self, kind: str, message: str) -> None:
-        self.events.emit("on_device_error", kind, message)
+    # ------------------------------------------------------------ liveness
 
-    async def _tick(self) -> None:
-        while True:
-            await asyncio.sleep(TICK)
-            if self.playback.stalled():
-                self.playback = speaker_switch.replace_gone(
-                    self.playback, self._local.processor, self._device_error, self.spawn)
-            if self.events.on_audio_level is not None:
-                for pid, level in self.playback.take_levels().items():
-                    if pid not in self._gone:
-                        self.events.emit("on_audio_level", pid, level)
+    def _each_tick(self, count: int, now: float) -> None:
+        if now < self._judge_after:
+            return
+        for pid in list(self._heard - self._silent):
+            if now - max(self._last.get(pid, now), self._judge_after) > SILENCE:
+                logger.info("%s: no media from %s for %.1f s", self.local_id, pid, SILENCE)
+                self._set_down(pid, self._silent, True)
+
+    def _set_down(self, pid: str, reason: set[str], down: bool) -> None:
+        """Mark ``pid``'s media down (or up) for one reason; its link is reconnecting while
+        either says so (the SFU's word or our own silence), restored when neither does."""
+        was = pid in self._silent or pid in self._feed_down
+        (reason.add if down else reason.discard)(pid)
+        now = pid in self._silent or pid in self._feed_down
+        if now and not was and pid in self._heard:
+            self.events.emit("on_peer_reconnecting", pid)
+        elif was and not now and pid in self._heard:
+            self.events.emit("on_peer_restored", pid)

@@ -6,6 +6,11 @@ the other participants: it publishes once (:class:`SfuPublish`, answered by
 the server offers (:class:`SfuOffer`, answered by :class:`SfuAnswer`, again on every
 change of who publishes). The server translates these to and from its SFU's API;
 clients never see that API, its ids or its secrets.
+
+A call's mode can change while it runs (``--sfu auto``): :class:`MediaMode` tells every
+seat to move (make-before-break: the new path first, the old one closed once the new
+one carries everyone), and :class:`SfuLeave` tells the server a client has closed its
+SFU connections after a move back to the mesh.
 """
 
 from __future__ import annotations
@@ -72,4 +77,53 @@ class SfuAnswer(Message):
     version: int
 
 
-SFU_MESSAGES: tuple[type[Message], ...] = (SfuPublish, SfuPublished, SfuOffer, SfuAnswer)
+@dataclass(frozen=True)
+class MediaMode(Message):
+    """Server -> client: the call's media moves to ``mode`` (one of :data:`MEDIA_MODES`).
+    The client builds the new path with everyone in the roster, keeps playing the old
+    one until the new one carries each participant, then closes the old one. No
+    participant joins or leaves by it."""
+
+    TYPE: ClassVar[str] = "media_mode"
+    mode: str
+    generation: int
+    """Counts up per room on every move; a client ignores one older than it has seen
+    (and a mode it does not know)."""
+
+
+@dataclass(frozen=True)
+class SfuLeave(Message):
+    """Client -> server: this client closed its SFU connections (it moved to the mesh);
+    the server frees its SFU side."""
+
+    TYPE: ClassVar[str] = "sfu_leave"
+    generation: int = 0
+    """The :class:`MediaMode` generation it acts on (the server ignores an older one)."""
+
+
+@dataclass(frozen=True)
+class SfuFeed(Message):
+    """Server -> the other clients: the SFU stopped (False) or started again (True)
+    receiving a participant's published media (Janus's ``media`` / ``hangup`` /
+    ``webrtcup`` events). A client shows that participant reconnecting meanwhile: its
+    media really stopped, whatever the state of its server link."""
+
+    TYPE: ClassVar[str] = "sfu_feed"
+    participant_id: str
+    flowing: bool
+
+
+@dataclass(frozen=True)
+class SfuRestart(Message):
+    """Server -> client: both SFU connections are gone (the SFU node the call was on
+    died; the call moved to another): close them and publish again (:class:`SfuPublish`);
+    a first :class:`SfuOffer` for a new subscriber connection follows."""
+
+    TYPE: ClassVar[str] = "sfu_restart"
+
+
+SFU_MESSAGES: tuple[type[Message], ...] = (SfuPublish, SfuPublished, SfuOffer, SfuAnswer,
+                                           MediaMode, SfuLeave, SfuFeed, SfuRestart)
+SFU_TO_CLIENT: tuple[type[Message], ...] = (SfuPublished, SfuOffer, MediaMode, SfuFeed,
+                                            SfuRestart)
+"""The SFU messages a client acts on (its call media takes them)."""

@@ -17,11 +17,11 @@ from parley.media.config import MediaConfig
 from parley.media.events import MeshEvents
 from parley.media.frames import VideoFrame
 from parley.media.gate import SignalGate
-from parley.media.mesh import MediaMesh
 from parley.media.peer import Signal
+from parley.media.route import MediaRoute
 from parley.media.screen import ScreenSource
-from parley.media.sfu import SfuMedia
 from parley.protocol.messages import Message, Welcome
+from parley.protocol.sfu import MediaMode
 from parley.sdk.event_types import ParticipantEvent
 from parley.sdk.listeners import VideoSink
 from parley.sdk.participants import Events, Participant, Roster
@@ -97,9 +97,8 @@ class CallMedia:
             on_device_error=on_device_error,
         )
         # Under the SFU the only peer is parley-server (docs/sfu.md): no roster gate there.
-        self._mesh: MediaMesh | SfuMedia = (
-            SfuMedia(self._local_id, config, send, events) if welcome.media == "sfu"
-            else MediaMesh(self._local_id, config, self._gate.outgoing, events))
+        self._mesh = MediaRoute(self._local_id, config, welcome.media, self._gate.outgoing,
+                                send, events)
 
     async def start(self) -> None:
         """Open the local sources; peers are added as the roster announces them."""
@@ -112,15 +111,21 @@ class CallMedia:
         await self._mesh.close()
 
     def handle_signal(self, message: Message) -> None:
-        """A peer's offer/answer/candidate (mesh, through the gate), or the server's SFU
-        negotiation."""
-        mesh = self._mesh
-        if isinstance(mesh, SfuMedia):
-            mesh.handle_signal(message)
+        """A peer's offer/answer/candidate (mesh, through the gate), the server's SFU
+        negotiation, or a move of the call's media (no participant event: docs/sfu.md)."""
+        if isinstance(message, MediaMode):
+            self._mesh.move_to(message.mode, message.generation)
         elif isinstance(message, Signal):
             self._gate.incoming(message)
+        else:
+            self._mesh.handle_signal(message)
 
-    def resync(self) -> None:
+    def resync(self, welcome: Welcome | None = None) -> None:
+        """Signaling came back (``welcome``: the resume's): follow the room's media mode
+        (it may have moved meanwhile; a room the server recreated is published to
+        afresh), and renegotiate whatever is not flowing."""
+        if welcome is not None:
+            self._mesh.move_to(welcome.media, fresh=welcome.room_recreated)
         self._mesh.resync(self._roster.remote_ids)
 
     def stats(self) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from parley.protocol.messages import (
     Offer,
     Welcome,
 )
-from parley.protocol.sfu import SfuOffer, SfuPublished
+from parley.protocol.sfu import SFU_TO_CLIENT
 from parley.sdk.chat import ChatControls, ChatLog
 from parley.sdk.dial import dial_join, servers_to_dial
 from parley.sdk.errors import EndReason, JoinError, JoinFailure
@@ -351,14 +351,14 @@ class CallSession(SessionListeners, RosterView, OwnMediaControls, JoinRequests,
         self._apply(Event.CONNECTION_UP, Connection.SIGNALING)
         self._presence.take_welcome(welcome)
         if self._media is not None:
-            self._media.resync()
+            self._media.resync(welcome)
 
     # ------------------------------------------------------------ messages
 
     def _on_message(self, message: Message) -> None:
         if self.state not in (SessionState.JOINED, SessionState.RECONNECTING):
             return
-        if isinstance(message, Offer | Answer | Candidate | SfuPublished | SfuOffer):
+        if isinstance(message, (Offer, Answer, Candidate, *SFU_TO_CLIENT)):
             if self._media is not None:
                 self._media.handle_signal(message)
             return

@@ -144,13 +144,14 @@ class ServerConfig:
     """Web origins (``https://example.org``) allowed besides the server's own; ``*`` = any.
     A request without ``Origin`` (the app, not a browser) is always allowed."""
     janus_urls: tuple[str, ...] = ()
-    """Janus nodes (WebSocket API, ``ws://10.0.0.5:8188``, on a private address) the
-    SFU media goes through (``--janus``; only the first is used for now)."""
+    """Janus nodes (HTTP API, ``http://10.0.0.5:8088/janus``, on a private address) the
+    SFU media goes through (``--janus``, repeatable: each room is placed on the least
+    loaded, and moved when its node dies)."""
     janus_api_secret: str | None = None
     """Janus's ``api_secret`` (``--janus-api-secret``)."""
     sfu: str = "auto"
-    """``always`` (every call through Janus), ``never`` (mesh only) or ``auto`` (mesh up
-    to ``mesh_max``; the live switch is not built yet, so for now auto is a mesh)."""
+    """``always`` (every call through Janus), ``never`` (mesh only) or ``auto`` (a mesh up
+    to ``mesh_max``, moved live to the SFU above it and back at ``mesh_max - 1``)."""
     mesh_max: int = 4
     """With ``sfu="auto"``: the largest call kept as a mesh."""
 
@@ -225,8 +226,8 @@ class ServerConfig:
         if self.sfu == "always" and not self.janus_urls:
             raise ValueError("--sfu always needs a Janus (--janus URL)")
         for url in self.janus_urls:
-            if not url.startswith(("ws://", "wss://")):
-                raise ValueError(f"--janus: not a WebSocket URL (ws:// or wss://): {url!r}")
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"--janus: not an HTTP URL (http:// or https://): {url!r}")
         if self.mesh_max < 1:
             raise ValueError(f"mesh_max must be >= 1, got {self.mesh_max!r}")
 

@@ -11,7 +11,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import replace
 
 from parley.protocol.closecodes import CloseCode
 from parley.protocol.errors import ErrorCode, ProtocolError
@@ -41,7 +40,6 @@ from parley.protocol.messages import (
 )
 from parley.protocol.resume import ResumeClaim, mint_resume_token, verify_resume_token
 from parley.server.admission import Admission, Gate
-from parley.server.budgets import RelayBudget, relay_size
 from parley.server.chat import ChatRelay
 from parley.server.config import ServerConfig
 from parley.server.keys import state_dir
@@ -49,6 +47,7 @@ from parley.server.link import DEPARTED as _DEPARTED
 from parley.server.link import Link as Link
 from parley.server.lobby import Lobby
 from parley.server.logs import log_event
+from parley.server.relay import relay
 from parley.server.rooms import Registry, Seat, SeatKey
 from parley.server.sfu.room import SFU_REQUESTS, SfuRooms
 from parley.server.state import DepartedStore, load_departed
@@ -111,7 +110,7 @@ class Hub:
             self._require_host(key, "let people in from the lobby")
             self.lobby.answer(key[0], message.id, admit=isinstance(message, Admit))
         elif isinstance(message, Offer | Answer | Candidate):
-            self._relay(key, message)
+            relay(self.registry.rooms[key[0]], key, message, self._link_of, self.config)
         elif isinstance(message, Chat):
             self.chat.post(key, message)
         elif isinstance(message, SFU_REQUESTS):
@@ -187,10 +186,10 @@ class Hub:
         seat.update(audio_muted=join.audio_muted, video_paused=join.video_paused)
         key = (join.session_id, seat.id)
         self._bind(link, key)
+        self.sfu.seat_joined(key)  # the room may move to the SFU: before the welcome says
         link.send(self._welcome(key, seat, resumed=False))
         self.chat.greet(link, key[0])
         self._send_room(key[0], ParticipantJoined(seat.info()), exclude=seat.id)
-        self.sfu.seat_joined(key)
         log_event("join", room=key[0], participant=seat.id, link=link.label)
         if grant is not None and grant.host:
             self.lobby.host_arrived(key[0], link)
@@ -223,6 +222,7 @@ class Hub:
         seat.source = link.source
         changed = seat.update(audio_muted=join.audio_muted, video_paused=join.video_paused)
         self._bind(link, key)
+        self.sfu.seat_joined(key)  # a recreated seat counts again; on the SFU, a publisher
         link.send(self._welcome(key, seat, resumed=True, recreated=recreated))
         self.chat.greet(link, key[0])
         if recreated:
@@ -295,7 +295,8 @@ class Hub:
     def _welcome(self, key: SeatKey, seat: Seat, resumed: bool,
                  recreated: bool = False) -> Welcome:
         return welcome_message(self.config, self.registry.rooms[key[0]], key,
-                               self._mint(key, seat), self._clock(), resumed, recreated)
+                               self._mint(key, seat), self._clock(), resumed, recreated,
+                               media=self.sfu.modes.of(key[0]))
 
     def _resume_token(self, key: SeatKey) -> str | None:
         seat = self.registry.seat(key)
@@ -367,26 +368,6 @@ class Hub:
                     no_camera=update.no_camera, no_microphone=update.no_microphone)
         # Sent to the sender too: it is the acknowledgement.
         self._send_room(key[0], ParticipantUpdated(seat.info()))
-
-    def _relay(self, key: SeatKey, message: Offer | Answer | Candidate) -> None:
-        if message.to is None:
-            raise ProtocolError(ErrorCode.INVALID_FIELD, "to: missing (whom to relay to)")
-        room = self.registry.rooms[key[0]]
-        target = room.seats.get(message.to)
-        if target is None or target.id == key[1]:
-            raise ProtocolError(ErrorCode.UNKNOWN_PARTICIPANT,
-                                f"no participant {message.to!r} in this room")
-        link = self._link_of.get((key[0], target.id))
-        if target.reconnecting or link is None:
-            return  # the target renegotiates after it resumes; stale signalling is useless
-        sender = room.seats[key[1]]
-        now = asyncio.get_running_loop().time()
-        if sender.relay is None:
-            sender.relay = RelayBudget.for_config(self.config, now)
-        refused = sender.relay.allow(target.id, relay_size(message), now)
-        if refused is not None:
-            raise ProtocolError(ErrorCode.RATE_LIMITED, f"{refused}; this one was dropped")
-        link.send(replace(message, sender=key[1]))
 
     def _send_room(self, session_id: str, message: Message, exclude: str | None = None) -> None:
         room = self.registry.rooms.get(session_id)

@@ -10,8 +10,10 @@ from parley.server.turn import ice_servers_for
 
 
 def welcome_message(config: ServerConfig, room: Room, key: SeatKey, resume_token: str,
-                    now: float, resumed: bool, recreated: bool = False) -> Welcome:
-    """The ``welcome`` for the seat ``key`` of ``room`` (``now`` in the hub's clock)."""
+                    now: float, resumed: bool, recreated: bool = False,
+                    media: str = "mesh") -> Welcome:
+    """The ``welcome`` for the seat ``key`` of ``room`` (``now`` in the hub's clock;
+    ``media``: the room's media mode now)."""
     return Welcome(
         session_id=key[0],
         participant_id=key[1],
@@ -23,5 +25,5 @@ def welcome_message(config: ServerConfig, room: Room, key: SeatKey, resume_token
         ice_servers=ice_servers_for(config, key[1], now),
         resumed=resumed,
         room_recreated=recreated,
-        media="sfu" if config.sfu == "always" and config.janus_urls else "mesh",
+        media=media,
     )

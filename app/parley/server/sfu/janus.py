@@ -1,17 +1,21 @@
-"""A client of Janus's WebSocket API (the ``janus-protocol`` subprotocol) on aiohttp:
-:class:`JanusClient`, one Janus session over one socket.
+"""A client of Janus's HTTP API on aiohttp: :class:`JanusClient`, one Janus session on
+one node (the shipped configuration, packaging/server/janus/, loads only this transport).
 
-Requests are matched to their answers by transaction: a plugin request that Janus
-acknowledges first (``ack``) is answered later by an ``event`` with the same
-transaction. Events that answer nothing (a renegotiation Janus starts, ``webrtcup``,
-``hangup``) go to ``on_event``. A keepalive is sent well inside Janus's session timeout.
+Requests are POSTed to the session's or the handle's path and matched to their answers
+by transaction: a plugin request that Janus acknowledges first (``ack``) is answered
+later by an ``event`` with the same transaction, on the session's long poll. Events that
+answer nothing (a renegotiation Janus starts, ``webrtcup``, ``hangup``) go to
+``on_event``. A keepalive is sent well inside Janus's session timeout.
+
+The node is *lost* (``on_lost``, once) when the long poll or a keepalive fails (the
+process died or its host went away), a keepalive is not answered in time (a hung
+node), or Janus reports the session timed out or gone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import secrets
 from collections.abc import Callable
@@ -23,8 +27,12 @@ log = logging.getLogger("parley.server.sfu")
 
 VIDEOROOM = "janus.plugin.videoroom"
 KEEPALIVE = 25.0
-"""Seconds between keepalives (Janus's default session timeout is 60 s)."""
+"""Seconds between keepalives (the shipped session timeout is 60 s)."""
 REQUEST_TIMEOUT = 10.0
+POLL_TIMEOUT = 45.0
+"""Janus answers a long poll after 30 s at the latest (a ``keepalive``)."""
+POLL_EVENTS = 10
+"""Events one long poll may bring at once."""
 
 Event = dict[str, Any]
 
@@ -39,54 +47,58 @@ class JanusError(Exception):
 
 
 class JanusClient:
-    """One Janus session over one WebSocket.
+    """One Janus session over Janus's HTTP API.
 
     Args:
-        url: Janus's WebSocket API (``ws://10.0.0.5:8188``), on a private address.
+        url: Janus's HTTP API (``http://10.0.0.5:8088/janus``), on a private address.
         api_secret: Janus's ``api_secret``, sent with every request (None: none set).
         on_event: An event that answers no request: (handle id, the whole message).
+        on_lost: The node stopped answering or dropped the session (called once, never
+            after :meth:`close`).
     """
 
     def __init__(self, url: str, api_secret: str | None,
-                 on_event: Callable[[int, Event], None]) -> None:
-        self.url = url
+                 on_event: Callable[[int, Event], None],
+                 on_lost: Callable[[], None] | None = None) -> None:
+        self.url = url.rstrip("/")
         self._secret = api_secret
         self._on_event = on_event
+        self._on_lost = on_lost
         self._http: aiohttp.ClientSession | None = None
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._session_id: int | None = None
         self._pending: dict[str, asyncio.Future[Event]] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._ended = False
 
     @property
     def connected(self) -> bool:
-        return self._session_id is not None and self._ws is not None and not self._ws.closed
+        return self._session_id is not None and not self._ended
 
     async def connect(self) -> None:
-        """Open the socket and create the Janus session (raises on failure)."""
-        self._http = aiohttp.ClientSession()
+        """Create the Janus session and start its long poll (raises on failure)."""
+        self._http = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT))
         try:
-            self._ws = await self._http.ws_connect(self.url, protocols=("janus-protocol",),
-                                                   max_msg_size=4 * 1024 * 1024)
+            answer = await self._call(self.url, {"janus": "create"})
         except BaseException:
             await self.close()
             raise
-        loop = asyncio.get_running_loop()
-        self._tasks.append(loop.create_task(self._read(), name="janus-read"))
-        answer = await self._call({"janus": "create"})
         self._session_id = int(answer["data"]["id"])
+        loop = asyncio.get_running_loop()
+        self._tasks.append(loop.create_task(self._poll(), name="janus-poll"))
         self._tasks.append(loop.create_task(self._keepalive(), name="janus-keepalive"))
         log.info("event=janus_session url=%s", self.url)
 
     async def attach(self) -> int:
         """A new VideoRoom handle; its id."""
-        answer = await self._call({"janus": "attach", "plugin": VIDEOROOM})
+        answer = await self._call(self._session_url, {"janus": "attach", "plugin": VIDEOROOM})
         return int(answer["data"]["id"])
 
     async def detach(self, handle: int) -> None:
         """Detach a handle (its PeerConnection is hung up); errors are ignored."""
-        with contextlib.suppress(JanusError, TimeoutError, ConnectionError):
-            await self._call({"janus": "detach", "handle_id": handle})
+        with contextlib.suppress(JanusError, TimeoutError, ConnectionError,
+                                 aiohttp.ClientError):
+            await self._call(f"{self._session_url}/{handle}", {"janus": "detach"})
 
     async def message(self, handle: int, body: dict[str, Any],
                       jsep: dict[str, Any] | None = None) -> Event:
@@ -95,50 +107,60 @@ class JanusClient:
         Raises:
             JanusError: Janus or the plugin refused it.
         """
-        request: Event = {"janus": "message", "handle_id": handle, "body": body}
+        request: Event = {"janus": "message", "body": body}
         if jsep is not None:
             request["jsep"] = jsep
-        answer = await self._call(request)
+        answer = await self._call(f"{self._session_url}/{handle}", request)
         data = answer.get("plugindata", {}).get("data", {})
         if "error_code" in data:
             raise JanusError(int(data["error_code"]), str(data.get("error", "")))
         return answer
 
     async def close(self) -> None:
-        """Destroy the session and close the socket. Idempotent."""
-        if self._session_id is not None and self.connected:
-            with contextlib.suppress(JanusError, TimeoutError, ConnectionError):
-                await self._call({"janus": "destroy"}, timeout=2.0)
+        """Destroy the session and stop polling. Idempotent; never calls ``on_lost``."""
+        self._on_lost = None
+        if self.connected:
+            with contextlib.suppress(JanusError, TimeoutError, ConnectionError,
+                                     aiohttp.ClientError):
+                await self._call(self._session_url, {"janus": "destroy"}, timeout=2.0)
         self._session_id = None
-        for task in self._tasks:
+        self._ended = True
+        current = asyncio.current_task()
+        tasks = [t for t in self._tasks if t is not current]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()
-        if self._ws is not None:
-            await self._ws.close()
         if self._http is not None:
             await self._http.close()
-        for future in self._pending.values():
-            if not future.done():
-                future.set_exception(ConnectionError("janus connection closed"))
-        self._pending.clear()
+        self._fail_pending("janus session closed")
 
     # -- internals
 
-    async def _call(self, request: Event, timeout: float = REQUEST_TIMEOUT) -> Event:
-        if self._ws is None or self._ws.closed:
+    @property
+    def _session_url(self) -> str:
+        if self._session_id is None or self._ended:
+            raise ConnectionError("no janus session")
+        return f"{self.url}/{self._session_id}"
+
+    async def _post(self, url: str, request: Event, timeout: float) -> Event:
+        if self._http is None or self._http.closed:
             raise ConnectionError("not connected to janus")
-        transaction = secrets.token_hex(8)
-        request = {**request, "transaction": transaction}
-        if self._session_id is not None:
-            request["session_id"] = self._session_id
         if self._secret is not None:
-            request["apisecret"] = self._secret
+            request = {**request, "apisecret": self._secret}
+        async with self._http.post(url, json=request,
+                                   timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+            answer: Event = await response.json(content_type=None)
+            return answer
+
+    async def _call(self, url: str, request: Event, timeout: float = REQUEST_TIMEOUT) -> Event:
+        transaction = secrets.token_hex(8)
         future: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
         self._pending[transaction] = future
         try:
-            await self._ws.send_str(json.dumps(request))
-            answer = await asyncio.wait_for(future, timeout)
+            answer = await self._post(url, {**request, "transaction": transaction}, timeout)
+            if answer.get("janus") == "ack":  # the answer comes on the long poll
+                answer = await asyncio.wait_for(future, timeout)
         finally:
             self._pending.pop(transaction, None)
         if answer.get("janus") == "error":
@@ -146,45 +168,65 @@ class JanusClient:
             raise JanusError(int(error.get("code", 0)), str(error.get("reason", "")))
         return answer
 
-    async def _read(self) -> None:
-        assert self._ws is not None
-        async for frame in self._ws:
-            if frame.type is not aiohttp.WSMsgType.TEXT:
-                continue
+    async def _poll(self) -> None:
+        assert self._http is not None
+        params = {"maxev": str(POLL_EVENTS)}
+        if self._secret is not None:
+            params["apisecret"] = self._secret
+        while not self._ended:
             try:
-                message = json.loads(frame.data)
-            except ValueError:
-                log.warning("event=janus_bad_frame")
-                continue
-            self._dispatch(message)
-        log.warning("event=janus_disconnected url=%s", self.url)
-        for future in self._pending.values():
-            if not future.done():
-                future.set_exception(ConnectionError("janus connection lost"))
+                async with self._http.get(
+                        self._session_url, params=params,
+                        timeout=aiohttp.ClientTimeout(total=POLL_TIMEOUT)) as response:
+                    answer = await response.json(content_type=None)
+            except (aiohttp.ClientError, TimeoutError, ValueError, ConnectionError) as exc:
+                self._lost(f"poll failed: {exc!r}")
+                return
+            for message in answer if isinstance(answer, list) else [answer]:
+                if isinstance(message, dict):
+                    self._dispatch(message)
 
     def _dispatch(self, message: Event) -> None:
         kind = message.get("janus")
-        if kind in ("ack", "keepalive"):
-            return  # an event with the same transaction follows an ack
+        if kind == "keepalive":
+            return
         future = self._pending.get(str(message.get("transaction")))
         if future is not None and not future.done():
             future.set_result(message)
-            return
-        sender = message.get("sender")
-        if isinstance(sender, int):
+        elif kind == "timeout" or kind == "error":  # the session is gone on Janus
+            self._lost(f"session ended: {message.get('error', kind)}")
+        elif isinstance(message.get("sender"), int):
             try:
-                self._on_event(sender, message)
+                self._on_event(int(message["sender"]), message)
             except Exception:
                 log.exception("event=janus_event_error")
 
     async def _keepalive(self) -> None:
-        while self._ws is not None and not self._ws.closed:
+        while not self._ended:
             await asyncio.sleep(KEEPALIVE)
-            request: Event = {"janus": "keepalive", "session_id": self._session_id,
-                              "transaction": secrets.token_hex(8)}
-            if self._secret is not None:
-                request["apisecret"] = self._secret
-            try:  # answered by an ack, which nobody waits for
-                await self._ws.send_str(json.dumps(request))
-            except ConnectionError as exc:
-                log.warning("event=janus_keepalive_failed error=%r", exc)
+            try:  # answered by an ack at once, or by an error if the session is gone
+                answer = await self._post(self._session_url, {
+                    "janus": "keepalive", "transaction": secrets.token_hex(8)},
+                    REQUEST_TIMEOUT)
+            except (aiohttp.ClientError, TimeoutError, ValueError, ConnectionError) as exc:
+                self._lost(f"keepalive failed: {exc!r}")
+                return
+            if answer.get("janus") != "ack":
+                self._lost(f"keepalive refused: {answer.get('error')}")
+                return
+
+    def _lost(self, reason: str) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        log.warning("event=janus_lost url=%s reason=%s", self.url, reason)
+        self._fail_pending("janus node lost")
+        on_lost, self._on_lost = self._on_lost, None
+        if on_lost is not None:
+            on_lost()
+
+    def _fail_pending(self, why: str) -> None:
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(ConnectionError(why))
+        self._pending.clear()

@@ -17,66 +17,45 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
 from parley.protocol.base import Message
-from parley.protocol.sfu import SfuAnswer, SfuOffer, SfuPublish, SfuPublished, SfuStream
+from parley.protocol.sfu import (
+    SfuAnswer,
+    SfuFeed,
+    SfuLeave,
+    SfuOffer,
+    SfuPublish,
+    SfuPublished,
+    SfuRestart,
+    SfuStream,
+)
 from parley.server.config import ServerConfig
 from parley.server.rooms import Registry, SeatKey
 from parley.server.sfu.janus import Event, JanusClient, JanusError
+from parley.server.sfu.mode import MediaModes
+from parley.server.sfu.nodes import JanusNodes
+from parley.server.sfu.seats import JanusRoom as _Room
+from parley.server.sfu.seats import JanusSeat as _Seat
 
 if TYPE_CHECKING:
     from parley.server.link import Link
 
 log = logging.getLogger("parley.server.sfu")
 
-SFU_REQUESTS = (SfuPublish, SfuAnswer)
+SFU_REQUESTS = (SfuPublish, SfuAnswer, SfuLeave)
 """The messages a client sends about its SFU media (the hub hands them here)."""
 ANSWER_TIMEOUT = 10.0
 """Seconds a client has to answer a subscriber offer."""
 JOIN_TIMEOUT = 10.0
-KEYFRAME_EVERY = 3
-"""Seconds between the keyframes Janus asks publishers for (a subscriber that missed one,
-or joined between two, is not frozen for long)."""
-
-
-@dataclass(eq=False)
-class _Seat:
-    key: SeatKey
-    token: str
-    feed: int
-    publisher: int | None = None
-    subscriber: int | None = None
-    joined: asyncio.Event = field(default_factory=asyncio.Event)
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    feeds: set[int] = field(default_factory=set)
-    """The feeds its subscriber connection receives."""
-    streams: dict[str, SfuStream] = field(default_factory=dict)
-    version: int = 0
-    answer: asyncio.Future[str] | None = None
-    gone: bool = False
-    room: _Room | None = None
-
-
-@dataclass(eq=False)
-class _Room:
-    session_id: str
-    janus_id: int
-    secret: str
-    admin: int
-    seats: dict[str, _Seat] = field(default_factory=dict)
-    active: set[int] = field(default_factory=set)
-    """Feeds whose publisher connection is up."""
-
-    def owner(self, feed: int) -> str | None:
-        return next((pid for pid, seat in self.seats.items() if seat.feed == feed), None)
 
 
 class SfuRooms:
-    """The call server's SFU back end (inactive unless ``--sfu always`` and a Janus).
+    """The call server's SFU back end (inactive without a Janus or with ``--sfu never``):
+    each room's media mode (:class:`~parley.server.sfu.mode.MediaModes`) and, for rooms
+    on the SFU, their Janus side.
 
     Args:
         config: ``janus_urls``, ``janus_api_secret``, ``sfu``.
@@ -84,26 +63,44 @@ class SfuRooms:
     """
 
     def __init__(self, config: ServerConfig, links: Mapping[SeatKey, Link]) -> None:
-        self.enabled = config.sfu == "always" and bool(config.janus_urls)
+        self.modes = MediaModes(config)
         self.registry: Registry | None = None
         """Set by the hub: whose seats still exist (see :meth:`after`)."""
         self._config = config
         self._links = links
-        self._janus: JanusClient | None = None
-        self._connecting = asyncio.Lock()
+        self._nodes = JanusNodes(config.janus_urls, config.janus_api_secret, self._event,
+                                 self._node_lost)
         self._rooms: dict[str, _Room] = {}
         self._creating: dict[str, asyncio.Task[_Room]] = {}
-        self._handles: dict[int, tuple[_Room, _Seat]] = {}
+        self._handles: dict[tuple[JanusClient, int], tuple[_Room, _Seat]] = {}
         self._seats: dict[SeatKey, _Seat] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------ the hub's hooks
 
     def seat_joined(self, key: SeatKey) -> None:
-        """A seat was admitted: give it a publisher in the room's Janus room."""
-        if self.enabled and key not in self._seats:
-            seat = self._seats[key] = _Seat(key, secrets.token_urlsafe(24), secrets.randbits(52))
+        """A seat was admitted or resumed (before its welcome): the room may move to the
+        SFU (the others are told: ``media_mode``); on the SFU the seat gets a publisher."""
+        if not self.modes.possible or self.registry is None:
+            return
+        session_id = key[0]
+        moved = self.modes.update(session_id, self._count(session_id))
+        if moved is not None:
+            self._announce(session_id, moved, exclude=key[1])
+        if self.modes.of(session_id) == "sfu":
+            room = self.registry.rooms.get(session_id)
+            for pid in room.seats if room is not None else ():
+                self._add((session_id, pid))
+
+    def _add(self, key: SeatKey, version: int = 0) -> None:
+        seat = self._seats.get(key)
+        if seat is None:
+            seat = self._seats[key] = _Seat(key, secrets.token_urlsafe(24), secrets.randbits(52),
+                                            version=version)
             self._spawn(self._join(seat), f"sfu-join-{key[1]}")
+        elif seat.answer is not None and not seat.answer.done() and seat.offered is not None:
+            # a resume: the offer may have died with the old link (after the welcome)
+            asyncio.get_running_loop().call_soon(self._send, key, seat.offered)
 
     def handle(self, key: SeatKey, message: Message) -> None:
         """An :data:`SFU_REQUESTS` message from the seat ``key``."""
@@ -117,6 +114,10 @@ class SfuRooms:
             if seat.answer is not None and message.version == seat.version \
                     and not seat.answer.done():
                 seat.answer.set_result(message.sdp)
+        elif isinstance(message, SfuLeave):  # it moved to the mesh and closed its SFU side
+            if self.modes.of(key[0]) == "mesh" \
+                    and message.generation >= self.modes.generation(key[0]):
+                self._free(key, seat)
 
     def after(self, callback: Callable[[], None]) -> Callable[[], None]:
         """``callback``, then drop the Janus side of seats the registry no longer has
@@ -127,21 +128,44 @@ class SfuRooms:
         return departed
 
     def reconcile(self) -> None:
-        """Forget every seat the registry has freed."""
+        """Forget every seat the registry has freed; a room down to the mesh's size moves
+        back (everyone is told: ``media_mode``)."""
         if self.registry is None:
             return
         for key, seat in list(self._seats.items()):
             if self.registry.seat(key) is None:
-                del self._seats[key]
-                seat.gone = True
-                if seat.room is not None:
-                    seat.room.seats.pop(key[1], None)
-                    self._spawn(self._leave(seat.room, seat), f"sfu-leave-{key[1]}")
+                self._free(key, seat)
+        for session_id in self.modes.rooms():
+            moved = self.modes.update(session_id, self._count(session_id))
+            if moved is not None:
+                self._announce(session_id, moved)
+
+    def _free(self, key: SeatKey, seat: _Seat) -> None:
+        del self._seats[key]
+        seat.gone = True
+        if seat.room is not None:
+            seat.room.seats.pop(key[1], None)
+            self._spawn(self._leave(seat.room, seat), f"sfu-leave-{key[1]}")
+
+    def _count(self, session_id: str) -> int:
+        room = self.registry.rooms.get(session_id) if self.registry is not None else None
+        return len(room.seats) if room is not None else 0
+
+    def _announce(self, session_id: str, moved: Message, exclude: str | None = None) -> None:
+        room = self.registry.rooms.get(session_id) if self.registry is not None else None
+        for pid in list(room.seats) if room is not None else ():
+            if pid != exclude:
+                self._send((session_id, pid), moved)
 
     def janus_room(self, session_id: str) -> int | None:
         """The Janus room id of a Parley room (diagnostics and tests)."""
         room = self._rooms.get(session_id)
         return None if room is None else room.janus_id
+
+    def janus_node(self, session_id: str) -> str | None:
+        """The URL of the Janus node a Parley room is on (diagnostics and tests)."""
+        room = self._rooms.get(session_id)
+        return None if room is None else room.janus.url
 
     async def close(self) -> None:
         """Cancel the work in flight and close the Janus session. Idempotent."""
@@ -151,27 +175,12 @@ class SfuRooms:
         await asyncio.gather(*pending, return_exceptions=True)
         rooms, self._rooms = list(self._rooms.values()), {}
         self._seats.clear()
-        if self._janus is not None and self._janus.connected:
-            # Janus keeps rooms beyond the session that made them: destroy ours
-            await asyncio.gather(*(self._destroy(room) for room in rooms),
-                                 return_exceptions=True)
-        if self._janus is not None:
-            await self._janus.close()
-            self._janus = None
+        # Janus keeps rooms beyond the session that made them: destroy ours
+        await asyncio.gather(*(self._destroy(room) for room in rooms if room.janus.connected),
+                             return_exceptions=True)
+        await self._nodes.close()
 
     # ------------------------------------------------------------ rooms and seats
-
-    async def _client(self) -> JanusClient:
-        async with self._connecting:
-            if self._janus is None or not self._janus.connected:
-                if self._janus is not None:
-                    await self._janus.close()
-                # One node for now: the first --janus (several are accepted).
-                client = JanusClient(self._config.janus_urls[0], self._config.janus_api_secret,
-                                     self._event)
-                await client.connect()
-                self._janus = client
-            return self._janus
 
     async def _room(self, session_id: str) -> _Room:
         room = self._rooms.get(session_id)
@@ -184,28 +193,23 @@ class SfuRooms:
         return await asyncio.shield(task)
 
     async def _create(self, session_id: str) -> _Room:
-        janus = await self._client()
-        admin = await janus.attach()
-        room = _Room(session_id, secrets.randbits(52), secrets.token_hex(16), admin)
-        await janus.message(admin, {
-            "request": "create", "room": room.janus_id, "secret": room.secret,
-            "is_private": True, "permanent": False, "allowed": [],
-            "publishers": self._config.max_participants,
-            "audiocodec": "opus", "videocodec": "vp8", "notify_joining": False,
-            "fir_freq": KEYFRAME_EVERY,
-        })
-        await self._allowed(room, "enable", [])
+        for _ in self._nodes.nodes:  # a node lost meanwhile: the next one that answers
+            janus = await self._nodes.place()
+            try:
+                room = await _Room.create(janus, session_id, self._config.max_participants)
+                break
+            except (ConnectionError, aiohttp.ClientError) as exc:
+                self._nodes.release(janus)
+                log.warning("event=sfu_room_retry room=%s node=%s error=%r", session_id,
+                            janus.url, exc)
+            except BaseException:
+                self._nodes.release(janus)
+                raise
+        else:
+            raise ConnectionError(f"no Janus node took the room {session_id}")
         self._rooms[session_id] = room
-        log.info("event=sfu_room room=%s", session_id)
+        log.info("event=sfu_room room=%s node=%s", session_id, janus.url)
         return room
-
-    async def _allowed(self, room: _Room, action: str, tokens: list[str]) -> None:
-        assert self._janus is not None
-        body: dict[str, Any] = {"request": "allowed", "secret": room.secret,
-                                "action": action, "room": room.janus_id}
-        if tokens:
-            body["allowed"] = tokens
-        await self._janus.message(room.admin, body)
 
     async def _join(self, seat: _Seat) -> None:
         key = seat.key
@@ -214,13 +218,13 @@ class SfuRooms:
             return
         seat.room = room
         room.seats[key[1]] = seat
-        janus = await self._client()
-        await self._allowed(room, "add", [seat.token])
-        seat.publisher = await janus.attach()
-        self._handles[seat.publisher] = (room, seat)
-        await janus.message(seat.publisher, {
+        await room.allowed("add", [seat.token])
+        seat.publisher = await room.janus.attach()
+        self._handles[room.janus, seat.publisher] = (room, seat)
+        joined = await room.janus.message(seat.publisher, {
             "request": "join", "ptype": "publisher", "room": room.janus_id,
             "id": seat.feed, "token": seat.token})
+        seat.private_id = int(joined["plugindata"]["data"]["private_id"])
         seat.joined.set()
         if seat.gone:  # it left while this was under way
             await self._leave(room, seat)
@@ -228,11 +232,20 @@ class SfuRooms:
     async def _publish(self, seat: _Seat, sdp: str) -> None:
         async with asyncio.timeout(JOIN_TIMEOUT):
             await seat.joined.wait()
-        assert self._janus is not None and seat.publisher is not None
-        answer = await self._janus.message(
+        assert seat.room is not None and seat.publisher is not None
+        if seat.published is not None and seat.published[0] == sdp:
+            # the same offer again: our answer died with a link (a resume), or is still on
+            # its way from Janus (then it is sent when it comes); Janus would refuse a
+            # second publish
+            if seat.published[1]:
+                self._send(seat.key, SfuPublished(sdp=seat.published[1]))
+            return
+        seat.published = (sdp, "")
+        answer = await seat.room.janus.message(
             seat.publisher, {"request": "publish", "audio": True, "video": True},
             jsep={"type": "offer", "sdp": sdp, "trickle": False})
-        self._send(seat.key, SfuPublished(sdp=answer["jsep"]["sdp"]))
+        seat.published = (sdp, answer["jsep"]["sdp"])
+        self._send(seat.key, SfuPublished(sdp=seat.published[1]))
 
     async def _leave(self, room: _Room, seat: _Seat) -> None:
         room.active.discard(seat.feed)
@@ -240,36 +253,34 @@ class SfuRooms:
             other.feeds.discard(seat.feed)
         if seat.answer is not None and not seat.answer.done():
             seat.answer.cancel()
-        janus = self._janus
-        if janus is None:
-            return
+        janus = room.janus
+        if not janus.connected:
+            return  # the node is gone, and the room with it
         for handle in (seat.publisher, seat.subscriber):
             if handle is not None:
-                self._handles.pop(handle, None)
+                self._handles.pop((janus, handle), None)
                 await janus.detach(handle)
-        await self._allowed(room, "remove", [seat.token])
+        await room.allowed("remove", [seat.token])
         if not room.seats and self._rooms.get(room.session_id) is room:
             del self._rooms[room.session_id]
             await self._destroy(room)
 
     async def _destroy(self, room: _Room) -> None:
-        assert self._janus is not None
-        try:
-            await asyncio.wait_for(self._janus.message(room.admin, {
-                "request": "destroy", "room": room.janus_id, "secret": room.secret}), 2.0)
-        finally:
-            await self._janus.detach(room.admin)
+        self._nodes.release(room.janus)
+        await room.destroy()
         log.info("event=sfu_room_closed room=%s", room.session_id)
 
     # ------------------------------------------------------------ subscriptions
 
-    def _event(self, handle: int, message: Event) -> None:
+    def _event(self, janus: JanusClient, handle: int, message: Event) -> None:
         """An event of one of our handles that answers no request."""
-        found = self._handles.get(handle)
+        found = self._handles.get((janus, handle))
         if found is None:
             return
         room, seat = found
         kind = message.get("janus")
+        if handle == seat.publisher and kind in ("webrtcup", "media", "hangup"):
+            self._feed_state(room, seat, message)
         if kind == "webrtcup" and handle == seat.publisher:
             room.active.add(seat.feed)
             log.info("event=sfu_feed_up room=%s participant=%s", room.session_id, seat.key[1])
@@ -281,25 +292,39 @@ class SfuRooms:
             log.info("event=sfu_%s participant=%s reason=%s", kind, seat.key[1],
                      message.get("reason", message.get("type")))
 
+    def _feed_state(self, room: _Room, seat: _Seat, message: Event) -> None:
+        """Tell the others when Janus stops or starts again receiving a publisher's media
+        (``sfu_feed``): that participant is reconnecting for them meanwhile."""
+        if seat.feed_event(message):
+            log.info("event=sfu_feed room=%s participant=%s flowing=%s", room.session_id,
+                     seat.key[1], seat.feed_flowing)
+            self._announce(room.session_id, SfuFeed(seat.key[1], seat.feed_flowing),
+                           exclude=seat.key[1])
+
     async def _subscribe(self, room: _Room, seat: _Seat) -> None:
         """Subscribe ``seat`` to every active feed it lacks, one feed per negotiation
-        (aiortc sometimes never plays one of two video m-lines offered at once)."""
+        (aiortc sometimes never plays one of two video m-lines offered at once), once its
+        publisher has joined (its subscriber names that publisher's private id)."""
+        async with asyncio.timeout(JOIN_TIMEOUT):
+            await seat.joined.wait()
         while await self._subscribe_one(room, seat):
             pass
 
     async def _subscribe_one(self, room: _Room, seat: _Seat) -> bool:
-        janus = self._janus
+        janus = room.janus
         async with seat.lock:
             add = sorted(room.active - {seat.feed} - seat.feeds)[:1]
-            if not add or seat.gone or janus is None:
+            if not add or seat.gone:
                 return False
             streams = [{"feed": feed} for feed in add]
             if seat.subscriber is None:
-                seat.subscriber = await janus.attach()
-                self._handles[seat.subscriber] = (room, seat)
-                answer = await janus.message(seat.subscriber, {
+                handle = await janus.attach()
+                self._handles[janus, handle] = (room, seat)
+                answer = await janus.message(handle, {
                     "request": "join", "ptype": "subscriber", "room": room.janus_id,
-                    "streams": streams, "token": seat.token, "use_msid": False})
+                    "streams": streams, "token": seat.token, "use_msid": False,
+                    "private_id": seat.private_id})
+                seat.subscriber = handle  # once joined: a refused join is tried afresh
             else:
                 answer = await janus.message(seat.subscriber,
                                              {"request": "subscribe", "streams": streams})
@@ -316,7 +341,7 @@ class SfuRooms:
         """Relay Janus's subscriber offer in ``answer`` (if any) and start with the
         client's answer."""
         jsep = answer.get("jsep")
-        if not jsep or seat.subscriber is None or self._janus is None:
+        if not jsep or seat.subscriber is None:
             return
         data = answer.get("plugindata", {}).get("data", {})
         if "streams" in data:
@@ -329,11 +354,33 @@ class SfuRooms:
                     seat.streams[mid] = SfuStream(mid=mid, participant_id=owner, role=kind)
         seat.version += 1
         seat.answer = asyncio.get_running_loop().create_future()
-        self._send(seat.key, SfuOffer(sdp=jsep["sdp"], version=seat.version,
-                                      streams=tuple(seat.streams.values())))
+        seat.offered = SfuOffer(sdp=jsep["sdp"], version=seat.version,
+                                streams=tuple(seat.streams.values()))
+        self._send(seat.key, seat.offered)
         sdp = await asyncio.wait_for(seat.answer, ANSWER_TIMEOUT)
-        await self._janus.message(seat.subscriber, {"request": "start"},
+        await room.janus.message(seat.subscriber, {"request": "start"},
                                   jsep={"type": "answer", "sdp": sdp})
+
+    # ------------------------------------------------------------ failover
+
+    def _node_lost(self, janus: JanusClient) -> None:
+        """A Janus node died with its rooms: each moves to another node (the least
+        loaded that answers) as a fresh Janus room, and its seats are told to publish
+        again (``sfu_restart``); presence and the lifecycle never notice."""
+        for key in [k for k in self._handles if k[0] is janus]:
+            del self._handles[key]
+        for room in [r for r in self._rooms.values() if r.janus is janus]:
+            del self._rooms[room.session_id]
+            log.warning("event=sfu_room_moving room=%s seats=%d from=%s",
+                        room.session_id, len(room.seats), janus.url)
+            for seat in list(room.seats.values()):
+                seat.gone = True
+                if seat.answer is not None and not seat.answer.done():
+                    seat.answer.cancel()
+                if self._seats.get(seat.key) is seat:
+                    del self._seats[seat.key]
+                    self._add(seat.key, version=seat.version)
+                    self._send(seat.key, SfuRestart())
 
     # ------------------------------------------------------------ plumbing
 

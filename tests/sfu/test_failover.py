@@ -1,0 +1,83 @@
+"""Several Janus nodes behind one parley-server: a call is placed on one, and when that
+node is killed (SIGKILL) mid-call the call moves to the other. Nobody's call notices:
+no lost, no participant left, and everyone's video plays again."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from parley.server import ServerConfig
+from tests.sdk.recorder import Recorder
+from tests.sdk.test_media_call import Viewer, wait_until
+from tests.sfu.conftest import SfuServer
+from tests.sfu.janus import Janus, running_janus
+from tests.sfu.test_sfu_call import ROOM, janus_room_state, others, sfu_call
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+async def nodes(tmp_path: Path) -> AsyncIterator[tuple[Janus, Janus]]:
+    secret = secrets.token_hex(16)  # the nodes of a pool share it
+    async with running_janus(tmp_path / "a", 41000, secret) as a, \
+            running_janus(tmp_path / "b", 42000, secret) as b:
+        yield a, b
+
+
+@pytest.fixture
+async def two_node_server(tmp_path: Path, nodes: tuple[Janus, Janus]
+                          ) -> AsyncIterator[SfuServer]:
+    a, b = nodes
+    rig = SfuServer(ServerConfig(port=0, state_dir=tmp_path / "state", departure_timeout=5.0,
+                                 sfu="always", janus_urls=(a.http_url, b.http_url),
+                                 janus_api_secret=a.api_secret))
+    await rig.server.start()
+    try:
+        yield rig
+    finally:
+        if rig.server.running:
+            await rig.server.stop()
+
+
+async def test_a_killed_janus_node_moves_the_call_and_nobody_notices(
+        two_node_server: SfuServer, nodes: tuple[Janus, Janus]) -> None:
+    a, b = nodes
+    names = ["Ada", "Bob", "Cy"]
+    sessions = await sfu_call(two_node_server, names)
+    viewers = [Viewer(s) for s in sessions]
+    recorders = [Recorder() for _ in sessions]
+    for session, recorder in zip(sessions, recorders, strict=True):
+        session.add_session_status_listener(recorder.status_listener())
+        session.add_participant_event_listener(recorder.participant_listener())
+    sfu = two_node_server.hub.sfu
+    try:
+        for session, viewer in zip(sessions, viewers, strict=True):
+            await viewer.wait_advancing(others(session), timeout=20)
+        assert sfu.janus_node(ROOM) == a.http_url  # equal load: the first node
+        room = sfu.janus_room(ROOM)
+        assert room is not None and await janus_room_state(a, room) == (True, len(names))
+
+        a.process.kill()  # SIGKILL mid-call
+        killed = time.monotonic()
+        await wait_until(lambda: sfu.janus_node(ROOM) == b.http_url, timeout=5)
+        moved = time.monotonic() - killed
+        for viewer in viewers:  # from here on only frames through node b count
+            viewer.counters.clear()
+        for session, viewer in zip(sessions, viewers, strict=True):
+            await viewer.wait_advancing(others(session), timeout=15)
+        back = time.monotonic() - killed
+        room = sfu.janus_room(ROOM)
+        assert room is not None and await janus_room_state(b, room) == (True, len(names))
+        print(f"failover: room moved after {moved:.2f} s, everyone's video back after "
+              f"{back:.2f} s")
+        for recorder in recorders:  # a move is no lifecycle or participant event
+            assert recorder.names == [], recorder.names
+        assert all(len(others(s)) == len(names) - 1 for s in sessions)
+    finally:
+        for session in sessions:
+            await session.leave_session()
