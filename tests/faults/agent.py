@@ -244,7 +244,13 @@ async def main() -> int:
     p.add_argument("--media", action="store_true", help="fake audio/video through aiortc")
     p.add_argument("--camera", default=None, help="camera id; file:<path> sends a video file")
     p.add_argument("--video-gap", type=float, default=0.4)
-    agent = Agent(p.parse_args())
+    args = p.parse_args()
+    if args.media:
+        # aiortc and PyAV load in seconds on a loaded machine: before the join, not inside
+        # the first heartbeat window (a link that dies while the session is still
+        # connecting is not recovered: docs/sfu.md)
+        import parley.sdk.call_media  # noqa: F401
+    agent = Agent(args)
     if not await agent.join():
         return 3
     await read_commands(agent)

@@ -71,6 +71,20 @@ def render_config(folder: Path, values: dict[str, str]) -> None:
         raise ValueError(f"not in the shipped configuration: {', '.join(sorted(unused))}")
 
 
+async def _wait_logged(janus: Janus) -> None:
+    """Inside a namespace (its API out of this process's reach): Janus logs that its
+    HTTP transport is up."""
+    async with asyncio.timeout(START_TIMEOUT):
+        while True:
+            if janus.process.poll() is not None:
+                raise RuntimeError(f"janus exited ({janus.process.returncode}): "
+                                   f"{janus.log.read_text()[-2000:]}")
+            text = janus.log.read_text(errors="replace")
+            if "HTTP webserver started" in text:
+                return
+            await asyncio.sleep(0.1)  # polling a process that has no readiness event
+
+
 async def _wait_ready(janus: Janus) -> None:
     """Janus answers ``info`` over HTTP once its transports are up."""
     async with asyncio.timeout(START_TIMEOUT), aiohttp.ClientSession() as http:
@@ -89,9 +103,12 @@ async def _wait_ready(janus: Janus) -> None:
 
 @contextlib.asynccontextmanager
 async def running_janus(folder: Path, rtp_base: int = 41000,
-                        api_secret: str | None = None) -> AsyncIterator[Janus]:
+                        api_secret: str | None = None,
+                        prefix: tuple[str, ...] = ()) -> AsyncIterator[Janus]:
     """Start Janus with a fresh configuration in ``folder``; kill it on exit.
-    ``api_secret``: a given one (the nodes of a pool share theirs), else a random one."""
+    ``api_secret``: a given one (the nodes of a pool share theirs), else a random one.
+    ``prefix`` runs it inside a network namespace (``ip netns exec NS``): its API is then
+    on that namespace's loopback, for a call server started there."""
     require_janus()
     folder.mkdir(parents=True, exist_ok=True)
     port, secret = _free_port(), api_secret or secrets.token_hex(16)
@@ -100,12 +117,12 @@ async def running_janus(folder: Path, rtp_base: int = 41000,
     log = folder / "janus.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [JANUS, "--configs-folder", str(folder), "--config", str(folder / "janus.jcfg"),
-             "--disable-colors", "--log-stdout"],
+            [*prefix, JANUS, "--configs-folder", str(folder),
+             "--config", str(folder / "janus.jcfg"), "--disable-colors", "--log-stdout"],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     janus = Janus(f"http://127.0.0.1:{port}/janus", secret, log, process)
     try:
-        await _wait_ready(janus)
+        await (_wait_logged(janus) if prefix else _wait_ready(janus))
         yield janus
     finally:
         process.kill()

@@ -114,6 +114,9 @@ class CallMediaBase:
         """Whether this path plays ``pid``'s media of ``kind`` (``audio`` into the mixer,
         ``video`` frames, ``level``): during a live move only one path does per
         participant."""
+        self.reports_levels: Callable[[], bool] = lambda: True
+        """Whether this path reads the mixer's levels and reports them (with lent sources,
+        only one path may: reading them resets them)."""
 
     @property
     def playback(self) -> Playback:
@@ -174,6 +177,10 @@ class CallMediaBase:
         """The camera / microphone the call wants and has none of now."""
         return frozenset(self._local.missing)
 
+    def retire(self) -> None:
+        """This path is being replaced: it plays nobody from now on, but what it sends
+        may still be played by the others for a moment (close() ends it)."""
+
     # ------------------------------------------------------------ hooks
 
     def _started_hook(self) -> None:
@@ -206,7 +213,10 @@ class CallMediaBase:
             count += 1
             self._each_tick(count, time.monotonic())
             self.sources.speaker.upkeep(self.spawn)
-            if self.events.on_audio_level is not None:
+            if self.events.on_audio_level is not None and self.reports_levels():
                 for pid, level in self.playback.take_levels().items():
-                    if self._hears(pid) and self.delivers(pid, "level"):
+                    # lent sources: the owner says whose levels are reported (the mixer
+                    # is shared; one path reports for everyone)
+                    if self.delivers(pid, "level") if not self._owns_sources \
+                            else self._hears(pid):
                         self.events.emit("on_audio_level", pid, level)

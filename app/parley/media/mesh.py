@@ -97,11 +97,16 @@ class MediaMesh(CallMediaBase):
         self._update_health()
 
     def retire(self) -> None:
-        """Keep every link sending but stop watching and rebuilding them: a path being
-        replaced, which the others may still play from for a moment; close() ends it."""
+        """Keep every link sending but stop watching, rebuilding and decoding them: a
+        path being replaced, which the others may still play from for a moment; close()
+        ends it."""
         self._closed_to_new = True
         for peer in self._peers.values():
             peer.state = PeerState.CLOSED
+            pc = peer.pc
+            for transceiver in pc.getTransceivers() if pc is not None else ():
+                # decoding what nobody plays would cost the CPU the move needs
+                self.spawn(transceiver.receiver.stop(), f"retire-{peer.remote_id}")
 
     def handle_signal(self, msg: Signal) -> None:
         """An Offer/Answer/Candidate relayed from ``msg.sender``."""

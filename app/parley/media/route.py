@@ -97,7 +97,7 @@ class MediaRoute:
             return
         self._started = True
         await self.sources.open()
-        await self.path.start()
+        await asyncio.gather(*(p.start() for p in self._paths()))
 
     async def close(self) -> None:
         """Close every path and the sources. Idempotent."""
@@ -114,21 +114,31 @@ class MediaRoute:
 
     def move_to(self, mode: str, generation: int | None = None, fresh: bool = False) -> bool:
         """Move to ``mode`` (make-before-break); False when already there, or for an older
-        ``generation`` than one seen, or a mode this side does not know. ``fresh``: build
-        the SFU path again even when on it (the server lost the SFU side: restarted)."""
+        ``generation`` than one seen, or a mode this side does not know. ``fresh``: the
+        server recreated the room (it restarted): its SFU side and its generations start
+        over, so an SFU path of before is dead and is never kept or moved back to."""
         if mode not in MEDIA_MODES or self._closed:
             return False
+        if fresh:
+            self._generation = 0
+            for path in self._paths():
+                if isinstance(path, SfuMedia):
+                    path.stale = True
         if generation is not None:
             if generation < self._generation:
                 return False
             self._generation = generation
-        if mode == self.mode and not (fresh and mode == "sfu"):
+        current = self.next_path or self.path
+        if mode == _mode_of(current) and not _stale(current):
             return False
         if self.next_path is not None:  # moving back before the move ended: drop the new one
             abandoned, self.next_path = self.next_path, None
+            self._handed = set()
             self._retire(abandoned)
+            for pid in sorted(self._peers):  # newcomers of the abandoned move included
+                self.path.add_peer(pid)
         logger.info("%s: media moves %s -> %s", self.local_id, _mode_of(self.path), mode)
-        if mode == _mode_of(self.path) and not fresh:
+        if mode == _mode_of(self.path) and not _stale(self.path):
             return True
         path = self.next_path = self._build(mode)
         self._handed = set()
@@ -164,7 +174,8 @@ class MediaRoute:
         for pid in sorted(wanted - self._peers):
             self.add_peer(pid)
         for path in self._paths():
-            path.resync(self._peers)
+            moving = path is self.path and self.next_path is not None
+            path.resync(self._peers - self._handed if moving else self._peers)
 
     def handle_signal(self, msg: Message) -> None:
         """A peer's Offer/Answer/Candidate goes to the mesh path, the server's SFU
@@ -172,8 +183,9 @@ class MediaRoute:
         kind = SfuMedia if isinstance(msg, SFU_SIGNALS) else MediaMesh
         if not isinstance(msg, SFU_SIGNALS + (Signal,)):
             return
-        # the newest path of that kind (a fresh SFU path replaces a dead one)
-        path = next((p for p in (self.next_path, self.path) if isinstance(p, kind)), None)
+        # the newest live path of that kind (a fresh SFU path replaces a dead one)
+        path = next((p for p in (self.next_path, self.path)
+                     if isinstance(p, kind) and not _stale(p)), None)
         if path is not None:
             path.handle_signal(msg)  # type: ignore[arg-type]
 
@@ -221,6 +233,7 @@ class MediaRoute:
                                 self.sources))
         built.append(path)
         path.delivers = lambda pid, kind: self._delivers(path, pid, kind)
+        path.reports_levels = lambda: path is self.path  # the one mixer, read once
         return path
 
     def _plays(self, path: Path, pid: str) -> bool:
@@ -231,6 +244,8 @@ class MediaRoute:
     def _delivers(self, path: Path, pid: str, kind: str) -> bool:
         """The new path takes ``pid`` over with its first video frame (its first audio,
         in an audio-only call): the old one plays it until then, pictures included."""
+        if kind == "level":
+            return pid in self._peers
         if path is self.next_path and pid not in self._handed and (
                 kind == "video" or (kind == "audio" and not self.config.video)):
             self._handed.add(pid)  # the new path plays pid from now on
@@ -263,16 +278,15 @@ class MediaRoute:
         self._retire(old, RETIRE_AFTER)
 
     def _retire(self, path: Path, after: float = 0.0) -> None:
-        if isinstance(path, MediaMesh):
-            path.retire()
+        path.retire()
         self._retiring.add(path)
 
         async def retire() -> None:
             await asyncio.sleep(after)  # a grace for the others, not a synchronisation
             self._retiring.discard(path)
             await path.close()
-            if isinstance(path, SfuMedia) and not any(isinstance(p, SfuMedia)
-                                                      for p in self._paths()):
+            if isinstance(path, SfuMedia) and not path.stale and not any(
+                    isinstance(p, SfuMedia) for p in self._paths()):
                 self._send_sfu(SfuLeave(generation=self._generation))
         self._tasks.spawn(retire(), f"retire-{_mode_of(path)}")
 
@@ -290,3 +304,7 @@ class MediaRoute:
 
 def _mode_of(path: CallMediaBase) -> str:
     return "sfu" if isinstance(path, SfuMedia) else "mesh"
+
+
+def _stale(path: CallMediaBase) -> bool:
+    return isinstance(path, SfuMedia) and path.stale

@@ -31,6 +31,7 @@ from parley.media.stats import PeerStats
 from parley.protocol.base import Message
 from parley.protocol.sfu import (
     SfuAnswer,
+    SfuFeed,
     SfuOffer,
     SfuPublish,
     SfuPublished,
@@ -40,7 +41,16 @@ from parley.protocol.sfu import (
 
 logger = logging.getLogger(__name__)
 
-SFU_SIGNALS = (SfuPublished, SfuOffer, SfuRestart)
+SFU_SIGNALS = (SfuPublished, SfuOffer, SfuFeed, SfuRestart)
+SILENCE = 2.5
+"""Seconds without a frame from a participant heard before after which its media counts
+as stopped here (reconnecting; everyone's: this side lost its media). Audio never stops
+on its own through the SFU: muted audio is silence and DTX still sends a packet every
+400 ms, and paused video sends black frames."""
+RESTART_GRACE = 5.0
+"""Seconds after an SFU restart (the node died, the call moved) in which silence is not
+judged: everyone republishes then (issue 17: within 3 s), and that is no participant's
+outage."""
 """The server's SFU messages this side acts on (the SDK hands them to :meth:`handle_signal`)."""
 
 
@@ -69,7 +79,17 @@ class SfuMedia(CallMediaBase):
         self._gone: set[str] = set()
         """Participants removed: their streams may play on until the server's next offer."""
         self._heard: set[str] = set()
+        self._last: dict[str, float] = {}
+        """When a frame from each participant heard last arrived (monotonic)."""
+        self._silent: set[str] = set()
+        """Participants heard whose frames stopped for :data:`SILENCE`."""
+        self._feed_down: set[str] = set()
+        """Participants whose published media the SFU says it no longer receives."""
         self._lock = asyncio.Lock()
+        self.stale = False
+        self._judge_after = 0.0
+        """Silence is not judged before this (monotonic): an SFU restart's grace."""
+        """Its server side is gone (the server recreated the room): a new path is needed."""
 
     # ------------------------------------------------------------ lifecycle
 
@@ -93,11 +113,18 @@ class SfuMedia(CallMediaBase):
         self._peers.discard(pid)
         self._gone.add(pid)
         self._heard.discard(pid)
+        self._silent.discard(pid)
+        self._feed_down.discard(pid)
         self.playback.remove(pid)
 
     def resync(self, pids: Iterable[str]) -> None:
-        """The signaling link came back (the SFU keeps its side meanwhile)."""
+        """The signaling link came back (the SFU keeps its side meanwhile): a publisher
+        offer left unanswered (lost with the old link) is sent again."""
         self._peers = set(pids) - {self.local_id}
+        pc = self.publisher
+        if pc is not None and pc.remoteDescription is None and pc.localDescription is not None:
+            logger.info("%s: publisher offer unanswered: sent again", self.local_id)
+            self._send(SfuPublish(sdp=pc.localDescription.sdp))
 
     def handle_signal(self, msg: Message) -> None:
         if self._closed:
@@ -106,7 +133,10 @@ class SfuMedia(CallMediaBase):
             self.spawn(self._published(msg.sdp), "sfu-published")
         elif isinstance(msg, SfuOffer):
             self.spawn(self._subscribe(msg), "sfu-subscribe")
+        elif isinstance(msg, SfuFeed) and msg.participant_id in self._peers:
+            self._set_down(msg.participant_id, self._feed_down, not msg.flowing)
         elif isinstance(msg, SfuRestart):
+            self._judge_after = time.monotonic() + RESTART_GRACE  # now, not after the lock
             self.spawn(self._restart(), "sfu-restart")
 
     @property
@@ -124,6 +154,13 @@ class SfuMedia(CallMediaBase):
     @property
     def screen_sharing(self) -> bool:
         return False
+
+    def retire(self) -> None:
+        """Keep publishing (the others may still play from the SFU for a moment), stop
+        receiving: the subscriber connection closes now."""
+        subscriber, self.subscriber = self.subscriber, None
+        if subscriber is not None:
+            self.spawn(subscriber.close(), "sfu-retire-subscriber")
 
     def stats(self) -> dict[str, PeerStats]:
         return {}
@@ -144,8 +181,10 @@ class SfuMedia(CallMediaBase):
         self._send(SfuPublish(sdp=pc.localDescription.sdp))
 
     async def _published(self, sdp: str) -> None:
-        if self.publisher is not None:
-            await self.publisher.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
+        pc = self.publisher
+        # an answer to an offer sent again (a resync) may come twice: the first one counts
+        if pc is not None and pc.signalingState == "have-local-offer":
+            await pc.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
 
     async def _restart(self) -> None:
         """The SFU node went away and the call moved: new connections, published again.
@@ -154,6 +193,7 @@ class SfuMedia(CallMediaBase):
             old = [pc for pc in (self.publisher, self.subscriber) if pc is not None]
             self.publisher = self.subscriber = None
             self._streams = {}
+            self._judge_after = time.monotonic() + RESTART_GRACE
         for pc in old:  # closing a connection to a dead node never delays the new one
             self.spawn(pc.close(), "sfu-retire")
         await self._publish()
@@ -175,7 +215,8 @@ class SfuMedia(CallMediaBase):
     # ------------------------------------------------------------ media
 
     def _on_track(self, track: MediaStreamTrack) -> None:
-        assert self.subscriber is not None
+        if self.subscriber is None:  # retired meanwhile
+            return
         mid = next((t.mid for t in self.subscriber.getTransceivers()
                     if t.receiver.track is track), None)
         logger.info("%s: subscriber track %s (mid %s)", self.local_id, track.kind, mid)
@@ -192,6 +233,9 @@ class SfuMedia(CallMediaBase):
             if stream is None or stream.participant_id in self._gone:
                 continue
             pid = stream.participant_id
+            self._last[pid] = time.monotonic()
+            if pid in self._silent:
+                self._set_down(pid, self._silent, False)
             if pid not in self._heard:
                 self._heard.add(pid)
                 self.events.emit("on_peer_connected", pid)
@@ -206,3 +250,24 @@ class SfuMedia(CallMediaBase):
 
     def _hears(self, pid: str) -> bool:
         return pid not in self._gone
+
+    # ------------------------------------------------------------ liveness
+
+    def _each_tick(self, count: int, now: float) -> None:
+        if now < self._judge_after:
+            return
+        for pid in list(self._heard - self._silent):
+            if now - max(self._last.get(pid, now), self._judge_after) > SILENCE:
+                logger.info("%s: no media from %s for %.1f s", self.local_id, pid, SILENCE)
+                self._set_down(pid, self._silent, True)
+
+    def _set_down(self, pid: str, reason: set[str], down: bool) -> None:
+        """Mark ``pid``'s media down (or up) for one reason; its link is reconnecting while
+        either says so (the SFU's word or our own silence), restored when neither does."""
+        was = pid in self._silent or pid in self._feed_down
+        (reason.add if down else reason.discard)(pid)
+        now = pid in self._silent or pid in self._feed_down
+        if now and not was and pid in self._heard:
+            self.events.emit("on_peer_reconnecting", pid)
+        elif was and not now and pid in self._heard:
+            self.events.emit("on_peer_restored", pid)

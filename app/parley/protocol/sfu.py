@@ -102,6 +102,18 @@ class SfuLeave(Message):
 
 
 @dataclass(frozen=True)
+class SfuFeed(Message):
+    """Server -> the other clients: the SFU stopped (False) or started again (True)
+    receiving a participant's published media (Janus's ``media`` / ``hangup`` /
+    ``webrtcup`` events). A client shows that participant reconnecting meanwhile: its
+    media really stopped, whatever the state of its server link."""
+
+    TYPE: ClassVar[str] = "sfu_feed"
+    participant_id: str
+    flowing: bool
+
+
+@dataclass(frozen=True)
 class SfuRestart(Message):
     """Server -> client: both SFU connections are gone (the SFU node the call was on
     died; the call moved to another): close them and publish again (:class:`SfuPublish`);
@@ -111,6 +123,7 @@ class SfuRestart(Message):
 
 
 SFU_MESSAGES: tuple[type[Message], ...] = (SfuPublish, SfuPublished, SfuOffer, SfuAnswer,
-                                           MediaMode, SfuLeave, SfuRestart)
-SFU_TO_CLIENT: tuple[type[Message], ...] = (SfuPublished, SfuOffer, MediaMode, SfuRestart)
+                                           MediaMode, SfuLeave, SfuFeed, SfuRestart)
+SFU_TO_CLIENT: tuple[type[Message], ...] = (SfuPublished, SfuOffer, MediaMode, SfuFeed,
+                                            SfuRestart)
 """The SFU messages a client acts on (its call media takes them)."""

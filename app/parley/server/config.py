@@ -150,8 +150,8 @@ class ServerConfig:
     janus_api_secret: str | None = None
     """Janus's ``api_secret`` (``--janus-api-secret``)."""
     sfu: str = "auto"
-    """``always`` (every call through Janus), ``never`` (mesh only) or ``auto`` (mesh up
-    to ``mesh_max``; the live switch is not built yet, so for now auto is a mesh)."""
+    """``always`` (every call through Janus), ``never`` (mesh only) or ``auto`` (a mesh up
+    to ``mesh_max``, moved live to the SFU above it and back at ``mesh_max - 1``)."""
     mesh_max: int = 4
     """With ``sfu="auto"``: the largest call kept as a mesh."""
 

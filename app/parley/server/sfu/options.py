@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 from typing import Any
 
@@ -12,7 +11,6 @@ from parley.server.config import SFU_MODES, ServerConfig
 
 JANUS_SECRET_ENV = "PARLEY_JANUS_API_SECRET"
 
-log = logging.getLogger("parley.server.sfu")
 
 
 def sfu_arguments(p: argparse.ArgumentParser, d: ServerConfig) -> None:
@@ -25,9 +23,9 @@ def sfu_arguments(p: argparse.ArgumentParser, d: ServerConfig) -> None:
     g.add_argument("--janus-api-secret", default=None, metavar="S",
                    help=f"Janus's api_secret (default: ${JANUS_SECRET_ENV})")
     g.add_argument("--sfu", choices=SFU_MODES, default=d.sfu,
-                   help="always: every call through Janus; never: mesh only; auto: mesh up "
-                        "to --mesh-max (not built yet: auto is a mesh for now) "
-                        "(default %(default)s)")
+                   help="always: every call through Janus; never: mesh only; auto: a mesh "
+                        "up to --mesh-max, moved live to Janus above it and back at "
+                        "--mesh-max - 1 (default %(default)s)")
     g.add_argument("--mesh-max", type=int, default=d.mesh_max, metavar="N",
                    help="with --sfu auto: the largest call kept as a mesh "
                         "(default %(default)s)")
@@ -35,8 +33,6 @@ def sfu_arguments(p: argparse.ArgumentParser, d: ServerConfig) -> None:
 
 def sfu_options(args: argparse.Namespace) -> dict[str, Any]:
     """The ServerConfig fields of the SFU options."""
-    if args.sfu == "auto" and args.janus_urls:
-        log.warning("event=sfu_auto_not_built detail=calls stay a mesh; use --sfu always")
     return {"janus_urls": tuple(args.janus_urls),
             "janus_api_secret": args.janus_api_secret or os.environ.get(JANUS_SECRET_ENV),
             "sfu": args.sfu, "mesh_max": args.mesh_max}

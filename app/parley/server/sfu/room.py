@@ -23,8 +23,8 @@ import aiohttp
 
 from parley.protocol.base import Message
 from parley.protocol.sfu import (
-    MediaMode,
     SfuAnswer,
+    SfuFeed,
     SfuLeave,
     SfuOffer,
     SfuPublish,
@@ -93,10 +93,14 @@ class SfuRooms:
                 self._add((session_id, pid))
 
     def _add(self, key: SeatKey, version: int = 0) -> None:
-        if key not in self._seats:
+        seat = self._seats.get(key)
+        if seat is None:
             seat = self._seats[key] = _Seat(key, secrets.token_urlsafe(24), secrets.randbits(52),
                                             version=version)
             self._spawn(self._join(seat), f"sfu-join-{key[1]}")
+        elif seat.answer is not None and not seat.answer.done() and seat.offered is not None:
+            # a resume: the offer may have died with the old link (after the welcome)
+            asyncio.get_running_loop().call_soon(self._send, key, seat.offered)
 
     def handle(self, key: SeatKey, message: Message) -> None:
         """An :data:`SFU_REQUESTS` message from the seat ``key``."""
@@ -147,7 +151,7 @@ class SfuRooms:
         room = self.registry.rooms.get(session_id) if self.registry is not None else None
         return len(room.seats) if room is not None else 0
 
-    def _announce(self, session_id: str, moved: MediaMode, exclude: str | None = None) -> None:
+    def _announce(self, session_id: str, moved: Message, exclude: str | None = None) -> None:
         room = self.registry.rooms.get(session_id) if self.registry is not None else None
         for pid in list(room.seats) if room is not None else ():
             if pid != exclude:
@@ -229,10 +233,19 @@ class SfuRooms:
         async with asyncio.timeout(JOIN_TIMEOUT):
             await seat.joined.wait()
         assert seat.room is not None and seat.publisher is not None
+        if seat.published is not None and seat.published[0] == sdp:
+            # the same offer again: our answer died with a link (a resume), or is still on
+            # its way from Janus (then it is sent when it comes); Janus would refuse a
+            # second publish
+            if seat.published[1]:
+                self._send(seat.key, SfuPublished(sdp=seat.published[1]))
+            return
+        seat.published = (sdp, "")
         answer = await seat.room.janus.message(
             seat.publisher, {"request": "publish", "audio": True, "video": True},
             jsep={"type": "offer", "sdp": sdp, "trickle": False})
-        self._send(seat.key, SfuPublished(sdp=answer["jsep"]["sdp"]))
+        seat.published = (sdp, answer["jsep"]["sdp"])
+        self._send(seat.key, SfuPublished(sdp=seat.published[1]))
 
     async def _leave(self, room: _Room, seat: _Seat) -> None:
         room.active.discard(seat.feed)
@@ -266,6 +279,8 @@ class SfuRooms:
             return
         room, seat = found
         kind = message.get("janus")
+        if handle == seat.publisher and kind in ("webrtcup", "media", "hangup"):
+            self._feed_state(room, seat, message)
         if kind == "webrtcup" and handle == seat.publisher:
             room.active.add(seat.feed)
             log.info("event=sfu_feed_up room=%s participant=%s", room.session_id, seat.key[1])
@@ -276,6 +291,15 @@ class SfuRooms:
         elif kind in ("hangup", "media", "slowlink"):
             log.info("event=sfu_%s participant=%s reason=%s", kind, seat.key[1],
                      message.get("reason", message.get("type")))
+
+    def _feed_state(self, room: _Room, seat: _Seat, message: Event) -> None:
+        """Tell the others when Janus stops or starts again receiving a publisher's media
+        (``sfu_feed``): that participant is reconnecting for them meanwhile."""
+        if seat.feed_event(message):
+            log.info("event=sfu_feed room=%s participant=%s flowing=%s", room.session_id,
+                     seat.key[1], seat.feed_flowing)
+            self._announce(room.session_id, SfuFeed(seat.key[1], seat.feed_flowing),
+                           exclude=seat.key[1])
 
     async def _subscribe(self, room: _Room, seat: _Seat) -> None:
         """Subscribe ``seat`` to every active feed it lacks, one feed per negotiation
@@ -330,8 +354,9 @@ class SfuRooms:
                     seat.streams[mid] = SfuStream(mid=mid, participant_id=owner, role=kind)
         seat.version += 1
         seat.answer = asyncio.get_running_loop().create_future()
-        self._send(seat.key, SfuOffer(sdp=jsep["sdp"], version=seat.version,
-                                      streams=tuple(seat.streams.values())))
+        seat.offered = SfuOffer(sdp=jsep["sdp"], version=seat.version,
+                                streams=tuple(seat.streams.values()))
+        self._send(seat.key, seat.offered)
         sdp = await asyncio.wait_for(seat.answer, ANSWER_TIMEOUT)
         await room.janus.message(seat.subscriber, {"request": "start"},
                                   jsep={"type": "answer", "sdp": sdp})

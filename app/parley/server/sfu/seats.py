@@ -9,10 +9,16 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from parley.protocol.sfu import SfuStream
+from parley.protocol.sfu import SfuOffer, SfuStream
 from parley.server.rooms import SeatKey
 from parley.server.sfu.janus import JanusClient
 
+PUBLISHER_BITRATE = 1_000_000
+"""The bitrate Janus tells publishers (REMB), bits/s. Without it the publishers' encoders
+followed estimates of about 20 kbit/s from Janus at the start of a move (shared with the
+mesh peers, they paused their video for seconds); with it they see this cap (seen:
+0.5-1 Mbit/s). A subscriber on a slow link is not helped by it: that is the layers'
+job (not built; docs/sfu.md)."""
 KEYFRAME_EVERY = 3
 """Seconds between the keyframes Janus asks publishers for (a subscriber that missed one,
 or joined between two, is not frozen for long)."""
@@ -36,8 +42,37 @@ class JanusSeat:
     streams: dict[str, SfuStream] = field(default_factory=dict)
     version: int = 0
     answer: asyncio.Future[str] | None = None
+    offered: SfuOffer | None = None
+    """The last subscriber offer sent (sent again when a resume finds it unanswered)."""
+    published: tuple[str, str] | None = None
+    """The client's publisher offer and Janus's answer (the answer is sent again when the
+    same offer comes again after a resume)."""
     gone: bool = False
     room: JanusRoom | None = None
+    silent: set[str] = field(default_factory=set)
+    """The kinds (audio, video) Janus says it no longer receives from its publisher."""
+    hung_up: bool = False
+    """Janus hung its publisher connection up (ICE failed, DTLS alert) and not up since."""
+
+    @property
+    def feed_flowing(self) -> bool:
+        return not self.silent and not self.hung_up
+
+    def feed_event(self, message: dict[str, Any]) -> bool:
+        """Janus's ``webrtcup``, ``media`` or ``hangup`` on the publisher; whether
+        :attr:`feed_flowing` changed."""
+        was = self.feed_flowing
+        kind = message.get("janus")
+        if kind == "webrtcup":
+            self.hung_up = False
+            self.silent.clear()
+        elif kind == "hangup":
+            self.hung_up = True
+        elif message.get("receiving") is False:
+            self.silent.add(str(message.get("type")))
+        else:
+            self.silent.discard(str(message.get("type")))
+        return self.feed_flowing != was
 
 
 @dataclass(eq=False)
@@ -67,7 +102,7 @@ class JanusRoom:
             "request": "create", "room": room.janus_id, "secret": room.secret,
             "is_private": True, "permanent": False, "allowed": [], "publishers": publishers,
             "audiocodec": "opus", "videocodec": "vp8", "notify_joining": False,
-            "fir_freq": KEYFRAME_EVERY,
+            "fir_freq": KEYFRAME_EVERY, "bitrate": PUBLISHER_BITRATE,
             # VideoRoom 1.1.2 checks "allowed" tokens for publishers only: a subscriber
             # must name the private id of a publisher in the room, which only we see
             "require_pvtid": True,
