@@ -147,7 +147,7 @@ async def main(url: str, room: str, name: str, others: str, size: str, fps: str)
         elif line == "stop":
             print("result", json.dumps(await member.result()), flush=True)
         elif line == "mark":
-            member.mark = time.monotonic()
+            member.mark, member.times = time.monotonic(), defaultdict(list)
         elif line == "gaps":
             print("gaps", json.dumps(member.gaps()), flush=True)
     await member.session.leave_session()

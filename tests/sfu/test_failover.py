@@ -1,6 +1,6 @@
 """Several Janus nodes behind one parley-server: a call is placed on one, and when that
 node is killed (SIGKILL) mid-call the call moves to the other. Nobody's call notices:
-no lost, no participant left, and everyone's video plays again."""
+no lost, no participant left or joined, and everyone's video plays again."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from parley.server import ServerConfig
-from tests.sdk.recorder import Recorder
+from tests.sdk.recorder import STATUS, Recorder
 from tests.sdk.test_media_call import Viewer, wait_until
 from tests.sfu.conftest import SfuServer
 from tests.sfu.janus import Janus, running_janus
@@ -75,8 +75,17 @@ async def test_a_killed_janus_node_moves_the_call_and_nobody_notices(
         assert room is not None and await janus_room_state(b, room) == (True, len(names))
         print(f"failover: room moved after {moved:.2f} s, everyone's video back after "
               f"{back:.2f} s")
-        for recorder in recorders:  # a move is no lifecycle or participant event
-            assert recorder.names == [], recorder.names
+        for recorder in recorders:
+            # nobody lost the call (their server links are fine) and nobody left or
+            # joined; a participant whose media stopped for longer than the SFU path's
+            # silence limit may be shown reconnecting, and then restored
+            fired = recorder.names
+            assert not [n for n in fired if n in STATUS], fired
+            assert [n for n in fired if n not in (
+                "on_participant_reconnecting", "on_participant_restored")] == [], fired
+            assert fired.count("on_participant_reconnecting") == \
+                fired.count("on_participant_restored"), fired
+            print("events:", fired)
         assert all(len(others(s)) == len(names) - 1 for s in sessions)
     finally:
         for session in sessions:
