@@ -1,9 +1,11 @@
-"""The signaling link dying while a join is still starting its media (the server has
-welcomed you; the camera is opening). That link is gone: the join ends as joined, and
-then lost, and the SDK resumes the seat, as it would a link that died a second later.
-It once ended in JOINED with no link at all: nobody was told, and the server dropped
-the seat. Seen on a loaded machine, where a slow camera or microphone open outlasted
-the link's heartbeat timeout.
+"""What happens while a join is still starting its media (the server has welcomed you;
+the camera is opening), a window that lasts seconds on a loaded machine:
+
+- the signaling link dies: the join ends as joined, and then lost, and the SDK resumes
+  the seat, as it would a link that died a second later. It once ended in JOINED with
+  no link at all: nobody was told, and the server dropped the seat;
+- somebody else joins: you see them. The server's news in that window was dropped,
+  and the welcome's older list taken afterwards, so they were never seen.
 
 To hold the join in that window, Ada's camera is a virtual one reading a FIFO
 (``lavfi:movie=...``): opening it blocks until the test writes a picture in. The server
@@ -21,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from parley.sdk import CallSession, SessionSettings, SessionState
+from parley.sdk import CallSession, ParticipantEventListener, SessionSettings, SessionState
+from parley.sdk.participants import Participant
 from parley.sdk.settings import Devices
 from tests.sdk.recorder import Recorder
 from tests.sdk.test_liveness import ServerProcess
@@ -93,4 +96,40 @@ async def test_a_link_that_dies_while_the_media_starts_is_lost_then_restored(
         os.kill(server_process.proc.pid, signal.SIGCONT)
         if not join.done():
             join.cancel()
+        await ada.leave_session()
+
+
+async def test_someone_who_joins_while_the_media_starts_is_seen(
+        server_process: ServerProcess, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="parley.sdk")
+    fifo = tmp_path / "camera.y4m"
+    os.mkfifo(fifo)
+    ada, bob = CallSession(), CallSession()
+    joined: list[Participant] = []
+    ada.add_participant_event_listener(ParticipantEventListener(
+        on_participant_joined=joined.append))
+    settings = SessionSettings("Ada", devices=Devices(camera=f"lavfi:movie={fifo}"),
+                               echo_cancellation=False, noise_suppression=False,
+                               auto_gain_control=False)
+    join = asyncio.create_task(ada.join_session("race", settings, server=server_process.url))
+    writer = -1
+    try:
+        writer = await _writer_end(fifo)  # welcomed; the camera is opening now
+        await bob.join_session("race", SessionSettings("Bob", media=False),
+                               server=server_process.url)
+        await _logged(caplog, "event=held_until_joined type=participant_joined")
+        os.set_blocking(writer, True)
+        await asyncio.to_thread(os.write, writer, _y4m())
+        os.close(writer)
+        writer = -1
+        await join
+        assert [p.name for p in joined] == ["Bob"]
+        assert sorted(p.name for p in ada.participants) == ["Ada", "Bob"]
+    finally:
+        if writer >= 0:
+            os.close(writer)
+        if not join.done():
+            join.cancel()
+        await bob.leave_session()
         await ada.leave_session()

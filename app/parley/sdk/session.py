@@ -13,7 +13,6 @@ from parley.media.tasks import OwnedTasks
 from parley.protocol.messages import (
     Answer,
     Candidate,
-    EndCall,
     Join,
     Leave,
     Message,
@@ -23,6 +22,7 @@ from parley.protocol.messages import (
 from parley.protocol.sfu import SFU_TO_CLIENT
 from parley.sdk.chat import ChatControls, ChatLog
 from parley.sdk.dial import dial_join, servers_to_dial
+from parley.sdk.ending import CallEnder
 from parley.sdk.errors import EndReason, JoinError, JoinFailure
 from parley.sdk.event_types import ParticipantEvent
 from parley.sdk.listeners import SessionListeners
@@ -39,9 +39,6 @@ if TYPE_CHECKING:
     from parley.sdk.call_media import CallMedia
 
 log = logging.getLogger("parley.sdk")
-
-END_CALL_TIMEOUT = 3.0
-"""Seconds end_call_for_everyone() waits for the server to close the room."""
 
 
 class CallSession(SessionListeners, RosterView, OwnMediaControls, JoinRequests,
@@ -82,8 +79,10 @@ class CallSession(SessionListeners, RosterView, OwnMediaControls, JoinRequests,
             self._roster, self._chat_listeners.emit,
             send=lambda m: self._link is not None and self._link.send(m)),
             joined=lambda: self._is(SessionState.JOINED))
-        self._ended: asyncio.Future[None] | None = None
-        """Set while our own end_call_for_everyone() waits for the room to close."""
+        self._ender = CallEnder(lambda m: self._link is not None and self._link.send(m),
+                                self.leave_session)
+        self._held: list[Message] | None = None
+        """What the server sent between its welcome and the end of our join."""
 
     @classmethod
     def get_instance(cls) -> CallSession:
@@ -145,6 +144,7 @@ class CallSession(SessionListeners, RosterView, OwnMediaControls, JoinRequests,
             settings, session_id, servers[0], token)
         self._own.reset(settings.start_audio_muted, settings.start_video_paused)
         self._chat.clear()
+        self._held = None
         self._machine.configure(settings.idle_timeout_period, settings.reconnect_timeout)
         self._apply(Event.JOIN)
         try:
@@ -163,12 +163,16 @@ class CallSession(SessionListeners, RosterView, OwnMediaControls, JoinRequests,
             await link.close(Leave())
             await self._abort_join()
             raise JoinError(JoinFailure.CANCELLED, "leave_session() was called while joining")
+        self._held = []  # until the welcome's list is taken: then they are news
         self._adopt(link, welcome)
         if settings.media:
             await self._start_media(link, welcome, settings)
         self._apply(Event.JOIN_OK)
+        held, self._held = self._held, None
         if self._is(SessionState.JOINED):
             self._presence.take_welcome(welcome)
+            for message in held:
+                self._on_message(message)
             if self._link is not link:  # it died while the media started: lost, resume
                 self._apply(Event.CONNECTION_DOWN, Connection.SIGNALING)
 
@@ -195,16 +199,7 @@ class CallSession(SessionListeners, RosterView, OwnMediaControls, JoinRequests,
             return False
         if not self.is_host:
             raise PermissionError("only the call's host may end it for everyone")
-        if self._link is None or not self._link.send(EndCall()):
-            await self.leave_session()
-            return False
-        ended = self._ended = asyncio.get_running_loop().create_future()
-        try:
-            await asyncio.wait_for(asyncio.shield(ended), END_CALL_TIMEOUT)
-        except TimeoutError:
-            await self.leave_session()
-            return False
-        return True
+        return await self._ender.end()
 
     async def _start_media(self, link: SignalingLink, welcome: Welcome,
                            settings: SessionSettings) -> None:
@@ -275,9 +270,7 @@ class CallSession(SessionListeners, RosterView, OwnMediaControls, JoinRequests,
         for effect in effects:
             self._status.emit(effect.value)
         self._teardown = None
-        ended, self._ended = self._ended, None
-        if ended is not None and not ended.done():
-            ended.set_result(None)
+        self._ender.finished()
 
     async def _abort_join(self) -> None:
         if self.state is SessionState.CONNECTING:
@@ -325,7 +318,7 @@ class CallSession(SessionListeners, RosterView, OwnMediaControls, JoinRequests,
         log.info("event=connection_lost session=%s reason=%s", self._session_id, reason)
         if removed is None:
             self._apply(Event.CONNECTION_DOWN, Connection.SIGNALING)
-        elif self._ended is not None and removed is EndReason.ROOM_CLOSED:
+        elif self._ender.waiting and removed is EndReason.ROOM_CLOSED:
             self._apply(Event.LEAVE)  # our own end_call: we left, and took everyone along
         else:
             self._apply(Event.ROOM_CLOSED if removed is EndReason.ROOM_CLOSED
@@ -356,6 +349,10 @@ class CallSession(SessionListeners, RosterView, OwnMediaControls, JoinRequests,
     # ------------------------------------------------------------ messages
 
     def _on_message(self, message: Message) -> None:
+        if self._held is not None and self._is(SessionState.CONNECTING):
+            self._held.append(message)
+            log.debug("event=held_until_joined type=%s", message.TYPE)
+            return
         if self.state not in (SessionState.JOINED, SessionState.RECONNECTING):
             return
         if isinstance(message, (Offer, Answer, Candidate, *SFU_TO_CLIENT)):
