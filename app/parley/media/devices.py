@@ -21,7 +21,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +51,27 @@ class Device:
 
 _sounddevice: ModuleType | None = None
 _sounddevice_error: str | None = None
+_backend: Any = None
+
+
+def use_audio_backend(backend: Any) -> None:
+    """Open microphones and speakers through ``backend`` instead of PortAudio, from now
+    on in this process; None gives PortAudio back.
+
+    ``backend`` is anything with sounddevice's ``RawInputStream`` and ``OutputStream``
+    (same arguments, same callbacks). It is the seam through which a benchmark or a test
+    drives the product's own audio path at the block level, on a clock it controls
+    (tests/media/clocked_audio.py)."""
+    global _backend
+    _backend = backend
 
 
 def sounddevice_module(kind: DeviceKind = "microphone") -> ModuleType:
-    """sounddevice, imported once; raises DeviceError(kind) when PortAudio is missing."""
+    """sounddevice, imported once (or the backend :func:`use_audio_backend` set); raises
+    DeviceError(kind) when PortAudio is missing."""
     global _sounddevice, _sounddevice_error
+    if _backend is not None:
+        return cast(ModuleType, _backend)
     if _sounddevice is None and _sounddevice_error is None:
         try:
             import sounddevice

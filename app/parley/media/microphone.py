@@ -63,6 +63,8 @@ class MicrophoneTrack(MediaStreamTrack):
         # PortAudio's thread: copy the block, process it, hand it over, nothing else
         block = bytes(indata)
         if self._processor is not None:
+            self._processor.input_latency_seen(
+                time_info.currentTime - time_info.inputBufferAdcTime)
             block = self._processor.captured(block)
         try:
             self._loop.call_soon_threadsafe(self._put, block)
