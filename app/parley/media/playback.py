@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections import deque
 from typing import Any
 
@@ -128,13 +129,26 @@ class _Buffer:
         self.size, self.offset = len(rest), 0
 
 
+_call_output: weakref.ref[Playback] | None = None
+
+
+def call_output() -> Playback | None:
+    """The speaker mix of the call in progress, when it plays to a device (None: no
+    call, or its audio goes to the null sink). Short local sounds (the test sound, the
+    notices) are pushed into it rather than played on a stream of their own, so that
+    the echo canceller's far-end reference holds them as it holds the call."""
+    playback = _call_output() if _call_output is not None else None
+    return playback if playback is not None and not playback.is_null else None
+
+
 class Playback:
     """The mixer. ``device`` is a sounddevice name or index; ``null=True`` (or an
     output that cannot be opened: DeviceError) means the null sink. ``processor``, the
-    call's audio processing, is handed every block the device plays."""
+    call's audio processing, is handed every block the device plays. ``call=True``
+    makes it the call's mix (:func:`call_output`) while it is open."""
 
     def __init__(self, device: str | None = None, null: bool = False,
-                 processor: AudioProcessor | None = None) -> None:
+                 processor: AudioProcessor | None = None, call: bool = False) -> None:
         self._processor = processor
         self._buffers: dict[str, _Buffer] = {}
         self._lock = threading.Lock()
@@ -163,6 +177,9 @@ class Playback:
             raise DeviceError("speaker", f"cannot open speaker {device!r}: {exc}") from exc
         if processor is not None:
             processor.output_latency = float(self._stream.latency)
+        if call:
+            global _call_output
+            _call_output = weakref.ref(self)
 
     @property
     def is_null(self) -> bool:
@@ -235,6 +252,9 @@ class Playback:
 
     def close(self) -> None:
         """Stop the output stream; idempotent."""
+        global _call_output
+        if _call_output is not None and _call_output() is self:
+            _call_output = None
         stream, self._stream = self._stream, None
         if stream is not None:
             try:

@@ -26,7 +26,7 @@ def opened(config: MediaConfig, processor: AudioProcessor | None,
             config.fake_media and config.speaker is None):
         return Playback(null=True)
     try:
-        return Playback(config.speaker, processor=processor)
+        return Playback(config.speaker, processor=processor, call=True)
     except DeviceError as exc:
         device_error(exc.kind, f"{exc.message}; remote audio is not played")
         return Playback(null=True)
@@ -37,7 +37,7 @@ def switched(current: Playback, device: str | None, processor: AudioProcessor | 
     """A Playback on ``device`` (the current one closed), or ``current`` when ``device``
     cannot be opened (a device error says so)."""
     try:
-        new = Playback(device, processor=processor)
+        new = Playback(device, processor=processor, call=True)
     except DeviceError as exc:
         device_error(exc.kind, f"{exc.message}; the speaker stays as it was")
         return current
