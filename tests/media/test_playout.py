@@ -12,7 +12,7 @@ from aiortc.rtp import RtpPacket
 
 from parley.media import jitter
 from parley.media.jitter import AudioJitterBuffer
-from parley.media.playout import MAX_MARGIN, SHRINK_EVERY, PlayoutTarget
+from parley.media.playout import MAX_MARGIN, PlayoutTarget
 
 BLOCK = 960
 RATE = 48000
@@ -60,7 +60,7 @@ def test_the_margin_has_a_ceiling() -> None:
 
 def test_a_single_late_frame_does_not_set_the_margin() -> None:
     target = PlayoutTarget(BLOCK, RATE)
-    for index in range(150):
+    for index in range(100):
         media = index * PERIOD
         target.arrived(media + (0.2 if index == 70 else 0.0), media)
     assert target.margin == 0
@@ -79,12 +79,12 @@ def test_a_new_stream_starts_the_measurement_over() -> None:
 def test_an_unused_queue_is_dropped_down_to_the_margin_once_a_second() -> None:
     target = PlayoutTarget(BLOCK, RATE)
     excess = []
-    for index in range(SHRINK_EVERY):
+    for index in range(target.shrink_every):
         media = index * PERIOD
         target.arrived(media, media)
         # 100 ms queued before each pull, all but one block of it never needed
         excess.append(target.taken(media + 0.001, queued=BLOCK + RATE // 10, playing=True))
-    assert excess[:-1] == [0] * (SHRINK_EVERY - 1)
+    assert excess[:-1] == [0] * (target.shrink_every - 1)
     assert excess[-1] == RATE // 10 - target.margin
     assert target.dropped == excess[-1]
 
@@ -94,15 +94,23 @@ def test_a_queue_within_the_margin_is_left_alone() -> None:
     feed(target, 3.0, late=0.040)
     margin = target.margin
     drops = [target.taken(20.0 + i * PERIOD, queued=BLOCK + margin, playing=True)
-             for i in range(2 * SHRINK_EVERY)]
-    assert drops == [0] * (2 * SHRINK_EVERY)
+             for i in range(2 * target.shrink_every)]
+    assert drops == [0] * (2 * target.shrink_every)
+
+
+def test_a_backlog_at_the_start_is_dropped_down_to_the_prime_and_one_frame() -> None:
+    target = PlayoutTarget(BLOCK // 2, RATE)
+    assert target.starting(target.prime) == 0
+    assert target.starting(target.prime + BLOCK) == 0  # a whole frame more: not a backlog
+    assert target.starting(8 * BLOCK) == 8 * BLOCK - target.prime - BLOCK
+    assert target.dropped == 8 * BLOCK - target.prime - BLOCK
 
 
 def test_a_queue_that_is_not_playing_is_never_cut() -> None:
     target = PlayoutTarget(BLOCK, RATE)
     drops = [target.taken(i * PERIOD, queued=RATE // 10, playing=False)
-             for i in range(3 * SHRINK_EVERY)]
-    assert drops == [0] * (3 * SHRINK_EVERY)
+             for i in range(3 * target.shrink_every)]
+    assert drops == [0] * (3 * target.shrink_every)
 
 
 def packet(sequence: int) -> RtpPacket:

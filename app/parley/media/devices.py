@@ -18,10 +18,14 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal, cast
+
+from parley.media.pulse_devices import PULSE_API, PactlKind, pulse_devices, pulse_name, routed
 
 logger = logging.getLogger(__name__)
 
@@ -178,14 +182,43 @@ def _host_api_names(sd: Any) -> dict[int, str]:
     return {i: str(api["name"]) for i, api in enumerate(sd.query_hostapis())}
 
 
+def _pulse(kind: PactlKind) -> list[Device]:
+    # defaults stay PortAudio's: "System default" is the device that follows the system
+    return [Device(kind, f"{PULSE_API}:{name}", label)
+            for name, label, _default in pulse_devices(kind)]
+
+
 def list_microphones() -> list[Device]:
-    """Audio inputs (empty when PortAudio is missing or has none)."""
-    return _audio_devices("microphone", "max_input_channels", 0)
+    """Audio inputs: PortAudio's, then PulseAudio's sources (:mod:`.pulse_devices`);
+    empty when there are none."""
+    return _audio_devices("microphone", "max_input_channels", 0) + _pulse("microphone")
 
 
 def list_speakers() -> list[Device]:
-    """Audio outputs (empty when PortAudio is missing or has none)."""
-    return _audio_devices("speaker", "max_output_channels", 1)
+    """Audio outputs: PortAudio's, then PulseAudio's sinks; empty when there are none."""
+    return _audio_devices("speaker", "max_output_channels", 1) + _pulse("speaker")
+
+
+@contextmanager
+def opening(device: str | None, kind: PactlKind) -> Iterator[int | str | None]:
+    """The sounddevice id to open ``device`` with, for the block that opens the stream:
+    :func:`sounddevice_id`, or for a PulseAudio id (``"Pulse:<name>"``) ALSA's pulse
+    device routed to that sink or source while the stream opens."""
+    if pulse_name(device) is None:
+        yield sounddevice_id(device, kind)
+        return
+    channels = "max_output_channels" if kind == "speaker" else "max_input_channels"
+    alsa: dict[str, int] = {}
+    try:
+        for info in sounddevice_module(kind).query_devices():
+            if info.get(channels, 0) > 0:
+                alsa.setdefault(str(info["name"]), int(info["index"]))
+    except DeviceError:
+        raise
+    except Exception as exc:  # sd.PortAudioError: the default says what fails
+        logger.warning("could not list the ALSA devices: %s", exc)
+    with routed(device, kind, list(alsa)) as target:
+        yield alsa.get(target) if target is not None else None
 
 
 _LIST_IN_CHILD = "from parley.media.devices import print_audio_devices; print_audio_devices()"

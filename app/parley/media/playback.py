@@ -21,14 +21,18 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-from parley.media.devices import DeviceError, sounddevice_id, sounddevice_module
+from parley.media.devices import DeviceError, opening, sounddevice_module
 from parley.media.playout import PlayoutTarget
 from parley.media.processing import AudioProcessor
-from parley.media.synthetic import AUDIO_RATE, AUDIO_SAMPLES
+from parley.media.synthetic import AUDIO_RATE
 
 logger = logging.getLogger(__name__)
 
 MAX_BUFFERED = AUDIO_RATE // 5  # 200 ms per participant; older audio is dropped
+DEVICE_BLOCK = AUDIO_RATE // 100
+"""Samples (10 ms) the device asks for per callback. PortAudio's ALSA back end keeps two
+blocks in its buffer, so this sets the output latency: 20 ms, where 20 ms blocks gave
+40 ms. The echo canceller's reference goes in 10 ms frames anyway."""
 FADE = AUDIO_RATE // 500
 """Samples (2 ms) over which a cut in the queue is cross-faded."""
 STALL_TIMEOUT = 2.0
@@ -62,7 +66,7 @@ class _Buffer:
         self.offset = 0
         self.primed = False
         self.waiting_since: float | None = None  # when what is queued, unplayed, came
-        self.target = PlayoutTarget()
+        self.target = PlayoutTarget(DEVICE_BLOCK)
         self._media_time = 0.0  # where the next frame's media time is expected
         self._stamp: float | None = None  # the last frame's own timestamp
 
@@ -98,6 +102,9 @@ class _Buffer:
                 self.target.taken(now, self.queued, playing=False)
                 return
             self.primed, self.waiting_since = True, None
+            backlog = self.target.starting(self.queued)
+            if backlog:
+                self._skip(backlog)
         excess = self.target.taken(now, self.queued, playing=True)
         if excess:
             self._skip(excess)
@@ -167,11 +174,12 @@ class Playback:
             return
         sd = sounddevice_module("speaker")
         try:
-            self._stream = sd.OutputStream(
-                samplerate=AUDIO_RATE, channels=1, dtype="float32", blocksize=AUDIO_SAMPLES,
-                latency="low", device=sounddevice_id(device, "speaker"),
-                callback=self._callback)
-            self._stream.start()
+            with opening(device, "speaker") as target:
+                self._stream = sd.OutputStream(
+                    samplerate=AUDIO_RATE, channels=1, dtype="float32",
+                    blocksize=DEVICE_BLOCK, latency="low", device=target,
+                    callback=self._callback)
+                self._stream.start()
         except Exception as exc:
             self._stream = None
             raise DeviceError("speaker", f"cannot open speaker {device!r}: {exc}") from exc

@@ -10,8 +10,9 @@ libwebrtc's NetEq target level, without NetEq's time stretching:
   jitter; its :data:`QUANTILE` is what the queue must cover. The device's own pull is
   measured the same way (a device that asks in bursts needs more queued).
 - The queue starts (and restarts, after running dry) once it holds one device block
-  plus that margin (:attr:`PlayoutTarget.prime`).
-- Once every :data:`SHRINK_EVERY` device blocks, the smallest level seen before a take
+  plus that margin (:attr:`PlayoutTarget.prime`); a backlog beyond that and one frame
+  is stale and dropped first (:meth:`PlayoutTarget.starting`).
+- Once every :data:`SHRINK_SECONDS`, the smallest level seen before a take
   says how much was never needed; more than the margin by :data:`HYSTERESIS` is
   dropped (:meth:`PlayoutTarget.taken` returns how much), so a burst of jitter that has
   passed does not leave its delay behind.
@@ -28,12 +29,13 @@ from collections import deque
 
 from parley.media.synthetic import AUDIO_RATE, AUDIO_SAMPLES
 
-WINDOW = 150
-"""Arrivals (and device pulls) the jitter is measured over: 3 s of 20 ms frames."""
+WINDOW = 100
+"""Arrivals (and device pulls) the jitter is measured over: 2 s of 20 ms frames, NetEq's
+history."""
 QUANTILE = 0.95
 """The share of late arrivals the margin covers (NetEq's default target is its 95 %)."""
-SHRINK_EVERY = 50
-"""Device blocks (1 s) between looks at how much of the queue went unused."""
+SHRINK_SECONDS = 1.0
+"""Seconds between looks at how much of the queue went unused."""
 HYSTERESIS = AUDIO_RATE // 200
 """Unused queue (5 ms) tolerated above the margin before the excess is dropped."""
 MAX_MARGIN = AUDIO_RATE * 3 // 20
@@ -43,7 +45,7 @@ RESTART_AFTER = 1.0
 
 
 IGNORED = round((1 - QUANTILE) * WINDOW)
-"""The latest arrivals of a window the margin does not cover (7 of 150): counted on a
+"""The latest arrivals of a window the margin does not cover (5 of 100): counted on a
 full window from the start, so that the burst a sender sends when it starts (what its
 track queued before the connection was up) does not set the margin of the first
 seconds."""
@@ -74,6 +76,8 @@ class PlayoutTarget:
         self._pulled = 0
         self._lowest: int | None = None
         self._takes = 0
+        self.shrink_every = max(1, round(SHRINK_SECONDS * rate / block))
+        """Device pulls between looks at the unused queue."""
         self.dropped = 0
         """Samples dropped so far to shrink the queue."""
 
@@ -106,6 +110,17 @@ class PlayoutTarget:
         """Samples to hold before playing starts (or restarts after running dry)."""
         return self.block + self.margin
 
+    def starting(self, queued: int) -> int:
+        """The queue starts (or restarts) playing with ``queued`` samples waiting: how
+        many to drop from its head first. More than the prime plus one frame is a
+        backlog that arrived at once (what a sender queued before its connection was
+        up, or a stalled loop's frames): stale, so it is not played late."""
+        backlog = queued - self.prime - AUDIO_SAMPLES
+        if backlog <= 0:
+            return 0
+        self.dropped += backlog
+        return backlog
+
     def taken(self, now: float, queued: int, playing: bool) -> int:
         """The device pulls a block at ``now`` with ``queued`` samples waiting;
         ``playing`` says whether this participant's queue is being played (primed).
@@ -120,7 +135,7 @@ class PlayoutTarget:
             return 0
         self._lowest = queued if self._lowest is None else min(self._lowest, queued)
         self._takes += 1
-        if self._takes < SHRINK_EVERY:
+        if self._takes < self.shrink_every:
             return 0
         unused = self._lowest - self.block
         self._lowest, self._takes = None, 0
