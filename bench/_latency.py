@@ -16,17 +16,22 @@ import numpy as np
 import numpy.typing as npt
 from tests.media.clocked_audio import ClockedStream
 
+from parley.media.microphone import DEVICE_BLOCK
 from parley.media.synthetic import AUDIO_RATE, AUDIO_SAMPLES
 
-PERIOD = 0.5
-"""Seconds between bursts (longer than any latency measured)."""
+PERIOD = 1.0
+"""Seconds between bursts: longer than any latency measured, so that a burst heard is
+never taken for the next one's."""
 BURST = 0.04
 FIRST = 1.0
 """The first burst's time: the call is set up by then."""
 FLOOR = 0.003
 """The noise floor's amplitude (-55 dBFS RMS: above DTX's silence, far below a burst)."""
-THRESHOLD = 0.15
-"""A played sample above this is a burst (the bursts are at 0.5, the floor 0.003)."""
+THRESHOLD = 0.3
+"""A played sample above this share of the loudest played is a burst (the bursts are
+at 0.5, the floor at 0.003; gain control may change the bursts' level)."""
+WARM_UP = 3.0
+"""Seconds of each run after which the call counts as settled (for the steady figure)."""
 
 
 def talker(seconds: float) -> tuple[npt.NDArray[np.int16], list[int]]:
@@ -43,10 +48,12 @@ def talker(seconds: float) -> tuple[npt.NDArray[np.int16], list[int]]:
 
 
 def burst_latencies(microphone: ClockedStream, speaker: ClockedStream,
-                    starts: list[int]) -> list[float]:
-    """Seconds from each burst's first sample spoken to its first sample heard."""
+                    starts: list[int]) -> list[tuple[float, float]]:
+    """(seconds into the run, seconds from the burst's first sample spoken to its first
+    sample heard) of each burst heard."""
     samples, times = speaker.played()
-    loud = np.flatnonzero(np.abs(samples) > THRESHOLD)
+    peak = float(np.percentile(np.abs(samples), 99.9)) if len(samples) else 0.0
+    loud = np.flatnonzero(np.abs(samples) > max(THRESHOLD * peak, 10 * FLOOR))
     latencies = []
     for start in starts:
         spoken = microphone.spoken_at(start)
@@ -54,7 +61,7 @@ def burst_latencies(microphone: ClockedStream, speaker: ClockedStream,
             continue
         after = loud[np.searchsorted(times[loud], spoken):] if len(loud) else loud
         if len(after) and times[after[0]] - spoken < PERIOD:
-            latencies.append(float(times[after[0]] - spoken))
+            latencies.append((start / AUDIO_RATE, float(times[after[0]] - spoken)))
     return latencies
 
 
@@ -64,16 +71,17 @@ def _device_latencies() -> dict[str, Any]:
     import sounddevice as sd
 
     found: dict[str, Any] = {}
-    for setting in ("low", "high", 0.01):
+    for name, setting, block in (("parley", "low", DEVICE_BLOCK),
+                                 ("20ms_blocks", "low", AUDIO_SAMPLES),
+                                 ("20ms_blocks_latency_10ms", 0.01, AUDIO_SAMPLES)):
         streams = [sd.RawInputStream(samplerate=AUDIO_RATE, channels=1, dtype="int16",
-                                     blocksize=AUDIO_SAMPLES, latency=setting),
+                                     blocksize=block, latency=setting),
                    sd.OutputStream(samplerate=AUDIO_RATE, channels=1, dtype="float32",
-                                   blocksize=AUDIO_SAMPLES, latency=setting)]
+                                   blocksize=block, latency=setting)]
         input_s, output_s = (float(stream.latency) for stream in streams)
         for stream in streams:
             stream.close()
-        found[str(setting)] = {"input": round(1000 * input_s, 1),
-                               "output": round(1000 * output_s, 1)}
+        found[name] = {"input": round(1000 * input_s, 1), "output": round(1000 * output_s, 1)}
     return found
 
 

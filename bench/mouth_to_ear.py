@@ -6,11 +6,12 @@ against the bare aiortc path in the same run (docs/performance.md quotes these).
 Every variant runs a one-way call between two ends in this process, over loopback, with
 the microphone and the speaker replaced by clocked streams (tests/media/clocked_audio.py:
 callbacks at the pace of real time, as a sound card's, with no latency of their own).
-The talker says a 40 ms tone burst every 0.5 s over a quiet noise floor; the latency of
+The talker says a 40 ms tone burst every second over a quiet noise floor; the latency of
 each burst is the time from when its first sample was spoken (the microphone block's
 callback time, less the samples after it) to when its first sample is heard (the
 speaker block's callback time, plus the samples before it), found by a threshold at
-sample resolution.
+sample resolution. ``settled_*`` leaves out each run's first WARM_UP seconds (the
+call's start: what the sender queued before its connection was up arrives at once).
 
 - ``bare_aiortc``: aiortc's own encoder, jitter buffer (prefetch 4) and RTCP handling,
   a microphone track fed by the input callback, and the most favourable speaker there
@@ -25,9 +26,10 @@ sample resolution.
   that part costs.
 
 The variants alternate, ROUNDS times, so that the machine's load hits them alike.
-What PortAudio adds on a real device (its reported input and output latency, at
-``latency="low"``) is measured separately on the PulseAudio null sinks of the test rig
-(``pulse_device_latency_ms``) and added for ``parley_estimated_with_pulse_devices_ms``.
+What PortAudio adds on a real device (its reported input and output latency, with
+Parley's 10 ms device blocks and with the 20 ms ones it had) is measured separately on
+the PulseAudio null sinks of the test rig (``pulse_device_latency_ms``) and added to the
+processed call's settled median for ``parley_settled_p50_with_pulse_devices_ms``.
 """
 
 from __future__ import annotations
@@ -45,13 +47,13 @@ from aiortc.mediastreams import MediaStreamTrack
 from tests.media.clocked_audio import ClockedAudio, ClockedStream
 from tests.media.conftest import Router
 
-from bench._latency import burst_latencies, pulse_device_latencies, talker
+from bench._latency import WARM_UP, burst_latencies, pulse_device_latencies, talker
 from parley.media import jitter, rtx
 from parley.media.devices import use_audio_backend
 from parley.media.playback import to_mono
 from parley.media.synthetic import AUDIO_RATE, AUDIO_SAMPLES, audio_frame
 
-SECONDS = float(os.environ.get("PARLEY_BENCH_M2E_SECONDS", "12"))
+SECONDS = float(os.environ.get("PARLEY_BENCH_M2E_SECONDS", "15"))
 ROUNDS = int(os.environ.get("PARLEY_BENCH_M2E_ROUNDS", "2"))
 
 
@@ -65,11 +67,15 @@ class _BareMicrophone(MediaStreamTrack):
         self._pts = 0
 
         def callback(indata: Any, frames: int, time_info: Any, status: Any) -> None:
-            loop.call_soon_threadsafe(self._queue.put_nowait, bytes(indata))
+            loop.call_soon_threadsafe(self._put, bytes(indata))
 
         self.stream = audio.RawInputStream(samplerate=AUDIO_RATE, channels=1, dtype="int16",
                                            blocksize=AUDIO_SAMPLES, callback=callback)
         self.stream.start()
+
+    def _put(self, block: bytes) -> None:
+        if not self._queue.full():  # a consumer behind loses blocks, as Parley's does
+            self._queue.put_nowait(block)
 
     async def recv(self) -> Any:
         block = await self._queue.get()
@@ -167,18 +173,24 @@ VARIANTS: dict[str, Variant] = {
 }
 
 
-def _summary(latencies: list[float]) -> dict[str, Any]:
+def _summary(latencies: list[tuple[float, float]]) -> dict[str, Any]:
     if not latencies:
         return {"bursts": 0}
-    ms = sorted(1000 * value for value in latencies)
-    return {"bursts": len(ms), "p50_ms": round(statistics.median(ms), 1),
-            "p95_ms": round(ms[min(len(ms) - 1, int(0.95 * len(ms)))], 1),
-            "min_ms": round(ms[0], 1), "max_ms": round(ms[-1], 1)}
+    ms = sorted(1000 * value for _, value in latencies)
+    steady = sorted(1000 * value for at, value in latencies if at >= WARM_UP)
+    summary = {"bursts": len(ms), "p50_ms": round(statistics.median(ms), 1),
+               "p95_ms": round(ms[min(len(ms) - 1, int(0.95 * len(ms)))], 1),
+               "min_ms": round(ms[0], 1), "max_ms": round(ms[-1], 1)}
+    if steady:
+        summary["settled_p50_ms"] = round(statistics.median(steady), 1)
+        summary["settled_p95_ms"] = round(steady[min(len(steady) - 1,
+                                                     int(0.95 * len(steady)))], 1)
+    return summary
 
 
 async def _run() -> dict[str, Any]:
     source, bursts = talker(SECONDS)
-    measured: dict[str, list[float]] = {name: [] for name in VARIANTS}
+    measured: dict[str, list[tuple[float, float]]] = {name: [] for name in VARIANTS}
     for _ in range(ROUNDS):
         for name, variant in VARIANTS.items():
             microphone, speaker = await variant(ClockedAudio(source), SECONDS)
@@ -194,10 +206,11 @@ def main() -> dict[str, Any]:
     result = asyncio.run(_run())
     devices = pulse_device_latencies()
     result["pulse_device_latency_ms"] = devices
-    low = devices.get("low")
-    if isinstance(low, dict) and result["parley_processing"].get("p50_ms") is not None:
-        result["parley_estimated_with_pulse_devices_ms"] = round(
-            result["parley_processing"]["p50_ms"] + low["input"] + low["output"], 1)
+    parley_devices = devices.get("parley")
+    processed = result["parley_processing"].get("settled_p50_ms")
+    if isinstance(parley_devices, dict) and processed is not None:
+        result["parley_settled_p50_with_pulse_devices_ms"] = round(
+            processed + parley_devices["input"] + parley_devices["output"], 1)
     result["load_average"] = round(os.getloadavg()[0], 2)
     result["seconds_per_variant"], result["rounds"] = SECONDS, ROUNDS
     return result

@@ -1,9 +1,13 @@
 """Remote audio out: every participant mixed into ONE output stream.
 
-Frames arrive on the loop thread (:meth:`Playback.push`) into a short buffer
-per participant; the PortAudio output callback takes 20 ms from each buffer
-and sums them. That mix, as it is handed to the device, is the far-end
-reference of the call's echo canceller (:mod:`parley.media.processing`).
+Frames arrive on the loop thread (:meth:`Playback.push`) into a queue per
+participant whose depth adapts to the measured jitter
+(:class:`~parley.media.playout.PlayoutTarget`: one device block when the network is
+calm); the PortAudio output callback takes 10 ms from each queue and sums them. That
+mix, as it is handed to the device, is the far-end reference of the call's echo
+canceller (:mod:`parley.media.processing`), so the reference follows every change of
+the queues' depth; the test sound and the notices are pushed into the same mix
+(:func:`call_output`).
 Without an output device the null sink consumes the same frames and still
 measures each participant's level, so headless tests can assert that
 non-silent audio arrived from someone."""
