@@ -48,12 +48,15 @@ def talker(seconds: float) -> tuple[npt.NDArray[np.int16], list[int]]:
 
 
 def burst_latencies(microphone: ClockedStream, speaker: ClockedStream,
-                    starts: list[int]) -> list[tuple[float, float]]:
+                    starts: list[int]) -> list[tuple[float, float, float]]:
     """(seconds into the run, seconds from the burst's first sample spoken to its first
-    sample heard) of each burst heard."""
+    sample heard, the share of the burst's length heard without a gap) of each burst
+    heard. A speaker that ran dry in the middle of a burst plays it with a hole."""
     samples, times = speaker.played()
     peak = float(np.percentile(np.abs(samples), 99.9)) if len(samples) else 0.0
-    loud = np.flatnonzero(np.abs(samples) > max(THRESHOLD * peak, 10 * FLOOR))
+    level = np.abs(samples)
+    loud = np.flatnonzero(level > max(THRESHOLD * peak, 10 * FLOOR))
+    length = int(BURST * AUDIO_RATE)
     latencies = []
     for start in starts:
         spoken = microphone.spoken_at(start)
@@ -61,7 +64,13 @@ def burst_latencies(microphone: ClockedStream, speaker: ClockedStream,
             continue
         after = loud[np.searchsorted(times[loud], spoken):] if len(loud) else loud
         if len(after) and times[after[0]] - spoken < PERIOD:
-            latencies.append((start / AUDIO_RATE, float(times[after[0]] - spoken)))
+            first = int(after[0])
+            # the sine's samples near zero are not holes: a hole is a 1 ms run of quiet
+            burst = level[first : first + length + AUDIO_RATE // 100] > 0.02 * peak
+            quiet = np.convolve(~burst, np.ones(AUDIO_RATE // 1000), "valid") \
+                >= AUDIO_RATE // 1000
+            intact = 1.0 - float(np.count_nonzero(quiet[:length])) / length
+            latencies.append((start / AUDIO_RATE, float(times[first] - spoken), intact))
     return latencies
 
 

@@ -10,8 +10,11 @@ The talker says a 40 ms tone burst every second over a quiet noise floor; the la
 each burst is the time from when its first sample was spoken (the microphone block's
 callback time, less the samples after it) to when its first sample is heard (the
 speaker block's callback time, plus the samples before it), found by a threshold at
-sample resolution. ``settled_*`` leaves out each run's first WARM_UP seconds (the
-call's start: what the sender queued before its connection was up arrives at once).
+sample resolution; a burst played with a hole in it (the speaker ran dry: a click, a
+lost syllable) is counted (``bursts_with_a_hole``, ``burst_heard_share``), since a
+speaker that never holds anything back is fast and broken. ``settled_*`` leaves out
+each run's first WARM_UP seconds (the call's start: what the sender queued before its
+connection was up arrives at once).
 
 - ``bare_aiortc``: aiortc's own encoder, jitter buffer (prefetch 4) and RTCP handling,
   a microphone track fed by the input callback, and the most favourable speaker there
@@ -173,14 +176,16 @@ VARIANTS: dict[str, Variant] = {
 }
 
 
-def _summary(latencies: list[tuple[float, float]]) -> dict[str, Any]:
+def _summary(latencies: list[tuple[float, float, float]]) -> dict[str, Any]:
     if not latencies:
         return {"bursts": 0}
-    ms = sorted(1000 * value for _, value in latencies)
-    steady = sorted(1000 * value for at, value in latencies if at >= WARM_UP)
+    ms = sorted(1000 * value for _, value, _ in latencies)
+    steady = sorted(1000 * value for at, value, _ in latencies if at >= WARM_UP)
     summary = {"bursts": len(ms), "p50_ms": round(statistics.median(ms), 1),
                "p95_ms": round(ms[min(len(ms) - 1, int(0.95 * len(ms)))], 1),
-               "min_ms": round(ms[0], 1), "max_ms": round(ms[-1], 1)}
+               "min_ms": round(ms[0], 1), "max_ms": round(ms[-1], 1),
+               "bursts_with_a_hole": sum(1 for *_, intact in latencies if intact < 0.99),
+               "burst_heard_share": round(statistics.mean(i for *_, i in latencies), 3)}
     if steady:
         summary["settled_p50_ms"] = round(statistics.median(steady), 1)
         summary["settled_p95_ms"] = round(steady[min(len(steady) - 1,
@@ -190,7 +195,7 @@ def _summary(latencies: list[tuple[float, float]]) -> dict[str, Any]:
 
 async def _run() -> dict[str, Any]:
     source, bursts = talker(SECONDS)
-    measured: dict[str, list[tuple[float, float]]] = {name: [] for name in VARIANTS}
+    measured: dict[str, list[tuple[float, float, float]]] = {name: [] for name in VARIANTS}
     for _ in range(ROUNDS):
         for name, variant in VARIANTS.items():
             microphone, speaker = await variant(ClockedAudio(source), SECONDS)
