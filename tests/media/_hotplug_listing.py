@@ -1,7 +1,9 @@
 """Run in a child process by test_hotplug: a speaker plugged in while this process runs
 (a PulseAudio null sink and its ALSA device, as a USB headset brings a new card). Prints
 JSON: the speakers the device service's watcher reported before and after, and what
-this process's own PortAudio lists after (unchanged: it reads its list once)."""
+this process's own PortAudio lists after (unchanged: it reads its list once). PulseAudio's
+own sinks ("Pulse:...", listed by pactl afresh) are left out: this is about PortAudio's
+list."""
 
 from __future__ import annotations
 
@@ -9,10 +11,16 @@ import asyncio
 import json
 import os
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
-from parley.media.devices import list_speakers
+from parley.media.devices import Device, list_speakers
+from parley.media.pulse_devices import PULSE_API
 from parley.sdk.devices import AvailableDevices, DeviceService, DeviceWatcher
+
+
+def _portaudio(devices: Sequence[Device]) -> list[str]:
+    return [d.name for d in devices if not d.id.startswith(f"{PULSE_API}:")]
 
 
 async def main() -> dict[str, list[str]]:
@@ -28,19 +36,19 @@ async def main() -> dict[str, list[str]]:
     try:
         await asyncio.wait_for(changed.wait(), 20)
         changed.clear()
-        before = [d.name for d in reported[-1].speakers]
-        in_process_before = [d.name for d in list_speakers()]
+        before = _portaudio(reported[-1].speakers)
+        in_process_before = _portaudio(list_speakers())
         subprocess.run(["pactl", "load-module", "module-null-sink", "sink_name=parley_late",
                         "rate=48000", "channels=1"], check=True, capture_output=True)
         with Path(os.environ["ALSA_CONFIG_PATH"]).open("a") as conf:
             conf.write("pcm.parley_late { type asym playback.pcm "
                        "{ type pulse device parley_late } }\n")
         await asyncio.wait_for(changed.wait(), 20)
-        after = [d.name for d in reported[-1].speakers]
+        after = _portaudio(reported[-1].speakers)
     finally:
         await watcher.stop()
     return {"before": before, "after": after, "in_process_before": in_process_before,
-            "in_process_after": [d.name for d in list_speakers()]}
+            "in_process_after": _portaudio(list_speakers())}
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Run in a child process by test_playback: Playback plays into the default output (the
 test's PulseAudio null sink) while MicrophoneTrack records the sink's monitor; each
-recorded 20 ms block paces what is pushed next, so the whole run is on the device's
-clock, not on sleeps. Prints JSON: the steady level of one and of two loud
+recorded 20 ms block paces (and stamps) what is pushed next, so the whole run is on
+the device's clock, not on sleeps. Prints JSON: the steady level of one and of two loud
 participants, and how many samples were heard after a single 20 ms frame, after a
 second one, and after a burst of one second's frames pushed at once."""
 
@@ -11,6 +11,7 @@ import asyncio
 import json
 from collections.abc import Sequence
 
+import av
 import numpy as np
 import numpy.typing as npt
 
@@ -25,15 +26,22 @@ HEARD = 1000  # a recorded sample above this is audio, not the null sink's silen
 async def probe() -> dict[str, float]:
     playback = Playback("default")
     microphone = MicrophoneTrack("default")
-    loud = audio_frame(np.full(AUDIO_SAMPLES, LOUD, np.int16), 0)
+    samples = np.full(AUDIO_SAMPLES, LOUD, np.int16)
+    clock = 0  # blocks recorded: what is pushed is stamped on the device's clock, as a
+    # call's decoded frames are (a pause in talking is a jump in media time)
+
+    def loud() -> av.AudioFrame:
+        return audio_frame(samples, clock * AUDIO_SAMPLES)
 
     async def record(blocks: int, feeding: Sequence[str] = ()) -> npt.NDArray[np.int16]:
+        nonlocal clock
         recorded = []
         for _ in range(blocks):
             for pid in feeding:
-                playback.push(pid, loud)
+                playback.push(pid, loud())
             frame = await asyncio.wait_for(microphone.recv(), 5)
             recorded.append(frame.to_ndarray().reshape(-1))
+            clock += 1
         return np.concatenate(recorded)
 
     def heard(samples: npt.NDArray[np.int16]) -> int:
@@ -44,12 +52,13 @@ async def probe() -> dict[str, float]:
         alone = await record(50, ["a"])
         mixed = await record(50, ["a", "b"])
         await record(25)  # what was queued drains
-        playback.push("c", loud)
+        playback.push("c", loud())
         after_one = await record(25)
-        playback.push("c", loud)
+        playback.push("c", loud())
         after_two = await record(25)
         for _ in range(50):
-            playback.push("d", loud)
+            playback.push("d", loud())
+            clock += 1  # a second's frames at once: a burst of late ones
         after_burst = await record(75)
     finally:
         microphone.stop()

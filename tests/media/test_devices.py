@@ -51,17 +51,22 @@ def test_pulse_sinks_and_sources_are_listed_by_name_and_open_what_they_name(
         ("speaker", "parley_desk_speakers", False, {"on": ["parley_desk_speakers"]}),
         ("speaker", "parley_headset", False, {"on": ["parley_headset"]}),
         ("speaker", "default", True, {"on": ["parley_headset"]}),  # ALSA's is PulseAudio's
+        # PulseAudio's own sinks, by their PulseAudio names (media/pulse_devices.py)
+        ("speaker", "Null Output", False, {"on": ["parley_desk_speakers"]}),
+        ("speaker", "Null Output", False, {"on": ["parley_headset"]}),
     ]
     microphones = [(d["kind"], d["name"], d["default"], d["opened"])
                    for d in report["microphones"]]
     assert microphones == [
         ("microphone", SOURCE, False, {"on": [SOURCE], "samples": 960}),
         ("microphone", "default", True, {"on": [SOURCE], "samples": 960}),
+        ("microphone", "Null Input", False, {"on": [SOURCE], "samples": 960}),  # no monitors
     ]
     # ids are host API and name, never PortAudio's index (which changes between runs)
     ids = [d["id"] for d in report["speakers"] + report["microphones"]]
     assert ids == ["ALSA:parley_desk_speakers", "ALSA:parley_headset", "ALSA:default",
-                   f"ALSA:{SOURCE}", "ALSA:default"]
+                   "Pulse:parley_desk_speakers", "Pulse:parley_headset",
+                   f"ALSA:{SOURCE}", "ALSA:default", f"Pulse:{SOURCE}"]
     # no device chosen (MediaConfig's None) is the system default
     assert report["default_speaker"] == {"on": ["parley_headset"]}
     assert report["default_microphone"] == {"on": [SOURCE], "samples": 960}

@@ -1,5 +1,6 @@
 """The mixer: format conversion, and what it plays into a real PulseAudio sink (one
-and two participants, clipping, the 40 ms start and the 200 ms bound per participant)."""
+and two participants, clipping, a calm participant's start after one block, and the
+200 ms bound per participant, less a stale backlog at the start)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import av
 import numpy as np
 import pytest
 
-from parley.media.playback import MAX_BUFFERED, PREBUFFER, to_mono
+from parley.media.playback import MAX_BUFFERED, to_mono
+from parley.media.synthetic import AUDIO_SAMPLES
 from tests.media.pulse import null_sink_loop, run_child
 
 
@@ -39,10 +41,14 @@ def test_the_output_mixes_every_participant_and_clips(played: dict[str, float]) 
     assert played["mixed"] == 32767  # 2 x 0.73 of full scale, clipped
 
 
-def test_a_participant_starts_once_40_ms_are_queued(played: dict[str, float]) -> None:
-    assert played["heard_after_one"] == 0  # 20 ms queued: still priming
-    assert played["heard_after_two"] == PREBUFFER  # then both frames play
+def test_a_calm_participant_starts_once_one_block_is_queued(played: dict[str, float]) -> None:
+    # no jitter measured yet: a lone frame is played, not held for a second one (the
+    # recording through 10 ms device blocks may lose a few samples on a loaded machine)
+    assert 0 < played["heard_after_one"] <= AUDIO_SAMPLES
+    assert 0 < played["heard_after_two"] <= AUDIO_SAMPLES
 
 
-def test_a_burst_is_cut_to_the_newest_200_ms(played: dict[str, float]) -> None:
-    assert played["heard_after_burst"] == MAX_BUFFERED  # of one second pushed at once
+def test_a_burst_is_cut_to_its_newest_part(played: dict[str, float]) -> None:
+    # of one second pushed at once: at most the newest 200 ms is kept, and a queue that
+    # starts with a backlog plays only the prime and one frame of it (the rest is stale)
+    assert AUDIO_SAMPLES < played["heard_after_burst"] < MAX_BUFFERED

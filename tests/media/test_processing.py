@@ -64,6 +64,21 @@ def test_the_stream_delay_is_portaudios_input_plus_output_latency() -> None:
     assert processor.delay_ms == 61
 
 
+def test_the_stream_delay_follows_the_latency_the_callbacks_see() -> None:
+    processor = AudioProcessor(OFF)  # the bookkeeping needs no native library
+    processor.input_latency, processor.output_latency = 0.020, 0.020
+    for _ in range(200):  # a device whose output latency stepped up to 60 ms
+        processor.output_latency_seen(0.060)
+        processor.input_latency_seen(0.020)
+    assert processor.delay_ms == 80
+    for nonsense in (0.0, -0.01, 3.0):  # what a device without time stamps reports
+        processor.output_latency_seen(nonsense)
+        processor.input_latency_seen(nonsense)
+    assert processor.delay_ms == 80
+    processor.output_latency_seen(0.040)  # one reading moves it a little, not all the way
+    assert 78 <= processor.delay_ms < 80
+
+
 def test_the_echo_of_what_was_played_is_removed_and_the_near_voice_kept(
         voices: tuple[npt.NDArray[np.int16], ...]) -> None:
     far, near = voices

@@ -18,10 +18,14 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any, Literal, cast
+
+from parley.media.pulse_devices import PULSE_API, PactlKind, pulse_devices, pulse_name, routed
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +55,27 @@ class Device:
 
 _sounddevice: ModuleType | None = None
 _sounddevice_error: str | None = None
+_backend: Any = None
+
+
+def use_audio_backend(backend: Any) -> None:
+    """Open microphones and speakers through ``backend`` instead of PortAudio, from now
+    on in this process; None gives PortAudio back.
+
+    ``backend`` is anything with sounddevice's ``RawInputStream`` and ``OutputStream``
+    (same arguments, same callbacks). It is the seam through which a benchmark or a test
+    drives the product's own audio path at the block level, on a clock it controls
+    (tests/media/clocked_audio.py)."""
+    global _backend
+    _backend = backend
 
 
 def sounddevice_module(kind: DeviceKind = "microphone") -> ModuleType:
-    """sounddevice, imported once; raises DeviceError(kind) when PortAudio is missing."""
+    """sounddevice, imported once (or the backend :func:`use_audio_backend` set); raises
+    DeviceError(kind) when PortAudio is missing."""
     global _sounddevice, _sounddevice_error
+    if _backend is not None:
+        return cast(ModuleType, _backend)
     if _sounddevice is None and _sounddevice_error is None:
         try:
             import sounddevice
@@ -170,14 +190,43 @@ def _host_api_names(sd: Any) -> dict[int, str]:
     return {i: str(api["name"]) for i, api in enumerate(sd.query_hostapis())}
 
 
+def _pulse(kind: PactlKind) -> list[Device]:
+    # defaults stay PortAudio's: "System default" is the device that follows the system
+    return [Device(kind, f"{PULSE_API}:{name}", label)
+            for name, label, _default in pulse_devices(kind)]
+
+
 def list_microphones() -> list[Device]:
-    """Audio inputs (empty when PortAudio is missing or has none)."""
-    return _audio_devices("microphone", "max_input_channels", 0)
+    """Audio inputs: PortAudio's, then PulseAudio's sources (:mod:`.pulse_devices`);
+    empty when there are none."""
+    return _audio_devices("microphone", "max_input_channels", 0) + _pulse("microphone")
 
 
 def list_speakers() -> list[Device]:
-    """Audio outputs (empty when PortAudio is missing or has none)."""
-    return _audio_devices("speaker", "max_output_channels", 1)
+    """Audio outputs: PortAudio's, then PulseAudio's sinks; empty when there are none."""
+    return _audio_devices("speaker", "max_output_channels", 1) + _pulse("speaker")
+
+
+@contextmanager
+def opening(device: str | None, kind: PactlKind) -> Iterator[int | str | None]:
+    """The sounddevice id to open ``device`` with, for the block that opens the stream:
+    :func:`sounddevice_id`, or for a PulseAudio id (``"Pulse:<name>"``) ALSA's pulse
+    device routed to that sink or source while the stream opens."""
+    if pulse_name(device) is None:
+        yield sounddevice_id(device, kind)
+        return
+    channels = "max_output_channels" if kind == "speaker" else "max_input_channels"
+    alsa: dict[str, int] = {}
+    try:
+        for info in sounddevice_module(kind).query_devices():
+            if info.get(channels, 0) > 0:
+                alsa.setdefault(str(info["name"]), int(info["index"]))
+    except DeviceError:
+        raise
+    except Exception as exc:  # sd.PortAudioError: the default says what fails
+        logger.warning("could not list the ALSA devices: %s", exc)
+    with routed(device, kind, list(alsa)) as target:
+        yield alsa.get(target) if target is not None else None
 
 
 _LIST_IN_CHILD = "from parley.media.devices import print_audio_devices; print_audio_devices()"

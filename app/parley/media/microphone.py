@@ -1,4 +1,5 @@
-"""The microphone: a sounddevice InputStream, 48 kHz mono, 20 ms blocks.
+"""The microphone: a sounddevice InputStream, 48 kHz mono, 10 ms device blocks, 20 ms
+frames.
 
 The PortAudio callback runs on PortAudio's thread and does nothing but copy the
 block, run it through the call's audio processing (echo cancellation, noise
@@ -17,13 +18,18 @@ import av
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from parley.media.devices import DeviceError, sounddevice_id, sounddevice_module
+from parley.media.devices import DeviceError, opening, sounddevice_module
 from parley.media.processing import AudioProcessor
 from parley.media.synthetic import AUDIO_RATE, AUDIO_SAMPLES, audio_frame
 
 logger = logging.getLogger(__name__)
 
 QUEUE_BLOCKS = 10  # 200 ms
+DEVICE_BLOCK = AUDIO_RATE // 100
+"""Samples (10 ms) per device callback. PortAudio's ALSA back end keeps two blocks in
+its buffer, so this is what sets the device's latency: 20 ms where 20 ms blocks gave
+40 ms. The callback joins two into the 20 ms frame that is queued (what Opus sends)."""
+FRAME_BYTES = 2 * AUDIO_SAMPLES  # s16 mono
 
 
 class MicrophoneTrack(MediaStreamTrack):
@@ -45,15 +51,17 @@ class MicrophoneTrack(MediaStreamTrack):
         self._loop: asyncio.AbstractEventLoop = asyncio.get_running_loop()
         self._queue: asyncio.Queue[bytes] = asyncio.Queue(QUEUE_BLOCKS)
         self._pts = 0
+        self._pending = bytearray()  # device blocks not yet a whole frame (its thread)
         self.dropped = 0
         self.error: str | None = None
         sd = sounddevice_module()
         try:
-            self._stream: Any = sd.RawInputStream(
-                samplerate=AUDIO_RATE, channels=1, dtype="int16", blocksize=AUDIO_SAMPLES,
-                latency="low", device=sounddevice_id(device, "microphone"),
-                callback=self._callback)
-            self._stream.start()
+            with opening(device, "microphone") as target:
+                self._stream: Any = sd.RawInputStream(
+                    samplerate=AUDIO_RATE, channels=1, dtype="int16",
+                    blocksize=DEVICE_BLOCK, latency="low", device=target,
+                    callback=self._callback)
+                self._stream.start()
         except Exception as exc:  # sd.PortAudioError, ValueError for a bad name
             raise DeviceError("microphone", f"cannot open microphone {device!r}: {exc}") from exc
         if processor is not None:
@@ -63,9 +71,16 @@ class MicrophoneTrack(MediaStreamTrack):
         # PortAudio's thread: copy the block, process it, hand it over, nothing else
         block = bytes(indata)
         if self._processor is not None:
+            self._processor.input_latency_seen(
+                time_info.currentTime - time_info.inputBufferAdcTime)
             block = self._processor.captured(block)
+        self._pending += block
+        if len(self._pending) < FRAME_BYTES:
+            return
+        frame = bytes(self._pending[:FRAME_BYTES])
+        del self._pending[:FRAME_BYTES]
         try:
-            self._loop.call_soon_threadsafe(self._put, block)
+            self._loop.call_soon_threadsafe(self._put, frame)
         except RuntimeError:
             pass  # the loop is closed; stop() follows
 

@@ -15,7 +15,12 @@ about 0.1 ms per 10 ms frame, so nothing here ever runs on the event loop):
 
 The stream delay given to the echo canceller is PortAudio's reported input latency
 plus its output latency, reported by each stream when it opens (so a device switch
-updates it). libwebrtc's AEC3 estimates the rest of the echo path's delay itself.
+updates it) and then followed, smoothed, from each callback's time stamps (the ADC time
+of the captured block, the DAC time of the played one), so a device whose latency moves
+moves the delay too. The playout queue (:mod:`parley.media.playout`) comes before the
+point the reference is taken, so its changes need no delay update: the reference is
+what goes to the device, when it goes. libwebrtc's AEC3 estimates the rest of the echo
+path's delay itself.
 """
 
 from __future__ import annotations
@@ -34,6 +39,11 @@ logger = logging.getLogger(__name__)
 
 FRAME = AUDIO_RATE // 100
 """Samples in the 10 ms frame the APM takes (and only takes)."""
+MAX_LATENCY = 0.5
+"""A device latency above this (seconds) is a clock glitch, not a latency."""
+LATENCY_SMOOTHING = 0.05
+"""How much of each callback's latency reading moves the stream delay (about 20
+callbacks, 0.4 s, to follow a step)."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +147,17 @@ class AudioProcessor:
     def delay_ms(self) -> int:
         """The stream delay the echo canceller is given: input + output latency."""
         return round((self.input_latency + self.output_latency) * 1000)
+
+    def input_latency_seen(self, seconds: float) -> None:
+        """The microphone's latency as its callback sees it now (capture time to the
+        callback); a value PortAudio could not measure (0, or absurd) is ignored."""
+        if 0.0 < seconds < MAX_LATENCY:
+            self.input_latency += LATENCY_SMOOTHING * (seconds - self.input_latency)
+
+    def output_latency_seen(self, seconds: float) -> None:
+        """The speaker's latency as its callback sees it now (callback to the DAC)."""
+        if 0.0 < seconds < MAX_LATENCY:
+            self.output_latency += LATENCY_SMOOTHING * (seconds - self.output_latency)
 
     def played(self, samples: npt.NDArray[np.float32]) -> None:
         """What the speaker is being handed now, mono float in [-1, 1] (output thread).

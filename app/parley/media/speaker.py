@@ -56,7 +56,7 @@ class Speaker:
                 config.fake_media and config.speaker is None):
             return
         try:
-            self.playback = Playback(config.speaker, processor=processor)
+            self.playback = Playback(config.speaker, processor=processor, call=True)
         except DeviceError as exc:
             self._device_error(exc.kind, f"{exc.message}; remote audio is not played")
 
@@ -91,7 +91,7 @@ class Speaker:
 
     def _switched(self, current: Playback, device: str | None) -> Playback:
         try:
-            new = Playback(device, processor=self._processor)
+            new = Playback(device, processor=self._processor, call=True)
         except DeviceError as exc:
             self._device_error(exc.kind, f"{exc.message}; the speaker stays as it was")
             return current

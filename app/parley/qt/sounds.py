@@ -2,8 +2,12 @@
 
 They go through the media layer's mixer (:class:`parley.media.playback.Playback`, the
 same output path a call uses), fed a synthetic tone at real-time pace from the loop, so
-a test sound proves the speaker a call would play to. A speaker that cannot be opened
-plays nothing and says so (``failed``), it never raises.
+a test sound proves the speaker a call would play to. During a call that plays to the
+same speaker, the sound is mixed into the call's own output
+(:func:`parley.media.playback.call_output`) instead of a second stream: the echo
+canceller's far-end reference is that mix, so the sound is cancelled from the
+microphone like the others' voices and the far end does not hear it. A speaker that
+cannot be opened plays nothing and says so (``failed``), it never raises.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import logging
 from PySide6.QtCore import QObject, Signal
 
 from parley.media.devices import DeviceError
-from parley.media.playback import Playback
+from parley.media.playback import Playback, call_output
 from parley.media.synthetic import ToneTrack
 from parley.qt.slots import async_slot
 
@@ -28,6 +32,8 @@ SOUNDS: dict[str, tuple[tuple[float, float], ...]] = {
 }
 """Per sound: (frequency in Hz, seconds) notes, played one after the other."""
 _DRAIN = 0.12  # seconds for the mixer's last frames to reach the speaker
+SOUND_SOURCE = "\x00sound"
+"""The mixer's name for the sounds (no participant id has a NUL in it)."""
 
 
 class SoundPlayer(QObject):
@@ -47,6 +53,14 @@ class SoundPlayer(QObject):
         """Play ``sound`` (one at a time: a second waits for the first)."""
         notes = SOUNDS[sound]
         async with self._lock:
+            call = call_output()
+            if call is not None and (call.device or "") == self.speaker:
+                try:
+                    await _play(call, notes)
+                finally:
+                    call.remove(SOUND_SOURCE)
+                self.played.emit(sound)
+                return
             try:
                 playback = await asyncio.to_thread(Playback, self.speaker or None)
             except DeviceError as exc:
@@ -54,12 +68,19 @@ class SoundPlayer(QObject):
                 self.failed.emit(sound, exc.message)
                 return
             try:
-                for frequency, seconds in notes:
-                    tone = ToneTrack(frequency, amplitude=0.25)
-                    for _ in range(max(1, round(seconds / 0.02))):
-                        playback.push("sound", await tone.recv())
-                    tone.stop()
-                await asyncio.sleep(_DRAIN)
+                await _play(playback, notes)
             finally:
                 await asyncio.to_thread(playback.close)
         self.played.emit(sound)
+
+
+async def _play(playback: Playback, notes: tuple[tuple[float, float], ...]) -> None:
+    samples = 0
+    for frequency, seconds in notes:
+        tone = ToneTrack(frequency, amplitude=0.25)
+        for _ in range(max(1, round(seconds / 0.02))):
+            frame = await tone.recv()
+            frame.pts, samples = samples, samples + frame.samples  # one time line, not one a note
+            playback.push(SOUND_SOURCE, frame)
+        tone.stop()
+    await asyncio.sleep(_DRAIN)

@@ -1,0 +1,85 @@
+"""The receive side's audio jitter buffer: each Opus packet goes to the decoder at once.
+
+aiortc's receiver builds ``JitterBuffer(capacity=16, prefetch=4)`` for audio: a frame
+is handed to the decoder only once four later frames have arrived, and a frame counts
+as complete only when the next packet is seen. That is a fixed 80-100 ms on every call,
+whatever the network does (issue 14 measured it as the largest single part of the
+mouth-to-ear delay). An Opus packet is a whole frame, so nothing needs assembling:
+:class:`AudioJitterBuffer` releases every packet the moment it arrives, in order, and
+the timing jitter is absorbed after decoding by the speaker's adaptive playout buffer
+(:mod:`parley.media.playout`), which is small when the network is calm and grows with
+the measured jitter, as libwebrtc's NetEq does. A packet older than one already
+released (reordered, or a duplicate) is dropped: it would be played out of order.
+
+Why replacing a name, and where (aiortc 1.x): the receiver creates its jitter buffer in
+its constructor from the name ``JitterBuffer`` of ``aiortc.rtcrtpreceiver``, with no
+parameter to choose it. :func:`install` replaces that one module-level name with a
+factory that gives audio an :class:`AudioJitterBuffer` (a subclass of aiortc's own) and
+video upstream's buffer unchanged, as :mod:`parley.media.rtx` replaces ``get_encoder``;
+:func:`uninstall` restores upstream (the benchmark's bare-aiortc baseline). No private
+attribute of the receiver is read or written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiortc import rtcrtpreceiver
+from aiortc.jitterbuffer import JitterBuffer, JitterFrame
+from aiortc.rtp import RtpPacket
+from aiortc.utils import uint16_add
+
+_upstream: dict[str, Any] = {}
+
+
+class AudioJitterBuffer(JitterBuffer):
+    """Audio packets in, the same packets out at once, in sequence order.
+
+    It keeps aiortc's ``add()`` contract: ``(pli_flag, frame or None)`` per packet.
+    """
+
+    def __init__(self, capacity: int = 16, prefetch: int = 0, is_video: bool = False) -> None:
+        super().__init__(capacity, 0, is_video)
+        self.last_sequence: int | None = None
+        """The sequence number of the packet released last."""
+        self.dropped = 0
+        """Packets dropped because they came after a later one (reordered) or twice."""
+
+    def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
+        last = self.last_sequence
+        if last is not None:
+            ahead = uint16_add(packet.sequence_number, -last)
+            if ahead == 0 or ahead >= 0x8000:  # a duplicate, or behind what was played
+                self.dropped += 1
+                return False, None
+        self.last_sequence = packet.sequence_number
+        # the receiver depayloads into ``_data`` before add(); upstream's buffer reads
+        # the same attribute when it joins a frame's packets
+        data: bytes = getattr(packet, "_data", packet.payload)
+        return False, JitterFrame(data=data, timestamp=packet.timestamp)
+
+
+def _jitter_buffer(capacity: int, prefetch: int = 0, is_video: bool = False) -> JitterBuffer:
+    if is_video:
+        return JitterBuffer(capacity, prefetch, is_video)
+    return AudioJitterBuffer(capacity)
+
+
+def install() -> None:
+    """Give every receiver built from now on Parley's audio jitter buffer (idempotent)."""
+    if _upstream:
+        return
+    _upstream["JitterBuffer"] = rtcrtpreceiver.JitterBuffer  # type: ignore[attr-defined]
+    rtcrtpreceiver.JitterBuffer = _jitter_buffer  # type: ignore[attr-defined,assignment]
+
+
+def uninstall() -> None:
+    """Give aiortc back its own jitter buffer (for receivers built from now on)."""
+    if not _upstream:
+        return
+    rtcrtpreceiver.JitterBuffer = _upstream.pop("JitterBuffer")  # type: ignore[attr-defined]
+
+
+def installed() -> bool:
+    """Whether receivers get :class:`AudioJitterBuffer`."""
+    return bool(_upstream)
