@@ -2,14 +2,17 @@
 
 The build starts in the background as soon as collection has finished, at a lower CPU
 priority, while the tests before tests/packaging run (most of them wait on timers and
-sockets, not the CPU); the `bundle` fixture then waits for it. It is the same
-``build.py bundle`` run as before, only earlier: nothing about it is skipped.
+sockets, not the CPU); the `bundle` fixture then waits for it. It is `make installer`'s
+own ``build.py installer`` (on Linux; ``bundle`` elsewhere): the bundle, then the .tar.gz
+(gzip level 9) that the download-budget and install tests read. The same steps as
+before, only earlier: nothing about them is skipped.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,7 +42,7 @@ def frozen_env(home: Path, **extra: str) -> dict[str, str]:
 
 
 class _Build:
-    """The one ``build.py bundle`` run of this session, started in the background."""
+    """The one ``build.py`` run of this session, started in the background."""
 
     def __init__(self) -> None:
         self.process: subprocess.Popen[str] | None = None
@@ -50,8 +53,9 @@ class _Build:
         self.log = log.open("w+")
         # nice: the build takes the CPU the running tests leave idle, not theirs
         nice = ["nice", "-n", "10"] if shutil.which("nice") else []
+        what = "installer" if sys.platform.startswith("linux") else "bundle"
         self.process = subprocess.Popen(
-            [*nice, sys.executable, str(PACKAGING / "build.py"), "bundle"],
+            [*nice, sys.executable, str(PACKAGING / "build.py"), what],
             stdout=self.log, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
 
     def finish(self) -> tuple[int, str]:
@@ -103,3 +107,12 @@ def bundle() -> Path:
     folder = ROOT / "dist" / "Parley"
     assert os.access(folder / ("Parley.exe" if sys.platform == "win32" else "Parley"), os.X_OK)
     return folder
+
+
+@pytest.fixture(scope="session")
+def linux_archive(bundle: Path) -> Path:
+    """The Linux .tar.gz this session's ``build.py installer`` packed from ``bundle``."""
+    _code, output = _build.finish()
+    packed = re.findall(r"^build\.py: packed (\S+\.tar\.gz) ", output, re.MULTILINE)
+    assert len(packed) == 1, output
+    return Path(packed[0])
