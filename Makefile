@@ -54,10 +54,14 @@ bench: system-deps venv
 
 # Every fault test, the long ones included (PARLEY_LONG=1): real links in network
 # namespaces (needs root; PARLEY_REQUIRE_NETNS makes a missing root a failure here),
-# process faults, hundreds of random fault schedules, bad input against a live server.
+# process faults, hundreds of random fault schedules, bad input against a live server;
+# then the long variants `make test` leaves out elsewhere (-m long: the other hot-plug,
+# NAT, browser and interop cases; docs/testing.md lists them). tests/load is `make load`.
 # Figures go to bench/results/faults.json and are printed; see docs/reliability.md.
 faults: system-deps venv
 	PARLEY_LONG=1 PARLEY_REQUIRE_NETNS=1 $(BIN)/pytest -q -p no:cacheprovider -rfEs tests/faults tests/security $(ARGS)
+	PARLEY_LONG=1 PARLEY_REQUIRE_NETNS=1 $(BIN)/pytest -q -p no:cacheprovider -rfEs -m long tests \
+		--ignore=tests/faults --ignore=tests/security --ignore=tests/load $(ARGS)
 	$(BIN)/python -m tests.faults.figures faults
 
 # One server, 500 rooms of 2 signalling-only participants; figures to bench/results/load.json.

@@ -4,6 +4,7 @@ its UDP endpoints can be cut (tests/udp.py)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -60,9 +61,13 @@ def pytest_asyncio_loop_factories(
 def fail_on_unhandled_loop_errors() -> Iterator[None]:
     """Turn any unhandled exception in an event loop during the test into a failure."""
     unhandled.clear()
+    # What the last test left (its fixtures' values outlive its own check) goes now; what
+    # is alive then (every collected module's imports, session fixtures) is frozen: left
+    # out of the collections below, so that each scans what its own test made, not the
+    # whole heap again (that scan made a pure-logic test take seconds on a busy machine).
+    gc.collect()
+    gc.freeze()
     yield
-    import gc
-
     gc.collect()  # surface "Task exception was never retrieved" now, not in a later test
     if unhandled:
         errors = list(unhandled)

@@ -201,6 +201,7 @@ async def test_with_udp_and_tcp_3478_dropped_the_call_connects_through_turn_over
     await _exit_clean(a, b)
 
 
+@pytest.mark.long  # make test keeps the one TURN case above: the rig costs ~25 s a call
 async def test_a_turn_server_that_never_answers_does_not_stop_a_direct_call(nat: Nat) -> None:
     server = await nat.start({"a": "cone", "b": "cone"},
                              turn=(f"turn:{PUBLIC}:{SILENT_PORT}?transport=udp",))
@@ -277,6 +278,7 @@ def _host_tokens() -> dict[str, str]:
             "cy": mint_invite(SECRET, "call", 3600)}
 
 
+@pytest.mark.long  # the host's end_call without NATs: tests/server/test_host.py (make test)
 async def test_the_host_quitting_ends_the_call_for_the_others_within_a_second(
         nat: Nat) -> None:
     server = await nat.start({"ada": "symmetric", "bob": "cone", "cy": "cone"}, turn=(UDP,),

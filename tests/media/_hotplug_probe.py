@@ -111,11 +111,16 @@ async def main(scenario: str, state: Path) -> dict[str, Any]:
                "mic_gone": Devices(microphone="ALSA:parley_tone", speaker="null"),
                "speaker_gone": Devices(microphone="ALSA:parley_silence",
                                        speaker="ALSA:parley_desk")}[scenario]
-    await bob.join_session("hotplug", SessionSettings("Bob", fake_media=True, **OFF),
+    # an audio call: the devices under test are audio ones, and a video encoder would
+    # only take the CPU the audio streams' stall timers are measured against
+    await bob.join_session("hotplug", SessionSettings("Bob", fake_media=True,
+                                                       session_type=SessionType.AUDIO, **OFF),
                            server=server.url)
     await ada.join_session("hotplug", SessionSettings("Ada", devices=devices,
                                                        session_type=SessionType.AUDIO, **OFF),
                            server=server.url)
+    # Ada's join returns with Bob in her list; Bob learns of her a message later
+    await until(lambda: any(not p.is_local for p in bob.participants), 20, "Ada at Bob")
     (aid,) = [p.id for p in bob.participants if not p.is_local]
     (bid,) = [p.id for p in ada.participants if not p.is_local]
     report: dict[str, Any] = {"joined_errors": list(errors)}

@@ -95,17 +95,33 @@ def _wait_gone(pid: int, timeout: float) -> None:
     os.kill(pid, signal.SIGKILL)
 
 
+def start_child(env: dict[str, str], module: str, *args: str,
+                pythonpath: Sequence[Path] = ()) -> subprocess.Popen[str]:
+    """Start ``python -m module args`` from the checkout with ``env``; see :func:`outcome`."""
+    path = os.pathsep.join(str(p) for p in (*pythonpath, REPO))
+    return subprocess.Popen([sys.executable, "-m", module, *args], cwd=REPO,
+                            env={**env, "PYTHONPATH": path}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def outcome(child: subprocess.Popen[str], timeout: float = 60) -> Any:
+    """Wait for a child of :func:`start_child`; return the JSON its last line prints (a
+    failed child fails the test with its stderr; one past ``timeout`` is killed)."""
+    try:
+        out, err = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        raise
+    assert child.returncode == 0, err if len(err) < 12000 else f"{err[:6000]}\n...\n{err[-6000:]}"
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def run_child(env: dict[str, str], module: str, *args: str, pythonpath: Sequence[Path] = (),
               timeout: float = 60) -> Any:
     """Run ``python -m module args`` from the checkout with ``env``; return the JSON its
     last line prints (a failed child fails the test with its stderr)."""
-    path = os.pathsep.join(str(p) for p in (*pythonpath, REPO))
-    result = subprocess.run([sys.executable, "-m", module, *args], cwd=REPO,
-                            env={**env, "PYTHONPATH": path}, capture_output=True, text=True,
-                            timeout=timeout)
-    err = result.stderr
-    assert result.returncode == 0, err if len(err) < 12000 else f"{err[:6000]}\n...\n{err[-6000:]}"
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return outcome(start_child(env, module, *args, pythonpath=pythonpath), timeout)
 
 
 @contextmanager

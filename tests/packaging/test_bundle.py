@@ -131,11 +131,9 @@ def test_the_bundle_ships_only_the_libraries_in_its_manifest(bundle: Path) -> No
 
 
 @pytest.fixture(scope="module")
-def archive(bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Linux .tar.gz, packed as `make installer` packs it."""
-    import build  # packaging/build.py
-
-    return build.pack_linux(bundle, tmp_path_factory.mktemp("archive"))
+def archive(linux_archive: Path) -> Path:
+    """The Linux .tar.gz, packed by `make installer`'s step (tests/packaging/conftest.py)."""
+    return linux_archive
 
 
 @linux_only
