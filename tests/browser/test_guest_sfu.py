@@ -43,7 +43,7 @@ async def janus(tmp_path: Path) -> AsyncIterator[Janus]:
 @pytest.fixture
 async def sfu_server(tmp_path: Path, janus: Janus) -> AsyncIterator[CallServer]:
     server = CallServer(ServerConfig(port=0, state_dir=tmp_path / "state", sfu="always",
-                                     janus_urls=(janus.ws_url,),
+                                     janus_urls=(janus.http_url,),
                                      janus_api_secret=janus.api_secret))
     await server.start()
     yield server

@@ -1,0 +1,87 @@
+"""A browser guest in a call that moves live from the mesh to the SFU (parley-server
+--sfu auto with mesh_max 2 in front of a real Janus): the guest follows media_mode
+make-before-break, so it still sees and hears the others through Janus afterwards and
+is seen and heard, with nobody left or joined on either side."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from parley.server import ServerConfig
+from tests.browser.conftest import page_url
+from tests.browser.support import Desktop, Guest, until
+from tests.browser.test_guest_sfu import louder, received
+from tests.sfu.conftest import SfuServer
+from tests.sfu.janus import Janus, running_janus
+
+pytestmark = pytest.mark.slow
+
+ROOM = "grows"
+
+
+@pytest.fixture
+async def janus(tmp_path: Path) -> AsyncIterator[Janus]:
+    async with running_janus(tmp_path / "janus") as node:
+        yield node
+
+
+@pytest.fixture
+async def auto_server(tmp_path: Path, janus: Janus) -> AsyncIterator[SfuServer]:
+    config = ServerConfig(port=0, state_dir=tmp_path / "state", departure_timeout=5.0,
+                          sfu="auto", mesh_max=2, janus_urls=(janus.http_url,),
+                          janus_api_secret=janus.api_secret)
+    rig = SfuServer(config)
+    await rig.server.start()
+    try:
+        yield rig
+    finally:
+        if rig.server.running:
+            await rig.server.stop()
+
+
+async def test_a_guest_follows_its_call_from_the_mesh_to_the_sfu_make_before_break(
+        auto_server: SfuServer, guest: Guest, desktops: Callable[[str], Desktop]) -> None:
+    console: list[str] = []
+    guest.page.on("console", lambda message: console.append(message.text))
+    ada, bob = desktops("Ada"), desktops("Bob")
+    aid = await ada.join(auto_server.server.url, ROOM)
+    await guest.open(page_url(auto_server.server, ROOM))
+    gid = await guest.join("Gus")
+    assert await guest.page.evaluate("window.parley.call.media.mode") == "mesh"
+    await until(lambda: guest.video_moves(aid), timeout=30, what="Ada's video (mesh)")
+    await until(lambda: ada.sees_moving_video(gid), timeout=30, what="the guest's video (mesh)")
+
+    bid = await bob.join(auto_server.server.url, ROOM)  # the third: the call moves
+    assert auto_server.hub.sfu.modes.of(ROOM) == "sfu"
+    await until(lambda: guest.page.evaluate("window.parley.call.media.mode === 'sfu'"),
+                what="the guest moving to the SFU")
+    # Ada handed over on her first frame through Janus, not by the move's deadline (Bob,
+    # the newcomer whose join moved the call, is received on the SFU path only)
+    await until(lambda: f"parley: {aid} handed over to sfu" in console, timeout=30,
+                what="Ada handed over")
+    assert not any("moved without" in line for line in console), console
+    for pid in (aid, bid):
+        await until(lambda p=pid: guest.video_moves(p), timeout=15, what=f"{pid}'s video")
+        first = await received(guest, pid)  # from the SFU's subscriber connection
+        await until(lambda p=pid, f=first: louder(guest, p, f.get("audioEnergy", 0.0)),
+                    what=f"audio from {pid} through the SFU")
+    for desktop in (ada, bob):
+        desktop.lumas.pop(gid, None)
+        await until(lambda d=desktop: d.sees_moving_video(gid), timeout=30,
+                    what=f"the guest's video at {desktop.name} after the move")
+        await until(lambda d=desktop: d.hears(gid), what=f"the guest at {desktop.name}")
+    # the old mesh stops after its grace: no peer connection left, everything via Janus
+    await until(lambda: guest.page.evaluate("window.parley.call.route.retiring.size === 0"),
+                timeout=15, what="the mesh retired")
+    assert await guest.page.evaluate("window.parley.call.peers.size") == 0
+    await until(lambda: guest.video_moves(aid), timeout=10, what="Ada's video after the mesh")
+    assert ada.names(gid).count("on_participant_joined") == 1
+    assert "on_participant_left" not in ada.names(gid) + bob.names(gid)
+    assert ada.status() == bob.status() == ["on_session_joined"]
+    names = await guest.page.evaluate(
+        "[...window.parley.call.participants.values()].map(p => p.display_name).sort()")
+    assert names == ["Ada", "Bob", "Gus"]
+    assert guest.errors == []
