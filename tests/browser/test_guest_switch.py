@@ -42,6 +42,7 @@ async def auto_server(tmp_path: Path, janus: Janus) -> AsyncIterator[SfuServer]:
             await rig.server.stop()
 
 
+@pytest.mark.long  # ~45 s here: Janus, a mesh, then the move and the mesh's 10 s retirement
 async def test_a_guest_follows_its_call_from_the_mesh_to_the_sfu_make_before_break(
         auto_server: SfuServer, guest: Guest, desktops: Callable[[str], Desktop]) -> None:
     console: list[str] = []
@@ -82,6 +83,6 @@ async def test_a_guest_follows_its_call_from_the_mesh_to_the_sfu_make_before_bre
     assert "on_participant_left" not in ada.names(gid) + bob.names(gid)
     assert ada.status() == bob.status() == ["on_session_joined"]
     names = await guest.page.evaluate(
-        "[...window.parley.call.participants.values()].map(p => p.display_name).sort()")
+        "[...window.parley.call.participants.values()].map(p => p.name).sort()")
     assert names == ["Ada", "Bob", "Gus"]
     assert guest.errors == []
