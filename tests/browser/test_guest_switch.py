@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from parley.sdk.settings import SessionType
 from parley.server import ServerConfig
 from tests.browser.conftest import page_url
 from tests.browser.support import Desktop, Guest, until
 from tests.browser.test_guest_sfu import louder, received
 from tests.sfu.conftest import SfuServer
 from tests.sfu.janus import Janus, running_janus
+from tests.sfu.test_sfu_call import janus_room_state
 
 pytestmark = pytest.mark.slow
 
@@ -85,4 +87,65 @@ async def test_a_guest_follows_its_call_from_the_mesh_to_the_sfu_make_before_bre
     names = await guest.page.evaluate(
         "[...window.parley.call.participants.values()].map(p => p.name).sort()")
     assert names == ["Ada", "Bob", "Gus"]
+    assert guest.errors == []
+
+
+@pytest.fixture
+async def auto3_server(tmp_path: Path, janus: Janus) -> AsyncIterator[SfuServer]:
+    config = ServerConfig(port=0, state_dir=tmp_path / "state3", departure_timeout=5.0,
+                          sfu="auto", mesh_max=3, janus_urls=(janus.http_url,),
+                          janus_api_secret=janus.api_secret)
+    rig = SfuServer(config)
+    await rig.server.start()
+    try:
+        yield rig
+    finally:
+        if rig.server.running:
+            await rig.server.stop()
+
+
+async def destroyed(janus: Janus, room: int) -> bool:
+    """Janus says the room is gone."""
+    return not (await janus_room_state(janus, room))[0]
+
+
+@pytest.mark.long  # ~60 s here: the move up, the move back and two 10 s retirements
+async def test_a_guest_follows_its_call_back_to_the_mesh_and_leaves_the_sfu(
+        auto3_server: SfuServer, janus: Janus, guest: Guest,
+        desktops: Callable[[str], Desktop]) -> None:
+    console: list[str] = []
+    guest.page.on("console", lambda message: console.append(message.text))
+    ada, bob, cy = desktops("Ada"), desktops("Bob"), desktops("Cy")
+    await guest.open(page_url(auto3_server.server, ROOM))
+    gid = await guest.join("Gus")
+    aid = await ada.join(auto3_server.server.url, ROOM)
+    for desktop in (bob, cy):  # audio only: they are there to make the call big
+        await desktop.join(auto3_server.server.url, ROOM, session_type=SessionType.AUDIO)
+    sfu = auto3_server.hub.sfu
+    assert sfu.modes.of(ROOM) == "sfu"
+    room = await until(lambda: sfu.janus_room(ROOM), what="the Janus room")
+    await until(lambda: guest.page.evaluate("window.parley.call.media.mode === 'sfu'"),
+                what="the guest on the SFU")
+    await until(lambda: guest.video_moves(aid), timeout=30, what="Ada's video (SFU)")
+
+    await cy.session.leave_session()
+    await bob.session.leave_session()  # two left: back to the mesh
+    assert sfu.modes.of(ROOM) == "mesh"
+    await until(lambda: guest.page.evaluate("window.parley.call.media.mode === 'mesh'"),
+                what="the guest back on the mesh")
+    await until(lambda: f"parley: {aid} handed over to mesh" in console, timeout=30,
+                what="Ada handed over to the mesh")
+    await until(lambda: guest.connected_to(aid), timeout=15, what="the guest's peer to Ada")
+    await until(lambda: guest.video_moves(aid), timeout=15, what="Ada's video (mesh)")
+    ada.lumas.pop(gid, None)
+    await until(lambda: ada.sees_moving_video(gid), timeout=30, what="the guest at Ada (mesh)")
+    # both retired their SFU path and said sfu_leave: the server freed both SFU sides,
+    # the last one destroying the Janus room (without the guest's, the room would stay)
+    await until(lambda: guest.page.evaluate("window.parley.call.route.retiring.size === 0"),
+                timeout=15, what="the SFU path retired")
+    await until(lambda: sfu.janus_room(ROOM) is None, timeout=10,
+                what="every SFU side freed (sfu_leave)")
+    assert await destroyed(janus, room)
+    assert "on_participant_left" not in ada.names(gid)
+    assert ada.names(gid).count("on_participant_joined") == 1
     assert guest.errors == []
