@@ -44,7 +44,7 @@ async def auto_server(tmp_path: Path, janus: Janus) -> AsyncIterator[SfuServer]:
             await rig.server.stop()
 
 
-@pytest.mark.long  # ~45 s here: Janus, a mesh, then the move and the mesh's 10 s retirement
+@pytest.mark.long  # 15-45 s here: Janus, a mesh, the move and the mesh's 10 s retirement
 async def test_a_guest_follows_its_call_from_the_mesh_to_the_sfu_make_before_break(
         auto_server: SfuServer, guest: Guest, desktops: Callable[[str], Desktop]) -> None:
     console: list[str] = []
@@ -109,7 +109,7 @@ async def destroyed(janus: Janus, room: int) -> bool:
     return not (await janus_room_state(janus, room))[0]
 
 
-@pytest.mark.long  # ~60 s here: the move up, the move back and two 10 s retirements
+@pytest.mark.long  # 13-27 s here: the move up, the move back and the 10 s retirements
 async def test_a_guest_follows_its_call_back_to_the_mesh_and_leaves_the_sfu(
         auto3_server: SfuServer, janus: Janus, guest: Guest,
         desktops: Callable[[str], Desktop]) -> None:

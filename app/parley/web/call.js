@@ -222,6 +222,8 @@ export class Call extends EventTarget {
     }
     route.addEventListener("mediamode", (e) => {
       this._roster();  // an sfu_feed counts only on the SFU
+      // the SFU carries no screen (as in the desktop app): a share stops with the move
+      if (e.detail.mode === "sfu" && this.flags.screen_sharing) this.stopShare();
       this._emit("mediamode", e.detail);
     });
     this._emit("mediamode", { mode: route.mode });

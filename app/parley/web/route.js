@@ -69,6 +69,7 @@ export class MediaRoute extends EventTarget {
     this.ids = new Set();  // everyone else in the roster
     this.generation = 0;
     this._latest = new Map();  // path -> Map "id/role" -> {id, role, stream}
+    this._states = new Map();  // path -> Map id -> state (the mesh's links)
     this.path = this._build(mode);  // plays everyone not handed over to ``next``
     this.next = null;  // the path being built during a move
     this.handed = new Set();  // participants ``next`` plays already
@@ -182,8 +183,11 @@ export class MediaRoute extends EventTarget {
     const path = new MEDIA[mode](this.localId, { send, iceServers, local, layout,
                                                  receiveOnly });
     this._latest.set(path, new Map());
+    this._states.set(path, new Map());  // participant id -> its last peerstate
     path.addEventListener("media", (e) => this._media(path, e.detail));
     path.addEventListener("peerstate", (e) => {
+      const states = this._states.get(path);
+      if (states) states.set(e.detail.id, e.detail.state);
       if (this._plays(path, e.detail.id)) this._emit("peerstate", e.detail);
     });
     path.addEventListener("problem", (e) => {
@@ -244,6 +248,9 @@ export class MediaRoute extends EventTarget {
         this._emit("media", { id, role: detail.role, stream: null });
       }
     }
+    // the new path delivered: its link state now (the SFU's has none: it is up)
+    const state = this._states.get(this.next).get(id) || "connected";
+    this._emit("peerstate", { id, state });
     this._maybeFinish();
   }
 
@@ -291,6 +298,7 @@ export class MediaRoute extends EventTarget {
   _close(path) {
     path.close();
     this._latest.delete(path);
+    this._states.delete(path);
   }
 
   _emit(name, detail) {
