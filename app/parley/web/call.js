@@ -221,6 +221,7 @@ export class Call extends EventTarget {
       route.addEventListener(name, (e) => this._emit(name, e.detail));
     }
     route.addEventListener("mediamode", (e) => {
+      if (e.detail.mode === "mesh") this._stopped.clear();  // the SFU's word is void
       this._roster();  // an sfu_feed counts only on the SFU
       // the SFU carries no screen (as in the desktop app): a share stops with the move
       if (e.detail.mode === "sfu" && this.flags.screen_sharing) this.stopShare();
