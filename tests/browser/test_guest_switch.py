@@ -13,7 +13,7 @@ import pytest
 from parley.sdk.settings import SessionType
 from parley.server import ServerConfig
 from tests.browser.conftest import page_url
-from tests.browser.support import Desktop, Guest, until
+from tests.browser.support import Desktop, Guest, Proxy, until
 from tests.browser.test_guest_sfu import louder, received
 from tests.sfu.conftest import SfuServer
 from tests.sfu.janus import Janus, running_janus
@@ -149,3 +149,40 @@ async def test_a_guest_follows_its_call_back_to_the_mesh_and_leaves_the_sfu(
     assert "on_participant_left" not in ada.names(gid)
     assert ada.names(gid).count("on_participant_joined") == 1
     assert guest.errors == []
+
+
+@pytest.mark.long  # the cut, the server noticing it, the resume and the move
+async def test_a_guest_resuming_into_a_call_that_moved_follows_its_welcome(
+        auto_server: SfuServer, guest: Guest, desktops: Callable[[str], Desktop]) -> None:
+    """The guest's link is cut while the call moves to the SFU (its seat holds, so the
+    third's join moves it): the media_mode never reaches it, and its resume's welcome
+    says sfu, so it moves then."""
+    proxy = Proxy(auto_server.server.port)
+    await proxy.start()
+    try:
+        ada, bob = desktops("Ada"), desktops("Bob")
+        aid = await ada.join(auto_server.server.url, ROOM)
+        await guest.open(page_url(auto_server.server, ROOM, port=proxy.port))
+        gid = await guest.join("Gus")
+        await until(lambda: guest.video_moves(aid), timeout=30, what="Ada's video (mesh)")
+        proxy.cut()
+        await until(lambda: guest.visible("#overlay"), what="the Reconnecting overlay")
+        bid = await bob.join(auto_server.server.url, ROOM)
+        assert auto_server.hub.sfu.modes.of(ROOM) == "sfu"
+        assert await guest.page.evaluate("window.parley.call.media.mode") == "mesh"
+        proxy.restore()
+        await until(lambda: guest.hidden("#overlay"), timeout=15, what="resumed")
+        await until(lambda: guest.page.evaluate("window.parley.call.media.mode === 'sfu'"),
+                    what="the guest on the SFU after its resume")
+        for pid in (aid, bid):
+            await until(lambda p=pid: guest.video_moves(p), timeout=30,
+                        what=f"{pid}'s video through the SFU")
+        for desktop in (ada, bob):
+            desktop.lumas.pop(gid, None)
+            await until(lambda d=desktop: d.sees_moving_video(gid), timeout=30,
+                        what=f"the guest's video at {desktop.name}")
+        assert "on_participant_left" not in ada.names(gid) + bob.names(gid)
+        assert ada.names(gid).count("on_participant_joined") == 1
+        assert guest.errors == []
+    finally:
+        await proxy.stop()
