@@ -147,6 +147,7 @@ export class MediaRoute extends EventTarget {
       const abandoned = this.next;
       this.next = null;
       this.handed = new Set();
+      this._stopWaiting();
       this._retire(abandoned, 0);
       for (const id of this.ids) this.path.add(id);
       this._replay(this.path);
@@ -170,8 +171,7 @@ export class MediaRoute extends EventTarget {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this._deadline);
-    for (const stop of this._waits.values()) stop();
-    this._waits.clear();
+    this._stopWaiting();
     for (const path of [...this.retiring, ...this._paths()]) this._close(path);
     this.retiring.clear();
   }
@@ -234,6 +234,11 @@ export class MediaRoute extends EventTarget {
     }
   }
 
+  _stopWaiting() {
+    for (const stop of this._waits.values()) stop();
+    this._waits.clear();
+  }
+
   _hand(id) {
     this.handed.add(id);
     console.info(`parley: ${id} handed over to ${this.next.mode}`);
@@ -273,6 +278,7 @@ export class MediaRoute extends EventTarget {
     this.path = this.next;
     this.next = null;
     this.handed = new Set();
+    this._stopWaiting();
     for (const id of missing) {  // shown from the new path from now on, whatever it has
       for (const detail of this._latest.get(this.path).values()) {
         if (detail.id === id) this._emit("media", detail);
