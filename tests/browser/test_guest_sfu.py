@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from playwright.async_api import BrowserContext
 
 from parley.server import CallServer, ServerConfig
 from tests.browser.conftest import page_url
@@ -43,7 +44,7 @@ async def janus(tmp_path: Path) -> AsyncIterator[Janus]:
 @pytest.fixture
 async def sfu_server(tmp_path: Path, janus: Janus) -> AsyncIterator[CallServer]:
     server = CallServer(ServerConfig(port=0, state_dir=tmp_path / "state", sfu="always",
-                                     janus_urls=(janus.ws_url,),
+                                     janus_urls=(janus.http_url,),
                                      janus_api_secret=janus.api_secret))
     await server.start()
     yield server
@@ -147,3 +148,40 @@ async def test_through_the_sfu_a_guest_whose_signaling_link_is_cut_resumes_and_k
         assert guest.errors == []
     finally:
         await proxy.stop()
+
+
+_SFU_SENDING = """async (on) => {
+    const media = window.parley.call.media, local = window.parley.local;
+    for (const role of ["audio", "camera"])
+      await media.senders[role].replaceTrack(on ? local.track(role) : null);
+}"""
+
+
+async def shown_reconnecting(guest: Guest, pid: str) -> bool:
+    badge = guest.page.locator(f'figure[data-pid="{pid}"] .badge.reconnecting')
+    return int(await badge.count()) > 0
+
+
+@pytest.mark.long  # ~7 s: make test keeps the guest's SFU cases to the first one
+async def test_through_the_sfu_a_guest_shows_a_participant_whose_media_stopped_reconnecting(
+        sfu_server: CallServer, guest: Guest, browser: BrowserContext) -> None:
+    """The other guest stops sending (its link to the server is fine): Janus stops
+    receiving its media, the server says sfu_feed flowing false, and the tile shows it
+    reconnecting, as the desktop does; sending again clears it."""
+    other = Guest(await browser.new_page())
+    await guest.open(page_url(sfu_server, "big"))
+    await guest.join("Gus")
+    await other.open(page_url(sfu_server, "big"))
+    oid = await other.join("Olga")
+    await until(lambda: guest.video_moves(oid), timeout=30, what="Olga's video")
+    assert not await shown_reconnecting(guest, oid)
+    await other.page.evaluate(_SFU_SENDING, False)
+    await until(lambda: shown_reconnecting(guest, oid), timeout=10,
+                what="Olga shown reconnecting")
+    await other.page.evaluate(_SFU_SENDING, True)
+    await until(lambda: guest_clear(guest, oid), timeout=10, what="Olga restored")
+    assert guest.errors == other.errors == []
+
+
+async def guest_clear(guest: Guest, pid: str) -> bool:
+    return not await shown_reconnecting(guest, pid)

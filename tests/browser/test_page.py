@@ -143,8 +143,11 @@ async def test_a_guest_without_a_grant_waits_for_the_host_who_lets_it_in(
         await guest.page.fill("#name", "Gus")
         await guest.page.click("#join-button")
         await until(lambda: asked, what="the knock at the host")
-        assert await guest.page.inner_text("#join-button") == (
-            "Waiting for the host to let you in…")
+        # the host hears the knock before the page has read its lobby_waiting: wait for it
+        waiting = "Waiting for the host to let you in…"
+        await until(lambda: guest.page.evaluate(
+            "t => document.querySelector('#join-button').innerText === t", waiting),
+            what="the waiting text")
         assert host.session.admit(asked[0])
         await guest.page.wait_for_selector("#call:not([hidden])")
         gid = await guest.page.evaluate("window.parley.call.id")

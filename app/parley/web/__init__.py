@@ -24,6 +24,7 @@ ASSETS: dict[str, str] = {
     "mesh.js": "text/javascript",
     "peer.js": "text/javascript",
     "protocol.js": "text/javascript",
+    "route.js": "text/javascript",
     "sfu.js": "text/javascript",
     "signaling.js": "text/javascript",
     "view.js": "text/javascript",

@@ -1,22 +1,16 @@
 // One guest's call: the signaling link, the room's participants, the call's media
-// (a mesh of peers, or the server's SFU: whichever the welcome says), its chat, and
-// this guest's presence flags. No DOM here.
-//
-// The media is one object with one interface (mesh.js MeshMedia, sfu.js SfuMedia);
-// _useMedia(mode) closes the one in use and starts the other, so that a live switch
-// between mesh and SFU is only a matter of calling it.
+// (a mesh of peers, or the server's SFU: whichever the welcome says, and moved live
+// when the server says media_mode: route.js MediaRoute), its chat, and this guest's
+// presence flags. No DOM here.
 //
 // Events: roster {participants}, media {id, role, stream}, peerstate {id, state},
 //   mediamode {mode}, chat {entry, live}, chaterror {text} (a chat message refused),
 //   waiting (in the lobby), lost, restored, ended {reason, text}, problem {text}
 
 import { Chat } from "./chat.js";
-import { MeshMedia } from "./mesh.js";
 import { errorText } from "./protocol.js";
-import { SfuMedia } from "./sfu.js";
+import { MediaRoute } from "./route.js";
 import { Signaling } from "./signaling.js";
-
-const MEDIA = { mesh: MeshMedia, sfu: SfuMedia };
 
 export class Call extends EventTarget {
   /**
@@ -27,7 +21,7 @@ export class Call extends EventTarget {
     super();
     this.options = options;
     this.participants = new Map();
-    this.media = null;  // MeshMedia or SfuMedia, from the welcome
+    this.route = null;  // MediaRoute, from the welcome
     this.chat = new Chat({ send: (type, fields) => this.signaling.send(type, fields),
                            localId: () => this.id });
     this.chat.addEventListener("message", (e) => this._emit("chat", e.detail));
@@ -42,10 +36,16 @@ export class Call extends EventTarget {
     this.signaling.addEventListener("restored", (e) => this._restored(e.detail.welcome));
     this.signaling.addEventListener("ended", (e) => this._ended(e.detail));
     this._missing = new Map();
+    this._stopped = new Set();  // participants whose SFU media stopped (sfu_feed)
   }
 
   get id() {
     return this.signaling.participantId;
+  }
+
+  /** The media path moved to last (mesh.js MeshMedia or sfu.js SfuMedia), or null. */
+  get media() {
+    return this.route ? this.route.current : null;
   }
 
   /** The mesh's peer connections by participant id (none through the SFU). */
@@ -55,14 +55,14 @@ export class Call extends EventTarget {
 
   /** Whether a screen can be shared in this call now (not through the SFU yet). */
   get canShare() {
-    return Boolean(this.media && this.media.canShare);
+    return Boolean(this.route && this.route.canShare);
   }
 
   /** Join; throws a JoinError with words to show. */
   async join() {
     const welcome = await this.signaling.connect();
     this._takeList(welcome);
-    this._useMedia(welcome.media || "mesh");
+    this._startMedia(welcome.media || "mesh");
     // no microphone (none, refused, or failed): the others show the mic-off badge
     if (!this.options.local.audio) this._update({ no_microphone: true });
     return welcome;
@@ -81,7 +81,7 @@ export class Call extends EventTarget {
 
   async setCameraOn(on) {
     const track = await this.options.local.setCameraOn(on);
-    if (this.media) await this.media.setTrack("camera", track);
+    if (this.route) await this.route.setTrack("camera", track);
     this._update({ video_paused: !track });
   }
 
@@ -97,14 +97,14 @@ export class Call extends EventTarget {
     const track = await this.options.local.startScreen();
     if (!track) return false;
     this.options.local.addEventListener("screenended", () => this.stopShare(), { once: true });
-    await this.media.setTrack("screen", track);
+    await this.route.setTrack("screen", track);
     this._update({ screen_sharing: true });
     return true;
   }
 
   async stopShare() {
     this.options.local.stopScreen();
-    if (this.media) await this.media.setTrack("screen", null);
+    if (this.route) await this.route.setTrack("screen", null);
     this._update({ screen_sharing: false });
   }
 
@@ -128,10 +128,16 @@ export class Call extends EventTarget {
         break;
       case "participant_restored":
         this._flag(message.participant_id, false);
-        if (this.media) this.media.resync(message.participant_id);
+        if (this.route) this.route.resync(message.participant_id);
         break;
       case "participant_left":
         this._remove(message.participant_id);
+        break;
+      case "media_mode":
+        if (this.route) this.route.move(message.mode, message.generation);
+        break;
+      case "sfu_feed":
+        this._feed(message.participant_id, message.flowing);
         break;
       case "error":
         if (message.code !== "unknown_participant") {  // a relay racing a departure
@@ -141,7 +147,7 @@ export class Call extends EventTarget {
         break;
       default:
         // media signals (the mode's own), chat; anything else: room for additive evolution
-        if (!(this.media && this.media.handle(message))) this.chat.handle(message);
+        if (!(this.route && this.route.handle(message))) this.chat.handle(message);
         break;
     }
   }
@@ -163,43 +169,66 @@ export class Call extends EventTarget {
 
   _upsert(participant) {
     const known = this.participants.has(participant.id);
-    this.participants.set(participant.id, { ...participant, local: participant.id === this.id });
+    const before = this.participants.get(participant.id);
+    this.participants.set(participant.id, {
+      ...participant, local: participant.id === this.id,
+      presenceReconnecting: Boolean(before && before.presenceReconnecting) });
     clearTimeout(this._missing.get(participant.id));
     this._missing.delete(participant.id);
-    if (!known && participant.id !== this.id && this.media) this.media.add(participant.id);
-    this._emit("roster", { participants: [...this.participants.values()] });
+    if (!known && participant.id !== this.id && this.route) this.route.add(participant.id);
+    this._roster();
   }
 
   _flag(id, reconnecting) {
     const participant = this.participants.get(id);
     if (!participant) return;
-    participant.reconnecting = reconnecting;
-    this._emit("roster", { participants: [...this.participants.values()] });
+    participant.presenceReconnecting = reconnecting;
+    this._roster();
+  }
+
+  /** sfu_feed: the SFU stopped receiving ``id``'s media (or receives it again); shown
+   * as reconnecting, as the desktop does, while this call is on the SFU. */
+  _feed(id, flowing) {
+    if (flowing) this._stopped.delete(id);
+    else this._stopped.add(id);
+    this._roster();
   }
 
   _remove(id) {
+    this._stopped.delete(id);
     if (!this.participants.delete(id)) return;
-    if (this.media) this.media.remove(id);
+    if (this.route) this.route.remove(id);
+    this._roster();
+  }
+
+  _roster() {
+    const sfu = this.route && this.route.mode === "sfu";
+    for (const [id, participant] of this.participants) {
+      participant.reconnecting = Boolean(participant.presenceReconnecting
+                                         || (sfu && this._stopped.has(id)));
+    }
     this._emit("roster", { participants: [...this.participants.values()] });
   }
 
-  /** Media as ``mode`` says ("mesh" or "sfu"): the other mode's media is closed first. */
-  _useMedia(mode) {
-    const Media = MEDIA[mode] || MeshMedia;
-    if (this.media instanceof Media) return;
-    if (this.media) this.media.close();
+  /** The welcome's media ("mesh" or "sfu"), moved live on media_mode. */
+  _startMedia(mode) {
     const { local, layout, receiveOnly } = this.options;
-    const media = new Media(this.id, {
+    const route = this.route = new MediaRoute(this.id, mode, {
       send: (type, fields) => this.signaling.send(type, fields),
-      iceServers: () => this._iceServers(), local, layout, receiveOnly });
+      iceServers: () => this._iceServers(), local, layout, receiveOnly,
+      sendsVideo: (id) => !(this.participants.get(id) || {}).video_paused });
     for (const name of ["media", "peerstate", "problem"]) {
-      media.addEventListener(name, (e) => {
-        if (this.media === media) this._emit(name, e.detail);
-      });
+      route.addEventListener(name, (e) => this._emit(name, e.detail));
     }
-    this.media = media;
-    this._emit("mediamode", { mode: media.mode });
-    media.start([...this.participants.keys()]);
+    route.addEventListener("mediamode", (e) => {
+      if (e.detail.mode === "mesh") this._stopped.clear();  // the SFU's word is void
+      this._roster();  // an sfu_feed counts only on the SFU
+      // the SFU carries no screen (as in the desktop app): a share stops with the move
+      if (e.detail.mode === "sfu" && this.flags.screen_sharing) this.stopShare();
+      this._emit("mediamode", e.detail);
+    });
+    this._emit("mediamode", { mode: route.mode });
+    route.start([...this.participants.keys()]);
   }
 
   _iceServers() {
@@ -210,14 +239,18 @@ export class Call extends EventTarget {
 
   _restored(welcome) {
     this._takeList(welcome);
+    // a move while the link was down, or a restarted server (its generations start over)
+    if (this.route && welcome.media) {
+      this.route.move(welcome.media, null, Boolean(welcome.room_recreated));
+    }
     const { hand_raised, screen_sharing, no_microphone } = this.flags;
     this.signaling.send("update", { hand_raised, screen_sharing, no_microphone });
-    if (this.media) this.media.resync();
+    if (this.route) this.route.resync();
     this._emit("restored");
   }
 
   _ended(detail) {
-    if (this.media) this.media.close();
+    if (this.route) this.route.close();
     this.options.local.stopAll();
     this._emit("ended", detail);
   }

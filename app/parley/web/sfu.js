@@ -10,6 +10,8 @@
 // - the subscriber: receive only, offered by the server (sfu_offer, again whenever whom
 //   it receives changes; its `streams` say whose media each m-line carries now) and
 //   answered (sfu_answer) in order.
+// An sfu_restart (the SFU node died; the server moved the call to another) closes both
+// and publishes again; the subscriber offers follow as on a first join.
 // Trickle is off: a description is sent once its candidates are gathered.
 //
 // The interface is the mesh's (mesh.js); screen sharing is not available through the
@@ -64,6 +66,7 @@ export class SfuMedia extends EventTarget {
     this._chain = Promise.resolve();
     this._failed = false;
     this.closed = false;
+    this.stale = false;  // the server recreated the room: this path's SFU side is gone
   }
 
   start(ids) {
@@ -82,9 +85,11 @@ export class SfuMedia extends EventTarget {
     this._show();
   }
 
-  /** sfu_published or sfu_offer; false for any other message. */
+  /** sfu_published, sfu_offer or sfu_restart; false for any other message. */
   handle(message) {
-    if (message.type === "sfu_published") {
+    if (message.type === "sfu_restart") {
+      this._run(() => this._restart());
+    } else if (message.type === "sfu_published") {
       this._run(() => this._published(message.sdp));
     } else if (message.type === "sfu_offer") {
       this._run(() => this._subscribe(message));
@@ -110,6 +115,13 @@ export class SfuMedia extends EventTarget {
   async setTrack(role, track) {
     const sender = this.senders[role];
     if (sender) await sender.replaceTrack(track);
+  }
+
+  /** Moving to the mesh: stop receiving (decoding everyone twice costs what the move
+   * needs) but keep publishing for the others until close(). */
+  retire() {
+    if (this.subscriber) this.subscriber.close();
+    this.subscriber = null;
   }
 
   close() {
@@ -155,6 +167,14 @@ export class SfuMedia extends EventTarget {
     await pc.setLocalDescription();
     await gathered(pc);
     this.options.send("sfu_publish", { sdp: pc.localDescription.sdp });
+  }
+
+  async _restart() {
+    for (const pc of [this.publisher, this.subscriber]) if (pc) pc.close();
+    this.publisher = this.subscriber = null;
+    this.streams = new Map();  // the tiles keep their streams until the new ones come
+    this._failed = false;
+    await this._publish();
   }
 
   async _published(sdp) {

@@ -1,0 +1,77 @@
+"""A browser guest in an SFU call whose Janus node is killed (SIGKILL): the server moves
+the call to the other node and says sfu_restart; the guest publishes again and
+subscribes afresh, so it sees the desktop participant again and is seen, with nobody
+left or joined."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from parley.server import ServerConfig
+from tests.browser.conftest import page_url
+from tests.browser.support import Desktop, Guest, until
+from tests.sfu.conftest import SfuServer
+from tests.sfu.janus import Janus, running_janus
+from tests.sfu.test_sfu_call import janus_room_state
+
+pytestmark = pytest.mark.slow
+
+ROOM = "failover"
+
+
+@pytest.fixture
+async def nodes(tmp_path: Path) -> AsyncIterator[tuple[Janus, Janus]]:
+    secret = secrets.token_hex(16)  # the nodes of a pool share it
+    async with running_janus(tmp_path / "a", 41000, secret) as a, \
+            running_janus(tmp_path / "b", 42000, secret) as b:
+        yield a, b
+
+
+@pytest.fixture
+async def two_node_server(tmp_path: Path, nodes: tuple[Janus, Janus]
+                          ) -> AsyncIterator[SfuServer]:
+    a, b = nodes
+    rig = SfuServer(ServerConfig(port=0, state_dir=tmp_path / "state", departure_timeout=5.0,
+                                 sfu="always", janus_urls=(a.http_url, b.http_url),
+                                 janus_api_secret=a.api_secret))
+    await rig.server.start()
+    try:
+        yield rig
+    finally:
+        if rig.server.running:
+            await rig.server.stop()
+
+
+async def on_node(janus: Janus, room: int | None, publishers: int) -> bool:
+    return room is not None and await janus_room_state(janus, room) == (True, publishers)
+
+
+async def test_a_guest_publishes_again_when_its_janus_node_dies(
+        two_node_server: SfuServer, nodes: tuple[Janus, Janus], guest: Guest,
+        desktops: Callable[[str], Desktop]) -> None:
+    a, b = nodes
+    sfu = two_node_server.hub.sfu
+    ada = desktops("Ada")
+    aid = await ada.join(two_node_server.server.url, ROOM)
+    await guest.open(page_url(two_node_server.server, ROOM))
+    gid = await guest.join("Gus")
+    await until(lambda: guest.video_moves(aid), timeout=30, what="Ada's video")
+    await until(lambda: ada.sees_moving_video(gid), timeout=30, what="the guest's video")
+    assert sfu.janus_node(ROOM) == a.http_url
+
+    a.process.kill()
+    await until(lambda: sfu.janus_node(ROOM) == b.http_url, timeout=5, what="moved to b")
+    # the guest published again on node b (Ada's SDK too): two publishers there
+    await until(lambda: on_node(b, sfu.janus_room(ROOM), 2), timeout=15,
+                what="both published on node b")
+    ada.lumas.pop(gid, None)
+    await until(lambda: ada.sees_moving_video(gid), timeout=15, what="the guest's video again")
+    await until(lambda: guest.video_moves(aid), timeout=15, what="Ada's video again")
+    assert ada.names(gid).count("on_participant_joined") == 1
+    assert "on_participant_left" not in ada.names(gid)
+    assert ada.status() == ["on_session_joined"]
+    assert guest.errors == []
