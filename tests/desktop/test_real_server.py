@@ -36,7 +36,9 @@ def test_join_by_typing_and_clicking_then_see_others_and_leave(
 
     qtbot.mouseClick(call.controls.button("mic"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: call.controls.button("mic").isChecked(), timeout=5000)
-    assert app.controller.session.local_participant.audio_muted
+    # the button at once; the roster's own entry when the server has echoed the update
+    qtbot.waitUntil(lambda: app.controller.session.local_participant.audio_muted,
+                    timeout=5000)
     qtbot.waitUntil(lambda: bot.participants and any(
         p.audio_muted for p in bot.participants if not p.is_local), timeout=5000)
 
