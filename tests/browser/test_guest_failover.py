@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from parley.server import ServerConfig
 from tests.browser.conftest import page_url
 from tests.browser.support import Desktop, Guest, until
-from tests.sfu.conftest import SfuServer
+from tests.sfu.conftest import SfuServer, running_sfu_server
 from tests.sfu.janus import Janus, running_janus
 from tests.sfu.test_sfu_call import janus_room_state
 
@@ -34,16 +33,8 @@ async def nodes(tmp_path: Path) -> AsyncIterator[tuple[Janus, Janus]]:
 @pytest.fixture
 async def two_node_server(tmp_path: Path, nodes: tuple[Janus, Janus]
                           ) -> AsyncIterator[SfuServer]:
-    a, b = nodes
-    rig = SfuServer(ServerConfig(port=0, state_dir=tmp_path / "state", departure_timeout=5.0,
-                                 sfu="always", janus_urls=(a.http_url, b.http_url),
-                                 janus_api_secret=a.api_secret))
-    await rig.server.start()
-    try:
+    async with running_sfu_server(tmp_path, nodes) as rig:
         yield rig
-    finally:
-        if rig.server.running:
-            await rig.server.stop()
 
 
 async def on_node(janus: Janus, room: int | None, publishers: int) -> bool:

@@ -15,7 +15,7 @@ from parley.server import ServerConfig
 from tests.browser.conftest import page_url
 from tests.browser.support import Desktop, Guest, Proxy, until
 from tests.browser.test_guest_sfu import louder, received
-from tests.sfu.conftest import SfuServer
+from tests.sfu.conftest import SfuServer, running_sfu_server
 from tests.sfu.janus import Janus, running_janus
 from tests.sfu.test_sfu_call import janus_room_state
 
@@ -32,16 +32,8 @@ async def janus(tmp_path: Path) -> AsyncIterator[Janus]:
 
 @pytest.fixture
 async def auto_server(tmp_path: Path, janus: Janus) -> AsyncIterator[SfuServer]:
-    config = ServerConfig(port=0, state_dir=tmp_path / "state", departure_timeout=5.0,
-                          sfu="auto", mesh_max=2, janus_urls=(janus.http_url,),
-                          janus_api_secret=janus.api_secret)
-    rig = SfuServer(config)
-    await rig.server.start()
-    try:
+    async with running_sfu_server(tmp_path, [janus], sfu="auto", mesh_max=2) as rig:
         yield rig
-    finally:
-        if rig.server.running:
-            await rig.server.stop()
 
 
 async def test_a_guest_follows_its_call_from_the_mesh_to_the_sfu_make_before_break(

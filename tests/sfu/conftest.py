@@ -3,7 +3,8 @@ with ``--sfu always`` in front of it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +38,23 @@ class SfuServer:
         return self.hubs[-1]
 
 
-@pytest.fixture
-async def sfu_server(tmp_path: Path, janus: Janus) -> AsyncIterator[SfuServer]:
-    config = ServerConfig(port=0, state_dir=tmp_path / "state", departure_timeout=5.0,
-                          sfu="always", janus_urls=(janus.http_url,),
-                          janus_api_secret=janus.api_secret)
-    rig = SfuServer(config)
+@asynccontextmanager
+async def running_sfu_server(tmp_path: Path, nodes: Sequence[Janus], sfu: str = "always",
+                             **config: Any) -> AsyncIterator[SfuServer]:
+    """A call server on loopback in front of ``nodes`` (which share one API secret),
+    stopped afterwards; ``config``: more ServerConfig fields (``mesh_max``...)."""
+    rig = SfuServer(ServerConfig(port=0, state_dir=tmp_path / "state", departure_timeout=5.0,
+                                 sfu=sfu, janus_urls=tuple(n.http_url for n in nodes),
+                                 janus_api_secret=nodes[0].api_secret, **config))
     await rig.server.start()
     try:
         yield rig
     finally:
         if rig.server.running:
             await rig.server.stop()
+
+
+@pytest.fixture
+async def sfu_server(tmp_path: Path, janus: Janus) -> AsyncIterator[SfuServer]:
+    async with running_sfu_server(tmp_path, [janus]) as rig:
+        yield rig

@@ -15,10 +15,9 @@ from typing import Any
 import pytest
 
 from parley.sdk import CallSession, SessionSettings
-from parley.server import ServerConfig
 from tests.sdk.recorder import Recorder
 from tests.sdk.test_media_call import Viewer
-from tests.sfu.conftest import SfuServer
+from tests.sfu.conftest import SfuServer, running_sfu_server
 from tests.sfu.janus import Janus
 
 pytestmark = [pytest.mark.slow, pytest.mark.long]
@@ -31,16 +30,8 @@ GAP = 3.0
 
 @pytest.fixture
 async def auto_server(tmp_path: Path, janus: Janus) -> AsyncIterator[SfuServer]:
-    config = ServerConfig(port=0, state_dir=tmp_path / "state", departure_timeout=5.0,
-                          sfu="auto", mesh_max=3, janus_urls=(janus.http_url,),
-                          janus_api_secret=janus.api_secret)
-    rig = SfuServer(config)
-    await rig.server.start()
-    try:
+    async with running_sfu_server(tmp_path, [janus], sfu="auto", mesh_max=3) as rig:
         yield rig
-    finally:
-        if rig.server.running:
-            await rig.server.stop()
 
 
 class Frames:

@@ -15,7 +15,7 @@ from parley.sdk.settings import SessionType
 from parley.server import ServerConfig
 from tests.sdk.recorder import Recorder
 from tests.sdk.test_media_call import wait_until
-from tests.sfu.conftest import SfuServer
+from tests.sfu.conftest import SfuServer, running_sfu_server
 from tests.sfu.janus import Janus
 from tests.sfu.test_sfu_call import janus_room_state
 
@@ -26,16 +26,8 @@ ROOM = "sfu-switch-audio"
 
 @pytest.fixture
 async def auto_server(tmp_path: Path, janus: Janus) -> AsyncIterator[SfuServer]:
-    config = ServerConfig(port=0, state_dir=tmp_path / "state", departure_timeout=5.0,
-                          sfu="auto", mesh_max=2, janus_urls=(janus.http_url,),
-                          janus_api_secret=janus.api_secret)
-    rig = SfuServer(config)
-    await rig.server.start()
-    try:
+    async with running_sfu_server(tmp_path, [janus], sfu="auto", mesh_max=2) as rig:
         yield rig
-    finally:
-        if rig.server.running:
-            await rig.server.stop()
 
 
 def hears_everyone(session: CallSession) -> bool:
