@@ -45,15 +45,42 @@ def _y4m(frames: int = 15, size: int = 16) -> bytes:
     return header + picture * frames
 
 
-async def _writer_end(fifo: Path, timeout: float = 20) -> int:
-    """The FIFO's write end, once the camera has opened its read end (before that, a
-    non-blocking open fails with ENXIO: nobody reads yet)."""
-    async with asyncio.timeout(timeout):
-        while True:
-            try:
-                return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-            except OSError:
-                await asyncio.sleep(0.05)  # polling for the reader: there is no event
+class HeldJoin:
+    """Ada's join, held while her camera opens: a FIFO that nobody writes yet."""
+
+    def __init__(self, ada: CallSession, url: str, tmp_path: Path) -> None:
+        self.fifo = tmp_path / "camera.y4m"
+        os.mkfifo(self.fifo)
+        settings = SessionSettings("Ada", devices=Devices(camera=f"lavfi:movie={self.fifo}"),
+                                   echo_cancellation=False, noise_suppression=False,
+                                   auto_gain_control=False)
+        self.join = asyncio.create_task(ada.join_session("race", settings, server=url))
+        self.writer = -1
+
+    async def welcomed(self, timeout: float = 20) -> None:
+        """Until the camera has opened the FIFO's read end (so the server welcomed Ada):
+        before that, a non-blocking open for writing fails with ENXIO."""
+        async with asyncio.timeout(timeout):
+            while self.writer < 0:
+                try:
+                    self.writer = os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)
+                except OSError:
+                    await asyncio.sleep(0.05)  # polling for the reader: there is no event
+
+    async def release(self) -> None:
+        """A picture into the camera: it opens, and the join ends."""
+        os.set_blocking(self.writer, True)
+        await asyncio.to_thread(os.write, self.writer, _y4m())
+        os.close(self.writer)
+        self.writer = -1
+        await self.join
+
+    def close(self) -> None:
+        if self.writer >= 0:
+            os.close(self.writer)
+            self.writer = -1
+        if not self.join.done():
+            self.join.cancel()
 
 
 async def _logged(caplog: pytest.LogCaptureFixture, text: str, timeout: float = 20) -> None:
@@ -66,36 +93,23 @@ async def test_a_link_that_dies_while_the_media_starts_is_lost_then_restored(
         server_process: ServerProcess, tmp_path: Path,
         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="parley.sdk")
-    fifo = tmp_path / "camera.y4m"
-    os.mkfifo(fifo)
     ada, rec = CallSession(), Recorder()
     ada.add_session_status_listener(rec.status_listener())
-    settings = SessionSettings("Ada", devices=Devices(camera=f"lavfi:movie={fifo}"),
-                               echo_cancellation=False, noise_suppression=False,
-                               auto_gain_control=False)
-    join = asyncio.create_task(ada.join_session("race", settings, server=server_process.url))
-    writer = -1
+    held = HeldJoin(ada, server_process.url, tmp_path)
     try:
-        writer = await _writer_end(fifo)  # welcomed; the camera is opening now
+        await held.welcomed()
         os.kill(server_process.proc.pid, signal.SIGSTOP)
         await _logged(caplog, "event=connection_lost")  # the link's heartbeat gave up
         assert (ada.state, rec.status_names()) == (SessionState.CONNECTING, [])
         os.kill(server_process.proc.pid, signal.SIGCONT)
-        os.set_blocking(writer, True)
-        await asyncio.to_thread(os.write, writer, _y4m())  # the camera opens: join ends
-        os.close(writer)
-        writer = -1
-        await join
+        await held.release()
         await rec.wait("on_connection_restored", timeout=20)
         assert rec.status_names() == ["on_session_joined", "on_connection_lost",
                                       "on_connection_restored"]
         assert ada.state is SessionState.JOINED
     finally:
-        if writer >= 0:
-            os.close(writer)
+        held.close()
         os.kill(server_process.proc.pid, signal.SIGCONT)
-        if not join.done():
-            join.cancel()
         await ada.leave_session()
 
 
@@ -103,33 +117,20 @@ async def test_someone_who_joins_while_the_media_starts_is_seen(
         server_process: ServerProcess, tmp_path: Path,
         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="parley.sdk")
-    fifo = tmp_path / "camera.y4m"
-    os.mkfifo(fifo)
     ada, bob = CallSession(), CallSession()
     joined: list[Participant] = []
     ada.add_participant_event_listener(ParticipantEventListener(
         on_participant_joined=joined.append))
-    settings = SessionSettings("Ada", devices=Devices(camera=f"lavfi:movie={fifo}"),
-                               echo_cancellation=False, noise_suppression=False,
-                               auto_gain_control=False)
-    join = asyncio.create_task(ada.join_session("race", settings, server=server_process.url))
-    writer = -1
+    held = HeldJoin(ada, server_process.url, tmp_path)
     try:
-        writer = await _writer_end(fifo)  # welcomed; the camera is opening now
+        await held.welcomed()
         await bob.join_session("race", SessionSettings("Bob", media=False),
                                server=server_process.url)
         await _logged(caplog, "event=held_until_joined type=participant_joined")
-        os.set_blocking(writer, True)
-        await asyncio.to_thread(os.write, writer, _y4m())
-        os.close(writer)
-        writer = -1
-        await join
+        await held.release()
         assert [p.name for p in joined] == ["Bob"]
         assert sorted(p.name for p in ada.participants) == ["Ada", "Bob"]
     finally:
-        if writer >= 0:
-            os.close(writer)
-        if not join.done():
-            join.cancel()
+        held.close()
         await bob.leave_session()
         await ada.leave_session()
