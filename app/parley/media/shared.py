@@ -27,18 +27,17 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 import av
 from aiortc.codecs.vpx import Vp8Encoder
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from av.frame import Frame
+from aiortc.mediastreams import MediaStreamError
 
 from parley.media.encoder import ParleyVp8Encoder
 from parley.media.ladder import Rung
 from parley.media.layering import LOW_MAX, LOW_RUNGS, Layer, Seat, place
+from parley.media.packet_track import PacketTrack
 from parley.media.switch import SubscriberTrack, SwitchableTrack
 
 logger = logging.getLogger(__name__)
@@ -48,37 +47,26 @@ JOIN_SPACING = 0.3
 ANSWERED = 0.2
 """A keyframe request that arrives within a round trip plus this many seconds of the
 layer's last keyframe was sent before that keyframe arrived: it is answered already."""
-IDLE = 2.0
-"""Seconds since its sender last read a track after which it counts as not read."""
 DEPTH = 4
 """Packets a slow sender may fall behind before it skips to the next keyframe."""
 
 
-class LayerTrack(MediaStreamTrack):
+class LayerTrack(PacketTrack):
     """What one RTCRtpSender reads from a :class:`SharedEncoder`: VP8 packets of the
     layer its peer's estimate affords (or, for a sender that negotiated another codec,
     raw frames after :meth:`use_frames`)."""
 
     kind = "video"
+    codec = "VP8"
 
     def __init__(self, shared: SharedEncoder) -> None:
-        super().__init__()
+        super().__init__(shared)
+        self._shared: SharedEncoder = shared
         self.seat = Seat()
         self.on_rung: Callable[[Rung | None], None] | None = None
         """Called when the rung of the video this peer gets changes; None = paused."""
-        self._shared = shared
-        self._packets: deque[av.Packet[Any]] = deque()
-        self._ready = asyncio.Event()
         self._keyless = True  # for a keyframe of its layer
         self._key_asked = False
-        self._frames: SubscriberTrack | None = None
-        self._waiting_in_recv = False
-        self._read_at = -1e9
-
-    def active(self, now: float) -> bool:
-        """Its sender reads it (a sender that never started, its m-line rejected, has
-        no say in the layers' rates)."""
-        return self._waiting_in_recv or now - self._read_at < IDLE
 
     @property
     def estimate(self) -> int:
@@ -91,14 +79,6 @@ class LayerTrack(MediaStreamTrack):
     def request_keyframe(self, rtt: float = 0.0) -> None:
         """The peer asked for a keyframe (PLI / FIR); ``rtt``: its round trip, seconds."""
         self._shared.request_keyframe(self.seat.layer, answered_within=rtt + ANSWERED)
-
-    def use_frames(self) -> None:
-        """Send raw frames from now on (the sender encodes them itself)."""
-        if self._frames is None:
-            logger.info("%s: a sender not on VP8 encodes its own copy", self._shared.name)
-            self._frames = self._shared.source.subscribe()
-            self._shared.drop(self)
-            self._ready.set()
 
     def moved(self, rung: Rung | None) -> None:
         """The seat changed layer: start again at that layer's next keyframe."""
@@ -123,32 +103,10 @@ class LayerTrack(MediaStreamTrack):
         self._packets.extend(packets)
         self._ready.set()
 
-    async def recv(self) -> av.Packet[Any] | Frame:
-        self._read_at = self._shared.clock()
-        while True:
-            if self._frames is not None:
-                return await self._frames.recv()
-            if self._packets:
-                return self._packets.popleft()
-            if self.readyState != "live":
-                raise MediaStreamError
-            if self._keyless and not self._key_asked:
-                self._key_asked = True
-                self._shared.request_keyframe(self.seat.layer, urgent=True)
-            self._ready.clear()
-            self._waiting_in_recv = True
-            try:
-                await self._ready.wait()
-            finally:
-                self._waiting_in_recv = False
-
-    def stop(self) -> None:
-        if self.readyState == "live":
-            super().stop()
-            self._ready.set()
-            if self._frames is not None:
-                self._frames.stop()
-            self._shared.drop(self)
+    def _starving(self) -> None:
+        if self._keyless and not self._key_asked:
+            self._key_asked = True
+            self._shared.request_keyframe(self.seat.layer, urgent=True)
 
 
 class PacketEncoder(Vp8Encoder):

@@ -38,16 +38,16 @@ import contextlib
 import fractions
 import logging
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 import av
 from aiortc.codecs.base import Encoder
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack, convert_timebase
+from aiortc.mediastreams import MediaStreamError, convert_timebase
 from av.frame import Frame
 
 from parley.media.opus import LOW_ESTIMATE, ParleyOpusEncoder
+from parley.media.packet_track import PacketTrack
 from parley.media.switch import SubscriberTrack, SwitchableTrack
 
 logger = logging.getLogger(__name__)
@@ -55,71 +55,29 @@ logger = logging.getLogger(__name__)
 OPUS_TIME_BASE = fractions.Fraction(1, 48000)
 DEPTH = 8
 """Packets (160 ms) a slow sender may fall behind; older ones are dropped."""
-IDLE = 2.0
-"""Seconds since its sender last read a track after which it counts as not read."""
 
 
-class AudioPacketTrack(MediaStreamTrack):
+class AudioPacketTrack(PacketTrack):
     """What one audio RTCRtpSender reads from a :class:`SharedAudioEncoder`: Opus
     packets (or, for a sender that negotiated another codec, raw frames after
     :meth:`use_frames`)."""
 
     kind = "audio"
+    codec = "Opus"
 
     def __init__(self, shared: SharedAudioEncoder) -> None:
-        super().__init__()
+        super().__init__(shared, depth=DEPTH)
+        self._shared: SharedAudioEncoder = shared
         self.estimate: int | None = None
         """The peer's last estimate naming this stream (REMB), bit/s; None: none yet."""
-        self._shared = shared
-        self._packets: deque[av.Packet[Any]] = deque(maxlen=DEPTH)
-        self._ready = asyncio.Event()
-        self._frames: SubscriberTrack | None = None
-        self._waiting_in_recv = False
-        self._read_at = -1e9
-
-    def active(self, now: float) -> bool:
-        """Its sender reads it (one that never started has no say in the settings)."""
-        return self._waiting_in_recv or now - self._read_at < IDLE
 
     def report_loss(self, fraction: float) -> None:
         """The peer's receiver reported this loss fraction (0-1)."""
         self._shared.encoder.report_loss(fraction)
 
-    def use_frames(self) -> None:
-        """Send raw frames from now on (the sender encodes them itself)."""
-        if self._frames is None:
-            logger.info("%s: a sender not on Opus encodes its own copy", self._shared.name)
-            self._frames = self._shared.source.subscribe()
-            self._shared.drop(self)
-            self._ready.set()
-
     def push(self, packets: list[av.Packet[Any]]) -> None:
         self._packets.extend(packets)  # a slow reader loses the oldest
         self._ready.set()
-
-    async def recv(self) -> av.Packet[Any] | Frame:
-        self._read_at = self._shared.clock()
-        while True:
-            if self._frames is not None:
-                return await self._frames.recv()
-            if self._packets:
-                return self._packets.popleft()
-            if self.readyState != "live":
-                raise MediaStreamError
-            self._ready.clear()
-            self._waiting_in_recv = True
-            try:
-                await self._ready.wait()
-            finally:
-                self._waiting_in_recv = False
-
-    def stop(self) -> None:
-        if self.readyState == "live":
-            super().stop()
-            self._ready.set()
-            if self._frames is not None:
-                self._frames.stop()
-            self._shared.drop(self)
 
 
 class OpusPacketEncoder(Encoder):
