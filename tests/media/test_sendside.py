@@ -1,0 +1,47 @@
+"""The sender's check on the receiver's estimate, on a fake clock: REMB drops are followed
+only when loss or a grown round trip confirm them; loss alone moves the loss-based rate."""
+
+from __future__ import annotations
+
+from parley.media.sendside import FLOOR, SendSideEstimate
+
+
+def test_an_unconfirmed_drop_is_held_and_a_rise_is_followed() -> None:
+    policy = SendSideEstimate(400_000)
+    policy.on_rtt(0.05)
+    policy.on_loss(0.0, 10.0)
+    policy.on_loss(0.0, 11.0)  # loss-based 432k
+    assert policy.on_remb(480_000, 10.1) == policy.loss_based == 432_000
+    assert policy.on_remb(56_000, 11.0) == 432_000  # no loss, round trip flat
+    assert policy.held == 1
+    policy.on_loss(0.0, 12.0)  # loss-based has grown 8 %/s
+    assert policy.on_remb(900_000, 12.1) == policy.loss_based < 900_000
+
+
+def test_a_drop_with_loss_is_followed_below_the_floor() -> None:
+    policy = SendSideEstimate(500_000)
+    policy.on_rtt(0.05)
+    policy.on_loss(0.05, 10.0)
+    assert policy.on_remb(70_000, 10.5) == 70_000 < FLOOR  # a 90k link still pauses video
+    assert policy.on_remb(40_000, 13.0) == 70_000  # the loss is 3 s old: not confirmed
+
+
+def test_a_drop_with_a_grown_round_trip_is_followed() -> None:
+    policy = SendSideEstimate(500_000)
+    policy.on_rtt(0.05)
+    policy.on_rtt(0.35)  # a bottleneck's queue filling
+    assert policy.on_remb(200_000, 1.0) == 200_000
+    policy.on_rtt(0.06)
+    assert policy.on_remb(100_000, 2.0) == 200_000
+
+
+def test_heavy_loss_decreases_and_floors_the_loss_based_rate() -> None:
+    policy = SendSideEstimate(500_000)
+    policy.on_remb(500_000, 0.0)
+    policy.on_loss(0.2, 1.0)
+    assert policy.loss_based == 450_000 and policy.rate == 450_000  # x (1 - 0.5 x 0.2)
+    policy.on_loss(0.05, 2.0)
+    assert policy.loss_based == 450_000  # 2-10 %: held
+    for second in range(3, 60):
+        policy.on_loss(0.5, second)
+    assert policy.loss_based == FLOOR
