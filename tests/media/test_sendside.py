@@ -45,3 +45,19 @@ def test_heavy_loss_decreases_and_floors_the_loss_based_rate() -> None:
     for second in range(3, 60):
         policy.on_loss(0.5, second)
     assert policy.loss_based == FLOOR
+
+
+def test_a_clean_link_grows_the_rate_past_a_slow_remb_up_to_twice_it() -> None:
+    policy = SendSideEstimate(500_000)
+    policy.on_rtt(0.05)
+    policy.on_loss(0.05, 0.0)
+    assert policy.on_remb(90_000, 0.5) == 90_000  # the start overflowed a queue: followed
+    for second in range(3, 8):  # clean and flat from here
+        policy.on_loss(0.0, second)
+    assert abs(policy.rate - 90_000 * 1.08 ** 5) < 10  # 8 %/s
+    for second in range(8, 30):
+        policy.on_loss(0.0, second)
+    assert policy.rate == 180_000  # never past twice the last REMB
+    policy.on_rtt(0.4)  # the bottleneck's queue
+    policy.on_loss(0.0, 31)
+    assert policy.on_remb(120_000, 31.5) == 120_000

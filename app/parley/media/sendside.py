@@ -13,8 +13,10 @@ increase 8 % a second while loss is under 2 %, hold between 2 and 10 %, and abov
 multiply by (1 - 0.5 x loss). A REMB *drop* is followed only when the link confirms it:
 loss of 2 % or more in the last report, or a round trip grown well above the least seen
 (a real bottleneck fills its queue, and a full queue both delays and drops). An
-unconfirmed drop holds the rate the sender had. Loss alone never takes the rate below
-:data:`FLOOR`; a confirmed REMB may (a link too slow for video must still pause it).
+unconfirmed drop holds the rate the sender had, and while the link stays clean the rate
+grows 8 % a second (up to twice the last REMB) instead of waiting for the REMB to climb.
+Loss alone never takes the rate below :data:`FLOOR`; a confirmed REMB may (a link too
+slow for video must still pause it).
 Pure: times and round trips come from the caller.
 """
 
@@ -34,6 +36,8 @@ RTT_SLACK = 0.05
 """A round trip counts as grown above RTT_GROWTH x the least seen plus this (seconds)."""
 LOSS_HOLD = 2.0
 """Seconds a loss report confirms REMB drops for."""
+RECOVERY_CAP = 2.0
+"""Growth on a clean link stops at this multiple of the last REMB."""
 
 
 class SendSideEstimate:
@@ -75,8 +79,14 @@ class SendSideEstimate:
         elif fraction > HIGH_LOSS:
             self.loss_based = int(self.loss_based * (1 - 0.5 * fraction))
         self.loss_based = max(FLOOR, min(self.loss_based, CEILING))
-        if self._remb is not None:
-            self.rate = min(self.rate, self.loss_based)
+        if self._remb is None:
+            return
+        if fraction < LOW_LOSS and not self.confirmed(now):
+            # a clean link: grow without waiting for aiortc's REMB, which climbs back by
+            # a few kbit/s a second after each drop; a real bottleneck's queue stops this
+            ceiling = max(self.rate, RECOVERY_CAP * self._remb)
+            self.rate = int(min(self.rate * INCREASE ** elapsed, ceiling))
+        self.rate = min(self.rate, self.loss_based)
 
     def on_remb(self, remb: int, now: float) -> int:
         """A receiver's estimate (bit/s) at ``now``; returns the rate to pass on."""
