@@ -18,10 +18,12 @@ def test_an_unconfirmed_drop_is_held_and_a_rise_is_followed() -> None:
     assert policy.on_remb(900_000, 12.1) == policy.loss_based < 900_000
 
 
-def test_a_drop_with_loss_is_followed_below_the_floor() -> None:
+def test_a_drop_with_heavy_loss_is_followed_below_the_floor() -> None:
     policy = SendSideEstimate(500_000)
     policy.on_rtt(0.05)
-    policy.on_loss(0.05, 10.0)
+    policy.on_loss(0.05, 9.0)
+    assert policy.on_remb(300_000, 9.5) == 500_000  # random loss of 5 % confirms nothing
+    policy.on_loss(0.15, 10.0)
     assert policy.on_remb(70_000, 10.5) == 70_000 < FLOOR  # a 90k link still pauses video
     assert policy.on_remb(40_000, 13.0) == 70_000  # the loss is 3 s old: not confirmed
 
@@ -50,7 +52,7 @@ def test_heavy_loss_decreases_and_floors_the_loss_based_rate() -> None:
 def test_a_clean_link_grows_the_rate_past_a_slow_remb_up_to_twice_it() -> None:
     policy = SendSideEstimate(500_000)
     policy.on_rtt(0.05)
-    policy.on_loss(0.05, 0.0)
+    policy.on_loss(0.15, 0.0)
     assert policy.on_remb(90_000, 0.5) == 90_000  # the start overflowed a queue: followed
     for second in range(3, 8):  # clean and flat from here
         policy.on_loss(0.0, second)

@@ -176,7 +176,6 @@ class SenderTuning:
             self.encoder.report_loss(max(r.fraction_lost for r in packet.reports) / 256)
         now = time.monotonic()
         if self.video and packet.reports:
-            self.policy.on_rtt(rtt_of(sender))
             self.policy.on_loss(max(r.fraction_lost for r in packet.reports) / 256, now)
         if now - self._last_stats < 1.0:
             return
@@ -189,6 +188,7 @@ class SenderTuning:
             rtt = getattr(stat, "roundTripTime", None)
             if getattr(stat, "type", "") == "remote-inbound-rtp" and rtt:
                 note_rtt(sender.transport, float(rtt))
+                self.policy.on_rtt(float(rtt))  # unsmoothed: a queue must show at once
 
 
 _senders: weakref.WeakKeyDictionary[RTCRtpSender, SenderTuning] = weakref.WeakKeyDictionary()

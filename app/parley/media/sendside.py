@@ -11,8 +11,9 @@ So the sender takes the REMB as libwebrtc's ``SendSideBandwidthEstimation`` take
 delay-based input, as a cap next to a loss-based estimate from the receiver reports:
 increase 8 % a second while loss is under 2 %, hold between 2 and 10 %, and above 10 %
 multiply by (1 - 0.5 x loss). A REMB *drop* is followed only when the link confirms it:
-loss of 2 % or more in the last report, or a round trip grown well above the least seen
-(a real bottleneck fills its queue, and a full queue both delays and drops). An
+a round trip grown well above the least seen (a real bottleneck fills its queue first),
+or more than 10 % loss in the last 2 s. Random loss below that confirms nothing: at 5 %
+loss aiortc's REMB falls as well, and following it paused video. An
 unconfirmed drop holds the rate the sender had, and while the link stays clean the rate
 grows 8 % a second (up to twice the last REMB) instead of waiting for the REMB to climb.
 Loss alone never takes the rate below :data:`FLOOR`; a confirmed REMB may (a link too
@@ -35,7 +36,7 @@ RTT_GROWTH = 1.5
 RTT_SLACK = 0.05
 """A round trip counts as grown above RTT_GROWTH x the least seen plus this (seconds)."""
 LOSS_HOLD = 2.0
-"""Seconds a loss report confirms REMB drops for."""
+"""Seconds a loss report over HIGH_LOSS confirms REMB drops for."""
 RECOVERY_CAP = 2.0
 """Growth on a clean link stops at this multiple of the last REMB."""
 
@@ -62,7 +63,7 @@ class SendSideEstimate:
         self._updated: float | None = None
 
     def on_rtt(self, rtt: float) -> None:
-        """A smoothed round trip (seconds)."""
+        """A round-trip measurement (seconds)."""
         if self._least_rtt is None or rtt < self._least_rtt:
             self._least_rtt = rtt
         self._grown = rtt > RTT_GROWTH * self._least_rtt + RTT_SLACK
@@ -70,7 +71,7 @@ class SendSideEstimate:
     def on_loss(self, fraction: float, now: float) -> None:
         """A receiver report's fraction lost (0-1) at ``now`` (seconds)."""
         self._loss = fraction
-        if fraction >= LOW_LOSS:
+        if fraction > HIGH_LOSS:
             self._lossy_until = now + LOSS_HOLD
         elapsed = 0.0 if self._updated is None else min(now - self._updated, 1.0)
         self._updated = now
