@@ -1,9 +1,23 @@
 """The sender's check on the receiver's estimate, on a fake clock: REMB drops are followed
-only when loss or a grown round trip confirm them; loss alone moves the loss-based rate."""
+only when heavy loss or a grown round trip confirm them; loss alone moves the loss-based
+rate; and a video sender's RTCP hook hands aiortc the checked REMB."""
 
 from __future__ import annotations
 
+from aiortc import RTCPeerConnection
+from aiortc.rtp import (
+    RTCP_PSFB_APP,
+    RtcpPsfbPacket,
+    RtcpReceiverInfo,
+    RtcpRrPacket,
+    pack_remb_fci,
+    unpack_remb_fci,
+)
+
+from parley.media import rtx
+from parley.media.encoder import ParleyVp8Encoder
 from parley.media.sendside import FLOOR, SendSideEstimate
+from parley.media.synthetic import PatternTrack
 
 
 def test_an_unconfirmed_drop_is_held_and_a_rise_is_followed() -> None:
@@ -63,3 +77,31 @@ def test_a_clean_link_grows_the_rate_past_a_slow_remb_up_to_twice_it() -> None:
     policy.on_rtt(0.4)  # the bottleneck's queue
     policy.on_loss(0.0, 31)
     assert policy.on_remb(120_000, 31.5) == 120_000
+
+
+async def test_a_video_senders_rtcp_hook_passes_the_checked_remb_upstream() -> None:
+    pc = RTCPeerConnection()
+    try:
+        sender = pc.addTrack(PatternTrack())
+        tuning = rtx.tuning(sender)
+        tuning.bind(ParleyVp8Encoder())
+        passed: list[int] = []
+
+        async def upstream(packet: object) -> None:
+            if isinstance(packet, RtcpPsfbPacket):
+                passed.append(unpack_remb_fci(packet.fci)[0])
+
+        def remb(bitrate: int) -> RtcpPsfbPacket:
+            return RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=1, media_ssrc=0,
+                                  fci=pack_remb_fci(bitrate, [1234]))
+
+        await tuning.handle(sender, remb(50_000), upstream)
+        lossy = RtcpRrPacket(ssrc=1, reports=[RtcpReceiverInfo(
+            ssrc=0, fraction_lost=64, packets_lost=10, highest_sequence=100, jitter=0,
+            lsr=0, dlsr=0)])  # a quarter lost
+        await tuning.handle(sender, lossy, upstream)
+        await tuning.handle(sender, remb(50_000), upstream)
+        assert passed == [500_000, 50_000]  # held, then followed once the link lost
+        assert tuning.estimate == 50_000  # the REMB as it came
+    finally:
+        await pc.close()
