@@ -16,6 +16,7 @@ under the link) and arrival stamps as a loop would take them:
   an exponential time of mean <ms>, as a process on a 2-core machine at load 10-30 is);
   a packet that arrives while the loop is held is stamped when it is let go, plus a
   per-packet cost of 0.3 ms for those that queued behind it;
+- ``<n>ms_every_packet``: no stalls, but every packet holds the loop that long;
 - ``queue``: no stalls, but a real bottleneck (the sender at 400 kbit/s into 250 kbit/s),
   to show the estimator does see a real queue.
 
@@ -60,21 +61,25 @@ def _sends(rate: int, seconds: float) -> list[tuple[float, int]]:
     return out
 
 
-def _held(seconds: float, mean_ms: float, rng: random.Random) -> list[tuple[float, float]]:
+def _held(seconds: float, mean_ms: float, rng: random.Random,
+          per_second: float) -> list[tuple[float, float]]:
     """(start ms, end ms) of the loop's stalls."""
     out, t = [], 0.0
     while t < seconds * 1000:
-        t += rng.expovariate(STALLS / 1000)
+        t += rng.expovariate(per_second / 1000)
         length = rng.expovariate(1 / mean_ms)
         out.append((t, t + length))
         t += length
     return out
 
 
-def run_case(rate: int, link: int | None, stall_ms: float, seed: int = 1) -> dict[str, Any]:
-    """Feed the estimator one case; its REMB over time."""
+def run_case(rate: int, link: int | None, stall_ms: float, seed: int = 1,
+             stalls_a_second: float = STALLS, cost_ms: float = COST_MS,
+             cost_always: bool = False) -> dict[str, Any]:
+    """Feed the estimator one case; its REMB over time. ``cost_always``: every packet
+    takes the loop ``cost_ms``, not only those that queued behind a stall."""
     rng = random.Random(seed)
-    stalls = _held(SECONDS, stall_ms, rng) if stall_ms else []
+    stalls = _held(SECONDS, stall_ms, rng, stalls_a_second) if stall_ms else []
     estimator = RemoteBitrateEstimator()
     link_free = 0.0
     loop_free = 0.0
@@ -93,7 +98,7 @@ def run_case(rate: int, link: int | None, stall_ms: float, seed: int = 1) -> dic
             stamp = stalls[stall][1]
         if stamp < loop_free:  # queued behind earlier packets the loop is working off
             stamp = loop_free
-        loop_free = stamp + COST_MS if stamp > arrived else stamp
+        loop_free = stamp + cost_ms if cost_always or stamp > arrived else stamp
         remb = estimator.add(arrival_time_ms=int(stamp), abs_send_time=_abs_send_time(sent),
                              payload_size=size, ssrc=1)
         if remb is not None:
@@ -112,7 +117,11 @@ def run_case(rate: int, link: int | None, stall_ms: float, seed: int = 1) -> dic
 def main() -> dict[str, Any]:
     result: dict[str, Any] = {"sender_bps": 200_000}
     result["idle"] = run_case(200_000, None, 0)
-    for mean in (10, 30, 60):
+    for mean in (10, 30, 60, 100, 200):
         result[f"stalls_{mean}ms"] = run_case(200_000, None, mean)
+        result[f"stalls_{mean}ms_20_a_second"] = run_case(200_000, None, mean,
+                                                          stalls_a_second=20)
+    result["stalls_100ms_2ms_a_packet"] = run_case(200_000, None, 100, cost_ms=2.0)
+    result["4ms_every_packet"] = run_case(200_000, None, 0, cost_ms=4.0, cost_always=True)
     result["queue_400k_into_250k"] = run_case(400_000, 250_000, 0)
     return result
