@@ -14,6 +14,8 @@ request at once, and each lost frame asks for a keyframe. Here:
   rather than dropping it.
 - The round trip comes from the sender's receiver reports (``getStats``'s
   remote-inbound ``roundTripTime``), shared by everything on the same DTLS transport.
+- A video sender's REMB is checked against the link before upstream hands it to the
+  encoder (:mod:`.sendside`): drops no loss or round-trip growth confirms are held.
 
 Why patching, and where (aiortc 1.x): aiortc has no public hook for RTCP feedback.
 Every RTCP packet for a sender goes through ``RTCRtpSender._handle_rtcp_packet`` and
