@@ -132,3 +132,12 @@ class RetransmitBudget:
             admitted.append(seq)
         self.allowed += len(admitted)
         return admitted
+
+
+def nearest_timestamp(timestamps: dict[int, int], seq: int) -> int | None:
+    """The timestamp of the closest packet before ``seq`` (losses come in bursts)."""
+    for back in range(1, 129):
+        timestamp = timestamps.get((seq - back) & 0xFFFF)
+        if timestamp is not None:
+            return timestamp
+    return None

@@ -14,6 +14,8 @@ request at once, and each lost frame asks for a keyframe. Here:
   rather than dropping it.
 - The round trip comes from the sender's receiver reports (``getStats``'s
   remote-inbound ``roundTripTime``), shared by everything on the same DTLS transport.
+- A video sender's REMB is checked against the link before upstream hands it to the
+  encoder (:mod:`.sendside`): drops no loss or round-trip growth confirms are held.
 
 Why patching, and where (aiortc 1.x): aiortc has no public hook for RTCP feedback.
 Every RTCP packet for a sender goes through ``RTCRtpSender._handle_rtcp_packet`` and
@@ -53,6 +55,7 @@ from aiortc.rtp import (
     RtcpRtpfbPacket,
     RtcpSrPacket,
     RtpPacket,
+    pack_remb_fci,
     unpack_remb_fci,
 )
 
@@ -61,12 +64,14 @@ from parley.media.ladder import Rung
 from parley.media.opus import ParleyOpusEncoder
 from parley.media.packetisers import frames_unless, packetiser
 from parley.media.retransmission import (
-    DEFAULT_RTT,
     LOG_EVERY,
     MIN_RTT,
     NackLimiter,
     RetransmitBudget,
+    nearest_timestamp,
 )
+from parley.media.rtt import note_rtt, rtt_of
+from parley.media.sendside import SendSideEstimate
 from parley.media.shared import PacketEncoder
 from parley.media.shared_audio import OpusPacketEncoder
 
@@ -83,6 +88,9 @@ class SenderTuning:
         self.budget = RetransmitBudget()
         self.encoder: Encoder | None = None
         self.estimate: int | None = None
+        """The receiver's last REMB (bit/s), as it came."""
+        self.policy = SendSideEstimate(DEFAULT_TARGET)
+        """What a video sender makes of it (:mod:`.sendside`)."""
         self.rung: Rung | None = None
         self.paused = False
         """Video is paused for want of bandwidth (the ladder's floor)."""
@@ -113,6 +121,11 @@ class SenderTuning:
                 callback(paused)
             except Exception:
                 logger.exception("video pause watcher failed")
+
+    @property
+    def video(self) -> bool:
+        """The sender runs one of Parley's VP8 encoders."""
+        return isinstance(self.encoder, ParleyVp8Encoder | PacketEncoder)
 
     @property
     def target(self) -> int:
@@ -147,6 +160,11 @@ class SenderTuning:
                 self.encoder.covers_audio = len(ssrcs) > 1
             elif isinstance(self.encoder, PacketEncoder) and ssrcs:
                 self.encoder.track.seat.covers_audio = len(ssrcs) > 1
+            if self.video and ssrcs and self.estimate is not None:
+                rate = self.policy.on_remb(self.estimate, time.monotonic())
+                packet = RtcpPsfbPacket(fmt=packet.fmt, ssrc=packet.ssrc,
+                                        media_ssrc=packet.media_ssrc,
+                                        fci=pack_remb_fci(rate, ssrcs))
         if isinstance(packet, RtcpPsfbPacket) and packet.fmt in (RTCP_PSFB_PLI, RTCP_PSFB_FIR) \
                 and isinstance(self.encoder, PacketEncoder):
             self.encoder.track.request_keyframe(rtt_of(sender))  # upstream's flag is unread
@@ -159,6 +177,8 @@ class SenderTuning:
             # the link's loss: a bundled report may speak of video as well as audio
             self.encoder.report_loss(max(r.fraction_lost for r in packet.reports) / 256)
         now = time.monotonic()
+        if self.video and packet.reports:
+            self.policy.on_loss(max(r.fraction_lost for r in packet.reports) / 256, now)
         if now - self._last_stats < 1.0:
             return
         self._last_stats = now
@@ -170,12 +190,12 @@ class SenderTuning:
             rtt = getattr(stat, "roundTripTime", None)
             if getattr(stat, "type", "") == "remote-inbound-rtp" and rtt:
                 note_rtt(sender.transport, float(rtt))
+                self.policy.on_rtt(float(rtt))  # unsmoothed: a queue must show at once
 
 
 _senders: weakref.WeakKeyDictionary[RTCRtpSender, SenderTuning] = weakref.WeakKeyDictionary()
 _receivers: weakref.WeakKeyDictionary[RTCRtpReceiver, dict[int, NackLimiter]] = \
     weakref.WeakKeyDictionary()
-_rtts: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
 _watchers: weakref.WeakKeyDictionary[RTCRtpSender, list[Callable[[bool], None]]] = \
     weakref.WeakKeyDictionary()
 _rechecks: weakref.WeakKeyDictionary[RTCRtpReceiver, asyncio.TimerHandle] = \
@@ -200,19 +220,6 @@ def tuning(sender: RTCRtpSender) -> SenderTuning:
 def nack_limiters(receiver: RTCRtpReceiver) -> dict[int, NackLimiter]:
     """The NACK limiters of a receiver, per media SSRC (diagnostics and tests)."""
     return _receivers.setdefault(receiver, {})
-
-
-def note_rtt(transport: Any, rtt: float) -> None:
-    """A round-trip measurement (seconds) for everything on a DTLS transport."""
-    if transport is not None:
-        previous = _rtts.get(transport)
-        _rtts[transport] = rtt if previous is None else 0.875 * previous + 0.125 * rtt
-
-
-def rtt_of(part: RTCRtpSender | RTCRtpReceiver) -> float:
-    """The smoothed round trip of a sender's or receiver's transport (seconds)."""
-    transport = part.transport
-    return _rtts.get(transport, DEFAULT_RTT) if transport is not None else DEFAULT_RTT
 
 
 def watch_video(sender: RTCRtpSender, callback: Callable[[bool], None]) -> None:
@@ -314,7 +321,7 @@ async def _fill(receiver: RTCRtpReceiver, media_ssrc: int, seqs: list[int]) -> N
         return
     payload_type, timestamps = seen
     for seq in seqs:
-        timestamp = _nearest(timestamps, seq)
+        timestamp = nearest_timestamp(timestamps, seq)
         if timestamp is None:
             continue
         filler = RtpPacket(payload_type=payload_type, sequence_number=seq,
@@ -342,15 +349,6 @@ def _recheck(receiver: RTCRtpReceiver, media_ssrc: int, limiter: NackLimiter) ->
         _recheck(target, media_ssrc, limiter)
 
     _rechecks[receiver] = loop.call_later(max(rtt_of(receiver), MIN_RTT), tick)
-
-
-def _nearest(timestamps: dict[int, int], seq: int) -> int | None:
-    """The timestamp of the closest packet before ``seq`` (losses come in bursts)."""
-    for back in range(1, 129):
-        timestamp = timestamps.get((seq - back) & 0xFFFF)
-        if timestamp is not None:
-            return timestamp
-    return None
 
 
 async def _receiver_rtp(self: RTCRtpReceiver, packet: Any, arrival_time_ms: int) -> None:

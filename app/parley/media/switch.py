@@ -8,7 +8,8 @@ low rate, like a browser track with ``enabled = false``: packets keep flowing
 (the far side sees no stall) and nothing is renegotiated. Swapping the source (a
 camera that failed, screen sharing) is just as cheap. Every frame is restamped
 on the track's own clock, so timestamps stay monotonic across switches, and a video
-frame is converted to yuv420p (what VP8 encodes) once, before it is shared.
+frame is converted to yuv420p (what VP8 encodes) once, before it is shared, with the
+decoder's picture-type mark cleared (no encoder takes it for a keyframe request).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Literal
 import av
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from av.video.frame import PictureType
 
 from parley.media.pacer import Pacer
 from parley.media.synthetic import (
@@ -180,3 +182,6 @@ class SwitchableTrack:
             pts = max(int((time.monotonic() - self._t0) * 90000), self._last_pts + 1)
             frame.pts = self._last_pts = pts
             frame.time_base = VIDEO_TIME_BASE
+            # a decoder (clip, camera) marks each frame an I picture, and FFmpeg's encoder
+            # wrappers turn that mark into a forced keyframe; the frame is ours to clear
+            frame.pict_type = PictureType.NONE

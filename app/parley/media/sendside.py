@@ -1,0 +1,105 @@
+"""The sender's own check on the receiver's estimate: :class:`SendSideEstimate`.
+
+aiortc's receivers estimate bandwidth from delay alone (``aiortc.rate``, REMB), with an
+arrival time taken when their event loop gets to a packet. On a loaded machine that
+estimate falls with no queue on the link: in ``make bench ARGS=links`` the unshaped
+return direction's REMB went 480k -> 56k -> 27k and paused video that had the link to
+itself. Each drop is then locked in, because aiortc's rate control sets
+0.85 x the incoming rate, and an encoder that was just told less sends less.
+
+So the sender takes the REMB as libwebrtc's ``SendSideBandwidthEstimation`` takes its
+delay-based input, as a cap next to a loss-based estimate from the receiver reports:
+increase 8 % a second while loss is under 2 %, hold between 2 and 10 %, and above 10 %
+multiply by (1 - 0.5 x loss). A REMB *drop* is followed only when the link confirms it:
+a round trip grown well above the least seen (a real bottleneck fills its queue first),
+or more than 10 % loss in the last 2 s. Random loss below that confirms nothing: at 5 %
+loss aiortc's REMB falls as well, and following it paused video. An
+unconfirmed drop holds the rate the sender had, and while the link stays clean the rate
+grows 8 % a second (up to twice the last REMB) instead of waiting for the REMB to climb.
+Loss alone never takes the rate below :data:`FLOOR`; a confirmed REMB may (a link too
+slow for video must still pause it).
+Pure: times and round trips come from the caller.
+"""
+
+from __future__ import annotations
+
+from parley.media.ladder import AUDIO_RESERVE, VIDEO_FLOOR, VIDEO_MAX
+
+FLOOR = AUDIO_RESERVE + VIDEO_FLOOR
+"""The least loss-based estimate (bit/s): audio's reserve and the lowest rung."""
+CEILING = 2 * VIDEO_MAX
+LOW_LOSS = 0.02
+HIGH_LOSS = 0.10
+INCREASE = 1.08
+"""A second's growth of the loss-based estimate while loss is low."""
+RTT_GROWTH = 1.5
+RTT_SLACK = 0.05
+"""A round trip counts as grown above RTT_GROWTH x the least seen plus this (seconds)."""
+LOSS_HOLD = 2.0
+"""Seconds a loss report over HIGH_LOSS confirms REMB drops for."""
+RECOVERY_CAP = 2.0
+"""Growth on a clean link stops at this multiple of the last REMB."""
+
+
+class SendSideEstimate:
+    """The rate a sender passes on to its encoder, from REMBs, loss and round trips.
+
+    Args:
+        start: The rate before any feedback (bit/s; aiortc's senders start at 500k).
+    """
+
+    def __init__(self, start: int) -> None:
+        self.rate = start
+        """What the encoder is told (bit/s)."""
+        self.loss_based = start
+        """The loss-based estimate (bit/s)."""
+        self.held = 0
+        """REMB drops not followed, for lack of loss or round-trip growth: a diagnostic."""
+        self._remb: int | None = None
+        self._loss = 0.0
+        self._lossy_until = -1e9
+        self._grown = False
+        self._least_rtt: float | None = None
+        self._updated: float | None = None
+
+    def on_rtt(self, rtt: float) -> None:
+        """A round-trip measurement (seconds)."""
+        if self._least_rtt is None or rtt < self._least_rtt:
+            self._least_rtt = rtt
+        self._grown = rtt > RTT_GROWTH * self._least_rtt + RTT_SLACK
+
+    def on_loss(self, fraction: float, now: float) -> None:
+        """A receiver report's fraction lost (0-1) at ``now`` (seconds)."""
+        self._loss = fraction
+        if fraction > HIGH_LOSS:
+            self._lossy_until = now + LOSS_HOLD
+        elapsed = 0.0 if self._updated is None else min(now - self._updated, 1.0)
+        self._updated = now
+        if fraction < LOW_LOSS:
+            self.loss_based = int(self.loss_based * INCREASE ** elapsed)
+        elif fraction > HIGH_LOSS:
+            self.loss_based = int(self.loss_based * (1 - 0.5 * fraction))
+        self.loss_based = max(FLOOR, min(self.loss_based, CEILING))
+        if self._remb is None:
+            return
+        if fraction < LOW_LOSS and not self.confirmed(now):
+            # a clean link: grow without waiting for aiortc's REMB, which climbs back by
+            # a few kbit/s a second after each drop; a real bottleneck's queue stops this
+            ceiling = max(self.rate, RECOVERY_CAP * self._remb)
+            self.rate = int(min(self.rate * INCREASE ** elapsed, ceiling))
+        self.rate = min(self.rate, self.loss_based)
+
+    def on_remb(self, remb: int, now: float) -> int:
+        """A receiver's estimate (bit/s) at ``now``; returns the rate to pass on."""
+        self._remb = remb
+        if remb >= self.rate or self.confirmed(now):
+            # a confirmed drop goes all the way: a real 90 kbit/s link must pause video
+            self.rate = min(remb, self.loss_based, CEILING)
+        else:
+            self.held += 1
+            self.rate = min(self.rate, self.loss_based)
+        return self.rate
+
+    def confirmed(self, now: float) -> bool:
+        """The link shows congestion: recent loss, or a grown round trip."""
+        return now < self._lossy_until or self._grown

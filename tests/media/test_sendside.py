@@ -1,0 +1,107 @@
+"""The sender's check on the receiver's estimate, on a fake clock: REMB drops are followed
+only when heavy loss or a grown round trip confirm them; loss alone moves the loss-based
+rate; and a video sender's RTCP hook hands aiortc the checked REMB."""
+
+from __future__ import annotations
+
+from aiortc import RTCPeerConnection
+from aiortc.rtp import (
+    RTCP_PSFB_APP,
+    RtcpPsfbPacket,
+    RtcpReceiverInfo,
+    RtcpRrPacket,
+    pack_remb_fci,
+    unpack_remb_fci,
+)
+
+from parley.media import rtx
+from parley.media.encoder import ParleyVp8Encoder
+from parley.media.sendside import FLOOR, SendSideEstimate
+from parley.media.synthetic import PatternTrack
+
+
+def test_an_unconfirmed_drop_is_held_and_a_rise_is_followed() -> None:
+    policy = SendSideEstimate(400_000)
+    policy.on_rtt(0.05)
+    policy.on_loss(0.0, 10.0)
+    policy.on_loss(0.0, 11.0)  # loss-based 432k
+    assert policy.on_remb(480_000, 10.1) == policy.loss_based == 432_000
+    assert policy.on_remb(56_000, 11.0) == 432_000  # no loss, round trip flat
+    assert policy.held == 1
+    policy.on_loss(0.0, 12.0)  # loss-based has grown 8 %/s
+    assert policy.on_remb(900_000, 12.1) == policy.loss_based < 900_000
+
+
+def test_a_drop_with_heavy_loss_is_followed_below_the_floor() -> None:
+    policy = SendSideEstimate(500_000)
+    policy.on_rtt(0.05)
+    policy.on_loss(0.05, 9.0)
+    assert policy.on_remb(300_000, 9.5) == 500_000  # random loss of 5 % confirms nothing
+    policy.on_loss(0.15, 10.0)
+    assert policy.on_remb(70_000, 10.5) == 70_000 < FLOOR  # a 90k link still pauses video
+    assert policy.on_remb(40_000, 13.0) == 70_000  # the loss is 3 s old: not confirmed
+
+
+def test_a_drop_with_a_grown_round_trip_is_followed() -> None:
+    policy = SendSideEstimate(500_000)
+    policy.on_rtt(0.05)
+    policy.on_rtt(0.35)  # a bottleneck's queue filling
+    assert policy.on_remb(200_000, 1.0) == 200_000
+    policy.on_rtt(0.06)
+    assert policy.on_remb(100_000, 2.0) == 200_000
+
+
+def test_heavy_loss_decreases_and_floors_the_loss_based_rate() -> None:
+    policy = SendSideEstimate(500_000)
+    policy.on_remb(500_000, 0.0)
+    policy.on_loss(0.2, 1.0)
+    assert policy.loss_based == 450_000 and policy.rate == 450_000  # x (1 - 0.5 x 0.2)
+    policy.on_loss(0.05, 2.0)
+    assert policy.loss_based == 450_000  # 2-10 %: held
+    for second in range(3, 60):
+        policy.on_loss(0.5, second)
+    assert policy.loss_based == FLOOR
+
+
+def test_a_clean_link_grows_the_rate_past_a_slow_remb_up_to_twice_it() -> None:
+    policy = SendSideEstimate(500_000)
+    policy.on_rtt(0.05)
+    policy.on_loss(0.15, 0.0)
+    assert policy.on_remb(90_000, 0.5) == 90_000  # the start overflowed a queue: followed
+    for second in range(3, 8):  # clean and flat from here
+        policy.on_loss(0.0, second)
+    assert abs(policy.rate - 90_000 * 1.08 ** 5) < 10  # 8 %/s
+    for second in range(8, 30):
+        policy.on_loss(0.0, second)
+    assert policy.rate == 180_000  # never past twice the last REMB
+    policy.on_rtt(0.4)  # the bottleneck's queue
+    policy.on_loss(0.0, 31)
+    assert policy.on_remb(120_000, 31.5) == 120_000
+
+
+async def test_a_video_senders_rtcp_hook_passes_the_checked_remb_upstream() -> None:
+    pc = RTCPeerConnection()
+    try:
+        sender = pc.addTrack(PatternTrack())
+        tuning = rtx.tuning(sender)
+        tuning.bind(ParleyVp8Encoder())
+        passed: list[int] = []
+
+        async def upstream(packet: object) -> None:
+            if isinstance(packet, RtcpPsfbPacket):
+                passed.append(unpack_remb_fci(packet.fci)[0])
+
+        def remb(bitrate: int) -> RtcpPsfbPacket:
+            return RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=1, media_ssrc=0,
+                                  fci=pack_remb_fci(bitrate, [1234]))
+
+        await tuning.handle(sender, remb(50_000), upstream)
+        lossy = RtcpRrPacket(ssrc=1, reports=[RtcpReceiverInfo(
+            ssrc=0, fraction_lost=64, packets_lost=10, highest_sequence=100, jitter=0,
+            lsr=0, dlsr=0)])  # a quarter lost
+        await tuning.handle(sender, lossy, upstream)
+        await tuning.handle(sender, remb(50_000), upstream)
+        assert passed == [500_000, 50_000]  # held, then followed once the link lost
+        assert tuning.estimate == 50_000  # the REMB as it came
+    finally:
+        await pc.close()
