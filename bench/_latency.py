@@ -16,7 +16,8 @@ import numpy as np
 import numpy.typing as npt
 from tests.media.clocked_audio import ClockedStream
 
-from parley.media.microphone import DEVICE_BLOCK
+from parley.media.microphone import DEVICE_BLOCK as MIC_BLOCK
+from parley.media.playback import DEVICE_BLOCK as SPEAKER_BLOCK
 from parley.media.synthetic import AUDIO_RATE, AUDIO_SAMPLES
 
 PERIOD = 1.0
@@ -80,13 +81,14 @@ def _device_latencies() -> dict[str, Any]:
     import sounddevice as sd
 
     found: dict[str, Any] = {}
-    for name, setting, block in (("parley", "low", DEVICE_BLOCK),
-                                 ("20ms_blocks", "low", AUDIO_SAMPLES),
-                                 ("20ms_blocks_latency_10ms", 0.01, AUDIO_SAMPLES)):
+    for name, setting, blocks in (("parley", "low", (MIC_BLOCK, SPEAKER_BLOCK)),
+                                  ("10ms_blocks", "low", (AUDIO_SAMPLES // 2,) * 2),
+                                  ("20ms_blocks", "low", (AUDIO_SAMPLES,) * 2),
+                                  ("20ms_blocks_latency_10ms", 0.01, (AUDIO_SAMPLES,) * 2)):
         streams = [sd.RawInputStream(samplerate=AUDIO_RATE, channels=1, dtype="int16",
-                                     blocksize=block, latency=setting),
+                                     blocksize=blocks[0], latency=setting),
                    sd.OutputStream(samplerate=AUDIO_RATE, channels=1, dtype="float32",
-                                   blocksize=block, latency=setting)]
+                                   blocksize=blocks[1], latency=setting)]
         input_s, output_s = (float(stream.latency) for stream in streams)
         for stream in streams:
             stream.close()

@@ -1,5 +1,4 @@
-"""The microphone: a sounddevice InputStream, 48 kHz mono, 10 ms device blocks, 20 ms
-frames.
+"""The microphone: a sounddevice InputStream, 48 kHz mono, 20 ms blocks and frames.
 
 The PortAudio callback runs on PortAudio's thread and does nothing but copy the
 block, run it through the call's audio processing (echo cancellation, noise
@@ -25,10 +24,14 @@ from parley.media.synthetic import AUDIO_RATE, AUDIO_SAMPLES, audio_frame
 logger = logging.getLogger(__name__)
 
 QUEUE_BLOCKS = 10  # 200 ms
-DEVICE_BLOCK = AUDIO_RATE // 100
-"""Samples (10 ms) per device callback. PortAudio's ALSA back end keeps two blocks in
-its buffer, so this is what sets the device's latency: 20 ms where 20 ms blocks gave
-40 ms. The callback joins two into the 20 ms frame that is queued (what Opus sends)."""
+DEVICE_BLOCK = AUDIO_SAMPLES
+"""Samples (20 ms) per device callback: the frame Opus sends. 10 ms blocks would take
+20 ms off the device's latency (PortAudio's ALSA back end keeps two blocks: 20 ms in
+where these give 40), but a microphone opened mid-call through ALSA's pulse plugin with
+10 ms blocks was then heard by the far end only after 2.1 s, in 2 switches of 5
+(tests/media/test_hotplug.py); with 20 ms blocks, 0.06-0.09 s every time. The speaker
+keeps 10 ms blocks (media/playback.py). The callback joins blocks into whole 20 ms
+frames, whatever the block."""
 FRAME_BYTES = 2 * AUDIO_SAMPLES  # s16 mono
 
 
