@@ -254,6 +254,8 @@ def test_test_call_with_the_sdk_echo_and_it_leaves_with_us(
     grid = app.window.call_view.grid
     qtbot.waitUntil(lambda: [t.display_name() for t in grid.tiles()] == ["Ada (you)", ECHO_NAME],
                     timeout=10000)
+    # the echo's tile comes with the server's word; the echo itself once its join is done
+    qtbot.waitUntil(lambda: app.controller.test_call.echo is not None, timeout=10000)
     echo = app.controller.test_call.echo
     assert echo is not None
     with qtbot.waitSignal(app.controller.sessionLeft, timeout=5000):
