@@ -6,10 +6,11 @@ raw frames it encodes itself."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -96,3 +97,52 @@ class PacketTrack(MediaStreamTrack):
             if self._frames is not None:
                 self._frames.stop()
             self._shared.drop(self)
+
+
+T = TypeVar("T", bound=PacketTrack)
+
+
+class SharedPump(Generic[T]):
+    """What both shared encoders do around their encoding: the source, the readers,
+    and the one task that reads the source while anybody reads them.
+
+    Args:
+        source: The local track, encoded once.
+        clock: Monotonic seconds.
+    """
+
+    def __init__(self, source: SwitchableTrack, clock: Callable[[], float]) -> None:
+        self.source = source
+        self.name = f"{source.name}-shared"
+        self.clock = clock
+        """Monotonic seconds."""
+        self._tracks: set[T] = set()
+        self._reader: SubscriberTrack | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def _add(self, track: T) -> T:
+        """Count ``track`` as a reader, and start reading the source for the first."""
+        self._tracks.add(track)
+        if self._task is None:
+            self._reader = self.source.subscribe()
+            self._task = asyncio.get_running_loop().create_task(self._pump(), name=self.name)
+        return track
+
+    async def _pump(self) -> None:
+        raise NotImplementedError
+
+    def drop(self, track: T) -> None:
+        self._tracks.discard(track)
+
+    async def close(self) -> None:
+        """Stop reading and every reader. Idempotent."""
+        for track in list(self._tracks):
+            track.stop()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._reader is not None:
+            self._reader.stop()
+            self._reader = None

@@ -24,7 +24,6 @@ due :data:`JOIN_SPACING` after the last one, so it sees a picture within half a 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -37,8 +36,8 @@ from aiortc.mediastreams import MediaStreamError
 from parley.media.encoder import ParleyVp8Encoder
 from parley.media.ladder import Rung
 from parley.media.layering import LOW_MAX, LOW_RUNGS, Layer, Seat, place
-from parley.media.packet_track import PacketTrack
-from parley.media.switch import SubscriberTrack, SwitchableTrack
+from parley.media.packet_track import PacketTrack, SharedPump
+from parley.media.switch import SwitchableTrack
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +126,7 @@ class PacketEncoder(Vp8Encoder):
         self.track.estimate = bitrate
 
 
-class SharedEncoder:
+class SharedEncoder(SharedPump[LayerTrack]):
     """One local video track encoded once for every peer.
 
     Args:
@@ -137,10 +136,7 @@ class SharedEncoder:
 
     def __init__(self, source: SwitchableTrack,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.source = source
-        self.name = f"{source.name}-shared"
-        self.clock = clock
-        """Monotonic seconds."""
+        super().__init__(source, clock)
         self.encoders = {Layer.FULL: ParleyVp8Encoder(clock),
                          Layer.LOW: ParleyVp8Encoder(clock, rungs=LOW_RUNGS)}
         """The layers' encoders (their ``encodes`` and ``keyframes`` are diagnostics)."""
@@ -148,7 +144,6 @@ class SharedEncoder:
         for layer, encoder in self.encoders.items():
             self._rungs[layer] = encoder.ladder.rung
             encoder.on_rung = self._rung_callback(layer)
-        self._tracks: set[LayerTrack] = set()
         self._urgent: set[Layer] = set()
         self._requested: set[Layer] = set()
         self._keyframe_at: dict[Layer, float] = {}
@@ -156,8 +151,6 @@ class SharedEncoder:
         self.answered_requests = 0
         """Keyframes that answered peers' requests (PLI / FIR; one answers all those
         pending on its layer): a diagnostic."""
-        self._reader: SubscriberTrack | None = None
-        self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.frames = 0
         """Frames read from the source: encodes per frame is the layers' encodes over it."""
@@ -185,15 +178,8 @@ class SharedEncoder:
         # read asks for its keyframe
         track.estimate = max((t.seat.estimate for t in self._tracks),
                              default=track.seat.estimate)
-        self._tracks.add(track)
-        if self._task is None:
-            self._loop = asyncio.get_running_loop()
-            self._reader = self.source.subscribe()
-            self._task = self._loop.create_task(self._pump(), name=self.name)
-        return track
-
-    def drop(self, track: LayerTrack) -> None:
-        self._tracks.discard(track)
+        self._loop = asyncio.get_running_loop()
+        return self._add(track)
 
     def request_keyframe(self, layer: Layer, urgent: bool = False,
                          answered_within: float = 0.0) -> None:
@@ -207,19 +193,6 @@ class SharedEncoder:
             self._asked.add(layer)
         if urgent:
             self._urgent.add(layer)
-
-    async def close(self) -> None:
-        """Stop reading and every reader. Idempotent."""
-        for track in list(self._tracks):
-            track.stop()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        if self._reader is not None:
-            self._reader.stop()
-            self._reader = None
 
     async def _pump(self) -> None:
         assert self._reader is not None and self._loop is not None

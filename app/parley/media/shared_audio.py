@@ -33,8 +33,6 @@ another audio codec gets raw frames and an encoder of its own (:meth:`use_frames
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import fractions
 import logging
 import time
@@ -47,8 +45,8 @@ from aiortc.mediastreams import MediaStreamError, convert_timebase
 from av.frame import Frame
 
 from parley.media.opus import LOW_ESTIMATE, ParleyOpusEncoder
-from parley.media.packet_track import PacketTrack
-from parley.media.switch import SubscriberTrack, SwitchableTrack
+from parley.media.packet_track import PacketTrack, SharedPump
+from parley.media.switch import SwitchableTrack
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +106,7 @@ class OpusPacketEncoder(Encoder):
         self.track.estimate = max(0, int(bitrate))
 
 
-class SharedAudioEncoder:
+class SharedAudioEncoder(SharedPump[AudioPacketTrack]):
     """The local audio track encoded once for every peer.
 
     Args:
@@ -118,10 +116,7 @@ class SharedAudioEncoder:
 
     def __init__(self, source: SwitchableTrack,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.source = source
-        self.name = f"{source.name}-shared"
-        self.clock = clock
-        """Monotonic seconds."""
+        super().__init__(source, clock)
         self.encoder = ParleyOpusEncoder(clock)
         """The one Opus encoder (its ``fec``, ``target_bitrate`` and ``skipped``
         are diagnostics)."""
@@ -129,34 +124,10 @@ class SharedAudioEncoder:
         """Frames read from the source."""
         self.encodes = 0
         """Frames encoded: one per frame read."""
-        self._tracks: set[AudioPacketTrack] = set()
-        self._reader: SubscriberTrack | None = None
-        self._task: asyncio.Task[None] | None = None
 
     def subscribe(self) -> AudioPacketTrack:
         """A new reader for one peer's audio sender; stop it to unsubscribe."""
-        track = AudioPacketTrack(self)
-        self._tracks.add(track)
-        if self._task is None:
-            self._reader = self.source.subscribe()
-            self._task = asyncio.get_running_loop().create_task(self._pump(), name=self.name)
-        return track
-
-    def drop(self, track: AudioPacketTrack) -> None:
-        self._tracks.discard(track)
-
-    async def close(self) -> None:
-        """Stop reading and every reader. Idempotent."""
-        for track in list(self._tracks):
-            track.stop()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        if self._reader is not None:
-            self._reader.stop()
-            self._reader = None
+        return self._add(AudioPacketTrack(self))
 
     def settle(self) -> None:
         """Set the encoder's rate for the weakest reading peer (see the module's text)."""
