@@ -21,6 +21,10 @@ from tests.qt.support import (  # noqa: F401 - fixtures for the app beside a gue
     servers,
     session_qloop,
 )
+from tests.sfu.conftest import (  # noqa: F401 - two Janus nodes for the guest's failover
+    nodes,
+    two_node_server,
+)
 
 pytestmark = pytest.mark.slow
 

@@ -5,36 +5,19 @@ left or joined."""
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
 from tests.browser.conftest import page_url
 from tests.browser.support import Desktop, Guest, until
-from tests.sfu.conftest import SfuServer, running_sfu_server
-from tests.sfu.janus import Janus, running_janus
+from tests.sfu.conftest import SfuServer
+from tests.sfu.janus import Janus
 from tests.sfu.test_sfu_call import janus_room_state
 
 pytestmark = pytest.mark.slow
 
 ROOM = "failover"
-
-
-@pytest.fixture
-async def nodes(tmp_path: Path) -> AsyncIterator[tuple[Janus, Janus]]:
-    secret = secrets.token_hex(16)  # the nodes of a pool share it
-    async with running_janus(tmp_path / "a", 41000, secret) as a, \
-            running_janus(tmp_path / "b", 42000, secret) as b:
-        yield a, b
-
-
-@pytest.fixture
-async def two_node_server(tmp_path: Path, nodes: tuple[Janus, Janus]
-                          ) -> AsyncIterator[SfuServer]:
-    async with running_sfu_server(tmp_path, nodes) as rig:
-        yield rig
 
 
 async def on_node(janus: Janus, room: int | None, publishers: int) -> bool:

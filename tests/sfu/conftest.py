@@ -3,6 +3,7 @@ with ``--sfu always`` in front of it."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -57,4 +58,19 @@ async def running_sfu_server(tmp_path: Path, nodes: Sequence[Janus], sfu: str = 
 @pytest.fixture
 async def sfu_server(tmp_path: Path, janus: Janus) -> AsyncIterator[SfuServer]:
     async with running_sfu_server(tmp_path, [janus]) as rig:
+        yield rig
+
+
+@pytest.fixture
+async def nodes(tmp_path: Path) -> AsyncIterator[tuple[Janus, Janus]]:
+    secret = secrets.token_hex(16)  # the nodes of a pool share it
+    async with running_janus(tmp_path / "a", 41000, secret) as a, \
+            running_janus(tmp_path / "b", 42000, secret) as b:
+        yield a, b
+
+
+@pytest.fixture
+async def two_node_server(tmp_path: Path, nodes: tuple[Janus, Janus]
+                          ) -> AsyncIterator[SfuServer]:
+    async with running_sfu_server(tmp_path, nodes) as rig:
         yield rig

@@ -4,35 +4,17 @@ no lost, no participant left or joined, and everyone's video plays again."""
 
 from __future__ import annotations
 
-import secrets
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from tests.sdk.recorder import STATUS, Recorder
 from tests.sdk.test_media_call import Viewer, wait_until
-from tests.sfu.conftest import SfuServer, running_sfu_server
-from tests.sfu.janus import Janus, running_janus
+from tests.sfu.conftest import SfuServer
+from tests.sfu.janus import Janus
 from tests.sfu.test_sfu_call import ROOM, janus_room_state, others, sfu_call
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-async def nodes(tmp_path: Path) -> AsyncIterator[tuple[Janus, Janus]]:
-    secret = secrets.token_hex(16)  # the nodes of a pool share it
-    async with running_janus(tmp_path / "a", 41000, secret) as a, \
-            running_janus(tmp_path / "b", 42000, secret) as b:
-        yield a, b
-
-
-@pytest.fixture
-async def two_node_server(tmp_path: Path, nodes: tuple[Janus, Janus]
-                          ) -> AsyncIterator[SfuServer]:
-    async with running_sfu_server(tmp_path, nodes) as rig:
-        yield rig
 
 
 async def test_a_killed_janus_node_moves_the_call_and_nobody_notices(
