@@ -87,6 +87,17 @@ def test_without_portaudio_nothing_is_listed_and_opening_is_a_device_error(
     assert report["default_microphone"] == {"error": ["microphone", message]}
 
 
+def test_the_audio_back_end_loads_while_the_loop_runs_on(tmp_path: Path) -> None:
+    # sounddevice's import initialises PortAudio (0.1-0.5 s); the desktop's loop is its UI
+    # thread, which must not freeze while a call opens its first audio device. Here the
+    # import takes 0.3 s (PortAudio scanning a slow host); the loop must tick meanwhile.
+    (tmp_path / "sounddevice.py").write_text("import time\ntime.sleep(0.3)\n")
+    report = run_child({"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+                       "tests.media._backend_probe", pythonpath=[tmp_path])
+    assert report["loaded"] and report["seconds"] >= 0.3
+    assert report["ticks_during"] >= 10, report  # a blocked loop would show 0
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="v4l2 cameras: Linux")
 async def test_cameras_are_the_v4l2_nodes_and_none_is_an_empty_list() -> None:
     nodes = sorted(glob.glob("/dev/video*"), key=lambda p: (len(p), p))

@@ -20,6 +20,7 @@ from typing import Any
 import av
 
 from parley.media.config import MediaConfig
+from parley.media.devices import load_audio_backend
 from parley.media.events import MeshEvents
 from parley.media.frames import VideoFrame
 from parley.media.local import LocalMedia
@@ -57,6 +58,11 @@ class MediaSources:
         await asyncio.shield(self._opening)
 
     async def _open(self) -> None:
+        config = self.local.config
+        microphone = config.audio and not config.fake_media
+        speaker = config.speaker != "null" and not (config.fake_media and config.speaker is None)
+        if not config.echo and (microphone or speaker):
+            await load_audio_backend()  # before the first device opens, not on the loop
         await self.local.start()
         if not self._closed:
             self.speaker.open(self.local.processor)

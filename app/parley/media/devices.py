@@ -12,6 +12,8 @@ warning and an empty list here, never a crash.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import glob
 import json
 import logging
@@ -87,6 +89,18 @@ def sounddevice_module(kind: DeviceKind = "microphone") -> ModuleType:
     if _sounddevice is None:
         raise DeviceError(kind, _sounddevice_error or "audio unavailable")
     return _sounddevice
+
+
+async def load_audio_backend() -> None:
+    """Import sounddevice off the loop: its import initialises PortAudio, which scans the
+    host's audio APIs (0.1-0.5 s here, more under load), and the desktop's loop is its UI
+    thread. Opening the first microphone or speaker then finds it loaded. A missing
+    PortAudio is kept and raised as a DeviceError when a device is opened, as before."""
+    def load() -> None:
+        with contextlib.suppress(DeviceError):
+            sounddevice_module()
+    if _backend is None and _sounddevice is None and _sounddevice_error is None:
+        await asyncio.to_thread(load)
 
 
 LAVFI_CAMERA = "lavfi:"
