@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.faults.arena import Arena, open_arena
 from tests.faults.harness import Lab
 
 
@@ -17,3 +18,10 @@ async def lab(tmp_path: Path) -> AsyncIterator[Lab]:
         yield lab
     finally:
         await lab.close()
+
+
+@pytest.fixture
+async def arena(lab: Lab) -> AsyncIterator[Arena]:
+    """A live server with a calm call beside it (tests/faults/arena.py)."""
+    async with open_arena(lab) as built:
+        yield built
