@@ -73,8 +73,11 @@ class Window:
 
     fps: float
     """Frames that arrived, a second (readable stamp or not)."""
+    intact_fps: float
+    """Frames whose stamp was read, a second: a frame decoded from a broken reference
+    (garbage where the stamp is) does not count."""
     stamped: float
-    """The share of them whose stamp was read."""
+    """The share of the frames whose stamp was read."""
     g2g_p50_ms: float | None
     g2g_p95_ms: float | None
     freezes: int
@@ -92,9 +95,10 @@ class Window:
         delays, unmatched = glass_to_glass(captured, got)
         gaps = freezes([t for _, t in got], start, end)
         p50, p95 = pct(delays, 0.5), pct(delays, 0.95)
+        readable = sum(1 for n, _ in got if n >= 0)
         return cls(
-            fps=round(len(got) / seconds, 1),
-            stamped=round(sum(1 for n, _ in got if n >= 0) / len(got), 3) if got else 0.0,
+            fps=round(len(got) / seconds, 1), intact_fps=round(readable / seconds, 1),
+            stamped=round(readable / len(got), 3) if got else 0.0,
             g2g_p50_ms=None if p50 is None else round(p50 * 1000, 1),
             g2g_p95_ms=None if p95 is None else round(p95 * 1000, 1),
             freezes=len(gaps), freezes_per_min=round(len(gaps) * 60 / seconds, 1),
