@@ -106,17 +106,17 @@ class Window:
 
 
 def first_after(received: Stamped, at: float) -> float | None:
-    """Seconds from ``at`` to the first frame that arrived after it (readable or not)."""
-    later = [t for _, t in received if t >= at]
+    """Seconds from ``at`` to the first intact frame (its stamp read) after it."""
+    later = [t for n, t in received if t >= at and n >= 0]
     return round(min(later) - at, 2) if later else None
 
 
 def back_to(received: Stamped, at: float, fps: float, share: float = 0.9,
             span: float = 2.0) -> float | None:
-    """Seconds from ``at`` until the frame rate is back: the first frame after ``at``
-    from which the next ``span`` seconds bring at least ``share`` x ``fps``; None when
-    it never is (within what was recorded)."""
-    times = sorted(t for _, t in received if t >= at)
+    """Seconds from ``at`` until the intact frame rate is back: the first intact frame
+    after ``at`` from which the next ``span`` seconds bring at least ``share`` x ``fps``
+    intact frames; None when it never is (within what was recorded)."""
+    times = sorted(t for n, t in received if t >= at and n >= 0)
     need = share * fps * span
     last = times[-1] if times else at
     for i, start in enumerate(times):

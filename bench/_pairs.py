@@ -101,7 +101,7 @@ def video(captured: Stamped, received: Stamped, marks: Marks) -> dict[str, Any]:
     if marks.restored is not None:
         out["after_outage"] = {
             "first_frame_s": first_after(received, marks.restored),
-            "back_to_90pct_s": back_to(received, marks.restored, window.fps),
+            "back_to_90pct_s": back_to(received, marks.restored, window.intact_fps),
             "window": asdict(Window.of(captured, received, marks.restored, marks.last)),
         }
     return out

@@ -23,8 +23,10 @@ sender offered the link (the shaper's counters, for both pairs: sent plus droppe
 Parley: the lost and reconnecting callbacks (false ones: outside an outage), the
 pause / resume events. Chromium: getStats ``framesDecoded`` a second (the fps the
 ratio uses, as before), its own freeze count, ``bytesSent``, target, size. After an
-outage: the first frame after the cable is back, the time until 2 s at 90 % of the
-window's frame rate, and (Parley) when the lost / restored callbacks came.
+outage: the first intact frame (its stamp read) after the cable is back, the time until
+2 s run at 90 % of the window's intact frame rate, and (Parley) when the lost /
+restored callbacks came. A frame whose stamp cannot be read is not intact: a decoder
+fed a frame whose reference was lost puts out garbage there (Parley's "intact fps").
 """
 
 from __future__ import annotations

@@ -51,3 +51,5 @@ def test_the_video_comes_back_when_two_seconds_run_at_nine_tenths_of_the_rate() 
     assert back_to(after, 100.0, fps=30.0) is not None
     assert 2.4 <= back_to(after, 100.0, fps=30.0) <= 3.0  # type: ignore[operator]
     assert back_to(after[:20], 100.0, fps=30.0) is None
+    broken = [(-1, t) for _, t in after[:16]] + after[16:]  # unreadable: not intact
+    assert first_after(broken, 100.0) == 3.0
