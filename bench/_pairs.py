@@ -28,8 +28,6 @@ SECONDS = float(os.environ.get("PARLEY_BENCH_SECONDS", "15"))
 AFTER = float(os.environ.get("PARLEY_BENCH_AFTER", "15"))
 """Seconds watched after an outage ends."""
 RELAY_PORT = 8790
-AUDIO_FRAME_S = 0.02
-"""Parley's audio frames (Opus, 20 ms): a second of intact audio is 50 of them."""
 
 
 @dataclass(frozen=True)
@@ -117,12 +115,13 @@ def _parley_stamps(a: AgentProc, b: AgentProc, a_id: str) -> tuple[Stamped, Stam
     return captured, received
 
 
-def _audio(before: dict[str, Any], after: dict[str, Any], a_id: str,
-           seconds: float) -> dict[str, Any]:
+def _audio(before: dict[str, Any], after: dict[str, Any], a_id: str) -> dict[str, Any]:
+    """Audio intact: frames decoded against the packets that were due (received plus
+    lost: 20 ms each), all from the same stats snapshots (which lag by up to a stats
+    period, the same at both ends of the window)."""
     (f0, r0, l0), (f1, r1, l1) = (r["audio"].get(a_id, [0, 0, 0]) for r in (before, after))
-    sent = seconds / AUDIO_FRAME_S
     packets = (r1 - r0) + (l1 - l0)
-    return {"audio_intact": round(min(1.0, (f1 - f0) / sent), 3),
+    return {"audio_intact": round(min(1.0, (f1 - f0) / packets), 3) if packets > 0 else 0.0,
             "audio_packets_lost": l1 - l0,
             "audio_loss": round((l1 - l0) / packets, 3) if packets > 0 else None}
 
@@ -187,7 +186,7 @@ async def parley_pair(lab: Lab, net: Topology, link: Link, clip: Path) -> dict[s
     captured, received = _parley_stamps(a, b, a_id)
     return {
         **video(captured, received, marks),
-        **_audio(before, after, a_id, marks.end - marks.start),
+        **_audio(before, after, a_id),
         "offered_kbit_s": round(offered_kbit),
         **_callbacks(a, b, a_id, marks),
         "status_a": status(a), "status_b": status(b),

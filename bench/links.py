@@ -17,8 +17,9 @@ before it is measured (bench/_pairs.py).
 Per pair, over the window, from the frame stamps read at both ends (bench/_frames.py,
 the same for both pairs): frames arrived a second, glass-to-glass p50 / p95 (capture to
 arrival of the same frame), freezes (gaps over 500 ms) a minute and the time frozen;
-audio intact (Parley: audio frames decoded against the 50 a second sent; Chromium:
-1 - ``concealedSamples`` / ``totalSamplesReceived``) and audio packets lost; what the
+audio intact (Parley: audio frames decoded against the packets due, received or lost;
+Chromium: 1 - ``concealedSamples`` / ``totalSamplesReceived``) and audio packets lost;
+what the
 sender offered the link (the shaper's counters, for both pairs: sent plus dropped).
 Parley: the lost and reconnecting callbacks (false ones: outside an outage), the
 pause / resume events. Chromium: getStats ``framesDecoded`` a second (the fps the
