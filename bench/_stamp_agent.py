@@ -17,8 +17,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
+from pathlib import Path
 from typing import Any
 
+import av
 import numpy as np
 from tests.faults.agent import Agent, emit, main
 
@@ -26,6 +29,10 @@ from bench import _stamp
 
 EVERY = 1.0
 """Seconds between two ``stamps`` lines (each stays far below a pipe line's limit)."""
+DUMP = os.environ.get("PARLEY_BENCH_DUMP")
+"""A folder to write the first received frames whose stamp is unreadable to (PNG), to see
+what they look like."""
+DUMPS = 12
 
 
 def luma(frame: Any) -> np.ndarray[Any, np.dtype[np.uint8]]:
@@ -52,6 +59,21 @@ class StampAgent(Agent):
             self.local.append(entry)
         else:
             self.remote.setdefault(pid, []).append(entry)
+            if found is None and DUMP is not None:
+                self._dump(frame.frame, frame.received_at)
+
+    def _dump(self, frame: Any, at: float) -> None:
+        folder = Path(DUMP or ".")
+        folder.mkdir(parents=True, exist_ok=True)
+        if len(list(folder.glob("*.png"))) < DUMPS:
+            frame.to_ndarray(format="rgb24")  # fails early on a frame PNG cannot take
+            with av.open(str(folder / f"unreadable-{at:.3f}.png"), "w") as out:
+                stream = out.add_stream("png")
+                stream.width, stream.height, stream.pix_fmt = frame.width, frame.height, "rgb24"
+                for packet in stream.encode(frame.reformat(format="rgb24")):
+                    out.mux(packet)
+                for packet in stream.encode():
+                    out.mux(packet)
 
     async def join(self) -> bool:
         joined = await super().join()

@@ -3,6 +3,7 @@
     python -m bench links        # needs root (network namespaces), ~1 minute a link
     PARLEY_BENCH_LINKS=none,600,250,loss5,outage10,450+outage2 python -m bench links
     PARLEY_BENCH_LOGS=/tmp/links python -m bench links    # keep each link's logs
+    PARLEY_BENCH_DUMP=/tmp/broken python -m bench links   # the first unreadable frames, PNG
 
 One topology a link (tests/faults/netns.py): the server (and the Chromium pair's
 signaling page, bench/_chromium.py) in ``srv``; a Parley pair ``a`` -> ``b``; a
