@@ -1,16 +1,19 @@
-"""The yardstick of bench/links.py: a Chromium pair, and the clip both stacks send.
+"""The yardstick of bench/links.py: a Chromium pair (the clip both stacks send is
+bench/_clip.py's).
 
-- :func:`clip`: a hard Y4M clip (testsrc2's moving pattern with temporal noise,
-  640x480@30, 10 s), made with PyAV once and cached under the temp directory (never in
-  the repository: it is 138 MB). VP8 needs well over 1 Mbit/s for it to look good.
 - ``python -m bench._chromium relay --host H --port P``: a tiny signaling service (the
   page below, and a WebSocket that relays each message to the other page), run in the
   rig's server namespace.
 - ``python -m bench._chromium page --url U --role send|receive --profile DIR [--clip F]``:
   one headless Chromium (Debian's /usr/bin/chromium through Playwright, never a
   download) in a host's namespace, with one RTCPeerConnection; the sender's camera is
-  the clip (``--use-file-for-fake-video-capture``). Its video stats (getStats) once a
-  second.
+  the clip (``--use-file-for-fake-video-capture``). Once a second, its stats (getStats:
+  video, and the receiver's audio) and the frame stamps (bench/_stamp.py) it read since
+  the last: each page shows its video (the sender its camera, the receiver what
+  arrives) in a ``<video>``, and for every frame presented (``requestVideoFrameCallback``)
+  reads the stamp through a canvas and notes [raw bits, ``performance.timeOrigin +``
+  the frame's ``presentationTime``, in ms] (the machine's clock, as Parley's
+  ``time.time()``).
 
 Both print one JSON object per line with ``ev`` and ``t`` (time.monotonic()), the way
 tests/faults/agent.py does, so tests/faults/harness.py's AgentProc drives them; ``exit``
@@ -22,18 +25,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from bench._stamp import READER_JS
+
 CHROMIUM = Path("/usr/bin/chromium")
-CLIP_SIZE, CLIP_FPS, CLIP_SECONDS = (640, 480), 30, 10
-CLIP_NOISE = 20
-"""ffmpeg's noise filter strength (0-100), changing every frame: the texture that makes
-the clip expensive to encode."""
 FLAGS = [
     "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -44,34 +43,28 @@ FLAGS = [
 ]
 
 
-def clip() -> Path:
-    """The cached clip (made on first use)."""
-    import av
-
-    w, h = CLIP_SIZE
-    folder = Path(tempfile.gettempdir()) / "parley-bench"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"clip-{w}x{h}-{CLIP_FPS}fps-{CLIP_SECONDS}s-n{CLIP_NOISE}.y4m"
-    if path.exists():
-        return path
-    partial = path.with_suffix(f".{os.getpid()}.part")
-    source = av.open(f"testsrc2=size={w}x{h}:rate={CLIP_FPS}:duration={CLIP_SECONDS},"
-                     f"noise=alls={CLIP_NOISE}:allf=t", format="lavfi")
-    with source, av.open(str(partial), "w", format="yuv4mpegpipe") as out:
-        stream = out.add_stream("rawvideo", rate=CLIP_FPS)
-        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
-        for frame in source.decode(video=0):
-            out.mux(stream.encode(frame.reformat(format="yuv420p")))
-        out.mux(stream.encode())
-    partial.rename(path)
-    return path
-
-
 def emit(ev: str, **fields: Any) -> None:
     print(json.dumps({"ev": ev, "t": time.monotonic(), **fields}), flush=True)
 
 
 PAGE = """<!doctype html><meta charset="utf-8"><title>pair</title><body><script>
+""" + READER_JS + """
+const stamps = [];
+function watch(v) {
+  // the time the frame was handed to the compositor (the callback's own time is the
+  // next vsync's, 16.7 ms steps); the same clock as Date.now()
+  const each = (now, meta) => {
+    const at = performance.timeOrigin + (meta.presentationTime || now);
+    stamps.push([readStamp(v), Math.round(at * 10) / 10]);
+    v.requestVideoFrameCallback(each);
+  };
+  v.requestVideoFrameCallback(each);
+}
+function show(stream) {
+  const v = document.createElement("video");
+  v.muted = true; v.autoplay = true; v.srcObject = stream;
+  document.body.appendChild(v); v.play(); watch(v);
+}
 const role = new URLSearchParams(location.search).get("role");
 const pc = new RTCPeerConnection({iceServers: []});
 const ws = new WebSocket(`ws://${location.host}/ws`);
@@ -80,10 +73,12 @@ window.pc = pc;
 const send = (m) => ws.send(JSON.stringify(m));
 pc.onicecandidate = (e) => { if (e.candidate) send({candidate: e.candidate.toJSON()}); };
 pc.ontrack = (e) => {
-  if (e.track.kind !== "video") return;
-  const v = document.createElement("video");
-  v.muted = true; v.autoplay = true; v.srcObject = new MediaStream([e.track]);
-  document.body.appendChild(v); v.play();
+  if (e.track.kind === "video") show(new MediaStream([e.track]));
+  else {  // played, so that its samples are pulled (and counted, concealed or not)
+    const a = document.createElement("audio");
+    a.autoplay = true; a.srcObject = new MediaStream([e.track]);
+    document.body.appendChild(a); a.play();
+  }
 };
 async function remote(sdp) {
   await pc.setRemoteDescription(sdp);
@@ -99,6 +94,7 @@ ws.onmessage = async (e) => {
     const media = await navigator.mediaDevices.getUserMedia(
       {video: {width: 640, height: 480, frameRate: 30}, audio: true});
     for (const t of media.getTracks()) pc.addTrack(t, media);
+    show(new MediaStream(media.getVideoTracks()));
     await pc.setLocalDescription(await pc.createOffer());
     send({sdp: pc.localDescription});
   } else if (m.sdp) {
@@ -109,7 +105,7 @@ ws.onmessage = async (e) => {
   }
 };
 window.videoStats = async () => {
-  const out = {state: pc.connectionState};
+  const out = {state: pc.connectionState, stamps: stamps.splice(0)};
   (await pc.getStats()).forEach((s) => {
     if ((s.type === "inbound-rtp" || s.type === "outbound-rtp") && s.kind === "video") {
       out[s.type === "inbound-rtp" ? "in" : "out"] = {
@@ -120,6 +116,10 @@ window.videoStats = async () => {
         width: s.frameWidth, height: s.frameHeight, targetBitrate: s.targetBitrate,
         limitation: s.qualityLimitationReason, nackCount: s.nackCount,
         retransmittedBytesSent: s.retransmittedBytesSent};
+    } else if (s.type === "inbound-rtp" && s.kind === "audio") {
+      out.audio = {packetsReceived: s.packetsReceived, packetsLost: s.packetsLost,
+        concealedSamples: s.concealedSamples, totalSamplesReceived: s.totalSamplesReceived,
+        silentConcealedSamples: s.silentConcealedSamples};
     }
   });
   return out;

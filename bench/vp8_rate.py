@@ -3,7 +3,7 @@
     python -m bench vp8_rate          # ~2 minutes on one core
     PARLEY_BENCH_VP8=sender python -m bench vp8_rate     # one part: sender | options
 
-The hard clip of bench/links.py (:func:`bench._chromium.clip`: testsrc2 with temporal
+The hard clip of bench/links.py (:func:`bench._clip.clip`: testsrc2 with temporal
 noise, 640x480@30), decoded by PyAV as a camera's frames are (each marked an I
 picture), on a fake clock:
 
@@ -29,7 +29,7 @@ import av
 from av.video.frame import PictureType
 from av.video.reformatter import VideoReformatter
 
-from bench._chromium import clip
+from bench._clip import clip
 from parley.media.encoder import ParleyVp8Encoder, quantiser, vp8_context
 from parley.media.ladder import video_budget
 

@@ -232,8 +232,8 @@ def _log_to_stderr() -> None:
     logging.getLogger("parley.sdk").setLevel(logging.DEBUG)
 
 
-async def main() -> int:
-    _log_to_stderr()
+def arguments() -> argparse.ArgumentParser:
+    """The agent's command line (bench/_stamp_agent.py's too)."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--server", required=True)
     p.add_argument("--session", required=True)
@@ -244,13 +244,19 @@ async def main() -> int:
     p.add_argument("--media", action="store_true", help="fake audio/video through aiortc")
     p.add_argument("--camera", default=None, help="camera id; file:<path> sends a video file")
     p.add_argument("--video-gap", type=float, default=0.4)
-    args = p.parse_args()
+    return p
+
+
+async def main(kind: type[Agent] = Agent) -> int:
+    """Run an agent of ``kind`` (an :class:`Agent` or a subclass) until ``exit``."""
+    _log_to_stderr()
+    args = arguments().parse_args()
     if args.media:
         # aiortc and PyAV load in seconds on a loaded machine: before the join, not inside
         # the first heartbeat window (a link that dies while the session is still
         # connecting is not recovered: docs/sfu.md)
         import parley.sdk.call_media  # noqa: F401
-    agent = Agent(args)
+    agent = kind(args)
     if not await agent.join():
         return 3
     await read_commands(agent)

@@ -46,3 +46,18 @@ def test_rates_come_from_deltas_between_reports() -> None:
     assert (stats.state, stats.generation) == ("connected", 3)
     meter.reset()
     assert meter.snapshot("connecting", 4).bitrate_kbps == 0.0
+
+
+def test_audio_counts_are_the_connections_totals() -> None:
+    """How intact a participant's audio is: frames decoded, audio packets received and
+    lost so far (bench/links.py takes differences); video packets are not counted."""
+    meter = StatsMeter()
+    report = {
+        "video": SimpleNamespace(type="inbound-rtp", kind="video", packetsReceived=900,
+                                 packetsLost=40),
+        "audio": SimpleNamespace(type="inbound-rtp", kind="audio", packetsReceived=480,
+                                 packetsLost=3),
+    }
+    meter.update(10.0, report, frames=300, audio_frames=476)
+    stats = meter.snapshot("connected", 1)
+    assert (stats.audio_frames, stats.audio_packets, stats.audio_packets_lost) == (476, 480, 3)

@@ -92,6 +92,7 @@ class Peer:
         """The highest generation of the pair seen so far (sent or received)."""
         self.link: Link | None = None
         self.camera_frames = 0
+        self.audio_frames = 0
         self.media_flowing = False
         """Media arrived within the stall timeout (False before any did)."""
         self._config = config
@@ -321,6 +322,7 @@ class Peer:
         self._meter.reset()
         self.path = None
         self.camera_frames = 0
+        self.audio_frames = 0
 
     # ------------------------------------------------------------ media
 
@@ -340,6 +342,7 @@ class Peer:
                 return
             self._media_arrived()
             if isinstance(frame, av.AudioFrame):
+                self.audio_frames += 1
                 self._owner.peer_audio(self, frame)
             elif isinstance(frame, av.VideoFrame):
                 if role == CAMERA:
@@ -372,7 +375,7 @@ class Peer:
         except Exception as exc:  # the connection closed under us
             logger.debug("getStats failed: %r", exc)
             return
-        self._meter.update(time.monotonic(), report, self.camera_frames)
+        self._meter.update(time.monotonic(), report, self.camera_frames, self.audio_frames)
         if pc is self.pc:
             self.path = selected_path(pc, self._link_turn)
 

@@ -27,6 +27,13 @@ class PeerStats:
     path: IcePath | None = None
     """The candidate pair the media takes (host, srflx or relay; udp, tcp or tls),
     None until connected."""
+    audio_frames: int = 0
+    """Audio frames (20 ms each) decoded from the participant on this connection so far:
+    with the RTP counts below, how intact its audio is (bench/links.py)."""
+    audio_packets: int = 0
+    """Audio RTP packets received on this connection so far."""
+    audio_packets_lost: int = 0
+    """Audio RTP packets lost on this connection so far (as the receiver counts them)."""
 
 
 class StatsMeter:
@@ -42,19 +49,26 @@ class StatsMeter:
         self.fps = 0.0
         self.rtt_ms: float | None = None
         self.packet_loss = 0.0
+        self.audio_frames = self.audio_packets = self.audio_packets_lost = 0
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
 
-    def update(self, now: float, report: dict[str, Any], frames: int) -> None:
-        """Feed a getStats report and the decoded camera frame count at ``now``."""
+    def update(self, now: float, report: dict[str, Any], frames: int,
+               audio_frames: int = 0) -> None:
+        """Feed a getStats report and the decoded camera (and audio) frame counts at
+        ``now``."""
         received = lost = bytes_ = 0
+        audio_received = audio_lost = 0
         rtts = []
         for stats in report.values():
             kind = getattr(stats, "type", "")
             if kind == "inbound-rtp":
                 received += stats.packetsReceived
                 lost += max(0, stats.packetsLost)
+                if getattr(stats, "kind", "") == "audio":
+                    audio_received += stats.packetsReceived
+                    audio_lost += max(0, stats.packetsLost)
             elif kind == "remote-inbound-rtp" and stats.roundTripTime is not None:
                 rtts.append(stats.roundTripTime)
             elif kind == "transport":
@@ -68,10 +82,13 @@ class StatsMeter:
             self.packet_loss = d_lost / total if total > 0 and d_lost > 0 else 0.0
         if rtts:
             self.rtt_ms = max(rtts) * 1000
+        self.audio_frames, self.audio_packets, self.audio_packets_lost = (
+            audio_frames, audio_received, audio_lost)
         self._time, self._bytes, self._received, self._lost, self._frames = (
             now, bytes_, received, lost, frames)
 
     def snapshot(self, state: str, generation: int, path: IcePath | None = None) -> PeerStats:
         return PeerStats(state, generation, round(self.bitrate_kbps, 1), round(self.fps, 1),
                          None if self.rtt_ms is None else round(self.rtt_ms, 1),
-                         round(self.packet_loss, 4), path)
+                         round(self.packet_loss, 4), path, self.audio_frames,
+                         self.audio_packets, self.audio_packets_lost)
