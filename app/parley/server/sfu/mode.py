@@ -55,6 +55,13 @@ class MediaModes:
         return mode.mode if mode is not None else next_mode(
             None, 1, self._sfu, self._mesh_max, self._janus)
 
+    def prepares(self, session_id: str, participants: int) -> bool:
+        """Whether a mesh room's Janus side is made ahead of its move (``auto``): it is
+        one participant from the SFU (``mesh_max``), so the room and every seat's
+        publisher are ready when the move comes, off the move's critical path."""
+        return (self._janus and self._sfu == "auto" and self.of(session_id) == "mesh"
+                and participants >= self._mesh_max)
+
     def rooms(self) -> list[str]:
         """The rooms with a mode (someone in them)."""
         return list(self._rooms)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -87,7 +87,8 @@ class SfuRooms:
         moved = self.modes.update(session_id, self._count(session_id))
         if moved is not None:
             self._announce(session_id, moved, exclude=key[1])
-        if self.modes.of(session_id) == "sfu":
+        if self.modes.of(session_id) == "sfu" \
+                or self.modes.prepares(session_id, self._count(session_id)):
             room = self.registry.rooms.get(session_id)
             for pid in room.seats if room is not None else ():
                 self._add((session_id, pid))
@@ -139,6 +140,18 @@ class SfuRooms:
             moved = self.modes.update(session_id, self._count(session_id))
             if moved is not None:
                 self._announce(session_id, moved)
+            self._unprepare(session_id)
+
+    def _unprepare(self, session_id: str) -> None:
+        """A mesh room no longer one from the SFU: the seats made ready for a move that
+        never came go (a seat that published waits for its client's ``sfu_leave``: its
+        old SFU path may still be played from)."""
+        if self.modes.of(session_id) != "mesh" \
+                or self.modes.prepares(session_id, self._count(session_id)):
+            return
+        for key, seat in list(self._seats.items()):
+            if key[0] == session_id and seat.published is None:
+                self._free(key, seat)
 
     def _free(self, key: SeatKey, seat: _Seat) -> None:
         del self._seats[key]
@@ -286,6 +299,9 @@ class SfuRooms:
             log.info("event=sfu_feed_up room=%s participant=%s", room.session_id, seat.key[1])
             for other in list(room.seats.values()):
                 self._spawn(self._subscribe(room, other), f"sfu-subscribe-{other.key[1]}")
+        elif kind == "webrtcup" and handle == seat.subscriber:
+            seat.subscriber_up = True  # its first feeds' keyframes can reach it now
+            self._keyframes(room, seat.feeds)
         elif kind == "event" and handle == seat.subscriber and "jsep" in message:
             self._spawn(self._renegotiate(room, seat, message), f"sfu-update-{seat.key[1]}")
         elif kind in ("hangup", "media", "slowlink"):
@@ -302,9 +318,11 @@ class SfuRooms:
                            exclude=seat.key[1])
 
     async def _subscribe(self, room: _Room, seat: _Seat) -> None:
-        """Subscribe ``seat`` to every active feed it lacks, one feed per negotiation
-        (aiortc sometimes never plays one of two video m-lines offered at once), once its
-        publisher has joined (its subscriber names that publisher's private id)."""
+        """Subscribe ``seat`` to every active feed it lacks, once its publisher has joined
+        (its subscriber names that publisher's private id): one feed in the first
+        negotiation (aiortc sometimes never played one of two video m-lines in a first
+        offer), then every feed still lacking at once (one feed per negotiation made a
+        move's last video wait for N-1 negotiations in a row)."""
         async with asyncio.timeout(JOIN_TIMEOUT):
             await seat.joined.wait()
         while await self._subscribe_one(room, seat):
@@ -313,7 +331,9 @@ class SfuRooms:
     async def _subscribe_one(self, room: _Room, seat: _Seat) -> bool:
         janus = room.janus
         async with seat.lock:
-            add = sorted(room.active - {seat.feed} - seat.feeds)[:1]
+            add = sorted(room.active - {seat.feed} - seat.feeds)
+            if seat.subscriber is None:
+                add = add[:1]
             if not add or seat.gone:
                 return False
             streams = [{"feed": feed} for feed in add]
@@ -330,7 +350,21 @@ class SfuRooms:
                                              {"request": "subscribe", "streams": streams})
             seat.feeds.update(add)
             await self._offer(room, seat, answer)
+            if seat.subscriber_up:  # the new m-lines are live at once: no DTLS to wait for
+                self._keyframes(room, add)
             return True
+
+    def _keyframes(self, room: _Room, feeds: Iterable[int]) -> None:
+        """Ask the publishers of ``feeds`` for a keyframe now: a subscriber just started
+        receiving them, and without one it shows nothing until the publisher's next
+        keyframe (Janus asks by itself only when a subscriber's connection first comes
+        up, not for feeds added later; its ``fir_freq`` is 3 s)."""
+        for feed in feeds:
+            owner = room.owner(feed)
+            publisher = room.seats[owner].publisher if owner is not None else None
+            if publisher is not None:
+                self._spawn(room.janus.message(publisher, {
+                    "request": "configure", "keyframe": True}), f"sfu-keyframe-{owner}")
 
     async def _renegotiate(self, room: _Room, seat: _Seat, message: Event) -> None:
         async with seat.lock:

@@ -35,6 +35,8 @@ class JanusSeat:
     private_id: int = 0
     """Janus's secret id of its publisher: its subscriber must name it (require_pvtid)."""
     subscriber: int | None = None
+    subscriber_up: bool = False
+    """Janus said its subscriber connection is up (``webrtcup``)."""
     joined: asyncio.Event = field(default_factory=asyncio.Event)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     feeds: set[int] = field(default_factory=set)
