@@ -84,7 +84,7 @@ class SfuRooms:
         if not self.modes.possible or self.registry is None:
             return
         session_id = key[0]
-        moved = self.modes.update(session_id, self._count(session_id))
+        moved = self.modes.update(session_id, self._count(session_id), self._nodes.available)
         if moved is not None:
             self._announce(session_id, moved, exclude=key[1])
         if self.modes.of(session_id) == "sfu" \
@@ -137,7 +137,8 @@ class SfuRooms:
             if self.registry.seat(key) is None:
                 self._free(key, seat)
         for session_id in self.modes.rooms():
-            moved = self.modes.update(session_id, self._count(session_id))
+            moved = self.modes.update(session_id, self._count(session_id),
+                                      self._nodes.available)
             if moved is not None:
                 self._announce(session_id, moved)
             self._unprepare(session_id)
@@ -226,7 +227,14 @@ class SfuRooms:
 
     async def _join(self, seat: _Seat) -> None:
         key = seat.key
-        room = await self._room(key[0])
+        try:
+            room = await self._room(key[0])
+        except ConnectionError:  # no node took the room: a call on the SFU has no media
+            if self._seats.get(key) is seat:  # a later move or restart tries afresh
+                del self._seats[key]
+                if self.modes.of(key[0]) == "sfu":
+                    self._to_mesh(key[0], failed=True)
+            raise
         if seat.gone:
             return
         seat.room = room
@@ -398,23 +406,52 @@ class SfuRooms:
     # ------------------------------------------------------------ failover
 
     def _node_lost(self, janus: JanusClient) -> None:
-        """A Janus node died with its rooms: each moves to another node (the least
-        loaded that answers) as a fresh Janus room, and its seats are told to publish
-        again (``sfu_restart``); presence and the lifecycle never notice."""
+        """A Janus node died with its rooms. Each goes back to the mesh when it is small
+        enough (``auto``: at most ``mesh_max``) or no node is left (``media_mode``, a
+        live move); otherwise it moves to another node (the least loaded that answers)
+        as a fresh Janus room, and its seats are told to publish again
+        (``sfu_restart``). Presence and the lifecycle never notice."""
         for key in [k for k in self._handles if k[0] is janus]:
             del self._handles[key]
         for room in [r for r in self._rooms.values() if r.janus is janus]:
             del self._rooms[room.session_id]
-            log.warning("event=sfu_room_moving room=%s seats=%d from=%s",
-                        room.session_id, len(room.seats), janus.url)
-            for seat in list(room.seats.values()):
+            seats = [seat for seat in room.seats.values() if self._seats.get(seat.key) is seat]
+            for seat in room.seats.values():
                 seat.gone = True
                 if seat.answer is not None and not seat.answer.done():
                     seat.answer.cancel()
-                if self._seats.get(seat.key) is seat:
-                    del self._seats[seat.key]
-                    self._add(seat.key, version=seat.version)
-                    self._send(seat.key, SfuRestart())
+            for seat in seats:
+                del self._seats[seat.key]
+            session_id = room.session_id
+            if self.modes.of(session_id) == "mesh":  # made ahead of a move: again elsewhere
+                if self._nodes.available:
+                    for seat in seats:
+                        self._add(seat.key)
+                continue
+            if self._to_mesh(session_id):
+                continue
+            log.warning("event=sfu_room_moving room=%s seats=%d from=%s", session_id,
+                        len(seats), janus.url)
+            for seat in seats:
+                self._add(seat.key, version=seat.version)
+                self._send(seat.key, SfuRestart())
+
+    def _to_mesh(self, session_id: str, failed: bool = False) -> bool:
+        """Move an SFU room whose node is gone back to the mesh if it is small enough,
+        or no node is left (``failed``: none took it); whether it moved."""
+        count = self._count(session_id)
+        if not (failed or not self._nodes.available or self.modes.small(count)):
+            return False
+        moved = self.modes.force_mesh(session_id)
+        if moved is None:
+            return False
+        log.warning("event=sfu_room_to_mesh room=%s seats=%d", session_id, count)
+        for key, seat in list(self._seats.items()):  # nothing of them is left on Janus
+            if key[0] == session_id and seat.room is None:
+                del self._seats[key]
+                seat.gone = True
+        self._announce(session_id, moved)
+        return True
 
     # ------------------------------------------------------------ plumbing
 
