@@ -26,6 +26,7 @@ from parley.media.base import CallMediaBase, MediaSources
 from parley.media.config import MediaConfig
 from parley.media.events import MeshEvents
 from parley.media.frames import VideoFrame
+from parley.media.rebind import rebind_ssrcs
 from parley.media.screen import ScreenSource
 from parley.media.shared import LayerTrack
 from parley.media.stats import PeerStats
@@ -226,6 +227,7 @@ class SfuMedia(CallMediaBase):
                         offer.version, self._since(),
                         ", ".join(f"{s.mid}={s.participant_id}/{s.role}" for s in offer.streams))
             await pc.setRemoteDescription(RTCSessionDescription(offer.sdp, "offer"))
+            rebind_ssrcs(pc, offer.sdp)  # an m-line Janus reused for another feed plays
             await pc.setLocalDescription(await pc.createAnswer())
             self._send(SfuAnswer(sdp=pc.localDescription.sdp, version=offer.version))
 

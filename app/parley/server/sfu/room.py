@@ -50,6 +50,9 @@ SFU_REQUESTS = (SfuPublish, SfuAnswer, SfuLeave)
 ANSWER_TIMEOUT = 10.0
 """Seconds a client has to answer a subscriber offer."""
 JOIN_TIMEOUT = 10.0
+REPUBLISH_SPACING = 5.0
+"""Seconds between two republishes of one seat after Janus hung it up (a client whose
+connection to Janus keeps failing is not restarted in a loop)."""
 
 
 class SfuRooms:
@@ -302,6 +305,8 @@ class SfuRooms:
         kind = message.get("janus")
         if handle == seat.publisher and kind in ("webrtcup", "media", "hangup"):
             self._feed_state(room, seat, message)
+        if handle == seat.publisher and kind == "hangup":
+            self._republish(room, seat)
         if kind == "webrtcup" and handle == seat.publisher:
             room.active.add(seat.feed)
             log.info("event=sfu_feed_up room=%s participant=%s", room.session_id, seat.key[1])
@@ -435,6 +440,37 @@ class SfuRooms:
             for seat in seats:
                 self._add(seat.key, version=seat.version)
                 self._send(seat.key, SfuRestart())
+
+    def _republish(self, room: _Room, seat: _Seat) -> None:
+        """Janus hung a seat's publisher up (ICE failed, a DTLS alert, an ``unpublish``)
+        while the call is on the SFU: the seat is seated afresh in the same Janus room
+        (a new feed; Janus drops the old one from the others' subscriptions) and told to
+        publish again (``sfu_restart``). The others' media is untouched. A client that
+        closed its SFU side itself (it moved to the mesh) has no SFU path to restart."""
+        now = asyncio.get_running_loop().time()
+        if seat.gone or self._seats.get(seat.key) is not seat \
+                or self.modes.of(room.session_id) != "sfu" \
+                or now - seat.restarted_at < REPUBLISH_SPACING:
+            return
+        log.warning("event=sfu_republish room=%s participant=%s", room.session_id,
+                    seat.key[1])
+        self._free(seat.key, seat)
+        self._add(seat.key, version=seat.version)
+        fresh = self._seats[seat.key]
+        fresh.restarted_at = now
+        fresh.hung_up = True  # the others were told it stopped: its webrtcup says it is back
+        self._send(seat.key, SfuRestart())
+
+    def hang_up(self, session_id: str, pid: str) -> bool:
+        """Have Janus hang up a participant's publisher (VideoRoom ``unpublish``): an
+        operator's lever, and the tests' way to make Janus drop one connection. Whether
+        there was one to hang up."""
+        seat = self._seats.get((session_id, pid))
+        if seat is None or seat.room is None or seat.publisher is None:
+            return False
+        self._spawn(seat.room.janus.message(seat.publisher, {"request": "unpublish"}),
+                    f"sfu-hang-up-{pid}")
+        return True
 
     def _to_mesh(self, session_id: str, failed: bool = False) -> bool:
         """Move an SFU room whose node is gone back to the mesh if it is small enough,

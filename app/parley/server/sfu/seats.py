@@ -49,6 +49,8 @@ class JanusSeat:
     published: tuple[str, str] | None = None
     """The client's publisher offer and Janus's answer (the answer is sent again when the
     same offer comes again after a resume)."""
+    restarted_at: float = -1e9
+    """When it was last seated afresh after a hangup (loop time)."""
     gone: bool = False
     room: JanusRoom | None = None
     silent: set[str] = field(default_factory=set)
