@@ -45,7 +45,8 @@ async def janus(tmp_path: Path) -> AsyncIterator[Janus]:
 async def sfu_server(tmp_path: Path, janus: Janus) -> AsyncIterator[CallServer]:
     server = CallServer(ServerConfig(port=0, state_dir=tmp_path / "state", sfu="always",
                                      janus_urls=(janus.http_url,),
-                                     janus_api_secret=janus.api_secret))
+                                     janus_api_secret=janus.api_secret,
+                                     janus_admin_key=janus.admin_key))
     await server.start()
     yield server
     if server.running:

@@ -213,7 +213,8 @@ class SfuRooms:
         for _ in self._nodes.nodes:  # a node lost meanwhile: the next one that answers
             janus = await self._nodes.place()
             try:
-                room = await _Room.create(janus, session_id, self._config.max_participants)
+                room = await _Room.create(janus, session_id, self._config.max_participants,
+                                          self._config.janus_admin_key)
                 break
             except (ConnectionError, aiohttp.ClientError) as exc:
                 self._nodes.release(janus)

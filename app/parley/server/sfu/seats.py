@@ -97,9 +97,11 @@ class JanusRoom:
         return next((pid for pid, seat in self.seats.items() if seat.feed == feed), None)
 
     @classmethod
-    async def create(cls, janus: JanusClient, session_id: str, publishers: int) -> JanusRoom:
+    async def create(cls, janus: JanusClient, session_id: str, publishers: int,
+                     admin_key: str | None = None) -> JanusRoom:
         """A new Janus room on ``janus``'s node: private, with a random id and room
-        secret, the ``allowed`` check on and ``require_pvtid``."""
+        secret, the ``allowed`` check on and ``require_pvtid``; ``admin_key``:
+        VideoRoom's, which the shipped configuration requires for creating rooms."""
         room = cls(session_id, secrets.randbits(52), secrets.token_hex(16), janus,
                    await janus.attach())
         await janus.message(room.admin, {
@@ -110,6 +112,7 @@ class JanusRoom:
             # VideoRoom 1.1.2 checks "allowed" tokens for publishers only: a subscriber
             # must name the private id of a publisher in the room, which only we see
             "require_pvtid": True,
+            **({"admin_key": admin_key} if admin_key else {}),
         })
         await room.allowed("enable", [])
         return room
