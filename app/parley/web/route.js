@@ -11,7 +11,8 @@
 //    then closes; leaving the SFU ends with sfu_leave.
 // No DOM here but a detached <video> that waits for a first frame.
 //
-// Events: media {id, role, stream}, peerstate {id, state}, problem {text}, mediamode
+// Events: media {id, role, stream}, peerstate {id, state}, silence {id, silent} (the SFU
+//   path's own watch), problem {text}, mediamode
 //   {mode}: the path's, from whichever path plays that participant.
 
 import { MeshMedia } from "./mesh.js";
@@ -189,6 +190,9 @@ export class MediaRoute extends EventTarget {
       const states = this._states.get(path);
       if (states) states.set(e.detail.id, e.detail.state);
       if (this._plays(path, e.detail.id)) this._emit("peerstate", e.detail);
+    });
+    path.addEventListener("silence", (e) => {  // the SFU path's own watch
+      if (this._plays(path, e.detail.id)) this._emit("silence", e.detail);
     });
     path.addEventListener("problem", (e) => {
       if (path === this.current) this._emit("problem", e.detail);

@@ -473,6 +473,18 @@ class SfuRooms:
                     f"sfu-hang-up-{pid}")
         return True
 
+    def hold(self, session_id: str, pid: str, held: bool) -> bool:
+        """Have Janus stop (``held``) or resume relaying media to a participant's
+        subscriber (VideoRoom ``pause`` / ``start``), its publisher untouched: an
+        operator's lever, and the tests' way to stop media reaching one client only.
+        Whether it has a subscriber."""
+        seat = self._seats.get((session_id, pid))
+        if seat is None or seat.room is None or seat.subscriber is None:
+            return False
+        self._spawn(seat.room.janus.message(seat.subscriber, {
+            "request": "pause" if held else "start"}), f"sfu-hold-{pid}")
+        return True
+
     def _to_mesh(self, session_id: str, failed: bool = False) -> bool:
         """Move an SFU room whose node is gone back to the mesh if it is small enough,
         or no node is left (``failed``: none took it); whether it moved."""
