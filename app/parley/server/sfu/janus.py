@@ -220,15 +220,19 @@ class JanusClient:
             request = loop.create_task(self._post(self._session_url, {
                 "janus": "keepalive", "transaction": secrets.token_hex(8)},
                 REQUEST_TIMEOUT))
+            # its failure is read below, or nobody's once this loop is cancelled (closed)
+            request.add_done_callback(lambda t: t.cancelled() or t.exception())
             waited = 0.0
-            while not request.done():
-                looked = loop.time()
-                await asyncio.wait({request}, timeout=WATCH_STEP)
-                waited += min(loop.time() - looked, 2 * WATCH_STEP)
-                if waited >= HUNG_AFTER and not request.done():
-                    request.cancel()
-                    self._lost(f"keepalive unanswered for {waited:.1f} s")
-                    return
+            try:
+                while not request.done():
+                    looked = loop.time()
+                    await asyncio.wait({request}, timeout=WATCH_STEP)
+                    waited += min(loop.time() - looked, 2 * WATCH_STEP)
+                    if waited >= HUNG_AFTER and not request.done():
+                        self._lost(f"keepalive unanswered for {waited:.1f} s")
+                        return
+            finally:
+                request.cancel()  # a no-op once it is done
             try:
                 answer = request.result()
             except (aiohttp.ClientError, TimeoutError, ValueError, ConnectionError) as exc:
