@@ -73,6 +73,9 @@ class SfuRooms:
         self._links = links
         self._nodes = JanusNodes(config.janus_urls, config.janus_api_secret, self._event,
                                  self._node_lost)
+        if config.janus_urls and config.sfu != "never" and not config.janus_admin_key:
+            log.warning("event=janus_no_admin_key (the shipped VideoRoom configuration "
+                        "refuses to create rooms without --janus-admin-key)")
         self._rooms: dict[str, _Room] = {}
         self._creating: dict[str, asyncio.Task[_Room]] = {}
         self._handles: dict[tuple[JanusClient, int], tuple[_Room, _Seat]] = {}
