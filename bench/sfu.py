@@ -107,7 +107,8 @@ def cpu_seconds(pid: int) -> float:
 async def one_call(n: int, janus: Janus | None, state: Path) -> dict[str, Any]:
     config = ServerConfig(port=0, state_dir=state, sfu="never") if janus is None else \
         ServerConfig(port=0, state_dir=state, sfu="always", janus_urls=(janus.http_url,),
-                     janus_api_secret=janus.api_secret)
+                     janus_api_secret=janus.api_secret,
+                     janus_admin_key=janus.admin_key)
     async with CallServer(config) as server:
         members = [await Member.spawn(server.url, f"P{i}", n - 2) for i in range(n - 1)]
         try:
@@ -172,7 +173,8 @@ async def one_switch(n: int, janus: Janus, state: Path) -> dict[str, Any]:
     """``--sfu auto --mesh-max N-1``: N-1 in a mesh, then the Nth joins and the call
     moves to the SFU (make-before-break)."""
     config = ServerConfig(port=0, state_dir=state, sfu="auto", mesh_max=n - 1,
-                          janus_urls=(janus.http_url,), janus_api_secret=janus.api_secret)
+                          janus_urls=(janus.http_url,), janus_api_secret=janus.api_secret,
+                     janus_admin_key=janus.admin_key)
     async with CallServer(config) as server:
         old = [await Member.spawn(server.url, f"P{i}", n - 2) for i in range(n - 1)]
         members = list(old)

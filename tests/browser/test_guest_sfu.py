@@ -14,6 +14,7 @@ from playwright.async_api import BrowserContext
 from parley.server import CallServer, ServerConfig
 from tests.browser.conftest import page_url
 from tests.browser.support import Desktop, Guest, Proxy, until
+from tests.sfu.conftest import running_sfu_server
 from tests.sfu.janus import Janus, running_janus
 
 pytestmark = pytest.mark.slow
@@ -45,7 +46,8 @@ async def janus(tmp_path: Path) -> AsyncIterator[Janus]:
 async def sfu_server(tmp_path: Path, janus: Janus) -> AsyncIterator[CallServer]:
     server = CallServer(ServerConfig(port=0, state_dir=tmp_path / "state", sfu="always",
                                      janus_urls=(janus.http_url,),
-                                     janus_api_secret=janus.api_secret))
+                                     janus_api_secret=janus.api_secret,
+                                     janus_admin_key=janus.admin_key))
     await server.start()
     yield server
     if server.running:
@@ -185,3 +187,29 @@ async def test_through_the_sfu_a_guest_shows_a_participant_whose_media_stopped_r
 
 async def guest_clear(guest: Guest, pid: str) -> bool:
     return not await shown_reconnecting(guest, pid)
+
+
+@pytest.mark.long  # ~8 s
+async def test_through_the_sfu_a_guest_shows_someone_reconnecting_whose_media_stops_reaching_it(
+        tmp_path: Path, janus: Janus, guest: Guest,
+        desktops: Callable[[str], Desktop]) -> None:
+    """Janus stops relaying to the guest alone (its subscriber paused; Ada still
+    publishes, so no sfu_feed says anything): after 2.5 s without a packet from Ada the
+    guest's own watch shows her reconnecting, and her media coming back clears it."""
+    async with running_sfu_server(tmp_path, [janus]) as rig:
+        ada = desktops("Ada")
+        aid = await ada.join(rig.server.url, "big")
+        await guest.open(page_url(rig.server, "big"))
+        gid = await guest.join("Gus")
+        await until(lambda: guest.video_moves(aid), timeout=30, what="Ada's video")
+        assert not await shown_reconnecting(guest, aid)
+        sfu = rig.hub.sfu
+        assert sfu.hold("big", gid, True)
+        await until(lambda: shown_reconnecting(guest, aid), timeout=10,
+                    what="Ada shown reconnecting")
+        assert sfu.hold("big", gid, False)
+        await until(lambda: guest_clear(guest, aid), timeout=10, what="Ada restored")
+        # the guest's own media flowed all along: Ada never saw it reconnecting
+        assert "on_participant_reconnecting" not in ada.names(gid)
+        assert guest.errors == []
+        await ada.session.leave_session()  # before its server stops

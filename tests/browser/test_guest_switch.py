@@ -80,7 +80,8 @@ async def test_a_guest_follows_its_call_from_the_mesh_to_the_sfu_make_before_bre
 async def auto3_server(tmp_path: Path, janus: Janus) -> AsyncIterator[SfuServer]:
     config = ServerConfig(port=0, state_dir=tmp_path / "state3", departure_timeout=5.0,
                           sfu="auto", mesh_max=3, janus_urls=(janus.http_url,),
-                          janus_api_secret=janus.api_secret)
+                          janus_api_secret=janus.api_secret,
+                          janus_admin_key=janus.admin_key)
     rig = SfuServer(config)
     await rig.server.start()
     try:

@@ -46,7 +46,8 @@ async def running_sfu_server(tmp_path: Path, nodes: Sequence[Janus], sfu: str = 
     stopped afterwards; ``config``: more ServerConfig fields (``mesh_max``...)."""
     rig = SfuServer(ServerConfig(port=0, state_dir=tmp_path / "state", departure_timeout=5.0,
                                  sfu=sfu, janus_urls=tuple(n.http_url for n in nodes),
-                                 janus_api_secret=nodes[0].api_secret, **config))
+                                 janus_api_secret=nodes[0].api_secret,
+                                 janus_admin_key=nodes[0].admin_key, **config))
     await rig.server.start()
     try:
         yield rig
@@ -63,9 +64,9 @@ async def sfu_server(tmp_path: Path, janus: Janus) -> AsyncIterator[SfuServer]:
 
 @pytest.fixture
 async def nodes(tmp_path: Path) -> AsyncIterator[tuple[Janus, Janus]]:
-    secret = secrets.token_hex(16)  # the nodes of a pool share it
-    async with running_janus(tmp_path / "a", 41000, secret) as a, \
-            running_janus(tmp_path / "b", 42000, secret) as b:
+    secret, key = secrets.token_hex(16), secrets.token_hex(16)  # a pool's nodes share them
+    async with running_janus(tmp_path / "a", 41000, secret, admin_key=key) as a, \
+            running_janus(tmp_path / "b", 42000, secret, admin_key=key) as b:
         yield a, b
 
 

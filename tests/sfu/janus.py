@@ -29,7 +29,7 @@ SHIPPED = Path(__file__).resolve().parents[2] / "packaging" / "server" / "janus"
 
 @dataclass(frozen=True)
 class Janus:
-    """A running Janus: where its APIs listen and the secret they want."""
+    """A running Janus: where its APIs listen and the secrets they want."""
 
     http_url: str
     """Its HTTP API (``http://127.0.0.1:PORT/janus``): what parley-server's ``--janus``
@@ -37,6 +37,8 @@ class Janus:
     api_secret: str
     log: Path
     process: subprocess.Popen[bytes]
+    admin_key: str = ""
+    """VideoRoom's ``admin_key``: creating a room needs it (parley-server holds it)."""
 
 
 def require_janus() -> None:
@@ -104,23 +106,27 @@ async def _wait_ready(janus: Janus) -> None:
 @contextlib.asynccontextmanager
 async def running_janus(folder: Path, rtp_base: int = 41000,
                         api_secret: str | None = None,
-                        prefix: tuple[str, ...] = ()) -> AsyncIterator[Janus]:
+                        prefix: tuple[str, ...] = (),
+                        admin_key: str | None = None) -> AsyncIterator[Janus]:
     """Start Janus with a fresh configuration in ``folder``; kill it on exit.
-    ``api_secret``: a given one (the nodes of a pool share theirs), else a random one.
+    ``api_secret``, ``admin_key``: given ones (the nodes of a pool share theirs), else
+    random ones.
     ``prefix`` runs it inside a network namespace (``ip netns exec NS``): its API is then
     on that namespace's loopback, for a call server started there."""
     require_janus()
     folder.mkdir(parents=True, exist_ok=True)
     port, secret = _free_port(), api_secret or secrets.token_hex(16)
+    key = admin_key or secrets.token_hex(16)
     render_config(folder, {"API_SECRET": secret, "API_ADDRESS": "127.0.0.1",
-                           "API_PORT": str(port), "RTP_PORTS": f"{rtp_base}-{rtp_base + 999}"})
+                           "API_PORT": str(port), "RTP_PORTS": f"{rtp_base}-{rtp_base + 999}",
+                           "ADMIN_KEY": key})
     log = folder / "janus.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [*prefix, JANUS, "--configs-folder", str(folder),
              "--config", str(folder / "janus.jcfg"), "--disable-colors", "--log-stdout"],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    janus = Janus(f"http://127.0.0.1:{port}/janus", secret, log, process)
+    janus = Janus(f"http://127.0.0.1:{port}/janus", secret, log, process, key)
     try:
         await (_wait_logged(janus) if prefix else _wait_ready(janus))
         yield janus

@@ -39,11 +39,11 @@ def test_janus_listens_only_on_its_http_api(janus: Janus) -> None:
 def test_every_placeholder_is_filled_and_none_is_unknown(tmp_path: Path) -> None:
     words = {w for f in SHIPPED.glob("*.jcfg") for w in re.findall(r"@([A-Z_]+)@",
                                                                  f.read_text())}
-    assert words == {"API_SECRET", "API_ADDRESS", "API_PORT", "RTP_PORTS"}
+    assert words == {"API_SECRET", "API_ADDRESS", "API_PORT", "RTP_PORTS", "ADMIN_KEY"}
     with pytest.raises(ValueError, match="no value for @API_PORT@"):
         render_config(tmp_path, {"API_SECRET": "s", "API_ADDRESS": "10.0.0.5",
-                                 "RTP_PORTS": "20000-40000"})
+                                 "RTP_PORTS": "20000-40000", "ADMIN_KEY": "k"})
     with pytest.raises(ValueError, match="not in the shipped configuration: ADMIN"):
         render_config(tmp_path, {"API_SECRET": "s", "API_ADDRESS": "10.0.0.5",
                                  "API_PORT": "8088", "RTP_PORTS": "20000-40000",
-                                 "ADMIN": "x"})
+                                 "ADMIN_KEY": "k", "ADMIN": "x"})

@@ -20,9 +20,9 @@ def config(*argv: str) -> ServerConfig:
 
 def test_janus_nodes_secret_and_mode_reach_the_config() -> None:
     got = config("--janus", "http://10.0.0.5:8088/janus", "--janus", "http://10.0.0.6:8088/janus",
-                 "--janus-api-secret", "s3cret", "--sfu", "always")
+                 "--janus-api-secret", "s3cret", "--janus-admin-key", "k3y", "--sfu", "always")
     assert got.janus_urls == ("http://10.0.0.5:8088/janus", "http://10.0.0.6:8088/janus")
-    assert got.janus_api_secret == "s3cret"
+    assert got.janus_api_secret == "s3cret" and got.janus_admin_key == "k3y"
     assert got.sfu == "always"
     assert config().sfu == "auto" and config().mesh_max == 4
 

@@ -1,9 +1,10 @@
 """Nobody reaches a call's Janus room without parley-server, through the one transport
 an attacker on the private network could reach (Janus's HTTP API; nothing else listens,
 tests/sfu/test_janus_config.py): without the API secret nothing is answered; with a
-leaked API secret, subscribing to the room's real feeds, publishing into it, changing
-its ``allowed`` list, forwarding its RTP elsewhere or destroying it are all refused,
-because each needs a seat's token or the room's secret, which only the server holds."""
+leaked API secret, creating a room of its own, subscribing to the call room's real
+feeds, publishing into it, changing its ``allowed`` list, forwarding its RTP elsewhere
+or destroying it are all refused, because each needs VideoRoom's admin key, a seat's
+token or the room's secret, which only the server holds."""
 
 from __future__ import annotations
 
@@ -87,13 +88,25 @@ async def test_nobody_joins_or_subscribes_to_the_janus_room_without_the_server(
                     # and what the room's secret guards stays guarded
                     {"request": "allowed", "room": room, "action": "add",
                      "allowed": [guess], "secret": guess},
-                    {"request": "rtp_forward", "room": room, "publisher_id": feeds[0],
-                     "host": "127.0.0.1", "audio_port": 5002, "secret": guess},
                     {"request": "edit", "room": room, "new_is_private": False,
                      "secret": guess},
                     {"request": "destroy", "room": room, "secret": guess}):
                 answer = await outsider.ask(body)
                 assert answer.get("error_code") == UNAUTHORIZED, (body, answer)
+            # a room of its own cannot be made, nor the call's RTP forwarded, without
+            # VideoRoom's admin key (only the server holds it), or with a guessed one
+            forward = {"request": "rtp_forward", "room": room, "publisher_id": feeds[0],
+                       "host": "127.0.0.1", "audio_port": 5002, "secret": guess}
+            for body, refused in (
+                    ({"request": "create", "room": 4242, "is_private": True},
+                     MISSING_ELEMENT),
+                    ({"request": "create", "room": 4242, "admin_key": guess}, UNAUTHORIZED),
+                    (forward, MISSING_ELEMENT),
+                    ({**forward, "admin_key": guess}, UNAUTHORIZED)):
+                answer = await outsider.ask(body)
+                assert answer.get("error_code") == refused, (body, answer)
+            absent = await outsider.ask({"request": "exists", "room": 4242})
+            assert absent.get("exists") is False, absent
             # without a secret at all, what it guards is not even considered
             answer = await outsider.ask({"request": "allowed", "room": room,
                                          "action": "disable"})

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 
 import av
@@ -85,6 +85,18 @@ class MediaMesh(CallMediaBase):
                     first_generation=self._generations.get(pid, -1) + 1)
         self._peers[pid] = peer
         peer.start()
+
+    def generations(self) -> dict[str, int]:
+        """The last generation used with each participant (its peer's now, or a removed
+        one's)."""
+        return {**self._generations, **{pid: p.generation for pid, p in self._peers.items()}}
+
+    def count_on_from(self, generations: Mapping[str, int]) -> None:
+        """Links with these participants count on past these generations: a mesh built
+        again by a move, while the old one's signals may still be on their way (both
+        counted from 0, an old mesh's late answer was taken for the new offer's)."""
+        for pid, generation in generations.items():
+            self._generations[pid] = max(generation, self._generations.get(pid, -1))
 
     def remove_peer(self, pid: str) -> None:
         """Close the link to a participant; no event fires for it afterwards."""

@@ -73,6 +73,12 @@ class MediaRoute:
         self.sources = MediaSources(local_id, config, self._device_error, self._local_frame)
         self._peers: set[str] = set()
         self._tasks = OwnedTasks()
+        self._retiring: set[CallMediaBase] = set()
+        self._generations: dict[str, int] = {}
+        """The mesh generations of each pair of meshes closed before (a new mesh counts
+        on past them)."""
+        self._meshes: set[MediaMesh] = set()
+        """The meshes not closed yet (playing, being built or retiring)."""
         self.path: Path = self._build(mode)
         """The path that plays everyone not yet handed over to :attr:`next_path`."""
         self.next_path: Path | None = None
@@ -80,7 +86,6 @@ class MediaRoute:
         self._handed: set[str] = set()
         """Participants :attr:`next_path` plays already."""
         self._deadline: asyncio.TimerHandle | None = None
-        self._retiring: set[CallMediaBase] = set()
         self._generation = 0
         self._started = False
         self._closed = False
@@ -231,10 +236,21 @@ class MediaRoute:
                       if mode == "sfu" else
                       MediaMesh(self.local_id, self.config, self._send_mesh, events,
                                 self.sources))
+        if isinstance(path, MediaMesh):  # the old meshes' late signals must stay stale
+            path.count_on_from(self._mesh_generations())
+            self._meshes.add(path)
         built.append(path)
         path.delivers = lambda pid, kind: self._delivers(path, pid, kind)
         path.reports_levels = lambda: path is self.path  # the one mixer, read once
         return path
+
+    def _mesh_generations(self) -> dict[str, int]:
+        """The last mesh generation of each pair, over every mesh this route had."""
+        last = dict(self._generations)
+        for mesh in self._meshes:
+            for pid, generation in mesh.generations().items():
+                last[pid] = max(generation, last.get(pid, -1))
+        return last
 
     def _plays(self, path: Path, pid: str) -> bool:
         if self.next_path is None:
@@ -284,6 +300,9 @@ class MediaRoute:
         async def retire() -> None:
             await asyncio.sleep(after)  # a grace for the others, not a synchronisation
             self._retiring.discard(path)
+            if isinstance(path, MediaMesh):
+                self._meshes.discard(path)
+                self._generations.update(path.generations())
             await path.close()
             if isinstance(path, SfuMedia) and not path.stale and not any(
                     isinstance(p, SfuMedia) for p in self._paths()):

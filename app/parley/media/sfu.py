@@ -26,7 +26,9 @@ from parley.media.base import CallMediaBase, MediaSources
 from parley.media.config import MediaConfig
 from parley.media.events import MeshEvents
 from parley.media.frames import VideoFrame
+from parley.media.rebind import rebind_ssrcs
 from parley.media.screen import ScreenSource
+from parley.media.shared import LayerTrack
 from parley.media.stats import PeerStats
 from parley.protocol.base import Message
 from parley.protocol.sfu import (
@@ -89,11 +91,15 @@ class SfuMedia(CallMediaBase):
         self.stale = False
         self._judge_after = 0.0
         """Silence is not judged before this (monotonic): an SFU restart's grace."""
+        self._begun = time.monotonic()
+        """When the path started (its log gives each step of a move from there)."""
+        self._timed: set[tuple[str, str]] = set()
         """Its server side is gone (the server recreated the room): a new path is needed."""
 
     # ------------------------------------------------------------ lifecycle
 
     def _started_hook(self) -> None:
+        self._begun = time.monotonic()
         self.spawn(self._publish(), "sfu-publish")
 
     async def _close_connections(self) -> None:
@@ -167,16 +173,28 @@ class SfuMedia(CallMediaBase):
 
     # ------------------------------------------------------------ negotiation
 
-    def _connection(self) -> RTCPeerConnection:
+    def _connection(self, role: str) -> RTCPeerConnection:
         servers = [RTCIceServer(urls=list(s.urls), username=s.username,
                                 credential=s.credential) for s in self.config.ice_servers]
-        return RTCPeerConnection(RTCConfiguration(iceServers=servers))
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=servers))
+
+        @pc.on("connectionstatechange")
+        def changed() -> None:  # each step of a move, timed (docs/sfu.md)
+            logger.info("%s: %s %s at +%.3f s", self.local_id, role, pc.connectionState,
+                        self._since())
+        return pc
+
+    def _since(self) -> float:
+        return time.monotonic() - self._begun
 
     async def _publish(self) -> None:
-        pc = self.publisher = self._connection()
+        pc = self.publisher = self._connection("publisher")
         pc.addTransceiver(self._local.track_for("audio"), direction="sendonly")
         if self.config.video:
-            pc.addTransceiver(self._local.track_for("camera"), direction="sendonly")
+            camera = self._local.track_for("camera")
+            if isinstance(camera, LayerTrack):
+                camera.fanout = True  # the SFU's PLIs are new viewers: answered at once
+            pc.addTransceiver(camera, direction="sendonly")
         await pc.setLocalDescription(await pc.createOffer())  # gathers every candidate
         self._send(SfuPublish(sdp=pc.localDescription.sdp))
 
@@ -201,14 +219,15 @@ class SfuMedia(CallMediaBase):
     async def _subscribe(self, offer: SfuOffer) -> None:
         async with self._lock:  # offers are answered in order
             if self.subscriber is None:
-                self.subscriber = self._connection()
+                self.subscriber = self._connection("subscriber")
                 self.subscriber.on("track", self._on_track)
             pc = self.subscriber
             self._streams = {s.mid: s for s in offer.streams}
-            logger.info("%s: subscriber offer %d: %s", self.local_id, offer.version,
-                        ", ".join(f"{s.mid}={s.participant_id}/{s.role}"
-                                  for s in offer.streams))
+            logger.info("%s: subscriber offer %d at +%.3f s: %s", self.local_id,
+                        offer.version, self._since(),
+                        ", ".join(f"{s.mid}={s.participant_id}/{s.role}" for s in offer.streams))
             await pc.setRemoteDescription(RTCSessionDescription(offer.sdp, "offer"))
+            rebind_ssrcs(pc, offer.sdp)  # an m-line Janus reused for another feed plays
             await pc.setLocalDescription(await pc.createAnswer())
             self._send(SfuAnswer(sdp=pc.localDescription.sdp, version=offer.version))
 
@@ -236,6 +255,10 @@ class SfuMedia(CallMediaBase):
             self._last[pid] = time.monotonic()
             if pid in self._silent:
                 self._set_down(pid, self._silent, False)
+            if (pid, track.kind) not in self._timed:
+                self._timed.add((pid, track.kind))
+                logger.info("%s: first %s from %s at +%.3f s", self.local_id, track.kind,
+                            pid, self._since())
             if pid not in self._heard:
                 self._heard.add(pid)
                 self.events.emit("on_peer_connected", pid)

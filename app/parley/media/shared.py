@@ -66,6 +66,11 @@ class LayerTrack(PacketTrack):
         """Called when the rung of the video this peer gets changes; None = paused."""
         self._keyless = True  # for a keyframe of its layer
         self._key_asked = False
+        self.fanout = False
+        """Its peer forwards this video to others (the SFU's publisher connection): a PLI
+        or FIR there is a new viewer starting (Janus asks one for each subscriber it
+        starts), answered as a joining peer's, :data:`JOIN_SPACING` after the last
+        keyframe, not at the encoder's spacing (up to 1 s: most of a move's wait)."""
 
     @property
     def estimate(self) -> int:
@@ -77,7 +82,8 @@ class LayerTrack(PacketTrack):
 
     def request_keyframe(self, rtt: float = 0.0) -> None:
         """The peer asked for a keyframe (PLI / FIR); ``rtt``: its round trip, seconds."""
-        self._shared.request_keyframe(self.seat.layer, answered_within=rtt + ANSWERED)
+        self._shared.request_keyframe(self.seat.layer, urgent=self.fanout,
+                                      answered_within=rtt + ANSWERED)
 
     def moved(self, rung: Rung | None) -> None:
         """The seat changed layer: start again at that layer's next keyframe."""

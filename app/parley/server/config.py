@@ -149,6 +149,9 @@ class ServerConfig:
     loaded, and moved when its node dies)."""
     janus_api_secret: str | None = None
     """Janus's ``api_secret`` (``--janus-api-secret``)."""
+    janus_admin_key: str | None = None
+    """VideoRoom's ``admin_key`` (``--janus-admin-key``): sent when creating a room, which
+    Janus then refuses to anyone without it."""
     sfu: str = "auto"
     """``always`` (every call through Janus), ``never`` (mesh only) or ``auto`` (a mesh up
     to ``mesh_max``, moved live to the SFU above it and back at ``mesh_max - 1``)."""

@@ -37,6 +37,7 @@ export class Call extends EventTarget {
     this.signaling.addEventListener("ended", (e) => this._ended(e.detail));
     this._missing = new Map();
     this._stopped = new Set();  // participants whose SFU media stopped (sfu_feed)
+    this._silent = new Set();  // ... or reaches this guest no more (sfu.js's own watch)
   }
 
   get id() {
@@ -194,8 +195,16 @@ export class Call extends EventTarget {
     this._roster();
   }
 
+  /** sfu.js's own watch: nothing of ``id`` reached this guest for 2.5 s (or again). */
+  _silence(id, silent) {
+    if (silent) this._silent.add(id);
+    else this._silent.delete(id);
+    this._roster();
+  }
+
   _remove(id) {
     this._stopped.delete(id);
+    this._silent.delete(id);
     if (!this.participants.delete(id)) return;
     if (this.route) this.route.remove(id);
     this._roster();
@@ -205,7 +214,8 @@ export class Call extends EventTarget {
     const sfu = this.route && this.route.mode === "sfu";
     for (const [id, participant] of this.participants) {
       participant.reconnecting = Boolean(participant.presenceReconnecting
-                                         || (sfu && this._stopped.has(id)));
+                                         || (sfu && (this._stopped.has(id)
+                                                     || this._silent.has(id))));
     }
     this._emit("roster", { participants: [...this.participants.values()] });
   }
@@ -220,8 +230,12 @@ export class Call extends EventTarget {
     for (const name of ["media", "peerstate", "problem"]) {
       route.addEventListener(name, (e) => this._emit(name, e.detail));
     }
+    route.addEventListener("silence", (e) => this._silence(e.detail.id, e.detail.silent));
     route.addEventListener("mediamode", (e) => {
-      if (e.detail.mode === "mesh") this._stopped.clear();  // the SFU's word is void
+      if (e.detail.mode === "mesh") {  // the SFU's word, and its path's silence, are void
+        this._stopped.clear();
+        this._silent.clear();
+      }
       this._roster();  // an sfu_feed counts only on the SFU
       // the SFU carries no screen (as in the desktop app): a share stops with the move
       if (e.detail.mode === "sfu" && this.flags.screen_sharing) this.stopShare();

@@ -24,6 +24,10 @@ export class MeshMedia extends EventTarget {
     this.localId = localId;
     this.options = options;
     this.peers = new Map();  // participant id -> Peer
+    // the last generation used with each participant: a mesh built again by a move
+    // counts on past its predecessors' (their late signals stay stale), as a peer
+    // removed and added again does
+    this.generations = new Map(options.generations || []);
   }
 
   start(ids) {
@@ -33,8 +37,9 @@ export class MeshMedia extends EventTarget {
   add(id) {
     if (id === this.localId || this.peers.has(id)) return;
     const { send, iceServers, local, layout, receiveOnly } = this.options;
+    const last = this.generations.has(id) ? this.generations.get(id) : -1;
     const peer = new Peer(this.localId, id, {
-      send, iceServers: iceServers(), local, layout, receiveOnly });
+      send, iceServers: iceServers(), local, layout, receiveOnly, firstGeneration: last + 1 });
     peer.addEventListener("media", (e) => this._emit("media", { id, ...e.detail }));
     peer.addEventListener("state", (e) => this._emit("peerstate", { id, ...e.detail }));
     this.peers.set(id, peer);
@@ -44,7 +49,17 @@ export class MeshMedia extends EventTarget {
   remove(id) {
     const peer = this.peers.get(id);
     this.peers.delete(id);
-    if (peer) peer.close();
+    if (peer) {
+      this.generations.set(id, peer.generation);
+      peer.close();
+    }
+  }
+
+  /** The last generation used with each participant, removed ones included. */
+  lastGenerations() {
+    const last = new Map(this.generations);
+    for (const [id, peer] of this.peers) last.set(id, peer.generation);
+    return last;
   }
 
   /** A relayed offer, answer or candidate; false for any other message. */

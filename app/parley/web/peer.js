@@ -50,7 +50,8 @@ export function offerRoles(sdp, tracks) {
 export class Peer extends EventTarget {
   /**
    * @param {object} options {send(type, fields), iceServers, local (LocalMedia),
-   *   layout (roles of our own offers, in order), receiveOnly}
+   *   layout (roles of our own offers, in order), receiveOnly, firstGeneration (the
+   *   generation to count on from: 0, or one past what an earlier mesh used)}
    */
   constructor(localId, remoteId, options) {
     super();
@@ -59,7 +60,7 @@ export class Peer extends EventTarget {
     this.polite = isPolite(localId, remoteId);
     this.options = options;
     this.state = "connecting";
-    this.generation = -1;
+    this.generation = (options.firstGeneration || 0) - 1;
     this.pc = null;
     this.link = null;  // {generation, roles: Map(mid -> role), own: Map(transceiver -> role), ...}
     this.ignoringOffer = false;

@@ -11,7 +11,8 @@
 //    then closes; leaving the SFU ends with sfu_leave.
 // No DOM here but a detached <video> that waits for a first frame.
 //
-// Events: media {id, role, stream}, peerstate {id, state}, problem {text}, mediamode
+// Events: media {id, role, stream}, peerstate {id, state}, silence {id, silent} (the SFU
+//   path's own watch), problem {text}, mediamode
 //   {mode}: the path's, from whichever path plays that participant.
 
 import { MeshMedia } from "./mesh.js";
@@ -68,12 +69,13 @@ export class MediaRoute extends EventTarget {
     this.options = options;
     this.ids = new Set();  // everyone else in the roster
     this.generation = 0;
+    this.retiring = new Set();
+    this._meshGenerations = new Map();  // id -> the last generation of closed meshes
     this._latest = new Map();  // path -> Map "id/role" -> {id, role, stream}
     this._states = new Map();  // path -> Map id -> state (the mesh's links)
     this.path = this._build(mode);  // plays everyone not handed over to ``next``
     this.next = null;  // the path being built during a move
     this.handed = new Set();  // participants ``next`` plays already
-    this.retiring = new Set();
     this._waits = new Map();  // "id/trackid" -> stop waiting
     this._deadline = null;
     this.closed = false;
@@ -181,7 +183,8 @@ export class MediaRoute extends EventTarget {
   _build(mode) {
     const { send, iceServers, local, layout, receiveOnly } = this.options;
     const path = new MEDIA[mode](this.localId, { send, iceServers, local, layout,
-                                                 receiveOnly });
+                                                 receiveOnly,
+                                                 generations: this._lastGenerations() });
     this._latest.set(path, new Map());
     this._states.set(path, new Map());  // participant id -> its last peerstate
     path.addEventListener("media", (e) => this._media(path, e.detail));
@@ -189,6 +192,9 @@ export class MediaRoute extends EventTarget {
       const states = this._states.get(path);
       if (states) states.set(e.detail.id, e.detail.state);
       if (this._plays(path, e.detail.id)) this._emit("peerstate", e.detail);
+    });
+    path.addEventListener("silence", (e) => {  // the SFU path's own watch
+      if (this._plays(path, e.detail.id)) this._emit("silence", e.detail);
     });
     path.addEventListener("problem", (e) => {
       if (path === this.current) this._emit("problem", e.detail);
@@ -301,7 +307,26 @@ export class MediaRoute extends EventTarget {
     }, after);
   }
 
+  /** The last mesh generation of each pair, over every mesh of this route: a mesh built
+   * again counts on past them (both counting from 0, an old mesh's late answer was taken
+   * for the new one's offer). */
+  _lastGenerations() {
+    const last = new Map(this._meshGenerations);
+    const meshes = [...this.retiring, this.path, this.next].filter((p) => p && p.lastGenerations);
+    for (const mesh of meshes) {
+      for (const [id, generation] of mesh.lastGenerations()) {
+        last.set(id, Math.max(generation, last.has(id) ? last.get(id) : -1));
+      }
+    }
+    return last;
+  }
+
   _close(path) {
+    if (path.lastGenerations) {
+      for (const [id, generation] of path.lastGenerations()) {
+        this._meshGenerations.set(id, generation);
+      }
+    }
     path.close();
     this._latest.delete(path);
     this._states.delete(path);

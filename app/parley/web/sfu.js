@@ -18,9 +18,20 @@
 // SFU yet (canShare false), as in the desktop app.
 //
 // Events: media {id, role: "camera", stream} (the stream carries the audio too; null
-//   when nothing of ``id`` is received any more), problem {text}.
+//   when nothing of ``id`` is received any more), silence {id, silent} (no packet from
+//   ``id`` for SILENCE ms, or packets again), problem {text}.
+//
+// Its own liveness watch, as the desktop's SfuMedia: a participant heard (a packet
+// received) whose packets stop arriving here for SILENCE counts as stopped (shown
+// reconnecting), whatever the server's sfu_feed says (that one tells what the SFU
+// receives; this, what reaches this guest). Audio never stops by itself through the
+// SFU (muted audio is silence, and DTX still sends). After an sfu_restart silence is
+// not judged for RESTART_GRACE: everyone publishes again then.
 
 const GATHER_PATIENCE = 5000;  // ms: send what was gathered by then
+const SILENCE = 2500;  // ms without a packet from a participant heard
+const RESTART_GRACE = 5000;  // ms
+const WATCH_EVERY = 500;  // ms between two looks at the subscriber's counters
 const STREAM_ROLES = ["audio", "camera"];
 
 /** Resolves once ``pc`` has gathered its candidates (or after GATHER_PATIENCE). */
@@ -67,10 +78,16 @@ export class SfuMedia extends EventTarget {
     this._failed = false;
     this.closed = false;
     this.stale = false;  // the server recreated the room: this path's SFU side is gone
+    this._packets = new Map();  // participant id -> {count, at}: its packets received
+    this._silent = new Set();  // participants heard whose packets stopped for SILENCE
+    this._judgeAfter = 0;  // performance.now() before which silence is not judged
+    this._watch = null;
+    this._looking = false;
   }
 
   start(ids) {
     for (const id of ids) this.add(id);
+    this._watch = setInterval(() => this._look(), WATCH_EVERY);
     this._run(() => this._publish());
   }
 
@@ -82,6 +99,8 @@ export class SfuMedia extends EventTarget {
 
   remove(id) {
     this._others.delete(id);
+    this._packets.delete(id);
+    this._silent.delete(id);
     this._show();
   }
 
@@ -122,10 +141,12 @@ export class SfuMedia extends EventTarget {
   retire() {
     if (this.subscriber) this.subscriber.close();
     this.subscriber = null;
+    clearInterval(this._watch);
   }
 
   close() {
     this.closed = true;
+    clearInterval(this._watch);
     for (const pc of [this.publisher, this.subscriber]) if (pc) pc.close();
     this.publisher = this.subscriber = null;
     for (const id of [...this._shown.keys()]) this._emit("media", { id, role: "camera",
@@ -170,6 +191,7 @@ export class SfuMedia extends EventTarget {
   }
 
   async _restart() {
+    this._judgeAfter = performance.now() + RESTART_GRACE;
     for (const pc of [this.publisher, this.subscriber]) if (pc) pc.close();
     this.publisher = this.subscriber = null;
     this.streams = new Map();  // the tiles keep their streams until the new ones come
@@ -239,6 +261,40 @@ export class SfuMedia extends EventTarget {
       if (wanted.has(id)) continue;
       this._shown.delete(id);
       this._emit("media", { id, role: "camera", stream: null });
+    }
+  }
+
+  // ---------------------------------------------------------------- liveness
+
+  /** Each participant's packets received, from the subscriber's counters: one heard
+   * whose count stood still for SILENCE is silent (``silence``), until it moves. */
+  async _look() {
+    const pc = this.subscriber;
+    if (!pc || this._looking || this.closed) return;
+    this._looking = true;
+    try {
+      const counts = new Map();
+      (await pc.getStats()).forEach((s) => {
+        const stream = s.type === "inbound-rtp" ? this.streams.get(String(s.mid)) : null;
+        if (!stream || !this._others.has(stream.participant_id)) return;
+        const id = stream.participant_id;
+        counts.set(id, (counts.get(id) || 0) + (s.packetsReceived || 0));
+      });
+      const now = performance.now();
+      for (const [id, count] of counts) {
+        const last = this._packets.get(id);
+        if (!last || count !== last.count) {
+          this._packets.set(id, { count, at: now });
+          if (last && this._silent.delete(id)) this._emit("silence", { id, silent: false });
+        } else if (count > 0 && !this._silent.has(id) && now > this._judgeAfter
+                   && now - Math.max(last.at, this._judgeAfter) > SILENCE) {
+          this._silent.add(id);
+          console.info(`parley: no media from ${id} for ${SILENCE} ms`);
+          this._emit("silence", { id, silent: true });
+        }
+      }
+    } finally {
+      this._looking = false;
     }
   }
 

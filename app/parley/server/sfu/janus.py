@@ -8,8 +8,9 @@ answer nothing (a renegotiation Janus starts, ``webrtcup``, ``hangup``) go to
 ``on_event``. A keepalive is sent well inside Janus's session timeout.
 
 The node is *lost* (``on_lost``, once) when the long poll or a keepalive fails (the
-process died or its host went away), a keepalive is not answered in time (a hung
-node), or Janus reports the session timed out or gone.
+process died or its host went away), a keepalive is not answered within
+:data:`HUNG_AFTER` (a hung node: a keepalive goes every :data:`KEEPALIVE`), or Janus
+reports the session timed out or gone.
 """
 
 from __future__ import annotations
@@ -26,8 +27,16 @@ import aiohttp
 log = logging.getLogger("parley.server.sfu")
 
 VIDEOROOM = "janus.plugin.videoroom"
-KEEPALIVE = 25.0
-"""Seconds between keepalives (the shipped session timeout is 60 s)."""
+KEEPALIVE = 1.0
+"""Seconds between keepalives: they are the watchdog of a hung node (the shipped
+session timeout is 60 s; Janus acks a keepalive at once)."""
+HUNG_AFTER = 3.0
+"""Seconds a keepalive may go unanswered before the node counts as hung (a stopped
+process accepts connections and answers nothing: only this notices it)."""
+WATCH_STEP = 0.25
+"""Seconds between two looks at an unanswered keepalive. A look that comes late (this
+side's own event loop stalled) counts at most twice this toward :data:`HUNG_AFTER`:
+a busy server is not a hung node."""
 REQUEST_TIMEOUT = 10.0
 POLL_TIMEOUT = 45.0
 """Janus answers a long poll after 30 s at the latest (a ``keepalive``)."""
@@ -69,6 +78,8 @@ class JanusClient:
         self._pending: dict[str, asyncio.Future[Event]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._ended = False
+        self.keepalives = 0
+        """Keepalives Janus acknowledged (a diagnostic: the watchdog's heartbeat)."""
 
     @property
     def connected(self) -> bool:
@@ -202,18 +213,35 @@ class JanusClient:
                 log.exception("event=janus_event_error")
 
     async def _keepalive(self) -> None:
+        loop = asyncio.get_running_loop()
         while not self._ended:
             await asyncio.sleep(KEEPALIVE)
-            try:  # answered by an ack at once, or by an error if the session is gone
-                answer = await self._post(self._session_url, {
-                    "janus": "keepalive", "transaction": secrets.token_hex(8)},
-                    REQUEST_TIMEOUT)
+            # answered by an ack at once, or by an error if the session is gone
+            request = loop.create_task(self._post(self._session_url, {
+                "janus": "keepalive", "transaction": secrets.token_hex(8)},
+                REQUEST_TIMEOUT))
+            # its failure is read below, or nobody's once this loop is cancelled (closed)
+            request.add_done_callback(lambda t: t.cancelled() or t.exception())
+            waited = 0.0
+            try:
+                while not request.done():
+                    looked = loop.time()
+                    await asyncio.wait({request}, timeout=WATCH_STEP)
+                    waited += min(loop.time() - looked, 2 * WATCH_STEP)
+                    if waited >= HUNG_AFTER and not request.done():
+                        self._lost(f"keepalive unanswered for {waited:.1f} s")
+                        return
+            finally:
+                request.cancel()  # a no-op once it is done
+            try:
+                answer = request.result()
             except (aiohttp.ClientError, TimeoutError, ValueError, ConnectionError) as exc:
                 self._lost(f"keepalive failed: {exc!r}")
                 return
             if answer.get("janus") != "ack":
                 self._lost(f"keepalive refused: {answer.get('error')}")
                 return
+            self.keepalives += 1
 
     def _lost(self, reason: str) -> None:
         if self._ended:

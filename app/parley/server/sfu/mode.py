@@ -55,6 +55,13 @@ class MediaModes:
         return mode.mode if mode is not None else next_mode(
             None, 1, self._sfu, self._mesh_max, self._janus)
 
+    def prepares(self, session_id: str, participants: int) -> bool:
+        """Whether a mesh room's Janus side is made ahead of its move (``auto``): it is
+        one participant from the SFU (``mesh_max``), so the room and every seat's
+        publisher are ready when the move comes, off the move's critical path."""
+        return (self._janus and self._sfu == "auto" and self.of(session_id) == "mesh"
+                and participants >= self._mesh_max)
+
     def rooms(self) -> list[str]:
         """The rooms with a mode (someone in them)."""
         return list(self._rooms)
@@ -63,14 +70,33 @@ class MediaModes:
         mode = self._rooms.get(session_id)
         return mode.generation if mode is not None else 0
 
-    def update(self, session_id: str, participants: int) -> MediaMode | None:
-        """The room now has ``participants``: the move to announce, if it moves."""
+    def small(self, participants: int) -> bool:
+        """Whether a call of ``participants`` fits the mesh (``auto``: at most
+        ``mesh_max``): a room whose Janus node died then goes back to the mesh."""
+        return self._sfu == "auto" and participants <= self._mesh_max
+
+    def force_mesh(self, session_id: str) -> MediaMode | None:
+        """Put an SFU room back on the mesh whatever its size (its Janus node died, and
+        it is small enough or no node is left): the move to announce, if it moves."""
+        current = self._rooms.get(session_id)
+        if current is None or current.mode == "mesh":
+            return None
+        moved = self._rooms[session_id] = MediaMode("mesh", current.generation + 1)
+        log.info("event=media_mode room=%s mode=mesh generation=%d reason=node_lost",
+                 session_id, moved.generation)
+        return moved
+
+    def update(self, session_id: str, participants: int,
+               sfu_up: bool = True) -> MediaMode | None:
+        """The room now has ``participants``: the move to announce, if it moves.
+        ``sfu_up``: some Janus node may take a room (False: none is, a room stays on
+        the mesh)."""
         current = self._rooms.get(session_id)
         if participants <= 0:
             self._rooms.pop(session_id, None)
             return None
         mode = next_mode(current.mode if current else None, participants, self._sfu,
-                         self._mesh_max, self._janus)
+                         self._mesh_max, self._janus and sfu_up)
         if current is None:
             self._rooms[session_id] = MediaMode(mode, 0)
             return None

@@ -93,6 +93,12 @@ class JanusNodes:
                 return node.client
         raise NoJanusNode(f"no Janus node answered ({len(self.nodes)} tried)")
 
+    @property
+    def available(self) -> bool:
+        """Whether any node may take a room now (one not passed over as lost)."""
+        now = self._clock()
+        return any(node.down_until <= now for node in self.nodes)
+
     def release(self, client: JanusClient) -> None:
         """A room placed on ``client``'s node is gone."""
         node = self.node_of(client)

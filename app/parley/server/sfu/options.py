@@ -1,5 +1,5 @@
-"""``parley-server``'s SFU options: ``--janus``, ``--janus-api-secret``, ``--sfu``,
-``--mesh-max`` (docs/sfu.md)."""
+"""``parley-server``'s SFU options: ``--janus``, ``--janus-api-secret``,
+``--janus-admin-key``, ``--sfu``, ``--mesh-max`` (docs/sfu.md)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from parley.server.config import SFU_MODES, ServerConfig
 
 JANUS_SECRET_ENV = "PARLEY_JANUS_API_SECRET"
+JANUS_ADMIN_KEY_ENV = "PARLEY_JANUS_ADMIN_KEY"
 
 
 
@@ -22,6 +23,9 @@ def sfu_arguments(p: argparse.ArgumentParser, d: ServerConfig) -> None:
                         "loaded node and move when theirs dies")
     g.add_argument("--janus-api-secret", default=None, metavar="S",
                    help=f"Janus's api_secret (default: ${JANUS_SECRET_ENV})")
+    g.add_argument("--janus-admin-key", default=None, metavar="K",
+                   help=f"VideoRoom's admin_key, needed to create rooms "
+                        f"(default: ${JANUS_ADMIN_KEY_ENV})")
     g.add_argument("--sfu", choices=SFU_MODES, default=d.sfu,
                    help="always: every call through Janus; never: mesh only; auto: a mesh "
                         "up to --mesh-max, moved live to Janus above it and back at "
@@ -35,4 +39,5 @@ def sfu_options(args: argparse.Namespace) -> dict[str, Any]:
     """The ServerConfig fields of the SFU options."""
     return {"janus_urls": tuple(args.janus_urls),
             "janus_api_secret": args.janus_api_secret or os.environ.get(JANUS_SECRET_ENV),
+            "janus_admin_key": args.janus_admin_key or os.environ.get(JANUS_ADMIN_KEY_ENV),
             "sfu": args.sfu, "mesh_max": args.mesh_max}

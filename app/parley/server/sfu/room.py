@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -50,6 +50,9 @@ SFU_REQUESTS = (SfuPublish, SfuAnswer, SfuLeave)
 ANSWER_TIMEOUT = 10.0
 """Seconds a client has to answer a subscriber offer."""
 JOIN_TIMEOUT = 10.0
+REPUBLISH_SPACING = 5.0
+"""Seconds between two republishes of one seat after Janus hung it up (a client whose
+connection to Janus keeps failing is not restarted in a loop)."""
 
 
 class SfuRooms:
@@ -70,6 +73,9 @@ class SfuRooms:
         self._links = links
         self._nodes = JanusNodes(config.janus_urls, config.janus_api_secret, self._event,
                                  self._node_lost)
+        if config.janus_urls and config.sfu != "never" and not config.janus_admin_key:
+            log.warning("event=janus_no_admin_key (the shipped VideoRoom configuration "
+                        "refuses to create rooms without --janus-admin-key)")
         self._rooms: dict[str, _Room] = {}
         self._creating: dict[str, asyncio.Task[_Room]] = {}
         self._handles: dict[tuple[JanusClient, int], tuple[_Room, _Seat]] = {}
@@ -84,10 +90,11 @@ class SfuRooms:
         if not self.modes.possible or self.registry is None:
             return
         session_id = key[0]
-        moved = self.modes.update(session_id, self._count(session_id))
+        moved = self.modes.update(session_id, self._count(session_id), self._nodes.available)
         if moved is not None:
             self._announce(session_id, moved, exclude=key[1])
-        if self.modes.of(session_id) == "sfu":
+        if self.modes.of(session_id) == "sfu" \
+                or self.modes.prepares(session_id, self._count(session_id)):
             room = self.registry.rooms.get(session_id)
             for pid in room.seats if room is not None else ():
                 self._add((session_id, pid))
@@ -136,9 +143,22 @@ class SfuRooms:
             if self.registry.seat(key) is None:
                 self._free(key, seat)
         for session_id in self.modes.rooms():
-            moved = self.modes.update(session_id, self._count(session_id))
+            moved = self.modes.update(session_id, self._count(session_id),
+                                      self._nodes.available)
             if moved is not None:
                 self._announce(session_id, moved)
+            self._unprepare(session_id)
+
+    def _unprepare(self, session_id: str) -> None:
+        """A mesh room no longer one from the SFU: the seats made ready for a move that
+        never came go (a seat that published waits for its client's ``sfu_leave``: its
+        old SFU path may still be played from)."""
+        if self.modes.of(session_id) != "mesh" \
+                or self.modes.prepares(session_id, self._count(session_id)):
+            return
+        for key, seat in list(self._seats.items()):
+            if key[0] == session_id and seat.published is None:
+                self._free(key, seat)
 
     def _free(self, key: SeatKey, seat: _Seat) -> None:
         del self._seats[key]
@@ -196,7 +216,8 @@ class SfuRooms:
         for _ in self._nodes.nodes:  # a node lost meanwhile: the next one that answers
             janus = await self._nodes.place()
             try:
-                room = await _Room.create(janus, session_id, self._config.max_participants)
+                room = await _Room.create(janus, session_id, self._config.max_participants,
+                                          self._config.janus_admin_key)
                 break
             except (ConnectionError, aiohttp.ClientError) as exc:
                 self._nodes.release(janus)
@@ -213,7 +234,14 @@ class SfuRooms:
 
     async def _join(self, seat: _Seat) -> None:
         key = seat.key
-        room = await self._room(key[0])
+        try:
+            room = await self._room(key[0])
+        except ConnectionError:  # no node took the room: a call on the SFU has no media
+            if self._seats.get(key) is seat:  # a later move or restart tries afresh
+                del self._seats[key]
+                if self.modes.of(key[0]) == "sfu":
+                    self._to_mesh(key[0], failed=True)
+            raise
         if seat.gone:
             return
         seat.room = room
@@ -281,11 +309,16 @@ class SfuRooms:
         kind = message.get("janus")
         if handle == seat.publisher and kind in ("webrtcup", "media", "hangup"):
             self._feed_state(room, seat, message)
+        if handle == seat.publisher and kind == "hangup":
+            self._republish(room, seat)
         if kind == "webrtcup" and handle == seat.publisher:
             room.active.add(seat.feed)
             log.info("event=sfu_feed_up room=%s participant=%s", room.session_id, seat.key[1])
             for other in list(room.seats.values()):
                 self._spawn(self._subscribe(room, other), f"sfu-subscribe-{other.key[1]}")
+        elif kind == "webrtcup" and handle == seat.subscriber:
+            seat.subscriber_up = True  # its first feeds' keyframes can reach it now
+            self._keyframes(room, seat.feeds)
         elif kind == "event" and handle == seat.subscriber and "jsep" in message:
             self._spawn(self._renegotiate(room, seat, message), f"sfu-update-{seat.key[1]}")
         elif kind in ("hangup", "media", "slowlink"):
@@ -302,9 +335,11 @@ class SfuRooms:
                            exclude=seat.key[1])
 
     async def _subscribe(self, room: _Room, seat: _Seat) -> None:
-        """Subscribe ``seat`` to every active feed it lacks, one feed per negotiation
-        (aiortc sometimes never plays one of two video m-lines offered at once), once its
-        publisher has joined (its subscriber names that publisher's private id)."""
+        """Subscribe ``seat`` to every active feed it lacks, once its publisher has joined
+        (its subscriber names that publisher's private id): one feed in the first
+        negotiation (aiortc sometimes never played one of two video m-lines in a first
+        offer), then every feed still lacking at once (one feed per negotiation made a
+        move's last video wait for N-1 negotiations in a row)."""
         async with asyncio.timeout(JOIN_TIMEOUT):
             await seat.joined.wait()
         while await self._subscribe_one(room, seat):
@@ -313,7 +348,9 @@ class SfuRooms:
     async def _subscribe_one(self, room: _Room, seat: _Seat) -> bool:
         janus = room.janus
         async with seat.lock:
-            add = sorted(room.active - {seat.feed} - seat.feeds)[:1]
+            add = sorted(room.active - {seat.feed} - seat.feeds)
+            if seat.subscriber is None:
+                add = add[:1]
             if not add or seat.gone:
                 return False
             streams = [{"feed": feed} for feed in add]
@@ -330,7 +367,21 @@ class SfuRooms:
                                              {"request": "subscribe", "streams": streams})
             seat.feeds.update(add)
             await self._offer(room, seat, answer)
+            if seat.subscriber_up:  # the new m-lines are live at once: no DTLS to wait for
+                self._keyframes(room, add)
             return True
+
+    def _keyframes(self, room: _Room, feeds: Iterable[int]) -> None:
+        """Ask the publishers of ``feeds`` for a keyframe now: a subscriber just started
+        receiving them, and without one it shows nothing until the publisher's next
+        keyframe (Janus asks by itself only when a subscriber's connection first comes
+        up, not for feeds added later; its ``fir_freq`` is 3 s)."""
+        for feed in feeds:
+            owner = room.owner(feed)
+            publisher = room.seats[owner].publisher if owner is not None else None
+            if publisher is not None:
+                self._spawn(room.janus.message(publisher, {
+                    "request": "configure", "keyframe": True}), f"sfu-keyframe-{owner}")
 
     async def _renegotiate(self, room: _Room, seat: _Seat, message: Event) -> None:
         async with seat.lock:
@@ -364,23 +415,95 @@ class SfuRooms:
     # ------------------------------------------------------------ failover
 
     def _node_lost(self, janus: JanusClient) -> None:
-        """A Janus node died with its rooms: each moves to another node (the least
-        loaded that answers) as a fresh Janus room, and its seats are told to publish
-        again (``sfu_restart``); presence and the lifecycle never notice."""
+        """A Janus node died with its rooms. Each goes back to the mesh when it is small
+        enough (``auto``: at most ``mesh_max``) or no node is left (``media_mode``, a
+        live move); otherwise it moves to another node (the least loaded that answers)
+        as a fresh Janus room, and its seats are told to publish again
+        (``sfu_restart``). Presence and the lifecycle never notice."""
         for key in [k for k in self._handles if k[0] is janus]:
             del self._handles[key]
         for room in [r for r in self._rooms.values() if r.janus is janus]:
             del self._rooms[room.session_id]
-            log.warning("event=sfu_room_moving room=%s seats=%d from=%s",
-                        room.session_id, len(room.seats), janus.url)
-            for seat in list(room.seats.values()):
+            seats = [seat for seat in room.seats.values() if self._seats.get(seat.key) is seat]
+            for seat in room.seats.values():
                 seat.gone = True
                 if seat.answer is not None and not seat.answer.done():
                     seat.answer.cancel()
-                if self._seats.get(seat.key) is seat:
-                    del self._seats[seat.key]
-                    self._add(seat.key, version=seat.version)
-                    self._send(seat.key, SfuRestart())
+            for seat in seats:
+                del self._seats[seat.key]
+            session_id = room.session_id
+            if self.modes.of(session_id) == "mesh":  # made ahead of a move: again elsewhere
+                if self._nodes.available:
+                    for seat in seats:
+                        self._add(seat.key)
+                continue
+            if self._to_mesh(session_id):
+                continue
+            log.warning("event=sfu_room_moving room=%s seats=%d from=%s", session_id,
+                        len(seats), janus.url)
+            for seat in seats:
+                self._add(seat.key, version=seat.version)
+                self._send(seat.key, SfuRestart())
+
+    def _republish(self, room: _Room, seat: _Seat) -> None:
+        """Janus hung a seat's publisher up (ICE failed, a DTLS alert, an ``unpublish``)
+        while the call is on the SFU: the seat is seated afresh in the same Janus room
+        (a new feed; Janus drops the old one from the others' subscriptions) and told to
+        publish again (``sfu_restart``). The others' media is untouched. A client that
+        closed its SFU side itself (it moved to the mesh) has no SFU path to restart."""
+        now = asyncio.get_running_loop().time()
+        if seat.gone or self._seats.get(seat.key) is not seat \
+                or self.modes.of(room.session_id) != "sfu" \
+                or now - seat.restarted_at < REPUBLISH_SPACING:
+            return
+        log.warning("event=sfu_republish room=%s participant=%s", room.session_id,
+                    seat.key[1])
+        self._free(seat.key, seat)
+        self._add(seat.key, version=seat.version)
+        fresh = self._seats[seat.key]
+        fresh.restarted_at = now
+        fresh.hung_up = True  # the others were told it stopped: its webrtcup says it is back
+        self._send(seat.key, SfuRestart())
+
+    def hang_up(self, session_id: str, pid: str) -> bool:
+        """Have Janus hang up a participant's publisher (VideoRoom ``unpublish``): an
+        operator's lever, and the tests' way to make Janus drop one connection. Whether
+        there was one to hang up."""
+        seat = self._seats.get((session_id, pid))
+        if seat is None or seat.room is None or seat.publisher is None:
+            return False
+        self._spawn(seat.room.janus.message(seat.publisher, {"request": "unpublish"}),
+                    f"sfu-hang-up-{pid}")
+        return True
+
+    def hold(self, session_id: str, pid: str, held: bool) -> bool:
+        """Have Janus stop (``held``) or resume relaying media to a participant's
+        subscriber (VideoRoom ``pause`` / ``start``), its publisher untouched: an
+        operator's lever, and the tests' way to stop media reaching one client only.
+        Whether it has a subscriber."""
+        seat = self._seats.get((session_id, pid))
+        if seat is None or seat.room is None or seat.subscriber is None:
+            return False
+        self._spawn(seat.room.janus.message(seat.subscriber, {
+            "request": "pause" if held else "start"}), f"sfu-hold-{pid}")
+        return True
+
+    def _to_mesh(self, session_id: str, failed: bool = False) -> bool:
+        """Move an SFU room whose node is gone back to the mesh if it is small enough,
+        or no node is left (``failed``: none took it); whether it moved."""
+        count = self._count(session_id)
+        if not (failed or not self._nodes.available or self.modes.small(count)):
+            return False
+        moved = self.modes.force_mesh(session_id)
+        if moved is None:
+            return False
+        log.warning("event=sfu_room_to_mesh room=%s seats=%d", session_id, count)
+        for key, seat in list(self._seats.items()):  # nothing of them is left on Janus
+            if key[0] == session_id and seat.room is None:
+                del self._seats[key]
+                seat.gone = True
+        self._announce(session_id, moved)
+        return True
 
     # ------------------------------------------------------------ plumbing
 

@@ -35,6 +35,8 @@ class JanusSeat:
     private_id: int = 0
     """Janus's secret id of its publisher: its subscriber must name it (require_pvtid)."""
     subscriber: int | None = None
+    subscriber_up: bool = False
+    """Janus said its subscriber connection is up (``webrtcup``)."""
     joined: asyncio.Event = field(default_factory=asyncio.Event)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     feeds: set[int] = field(default_factory=set)
@@ -47,6 +49,8 @@ class JanusSeat:
     published: tuple[str, str] | None = None
     """The client's publisher offer and Janus's answer (the answer is sent again when the
     same offer comes again after a resume)."""
+    restarted_at: float = -1e9
+    """When it was last seated afresh after a hangup (loop time)."""
     gone: bool = False
     room: JanusRoom | None = None
     silent: set[str] = field(default_factory=set)
@@ -93,9 +97,11 @@ class JanusRoom:
         return next((pid for pid, seat in self.seats.items() if seat.feed == feed), None)
 
     @classmethod
-    async def create(cls, janus: JanusClient, session_id: str, publishers: int) -> JanusRoom:
+    async def create(cls, janus: JanusClient, session_id: str, publishers: int,
+                     admin_key: str | None = None) -> JanusRoom:
         """A new Janus room on ``janus``'s node: private, with a random id and room
-        secret, the ``allowed`` check on and ``require_pvtid``."""
+        secret, the ``allowed`` check on and ``require_pvtid``; ``admin_key``:
+        VideoRoom's, which the shipped configuration requires for creating rooms."""
         room = cls(session_id, secrets.randbits(52), secrets.token_hex(16), janus,
                    await janus.attach())
         await janus.message(room.admin, {
@@ -106,6 +112,7 @@ class JanusRoom:
             # VideoRoom 1.1.2 checks "allowed" tokens for publishers only: a subscriber
             # must name the private id of a publisher in the room, which only we see
             "require_pvtid": True,
+            **({"admin_key": admin_key} if admin_key else {}),
         })
         await room.allowed("enable", [])
         return room
