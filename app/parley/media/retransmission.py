@@ -21,7 +21,16 @@ PACKET_BYTES = 1200
 """What one retransmission is counted as (aiortc's packets are at most 1300 bytes)."""
 DEFAULT_RTT = 0.1
 """Seconds, until receiver reports measured one."""
-MIN_RTT = 0.02
+MIN_RTT = 0.05
+"""The least spacing of two NACKs of one packet (and of two retransmissions the sender
+grants it), whatever RTT the reports measure. A retransmission's turnaround is a round
+trip plus both ends' event loops, and on a loaded machine the loops' wait alone is often
+10-80 ms (media/arrival.py). With a 20 ms floor on a link of 2-5 ms RTT, a packet was
+NACKed three times within 60 ms and given up on before its retransmission arrived: at
+5 % random loss, 14 give-ups (each a damaged frame, then garbage until a keyframe) in
+20 s of `make bench ARGS=links`, and a third of the retransmission budget spent on
+repeats the sender could not tell apart. With 50 ms the receiver waits at least
+150 ms for a packet before it gives up."""
 LOG_EVERY = 5.0
 """Seconds between two diagnostic log lines of a sender's or receiver's counters."""
 
