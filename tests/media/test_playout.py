@@ -161,3 +161,4 @@ def test_a_video_frame_of_filler_packets_never_reaches_the_decoder() -> None:
     assert buffer.empty == 1
     pli, frame = buffer.add(video_packet(4, 9000, b"more"))
     assert not pli and frame is not None and (frame.data, frame.timestamp) == (b"vp8", 6000)
+
