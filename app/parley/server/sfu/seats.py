@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from parley.protocol.sfu import SfuOffer, SfuStream
+from parley.protocol.sfu import SfuOffer, SfuStream, SfuTrack
 from parley.server.rooms import SeatKey
 from parley.server.sfu.janus import JanusClient
 
@@ -40,6 +40,11 @@ class JanusSeat:
     feeds: set[int] = field(default_factory=set)
     """The feeds its subscriber connection receives."""
     streams: dict[str, SfuStream] = field(default_factory=dict)
+    """Its subscriber's m-lines by mid (whose media, which role and layer)."""
+    tracks: tuple[SfuTrack, ...] = ()
+    """What its publisher's m-lines send (its ``sfu_publish``)."""
+    wanted: dict[str, str] = field(default_factory=dict)
+    """The layer of each participant's camera its subscriber asked for (``sfu_layer``)."""
     version: int = 0
     answer: asyncio.Future[str] | None = None
     offered: SfuOffer | None = None
