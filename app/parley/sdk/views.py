@@ -27,3 +27,8 @@ class ParticipantViews:
         """Forget how ``participant_id`` is shown: the SDK chooses the full layer for it
         again (as for a participant nobody said anything of), link permitting."""
         self._views.clear(participant_id)
+
+    def participant_view(self, participant_id: str) -> tuple[int, int] | None:
+        """The size ``participant_id`` is shown at, as last said (None: nothing said)."""
+        view = self._views.sizes.get(participant_id)
+        return None if view is None else (view.width, view.height)
