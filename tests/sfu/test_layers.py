@@ -84,6 +84,7 @@ async def test_a_subscriber_switches_a_publishers_layer_down_and_up_again(
         bob.set_participant_view(ada_id, 240, 180)  # a small grid tile: her low layer
         asked = time.monotonic()
         shown_low = await sizes.wait(low)
+        assert bob.received_layer(ada_id) == Layer.LOW.value
         bob.set_participant_view(ada_id, 960, 720)
         asked_up = time.monotonic()
         shown_full = await sizes.wait(full)
@@ -91,6 +92,7 @@ async def test_a_subscriber_switches_a_publishers_layer_down_and_up_again(
               f"full again {shown_full - asked_up:.2f} s after it grew "
               f"(each waits out the choice's {2.0:.0f} s hold at most)")
 
+        assert bob.received_layer(ada_id) == Layer.FULL.value
         # no renegotiation (Janus switched the m-line's source), and the server's record
         # says what Bob's frames showed
         assert sfu_server.hub.sfu.subscription(ROOM, bob.local_participant.id) \

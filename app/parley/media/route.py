@@ -211,6 +211,13 @@ class MediaRoute:
     async def use_device(self, kind: str, device: str | None) -> None:
         await self.sources.use_device(kind, device)
 
+    def received_layer(self, pid: str) -> str | None:
+        """The camera layer of ``pid`` the path that plays it receives through the SFU
+        (None from the mesh, or not received yet)."""
+        path = self.next_path if self.next_path is not None and pid in self._handed \
+            else self.path
+        return path.layers.get(pid) if isinstance(path, SfuMedia) else None
+
     def stats(self) -> dict[str, PeerStats]:
         return {**self.path.stats(), **(self.next_path.stats() if self.next_path else {})}
 

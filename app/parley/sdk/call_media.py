@@ -135,6 +135,10 @@ class CallMedia:
     def stats(self) -> dict[str, Any]:
         return dict(self._mesh.stats())
 
+    def received_layer(self, pid: str) -> str | None:
+        """The camera layer of ``pid`` received through the SFU (None in a mesh)."""
+        return self._mesh.received_layer(pid)
+
     def audio_level(self, pid: str) -> float:
         """The smoothed level (0..1) of a participant's audio as heard here."""
         return self._levels.get(pid, 0.0)

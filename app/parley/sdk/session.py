@@ -55,7 +55,7 @@ class CallSession(SessionListeners, RosterView, OwnMediaControls, JoinRequests,
 
     def __init__(self) -> None:
         SessionListeners.__init__(self)
-        ParticipantViews.__init__(self)
+        ParticipantViews.__init__(self, lambda: self._media)
         self._machine = SessionMachine(300.0, 30.0, clock=time.monotonic)
         RosterView.__init__(self, Roster())
         self._settings: SessionSettings | None = None

@@ -5,7 +5,16 @@ tile, the SDK picks the quality."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol
+
 from parley.media.layer_choice import Views
+
+
+class LayerSource(Protocol):
+    """What the call's media says of the layers it receives (``CallMedia``)."""
+
+    def received_layer(self, pid: str) -> str | None: ...
 
 
 class ParticipantViews:
@@ -13,8 +22,9 @@ class ParticipantViews:
     each remote participant. What it is told outlives a join: a tile's size said before
     the media starts (or across a move between mesh and SFU) counts."""
 
-    def __init__(self) -> None:
+    def __init__(self, media: Callable[[], LayerSource | None]) -> None:
         self._views = Views()
+        self._layers_of = media
 
     def set_participant_view(self, participant_id: str, width: int, height: int) -> None:
         """``participant_id``'s video is shown ``width`` x ``height`` pixels large now
@@ -32,3 +42,9 @@ class ParticipantViews:
         """The size ``participant_id`` is shown at, as last said (None: nothing said)."""
         view = self._views.sizes.get(participant_id)
         return None if view is None else (view.width, view.height)
+
+    def received_layer(self, participant_id: str) -> str | None:
+        """The layer of ``participant_id``'s camera this call receives now through the
+        SFU (``full`` or ``low``); None in a mesh, or before it is received."""
+        media = self._layers_of()
+        return None if media is None else media.received_layer(participant_id)
