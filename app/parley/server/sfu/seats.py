@@ -18,7 +18,7 @@ PUBLISHER_BITRATE = 1_000_000
 followed estimates of about 20 kbit/s from Janus at the start of a move (shared with the
 mesh peers, they paused their video for seconds); with it they see this cap (seen:
 0.5-1 Mbit/s). A subscriber on a slow link is not helped by it: that is the layers'
-job (not built; docs/sfu.md)."""
+job (:mod:`.layers`; docs/sfu.md, *Layers*)."""
 KEYFRAME_EVERY = 3
 """Seconds between the keyframes Janus asks publishers for (a subscriber that missed one,
 or joined between two, is not frozen for long)."""
