@@ -123,6 +123,7 @@ class SfuMedia(CallMediaBase):
         self.link = LinkEstimate()
         self._layer_of: dict[RTCRtpTransceiver, Layer] = {}
         """The layer each camera transceiver of the publisher sends."""
+        self._retired = False
 
     # ------------------------------------------------------------ lifecycle
 
@@ -199,6 +200,7 @@ class SfuMedia(CallMediaBase):
         """Keep publishing (the others may still play from the SFU for a moment), stop
         receiving: the subscriber connection closes now."""
         subscriber, self.subscriber = self.subscriber, None
+        self._retired = True  # it asks for no layer any more
         if subscriber is not None:
             self.spawn(subscriber.close(), "sfu-retire-subscriber")
 
@@ -340,7 +342,7 @@ class SfuMedia(CallMediaBase):
 
     def _choose(self, now: float) -> None:
         """Ask the server for every participant's layer that the choice changed."""
-        if self._closed:
+        if self._closed or self._retired:
             return
         for pid, layer in self.choice.decide(self._peers, self.link.estimate, now).items():
             logger.info("%s: %s's camera: %s layer asked", self.local_id, pid, layer.value)
