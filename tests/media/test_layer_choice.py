@@ -9,6 +9,7 @@ from parley.media.layer_choice import (
     FULL_COST,
     HOLD,
     LOW_COST,
+    PROBE_AFTER,
     LayerChoice,
     LinkEstimate,
     Views,
@@ -97,10 +98,30 @@ def test_the_link_falling_short_moves_down_and_coming_back_moves_up_with_a_margi
     choice = LayerChoice(views)
     needs = AUDIO_COST + FULL_COST
     assert choice.decide(["ada"], needs, 0.0) == {"ada": LOW}  # up needs 1/0.8 of it ...
-    assert choice.decide(["ada"], needs / 0.8, HOLD) == {"ada": FULL}
-    assert choice.decide(["ada"], needs, 2 * HOLD) == {}  # ... staying needs only all of it
-    assert choice.decide(["ada"], needs - 1, 3 * HOLD) == {"ada": LOW}
+    assert choice.decide(["ada"], needs / 0.8, HOLD) == {}  # ... and the probe's wait
+    assert choice.decide(["ada"], needs / 0.8, PROBE_AFTER) == {"ada": FULL}
+    assert choice.decide(["ada"], needs, PROBE_AFTER + HOLD) == {}  # staying needs all of it
+    assert choice.cost() == AUDIO_COST + FULL_COST
+    assert choice.decide(["ada"], needs - 1, PROBE_AFTER + 2 * HOLD) == {"ada": LOW}
     assert choice.cost() == AUDIO_COST + LOW_COST
+
+
+def test_a_try_of_the_full_layer_the_link_fails_doubles_the_wait_for_the_next() -> None:
+    views = Views()
+    views.set("ada", 960, 720)
+    choice = LayerChoice(views)
+    short, enough = 300_000, 1_000_000
+    choice.decide(["ada"], short, 0.0)  # down: tried again after PROBE_AFTER
+    assert choice.decide(["ada"], enough, PROBE_AFTER) == {"ada": FULL}
+    failed_at = PROBE_AFTER + HOLD  # the try failed at once: twice the wait
+    assert choice.decide(["ada"], short, failed_at) == {"ada": LOW}
+    assert choice.decide(["ada"], enough, failed_at + PROBE_AFTER) == {}
+    assert choice.decide(["ada"], enough, failed_at + 2 * PROBE_AFTER) == {"ada": FULL}
+    # a tile made small meanwhile owes the link nothing: a large one again is full at once
+    views.set("ada", 160, 120)
+    assert choice.decide(["ada"], enough, 100.0) == {"ada": LOW}
+    views.set("ada", 960, 720)
+    assert choice.decide(["ada"], enough, 100.0 + HOLD) == {"ada": FULL}
 
 
 def test_an_sfu_restart_asks_for_everyone_again() -> None:

@@ -19,7 +19,10 @@ the full layer get it in order (the dominant speaker, then by tile area) while t
 fits the estimate; one not yet on the full layer must fit in :data:`UP_MARGIN` of it.
 Any participant changes layer at most once per :data:`HOLD` seconds (each change costs
 the SFU a keyframe request and the picture a keyframe's wait); its first choice is at
-once.
+once. One the link moved down tries the full layer again only after
+:data:`PROBE_AFTER` seconds (however the estimate grows meanwhile); a try the link
+moves down again within :data:`PROBE_FAILED` seconds doubles the wait, up to
+:data:`PROBE_MAX` (the mesh's layers do the same, :mod:`.layering`).
 """
 
 from __future__ import annotations
@@ -47,6 +50,13 @@ AUDIO_COST = 40_000
 UP_MARGIN = 0.8
 """A participant moves up to the full layer only if the sum then fits this share of the
 estimate (it stays on it while the sum fits the whole estimate)."""
+PROBE_AFTER = 10.0
+"""Seconds on the low layer, after the link moved a participant down, before it tries
+the full one again ..."""
+PROBE_FAILED = 3 * HOLD
+"""... a try is failed when the link moves it down again within this many seconds ..."""
+PROBE_MAX = 80.0
+"""... which doubles the wait, up to this."""
 
 
 @dataclass(frozen=True)
@@ -99,11 +109,15 @@ class LayerChoice:
         self.layers: dict[str, Layer] = {}
         """The layer chosen for each participant (the last :meth:`decide`)."""
         self._changed_at: dict[str, float] = {}
+        self._probe: dict[str, float] = {}
+        """Participants the link moved down: seconds before their next try of the full
+        layer."""
 
     def forget(self, pid: str) -> None:
         """``pid`` left the call (its next choice is at once)."""
         self.layers.pop(pid, None)
         self._changed_at.pop(pid, None)
+        self._probe.pop(pid, None)
 
     def reset(self) -> None:
         """Choose everyone afresh, at once (the SFU side was recreated)."""
@@ -122,15 +136,29 @@ class LayerChoice:
         the first time), with their new layer. ``now``: monotonic seconds."""
         pids = list(pids)
         wanted = {pid: self._wanted(pid) for pid in pids}
+        by_view = dict(wanted)
         if estimate is not None:
             self._fit(wanted, estimate)
         changes = {}
-        for pid, layer in wanted.items():
-            current = self.layers.get(pid)
+        freed = 0  # full layers given up in this decision: taking one is no probe
+        for pid in sorted(wanted, key=lambda p: wanted[p] is Layer.FULL):  # downs first
+            layer, current = wanted[pid], self.layers.get(pid)
             if current is layer:
                 continue
-            if current is not None and now - self._changed_at.get(pid, -math.inf) < HOLD:
+            held = now - self._changed_at.get(pid, -math.inf)
+            if current is not None and held < HOLD:
                 continue
+            if layer is Layer.FULL and current is Layer.LOW and held < self._probe.get(pid, 0):
+                if freed <= 0:
+                    continue  # the link moved it down: not tried again yet
+                freed -= 1
+            freed += current is Layer.FULL
+            if layer is Layer.LOW and by_view[pid] is Layer.FULL:  # the link moves it down
+                failed = pid in self._probe and held < PROBE_FAILED
+                self._probe[pid] = min(PROBE_MAX, 2 * self._probe[pid]) if failed \
+                    else PROBE_AFTER
+            elif layer is Layer.LOW:
+                self._probe.pop(pid, None)  # down for its tile: the link has no say now
             self.layers[pid], self._changed_at[pid] = layer, now
             changes[pid] = layer
         return changes
