@@ -11,7 +11,7 @@ from aiortc.jitterbuffer import JitterBuffer
 from aiortc.rtp import RtpPacket
 
 from parley.media import jitter
-from parley.media.jitter import AudioJitterBuffer
+from parley.media.jitter import AudioJitterBuffer, VideoJitterBuffer
 from parley.media.playout import MAX_MARGIN, PlayoutTarget
 
 BLOCK = 960
@@ -136,9 +136,28 @@ def test_install_gives_audio_receivers_parley_s_buffer_and_video_upstream_s() ->
         assert isinstance(rtcrtpreceiver.JitterBuffer(capacity=16, prefetch=4),
                           AudioJitterBuffer)
         video = rtcrtpreceiver.JitterBuffer(capacity=128, is_video=True)
-        assert type(video) is JitterBuffer
+        assert type(video) is VideoJitterBuffer  # upstream's, behind the empty-frame guard
         jitter.uninstall()
         assert type(rtcrtpreceiver.JitterBuffer(capacity=16, prefetch=4)) is JitterBuffer
     finally:
         if was:
             jitter.install()
+
+
+def video_packet(sequence: int, timestamp: int, data: bytes) -> RtpPacket:
+    p = RtpPacket(payload_type=96, sequence_number=sequence, timestamp=timestamp)
+    p._data = data  # noqa: SLF001 (what aiortc's receiver sets before add())
+    return p
+
+
+def test_a_video_frame_of_filler_packets_never_reaches_the_decoder() -> None:
+    """An empty packet drains FFmpeg's VP8 decoder for good ("End of file" for every
+    later frame: the video froze); a frame of packets given up on is dropped instead and
+    a keyframe asked for, and the frames after it are decoded as before."""
+    buffer = VideoJitterBuffer()
+    assert buffer.add(video_packet(1, 3000, b"")) == (False, None)  # rtx.py's fillers
+    assert buffer.add(video_packet(2, 3000, b"")) == (False, None)
+    assert buffer.add(video_packet(3, 6000, b"vp8")) == (True, None)  # dropped, PLI
+    assert buffer.empty == 1
+    pli, frame = buffer.add(video_packet(4, 9000, b"more"))
+    assert not pli and frame is not None and (frame.data, frame.timestamp) == (b"vp8", 6000)

@@ -11,11 +11,20 @@ the timing jitter is absorbed after decoding by the speaker's adaptive playout b
 the measured jitter, as libwebrtc's NetEq does. A packet older than one already
 released (reordered, or a duplicate) is dropped: it would be played out of order.
 
+Video keeps upstream's buffer, with one guard (:class:`VideoJitterBuffer`): a frame
+with no data is not handed to the decoder. Such a frame is made of the empty packets
+:mod:`parley.media.rtx` puts in place of packets given up on (a whole small frame lost
+on a short link); handed on, it reaches FFmpeg's VP8 decoder as an empty packet, which
+is FFmpeg's "drain" signal: the decoder then refuses every later packet ("End of
+file") and the participant's video stays frozen for the rest of the call (seen under
+the SFU on a 300 kbit/s link, tests/faults/test_sfu_layers_link.py). It is dropped
+instead, and a keyframe asked for (a PLI), as for any lost picture.
+
 Why replacing a name, and where (aiortc 1.x): the receiver creates its jitter buffer in
 its constructor from the name ``JitterBuffer`` of ``aiortc.rtcrtpreceiver``, with no
 parameter to choose it. :func:`install` replaces that one module-level name with a
 factory that gives audio an :class:`AudioJitterBuffer` (a subclass of aiortc's own) and
-video upstream's buffer unchanged, as :mod:`parley.media.rtx` replaces ``get_encoder``;
+video upstream's buffer behind the guard above, as :mod:`parley.media.rtx` replaces ``get_encoder``;
 :func:`uninstall` restores upstream (the benchmark's bare-aiortc baseline). No private
 attribute of the receiver is read or written.
 """
@@ -59,9 +68,25 @@ class AudioJitterBuffer(JitterBuffer):
         return False, JitterFrame(data=data, timestamp=packet.timestamp)
 
 
+class VideoJitterBuffer(JitterBuffer):
+    """aiortc's video jitter buffer, which never hands on a frame with no data."""
+
+    def __init__(self, capacity: int = 128, prefetch: int = 0, is_video: bool = True) -> None:
+        super().__init__(capacity, prefetch, is_video)
+        self.empty = 0
+        """Frames with no data dropped (each asked for a keyframe)."""
+
+    def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
+        pli, frame = super().add(packet)
+        if frame is not None and not frame.data:
+            self.empty += 1
+            return True, None  # a lost picture: ask for a keyframe, decode nothing
+        return pli, frame
+
+
 def _jitter_buffer(capacity: int, prefetch: int = 0, is_video: bool = False) -> JitterBuffer:
     if is_video:
-        return JitterBuffer(capacity, prefetch, is_video)
+        return VideoJitterBuffer(capacity, prefetch, is_video)
     return AudioJitterBuffer(capacity)
 
 
