@@ -73,6 +73,7 @@ class CallMedia:
         self._levels: dict[str, float] = {}
         self._dominant: str | None = None
         self._views = views if views is not None else Views()
+        self._views.dominant = None  # a speaker of an earlier call is nobody's now
         config = MediaConfig(
             fake_media=settings.fake_media or settings.echo,
             echo=settings.echo,
