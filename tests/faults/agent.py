@@ -75,7 +75,17 @@ class Agent:
         return lambda: emit(name)
 
     def _people_hook(self, name: str) -> Any:
-        return lambda p: emit(name, pid=p.id, name=p.name)
+        def hook(p: Any) -> None:
+            if name == "on_participant_joined":
+                self._show(p.id)
+            emit(name, pid=p.id, name=p.name)
+        return hook
+
+    def _show(self, pid: str) -> None:
+        """Show ``pid`` in a tile of ``--tile`` (what a grid of that many people would)."""
+        if self.args.tile:
+            width, height = (int(v) for v in self.args.tile.split("x"))
+            self.session.set_participant_view(pid, width, height)
 
     def _frame(self, pid: str, frame: Any) -> None:
         if pid == self.local_id:
@@ -100,6 +110,9 @@ class Agent:
             return False
         local = self.session.local_participant
         self.local_id = local.id if local else None
+        for p in self.session.participants:
+            if not p.is_local:
+                self._show(p.id)
         emit("joined_as", pid=self.local_id)
         return True
 
@@ -164,7 +177,10 @@ class Agent:
             "tasks": [t.get_coro().__qualname__ for t in tasks],  # type: ignore[union-attr]
             "sockets": _open_sockets(),
             "peer_connections": _open_peer_connections(),
+            "sending": _sending(),
             "frames": dict(self.frames),
+            "layers": {p.id: s.received_layer(p.id) for p in s.participants
+                       if not p.is_local},
             "paths": {pid: None if st.path is None else
                       [st.path.kind, st.path.local, st.path.remote, st.path.protocol]
                       for pid, st in s.stats().items()},
@@ -207,6 +223,17 @@ def _open_peer_connections() -> int:
                if isinstance(o, RTCPeerConnection) and o.connectionState != "closed")
 
 
+def _sending() -> list[str]:
+    """The kind of every m-line that sends, over the open peer connections."""
+    if "aiortc" not in sys.modules:
+        return []
+    from aiortc import RTCPeerConnection
+
+    return [t.kind for o in gc.get_objects()
+            if isinstance(o, RTCPeerConnection) and o.connectionState != "closed"
+            for t in o.getTransceivers() if t.currentDirection in ("sendonly", "sendrecv")]
+
+
 async def read_commands(agent: Agent) -> None:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
@@ -244,6 +271,8 @@ def arguments() -> argparse.ArgumentParser:
     p.add_argument("--media", action="store_true", help="fake audio/video through aiortc")
     p.add_argument("--camera", default=None, help="camera id; file:<path> sends a video file")
     p.add_argument("--video-gap", type=float, default=0.4)
+    p.add_argument("--tile", default=None,
+                   help="WxH: every remote participant is shown in a tile this large")
     return p
 
 

@@ -1,9 +1,11 @@
 """Six participants through the SFU (``--sfu always``, a real Janus): six agent
 processes on loopback, each publishing a small camera (a 160x120 clip: the machine has
-2 cores) and receiving everyone else's video through its one subscriber connection."""
+2 cores) as two layers, its full and its low one, and receiving everyone else's video
+through its one subscriber connection: the low layer, as small grid tiles show it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -57,19 +59,33 @@ async def test_six_participants_each_receive_everyone_through_the_sfu(
             agent = lab.agent(name)
             await agent.start_module("tests.faults.agent", "--server", server.url,
                                      "--session", "six", "--name", name, "--media",
-                                     "--camera", f"file:{clip}")
+                                     "--camera", f"file:{clip}", "--tile", "160x120")
             await agent.joined(timeout=30)
+            agent.send("mute")  # a dominant speaker is received in full, whatever its tile
             agents.append(agent)
         for agent in agents:
             for other in agents:
                 if other is not agent:
                     await agent.wait("video", where=lambda e, o=other: e["pid"] == o.pid,
                                      timeout=60)
+        for agent in agents:  # each asks for everyone's low layer (its tiles are small)
+            others = {o.pid for o in agents if o is not agent}
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 30
+            while (report := await agent.report())["layers"] != dict.fromkeys(others, "low"):
+                assert loop.time() < deadline, (report["layers"], report["frames"])
+                await asyncio.sleep(0.5)  # polling a report, under the deadline
+        for agent in agents:  # and gets it: fresh frames from everyone on the low layer
+            event = await agent.expect_video(30)
+            assert event["ev"] == "video_ok" and len(event["pids"]) == len(NAMES) - 1, event
         reports = [await agent.report() for agent in agents]
         for agent, report in zip(agents, reports, strict=True):
             assert report["peer_connections"] == 2, report  # publisher + subscriber
+            # its camera's two layers, each a video stream of its own, and audio once
+            assert sorted(report["sending"]) == ["audio", "video", "video"], report
             others = {o.pid for o in agents if o is not agent}
             assert set(report["frames"]) - {agent.pid} == others, report  # own: the self view
             assert all(report["frames"][pid] > 0 for pid in others), report
         for agent in agents:
             await agent.exit(timeout=30)
+

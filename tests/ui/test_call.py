@@ -143,3 +143,30 @@ def test_copy_the_invite_link_of_the_call(qtbot: QtBot, servers: Servers,
     assert link.startswith("parley://join/standup?server=ws%3A%2F%2F127.0.0.1%3A")
     assert QGuiApplication.clipboard().text() == link == app.controller.invite_link()
     assert call.notice.isVisible() and call.notice.text() == "Invite link copied"
+
+
+def test_the_call_tells_the_session_how_large_each_remote_tile_is(
+        qtbot: QtBot, servers: Servers, make_app: Callable[..., App], bots: Bots) -> None:
+    """What the call receives of someone (through the SFU: the camera layer) follows the
+    size of their tile: the screen says it to the session on every re-flow."""
+    server = servers.start()
+    app = make_app(server.url)
+    app.join_by_typing()
+    call, session = app.window.call_view, app.session
+    bot = bots.join(server.url)
+    them = bot.local_participant.id
+    qtbot.waitUntil(lambda: call.grid.tile(them) is not None, timeout=5000)
+    ratio = call.grid.devicePixelRatioF()
+
+    def told() -> bool:
+        tile = call.grid.tile(them)
+        return tile is not None and session.participant_view(them) == (
+            round(tile.width() * ratio), round(tile.height() * ratio))
+
+    qtbot.waitUntil(told, timeout=5000)
+    before = session.participant_view(them)
+    app.window.resize(app.window.width() // 2 + 40, app.window.height())
+    qtbot.waitUntil(lambda: told() and session.participant_view(them) != before,
+                    timeout=5000)
+    me = session.local_participant
+    assert me is not None and session.participant_view(me.id) is None  # not your own

@@ -68,6 +68,9 @@ class Seat:
     """When the peer last changed layer (seconds, the caller's clock)."""
     probe_wait: float = PROBE_AFTER
     """Seconds on the low layer before its next try of the full one."""
+    pinned: bool = False
+    """It stays on :attr:`layer` whatever its estimate (an SFU publisher sends each
+    layer as a stream of its own: the SFU's subscribers choose)."""
 
     @property
     def budget(self) -> int:
@@ -92,7 +95,7 @@ def place(seats: Iterable[Seat], now: float) -> dict[Layer, Seat | None]:
     best = max(seat.budget for seat in seats)
     for seat in seats:
         held = now - seat.moved_at
-        if held < LAYER_HOLD:
+        if held < LAYER_HOLD or seat.pinned:
             continue
         if seat.layer is Layer.FULL and seat.budget < FIT_DOWN * best:
             seat.move(Layer.LOW, now)

@@ -26,6 +26,7 @@ from parley.media.clip import ClipTrack, clip_path
 from parley.media.config import MediaConfig
 from parley.media.devices import DeviceError, DeviceKind
 from parley.media.echo import EchoTrack
+from parley.media.layering import Layer
 from parley.media.microphone import MicrophoneTrack
 from parley.media.processing import AudioProcessor, ProcessingOptions
 from parley.media.screen import ScreenSource, open_screen
@@ -69,12 +70,14 @@ class LocalMedia:
         """The audio processing of the microphone, made when a microphone opens with any
         of it switched on; the speaker feeds it what it plays."""
 
-    def track_for(self, role: str) -> SubscriberTrack | LayerTrack | AudioPacketTrack:
+    def track_for(self, role: str, layer: Layer | None = None
+                  ) -> SubscriberTrack | LayerTrack | AudioPacketTrack:
         """A new reader of the track of a role (audio, camera, screen) for one sender:
-        the shared encoders' packets when it encodes once."""
+        the shared encoders' packets when it encodes once (``layer``: always that layer
+        of them; None: the layer the sender's estimate affords)."""
         shared = self.shared.get(role)
         if shared is not None:
-            return shared.subscribe()
+            return shared.subscribe(layer)
         if role == "audio" and self.shared_audio is not None:
             return self.shared_audio.subscribe()
         tracks = {"audio": self.audio, "camera": self.camera, "screen": self.screen}

@@ -24,6 +24,7 @@ from parley.media.base import CallMediaBase, MediaSources
 from parley.media.config import MediaConfig
 from parley.media.events import MeshEvents
 from parley.media.frames import VideoFrame
+from parley.media.layer_choice import Views
 from parley.media.mesh import MediaMesh
 from parley.media.peer import Signal
 from parley.media.screen import ScreenSource
@@ -60,12 +61,14 @@ class MediaRoute:
         send_sfu: hands the SFU negotiation (``sfu_publish``, ``sfu_answer``,
             ``sfu_leave``) to the call server.
         events: the callbacks, as a mesh's.
+        views: how the UI shows each participant (the SFU path's layer choice reads it).
     """
 
     def __init__(self, local_id: str, config: MediaConfig, mode: str,
                  send_mesh: Callable[[Signal], None], send_sfu: Callable[[Message], None],
-                 events: MeshEvents) -> None:
+                 events: MeshEvents, views: Views | None = None) -> None:
         self.local_id = local_id
+        self.views = views if views is not None else Views()
         self.config = config
         self.events = events
         self._send_mesh = send_mesh
@@ -213,6 +216,13 @@ class MediaRoute:
     async def use_device(self, kind: str, device: str | None) -> None:
         await self.sources.use_device(kind, device)
 
+    def received_layer(self, pid: str) -> str | None:
+        """The camera layer of ``pid`` the path that plays it receives through the SFU
+        (None from the mesh, or not received yet)."""
+        path = self.next_path if self.next_path is not None and pid in self._handed \
+            else self.path
+        return path.layers.get(pid) if isinstance(path, SfuMedia) else None
+
     def stats(self) -> dict[str, PeerStats]:
         return {**self.path.stats(), **(self.next_path.stats() if self.next_path else {})}
 
@@ -232,7 +242,8 @@ class MediaRoute:
                                            else None)
             return outer
         events = MeshEvents(**{f.name: relay(f.name) for f in fields(MeshEvents)})
-        path: Path = (SfuMedia(self.local_id, self.config, self._send_sfu, events, self.sources)
+        path: Path = (SfuMedia(self.local_id, self.config, self._send_sfu, events, self.sources,
+                               self.views)
                       if mode == "sfu" else
                       MediaMesh(self.local_id, self.config, self._send_mesh, events,
                                 self.sources))

@@ -1,14 +1,23 @@
 """The call's media through the server's SFU: :class:`SfuMedia`, in place of the
 :class:`~parley.media.mesh.MediaMesh` when the welcome says ``media: "sfu"``.
 
-Two RTCPeerConnections, whoever is in the call: the publisher (audio and camera, send
-only, offered once: ``sfu_publish``) and the subscriber (receive only, offered by the
-server as people come and go: ``sfu_offer``, whose ``streams`` say whose media each
-m-line carries). Trickle is off: every candidate is in the SDP. The negotiation goes
-through the call server only (docs/protocol.md, *SFU*); the SFU's API is never spoken.
+Two RTCPeerConnections, whoever is in the call: the publisher (audio and the camera's
+two layers, send only, offered once: ``sfu_publish``) and the subscriber (receive only,
+offered by the server as people come and go: ``sfu_offer``, whose ``streams`` say whose
+media each m-line carries). Trickle is off: every candidate is in the SDP. The
+negotiation goes through the call server only (docs/protocol.md, *SFU*); the SFU's API
+is never spoken.
 
-It has the mesh's interface, so the SDK's call media drives either. Not built yet:
-liveness of the SFU link (heartbeat or Janus's events), layers, the screen share.
+Layers: the camera's shared encoder (:mod:`.shared`, encoded once) gives its full and its
+low layer, each sent as a video stream of its own (aiortc sends no simulcast). Of each
+remote participant the subscriber receives audio and one layer, which
+:class:`~parley.media.layer_choice.LayerChoice` picks (tile size, dominant speaker, the
+link's loss-based estimate); a change is an ``sfu_layer`` request, and the server
+switches the m-line's source without renegotiation: the same track delivers frames of
+the other size, and no participant event fires.
+
+It has the mesh's interface, so the SDK's call media drives either. Not built yet: the
+screen share.
 """
 
 from __future__ import annotations
@@ -19,13 +28,23 @@ import time
 from collections.abc import Callable, Iterable
 
 import av
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import (
+    RTCBundlePolicy,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpTransceiver,
+    RTCSessionDescription,
+)
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.stats import RTCInboundRtpStreamStats
 
 from parley.media.base import CallMediaBase, MediaSources
 from parley.media.config import MediaConfig
 from parley.media.events import MeshEvents
 from parley.media.frames import VideoFrame
+from parley.media.layer_choice import LayerChoice, LinkEstimate, Views
+from parley.media.layering import Layer
 from parley.media.rebind import rebind_ssrcs
 from parley.media.screen import ScreenSource
 from parley.media.shared import LayerTrack
@@ -34,16 +53,18 @@ from parley.protocol.base import Message
 from parley.protocol.sfu import (
     SfuAnswer,
     SfuFeed,
+    SfuLayer,
     SfuOffer,
     SfuPublish,
     SfuPublished,
     SfuRestart,
     SfuStream,
+    SfuTrack,
 )
 
 logger = logging.getLogger(__name__)
 
-SFU_SIGNALS = (SfuPublished, SfuOffer, SfuFeed, SfuRestart)
+SFU_SIGNALS = (SfuPublished, SfuOffer, SfuFeed, SfuRestart, SfuLayer)
 SILENCE = 2.5
 """Seconds without a frame from a participant heard before after which its media counts
 as stopped here (reconnecting; everyone's: this side lost its media). Audio never stops
@@ -53,7 +74,8 @@ RESTART_GRACE = 5.0
 """Seconds after an SFU restart (the node died, the call moved) in which silence is not
 judged: everyone republishes then (issue 17: within 3 s), and that is no participant's
 outage."""
-"""The server's SFU messages this side acts on (the SDK hands them to :meth:`handle_signal`)."""
+ESTIMATE_EVERY = 10
+"""Ticks between two reads of the subscriber's receive statistics (the link's estimate)."""
 
 
 class SfuMedia(CallMediaBase):
@@ -65,12 +87,15 @@ class SfuMedia(CallMediaBase):
         send: hands ``sfu_publish`` / ``sfu_answer`` to the call server.
         events: the mesh's callbacks (peer events: first media from a participant).
         sources: the call's sources when lent (a live switch); None: its own.
+        views: how the UI shows each participant (the layer chosen of each); shared by
+            the call's paths.
     """
 
     TICK_NAME = "sfu-tick"
 
     def __init__(self, local_id: str, config: MediaConfig, send: Callable[[Message], None],
-                 events: MeshEvents, sources: MediaSources | None = None) -> None:
+                 events: MeshEvents, sources: MediaSources | None = None,
+                 views: Views | None = None) -> None:
         super().__init__(local_id, config, events, sources)
         self._send = send
         self.publisher: RTCPeerConnection | None = None
@@ -89,12 +114,22 @@ class SfuMedia(CallMediaBase):
         """Participants whose published media the SFU says it no longer receives."""
         self._lock = asyncio.Lock()
         self.stale = False
+        """Its server side is gone (the server recreated the room): a new path is needed."""
         self._judge_after = 0.0
         """Silence is not judged before this (monotonic): an SFU restart's grace."""
         self._begun = time.monotonic()
         """When the path started (its log gives each step of a move from there)."""
         self._timed: set[tuple[str, str]] = set()
-        """Its server side is gone (the server recreated the room): a new path is needed."""
+        """(participant, kind) whose first frame through this path was logged."""
+        self.choice = LayerChoice(views)
+        """The layer of each participant's camera asked of the server."""
+        self.layers: dict[str, str] = {}
+        """The layer of each participant's camera the subscriber receives now (the
+        server's ``sfu_layer`` and ``sfu_offer`` say it)."""
+        self.link = LinkEstimate()
+        self._layer_of: dict[RTCRtpTransceiver, Layer] = {}
+        """The layer each camera transceiver of the publisher sends."""
+        self._retired = False
 
     # ------------------------------------------------------------ lifecycle
 
@@ -114,6 +149,7 @@ class SfuMedia(CallMediaBase):
         """The SFU brings everybody's media: a participant needs no connection here."""
         self._peers.add(pid)
         self._gone.discard(pid)
+        self._choose(time.monotonic())  # before its feed is subscribed: on that layer
 
     def remove_peer(self, pid: str) -> None:
         self._peers.discard(pid)
@@ -121,6 +157,8 @@ class SfuMedia(CallMediaBase):
         self._heard.discard(pid)
         self._silent.discard(pid)
         self._feed_down.discard(pid)
+        self.choice.forget(pid)
+        self.layers.pop(pid, None)
         self.playback.remove(pid)
 
     def resync(self, pids: Iterable[str]) -> None:
@@ -130,7 +168,9 @@ class SfuMedia(CallMediaBase):
         pc = self.publisher
         if pc is not None and pc.remoteDescription is None and pc.localDescription is not None:
             logger.info("%s: publisher offer unanswered: sent again", self.local_id)
-            self._send(SfuPublish(sdp=pc.localDescription.sdp))
+            self._send(SfuPublish(sdp=pc.localDescription.sdp, tracks=self._tracks(pc)))
+        for pid, layer in self.choice.layers.items():  # a request may have died with it
+            self._send(SfuLayer(pid, layer.value))
 
     def handle_signal(self, msg: Message) -> None:
         if self._closed:
@@ -141,6 +181,8 @@ class SfuMedia(CallMediaBase):
             self.spawn(self._subscribe(msg), "sfu-subscribe")
         elif isinstance(msg, SfuFeed) and msg.participant_id in self._peers:
             self._set_down(msg.participant_id, self._feed_down, not msg.flowing)
+        elif isinstance(msg, SfuLayer):
+            self._layer_switched(msg)
         elif isinstance(msg, SfuRestart):
             self._judge_after = time.monotonic() + RESTART_GRACE  # now, not after the lock
             self.spawn(self._restart(), "sfu-restart")
@@ -165,6 +207,7 @@ class SfuMedia(CallMediaBase):
         """Keep publishing (the others may still play from the SFU for a moment), stop
         receiving: the subscriber connection closes now."""
         subscriber, self.subscriber = self.subscriber, None
+        self._retired = True  # it asks for no layer any more
         if subscriber is not None:
             self.spawn(subscriber.close(), "sfu-retire-subscriber")
 
@@ -176,7 +219,11 @@ class SfuMedia(CallMediaBase):
     def _connection(self, role: str) -> RTCPeerConnection:
         servers = [RTCIceServer(urls=list(s.urls), username=s.username,
                                 credential=s.credential) for s in self.config.ice_servers]
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=servers))
+        # one transport for every m-line: aiortc's default ("balanced") gives a second
+        # video m-line (the camera's low layer) a transport of its own, which Janus,
+        # bundling everything, never connects
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=servers,
+                                                bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
 
         @pc.on("connectionstatechange")
         def changed() -> None:  # each step of a move, timed (docs/sfu.md)
@@ -190,13 +237,25 @@ class SfuMedia(CallMediaBase):
     async def _publish(self) -> None:
         pc = self.publisher = self._connection("publisher")
         pc.addTransceiver(self._local.track_for("audio"), direction="sendonly")
+        self._layer_of = {}
         if self.config.video:
-            camera = self._local.track_for("camera")
-            if isinstance(camera, LayerTrack):
-                camera.fanout = True  # the SFU's PLIs are new viewers: answered at once
-            pc.addTransceiver(camera, direction="sendonly")
+            # the shared encoder's two layers, each a stream of its own (encoded once);
+            # without one (encode_once off), the one camera stream
+            layers = (Layer.FULL, Layer.LOW) if "camera" in self._local.shared else (None,)
+            for layer in layers:
+                camera = self._local.track_for("camera", layer)
+                if isinstance(camera, LayerTrack):
+                    camera.fanout = True  # the SFU's PLIs are new viewers: answered at once
+                transceiver = pc.addTransceiver(camera, direction="sendonly")
+                self._layer_of[transceiver] = layer or Layer.FULL
         await pc.setLocalDescription(await pc.createOffer())  # gathers every candidate
-        self._send(SfuPublish(sdp=pc.localDescription.sdp))
+        self._send(SfuPublish(sdp=pc.localDescription.sdp, tracks=self._tracks(pc)))
+
+    def _tracks(self, pc: RTCPeerConnection) -> tuple[SfuTrack, ...]:
+        """What each m-line of the publisher sends (``sfu_publish``'s ``tracks``)."""
+        return tuple(SfuTrack(mid=t.mid, role="camera" if t.kind == "video" else "audio",
+                              layer=self._layer_of.get(t, Layer.FULL).value)
+                     for t in pc.getTransceivers() if t.mid is not None)
 
     async def _published(self, sdp: str) -> None:
         pc = self.publisher
@@ -212,6 +271,8 @@ class SfuMedia(CallMediaBase):
             self.publisher = self.subscriber = None
             self._streams = {}
             self._judge_after = time.monotonic() + RESTART_GRACE
+            self.choice.reset()  # the server's new side knows no choice: all asked again
+            self._choose(time.monotonic())
         for pc in old:  # closing a connection to a dead node never delays the new one
             self.spawn(pc.close(), "sfu-retire")
         await self._publish()
@@ -223,6 +284,8 @@ class SfuMedia(CallMediaBase):
                 self.subscriber.on("track", self._on_track)
             pc = self.subscriber
             self._streams = {s.mid: s for s in offer.streams}
+            self.layers.update({s.participant_id: s.layer for s in offer.streams
+                                if s.role == "camera"})
             logger.info("%s: subscriber offer %d at +%.3f s: %s", self.local_id,
                         offer.version, self._since(),
                         ", ".join(f"{s.mid}={s.participant_id}/{s.role}" for s in offer.streams))
@@ -277,6 +340,9 @@ class SfuMedia(CallMediaBase):
     # ------------------------------------------------------------ liveness
 
     def _each_tick(self, count: int, now: float) -> None:
+        self._choose(now)
+        if count % ESTIMATE_EVERY == 0 and self.subscriber is not None:
+            self.spawn(self._estimate(self.subscriber), "sfu-estimate")
         if now < self._judge_after:
             return
         for pid in list(self._heard - self._silent):
@@ -294,3 +360,37 @@ class SfuMedia(CallMediaBase):
             self.events.emit("on_peer_reconnecting", pid)
         elif was and not now and pid in self._heard:
             self.events.emit("on_peer_restored", pid)
+
+    # ------------------------------------------------------------ layers
+
+    def _choose(self, now: float) -> None:
+        """Ask the server for every participant's layer that the choice changed."""
+        if self._closed or self._retired:
+            return
+        for pid, layer in self.choice.decide(self._peers, self.link.estimate, now).items():
+            logger.info("%s: %s's camera: %s layer asked", self.local_id, pid, layer.value)
+            self._send(SfuLayer(pid, layer.value))
+
+    def _layer_switched(self, msg: SfuLayer) -> None:
+        """The server switched the m-line of a participant's camera to another layer."""
+        logger.info("%s: %s's camera: %s layer now", self.local_id, msg.participant_id,
+                    msg.layer)
+        self.layers[msg.participant_id] = msg.layer
+        self._streams = {mid: (SfuStream(mid, s.participant_id, s.role, msg.layer)
+                               if s.participant_id == msg.participant_id
+                               and s.role == "camera" else s)
+                         for mid, s in self._streams.items()}
+
+    async def _estimate(self, pc: RTCPeerConnection) -> None:
+        """Sample the subscriber's receive counters into the link's estimate."""
+        report = await pc.getStats()
+        received = lost = 0
+        for stats in report.values():
+            if isinstance(stats, RTCInboundRtpStreamStats):
+                received += stats.packetsReceived
+                lost += max(0, stats.packetsLost)
+        before = self.link.estimate
+        after = self.link.update(time.monotonic(), received, lost, self.choice.cost())
+        if after != before and (before is None or after is None or after < before):
+            logger.info("%s: subscriber link estimate %s", self.local_id,
+                        "none" if after is None else f"{after / 1000:.0f} kbit/s")

@@ -176,9 +176,13 @@ class SharedEncoder(SharedPump[LayerTrack]):
         """Keyframes made for a request (a PLI, a peer starting), over both layers."""
         return sum(encoder.requested_keyframes for encoder in self.encoders.values())
 
-    def subscribe(self) -> LayerTrack:
-        """A new reader for one peer's sender; stop it to unsubscribe."""
+    def subscribe(self, layer: Layer | None = None) -> LayerTrack:
+        """A new reader for one peer's sender; stop it to unsubscribe. ``layer``: it
+        always reads that layer (an SFU publisher's stream of it), whatever its
+        estimate; None: the layer its peer's estimate affords."""
         track = LayerTrack(self)
+        if layer is not None:
+            track.seat.layer, track.seat.pinned = layer, True
         # until its first REMB, a newcomer is taken to be like the others: on the full
         # layer, not sent to the low one by a default estimate below theirs; its first
         # read asks for its keyframe

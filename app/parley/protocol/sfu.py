@@ -24,6 +24,22 @@ MEDIA_MODES = ("mesh", "sfu")
 """How a call's media flows (``welcome.media``): peer to peer, or through the SFU."""
 SFU_ROLES = ("audio", "camera")
 """The roles of a subscriber connection's streams."""
+SFU_LAYERS = ("full", "low")
+"""A published camera's quality layers: the full picture, and a low one (320x240 at
+most) for small tiles and short links. Each is a video stream of its own (aiortc sends
+no simulcast); a subscriber receives one layer per participant."""
+
+
+@dataclass(frozen=True)
+class SfuTrack:
+    """One m-line of a publisher offer: what it sends (docs/protocol.md, *Layers*)."""
+
+    mid: str
+    """The m-line's ``a=mid``."""
+    role: str
+    """One of :data:`SFU_ROLES`."""
+    layer: str = "full"
+    """For a camera: one of :data:`SFU_LAYERS`."""
 
 
 @dataclass(frozen=True)
@@ -36,15 +52,34 @@ class SfuStream:
     """The participant it comes from."""
     role: str
     """One of :data:`SFU_ROLES`."""
+    layer: str = "full"
+    """For a camera: the layer of it the m-line carries now (one of :data:`SFU_LAYERS`)."""
 
 
 @dataclass(frozen=True)
 class SfuPublish(Message):
     """Client -> server: the offer of this participant's publisher connection (send
-    only: audio, then camera; every candidate in the SDP, no trickle)."""
+    only: audio, then camera, maybe the camera's low layer; every candidate in the SDP,
+    no trickle)."""
 
     TYPE: ClassVar[str] = "sfu_publish"
     sdp: str
+    tracks: tuple[SfuTrack, ...] = ()
+    """What each m-line sends; empty: the first audio and the first video m-line are
+    audio and the camera's one (full) layer."""
+
+
+@dataclass(frozen=True)
+class SfuLayer(Message):
+    """Client -> server: receive ``layer`` of ``participant_id``'s camera (the server
+    switches the subscriber connection's m-line to it, no renegotiation; one not yet
+    received starts on it). Server -> client: the m-line carrying that participant's
+    camera carries ``layer`` from now on."""
+
+    TYPE: ClassVar[str] = "sfu_layer"
+    participant_id: str
+    layer: str
+    """One of :data:`SFU_LAYERS`."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +158,8 @@ class SfuRestart(Message):
 
 
 SFU_MESSAGES: tuple[type[Message], ...] = (SfuPublish, SfuPublished, SfuOffer, SfuAnswer,
-                                           MediaMode, SfuLeave, SfuFeed, SfuRestart)
+                                           MediaMode, SfuLeave, SfuFeed, SfuRestart,
+                                           SfuLayer)
 SFU_TO_CLIENT: tuple[type[Message], ...] = (SfuPublished, SfuOffer, MediaMode, SfuFeed,
-                                            SfuRestart)
+                                            SfuRestart, SfuLayer)
 """The SFU messages a client acts on (its call media takes them)."""

@@ -110,6 +110,13 @@ class VideoFeed(QObject):
         future = loop.run_in_executor(self._worker, self._convert, frame)
         future.add_done_callback(partial(self._converted, participant_id))
 
+    @Slot(str, int, int)
+    def tileSized(self, participant_id: str, width: int, height: int) -> None:  # noqa: N802
+        """``participant_id``'s tile is ``width`` x ``height`` device pixels now: the
+        session receives the quality that fits it (``set_participant_view``)."""
+        if not self._disposed:
+            self._session.set_participant_view(participant_id, width, height)
+
     @Slot(str)
     def framePainted(self, participant_id: str) -> None:  # noqa: N802 - Qt naming
         """The view painted ``participant_id``'s last frame; the next may come."""

@@ -17,6 +17,7 @@ from parley.media.config import MediaConfig
 from parley.media.events import MeshEvents
 from parley.media.frames import VideoFrame
 from parley.media.gate import SignalGate
+from parley.media.layer_choice import Views
 from parley.media.peer import Signal
 from parley.media.route import MediaRoute
 from parley.media.screen import ScreenSource
@@ -53,13 +54,15 @@ class CallMedia:
         on_media_connection: Every peer's heartbeat died (False), or one came back (True).
         on_device_error: A device is missing or failed: (kind, message).
         server: The call server's URL (a loopback one makes this a loopback call).
+        views: How the UI shows each participant (what is received of each).
     """
 
     def __init__(self, settings: SessionSettings, welcome: Welcome, roster: Roster,
                  sinks: Sequence[VideoSink], *, send: Callable[[Message], None],
                  on_participant_event: Callable[[ParticipantEvent, Participant | None], None],
                  on_media_connection: Callable[[bool], None],
-                 on_device_error: Callable[[str, str], None], server: str | None = None) -> None:
+                 on_device_error: Callable[[str, str], None], server: str | None = None,
+                 views: Views | None = None) -> None:
         self._roster = roster
         self._sinks = sinks
         self._local_id = welcome.participant_id
@@ -69,6 +72,8 @@ class CallMedia:
         self._media_down = False
         self._levels: dict[str, float] = {}
         self._dominant: str | None = None
+        self._views = views if views is not None else Views()
+        self._views.dominant = None  # a speaker of an earlier call is nobody's now
         config = MediaConfig(
             fake_media=settings.fake_media or settings.echo,
             echo=settings.echo,
@@ -98,7 +103,7 @@ class CallMedia:
         )
         # Under the SFU the only peer is parley-server (docs/sfu.md): no roster gate there.
         self._mesh = MediaRoute(self._local_id, config, welcome.media, self._gate.outgoing,
-                                send, events)
+                                send, events, self._views)
 
     async def start(self) -> None:
         """Open the local sources; peers are added as the roster announces them."""
@@ -130,6 +135,10 @@ class CallMedia:
 
     def stats(self) -> dict[str, Any]:
         return dict(self._mesh.stats())
+
+    def received_layer(self, pid: str) -> str | None:
+        """The camera layer of ``pid`` received through the SFU (None in a mesh)."""
+        return self._mesh.received_layer(pid)
 
     def audio_level(self, pid: str) -> float:
         """The smoothed level (0..1) of a participant's audio as heard here."""
@@ -257,7 +266,7 @@ class CallMedia:
         if loudest is not None and self._levels[loudest] < SPEAKER_THRESHOLD:
             loudest = None
         if loudest != self._dominant:
-            self._dominant = loudest
+            self._dominant = self._views.dominant = loudest
             self._on_participant_event(
                 "on_dominant_speaker_changed",
                 self._roster.get(loudest) if loudest else None,

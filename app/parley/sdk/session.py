@@ -34,6 +34,7 @@ from parley.sdk.presence import Presence
 from parley.sdk.settings import SessionSettings
 from parley.sdk.signaling import JoinRejected, SignalingLink, checked_join, join_error, reconnect
 from parley.sdk.state import Connection, Event, SessionMachine, SessionState
+from parley.sdk.views import ParticipantViews
 
 if TYPE_CHECKING:
     from parley.sdk.call_media import CallMedia
@@ -42,7 +43,7 @@ log = logging.getLogger("parley.sdk")
 
 
 class CallSession(SessionListeners, RosterView, OwnMediaControls, JoinRequests,
-                  ChatControls):
+                  ChatControls, ParticipantViews):
     """A call: join a session, hear about its lifecycle, leave.
 
     ``CallSession.get_instance()`` is the process-wide default; ``CallSession()``
@@ -54,6 +55,7 @@ class CallSession(SessionListeners, RosterView, OwnMediaControls, JoinRequests,
 
     def __init__(self) -> None:
         SessionListeners.__init__(self)
+        ParticipantViews.__init__(self, lambda: self._media)
         self._machine = SessionMachine(300.0, 30.0, clock=time.monotonic)
         RosterView.__init__(self, Roster())
         self._settings: SessionSettings | None = None
@@ -209,7 +211,8 @@ class CallSession(SessionListeners, RosterView, OwnMediaControls, JoinRequests,
             settings, welcome, self._roster, self._video_sinks, send=self._send,
             on_participant_event=self._participant_event,
             on_media_connection=self._media_connection,
-            on_device_error=self._own.device_error, server=self._server_url)
+            on_device_error=self._own.device_error, server=self._server_url,
+            views=self._views)
         self._own.attach(media)
         try:
             await media.start()

@@ -175,6 +175,7 @@ class CallView(QWidget):
         people.ownMediaChanged.connect(self._sync_controls)
         c.video.frameReady.connect(self.grid.set_frame)
         self.grid.framePainted.connect(c.video.framePainted)
+        self.grid.tileSized.connect(c.video.tileSized)
         c.quality.qualityChanged.connect(self.grid.set_quality)
         c.mediaError.connect(self.show_problem)
         c.idleWarning.connect(self.idle_bar.warn)

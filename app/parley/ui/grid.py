@@ -35,6 +35,7 @@ class VideoGrid(QWidget):
 
     framePainted = Signal(str)
     arrangementChanged = Signal()  # layout, pin, stage or floating self view changed
+    tileSized = Signal(str, int, int)  # a remote tile's new size on screen, device pixels
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,6 +49,7 @@ class VideoGrid(QWidget):
         self._floating_self = True
         self._corner = "bottom-right"
         self._arrangement: tuple[str, str] = ("grid", "")
+        self._sizes: dict[str, tuple[int, int]] = {}  # the size told last, per remote tile
 
     # -- what tests and the call view read ------------------------------------------------
 
@@ -175,6 +177,7 @@ class VideoGrid(QWidget):
             self._pinned = ""
         if participant_id == self._speaker:
             self._speaker = ""
+        self._sizes.pop(participant_id, None)
 
     def _order(self) -> list[str]:
         """Local participant first, then in order of arrival; who has the stage leads."""
@@ -226,11 +229,24 @@ class VideoGrid(QWidget):
             tile.setGeometry(rect)
         if floating:
             self._tiles[floating].raise_()
+        self._tell_sizes(rects)
         arrangement = ("floating" if floating else "stage" if stage else "grid", stage)
         if arrangement != self._arrangement:
             self._arrangement = arrangement
             self.arrangementChanged.emit()
         self._mark_dominant()
+
+    def _tell_sizes(self, rects: dict[str, QRect]) -> None:
+        """Say each remote tile's size when it changed (what the call receives of that
+        participant follows it: through the SFU, the camera layer)."""
+        ratio = self.devicePixelRatioF()
+        for pid, rect in rects.items():
+            if self._tiles[pid].participant.is_local:
+                continue
+            size = (round(rect.width() * ratio), round(rect.height() * ratio))
+            if self._sizes.get(pid) != size:
+                self._sizes[pid] = size
+                self.tileSized.emit(pid, *size)
 
     def _mark_dominant(self) -> None:
         for pid, tile in self._tiles.items():

@@ -23,17 +23,19 @@ import aiohttp
 
 from parley.protocol.base import Message
 from parley.protocol.sfu import (
+    SFU_LAYERS,
     SfuAnswer,
     SfuFeed,
+    SfuLayer,
     SfuLeave,
     SfuOffer,
     SfuPublish,
     SfuPublished,
     SfuRestart,
-    SfuStream,
 )
 from parley.server.config import ServerConfig
 from parley.server.rooms import Registry, SeatKey
+from parley.server.sfu import layers
 from parley.server.sfu.janus import Event, JanusClient, JanusError
 from parley.server.sfu.mode import MediaModes
 from parley.server.sfu.nodes import JanusNodes
@@ -45,7 +47,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("parley.server.sfu")
 
-SFU_REQUESTS = (SfuPublish, SfuAnswer, SfuLeave)
+SFU_REQUESTS = (SfuPublish, SfuAnswer, SfuLeave, SfuLayer)
 """The messages a client sends about its SFU media (the hub hands them here)."""
 ANSWER_TIMEOUT = 10.0
 """Seconds a client has to answer a subscriber offer."""
@@ -116,11 +118,15 @@ class SfuRooms:
             log.info("event=sfu_ignored type=%s participant=%s", message.TYPE, key[1])
             return
         if isinstance(message, SfuPublish):
-            self._spawn(self._publish(seat, message.sdp), f"sfu-publish-{key[1]}")
+            self._spawn(self._publish(seat, message), f"sfu-publish-{key[1]}")
         elif isinstance(message, SfuAnswer):
             if seat.answer is not None and message.version == seat.version \
                     and not seat.answer.done():
                 seat.answer.set_result(message.sdp)
+        elif isinstance(message, SfuLayer) and message.layer in SFU_LAYERS:
+            seat.wanted[message.participant_id] = message.layer
+            self._spawn(self._switch(seat, message.participant_id),
+                        f"sfu-layer-{key[1]}")
         elif isinstance(message, SfuLeave):  # it moved to the mesh and closed its SFU side
             if self.modes.of(key[0]) == "mesh" \
                     and message.generation >= self.modes.generation(key[0]):
@@ -186,6 +192,15 @@ class SfuRooms:
         """The URL of the Janus node a Parley room is on (diagnostics and tests)."""
         room = self._rooms.get(session_id)
         return None if room is None else room.janus.url
+
+    def subscription(self, session_id: str, pid: str) -> tuple[int, dict[str, str]]:
+        """A seat's subscriber: its offers so far, and the camera layer it receives of
+        each participant (diagnostics and tests)."""
+        seat = self._seats.get((session_id, pid))
+        if seat is None:
+            return 0, {}
+        return seat.version, {s.participant_id: s.layer for s in seat.streams.values()
+                              if s.role == "camera"}
 
     async def close(self) -> None:
         """Cancel the work in flight and close the Janus session. Idempotent."""
@@ -257,7 +272,8 @@ class SfuRooms:
         if seat.gone:  # it left while this was under way
             await self._leave(room, seat)
 
-    async def _publish(self, seat: _Seat, sdp: str) -> None:
+    async def _publish(self, seat: _Seat, message: SfuPublish) -> None:
+        sdp = message.sdp
         async with asyncio.timeout(JOIN_TIMEOUT):
             await seat.joined.wait()
         assert seat.room is not None and seat.publisher is not None
@@ -269,9 +285,12 @@ class SfuRooms:
                 self._send(seat.key, SfuPublished(sdp=seat.published[1]))
             return
         seat.published = (sdp, "")
+        seat.tracks = message.tracks
+        body = {"request": "publish", "audio": True, "video": True}
+        if message.tracks:  # which m-line is which layer (docs/sfu.md, *Layers*)
+            body["descriptions"] = layers.descriptions(message.tracks)
         answer = await seat.room.janus.message(
-            seat.publisher, {"request": "publish", "audio": True, "video": True},
-            jsep={"type": "offer", "sdp": sdp, "trickle": False})
+            seat.publisher, body, jsep={"type": "offer", "sdp": sdp, "trickle": False})
         seat.published = (sdp, answer["jsep"]["sdp"])
         self._send(seat.key, SfuPublished(sdp=seat.published[1]))
 
@@ -353,7 +372,12 @@ class SfuRooms:
                 add = add[:1]
             if not add or seat.gone:
                 return False
-            streams = [{"feed": feed} for feed in add]
+            owners = [room.seats.get(room.owner(feed) or "") for feed in add]
+            streams = [stream for owner in owners if owner is not None
+                       for stream in layers.subscription(
+                           owner, seat.wanted.get(owner.key[1], layers.DEFAULT_LAYER))]
+            if not streams:
+                return False
             if seat.subscriber is None:
                 handle = await janus.attach()
                 self._handles[janus, handle] = (room, seat)
@@ -396,13 +420,7 @@ class SfuRooms:
             return
         data = answer.get("plugindata", {}).get("data", {})
         if "streams" in data:
-            seat.streams = {}
-            for stream in data["streams"]:
-                owner = room.owner(stream.get("feed_id", -1))
-                kind = {"audio": "audio", "video": "camera"}.get(stream.get("type"))
-                if owner is not None and kind is not None and stream.get("active", True):
-                    mid = str(stream["mid"])
-                    seat.streams[mid] = SfuStream(mid=mid, participant_id=owner, role=kind)
+            seat.streams = layers.subscriber_streams(room, data["streams"])
         seat.version += 1
         seat.answer = asyncio.get_running_loop().create_future()
         seat.offered = SfuOffer(sdp=jsep["sdp"], version=seat.version,
@@ -411,6 +429,12 @@ class SfuRooms:
         sdp = await asyncio.wait_for(seat.answer, ANSWER_TIMEOUT)
         await room.janus.message(seat.subscriber, {"request": "start"},
                                   jsep={"type": "answer", "sdp": sdp})
+
+    async def _switch(self, seat: _Seat, pid: str) -> None:
+        """``seat`` asked for another layer of ``pid``'s camera (:func:`layers.switch`)."""
+        switched = await layers.switch(seat, pid)
+        if switched is not None:
+            self._send(seat.key, switched)
 
     # ------------------------------------------------------------ failover
 

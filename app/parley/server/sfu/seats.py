@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from parley.protocol.sfu import SfuOffer, SfuStream
+from parley.protocol.sfu import SfuOffer, SfuStream, SfuTrack
 from parley.server.rooms import SeatKey
 from parley.server.sfu.janus import JanusClient
 
@@ -18,7 +18,7 @@ PUBLISHER_BITRATE = 1_000_000
 followed estimates of about 20 kbit/s from Janus at the start of a move (shared with the
 mesh peers, they paused their video for seconds); with it they see this cap (seen:
 0.5-1 Mbit/s). A subscriber on a slow link is not helped by it: that is the layers'
-job (not built; docs/sfu.md)."""
+job (:mod:`.layers`; docs/sfu.md, *Layers*)."""
 KEYFRAME_EVERY = 3
 """Seconds between the keyframes Janus asks publishers for (a subscriber that missed one,
 or joined between two, is not frozen for long)."""
@@ -42,6 +42,11 @@ class JanusSeat:
     feeds: set[int] = field(default_factory=set)
     """The feeds its subscriber connection receives."""
     streams: dict[str, SfuStream] = field(default_factory=dict)
+    """Its subscriber's m-lines by mid (whose media, which role and layer)."""
+    tracks: tuple[SfuTrack, ...] = ()
+    """What its publisher's m-lines send (its ``sfu_publish``)."""
+    wanted: dict[str, str] = field(default_factory=dict)
+    """The layer of each participant's camera its subscriber asked for (``sfu_layer``)."""
     version: int = 0
     answer: asyncio.Future[str] | None = None
     offered: SfuOffer | None = None
