@@ -38,11 +38,17 @@ class Rung:
 RUNGS: tuple[Rung, ...] = (
     Rung(640, 480, 30, 400_000),
     Rung(480, 360, 24, 220_000),
+    Rung(320, 240, 24, 120_000),
     Rung(320, 240, 15, 110_000),
     Rung(160, 120, 10, 60_000),
 )
 """Best first. The floors are where VP8 still gives a watchable picture at that size
-and rate with a hard (textured, moving) source."""
+and rate with a hard (textured, moving) source. Issue 13's ladder, with 320x240@24
+added: a 250 kbit/s uplink leaves video about 150 kbit/s, where 480x360@24 runs at
+libvpx's quantiser ceiling (54-56 at 150-200k with the bench's hard clip) and would
+be capped by the quality scaler, while 320x240@24 holds quantiser 44-49 at 120-150k
+(15 fps: 40-44) — and Chromium on the same link sends 320x240 at 23-26 fps. Without
+it such a link is held at 15 fps by design."""
 
 VIDEO_FLOOR = RUNGS[-1].floor
 """Below this video budget (bit/s) video pauses: "Video paused: slow connection"."""
@@ -65,6 +71,13 @@ PAUSE_RETRY = 5.0
 PROBE_HOLD = 3.0
 """... for at least this long whatever the (stale) estimate says: the receiver's
 estimate needs packets to grow from."""
+START_ESTIMATE = 300_000
+"""The estimate (bit/s) a sender assumes before the receiver's first REMB: Chromium's
+start. A 300 ms tbf queue on a 250 kbit/s uplink fills in about 0.3 s from a 500k
+start (450k of video into the link), before any feedback can arrive, and the drops
+that follow cost a keyframe, retransmissions and seconds of a low estimate; from 300k
+it takes about a second, while the receiver's estimator sees the delay grow within a
+few packet groups."""
 APP_LIMITED = 1.3
 """The sender is application-limited when the estimate exceeds what it sent by this."""
 
