@@ -56,7 +56,7 @@ def test_target_goes_below_aiortcs_floor() -> None:
 def test_a_low_estimate_scales_and_thins_frames() -> None:
     clock = Clock()
     encoder = ParleyVp8Encoder(clock=clock)
-    encoder.target_bitrate = 125_000  # 320x240@15
+    encoder.target_bitrate = 100_000  # 320x240@15
     sent = [s for s in run(encoder, clock, 60) if s]
     assert encoder.ladder.rung == RUNGS[3]
     assert encoder.codec is not None and (encoder.codec.width, encoder.codec.height) == (320, 240)

@@ -25,7 +25,7 @@ def test_the_ladder_is_the_issues_with_320x240_at_24() -> None:
 def test_a_250k_uplink_runs_24_fps_and_a_slower_one_15() -> None:
     # a 250 kbit/s link leaves the video stream's REMB about 170-190k
     assert str(Ladder(start=video_budget(180_000, covers_audio=False)).rung) == "320x240@24"
-    assert str(Ladder(start=video_budget(130_000, covers_audio=False)).rung) == "320x240@15"
+    assert str(Ladder(start=video_budget(105_000, covers_audio=False)).rung) == "320x240@15"
     assert str(Ladder(start=video_budget(260_000, covers_audio=False)).rung) == "480x360@24"
 
 
@@ -62,7 +62,7 @@ def test_a_wobble_resets_the_hold() -> None:
 
 
 def test_pause_below_the_floor_and_probe_after_a_while() -> None:
-    ladder = Ladder(start=100_000)
+    ladder = Ladder(start=70_000)
     assert ladder.rung == RUNGS[-1]
     assert ladder.update(50_000, 0.0) is None
     assert ladder.update(50_000, PAUSE_RETRY - 0.1) is None
@@ -73,7 +73,7 @@ def test_pause_below_the_floor_and_probe_after_a_while() -> None:
 
 
 def test_resume_when_bandwidth_returns() -> None:
-    ladder = Ladder(start=100_000)
+    ladder = Ladder(start=70_000)
     ladder.update(30_000, 0.0)
     assert ladder.rung is None
     ladder.update(200_000, 1.0)
@@ -84,5 +84,5 @@ def test_an_application_limited_sender_keeps_its_rung() -> None:
     ladder = Ladder(start=300_000)
     assert ladder.rung == RUNGS[1]
     # the estimate follows what a still picture needs, not the link: no step down
-    assert ladder.update(90_000, 0.0, app_limited=True) == RUNGS[1]
-    assert ladder.update(90_000, 1.0, app_limited=False) == RUNGS[-1]
+    assert ladder.update(70_000, 0.0, app_limited=True) == RUNGS[1]
+    assert ladder.update(70_000, 1.0, app_limited=False) == RUNGS[-1]
