@@ -41,6 +41,7 @@ from __future__ import annotations
 import fcntl
 import socket
 import struct
+import threading
 import types
 from typing import Any
 
@@ -58,8 +59,17 @@ a stamp of a datagram never handed on is forgotten after this many others)."""
 _upstream: dict[str, Any] = {}
 _stamps: dict[int, tuple[bytes, int]] = {}
 """id(datagram) -> (the datagram, kept alive so its id stays its own; its stamp, ms)."""
-_current: list[int | None] = [None]
-"""The stamp of the datagram aioice handed on last (ms since 1900), or None."""
+
+
+
+class _Current(threading.local):
+    """Per thread (each event loop's own): the stamp of the datagram aioice handed on
+    last (ms since 1900), or None."""
+
+    stamp: int | None = None
+
+
+_current = _Current()
 
 
 def kernel_stamp_ms(sock: socket.socket | Any) -> int | None:
@@ -84,12 +94,12 @@ def note(data: bytes, stamp_ms: int) -> None:
 def handed_on(data: bytes) -> None:
     """``data`` is the datagram being processed now: its stamp becomes the current."""
     kept = _stamps.pop(id(data), None)
-    _current[0] = kept[1] if kept is not None and kept[0] is data else None
+    _current.stamp = kept[1] if kept is not None and kept[0] is data else None
 
 
 def current_ms() -> int:
     """aiortc's ``clock.current_ms``, but the current datagram's receive time if known."""
-    stamp, _current[0] = _current[0], None
+    stamp, _current.stamp = _current.stamp, None
     return stamp if stamp is not None else clock.current_ms()
 
 
@@ -140,4 +150,4 @@ def uninstall() -> None:
     ice.Connection.recv = _upstream.pop("recv")  # type: ignore[method-assign]
     rtcdtlstransport.clock = _upstream.pop("clock")  # type: ignore[attr-defined]
     _stamps.clear()
-    _current[0] = None
+    _current.stamp = None
