@@ -61,7 +61,6 @@ _stamps: dict[int, tuple[bytes, int]] = {}
 """id(datagram) -> (the datagram, kept alive so its id stays its own; its stamp, ms)."""
 
 
-
 class _Current(threading.local):
     """Per thread (each event loop's own): the stamp of the datagram aioice handed on
     last (ms since 1900), or None."""
