@@ -18,7 +18,7 @@ from typing import Any
 from aiortc import RTCConfiguration, RTCPeerConnection
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from parley.media import MediaConfig, MediaMesh, MeshEvents, VideoFrame, rtx
+from parley.media import MediaConfig, MediaMesh, MeshEvents, VideoFrame, arrival, estimate, rtx
 from parley.media.synthetic import PatternTrack, ToneTrack, read_pattern
 from parley.protocol.messages import Answer, Candidate, Offer
 
@@ -96,6 +96,8 @@ async def parley_call() -> dict[str, Any]:
 
 async def bare_call() -> dict[str, Any]:
     rtx.uninstall()  # aiortc's own encoders and RTCP handling (a Parley mesh installs them)
+    estimate.uninstall()  # and its own estimator, fed its own arrival times
+    arrival.uninstall()
     meter = Meter()
     pcs = {pid: RTCPeerConnection(RTCConfiguration(iceServers=[])) for pid in ("a", "b")}
     tracks: list[MediaStreamTrack] = []

@@ -8,6 +8,7 @@ from parley.media.ladder import (
     PAUSE_RETRY,
     PROBE_HOLD,
     RUNGS,
+    START_ESTIMATE,
     UP_HOLD,
     VIDEO_FLOOR,
     Ladder,
@@ -15,9 +16,23 @@ from parley.media.ladder import (
 )
 
 
-def test_the_ladder_is_the_issues() -> None:
-    assert [str(r) for r in RUNGS] == ["640x480@30", "480x360@24", "320x240@15", "160x120@10"]
+def test_the_ladder_is_the_issues_with_320x240_at_24() -> None:
+    assert [str(r) for r in RUNGS] == ["640x480@30", "480x360@24", "320x240@24", "320x240@15",
+                                       "160x120@10"]
     assert VIDEO_FLOOR == 60_000
+
+
+def test_a_250k_uplink_runs_24_fps_and_a_slower_one_15() -> None:
+    # a 250 kbit/s link leaves the video stream's REMB about 170-190k
+    assert str(Ladder(start=video_budget(180_000, covers_audio=False)).rung) == "320x240@24"
+    assert str(Ladder(start=video_budget(105_000, covers_audio=False)).rung) == "320x240@15"
+    assert str(Ladder(start=video_budget(260_000, covers_audio=False)).rung) == "480x360@24"
+
+
+def test_a_call_starts_at_480x360_at_24_from_the_start_estimate() -> None:
+    assert START_ESTIMATE == 300_000  # Chromium's start: no overflow of a 250k link's queue
+    assert str(Ladder(start=video_budget(START_ESTIMATE, covers_audio=False)).rung) == \
+        "480x360@24"
 
 
 def test_audio_is_reserved_first_when_the_estimate_covers_it() -> None:
@@ -47,27 +62,27 @@ def test_a_wobble_resets_the_hold() -> None:
 
 
 def test_pause_below_the_floor_and_probe_after_a_while() -> None:
-    ladder = Ladder(start=100_000)
-    assert ladder.rung == RUNGS[3]
+    ladder = Ladder(start=70_000)
+    assert ladder.rung == RUNGS[-1]
     assert ladder.update(50_000, 0.0) is None
     assert ladder.update(50_000, PAUSE_RETRY - 0.1) is None
-    assert ladder.update(50_000, PAUSE_RETRY) == RUNGS[3]  # the probe ...
-    assert ladder.update(50_000, PAUSE_RETRY + PROBE_HOLD - 0.1) == RUNGS[3]  # ... held
-    assert ladder.update(50_000, PAUSE_RETRY + PROBE_HOLD) == RUNGS[3]  # the estimate held
+    assert ladder.update(50_000, PAUSE_RETRY) == RUNGS[-1]  # the probe ...
+    assert ladder.update(50_000, PAUSE_RETRY + PROBE_HOLD - 0.1) == RUNGS[-1]  # ... held
+    assert ladder.update(50_000, PAUSE_RETRY + PROBE_HOLD) == RUNGS[-1]  # the estimate held
     assert ladder.update(30_000, PAUSE_RETRY + PROBE_HOLD + 1) is None  # it fell: too slow
 
 
 def test_resume_when_bandwidth_returns() -> None:
-    ladder = Ladder(start=100_000)
+    ladder = Ladder(start=70_000)
     ladder.update(30_000, 0.0)
     assert ladder.rung is None
     ladder.update(200_000, 1.0)
-    assert ladder.update(200_000, 1.0 + UP_HOLD) == RUNGS[3]
+    assert ladder.update(200_000, 1.0 + UP_HOLD) == RUNGS[-1]
 
 
 def test_an_application_limited_sender_keeps_its_rung() -> None:
     ladder = Ladder(start=300_000)
     assert ladder.rung == RUNGS[1]
     # the estimate follows what a still picture needs, not the link: no step down
-    assert ladder.update(90_000, 0.0, app_limited=True) == RUNGS[1]
-    assert ladder.update(90_000, 1.0, app_limited=False) == RUNGS[3]
+    assert ladder.update(70_000, 0.0, app_limited=True) == RUNGS[1]
+    assert ladder.update(70_000, 1.0, app_limited=False) == RUNGS[-1]

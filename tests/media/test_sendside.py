@@ -101,7 +101,7 @@ async def test_a_video_senders_rtcp_hook_passes_the_checked_remb_upstream() -> N
             lsr=0, dlsr=0)])  # a quarter lost
         await tuning.handle(sender, lossy, upstream)
         await tuning.handle(sender, remb(50_000), upstream)
-        assert passed == [500_000, 50_000]  # held, then followed once the link lost
+        assert passed == [rtx.DEFAULT_TARGET, 50_000]  # held, then followed once it lost
         assert tuning.estimate == 50_000  # the REMB as it came
     finally:
         await pc.close()

@@ -53,7 +53,15 @@ from av.frame import Frame
 from av.video.frame import PictureType
 from av.video.reformatter import VideoReformatter
 
-from parley.media.ladder import APP_LIMITED, RUNGS, VIDEO_MAX, Ladder, Rung, video_budget
+from parley.media.ladder import (
+    APP_LIMITED,
+    RUNGS,
+    START_ESTIMATE,
+    VIDEO_MAX,
+    Ladder,
+    Rung,
+    video_budget,
+)
 from parley.media.opus import ParleyOpusEncoder
 from parley.media.ratecontrol import FrameDropper, QualityScaler
 
@@ -66,11 +74,9 @@ RECONFIGURE_SPACING = 1.5
 place through FFmpeg; each change rebuilds the encoder, which costs a keyframe)."""
 RECONFIGURE_CHANGE = 0.2
 """A rate change smaller than this share of the current rate is ignored."""
-DEFAULT_ESTIMATE = 500_000
-"""The estimate assumed before the first REMB: aiortc's own start, so a call on a good
-link starts at 640x480@30 (a receiver's estimate grows to at most 1.5 x what it gets,
-so starting lower, as Chromium's 300 kbit/s, takes many seconds to climb). On a slow
-uplink the first estimate (about a second in) steps the ladder down."""
+DEFAULT_ESTIMATE = START_ESTIMATE
+"""The estimate assumed before the first REMB (:data:`~parley.media.ladder.START_ESTIMATE`:
+480x360@24 at first; a good link climbs from there)."""
 RATE_WINDOW = 2.0
 """Seconds over which the encoder's own output rate is measured (application-limited
 or not, :mod:`.ladder`)."""

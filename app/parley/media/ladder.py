@@ -38,11 +38,21 @@ class Rung:
 RUNGS: tuple[Rung, ...] = (
     Rung(640, 480, 30, 400_000),
     Rung(480, 360, 24, 220_000),
-    Rung(320, 240, 15, 110_000),
+    Rung(320, 240, 24, 105_000),
+    Rung(320, 240, 15, 85_000),
     Rung(160, 120, 10, 60_000),
 )
 """Best first. The floors are where VP8 still gives a watchable picture at that size
-and rate with a hard (textured, moving) source."""
+and rate with a hard (textured, moving) source. Issue 13's ladder, with 320x240@24
+added: a 250 kbit/s uplink leaves video about 150 kbit/s, where 480x360@24 runs at
+libvpx's quantiser ceiling (54-56 at 150-200k with the bench's hard clip) and would
+be capped by the quality scaler, while 320x240@24 holds quantiser 44-50 at 105-150k
+— and Chromium on the same link sends 320x240 at 23-26 fps. Without it such a link is
+held at 15 fps by design. The two 320x240 floors (105k and 85k, quantiser about 50
+each, 53 being the quality scaler's limit) are low so that the sawtooth of a real
+bottleneck's estimate (0.85 x the link after each overuse, and lower while the queue
+overflows) stays at 320x240 instead of falling to 160x120@10 at each edge; with floors
+of 120k and 110k the 250k link spent much of the time at 160x120@10 (12 fps)."""
 
 VIDEO_FLOOR = RUNGS[-1].floor
 """Below this video budget (bit/s) video pauses: "Video paused: slow connection"."""
@@ -65,6 +75,13 @@ PAUSE_RETRY = 5.0
 PROBE_HOLD = 3.0
 """... for at least this long whatever the (stale) estimate says: the receiver's
 estimate needs packets to grow from."""
+START_ESTIMATE = 300_000
+"""The estimate (bit/s) a sender assumes before the receiver's first REMB: Chromium's
+start. A 300 ms tbf queue on a 250 kbit/s uplink fills in about 0.3 s from a 500k
+start (450k of video into the link), before any feedback can arrive, and the drops
+that follow cost a keyframe, retransmissions and seconds of a low estimate; from 300k
+it takes about a second, while the receiver's estimator sees the delay grow within a
+few packet groups."""
 APP_LIMITED = 1.3
 """The sender is application-limited when the estimate exceeds what it sent by this."""
 

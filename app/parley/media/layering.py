@@ -24,9 +24,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-from parley.media.ladder import RUNGS, Rung, video_budget
+from parley.media.ladder import RUNGS, START_ESTIMATE, Rung, video_budget
 
-LOW_RUNGS: tuple[Rung, ...] = RUNGS[2:]
+LOW_RUNGS: tuple[Rung, ...] = RUNGS[3:]
 """The low layer's ladder: 320x240@15, then 160x120@10."""
 LOW_MAX = 170_000
 """The highest estimate (bit/s) the low layer's encoder is given (about 150 kbit/s of
@@ -43,7 +43,7 @@ PROBE_FAILED = 2 * LAYER_HOLD
 """... a try is failed when the peer is moved back down within this many seconds ..."""
 PROBE_MAX = 80.0
 """... which doubles the wait, up to this."""
-DEFAULT_ESTIMATE = 500_000
+DEFAULT_ESTIMATE = START_ESTIMATE
 """A peer's estimate before its first REMB (the encoder's own start)."""
 
 

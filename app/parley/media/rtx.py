@@ -60,7 +60,7 @@ from aiortc.rtp import (
 )
 
 from parley.media.encoder import ParleyVp8Encoder, parley_encoder
-from parley.media.ladder import Rung
+from parley.media.ladder import START_ESTIMATE, Rung
 from parley.media.opus import ParleyOpusEncoder
 from parley.media.packetisers import frames_unless, packetiser
 from parley.media.retransmission import (
@@ -77,7 +77,7 @@ from parley.media.shared_audio import OpusPacketEncoder
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TARGET = 500_000
+DEFAULT_TARGET = START_ESTIMATE
 
 
 class SenderTuning:

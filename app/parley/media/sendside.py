@@ -45,7 +45,7 @@ class SendSideEstimate:
     """The rate a sender passes on to its encoder, from REMBs, loss and round trips.
 
     Args:
-        start: The rate before any feedback (bit/s; aiortc's senders start at 500k).
+        start: The rate before any feedback (bit/s; Parley's senders start at 300k).
     """
 
     def __init__(self, start: int) -> None:

@@ -1,0 +1,152 @@
+"""Arrival times for the receiver's bandwidth estimate, from the kernel, not the loop.
+
+aiortc's receive-side estimator (``aiortc.rate.RemoteBitrateEstimator``, REMB) reads the
+growth of (arrival - send time) between packet groups as a queue on the link. aiortc
+takes the arrival time in ``RTCDtlsTransport`` with ``clock.current_ms()`` when its
+event loop gets to the packet: after the datagram waited in the socket, for the loop to
+read it, and in aioice's queue. On a loaded machine that wait is 10-80 ms often and
+up to 0.9 s (measured in ``make bench ARGS=links`` against a packet capture in the
+receiver's namespace, docs/performance.md "The estimate's arrival times"), and the
+estimator, whose threshold adapts down to a modified trend of 6 (0.1 ms a group) on a
+calm link, takes a few such groups for overuse. It then sets 0.85 x the incoming rate,
+which is a fraction of the estimate when the sender is application-limited, and the
+sender follows it down: the REMB collapse with no queue on the link. Fed the same
+packets with the kernel's receive times, the estimator saw no overuse at all on the
+unshaped links.
+
+So Parley hands the estimator the kernel's receive time of each datagram
+(``SIOCGSTAMP``: the time the kernel stamped the last datagram read from the socket).
+Three hooks, installed once by :func:`install` (:func:`uninstall` gives aiortc back):
+
+- aioice's ``StunProtocol.datagram_received`` is wrapped class-wide (a public
+  protocol method): right after asyncio read the datagram, before anything else runs,
+  the socket's last receive stamp is noted for that datagram;
+- aioice's ``Connection.recv`` (public) is wrapped: the datagram it hands on is the
+  *current* datagram, with its stamp;
+- the name ``clock`` in ``aiortc.rtcdtlstransport`` is replaced by a module whose
+  ``current_ms()`` returns the current datagram's stamp. ``RTCDtlsTransport`` calls it
+  once per SRTP datagram, right after ``await transport._recv()`` returned it (aiortc's
+  ICE transport's ``_recv`` is aioice's ``Connection.recv``), with no suspension point
+  between, so the current datagram is the one being stamped; ``recv`` overwrites it for
+  every datagram, so a DTLS record, which is not stamped, leaves nothing stale.
+
+A datagram without a kernel stamp (TURN's relayed data, whose transport is not a
+socket of ours; the first datagram on a socket, which switches stamping on) gets the
+time it reached Parley's hook, still before aioice's queue. Everything else in aiortc's
+``clock`` is upstream's.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import socket
+import struct
+import threading
+import types
+from typing import Any
+
+from aioice import ice, turn
+from aiortc import clock, rtcdtlstransport
+
+SIOCGSTAMP = 0x8906
+"""Linux: the receive time (struct timeval) of the last datagram read from a socket."""
+NTP_EPOCH_MS = 2_208_988_800_000
+"""1900-01-01 to 1970-01-01 in ms: aiortc's ``clock.current_ms`` counts from 1900."""
+KEEP = 256
+"""Datagrams whose stamps are kept until aioice hands them on (aioice's queue is short;
+a stamp of a datagram never handed on is forgotten after this many others)."""
+
+_upstream: dict[str, Any] = {}
+_stamps: dict[int, tuple[bytes, int]] = {}
+"""id(datagram) -> (the datagram, kept alive so its id stays its own; its stamp, ms)."""
+
+
+class _Current(threading.local):
+    """Per thread (each event loop's own): the stamp of the datagram aioice handed on
+    last (ms since 1900), or None."""
+
+    stamp: int | None = None
+
+
+_current = _Current()
+
+
+def kernel_stamp_ms(sock: socket.socket | Any) -> int | None:
+    """The kernel's receive time of the last datagram read from ``sock`` (ms since
+    1900, aiortc's clock), or None when the socket has none."""
+    try:
+        raw = fcntl.ioctl(sock.fileno(), SIOCGSTAMP, bytes(16))
+    except (OSError, ValueError, AttributeError):
+        return None
+    seconds, micros = struct.unpack("qq", raw)
+    return int(NTP_EPOCH_MS + seconds * 1000 + micros // 1000)
+
+
+def note(data: bytes, stamp_ms: int) -> None:
+    """Remember ``data``'s receive time until :func:`handed_on` sees it."""
+    _stamps[id(data)] = (data, stamp_ms)
+    if len(_stamps) > KEEP:
+        for key in list(_stamps)[: len(_stamps) - KEEP]:
+            del _stamps[key]
+
+
+def handed_on(data: bytes) -> None:
+    """``data`` is the datagram being processed now: its stamp becomes the current."""
+    kept = _stamps.pop(id(data), None)
+    _current.stamp = kept[1] if kept is not None and kept[0] is data else None
+
+
+def current_ms() -> int:
+    """aiortc's ``clock.current_ms``, but the current datagram's receive time if known."""
+    stamp, _current.stamp = _current.stamp, None
+    return stamp if stamp is not None else clock.current_ms()
+
+
+def _datagram_received(self: ice.StunProtocol, data: bytes | str, addr: tuple[Any, ...]) -> None:
+    if isinstance(data, bytes):
+        transport = getattr(self, "transport", None)
+        sock = None
+        if transport is not None and not isinstance(transport, turn.TurnTransport):
+            sock = transport.get_extra_info("socket")  # asyncio's: the socket just read
+        stamp = None
+        if sock is not None and getattr(sock, "type", None) == socket.SOCK_DGRAM:
+            stamp = kernel_stamp_ms(sock)
+        note(data, stamp if stamp is not None else clock.current_ms())
+    _upstream["datagram_received"](self, data, addr)
+
+
+async def _recv(self: ice.Connection) -> bytes:
+    data: bytes = await _upstream["recv"](self)
+    handed_on(data)
+    return data
+
+
+def install() -> None:
+    """Stamp every datagram from now on with its kernel receive time (idempotent)."""
+    if _upstream:
+        return
+    _upstream["datagram_received"] = ice.StunProtocol.datagram_received
+    _upstream["recv"] = ice.Connection.recv
+    _upstream["clock"] = rtcdtlstransport.clock  # type: ignore[attr-defined]
+    ice.StunProtocol.datagram_received = _datagram_received  # type: ignore[method-assign]
+    ice.Connection.recv = _recv  # type: ignore[method-assign]
+    shim = types.ModuleType("parley_arrival_clock")
+    shim.__dict__.update({k: v for k, v in vars(clock).items() if not k.startswith("__")})
+    shim.current_ms = current_ms  # type: ignore[attr-defined]
+    rtcdtlstransport.clock = shim  # type: ignore[attr-defined]
+
+
+def installed() -> bool:
+    """Whether datagrams get their kernel receive times."""
+    return bool(_upstream)
+
+
+def uninstall() -> None:
+    """aiortc's own arrival times again (the bare-aiortc baselines)."""
+    if not _upstream:
+        return
+    ice.StunProtocol.datagram_received = _upstream.pop("datagram_received")  # type: ignore[method-assign]
+    ice.Connection.recv = _upstream.pop("recv")  # type: ignore[method-assign]
+    rtcdtlstransport.clock = _upstream.pop("clock")  # type: ignore[attr-defined]
+    _stamps.clear()
+    _current.stamp = None

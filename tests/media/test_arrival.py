@@ -1,0 +1,84 @@
+"""Arrival times for the receiver's estimate come from the kernel: a receiver whose event
+loop was held does not read the hold as delay on the link (which made aiortc's REMB
+collapse on links with no queue), and a stamp is used for its own datagram only."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from aioice import Connection
+from aiortc import clock, rtcdtlstransport
+
+from parley.media import arrival
+
+HOLD_MS = 300
+
+
+async def _pair() -> tuple[Connection, Connection]:
+    a, b = Connection(ice_controlling=True), Connection(ice_controlling=False)
+    await asyncio.gather(a.gather_candidates(), b.gather_candidates())
+    for near, far in ((a, b), (b, a)):
+        for candidate in far.local_candidates:
+            await near.add_remote_candidate(candidate)
+        await near.add_remote_candidate(None)
+        near.remote_username, near.remote_password = far.local_username, far.local_password
+    await asyncio.wait_for(asyncio.gather(a.connect(), b.connect()), 10)
+    return a, b
+
+
+async def test_a_held_receiver_loop_does_not_delay_the_arrival_times() -> None:
+    was = arrival.installed()
+    arrival.install()
+    a, b = await _pair()
+    try:
+        await a.send(b"\x80warm")  # the first datagram on a socket switches stamping on
+        await asyncio.wait_for(b.recv(), 5)
+        sent = clock.current_ms()
+        for n in range(5):
+            await a.send(b"\x80" + bytes([n]) * 40)
+        time.sleep(HOLD_MS / 1000)  # the receiving loop is held: the datagrams wait
+        released = clock.current_ms()
+        for _ in range(5):
+            await asyncio.wait_for(b.recv(), 5)
+            stamp = rtcdtlstransport.clock.current_ms()  # what aiortc's DTLS layer reads
+            # the kernel's receive time: before the hold, not when the loop got to it
+            assert sent - 5 <= stamp < released - HOLD_MS // 2
+    finally:
+        await asyncio.gather(a.close(), b.close())
+        if not was:
+            arrival.uninstall()
+
+
+def test_a_stamp_belongs_to_its_datagram_and_is_used_once() -> None:
+    first, second = b"\x80" + b"a" * 20, b"\x80" + b"b" * 20
+    arrival.note(first, 1_000)
+    arrival.note(second, 2_000)
+    arrival.handed_on(second)
+    assert arrival.current_ms() == 2_000
+    assert arrival.current_ms() >= clock.current_ms() - 1000  # used: the clock's own again
+    arrival.handed_on(b"\x80 never noted")  # e.g. relayed by TURN
+    assert arrival.current_ms() > 2_000
+    arrival.handed_on(first)
+    arrival.handed_on(b"\x80 a DTLS record, which is never stamped")
+    assert arrival.current_ms() > 2_000  # not the stale stamp of ``first``
+
+
+def test_only_the_latest_datagrams_are_remembered() -> None:
+    kept = [bytes([n % 256]) * (n + 1) for n in range(arrival.KEEP + 10)]
+    for n, data in enumerate(kept):
+        arrival.note(data, n)
+    arrival.handed_on(kept[0])
+    assert arrival.current_ms() > arrival.KEEP  # forgotten
+    arrival.handed_on(kept[-1])
+    assert arrival.current_ms() == arrival.KEEP + 9
+
+
+def test_uninstall_gives_aiortc_its_clock_back() -> None:
+    was = arrival.installed()
+    arrival.install()
+    assert rtcdtlstransport.clock is not clock
+    arrival.uninstall()
+    assert rtcdtlstransport.clock is clock
+    if was:
+        arrival.install()
