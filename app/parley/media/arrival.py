@@ -38,9 +38,9 @@ time it reached Parley's hook, still before aioice's queue. Everything else in a
 
 from __future__ import annotations
 
-import fcntl
 import socket
 import struct
+import sys
 import threading
 import types
 from typing import Any
@@ -48,6 +48,13 @@ from typing import Any
 from aioice import ice, turn
 from aiortc import clock, rtcdtlstransport
 
+try:
+    import fcntl
+except ImportError:  # Windows: no ioctl, and no SIOCGSTAMP
+    fcntl = None  # type: ignore[assignment]
+
+SUPPORTED = sys.platform.startswith("linux") and fcntl is not None
+"""SIOCGSTAMP is Linux's; elsewhere :func:`install` leaves aiortc's loop-time stamps."""
 SIOCGSTAMP = 0x8906
 """Linux: the receive time (struct timeval) of the last datagram read from a socket."""
 NTP_EPOCH_MS = 2_208_988_800_000
@@ -122,8 +129,9 @@ async def _recv(self: ice.Connection) -> bytes:
 
 
 def install() -> None:
-    """Stamp every datagram from now on with its kernel receive time (idempotent)."""
-    if _upstream:
+    """Stamp every datagram from now on with its kernel receive time (idempotent; Linux
+    only, see :data:`SUPPORTED`)."""
+    if _upstream or not SUPPORTED:
         return
     _upstream["datagram_received"] = ice.StunProtocol.datagram_received
     _upstream["recv"] = ice.Connection.recv
