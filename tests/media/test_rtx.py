@@ -69,6 +69,15 @@ def test_the_sender_deduplicates_within_a_round_trip() -> None:
     assert budget.admit([1], 0.2, 0.1, 5_000_000) == [1]
 
 
+def test_a_receivers_spaced_renack_is_granted_even_when_the_first_came_late() -> None:
+    # the receiver NACKs again MIN_RTT after its first NACK; the first reached the
+    # sender 8 ms late (its loop), the second on time: 8 ms under MIN_RTT apart there
+    budget, rtt = RetransmitBudget(), 0.002
+    assert budget.admit([5], 0.008, rtt, 5_000_000) == [5]
+    assert budget.admit([5], MIN_RTT, rtt, 5_000_000) == [5]
+    assert budget.admit([5], MIN_RTT + 0.001, rtt, 5_000_000) == []  # a burst's repeat
+
+
 def test_retransmissions_stay_within_a_fifth_of_the_target() -> None:
     budget, target, now, sent = RetransmitBudget(), 250_000, 0.0, 0
     seq = 0
