@@ -60,3 +60,17 @@ class Recorder:
                 self._changed.clear()
                 await self._changed.wait()
         return self.time_of(name, count - 1)
+
+
+def only_reconnects(recorders: list[Recorder]) -> None:
+    """Nobody's session noticed a thing (no lifecycle callback, nobody left or joined);
+    a participant whose media stopped past the silence limit may have been shown
+    reconnecting, and then restored, as often."""
+    for recorder in recorders:
+        fired = recorder.names
+        assert not [n for n in fired if n in STATUS], fired
+        assert [n for n in fired if n not in (
+            "on_participant_reconnecting", "on_participant_restored")] == [], fired
+        assert fired.count("on_participant_reconnecting") == \
+            fired.count("on_participant_restored"), fired
+        print("events:", fired)

@@ -50,8 +50,9 @@ async def test_three_participants_see_and_hear_each_other_through_janus(
             await session.leave_session()
 
 
-async def janus_room_state(janus: Janus, room: int) -> tuple[bool, int]:
-    """(the room exists, how many publishers it has), asked over Janus's HTTP API."""
+async def videoroom(janus: Janus, *requests: dict[str, object]) -> list[dict[str, object]]:
+    """VideoRoom's answers to ``requests``, asked over Janus's HTTP API in a session of
+    its own (an operator's view of the call)."""
     secret = {"apisecret": janus.api_secret}
     async with aiohttp.ClientSession() as http:
         created = await janus_http(http, janus.http_url, {"janus": "create", **secret})
@@ -59,16 +60,26 @@ async def janus_room_state(janus: Janus, room: int) -> tuple[bool, int]:
         attached = await janus_http(http, session_url, {
             "janus": "attach", "plugin": "janus.plugin.videoroom", **secret})
         handle_url = f"{session_url}/{attached['data']['id']}"  # type: ignore[index]
-        exists = await janus_event(http, session_url, handle_url,
-                                   {"request": "exists", "room": room}, secret)
-        if not exists.get("exists"):
-            return False, 0
-        listed = await janus_event(http, session_url, handle_url,
-                                   {"request": "listparticipants", "room": room}, secret)
-        publishers = [p for p in listed["participants"]  # type: ignore[attr-defined]
-                      if p.get("publisher")]
+        answers = [await janus_event(http, session_url, handle_url, request, secret)
+                   for request in requests]
         await janus_http(http, session_url, {"janus": "destroy", **secret})
-        return True, len(publishers)
+        return answers
+
+
+async def publishers(janus: Janus, room: int) -> set[int] | None:
+    """The feed ids publishing in a Janus room (None: no such room)."""
+    exists, listed = await videoroom(janus, {"request": "exists", "room": room},
+                                     {"request": "listparticipants", "room": room})
+    if not exists.get("exists"):
+        return None
+    return {int(p["id"]) for p in listed.get("participants", [])  # type: ignore[attr-defined]
+            if p.get("publisher")}
+
+
+async def janus_room_state(janus: Janus, room: int) -> tuple[bool, int]:
+    """(the room exists, how many publishers it has), asked over Janus's HTTP API."""
+    feeds = await publishers(janus, room)
+    return feeds is not None, len(feeds or ())
 
 
 async def test_a_participant_leaving_is_seen_as_left_and_the_rest_goes_on(
