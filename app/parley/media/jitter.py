@@ -11,21 +11,14 @@ the timing jitter is absorbed after decoding by the speaker's adaptive playout b
 the measured jitter, as libwebrtc's NetEq does. A packet older than one already
 released (reordered, or a duplicate) is dropped: it would be played out of order.
 
-Video keeps upstream's buffer, with two guards (:class:`VideoJitterBuffer`). First, a
-frame with no data is not handed to the decoder. Such a frame is made of the empty packets
+Video keeps upstream's buffer, with one guard (:class:`VideoJitterBuffer`): a frame
+with no data is not handed to the decoder. Such a frame is made of the empty packets
 :mod:`parley.media.rtx` puts in place of packets given up on (a whole small frame lost
 on a short link); handed on, it reaches FFmpeg's VP8 decoder as an empty packet, which
 is FFmpeg's "drain" signal: the decoder then refuses every later packet ("End of
 file") and the participant's video stays frozen for the rest of the call (seen under
 the SFU on a 300 kbit/s link, tests/faults/test_sfu_layers_link.py). It is dropped
-instead, and a keyframe asked for (a PLI), as for any lost picture. Second, a VP8 frame
-reaches the decoder only if it is whole (its first and last packet seen, none given up
-on) and every frame since the last whole keyframe was: libvpx decodes a P-frame whose
-reference was lost against the wrong picture, and on a lossy link 30-66 % of the frames
-shown were such smears until the next keyframe (`make bench ARGS=links`, frames whose
-stamp could not be read). libwebrtc's frame buffer holds back frames whose references
-are incomplete in the same way; the viewer sees the last good picture, and a keyframe is
-asked for.
+instead, and a keyframe asked for (a PLI), as for any lost picture.
 
 Why replacing a name, and where (aiortc 1.x): the receiver creates its jitter buffer in
 its constructor from the name ``JitterBuffer`` of ``aiortc.rtcrtpreceiver``, with no
@@ -75,68 +68,21 @@ class AudioJitterBuffer(JitterBuffer):
         return False, JitterFrame(data=data, timestamp=packet.timestamp)
 
 
-VP8_KEYFRAME_START = b"\x9d\x01\x2a"
-"""The start code at bytes 3-5 of a VP8 keyframe (RFC 6386 9.1); no H264 frame has it
-there (aiortc's H264 depayloader starts every frame with a 00 00 00 01 start code)."""
-KEEP_FRAMES = 64
-"""Frames whose packets' marks are kept until the frame is handed on or dropped."""
-
-
 class VideoJitterBuffer(JitterBuffer):
-    """aiortc's video jitter buffer, which hands the decoder only frames it can decode."""
+    """aiortc's video jitter buffer, which never hands on a frame with no data."""
 
     def __init__(self, capacity: int = 128, prefetch: int = 0, is_video: bool = True) -> None:
         super().__init__(capacity, prefetch, is_video)
         self.empty = 0
         """Frames with no data dropped (each asked for a keyframe)."""
-        self.damaged = 0
-        """VP8 frames dropped because a packet of theirs, or a frame before them since the
-        last intact keyframe, was lost for good."""
-        self._marks: dict[int, list[bool]] = {}
-        """timestamp -> [its first packet seen, its last (marker) seen, a filler in it]."""
-        self._vp8 = False
-        self._broken = False
 
     def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
-        marks = self._marks.setdefault(packet.timestamp, [False, False, False])
-        if len(self._marks) > KEEP_FRAMES:
-            del self._marks[next(iter(self._marks))]
-        payload = packet.payload
-        if not payload:
-            marks[2] = True  # rtx.py's filler: a packet given up on
-        elif payload[0] & 0x17 == 0x10:
-            marks[0] = True  # VP8 descriptor: start of partition 0, the frame's first
-        if packet.marker:
-            marks[1] = True
         pli, frame = super().add(packet)
-        if pli:
-            self._broken = True  # upstream dropped packets to make room
-        if frame is None:
-            return pli, None
-        if not frame.data:
+        if frame is not None and not frame.data:
             self.empty += 1
-            self._broken = True
             return True, None  # a lost picture: ask for a keyframe, decode nothing
-        return self._decodable(pli, frame)
+        return pli, frame
 
-    def _decodable(self, pli: bool, frame: JitterFrame) -> tuple[bool, JitterFrame | None]:
-        """A VP8 frame is handed on only if it is whole and every frame it builds on was:
-        a P-frame after a lost one decodes against the wrong picture (a smear of the
-        last intact one that lasts until the next keyframe, what Chromium never shows).
-        Until a whole keyframe comes, frames are dropped and keyframes asked for."""
-        data = frame.data
-        key = not data[0] & 0x01 and data[3:6] == VP8_KEYFRAME_START
-        self._vp8 = self._vp8 or key
-        first, last, filled = self._marks.pop(frame.timestamp, [True, True, False])
-        if not self._vp8:
-            return pli, frame  # not VP8 (an H264 peer): upstream's behaviour
-        whole = first and last and not filled
-        if whole and (key or not self._broken):
-            self._broken = False
-            return pli, frame
-        self._broken = True
-        self.damaged += 1
-        return True, None
 
 def _jitter_buffer(capacity: int, prefetch: int = 0, is_video: bool = False) -> JitterBuffer:
     if is_video:

@@ -21,16 +21,11 @@ PACKET_BYTES = 1200
 """What one retransmission is counted as (aiortc's packets are at most 1300 bytes)."""
 DEFAULT_RTT = 0.1
 """Seconds, until receiver reports measured one."""
-MIN_RTT = 0.05
-"""The least spacing of two NACKs of one packet (and of two retransmissions the sender
-grants it), whatever RTT the reports measure. A retransmission's turnaround is a round
-trip plus both ends' event loops, and on a loaded machine the loops' wait alone is often
-10-80 ms (media/arrival.py). With a 20 ms floor on a link of 2-5 ms RTT, a packet was
-NACKed three times within 60 ms and given up on before its retransmission arrived: at
-5 % random loss, 14 give-ups (each a damaged frame, then garbage until a keyframe) in
-20 s of `make bench ARGS=links`, and a third of the retransmission budget spent on
-repeats the sender could not tell apart. With 50 ms the receiver waits at least
-150 ms for a packet before it gives up."""
+MIN_RTT = 0.02
+"""The least spacing of two NACKs of one packet, whatever RTT the reports measure.
+(50 ms was tried, 2026-12-01: at 5 % and 10 % loss in `make bench ARGS=links` it changed
+neither the give-ups nor the intact frame rate, and doubled the glass-to-glass median at
+10 %, the jitter buffer waiting longer for each lost packet; kept at 20 ms.)"""
 DEDUP_MIN = 0.01
 """The least window in which a sender takes a second request for one packet as a
 duplicate of the first. It must stay under the receiver's :data:`MIN_RTT` spacing: with
