@@ -47,7 +47,7 @@ async def running_sfu_server(tmp_path: Path, nodes: Sequence[Janus], sfu: str = 
     rig = SfuServer(ServerConfig(port=0, state_dir=tmp_path / "state", departure_timeout=5.0,
                                  sfu=sfu, janus_urls=tuple(n.http_url for n in nodes),
                                  janus_api_secret=nodes[0].api_secret,
-                                 janus_admin_key=nodes[0].admin_key, **config))
+                                 **{"janus_admin_key": nodes[0].admin_key, **config}))
     await rig.server.start()
     try:
         yield rig

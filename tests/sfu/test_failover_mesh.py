@@ -83,3 +83,24 @@ async def test_a_small_call_on_a_killed_node_goes_to_the_mesh_not_to_the_other_n
     finally:
         for session in sessions:
             await session.leave_session()
+
+
+async def test_a_node_that_refuses_to_make_the_room_leaves_the_call_on_the_mesh(
+        tmp_path: Path, janus: Janus) -> None:
+    # a deployment whose --janus-admin-key is not Janus's: VideoRoom refuses every room.
+    # The call goes on peer to peer instead of everyone waiting on a publish that is never
+    # answered: the two see each other's video, and nobody noticed a thing
+    async with running_sfu_server(tmp_path / "wrong", [janus],
+                                  janus_admin_key="not-the-admin-key") as rig:
+        sessions = await sfu_call(rig, ["Ada", "Bob"])
+        recorders = recorded(sessions)
+        try:
+            await wait_until(lambda: rig.hub.sfu.modes.of(ROOM) == "mesh", timeout=15)
+            assert rig.hub.sfu.janus_room(ROOM) is None
+            viewers = [Viewer(s) for s in sessions]
+            for session, viewer in zip(sessions, viewers, strict=True):
+                await viewer.wait_advancing(others(session), timeout=20)
+            only_reconnects(recorders)
+        finally:
+            for session in sessions:
+                await session.leave_session()

@@ -100,6 +100,9 @@ async def load_audio_backend() -> None:
         with contextlib.suppress(DeviceError):
             sounddevice_module()
     if _backend is None and _sounddevice is None and _sounddevice_error is None:
+        if sys.platform == "win32":  # PortAudio's WASAPI wants COM set up by the thread
+            load()                   # that initialised it: the loop's (PortAudio #250)
+            return
         await asyncio.to_thread(load)
 
 

@@ -313,7 +313,9 @@ class MediaRoute:
             self._retiring.discard(path)
             if isinstance(path, MediaMesh):
                 self._meshes.discard(path)
-                self._generations.update(path.generations())
+                for pid, generation in path.generations().items():  # the highest: meshes
+                    self._generations[pid] = max(  # may close out of order
+                        generation, self._generations.get(pid, -1))
             await path.close()
             if isinstance(path, SfuMedia) and not path.stale and not any(
                     isinstance(p, SfuMedia) for p in self._paths()):

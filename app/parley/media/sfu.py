@@ -140,7 +140,7 @@ class SfuMedia(CallMediaBase):
     async def _close_connections(self) -> None:
         for pc in (self.publisher, self.subscriber):
             if pc is not None:
-                await pc.close()
+                await _close(pc)
         self._tasks.cancel_all()  # a remote track that never received anything never ends
 
     # ------------------------------------------------------------ the mesh's interface
@@ -274,7 +274,7 @@ class SfuMedia(CallMediaBase):
             self.choice.reset()  # the server's new side knows no choice: all asked again
             self._choose(time.monotonic())
         for pc in old:  # closing a connection to a dead node never delays the new one
-            self.spawn(pc.close(), "sfu-retire")
+            self.spawn(_close(pc), "sfu-retire")
         await self._publish()
 
     async def _subscribe(self, offer: SfuOffer) -> None:
@@ -394,3 +394,14 @@ class SfuMedia(CallMediaBase):
         if after != before and (before is None or after is None or after < before):
             logger.info("%s: subscriber link estimate %s", self.local_id,
                         "none" if after is None else f"{after / 1000:.0f} kbit/s")
+
+
+async def _close(pc: RTCPeerConnection) -> None:
+    """Close ``pc`` and stop the readers it sent from (each its own, from
+    ``LocalMedia.track_for``): aiortc stops a sender's track only if its RTP loop ran, so
+    a publisher closed before its DTLS came up (a restart during a node's loss, a close
+    mid-move) left its readers on the shared encoders."""
+    tracks = [t.sender.track for t in pc.getTransceivers() if t.sender.track is not None]
+    await pc.close()
+    for track in tracks:
+        track.stop()

@@ -232,10 +232,11 @@ export class Call extends EventTarget {
     }
     route.addEventListener("silence", (e) => this._silence(e.detail.id, e.detail.silent));
     route.addEventListener("mediamode", (e) => {
-      if (e.detail.mode === "mesh") {  // the SFU's word, and its path's silence, are void
-        this._stopped.clear();
-        this._silent.clear();
-      }
+      // the SFU's word and a path's silence are void on every move: the new path's own
+      // watch starts afresh (one kept from an old SFU path would show "Reconnecting..."
+      // for good after a later move back to the SFU, its new watch never clearing it)
+      this._stopped.clear();
+      this._silent.clear();
       this._roster();  // an sfu_feed counts only on the SFU
       // the SFU carries no screen (as in the desktop app): a share stops with the move
       if (e.detail.mode === "sfu" && this.flags.screen_sharing) this.stopShare();

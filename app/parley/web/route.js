@@ -324,7 +324,9 @@ export class MediaRoute extends EventTarget {
   _close(path) {
     if (path.lastGenerations) {
       for (const [id, generation] of path.lastGenerations()) {
-        this._meshGenerations.set(id, generation);
+        // the highest: meshes may close out of order (an older one's lower generations
+        // must not let a later mesh take a stale signal for a new one)
+        this._meshGenerations.set(id, Math.max(generation, this._meshGenerations.get(id) ?? -1));
       }
     }
     path.close();

@@ -293,6 +293,8 @@ export class SfuMedia extends EventTarget {
           this._emit("silence", { id, silent: true });
         }
       }
+    } catch (err) {  // the connection closed under it (a restart, the end)
+      if (!this.closed && this.subscriber === pc) console.warn("parley: stats", err);
     } finally {
       this._looking = false;
     }

@@ -107,6 +107,8 @@ class SfuRooms:
             seat = self._seats[key] = _Seat(key, secrets.token_urlsafe(24), secrets.randbits(52),
                                             version=version)
             self._spawn(self._join(seat), f"sfu-join-{key[1]}")
+        elif seat.restart_pending:  # a resume: the restart may have died with the old link
+            asyncio.get_running_loop().call_soon(self._send, key, SfuRestart())
         elif seat.answer is not None and not seat.answer.done() and seat.offered is not None:
             # a resume: the offer may have died with the old link (after the welcome)
             asyncio.get_running_loop().call_soon(self._send, key, seat.offered)
@@ -118,12 +120,15 @@ class SfuRooms:
             log.info("event=sfu_ignored type=%s participant=%s", message.TYPE, key[1])
             return
         if isinstance(message, SfuPublish):
+            seat.restart_pending = False
             self._spawn(self._publish(seat, message), f"sfu-publish-{key[1]}")
         elif isinstance(message, SfuAnswer):
             if seat.answer is not None and message.version == seat.version \
                     and not seat.answer.done():
                 seat.answer.set_result(message.sdp)
         elif isinstance(message, SfuLayer) and message.layer in SFU_LAYERS:
+            if seat.room is None or message.participant_id not in seat.room.seats:
+                return  # nobody of this call: not kept, nothing spawned
             seat.wanted[message.participant_id] = message.layer
             self._spawn(self._switch(seat, message.participant_id),
                         f"sfu-layer-{key[1]}")
@@ -234,7 +239,8 @@ class SfuRooms:
                 room = await _Room.create(janus, session_id, self._config.max_participants,
                                           self._config.janus_admin_key)
                 break
-            except (ConnectionError, aiohttp.ClientError) as exc:
+            except (ConnectionError, aiohttp.ClientError, JanusError, TimeoutError) as exc:
+                # JanusError: the node refused it (a wrong or missing --janus-admin-key)
                 self._nodes.release(janus)
                 log.warning("event=sfu_room_retry room=%s node=%s error=%r", session_id,
                             janus.url, exc)
@@ -258,6 +264,10 @@ class SfuRooms:
                     self._to_mesh(key[0], failed=True)
             raise
         if seat.gone:
+            if not room.seats and not any(k[0] == key[0] for k in self._seats) \
+                    and self._rooms.get(key[0]) is room:  # made for nobody now
+                del self._rooms[key[0]]
+                await self._destroy(room)
             return
         seat.room = room
         room.seats[key[1]] = seat
@@ -467,6 +477,9 @@ class SfuRooms:
                         len(seats), janus.url)
             for seat in seats:
                 self._add(seat.key, version=seat.version)
+                fresh = self._seats.get(seat.key)
+                if fresh is not None:
+                    fresh.restart_pending = True
                 self._send(seat.key, SfuRestart())
 
     def _republish(self, room: _Room, seat: _Seat) -> None:
@@ -475,10 +488,14 @@ class SfuRooms:
         (a new feed; Janus drops the old one from the others' subscriptions) and told to
         publish again (``sfu_restart``). The others' media is untouched. A client that
         closed its SFU side itself (it moved to the mesh) has no SFU path to restart."""
-        now = asyncio.get_running_loop().time()
+        loop = asyncio.get_running_loop()
+        now = loop.time()
         if seat.gone or self._seats.get(seat.key) is not seat \
-                or self.modes.of(room.session_id) != "sfu" \
-                or now - seat.restarted_at < REPUBLISH_SPACING:
+                or self.modes.of(room.session_id) != "sfu":
+            return
+        if now - seat.restarted_at < REPUBLISH_SPACING:  # again so soon: later, not never
+            loop.call_later(REPUBLISH_SPACING - (now - seat.restarted_at),
+                            self._republish_if_down, room, seat)
             return
         log.warning("event=sfu_republish room=%s participant=%s", room.session_id,
                     seat.key[1])
@@ -487,7 +504,14 @@ class SfuRooms:
         fresh = self._seats[seat.key]
         fresh.restarted_at = now
         fresh.hung_up = True  # the others were told it stopped: its webrtcup says it is back
+        fresh.restart_pending = True
         self._send(seat.key, SfuRestart())
+
+    def _republish_if_down(self, room: _Room, seat: _Seat) -> None:
+        """A hangup that came within :data:`REPUBLISH_SPACING` of the last restart, once
+        the spacing is over: republished if that seat's publisher is still down."""
+        if seat.hung_up:
+            self._republish(room, seat)
 
     def hang_up(self, session_id: str, pid: str) -> bool:
         """Have Janus hang up a participant's publisher (VideoRoom ``unpublish``): an

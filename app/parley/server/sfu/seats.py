@@ -55,6 +55,9 @@ class JanusSeat:
     """The client's publisher offer and Janus's answer (the answer is sent again when the
     same offer comes again after a resume)."""
     restarted_at: float = -1e9
+    restart_pending: bool = False
+    """It was told ``sfu_restart`` and has not published since: a resume tells it again
+    (the first may have died with its link)."""
     """When it was last seated afresh after a hangup (loop time)."""
     gone: bool = False
     room: JanusRoom | None = None
