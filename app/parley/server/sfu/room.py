@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -28,7 +28,6 @@ from parley.protocol.sfu import (
     SfuFeed,
     SfuLayer,
     SfuLeave,
-    SfuOffer,
     SfuPublish,
     SfuPublished,
     SfuRestart,
@@ -41,6 +40,7 @@ from parley.server.sfu.mode import MediaModes
 from parley.server.sfu.nodes import JanusNodes
 from parley.server.sfu.seats import JanusRoom as _Room
 from parley.server.sfu.seats import JanusSeat as _Seat
+from parley.server.sfu.subscriber import JOIN_TIMEOUT, Subscriptions
 
 if TYPE_CHECKING:
     from parley.server.link import Link
@@ -49,9 +49,6 @@ log = logging.getLogger("parley.server.sfu")
 
 SFU_REQUESTS = (SfuPublish, SfuAnswer, SfuLeave, SfuLayer)
 """The messages a client sends about its SFU media (the hub hands them here)."""
-ANSWER_TIMEOUT = 10.0
-"""Seconds a client has to answer a subscriber offer."""
-JOIN_TIMEOUT = 10.0
 REPUBLISH_SPACING = 5.0
 """Seconds between two republishes of one seat after Janus hung it up (a client whose
 connection to Janus keeps failing is not restarted in a loop)."""
@@ -83,6 +80,7 @@ class SfuRooms:
         self._handles: dict[tuple[JanusClient, int], tuple[_Room, _Seat]] = {}
         self._seats: dict[SeatKey, _Seat] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._subscriptions = Subscriptions(self._send, self._spawn, self._register)
 
     # ------------------------------------------------------------ the hub's hooks
 
@@ -344,12 +342,14 @@ class SfuRooms:
             room.active.add(seat.feed)
             log.info("event=sfu_feed_up room=%s participant=%s", room.session_id, seat.key[1])
             for other in list(room.seats.values()):
-                self._spawn(self._subscribe(room, other), f"sfu-subscribe-{other.key[1]}")
+                self._spawn(self._subscriptions.subscribe(room, other),
+                            f"sfu-subscribe-{other.key[1]}")
         elif kind == "webrtcup" and handle == seat.subscriber:
             seat.subscriber_up = True  # its first feeds' keyframes can reach it now
-            self._keyframes(room, seat.feeds)
+            self._subscriptions.keyframes(room, seat.feeds)
         elif kind == "event" and handle == seat.subscriber and "jsep" in message:
-            self._spawn(self._renegotiate(room, seat, message), f"sfu-update-{seat.key[1]}")
+            self._spawn(self._subscriptions.renegotiate(room, seat, message),
+                        f"sfu-update-{seat.key[1]}")
         elif kind in ("hangup", "media", "slowlink"):
             log.info("event=sfu_%s participant=%s reason=%s", kind, seat.key[1],
                      message.get("reason", message.get("type")))
@@ -362,83 +362,6 @@ class SfuRooms:
                      seat.key[1], seat.feed_flowing)
             self._announce(room.session_id, SfuFeed(seat.key[1], seat.feed_flowing),
                            exclude=seat.key[1])
-
-    async def _subscribe(self, room: _Room, seat: _Seat) -> None:
-        """Subscribe ``seat`` to every active feed it lacks, once its publisher has joined
-        (its subscriber names that publisher's private id): one feed in the first
-        negotiation (aiortc sometimes never played one of two video m-lines in a first
-        offer), then every feed still lacking at once (one feed per negotiation made a
-        move's last video wait for N-1 negotiations in a row)."""
-        async with asyncio.timeout(JOIN_TIMEOUT):
-            await seat.joined.wait()
-        while await self._subscribe_one(room, seat):
-            pass
-
-    async def _subscribe_one(self, room: _Room, seat: _Seat) -> bool:
-        janus = room.janus
-        async with seat.lock:
-            add = sorted(room.active - {seat.feed} - seat.feeds)
-            if seat.subscriber is None:
-                add = add[:1]
-            if not add or seat.gone:
-                return False
-            owners = [room.seats.get(room.owner(feed) or "") for feed in add]
-            streams = [stream for owner in owners if owner is not None
-                       for stream in layers.subscription(
-                           owner, seat.wanted.get(owner.key[1], layers.DEFAULT_LAYER))]
-            if not streams:
-                return False
-            if seat.subscriber is None:
-                handle = await janus.attach()
-                self._handles[janus, handle] = (room, seat)
-                answer = await janus.message(handle, {
-                    "request": "join", "ptype": "subscriber", "room": room.janus_id,
-                    "streams": streams, "token": seat.token, "use_msid": False,
-                    "private_id": seat.private_id})
-                seat.subscriber = handle  # once joined: a refused join is tried afresh
-            else:
-                answer = await janus.message(seat.subscriber,
-                                             {"request": "subscribe", "streams": streams})
-            seat.feeds.update(add)
-            await self._offer(room, seat, answer)
-            if seat.subscriber_up:  # the new m-lines are live at once: no DTLS to wait for
-                self._keyframes(room, add)
-            return True
-
-    def _keyframes(self, room: _Room, feeds: Iterable[int]) -> None:
-        """Ask the publishers of ``feeds`` for a keyframe now: a subscriber just started
-        receiving them, and without one it shows nothing until the publisher's next
-        keyframe (Janus asks by itself only when a subscriber's connection first comes
-        up, not for feeds added later; its ``fir_freq`` is 3 s)."""
-        for feed in feeds:
-            owner = room.owner(feed)
-            publisher = room.seats[owner].publisher if owner is not None else None
-            if publisher is not None:
-                self._spawn(room.janus.message(publisher, {
-                    "request": "configure", "keyframe": True}), f"sfu-keyframe-{owner}")
-
-    async def _renegotiate(self, room: _Room, seat: _Seat, message: Event) -> None:
-        async with seat.lock:
-            if not seat.gone:
-                await self._offer(room, seat, message)
-
-    async def _offer(self, room: _Room, seat: _Seat, answer: Event) -> None:
-        """Relay Janus's subscriber offer in ``answer`` (if any) and start with the
-        client's answer."""
-        jsep = answer.get("jsep")
-        if not jsep or seat.subscriber is None:
-            return
-        data = answer.get("plugindata", {}).get("data", {})
-        if "streams" in data:
-            seat.streams = layers.subscriber_streams(room, data["streams"])
-        seat.version += 1
-        seat.answer = asyncio.get_running_loop().create_future()
-        seat.offered = SfuOffer(sdp=jsep["sdp"], version=seat.version,
-                                streams=tuple(seat.streams.values()))
-        self._send(seat.key, seat.offered)
-        sdp = await asyncio.wait_for(seat.answer, ANSWER_TIMEOUT)
-        await room.janus.message(seat.subscriber, {"request": "start"},
-                                  jsep={"type": "answer", "sdp": sdp})
 
     async def _switch(self, seat: _Seat, pid: str) -> None:
         """``seat`` asked for another layer of ``pid``'s camera (:func:`layers.switch`)."""
@@ -554,6 +477,9 @@ class SfuRooms:
         return True
 
     # ------------------------------------------------------------ plumbing
+
+    def _register(self, janus: JanusClient, handle: int, room: _Room, seat: _Seat) -> None:
+        self._handles[janus, handle] = (room, seat)
 
     def _send(self, key: SeatKey, message: Message) -> None:
         link = self._links.get(key)
