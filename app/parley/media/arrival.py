@@ -92,9 +92,8 @@ def kernel_stamp_ms(sock: socket.socket | Any) -> int | None:
 def note(data: bytes, stamp_ms: int) -> None:
     """Remember ``data``'s receive time until :func:`handed_on` sees it."""
     _stamps[id(data)] = (data, stamp_ms)
-    if len(_stamps) > KEEP:
-        for key in list(_stamps)[: len(_stamps) - KEEP]:
-            del _stamps[key]
+    if len(_stamps) > KEEP:  # the oldest (a dict keeps insertion order): O(1) a datagram
+        del _stamps[next(iter(_stamps))]
 
 
 def handed_on(data: bytes) -> None:
