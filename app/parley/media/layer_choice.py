@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from parley.media.layering import Layer
+from parley.media.sendside import HIGH_LOSS, INCREASE, LOW_LOSS
 
 LOW_SIZE = (320, 240)
 """The low layer's largest picture (:data:`~parley.media.layering.LOW_RUNGS`)."""
@@ -191,12 +192,6 @@ class LayerChoice:
                 wanted[pid] = Layer.LOW
 
 
-LOSS_HIGH = 0.10
-"""Above this packet loss the link is short: the estimate falls to what it carried, less
-half the loss (libwebrtc's loss-based rule, as :mod:`.sendside`)."""
-LOSS_LOW = 0.02
-"""Below this loss the estimate grows by :data:`GROWTH` a second."""
-GROWTH = 1.08
 MIN_PACKETS = 50
 """An interval with fewer packets says nothing (its loss is noise)."""
 
@@ -222,9 +217,9 @@ class LinkEstimate:
             self._last = last  # keep counting from the last interval that says something
             return self.estimate
         loss = missed / (got + missed)
-        if loss > LOSS_HIGH:
+        if loss > HIGH_LOSS:  # libwebrtc's loss-based rule, as media/sendside.py's
             cut = carried * (1 - 0.5 * loss)
             self.estimate = cut if self.estimate is None else min(self.estimate, cut)
-        elif loss < LOSS_LOW and self.estimate is not None:
-            self.estimate *= GROWTH ** dt
+        elif loss < LOW_LOSS and self.estimate is not None:
+            self.estimate *= INCREASE ** dt
         return self.estimate
