@@ -6,6 +6,7 @@ aiortc; see there for why and where.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +43,10 @@ class NackLimiter:
     def __init__(self, max_nacks: int = MAX_NACKS, pli_spacing: float = PLI_SPACING) -> None:
         self.max_nacks = max_nacks
         self.pli_spacing = pli_spacing
-        self._sent: dict[int, tuple[int, float]] = {}  # seq -> (times NACKed, last time)
+        self._sent: dict[int, tuple[int, float, float]] = {}
+        """seq -> (times NACKed, last NACK, first NACK)"""
         self._given_up: set[int] = set()
+        self.stats = NackStats()
         self.abandoned: list[int] = []
         """Packets given up on since the receiver last took them (to fill their hole)."""
         self._last_pli = -1e9
@@ -61,20 +64,25 @@ class NackLimiter:
         send a PLI (a packet was given up on, and the last PLI is old enough)."""
         if now - self._logged >= LOG_EVERY:
             self._logged = now
-            logger.info("nacks: %d sent, %d plis, %d missing now, rtt %.0f ms",
-                        self.nacks_sent, self.plis_sent, len(missing), rtt * 1000)
+            logger.info("nacks: %d sent, %d plis, %d missing now, rtt %.0f ms; %s",
+                        self.nacks_sent, self.plis_sent, len(missing), rtt * 1000,
+                        self.stats.report())
         current = set(missing)
         for seq in [s for s in self._sent if s not in current]:
             del self._sent[seq]  # arrived, or aiortc stopped tracking it
         self._given_up &= current
         for seq in missing:
             if seq not in self._given_up and seq not in self._sent:
-                self._sent[seq] = (0, -1e9)
+                self._sent[seq] = (0, -1e9, -1e9)
         return self.due(now, rtt)
 
-    def arrived(self, seq: int) -> None:
+    def arrived(self, seq: int, now: float) -> None:
         """A packet (or its retransmission) arrived."""
-        self._sent.pop(seq, None)
+        entry = self._sent.pop(seq, None)
+        if entry is not None and entry[0] > 0:
+            self.stats.recovered(entry[0], now - entry[2])
+        elif entry is None:
+            self.stats.late(seq, now)
 
     def due(self, now: float, rtt: float) -> tuple[list[int], bool]:
         """The tracked packets to NACK (again) now, and whether to send a PLI. aiortc
@@ -82,16 +90,17 @@ class NackLimiter:
         so the receiver also asks this a round trip after each NACK."""
         spacing = max(rtt, MIN_RTT)
         to_nack, gave_up = [], False
-        for seq, (times, last) in list(self._sent.items()):
+        for seq, (times, last, first) in list(self._sent.items()):
             if now - last < spacing:
                 continue
             if times >= self.max_nacks:  # the last retransmission had its round trip
                 del self._sent[seq]
                 self._given_up.add(seq)
                 self.abandoned.append(seq)
+                self.stats.gave_up(seq, first)
                 gave_up = True
                 continue
-            self._sent[seq] = (times + 1, now)
+            self._sent[seq] = (times + 1, now, now if times == 0 else first)
             to_nack.append(seq)
         self.nacks_sent += len(to_nack)
         return to_nack, gave_up and self.pli_allowed(now)
@@ -117,6 +126,12 @@ class RetransmitBudget:
         self._filled_at: float | None = None
         self.allowed = 0
         self.refused = 0
+        self.duplicates = 0
+        """Of :attr:`refused`: requests within the duplicate window."""
+        self.over_budget = 0
+        """Of :attr:`refused`: requests the token bucket had no room for."""
+        self.requests: Counter[int] = Counter()
+        """Recent requests per sequence number (diagnostics: how often each is asked)."""
 
     def admit(self, lost: list[int], now: float, rtt: float, target: int) -> list[int]:
         """The requested sequence numbers to retransmit now."""
@@ -131,17 +146,80 @@ class RetransmitBudget:
             del self._last[seq]
         admitted = []
         for seq in lost:
+            self.requests[seq] += 1
             if seq in self._last:
                 self.refused += 1
+                self.duplicates += 1
                 continue  # a duplicate: its retransmission is still on its way
             if self._tokens < PACKET_BYTES:
                 self.refused += 1
+                self.over_budget += 1
                 continue
             self._tokens -= PACKET_BYTES
             self._last[seq] = now
             admitted.append(seq)
         self.allowed += len(admitted)
+        if len(self.requests) > 2 * KEEP:
+            self.requests = Counter(dict(list(self.requests.items())[-KEEP:]))
         return admitted
+
+    def report(self) -> str:
+        """The refusals split, and how many times the recent packets were asked for."""
+        asked = Counter(min(n, 4) for n in self.requests.values())
+        return (f"{self.duplicates} duplicate, {self.over_budget} over budget; packets asked "
+                f"1x {asked[1]}, 2x {asked[2]}, 3x {asked[3]}, 4x+ {asked[4]}")
+
+
+KEEP = 256
+"""Recent packets whose diagnostics a sender or receiver keeps."""
+
+
+class NackStats:
+    """A receiver's diagnostics of its NACKs, reset at each :meth:`report`: per recovered
+    packet, the time from its first NACK to its arrival and how many NACKs it took; the
+    packets given up on, and those of them that arrived after all (given up too soon)."""
+
+    def __init__(self) -> None:
+        self.by_nacks: Counter[int] = Counter()
+        self.delays: list[float] = []
+        self.given_up = 0
+        self.arrived_late = 0
+        self.late_delays: list[float] = []
+        self._abandoned: dict[int, float] = {}  # seq -> its first NACK
+
+    def recovered(self, nacks: int, delay: float) -> None:
+        self.by_nacks[nacks] += 1
+        self.delays.append(delay)
+
+    def gave_up(self, seq: int, first_nack: float) -> None:
+        self.given_up += 1
+        self._abandoned[seq] = first_nack
+        if len(self._abandoned) > KEEP:
+            del self._abandoned[next(iter(self._abandoned))]
+
+    def late(self, seq: int, now: float) -> None:
+        first = self._abandoned.pop(seq, None)
+        if first is not None:
+            self.arrived_late += 1
+            self.late_delays.append(now - first)
+
+    def report(self) -> str:
+        def ms(values: list[float]) -> str:
+            if not values:
+                return "-"
+            ordered = sorted(values)
+            pick = [ordered[int(q * (len(ordered) - 1))] for q in (0.5, 0.9)] + [ordered[-1]]
+            return "/".join(f"{v * 1000:.0f}" for v in pick)
+        line = (f"recovered {sum(self.by_nacks.values())} (after 1/2/3+ nacks "
+                f"{self.by_nacks[1]}/{self.by_nacks[2]}/"
+                f"{sum(n for k, n in self.by_nacks.items() if k >= 3)}), first nack to "
+                f"arrival p50/p90/max {ms(self.delays)} ms; given up {self.given_up}, "
+                f"{self.arrived_late} arrived later ({ms(self.late_delays)} ms)")
+        self.by_nacks.clear()
+        self.delays.clear()
+        self.late_delays.clear()
+        self.given_up = self.arrived_late = 0
+        return line
 
 
 def nearest_timestamp(timestamps: dict[int, int], seq: int) -> int | None:

@@ -142,8 +142,8 @@ class SenderTuning:
             if now - self._logged >= LOG_EVERY:
                 self._logged = now
                 logger.info("retransmissions: %d sent, %d refused; estimate %s, target %d, "
-                            "rtt %.0f ms", self.budget.allowed, self.budget.refused,
-                            self.estimate, self.target, rtt * 1000)
+                            "rtt %.0f ms; %s", self.budget.allowed, self.budget.refused,
+                            self.estimate, self.target, rtt * 1000, self.budget.report())
             admitted = self.budget.admit(list(packet.lost), time.monotonic(), rtt, self.target)
             if admitted:
                 filtered = RtcpRtpfbPacket(fmt=packet.fmt, ssrc=packet.ssrc,
@@ -363,12 +363,13 @@ async def _receiver_rtp(self: RTCRtpReceiver, packet: Any, arrival_time_ms: int)
         seen[1].update(kept)
     limiters = _receivers.get(self)
     if limiters:
+        now = time.monotonic()
         if packet.ssrc in limiters:
-            limiters[packet.ssrc].arrived(packet.sequence_number)
+            limiters[packet.ssrc].arrived(packet.sequence_number, now)
         elif len(packet.payload) >= 2:  # a retransmission: RFC 4588's original number
             seq = int.from_bytes(packet.payload[:2], "big")
             for limiter in limiters.values():
-                limiter.arrived(seq)
+                limiter.arrived(seq, now)
     await _upstream["receiver_rtp"](self, packet, arrival_time_ms)
 
 
