@@ -29,6 +29,7 @@ from parley.media import rtx
 from parley.media.config import MediaConfig
 from parley.media.heartbeat import CHANNEL_ID, CHANNEL_LABEL, Heartbeat
 from parley.media.negotiation import AUDIO, CAMERA, DATA, SCREEN, OfferPlan, accept_answer
+from parley.media.rebind import rebind_ssrcs
 from parley.protocol.messages import Candidate, Offer, TrackRole
 
 logger = logging.getLogger(__name__)
@@ -126,6 +127,7 @@ class Link:
         if rejected:
             logger.info("gen %d: the answer rejected m-lines %s", self.generation, rejected)
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=fixed, type="answer"))
+        rebind_ssrcs(self.pc, fixed)  # the retransmissions' SSRCs reach their receiver
         self.answered = True
 
     async def answer(self, offer: Offer) -> str:
@@ -137,6 +139,7 @@ class Link:
                         mline.index, mline.kind, mline.mid, mline.reason)
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=plan.accepted_sdp,
                                                                  type="offer"))
+        rebind_ssrcs(self.pc, plan.accepted_sdp)  # the retransmissions' SSRCs (rebind.py)
         for transceiver in self.pc.getTransceivers():
             self._attach(transceiver, plan)
         if any(m.role == DATA for m in plan.mlines):
