@@ -22,6 +22,8 @@ import logging
 from aiortc import RTCPeerConnection
 from aiortc.sdp import SessionDescription
 
+from parley.media import rtx as retransmission
+
 logger = logging.getLogger(__name__)
 
 
@@ -35,6 +37,13 @@ def rebind_ssrcs(pc: RTCPeerConnection, sdp: str) -> int:
         if transceiver is None or not media.ssrc:
             continue
         receiver = transceiver.receiver
+        media_ssrcs = {int(g.items[1]): int(g.items[0]) for g in media.ssrc_group
+                       if g.semantic == "FID" and len(g.items) == 2}
+        media_types = {c.payloadType: int(str(c.parameters["apt"])) for c in media.rtp.codecs
+                       if c.mimeType.lower().endswith("/rtx") and "apt" in c.parameters
+                       and c.payloadType is not None}
+        if media_ssrcs and media_types:
+            retransmission.note_retransmissions(receiver, media_ssrcs, media_types)
         table = getattr(getattr(receiver.transport, "_rtp_router", None), "ssrc_table", None)
         rtx = getattr(receiver, "_RTCRtpReceiver__rtx_ssrc", None)
         if not isinstance(table, dict) or not isinstance(rtx, dict):

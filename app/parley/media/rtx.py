@@ -57,6 +57,7 @@ from aiortc.rtp import (
     RtpPacket,
     pack_remb_fci,
     unpack_remb_fci,
+    unwrap_rtx,
 )
 
 from parley.media.encoder import ParleyVp8Encoder, parley_encoder
@@ -205,6 +206,9 @@ _recent: weakref.WeakKeyDictionary[RTCRtpReceiver, dict[int, tuple[int, dict[int
     weakref.WeakKeyDictionary()
 """Per receiver and SSRC: the payload type and the timestamps of the last packets."""
 RECENT = 512
+_retransmitted: weakref.WeakKeyDictionary[RTCRtpReceiver, tuple[dict[int, int], dict[int, int]]] \
+    = weakref.WeakKeyDictionary()
+"""Per receiver: its retransmission SSRCs' media SSRCs, and RTX payload types' media ones."""
 _current_sender: contextvars.ContextVar[RTCRtpSender | None] = \
     contextvars.ContextVar("parley_rtx_sender", default=None)
 
@@ -220,6 +224,16 @@ def tuning(sender: RTCRtpSender) -> SenderTuning:
 def nack_limiters(receiver: RTCRtpReceiver) -> dict[int, NackLimiter]:
     """The NACK limiters of a receiver, per media SSRC (diagnostics and tests)."""
     return _receivers.setdefault(receiver, {})
+
+
+def note_retransmissions(receiver: RTCRtpReceiver, ssrcs: dict[int, int],
+                         payload_types: dict[int, int]) -> None:
+    """What the remote description says of ``receiver``'s retransmissions (RFC 4588):
+    the media SSRC of each RTX SSRC, the media payload type of each RTX one. Parley then
+    unwraps them itself, before upstream, so that each counts as its media packet."""
+    known = _retransmitted.setdefault(receiver, ({}, {}))
+    known[0].update(ssrcs)
+    known[1].update(payload_types)
 
 
 def watch_video(sender: RTCRtpSender, callback: Callable[[bool], None]) -> None:
@@ -352,6 +366,14 @@ def _recheck(receiver: RTCRtpReceiver, media_ssrc: int, limiter: NackLimiter) ->
 
 
 async def _receiver_rtp(self: RTCRtpReceiver, packet: Any, arrival_time_ms: int) -> None:
+    retransmitted = _retransmitted.get(self)
+    if retransmitted is not None and packet.ssrc in retransmitted[0]:
+        media_type = retransmitted[1].get(packet.payload_type)
+        if media_type is not None:
+            if len(packet.payload) < 2:
+                return  # as upstream: padding only
+            packet = unwrap_rtx(packet, payload_type=media_type,
+                                ssrc=retransmitted[0][packet.ssrc])
     streams = _recent.setdefault(self, {})
     seen = streams.get(packet.ssrc)
     if seen is None or seen[0] != packet.payload_type:
