@@ -178,6 +178,7 @@ class Agent:
             "sockets": _open_sockets(),
             "peer_connections": _open_peer_connections(),
             "sending": _sending(),
+            "retransmission": _retransmission(),
             "frames": dict(self.frames),
             "layers": {p.id: s.received_layer(p.id) for p in s.participants
                        if not p.is_local},
@@ -232,6 +233,23 @@ def _sending() -> list[str]:
     return [t.kind for o in gc.get_objects()
             if isinstance(o, RTCPeerConnection) and o.connectionState != "closed"
             for t in o.getTransceivers() if t.currentDirection in ("sendonly", "sendrecv")]
+
+
+def _retransmission() -> dict[str, int]:
+    """What the receivers of the open peer connections NACKed, got back, gave up on."""
+    if "aiortc" not in sys.modules:
+        return {}
+    from aiortc import RTCPeerConnection
+
+    from parley.media.rtx import nack_limiters
+
+    limiters = [limiter for o in gc.get_objects()
+                if isinstance(o, RTCPeerConnection) and o.connectionState != "closed"
+                for t in o.getTransceivers()
+                for limiter in nack_limiters(t.receiver).values()]
+    return {"nacks": sum(x.nacks_sent for x in limiters),
+            "recovered": sum(x.recovered for x in limiters),
+            "given_up": sum(x.given_up for x in limiters)}
 
 
 async def read_commands(agent: Agent) -> None:

@@ -71,3 +71,35 @@ def test_retransmissions_stay_within_a_fifth_of_the_target() -> None:
     rate = sent * PACKET_BYTES * 8 / now
     assert rate <= BUDGET_SHARE * target * 1.01
     assert rate >= BUDGET_SHARE * target * 0.9  # the budget is used, not starved
+
+
+def test_the_receiver_counts_what_came_back_after_how_many_nacks_and_how_late() -> None:
+    limiter, rtt = NackLimiter(), 0.002
+    limiter.filter([4, 5], 0.0, rtt)  # both NACKed at once
+    limiter.arrived(4, 0.003)  # its retransmission came after 3 ms
+    limiter.due(MIN_RTT, rtt)  # 5 NACKed again
+    limiter.arrived(5, MIN_RTT + 0.004)
+    assert (limiter.recovered, limiter.given_up) == (2, 0)
+    line = limiter.stats.report()
+    assert "recovered 2 (after 1/2/3+ nacks 1/1/0)" in line
+    assert "p50/p90/max 3/3/24 ms" in line
+    assert "recovered 0" in limiter.stats.report()  # each report covers its own interval
+
+
+def test_a_packet_given_up_on_that_comes_after_all_is_counted_late() -> None:
+    limiter, rtt, now = NackLimiter(), 0.002, 0.0
+    limiter.filter([9], now, rtt)
+    while not limiter.given_up:
+        now += MIN_RTT
+        limiter.due(now, rtt)
+    assert limiter.abandoned == [9] and limiter.recovered == 0
+    limiter.arrived(9, now + 0.05)  # too late: its hole was filled
+    assert "given up 1, 1 arrived later" in limiter.stats.report()
+
+
+def test_the_senders_refusals_say_whether_duplicate_or_over_budget() -> None:
+    budget, rtt, target = RetransmitBudget(), 0.05, 100_000  # 20 kbit/s: 1250 B in 0.5 s
+    assert budget.admit([1, 2], 0.0, rtt, target) == [1]  # one packet's worth of bytes
+    assert budget.admit([1], 0.01, rtt, target) == []  # asked again within the rtt
+    assert (budget.duplicates, budget.over_budget, budget.refused) == (1, 1, 2)
+    assert "1 duplicate, 1 over budget; packets asked 1x 1, 2x 1" in budget.report()

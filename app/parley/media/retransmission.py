@@ -53,6 +53,10 @@ class NackLimiter:
         self._logged = -1e9
         self.nacks_sent = 0
         self.plis_sent = 0
+        self.recovered = 0
+        """NACKed packets that arrived (retransmitted), since the start."""
+        self.given_up = 0
+        """Packets given up on (each filled, and a keyframe asked for), since the start."""
 
     @property
     def waiting(self) -> bool:
@@ -80,6 +84,7 @@ class NackLimiter:
         """A packet (or its retransmission) arrived."""
         entry = self._sent.pop(seq, None)
         if entry is not None and entry[0] > 0:
+            self.recovered += 1
             self.stats.recovered(entry[0], now - entry[2])
         elif entry is None:
             self.stats.late(seq, now)
@@ -97,6 +102,7 @@ class NackLimiter:
                 del self._sent[seq]
                 self._given_up.add(seq)
                 self.abandoned.append(seq)
+                self.given_up += 1
                 self.stats.gave_up(seq, first)
                 gave_up = True
                 continue

@@ -236,6 +236,20 @@ def note_retransmissions(receiver: RTCRtpReceiver, ssrcs: dict[int, int],
     known[1].update(payload_types)
 
 
+def as_media(receiver: RTCRtpReceiver, packet: RtpPacket) -> RtpPacket | None:
+    """The media packet a retransmission of ``receiver``'s carries (None: it carries
+    none), or ``packet`` itself when it is no retransmission Parley knows of."""
+    retransmitted = _retransmitted.get(receiver)
+    if retransmitted is None or packet.ssrc not in retransmitted[0]:
+        return packet
+    media_type = retransmitted[1].get(packet.payload_type)
+    if media_type is None:
+        return packet
+    if len(packet.payload) < 2:
+        return None
+    return unwrap_rtx(packet, payload_type=media_type, ssrc=retransmitted[0][packet.ssrc])
+
+
 def watch_video(sender: RTCRtpSender, callback: Callable[[bool], None]) -> None:
     """Call ``callback(paused)`` on the loop when the sender's video pauses for want of
     bandwidth (True) or resumes (False)."""
@@ -366,14 +380,9 @@ def _recheck(receiver: RTCRtpReceiver, media_ssrc: int, limiter: NackLimiter) ->
 
 
 async def _receiver_rtp(self: RTCRtpReceiver, packet: Any, arrival_time_ms: int) -> None:
-    retransmitted = _retransmitted.get(self)
-    if retransmitted is not None and packet.ssrc in retransmitted[0]:
-        media_type = retransmitted[1].get(packet.payload_type)
-        if media_type is not None:
-            if len(packet.payload) < 2:
-                return  # as upstream: padding only
-            packet = unwrap_rtx(packet, payload_type=media_type,
-                                ssrc=retransmitted[0][packet.ssrc])
+    packet = as_media(self, packet)
+    if packet is None:
+        return  # as upstream: a retransmission with no packet in it (padding)
     streams = _recent.setdefault(self, {})
     seen = streams.get(packet.ssrc)
     if seen is None or seen[0] != packet.payload_type:
