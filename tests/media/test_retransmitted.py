@@ -9,8 +9,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
 from aiortc.rtp import RtpPacket, wrap_rtx
 from aiortc.sdp import SessionDescription
 
-from parley.media import rtx
-from parley.media.rebind import rebind_ssrcs
+from parley.media.rebind import as_media, rebind_ssrcs
 
 
 async def test_a_retransmission_reaches_its_receiver_as_its_media_packet() -> None:
@@ -33,15 +32,15 @@ async def test_a_retransmission_reaches_its_receiver_as_its_media_packet() -> No
         resent = wrap_rtx(lost, payload_type=rtx_type, sequence_number=7, ssrc=rtx_ssrc)
         screen, camera = b.getTransceivers()[1].receiver, b.getTransceivers()[0].receiver
 
-        back = rtx.as_media(screen, resent)
+        back = as_media(screen, resent)
         assert back is not None
         assert (back.ssrc, back.payload_type, back.sequence_number, back.payload) == (
             media_ssrc, vp8.payloadType, 4242, lost.payload)
-        assert rtx.as_media(camera, resent) is resent  # not the camera's retransmission
-        assert rtx.as_media(screen, lost) is lost  # a media packet stays as it is
+        assert as_media(camera, resent) is resent  # not the camera's retransmission
+        assert as_media(screen, lost) is lost  # a media packet stays as it is
         padding = wrap_rtx(lost, payload_type=rtx_type, sequence_number=8, ssrc=rtx_ssrc)
         padding.payload = b""
-        assert rtx.as_media(screen, padding) is None
+        assert as_media(screen, padding) is None
     finally:
         await a.close()
         await b.close()

@@ -1,6 +1,14 @@
 """Retransmission policy, pure (no aiortc, no clock of its own): :class:`NackLimiter`
 for a receiver, :class:`RetransmitBudget` for a sender. :mod:`.rtx` puts them into
 aiortc; see there for why and where.
+
+Both log their counters every :data:`LOG_EVERY` seconds, as the diagnosis of lossy links
+needs them (docs/performance.md, *Retransmission on lossy links*): the sender
+(``retransmissions: N sent, M refused ...``) splits its refusals into duplicates and
+over budget and says how often its recent packets were asked for; the receiver
+(``nacks: ...``, :class:`NackStats`) how many NACKed packets came back, after how many
+NACKs, the time from the first NACK to the arrival (p50/p90/max), the give-ups, and
+those given up on that arrived after all (given up too soon).
 """
 
 from __future__ import annotations

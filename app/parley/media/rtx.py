@@ -16,6 +16,10 @@ request at once, and each lost frame asks for a keyframe. Here:
   remote-inbound ``roundTripTime``), shared by everything on the same DTLS transport.
 - A video sender's REMB is checked against the link before upstream hands it to the
   encoder (:mod:`.sendside`): drops no loss or round-trip growth confirms are held.
+- Retransmissions (RFC 4588 RTX) reach their receiver and count as their media packet
+  (:mod:`.rebind`, which says why: upstream dropped every one of them in the mesh), so
+  the receiver reports the loss left after repair, as libwebrtc does.
+- Both log their counters every 5 s (:mod:`.retransmission` says which).
 
 Why patching, and where (aiortc 1.x): aiortc has no public hook for RTCP feedback.
 Every RTCP packet for a sender goes through ``RTCRtpSender._handle_rtcp_packet`` and
@@ -23,7 +27,9 @@ every NACK / PLI a receiver sends through ``RTCRtpReceiver._send_rtcp_nack`` /
 ``_send_rtcp_pli``; every RTP packet a receiver gets through
 ``RTCRtpReceiver._handle_rtp_packet`` (watched only to see a missing packet arrive, so
 that it is NACKed again a round trip later if not: aiortc re-NACKs only on a new gap;
-and, for a packet given up on, to hand upstream's method an empty packet in its place:
+to unwrap a retransmission into its media packet, and, for a packet given up on, to
+hand upstream's method an empty packet in its place (counted received by upstream's
+statistics, as the retransmission would have been):
 aiortc's jitter buffer waits for a missing packet until 128 later ones have come, which
 is seconds at a low rate). :func:`install` wraps those four methods (class-wide, once) and
 ``RTCRtpSender.send`` (public) so that the encoder the sender builds can be found.
@@ -57,13 +63,13 @@ from aiortc.rtp import (
     RtpPacket,
     pack_remb_fci,
     unpack_remb_fci,
-    unwrap_rtx,
 )
 
 from parley.media.encoder import ParleyVp8Encoder, parley_encoder
 from parley.media.ladder import START_ESTIMATE, Rung
 from parley.media.opus import ParleyOpusEncoder
 from parley.media.packetisers import frames_unless, packetiser
+from parley.media.rebind import as_media
 from parley.media.retransmission import (
     LOG_EVERY,
     MIN_RTT,
@@ -206,9 +212,6 @@ _recent: weakref.WeakKeyDictionary[RTCRtpReceiver, dict[int, tuple[int, dict[int
     weakref.WeakKeyDictionary()
 """Per receiver and SSRC: the payload type and the timestamps of the last packets."""
 RECENT = 512
-_retransmitted: weakref.WeakKeyDictionary[RTCRtpReceiver, tuple[dict[int, int], dict[int, int]]] \
-    = weakref.WeakKeyDictionary()
-"""Per receiver: its retransmission SSRCs' media SSRCs, and RTX payload types' media ones."""
 _current_sender: contextvars.ContextVar[RTCRtpSender | None] = \
     contextvars.ContextVar("parley_rtx_sender", default=None)
 
@@ -224,30 +227,6 @@ def tuning(sender: RTCRtpSender) -> SenderTuning:
 def nack_limiters(receiver: RTCRtpReceiver) -> dict[int, NackLimiter]:
     """The NACK limiters of a receiver, per media SSRC (diagnostics and tests)."""
     return _receivers.setdefault(receiver, {})
-
-
-def note_retransmissions(receiver: RTCRtpReceiver, ssrcs: dict[int, int],
-                         payload_types: dict[int, int]) -> None:
-    """What the remote description says of ``receiver``'s retransmissions (RFC 4588):
-    the media SSRC of each RTX SSRC, the media payload type of each RTX one. Parley then
-    unwraps them itself, before upstream, so that each counts as its media packet."""
-    known = _retransmitted.setdefault(receiver, ({}, {}))
-    known[0].update(ssrcs)
-    known[1].update(payload_types)
-
-
-def as_media(receiver: RTCRtpReceiver, packet: RtpPacket) -> RtpPacket | None:
-    """The media packet a retransmission of ``receiver``'s carries (None: it carries
-    none), or ``packet`` itself when it is no retransmission Parley knows of."""
-    retransmitted = _retransmitted.get(receiver)
-    if retransmitted is None or packet.ssrc not in retransmitted[0]:
-        return packet
-    media_type = retransmitted[1].get(packet.payload_type)
-    if media_type is None:
-        return packet
-    if len(packet.payload) < 2:
-        return None
-    return unwrap_rtx(packet, payload_type=media_type, ssrc=retransmitted[0][packet.ssrc])
 
 
 def watch_video(sender: RTCRtpSender, callback: Callable[[bool], None]) -> None:
