@@ -7,7 +7,7 @@ is flooded. :class:`ParleyVp8Encoder` keeps upstream's packetisation, timestamps
 the sender's calls (``encode(frame, force_keyframe)``, ``target_bitrate`` set from
 REMB) and changes:
 
-- the estimate is followed down to 60 kbit/s after audio's share
+- the estimate is followed down to 45 kbit/s after audio's share
   (:func:`~parley.media.ladder.video_budget`); the resolution ladder scales and thins
   frames (:class:`~parley.media.ladder.Ladder`); below the floor it sends nothing
   (video paused) until the estimate comes back;
