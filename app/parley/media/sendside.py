@@ -30,7 +30,8 @@ links (round seven)"). So: while a cut is held the rate does not grow; a cut hel
 :data:`FOLLOW_AFTER` seconds with every REMB since still below the rate is followed;
 and after a cut is followed (confirmed or held out) the rate grows no further than the
 REMB for :data:`CAUTION` seconds, since the link has just shown where its limit is
-(libwebrtc's delay-based estimate likewise climbs slowly near the last drop). A REMB
+(libwebrtc's delay-based estimate likewise climbs slowly near the last drop), unless
+the fall was a collapse (:data:`COLLAPSE`). A REMB
 that lags without a cut (the start, a REMB climbing after a drop) is held and grown
 past as before.
 Pure: times and round trips come from the caller.
@@ -61,7 +62,11 @@ FOLLOW_AFTER = 1.0
 """Seconds an unconfirmed cut is held (REMBs staying below the rate) before it is
 followed: a real queue grows meanwhile by (rate - link) x this."""
 CAUTION = 10.0
-"""Seconds after a cut is followed during which the rate grows only up to the REMB."""
+"""Seconds after a cut is followed during which the rate grows only up to the REMB ..."""
+COLLAPSE = 0.5
+"""... unless the REMB followed is below this share of the rate it replaces: then the
+queue overflowed (a 150 kbit/s link's start: 300k -> 40k) and aiortc's REMB, which climbs
+a few kbit/s a second from there, would hold video paused; the rate grows past it."""
 
 
 class SendSideEstimate:
@@ -127,9 +132,11 @@ class SendSideEstimate:
         held_out = self._cut_at is not None and now - self._cut_at >= FOLLOW_AFTER
         if remb >= self.rate or self.confirmed(now) or held_out:
             # a confirmed drop goes all the way: a real 90 kbit/s link must pause video
-            if remb < self.rate:
+            if remb < COLLAPSE * self.rate:  # the queue overflowed (the start, an outage)
+                self._cautious_until = -1e9  # recover as before: grow past the REMB
+            elif remb < self.rate:
                 self._cautious_until = now + CAUTION
-                self.held_out += held_out and not self.confirmed(now)
+            self.held_out += held_out and not self.confirmed(now)
             self._cut_at = None
             self._peak = remb
             self.rate = min(remb, self.loss_based, CEILING)
