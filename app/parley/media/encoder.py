@@ -19,6 +19,11 @@ REMB) and changes:
   clip's) says it is an I picture, and FFmpeg's libvpx wrapper forces a keyframe for
   every such frame, which made every frame a keyframe at 2.4x the target (aiortc's
   own encoder does the same);
+- libvpx cannot change its rate in place through FFmpeg, so a new rate is a rebuild
+  (a keyframe): it is rebuilt when the budget (smoothed) falls :data:`RECONFIGURE_DOWN`
+  under libvpx's rate or rises past :data:`RECONFIGURE_UP`, at most once in
+  :data:`RECONFIGURE_SPACING`; a smaller fall left to libvpx would make the frame
+  dropper drop the excess frames for as long as it lasts;
 - keyframes are rate-limited (a request inside :data:`KEYFRAME_SPACING` of the last
   keyframe is deferred, not dropped); one encoder thread; libvpx's rate-control
   buffer at 500 ms, not 1 s.
