@@ -18,7 +18,16 @@ from typing import Any
 from aiortc import RTCConfiguration, RTCPeerConnection
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from parley.media import MediaConfig, MediaMesh, MeshEvents, VideoFrame, arrival, estimate, rtx
+from parley.media import (
+    MediaConfig,
+    MediaMesh,
+    MeshEvents,
+    VideoFrame,
+    arrival,
+    estimate,
+    framebuffer,
+    rtx,
+)
 from parley.media.synthetic import PatternTrack, ToneTrack, read_pattern
 from parley.protocol.messages import Answer, Candidate, Offer
 
@@ -96,6 +105,7 @@ async def parley_call() -> dict[str, Any]:
 
 async def bare_call() -> dict[str, Any]:
     rtx.uninstall()  # aiortc's own encoders and RTCP handling (a Parley mesh installs them)
+    framebuffer.uninstall()  # and its decoders: one video frame per packet
     estimate.uninstall()  # and its own estimator, fed its own arrival times
     arrival.uninstall()
     meter = Meter()

@@ -51,7 +51,7 @@ from tests.media.clocked_audio import ClockedAudio, ClockedStream
 from tests.media.conftest import Router
 
 from bench._latency import WARM_UP, burst_latencies, pulse_device_latencies, talker
-from parley.media import arrival, estimate, jitter, rtx
+from parley.media import arrival, estimate, framebuffer, jitter, rtx
 from parley.media.devices import use_audio_backend
 from parley.media.playback import to_mono
 from parley.media.synthetic import AUDIO_RATE, AUDIO_SAMPLES, audio_frame
@@ -114,6 +114,7 @@ class _FifoSpeaker:
 
 async def _bare(audio: ClockedAudio, seconds: float) -> tuple[ClockedStream, ClockedStream]:
     rtx.uninstall()
+    framebuffer.uninstall()
     jitter.uninstall()
     estimate.uninstall()
     arrival.uninstall()

@@ -145,3 +145,25 @@ def test_opus_voice_rate_fec_on_loss_and_dtx() -> None:
     encoder.report_loss(0.05)
     encoder.encode(audio(False, 100 * 960))
     assert encoder.fec
+
+
+def test_a_budget_that_falls_a_little_reaches_libvpx_and_a_wobble_does_not() -> None:
+    """libvpx cannot change its rate in place, so each change is a rebuild (a keyframe).
+    A budget 15 % under libvpx's rate that was left to it made the frame dropper drop the
+    excess for as long as it lasted (12 % of the frames); a REMB's wobble must not cost
+    a keyframe either."""
+    clock = Clock()
+    encoder = ParleyVp8Encoder(clock=clock)
+    encoder.target_bitrate = 160_000  # budget 144k: 320x240@24
+    run(encoder, clock, 60)
+    assert encoder.codec is not None
+    rate, keyframes = encoder.codec.bit_rate, encoder.keyframes
+    for i, frame in enumerate(frames(90, 60)):  # +-6 % every frame, for 3 s
+        encoder.target_bitrate = 150_000 if i % 2 else 170_000
+        encoder.encode(frame)
+        clock.now += 1 / 30
+    assert (encoder.codec.bit_rate, encoder.keyframes) == (rate, keyframes)
+    encoder.target_bitrate = 136_000  # budget 122k, 0.85 x libvpx's rate
+    run(encoder, clock, 90, 150)
+    assert encoder.codec.bit_rate <= 123_000
+    assert encoder.keyframes == keyframes + 1  # one rebuild

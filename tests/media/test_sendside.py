@@ -70,13 +70,82 @@ def test_a_clean_link_grows_the_rate_past_a_slow_remb_up_to_twice_it() -> None:
     assert policy.on_remb(90_000, 0.5) == 90_000  # the start overflowed a queue: followed
     for second in range(3, 8):  # clean and flat from here
         policy.on_loss(0.0, second)
-    assert abs(policy.rate - 90_000 * 1.08 ** 5) < 10  # 8 %/s
+    assert abs(policy.rate - 90_000 * 1.08 ** 5) < 10  # 8 %/s: a collapse, no caution
     for second in range(8, 30):
         policy.on_loss(0.0, second)
     assert policy.rate == 180_000  # never past twice the last REMB
     policy.on_rtt(0.4)  # the bottleneck's queue
     policy.on_loss(0.0, 31)
-    assert policy.on_remb(120_000, 31.5) == 120_000
+    assert policy.on_remb(120_000, 31.5) == 120_000  # a third off: a sawtooth edge
+    for second in range(32, 41):
+        policy.on_loss(0.0, second)
+        policy.on_rtt(0.05)
+    assert policy.rate == 120_000  # CAUTION: no further than the REMB for 10 s
+    for second in range(42, 45):
+        policy.on_loss(0.0, second)
+    assert policy.rate > 120_000
+
+
+def roomy(start: int) -> SendSideEstimate:
+    """A policy whose loss-based rate (clean reports before any REMB) is far above start."""
+    policy = SendSideEstimate(start)
+    for second in range(-20, 1):
+        policy.on_loss(0.0, second)
+    return policy
+
+
+def test_a_lagging_remb_without_a_cut_is_grown_past_at_once() -> None:
+    """The start: the first REMBs are below the start rate and climb; no cut, no caution."""
+    policy = roomy(300_000)
+    policy.on_rtt(0.02)
+    for tenth in range(1, 31):
+        policy.on_remb(150_000 + 1000 * tenth, tenth / 10)
+    assert policy.rate == 300_000 and policy.held_out == 0
+    policy.on_loss(0.0, 4.0)
+    assert policy.rate == int(300_000 * 1.08)
+
+
+def test_a_cut_the_link_does_not_confirm_is_followed_after_a_second() -> None:
+    """A 250k link: aiortc's REMB cuts 175k -> 118k as the queue starts to grow; the
+    round trip has not grown yet. Before: the rate went on growing for 3.6 s."""
+    policy = roomy(150_000)
+    policy.on_rtt(0.055)
+    assert policy.on_remb(175_000, 0.0) == 175_000
+    policy.on_loss(0.0, 1.0)  # grown past the REMB on a clean link
+    grown = policy.rate
+    assert grown == int(175_000 * 1.08)
+    assert policy.on_remb(118_000, 1.2) == grown  # the cut: held ...
+    policy.on_loss(0.0, 2.0)
+    assert policy.rate == grown  # ... and not grown meanwhile
+    policy.on_rtt(0.065)  # no queue to speak of in the round trip yet
+    assert policy.on_remb(125_000, 2.1) == grown
+    assert policy.on_remb(124_000, 2.2) == 124_000  # a second below the rate: followed
+    assert policy.held_out == 1
+    for second in range(3, 12):
+        policy.on_loss(0.0, second)
+        policy.on_remb(124_000, second + 0.5)
+    assert policy.rate == 124_000  # no regrowth into the queue for CAUTION seconds
+
+
+def test_a_cut_in_small_steps_is_a_cut() -> None:
+    """The start on a 250k link: REMBs of 140k falling in 5-10 % steps."""
+    policy = roomy(300_000)
+    policy.on_rtt(0.02)
+    for at, remb in enumerate((137_000, 140_000, 128_000, 121_000, 114_000, 113_000)):
+        assert policy.on_remb(remb, 0.1 * at) == 300_000  # the start's lag, then held
+    assert policy.on_remb(110_000, 1.6) == 110_000  # 114k (< 0.9 x 140k) came at 0.4 s
+    assert policy.held_out == 1
+
+
+def test_a_cut_that_recovers_within_the_hold_is_not_followed() -> None:
+    policy = roomy(300_000)
+    policy.on_rtt(0.02)
+    policy.on_remb(300_000, 0.0)
+    assert policy.on_remb(200_000, 0.1) == 300_000  # a cut, held
+    assert policy.on_remb(310_000, 0.6) == 310_000  # back above the rate: the hold ends
+    assert policy.on_remb(305_000, 1.5) == 310_000  # a small dip is no cut
+    assert policy.on_remb(300_000, 3.0) == 310_000
+    assert policy.held_out == 0
 
 
 async def test_a_video_senders_rtcp_hook_passes_the_checked_remb_upstream() -> None:

@@ -11,7 +11,9 @@ the timing jitter is absorbed after decoding by the speaker's adaptive playout b
 the measured jitter, as libwebrtc's NetEq does. A packet older than one already
 released (reordered, or a duplicate) is dropped: it would be played out of order.
 
-Video keeps upstream's buffer, with one guard (:class:`VideoJitterBuffer`): a frame
+Video gets :class:`~parley.media.framebuffer.FrameAssembler` (aiortc's rules, but a frame
+is complete at its marker packet and every complete frame is handed on at once: see
+there), with one guard (:class:`VideoJitterBuffer`): a frame
 with no data is not handed to the decoder. Such a frame is made of the empty packets
 :mod:`parley.media.rtx` puts in place of packets given up on (a whole small frame lost
 on a short link); handed on, it reaches FFmpeg's VP8 decoder as an empty packet, which
@@ -37,6 +39,8 @@ from aiortc import rtcrtpreceiver
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.rtp import RtpPacket
 from aiortc.utils import uint16_add
+
+from parley.media.framebuffer import FrameAssembler
 
 _upstream: dict[str, Any] = {}
 
@@ -68,8 +72,9 @@ class AudioJitterBuffer(JitterBuffer):
         return False, JitterFrame(data=data, timestamp=packet.timestamp)
 
 
-class VideoJitterBuffer(JitterBuffer):
-    """aiortc's video jitter buffer, which never hands on a frame with no data."""
+class VideoJitterBuffer(FrameAssembler):
+    """The video frame buffer (:mod:`.framebuffer`), which never hands on a frame with
+    no data."""
 
     def __init__(self, capacity: int = 128, prefetch: int = 0, is_video: bool = True) -> None:
         super().__init__(capacity, prefetch, is_video)

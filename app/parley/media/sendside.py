@@ -18,6 +18,22 @@ unconfirmed drop holds the rate the sender had, and while the link stays clean t
 grows 8 % a second (up to twice the last REMB) instead of waiting for the REMB to climb.
 Loss alone never takes the rate below :data:`FLOOR`; a confirmed REMB may (a link too
 slow for video must still pause it).
+
+Since round six the receiver's estimate is taken from the kernel's arrival times
+(:mod:`.arrival`), and a *cut* (a REMB below :data:`CUT` x the highest since the rate
+last followed one: aiortc's overuse verdicts, 0.85 x the incoming rate) is mostly a
+real queue. Holding one until
+the round trip grew let a 250 kbit/s link's queue fill: the rate went on growing
+8 %/s, 189k -> 223k, for 3.6 s while every REMB said 100-130k, until the 300 ms queue
+was full and dropping (``python -m bench links``, docs/performance.md, "Slow shaped
+links (round seven)"). So: while a cut is held the rate does not grow; a cut held for
+:data:`FOLLOW_AFTER` seconds with every REMB since still below the rate is followed;
+and after a cut is followed (confirmed or held out) the rate grows no further than the
+REMB for :data:`CAUTION` seconds, since the link has just shown where its limit is
+(libwebrtc's delay-based estimate likewise climbs slowly near the last drop), unless
+the fall was a collapse (:data:`COLLAPSE`). A REMB
+that lags without a cut (the start, a REMB climbing after a drop) is held and grown
+past as before.
 Pure: times and round trips come from the caller.
 """
 
@@ -39,6 +55,18 @@ LOSS_HOLD = 2.0
 """Seconds a loss report over HIGH_LOSS confirms REMB drops for."""
 RECOVERY_CAP = 2.0
 """Growth on a clean link stops at this multiple of the last REMB."""
+CUT = 0.9
+"""A REMB below this share of the highest since the rate last followed one is a cut (an
+overuse verdict: aiortc's come as one step or as a few 5-10 % steps in a row)."""
+FOLLOW_AFTER = 1.0
+"""Seconds an unconfirmed cut is held (REMBs staying below the rate) before it is
+followed: a real queue grows meanwhile by (rate - link) x this."""
+CAUTION = 10.0
+"""Seconds after a cut is followed during which the rate grows only up to the REMB ..."""
+COLLAPSE = 0.5
+"""... unless the REMB followed is below this share of the rate it replaces: then the
+queue overflowed (a 150 kbit/s link's start: 300k -> 40k) and aiortc's REMB, which climbs
+a few kbit/s a second from there, would hold video paused; the rate grows past it."""
 
 
 class SendSideEstimate:
@@ -55,6 +83,11 @@ class SendSideEstimate:
         """The loss-based estimate (bit/s)."""
         self.held = 0
         """REMB drops not followed, for lack of loss or round-trip growth: a diagnostic."""
+        self.held_out = 0
+        """Cuts followed after :data:`FOLLOW_AFTER` with no confirmation: a diagnostic."""
+        self._cut_at: float | None = None
+        self._peak = 0  # the highest REMB since the rate last followed one
+        self._cautious_until = -1e9
         self._remb: int | None = None
         self._loss = 0.0
         self._lossy_until = -1e9
@@ -82,18 +115,30 @@ class SendSideEstimate:
         self.loss_based = max(FLOOR, min(self.loss_based, CEILING))
         if self._remb is None:
             return
-        if fraction < LOW_LOSS and not self.confirmed(now):
+        if fraction < LOW_LOSS and not self.confirmed(now) and self._cut_at is None:
             # a clean link: grow without waiting for aiortc's REMB, which climbs back by
             # a few kbit/s a second after each drop; a real bottleneck's queue stops this
-            ceiling = max(self.rate, RECOVERY_CAP * self._remb)
+            cap = 1.0 if now < self._cautious_until else RECOVERY_CAP
+            ceiling = max(self.rate, cap * self._remb)
             self.rate = int(min(self.rate * INCREASE ** elapsed, ceiling))
         self.rate = min(self.rate, self.loss_based)
 
     def on_remb(self, remb: int, now: float) -> int:
         """A receiver's estimate (bit/s) at ``now``; returns the rate to pass on."""
         self._remb = remb
-        if remb >= self.rate or self.confirmed(now):
+        self._peak = max(self._peak, remb)
+        if remb < self.rate and self._cut_at is None and remb < CUT * self._peak:
+            self._cut_at = now
+        held_out = self._cut_at is not None and now - self._cut_at >= FOLLOW_AFTER
+        if remb >= self.rate or self.confirmed(now) or held_out:
             # a confirmed drop goes all the way: a real 90 kbit/s link must pause video
+            if remb < COLLAPSE * self.rate:  # the queue overflowed (the start, an outage)
+                self._cautious_until = -1e9  # recover as before: grow past the REMB
+            elif remb < self.rate:
+                self._cautious_until = now + CAUTION
+            self.held_out += held_out and not self.confirmed(now)
+            self._cut_at = None
+            self._peak = remb
             self.rate = min(remb, self.loss_based, CEILING)
         else:
             self.held += 1

@@ -1,0 +1,197 @@
+"""The receive side's video frames: every complete frame to the decoder at once.
+
+aiortc's video jitter buffer (``aiortc.jitterbuffer.JitterBuffer``) has two rules that
+add delay on a slow link, measured with the frame stamps of ``python -m bench links``
+(docs/performance.md, "Slow shaped links (round seven)"):
+
+- *One frame per packet.* Each ``add(packet)`` hands on at most one frame, the oldest
+  complete one. After a lost packet is retransmitted, the frames that queued behind it
+  are all complete, yet they leave one per packet that arrives from then on. On a slow
+  link a frame is one packet (160x120@10 at 60 kbit/s: 750 bytes), so the backlog never
+  drains: at 150 and 250 kbit/s the glass-to-glass delay sat for seconds at exactly
+  204, 404, 703 and 1303 ms, two, four, seven and thirteen frames of 100 ms.
+- *A frame is complete when the next frame's first packet arrives*, not at its own
+  last packet (the RTP marker bit), so every frame waits one frame period: 100 ms at
+  10 fps, 42 ms at 24 fps.
+
+:class:`FrameAssembler` keeps aiortc's contract (``add(packet) -> (pli, frame or
+None)``, the same capacity, misorder and overflow rules) and changes those two: a frame
+is complete at its marker packet (or, as before, when a later frame begins: an empty
+filler in place of a lost last packet has no marker), and every frame complete after a
+packet is handed on together, as a :class:`FrameBatch`. A frame with no data (made of
+:mod:`.rtx`'s fillers alone) is dropped with a keyframe request, as
+:class:`~parley.media.jitter.VideoJitterBuffer` does.
+
+A batch reaches aiortc's decoder thread as one item, so the decoder must know it:
+:func:`install` replaces the name ``get_decoder`` of ``aiortc.rtcrtpreceiver`` (its
+decoder thread looks it up for each new codec) with a factory whose video decoders are
+upstream's behind :class:`BatchDecoder`, which decodes a batch's frames one by one. An
+assembler built while that is not installed hands on one frame per packet, as upstream.
+No private attribute of aiortc is read or written (a packet's ``_data``, the depayloaded
+payload aiortc's receiver sets before ``add()``, is read as upstream's buffer reads it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiortc import rtcrtpreceiver
+from aiortc.codecs import get_decoder as upstream_get_decoder
+from aiortc.codecs.base import Decoder
+from aiortc.jitterbuffer import JitterBuffer, JitterFrame
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtp import RtpPacket
+from aiortc.utils import uint16_add
+from av.frame import Frame
+
+MAX_MISORDER = 100
+"""A packet this far behind the oldest one kept means the sender restarted (aiortc's)."""
+
+_upstream: dict[str, Any] = {}
+
+
+class FrameBatch(JitterFrame):
+    """Several frames handed on by one ``add()``: ``data`` and ``timestamp`` are the
+    first one's, :attr:`parts` all of them in order."""
+
+    def __init__(self, parts: list[JitterFrame]) -> None:
+        super().__init__(parts[0].data, parts[0].timestamp)
+        self.parts = parts
+        """The frames, oldest first, each with its own RTP timestamp."""
+
+
+class FrameAssembler(JitterBuffer):
+    """Video RTP packets in, complete encoded frames out, all at once.
+
+    Args:
+        capacity: Packets kept at most (a power of 2, as upstream's).
+        batch: Hand on every complete frame at once (needs :func:`install`'s decoder);
+            None: whenever that decoder is installed.
+    """
+
+    def __init__(self, capacity: int = 128, prefetch: int = 0, is_video: bool = True,
+                 batch: bool | None = None) -> None:
+        super().__init__(capacity, 0, is_video)
+        self.batch = installed() if batch is None else batch
+        self.empty = 0
+        """Frames with no data dropped (each asked for a keyframe)."""
+        self.batches = 0
+        """Calls that handed on more than one frame: a diagnostic."""
+        self._kept: dict[int, RtpPacket] = {}
+        self._next: int | None = None  # the sequence number the next frame starts at
+
+    def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
+        seq = packet.sequence_number
+        pli = False
+        if self._next is None:
+            self._next = seq
+        ahead = uint16_add(seq, -self._next)
+        if ahead >= 0x8000:  # behind the next frame's start
+            if uint16_add(self._next, -seq) < MAX_MISORDER:
+                return False, None  # late (a frame already handed on, or given up on)
+            self._kept.clear()  # far behind: the sender restarted its numbering
+            self._next, ahead, pli = seq, 0, True
+        if ahead >= self.capacity:
+            self._drop_oldest(uint16_add(seq, -self.capacity + 1))
+            pli = True
+        self._kept[seq] = packet
+        frames: list[JitterFrame] = []
+        while self.batch or not frames:
+            frame = self._take_frame()
+            if frame is None:
+                break
+            if frame.data:
+                frames.append(frame)
+            else:  # only fillers (rtx.py): a lost picture
+                self.empty += 1
+                pli = True
+        if not frames:
+            return pli, None
+        if len(frames) == 1:
+            return pli, frames[0]
+        self.batches += 1
+        return pli, FrameBatch(frames)
+
+    def _take_frame(self) -> JitterFrame | None:
+        """The frame starting at the next sequence number, if all of it is here."""
+        assert self._next is not None
+        seq = self._next
+        packets: list[RtpPacket] = []
+        while seq in self._kept:
+            packet = self._kept[seq]
+            if packets and packet.timestamp != packets[0].timestamp:
+                break  # a later frame began: this one is whole
+            packets.append(packet)
+            seq = uint16_add(seq, 1)
+            if packet.marker:
+                break  # its last packet
+        else:
+            return None  # a packet of it is missing, or not all of it came yet
+        for packet in packets:
+            del self._kept[packet.sequence_number]
+        self._next = seq
+        data = b"".join(getattr(p, "_data", p.payload) for p in packets)
+        return JitterFrame(data=data, timestamp=packets[0].timestamp)
+
+    def _drop_oldest(self, keep_from: int) -> None:
+        """Drop the packets before ``keep_from`` and the rest of the frame it falls in
+        (up to a packet known to begin a frame: after a marker or a new timestamp)."""
+        assert self._next is not None
+        seq, last = self._next, None
+        while uint16_add(seq, -keep_from) >= 0x8000 or (seq in self._kept and (
+                last is None or not (last.marker or last.timestamp != self._kept[seq].timestamp))):
+            last = self._kept.pop(seq, None)
+            seq = uint16_add(seq, 1)
+        self._next = seq
+
+
+class BatchDecoder(Decoder):
+    """An upstream video decoder that also decodes a :class:`FrameBatch`, frame by frame.
+
+    The receiver maps the batch's (its first frame's) RTP timestamp to the stream's time
+    before decoding; each later frame's is that plus its own RTP offset. A frame that
+    fails to decode raises as upstream's decoder would (the receiver then asks for a
+    keyframe); the batch's other frames are not shown.
+    """
+
+    def __init__(self, inner: Decoder) -> None:
+        self.inner = inner
+
+    def decode(self, encoded_frame: JitterFrame) -> list[Frame]:
+        if not isinstance(encoded_frame, FrameBatch):
+            return self.inner.decode(encoded_frame)
+        first = encoded_frame.parts[0].timestamp
+        frames: list[Frame] = []
+        for part in encoded_frame.parts:
+            offset = (part.timestamp - first) & 0xFFFFFFFF
+            frames += self.inner.decode(JitterFrame(part.data, encoded_frame.timestamp + offset))
+        return frames
+
+
+def parley_decoder(codec: RTCRtpCodecParameters) -> Decoder:
+    """aiortc's decoder factory, its video decoders behind :class:`BatchDecoder`."""
+    decoder = upstream_get_decoder(codec)
+    if codec.mimeType.lower().startswith("video/"):
+        return BatchDecoder(decoder)
+    return decoder
+
+
+def install() -> None:
+    """Let receivers' decoders take batches (process-wide, idempotent): assemblers built
+    from now on hand on every complete frame at once."""
+    if _upstream:
+        return
+    _upstream["get_decoder"] = rtcrtpreceiver.get_decoder  # type: ignore[attr-defined]
+    rtcrtpreceiver.get_decoder = parley_decoder  # type: ignore[attr-defined]
+
+
+def uninstall() -> None:
+    """Give aiortc back its decoders (assemblers built from now on: one frame per add)."""
+    if not _upstream:
+        return
+    rtcrtpreceiver.get_decoder = _upstream.pop("get_decoder")  # type: ignore[attr-defined]
+
+
+def installed() -> bool:
+    """Whether receivers' decoders take batches."""
+    return bool(_upstream)

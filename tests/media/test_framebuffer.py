@@ -1,0 +1,151 @@
+"""The receiver's video frame buffer (media/framebuffer.py): a frame reaches the decoder
+when its last packet arrives, and the frames that queued behind a retransmitted packet
+all reach it at once, so the picture catches up instead of staying seconds late."""
+
+from __future__ import annotations
+
+import fractions
+
+import av
+from aiortc import rtcrtpreceiver
+from aiortc.codecs.vpx import Vp8Decoder
+from aiortc.jitterbuffer import JitterFrame
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtp import RtpPacket
+
+from parley.media import framebuffer
+from parley.media.framebuffer import BatchDecoder, FrameAssembler, FrameBatch
+
+TICK = 9000  # RTP ticks between frames at 10 fps
+
+
+def packet(seq: int, frame: int, data: bytes = b"x", marker: bool = True) -> RtpPacket:
+    p = RtpPacket(payload_type=96, sequence_number=seq % 65536, timestamp=frame * TICK,
+                  marker=int(marker))
+    p._data = data  # noqa: SLF001 (what aiortc's receiver sets before add())
+    return p
+
+
+def timestamps(frame: JitterFrame | None) -> list[int]:
+    if frame is None:
+        return []
+    parts = frame.parts if isinstance(frame, FrameBatch) else [frame]
+    return [part.timestamp // TICK for part in parts]
+
+
+def test_a_frame_is_handed_on_at_its_last_packet_not_one_frame_later() -> None:
+    buffer = FrameAssembler(batch=True)
+    assert buffer.add(packet(1, 1, b"a", marker=False)) == (False, None)
+    pli, frame = buffer.add(packet(2, 1, b"b"))  # the marker: the frame is whole
+    assert not pli and frame is not None and (frame.data, frame.timestamp) == (b"ab", TICK)
+    assert timestamps(buffer.add(packet(3, 2))[1]) == [2]
+
+
+def test_frames_behind_a_retransmitted_packet_all_come_out_with_it() -> None:
+    """Upstream hands on one frame per later packet: with one packet a frame (a slow
+    link) the four frames behind the hole stay four frames (400 ms) late for good."""
+    buffer = FrameAssembler(batch=True)
+    assert timestamps(buffer.add(packet(1, 1))[1]) == [1]
+    for seq in range(3, 7):  # packet 2 (frame 2) was lost; frames 3-6 arrive
+        assert buffer.add(packet(seq, seq)) == (False, None)
+    pli, frame = buffer.add(packet(2, 2))  # its retransmission
+    assert not pli and timestamps(frame) == [2, 3, 4, 5, 6]
+    assert buffer.batches == 1
+    assert timestamps(buffer.add(packet(7, 7))[1]) == [7]  # no backlog left
+
+
+def test_without_the_batch_decoder_it_hands_on_one_frame_a_packet() -> None:
+    buffer = FrameAssembler(batch=False)
+    for seq in (1, 3, 4):
+        buffer.add(packet(seq, seq))
+    assert timestamps(buffer.add(packet(2, 2))[1]) == [2]
+    assert timestamps(buffer.add(packet(5, 5))[1]) == [3]
+
+
+def test_a_frame_whose_last_packet_is_a_filler_ends_when_the_next_begins() -> None:
+    """rtx.py puts an empty packet (no marker) in place of one given up on."""
+    buffer = FrameAssembler(batch=True)
+    buffer.add(packet(1, 1, b"a", marker=False))
+    assert buffer.add(packet(2, 1, b"", marker=False)) == (False, None)
+    pli, frame = buffer.add(packet(3, 2, b"c"))
+    assert not pli and timestamps(frame) == [1, 2] and frame is not None
+    assert isinstance(frame, FrameBatch) and frame.parts[0].data == b"a"
+
+
+def test_a_frame_of_fillers_only_is_dropped_with_a_keyframe_request() -> None:
+    buffer = FrameAssembler(batch=True)
+    buffer.add(packet(1, 1))
+    buffer.add(packet(3, 3))
+    pli, frame = buffer.add(packet(2, 2, b""))
+    assert pli and timestamps(frame) == [3] and buffer.empty == 1
+
+
+def test_late_and_duplicate_packets_are_ignored_and_a_restart_asks_for_a_keyframe() -> None:
+    buffer = FrameAssembler(batch=True)
+    buffer.add(packet(500, 1))
+    assert buffer.add(packet(500, 1)) == (False, None)  # a duplicate
+    assert buffer.add(packet(450, 0)) == (False, None)  # late
+    pli, frame = buffer.add(packet(100, 7))  # 400 behind: the sender restarted
+    assert pli and timestamps(frame) == [7]
+
+
+def test_numbers_wrap() -> None:
+    buffer = FrameAssembler(batch=True)
+    buffer.add(packet(65534, 1))
+    buffer.add(packet(0, 3))
+    assert timestamps(buffer.add(packet(65535, 2))[1]) == [2, 3]
+
+
+def test_a_hole_older_than_the_capacity_is_given_up_with_its_whole_frame() -> None:
+    buffer = FrameAssembler(capacity=8, batch=True)
+    buffer.add(packet(1, 1))
+    buffer.add(packet(3, 2, marker=False))  # frame 2 lost its first packet (2)
+    buffer.add(packet(4, 2))
+    for seq in range(5, 9):
+        assert buffer.add(packet(seq, seq)) == (False, None)
+    pli, frame = buffer.add(packet(10, 10))  # 2 falls out of the capacity: frame 2 goes
+    assert pli and timestamps(frame) == [5, 6, 7, 8]
+
+
+def test_install_puts_batch_decoders_behind_video_receivers_only() -> None:
+    was = framebuffer.installed()
+    framebuffer.install()
+    try:
+        vp8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96)
+        opus = RTCRtpCodecParameters(mimeType="audio/opus", clockRate=48000, channels=2,
+                                     payloadType=111)
+        assert isinstance(rtcrtpreceiver.get_decoder(vp8), BatchDecoder)  # type: ignore[attr-defined]
+        assert not isinstance(rtcrtpreceiver.get_decoder(opus), BatchDecoder)  # type: ignore[attr-defined]
+        assert FrameAssembler().batch
+        framebuffer.uninstall()
+        assert not isinstance(rtcrtpreceiver.get_decoder(vp8), BatchDecoder)  # type: ignore[attr-defined]
+        assert not FrameAssembler().batch
+    finally:
+        if was:
+            framebuffer.install()
+
+
+def vp8_frames(count: int) -> list[bytes]:
+    codec = av.CodecContext.create("libvpx", "w")
+    codec.width, codec.height, codec.pix_fmt = 64, 48, "yuv420p"
+    codec.time_base = fractions.Fraction(1, 10)
+    out = []
+    for i in range(count):
+        frame = av.VideoFrame(64, 48, "yuv420p")
+        for plane in frame.planes:
+            plane.update(bytes([(i * 40) % 256]) * plane.buffer_size)
+        frame.pts = i
+        out += [bytes(p) for p in codec.encode(frame)]
+    out += [bytes(p) for p in codec.encode(None)]
+    return out
+
+
+def test_a_batch_decodes_to_every_frame_with_its_own_time() -> None:
+    data = vp8_frames(3)
+    decoder = BatchDecoder(Vp8Decoder())
+    batch = FrameBatch([JitterFrame(d, (4_294_967_000 + i * TICK) & 0xFFFFFFFF)
+                        for i, d in enumerate(data)])
+    batch.timestamp = 1000  # the receiver maps the first frame's RTP time
+    frames = decoder.decode(batch)
+    assert [f.pts for f in frames] == [1000, 1000 + TICK, 1000 + 2 * TICK]
+    assert [f.width for f in frames] == [64] * 3
