@@ -10,7 +10,7 @@ import av
 import numpy as np
 
 from parley.media.encoder import KEYFRAME_SPACING, ParleyVp8Encoder, fit, quantiser, vp8_context
-from parley.media.ladder import RUNGS
+from parley.media.ladder import RUNGS, Rung
 from parley.media.opus import DTX_KEEPALIVE, VOICE_BITRATE, ParleyOpusEncoder
 
 VIDEO_TB = fractions.Fraction(1, 90000)
@@ -58,7 +58,7 @@ def test_a_low_estimate_scales_and_thins_frames() -> None:
     encoder = ParleyVp8Encoder(clock=clock)
     encoder.target_bitrate = 100_000  # 320x240@15
     sent = [s for s in run(encoder, clock, 60) if s]
-    assert encoder.ladder.rung == RUNGS[3]
+    assert str(encoder.ladder.rung) == "320x240@15"
     assert encoder.codec is not None and (encoder.codec.width, encoder.codec.height) == (320, 240)
     assert 25 <= len(sent) <= 31  # about 15 of each 30 frames, minus encoder drops
 
@@ -116,9 +116,51 @@ def test_the_quantiser_is_read_from_each_packet() -> None:
     assert qps and all(q is not None and 40 <= q <= 56 for q in qps[1:]), qps
 
 
+def easy_frames(count: int) -> list[av.VideoFrame]:
+    """A plain picture (a gradient, a square moving across it): a webcam's desk."""
+    base = np.tile(np.linspace(40, 200, 640, dtype=np.uint8), (480, 1))
+    out = []
+    for i in range(count):
+        image = np.repeat(base[:, :, None], 3, axis=2)
+        image[200:280, 4 * i % 560:4 * i % 560 + 80] = (200, 60, 60)
+        frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+        frame.pts, frame.time_base = i * 3000, VIDEO_TB
+        out.append(frame)
+    return out
+
+
+def sent_rungs(encoder: ParleyVp8Encoder, clock: Clock, source: list[av.VideoFrame]) -> list[str]:
+    rungs = [str(encoder.ladder.rungs[max(encoder.ladder.index or 0, encoder.quality.cap)])]
+    encoder.on_rung = lambda rung: rungs.append(str(rung))
+    for frame in source:
+        encoder.encode(frame)
+        clock.now += 1 / 30
+    return rungs
+
+
+def test_plain_video_climbs_to_640x480_at_30_with_the_budget() -> None:
+    clock = Clock()
+    encoder = ParleyVp8Encoder(clock=clock)
+    encoder.target_bitrate = 1_000_000
+    rungs = sent_rungs(encoder, clock, easy_frames(240))  # 8 s
+    assert rungs == ["480x360@24", "480x360@30", "640x480@30"]  # one step at a time
+    assert encoder.codec is not None and (encoder.codec.width, encoder.codec.height) == (640, 480)
+
+
+def test_hard_video_is_never_put_on_640x480_its_budget_cannot_carry() -> None:
+    # noise at 1.5 Mbit/s: 640x480@30 would run at the quantiser's ceiling and be taken
+    # back by the quality scaler, with dropped frames and a keyframe each way
+    clock = Clock()
+    encoder = ParleyVp8Encoder(clock=clock)
+    encoder.target_bitrate = 1_700_000
+    rungs = sent_rungs(encoder, clock, frames(180))  # 6 s
+    assert "640x480@30" not in rungs
+    assert encoder.ladder.rung == RUNGS[0]  # the budget alone would have taken it
+
+
 def test_capture_smaller_than_the_rung_is_never_upscaled() -> None:
     assert fit(320, 240, RUNGS[0]) == (320, 240)
-    assert fit(1280, 720, RUNGS[2]) == (320, 180)
+    assert fit(1280, 720, Rung(320, 240, 24, 0)) == (320, 180)
 
 
 def audio(silent: bool, pts: int) -> av.AudioFrame:

@@ -1,5 +1,6 @@
 """The resolution ladder: down at once, up after a hold, pause below the floor, probe
-after a pause; an application-limited sender does not step down."""
+after a pause; an application-limited sender does not step down; 30 fps kept at
+480x360 where 640x480 cannot be afforded."""
 
 from __future__ import annotations
 
@@ -12,14 +13,32 @@ from parley.media.ladder import (
     UP_HOLD,
     VIDEO_FLOOR,
     Ladder,
+    quality_start,
     video_budget,
 )
+from parley.media.layering import LOW_RUNGS
+
+RUNG = {str(rung): rung for rung in RUNGS}
 
 
-def test_the_ladder_is_the_issues_with_320x240_at_24() -> None:
-    assert [str(r) for r in RUNGS] == ["640x480@30", "480x360@24", "320x240@24", "320x240@15",
-                                       "160x120@10"]
+def test_the_ladder_is_the_issues_with_480x360_at_30_and_320x240_at_24() -> None:
+    assert [str(r) for r in RUNGS] == ["640x480@30", "480x360@30", "480x360@24", "320x240@24",
+                                       "320x240@15", "160x120@10"]
     assert VIDEO_FLOOR == 45_000  # a 150k link's sawtooth stays above it
+
+
+def test_a_450_to_600k_uplink_keeps_30_fps_at_480x360() -> None:
+    # a 450k link's REMB sits at about 380-420k after each cut, a 600k link's at 500k
+    for remb in (380_000, 500_000, 1_000_000):
+        assert str(Ladder(start=video_budget(remb, covers_audio=False)).rung) in (
+            "480x360@30", "640x480@30")
+    assert str(Ladder(start=video_budget(380_000, covers_audio=False)).rung) == "480x360@30"
+
+
+def test_only_640x480_waits_for_the_quality_scaler() -> None:
+    assert [r.by_quality for r in RUNGS] == [True] + [False] * (len(RUNGS) - 1)
+    assert quality_start(RUNGS) == 1  # the encoder's quality cap starts at 480x360@30
+    assert quality_start(LOW_RUNGS) == 0
 
 
 def test_a_250k_uplink_runs_24_fps_and_a_slower_one_15() -> None:
@@ -44,21 +63,21 @@ def test_audio_is_reserved_first_when_the_estimate_covers_it() -> None:
 def test_down_at_once_up_after_a_hold() -> None:
     ladder = Ladder()
     assert ladder.update(1_000_000, 0.0) == RUNGS[0]
-    assert ladder.update(150_000, 0.1) == RUNGS[2]  # two steps down in one go
-    assert ladder.update(300_000, 0.2) == RUNGS[2]  # better, but not for long enough
-    assert ladder.update(300_000, 0.2 + UP_HOLD - 0.01) == RUNGS[2]
-    assert ladder.update(300_000, 0.2 + UP_HOLD) == RUNGS[1]  # one step up
-    assert ladder.update(230_000, 10.0) == RUNGS[1]  # above the floor, below the margin
-    assert ladder.update(230_000, 20.0) == RUNGS[1]
+    assert ladder.update(150_000, 0.1) == RUNG["320x240@24"]  # three steps down in one go
+    assert ladder.update(300_000, 0.2) == RUNG["320x240@24"]  # better, not for long enough
+    assert ladder.update(300_000, 0.2 + UP_HOLD - 0.01) == RUNG["320x240@24"]
+    assert ladder.update(300_000, 0.2 + UP_HOLD) == RUNG["480x360@24"]  # one step up
+    assert ladder.update(230_000, 10.0) == RUNG["480x360@24"]  # above the floor, no margin
+    assert ladder.update(230_000, 20.0) == RUNG["480x360@24"]
 
 
 def test_a_wobble_resets_the_hold() -> None:
     ladder = Ladder(start=150_000)
-    assert ladder.rung == RUNGS[2]
+    assert ladder.rung == RUNG["320x240@24"]
     ladder.update(300_000, 0.0)
     ladder.update(150_000, 1.0)  # back down under the margin: the hold starts over
-    assert ladder.update(300_000, UP_HOLD + 0.5) == RUNGS[2]
-    assert ladder.update(300_000, 2 * UP_HOLD + 0.5) == RUNGS[1]
+    assert ladder.update(300_000, UP_HOLD + 0.5) == RUNG["320x240@24"]
+    assert ladder.update(300_000, 2 * UP_HOLD + 0.5) == RUNG["480x360@24"]
 
 
 def test_pause_below_the_floor_and_probe_after_a_while() -> None:
@@ -82,7 +101,7 @@ def test_resume_when_bandwidth_returns() -> None:
 
 def test_an_application_limited_sender_keeps_its_rung() -> None:
     ladder = Ladder(start=300_000)
-    assert ladder.rung == RUNGS[1]
+    assert ladder.rung == RUNG["480x360@30"]
     # the estimate follows what a still picture needs, not the link: no step down
-    assert ladder.update(70_000, 0.0, app_limited=True) == RUNGS[1]
+    assert ladder.update(70_000, 0.0, app_limited=True) == RUNG["480x360@30"]
     assert ladder.update(70_000, 1.0, app_limited=False) == RUNGS[-1]

@@ -1,6 +1,7 @@
 """The sender's check on the receiver's estimate, on a fake clock: REMB drops are followed
 only when heavy loss or a grown round trip confirm them; loss alone moves the loss-based
-rate; and a video sender's RTCP hook hands aiortc the checked REMB."""
+rate; a clean link's start grows fast until the first sign of congestion; and a video
+sender's RTCP hook hands aiortc the checked REMB."""
 
 from __future__ import annotations
 
@@ -146,6 +147,40 @@ def test_a_cut_that_recovers_within_the_hold_is_not_followed() -> None:
     assert policy.on_remb(305_000, 1.5) == 310_000  # a small dip is no cut
     assert policy.on_remb(300_000, 3.0) == 310_000
     assert policy.held_out == 0
+
+
+def test_at_the_start_a_clean_link_grows_fast_up_to_twice_the_remb() -> None:
+    policy = SendSideEstimate(300_000)
+    policy.on_rtt(0.04)
+    for second in range(1, 4):  # no REMB yet (aiortc waits 3 s): the start rate holds
+        policy.on_loss(0.0, second)
+    assert policy.rate == 300_000
+    assert policy.on_remb(270_000, 3.5) == 300_000  # the throughput it measured
+    policy.on_loss(0.0, 4.0)
+    assert policy.starting and policy.on_remb(290_000, 4.1) == 450_000  # x 1.5 in a second
+    policy.on_loss(0.0, 5.0)
+    assert policy.rate == 580_000  # twice the REMB, 1.5 s after the first one
+    # the receiver's estimator sees the queue grow: growth is back to 8 %/s
+    assert policy.on_remb(280_000, 5.5) == 580_000 and not policy.starting
+    policy.on_remb(400_000, 6.5)
+    policy.on_loss(0.0, 7.0)
+    assert policy.rate == int(580_000 * 1.08)  # a report counts at most 1 s of growth
+
+
+def test_the_start_up_ends_at_the_first_sign_of_congestion() -> None:
+    lossy = SendSideEstimate(300_000)
+    lossy.on_remb(280_000, 3.0)
+    lossy.on_loss(0.03, 4.0)
+    assert not lossy.starting
+    queued = SendSideEstimate(300_000)
+    queued.on_rtt(0.04)
+    queued.on_remb(280_000, 3.0)
+    queued.on_rtt(0.2)
+    assert not queued.starting
+    overflowing = SendSideEstimate(300_000)  # a 250k link's first REMB: an overuse
+    overflowing.on_remb(180_000, 1.5)
+    overflowing.on_loss(0.0, 2.5)
+    assert not overflowing.starting and overflowing.rate < 300_000 * 1.1
 
 
 async def test_a_video_senders_rtcp_hook_passes_the_checked_remb_upstream() -> None:

@@ -14,7 +14,9 @@ REMB) and changes:
 - the bytes on the wire hold the target (:mod:`.ratecontrol`): a frame dropper (a
   leaky bucket of the encoder's own output) skips frames while the output is ahead of
   the target, and a quality scaler steps the ladder down when many frames are dropped
-  or the quantiser stays near its ceiling at a rung, and up again with hysteresis;
+  or the quantiser stays near its ceiling at a rung, and up again with hysteresis; it
+  starts capped below 640x480@30, which hard content cannot afford at its budget floor
+  (:attr:`~parley.media.ladder.Rung.by_quality`);
 - a frame is a keyframe only when one is due: a decoded frame (a camera's, the bench
   clip's) says it is an I picture, and FFmpeg's libvpx wrapper forces a keyframe for
   every such frame, which made every frame a keyframe at 2.4x the target (aiortc's
@@ -66,6 +68,7 @@ from parley.media.ladder import (
     VIDEO_MAX,
     Ladder,
     Rung,
+    quality_start,
     video_budget,
 )
 from parley.media.opus import ParleyOpusEncoder
@@ -135,7 +138,10 @@ class ParleyVp8Encoder(Vp8Encoder):
         self.dropper = FrameDropper()
         """Holds the output at the target over a fraction of a second."""
         self.quality = QualityScaler(len(rungs))
-        """Its ``cap`` is the best rung the output's quality allows."""
+        """Its ``cap`` is the best rung the output's quality allows. It starts below the
+        ladder's :attr:`~parley.media.ladder.Rung.by_quality` rungs (640x480@30), which are
+        taken only once the output shows headroom (:func:`~parley.media.ladder.quality_start`)."""
+        self.quality.cap = quality_start(rungs)
         self.keyframes = 0
         """Keyframes produced (requested or from a rebuild): a diagnostic."""
         self.requested_keyframes = 0

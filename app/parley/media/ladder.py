@@ -6,6 +6,10 @@ budget falls below a rung's floor, and up only after the budget has stayed above
 next rung's floor (plus a margin) for :data:`UP_HOLD` seconds, so an estimate that
 wobbles around a threshold does not flap the resolution (each change costs a keyframe).
 Below the last rung's floor, video pauses (:meth:`Ladder.update` returns None).
+A rung marked :attr:`Rung.by_quality` (640x480@30) needs more than the budget: the
+encoder's quality scaler starts capped below it (:func:`quality_start`) and lifts the cap
+only when the output at the rung below shows headroom, so hard content is not put on a
+rung its budget cannot carry.
 
 An estimate is only news about the link when the sender uses what it allows: a
 receiver's REMB grows to at most 1.5 x what it receives, so an encoder that undershoots
@@ -30,21 +34,42 @@ class Rung:
     fps: int
     floor: int
     """The video budget (bit/s) below which this rung is left for the next one down."""
+    by_quality: bool = False
+    """Taken only once the encoder's output shows headroom at the rung below (the quality
+    scaler's step up, :mod:`.ratecontrol`: a low quantiser, no drops), not on the budget
+    alone: the content decides how much this rung needs (:data:`RUNGS`)."""
 
     def __str__(self) -> str:
         return f"{self.width}x{self.height}@{self.fps}"
 
 
 RUNGS: tuple[Rung, ...] = (
-    Rung(640, 480, 30, 400_000),
+    Rung(640, 480, 30, 400_000, by_quality=True),
+    Rung(480, 360, 30, 280_000),
     Rung(480, 360, 24, 220_000),
     Rung(320, 240, 24, 105_000),
     Rung(320, 240, 15, 85_000),
     Rung(160, 120, 10, 45_000),
 )
 """Best first. The floors are where VP8 still gives a watchable picture at that size
-and rate with a hard (textured, moving) source. Issue 13's ladder, with 320x240@24
-added: a 250 kbit/s uplink leaves video about 150 kbit/s, where 480x360@24 runs at
+and rate with a hard (textured, moving) source. Issue 13's ladder, with 480x360@30 and
+320x240@24 added.
+
+480x360@30 (round seven) keeps the frame rate where the budget or the content cannot
+afford 640x480@30, as Chromium's "balanced" degradation does for a camera (it sends
+480x360 at 28-30 fps on a 450-600 kbit/s uplink): without it the ladder's second rung
+holds every link below about 1.3 Mbit/s of hard video at 24 fps. With the bench's hard
+clip (``bench.vp8_rate.libvpx``, 5 s a rate) it holds quantiser 50 at 300k, 48 at 350k
+and 46 at 400k (the quality scaler's limit is 53); its floor of 280k (about 51) sits
+above the start's budget (270k), so a call still starts at 480x360@24 and a slow link's
+start is as before. 640x480@30 is ``by_quality``: the same clip needs about 1.1 Mbit/s
+there (quantiser 51.0 at 1.1M, 54.3 at 900k, 55.8 with frames dropped at 500-700k),
+where a plain webcam picture is fine at its 400k floor; taken on the budget alone it was
+capped by the quality scaler 2 s later, with drops and a keyframe each way. So the
+encoder takes it only when the quantiser at 480x360@30 shows headroom, which for the
+hard clip is never within the 1.5 Mbit/s ceiling, and for easy content is at once.
+
+320x240@24: a 250 kbit/s uplink leaves video about 150 kbit/s, where 480x360@24 runs at
 libvpx's quantiser ceiling (54-56 at 150-200k with the bench's hard clip) and would
 be capped by the quality scaler, while 320x240@24 holds quantiser 44-50 at 105-150k
 — and Chromium on the same link sends 320x240 at 23-26 fps. Without it such a link is
@@ -58,6 +83,14 @@ floor is 45k, not the issue's "about 60k" (round seven): at 150 kbit/s Opus take
 about 60k and 95k, so with a 60k floor video paused at each low edge (5 s paused, then a
 probe); 160x120@10 runs at quantiser 43 at 45k (37 at 60k, 48 at 35k; the hard clip).
 A 90 kbit/s link still pauses video (its budget is about 30k)."""
+
+
+
+def quality_start(rungs: tuple[Rung, ...]) -> int:
+    """The best rung (an index into ``rungs``) the budget alone may take: the first that
+    is not :attr:`Rung.by_quality`; the encoder's quality scaler starts capped there."""
+    return next((i for i, rung in enumerate(rungs) if not rung.by_quality), len(rungs) - 1)
+
 
 VIDEO_FLOOR = RUNGS[-1].floor
 """Below this video budget (bit/s) video pauses: "Video paused: slow connection"."""

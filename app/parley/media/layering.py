@@ -26,8 +26,9 @@ from enum import Enum
 
 from parley.media.ladder import RUNGS, START_ESTIMATE, Rung, video_budget
 
-LOW_RUNGS: tuple[Rung, ...] = RUNGS[3:]
-"""The low layer's ladder: 320x240@15, then 160x120@10."""
+LOW_RUNGS: tuple[Rung, ...] = tuple(r for r in RUNGS if r.width <= 320 and r.fps <= 15)
+"""The low layer's ladder: 320x240@15, then 160x120@10 (picked by size and rate, not by
+position: rungs are added above them)."""
 LOW_MAX = 170_000
 """The highest estimate (bit/s) the low layer's encoder is given (about 150 kbit/s of
 video once the ladder's headroom is taken)."""
