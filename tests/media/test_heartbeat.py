@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 from typing import Any
 
 import pytest
 
-from parley.media.heartbeat import Heartbeat
+from parley.media.heartbeat import FALSE_ALARM, Heartbeat
 
 
 class Channel:
@@ -147,3 +148,26 @@ async def test_pings_carry_our_video_pause_and_report_the_peers() -> None:
     heartbeat.received(json.dumps({"type": "ping", "t": 2.0}))
     assert slow == [True, False]
     heartbeat.stop()
+
+
+async def test_a_lossy_link_that_delivers_is_not_dead_and_a_dead_one_still_is() -> None:
+    """Every fourth pong lost (a lossy link): the timeout grows to cover the runs such
+    loss makes, so the peer never shows as reconnecting; when the link then dies, the
+    silence adds no loss and the peer is dead one timeout after its last pong."""
+    channel, events = Channel(), Events()
+    heartbeat = Heartbeat(channel, events("alive"), events("dead"), interval=0.05, timeout=0.2)
+    heartbeat.start()
+    for i in range(32):
+        await channel.until(lambda i=i: len(channel.sent) > i)
+        if i % 4 != 3:
+            heartbeat.received(pong(channel.sent[i]))
+    last_pong = heartbeat.last_pong
+    assert last_pong is not None
+    assert heartbeat.loss == pytest.approx(0.25, abs=0.04)
+    expected = 0.05 * math.log(FALSE_ALARM) / math.log(heartbeat.loss)  # about 0.33 s
+    assert heartbeat.timeout >= expected > 0.3
+    timeout = heartbeat.timeout
+    assert events.names == ["alive"]
+    dead_at = await events.until("dead")  # no pong any more: the link died
+    assert timeout <= dead_at - last_pong < timeout + 0.2
+    assert heartbeat.loss == pytest.approx(0.25, abs=0.04)  # the silence counted nothing
