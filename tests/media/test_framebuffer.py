@@ -149,3 +149,20 @@ def test_a_batch_decodes_to_every_frame_with_its_own_time() -> None:
     frames = decoder.decode(batch)
     assert [f.pts for f in frames] == [1000, 1000 + TICK, 1000 + 2 * TICK]
     assert [f.width for f in frames] == [64] * 3
+
+
+def test_a_frame_of_a_batch_that_fails_costs_a_keyframe_request_not_the_batch() -> None:
+    """Two holes, the later given up on (rtx.py's filler) before the earlier is
+    retransmitted: the intact frames ahead of the broken one are still shown."""
+    good = vp8_frames(3)
+    decoder = BatchDecoder(Vp8Decoder())
+    buffer = FrameAssembler(batch=True)
+    _, first = buffer.add(packet(1, 1, good[0]))  # the keyframe
+    assert first is not None and len(decoder.decode(first)) == 1
+    buffer.add(packet(3, 3, b"\x9d\x01\x2a broken"))  # frame 3 came damaged
+    pli, batch = buffer.add(packet(2, 2, good[1]))  # frame 2's retransmission
+    assert not pli and isinstance(batch, FrameBatch) and timestamps(batch) == [2, 3]
+    frames = decoder.decode(batch)
+    assert len(frames) == 1 and batch.failed == 1  # frame 2 shown, frame 3 not
+    pli, _ = buffer.add(packet(4, 4, good[2]))
+    assert pli  # the next packet asks for a keyframe, as aiortc does after a failure

@@ -33,8 +33,11 @@ payload aiortc's receiver sets before ``add()``, is read as upstream's buffer re
 
 from __future__ import annotations
 
+import logging
+from collections import deque
 from typing import Any
 
+import av
 from aiortc import rtcrtpreceiver
 from aiortc.codecs import get_decoder as upstream_get_decoder
 from aiortc.codecs.base import Decoder
@@ -43,6 +46,8 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 from aiortc.utils import uint16_add
 from av.frame import Frame
+
+logger = logging.getLogger(__name__)
 
 MAX_MISORDER = 100
 """A packet this far behind the oldest one kept means the sender restarted (aiortc's)."""
@@ -58,6 +63,8 @@ class FrameBatch(JitterFrame):
         super().__init__(parts[0].data, parts[0].timestamp)
         self.parts = parts
         """The frames, oldest first, each with its own RTP timestamp."""
+        self.failed = 0
+        """Frames of it the decoder could not decode (set from the decoder's thread)."""
 
 
 class FrameAssembler(JitterBuffer):
@@ -78,11 +85,12 @@ class FrameAssembler(JitterBuffer):
         self.batches = 0
         """Calls that handed on more than one frame: a diagnostic."""
         self._kept: dict[int, RtpPacket] = {}
+        self._sent: deque[FrameBatch] = deque(maxlen=8)  # batches whose decoding to check
         self._next: int | None = None  # the sequence number the next frame starts at
 
     def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
         seq = packet.sequence_number
-        pli = False
+        pli = self._decode_failed()
         if self._next is None:
             self._next = seq
         ahead = uint16_add(seq, -self._next)
@@ -110,7 +118,17 @@ class FrameAssembler(JitterBuffer):
         if len(frames) == 1:
             return pli, frames[0]
         self.batches += 1
-        return pli, FrameBatch(frames)
+        batch = FrameBatch(frames)
+        self._sent.append(batch)
+        return pli, batch
+
+    def _decode_failed(self) -> bool:
+        """A frame of a batch handed on failed to decode: ask for a keyframe, as aiortc's
+        receiver does on the next packet after a frame it handed on failed."""
+        failed = any(batch.failed for batch in self._sent)
+        if failed:
+            self._sent.clear()
+        return failed
 
     def _take_frame(self) -> JitterFrame | None:
         """The frame starting at the next sequence number, if all of it is here."""
@@ -150,8 +168,10 @@ class BatchDecoder(Decoder):
 
     The receiver maps the batch's (its first frame's) RTP timestamp to the stream's time
     before decoding; each later frame's is that plus its own RTP offset. A frame that
-    fails to decode raises as upstream's decoder would (the receiver then asks for a
-    keyframe); the batch's other frames are not shown.
+    fails to decode is logged and counted in the batch (its assembler asks for a
+    keyframe on the next packet) and the others are decoded and shown, as they would
+    have been one by one; a batch none of whose frames decodes raises, as upstream's
+    decoder would.
     """
 
     def __init__(self, inner: Decoder) -> None:
@@ -162,9 +182,18 @@ class BatchDecoder(Decoder):
             return self.inner.decode(encoded_frame)
         first = encoded_frame.parts[0].timestamp
         frames: list[Frame] = []
+        error: av.FFmpegError | None = None
         for part in encoded_frame.parts:
             offset = (part.timestamp - first) & 0xFFFFFFFF
-            frames += self.inner.decode(JitterFrame(part.data, encoded_frame.timestamp + offset))
+            try:
+                frames += self.inner.decode(
+                    JitterFrame(part.data, encoded_frame.timestamp + offset))
+            except av.FFmpegError as exc:
+                logger.warning("failed to decode a video frame of a batch: %s", exc)
+                encoded_frame.failed += 1
+                error = exc
+        if error is not None and encoded_frame.failed == len(encoded_frame.parts):
+            raise error
         return frames
 
 
