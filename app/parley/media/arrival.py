@@ -48,6 +48,8 @@ from typing import Any
 from aioice import ice, turn
 from aiortc import clock, rtcdtlstransport
 
+from parley.media.names import Replaced
+
 try:
     import fcntl
 except ImportError:  # Windows: no ioctl, and no SIOCGSTAMP
@@ -63,7 +65,6 @@ KEEP = 256
 """Datagrams whose stamps are kept until aioice hands them on (aioice's queue is short;
 a stamp of a datagram never handed on is forgotten after this many others)."""
 
-_upstream: dict[str, Any] = {}
 _stamps: dict[int, tuple[bytes, int]] = {}
 """id(datagram) -> (the datagram, kept alive so its id stays its own; its stamp, ms)."""
 
@@ -118,42 +119,44 @@ def _datagram_received(self: ice.StunProtocol, data: bytes | str, addr: tuple[An
         if sock is not None and getattr(sock, "type", None) == socket.SOCK_DGRAM:
             stamp = kernel_stamp_ms(sock)
         note(data, stamp if stamp is not None else clock.current_ms())
-    _upstream["datagram_received"](self, data, addr)
+    _replaced.upstream("datagram_received")(self, data, addr)
 
 
 async def _recv(self: ice.Connection) -> bytes:
-    data: bytes = await _upstream["recv"](self)
+    data: bytes = await _replaced.upstream("recv")(self)
     handed_on(data)
     return data
+
+
+def _clock_shim() -> types.ModuleType:
+    """aiortc's ``clock`` module as ``rtcdtlstransport`` sees it, with :func:`current_ms`."""
+    shim = types.ModuleType("parley_arrival_clock")
+    shim.__dict__.update({k: v for k, v in vars(clock).items() if not k.startswith("__")})
+    shim.current_ms = current_ms  # type: ignore[attr-defined]
+    return shim
+
+
+_replaced = Replaced((ice.StunProtocol, "datagram_received", _datagram_received),
+                     (ice.Connection, "recv", _recv),
+                     (rtcdtlstransport, "clock", _clock_shim()))
 
 
 def install() -> None:
     """Stamp every datagram from now on with its kernel receive time (idempotent; Linux
     only, see :data:`SUPPORTED`)."""
-    if _upstream or not SUPPORTED:
-        return
-    _upstream["datagram_received"] = ice.StunProtocol.datagram_received
-    _upstream["recv"] = ice.Connection.recv
-    _upstream["clock"] = rtcdtlstransport.clock  # type: ignore[attr-defined]
-    ice.StunProtocol.datagram_received = _datagram_received  # type: ignore[method-assign]
-    ice.Connection.recv = _recv  # type: ignore[method-assign]
-    shim = types.ModuleType("parley_arrival_clock")
-    shim.__dict__.update({k: v for k, v in vars(clock).items() if not k.startswith("__")})
-    shim.current_ms = current_ms  # type: ignore[attr-defined]
-    rtcdtlstransport.clock = shim  # type: ignore[attr-defined]
+    if SUPPORTED:
+        _replaced.install()
 
 
 def installed() -> bool:
     """Whether datagrams get their kernel receive times."""
-    return bool(_upstream)
+    return _replaced.installed
 
 
 def uninstall() -> None:
     """aiortc's own arrival times again (the bare-aiortc baselines)."""
-    if not _upstream:
+    if not _replaced.installed:
         return
-    ice.StunProtocol.datagram_received = _upstream.pop("datagram_received")  # type: ignore[method-assign]
-    ice.Connection.recv = _upstream.pop("recv")  # type: ignore[method-assign]
-    rtcdtlstransport.clock = _upstream.pop("clock")  # type: ignore[attr-defined]
+    _replaced.uninstall()
     _stamps.clear()
     _current.stamp = None

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
 
 from aiortc import rtcrtpreceiver
 from aiortc.rate import (
@@ -55,12 +54,13 @@ from aiortc.rate import (
     RemoteBitrateEstimator,
 )
 
+from parley.media.names import Replaced
+
 logger = logging.getLogger(__name__)
 LOG = bool(os.environ.get("PARLEY_REMB_LOG"))
 MAX_DRAIN_MS = 2500
 """After the delay has been falling (a negative offset) this long, it is no longer a
 queue draining (ms of arrival time)."""
-_upstream: dict[str, Any] = {}
 
 
 class _SeenInterArrival(InterArrival):
@@ -140,21 +140,19 @@ class ParleyRemoteBitrateEstimator(RemoteBitrateEstimator):
                         self.rate_control.state.name, self.rate_control.near_max)
 
 
+_replaced = Replaced((rtcrtpreceiver, "RemoteBitrateEstimator", ParleyRemoteBitrateEstimator))
+
+
 def install() -> None:
     """Give every receiver built from now on Parley's estimator (idempotent)."""
-    if _upstream:
-        return
-    _upstream["RemoteBitrateEstimator"] = rtcrtpreceiver.RemoteBitrateEstimator  # type: ignore[attr-defined]
-    rtcrtpreceiver.RemoteBitrateEstimator = ParleyRemoteBitrateEstimator  # type: ignore[attr-defined]
+    _replaced.install()
 
 
 def installed() -> bool:
     """Whether receivers get :class:`ParleyRemoteBitrateEstimator`."""
-    return bool(_upstream)
+    return _replaced.installed
 
 
 def uninstall() -> None:
     """Give aiortc back its own estimator (for receivers built from now on)."""
-    if not _upstream:
-        return
-    rtcrtpreceiver.RemoteBitrateEstimator = _upstream.pop("RemoteBitrateEstimator")  # type: ignore[attr-defined]
+    _replaced.uninstall()

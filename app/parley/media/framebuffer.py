@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from typing import Any
 
 import av
 from aiortc import rtcrtpreceiver
@@ -47,12 +46,12 @@ from aiortc.rtp import RtpPacket
 from aiortc.utils import uint16_add
 from av.frame import Frame
 
+from parley.media.names import Replaced
+
 logger = logging.getLogger(__name__)
 
 MAX_MISORDER = 100
 """A packet this far behind the oldest one kept means the sender restarted (aiortc's)."""
-
-_upstream: dict[str, Any] = {}
 
 
 class FrameBatch(JitterFrame):
@@ -205,22 +204,20 @@ def parley_decoder(codec: RTCRtpCodecParameters) -> Decoder:
     return decoder
 
 
+_replaced = Replaced((rtcrtpreceiver, "get_decoder", parley_decoder))
+
+
 def install() -> None:
     """Let receivers' decoders take batches (process-wide, idempotent): assemblers built
     from now on hand on every complete frame at once."""
-    if _upstream:
-        return
-    _upstream["get_decoder"] = rtcrtpreceiver.get_decoder  # type: ignore[attr-defined]
-    rtcrtpreceiver.get_decoder = parley_decoder  # type: ignore[attr-defined]
+    _replaced.install()
 
 
 def uninstall() -> None:
     """Give aiortc back its decoders (assemblers built from now on: one frame per add)."""
-    if not _upstream:
-        return
-    rtcrtpreceiver.get_decoder = _upstream.pop("get_decoder")  # type: ignore[attr-defined]
+    _replaced.uninstall()
 
 
 def installed() -> bool:
     """Whether receivers' decoders take batches."""
-    return bool(_upstream)
+    return _replaced.installed

@@ -33,16 +33,13 @@ attribute of the receiver is read or written.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiortc import rtcrtpreceiver
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.rtp import RtpPacket
 from aiortc.utils import uint16_add
 
 from parley.media.framebuffer import FrameAssembler
-
-_upstream: dict[str, Any] = {}
+from parley.media.names import Replaced
 
 
 class AudioJitterBuffer(JitterBuffer):
@@ -95,21 +92,19 @@ def _jitter_buffer(capacity: int, prefetch: int = 0, is_video: bool = False) -> 
     return AudioJitterBuffer(capacity)
 
 
+_replaced = Replaced((rtcrtpreceiver, "JitterBuffer", _jitter_buffer))
+
+
 def install() -> None:
     """Give every receiver built from now on Parley's audio jitter buffer (idempotent)."""
-    if _upstream:
-        return
-    _upstream["JitterBuffer"] = rtcrtpreceiver.JitterBuffer  # type: ignore[attr-defined]
-    rtcrtpreceiver.JitterBuffer = _jitter_buffer  # type: ignore[attr-defined,assignment]
+    _replaced.install()
 
 
 def uninstall() -> None:
     """Give aiortc back its own jitter buffer (for receivers built from now on)."""
-    if not _upstream:
-        return
-    rtcrtpreceiver.JitterBuffer = _upstream.pop("JitterBuffer")  # type: ignore[attr-defined]
+    _replaced.uninstall()
 
 
 def installed() -> bool:
     """Whether receivers get :class:`AudioJitterBuffer`."""
-    return bool(_upstream)
+    return _replaced.installed
