@@ -371,15 +371,9 @@ async def _receiver_rtp(self: RTCRtpReceiver, packet: Any, arrival_time_ms: int)
         kept = list(seen[1].items())[-RECENT:]
         seen[1].clear()
         seen[1].update(kept)
-    limiters = _receivers.get(self)
-    if limiters:
-        now = time.monotonic()
-        if packet.ssrc in limiters:
-            limiters[packet.ssrc].arrived(packet.sequence_number, now)
-        elif len(packet.payload) >= 2:  # a retransmission: RFC 4588's original number
-            seq = int.from_bytes(packet.payload[:2], "big")
-            for limiter in limiters.values():
-                limiter.arrived(seq, now)
+    limiter = _receivers.get(self, {}).get(packet.ssrc)
+    if limiter is not None:  # a retransmission arrives here unwrapped, as its media packet
+        limiter.arrived(packet.sequence_number, time.monotonic())
     await _upstream["receiver_rtp"](self, packet, arrival_time_ms)
 
 
