@@ -20,7 +20,7 @@ is complete at its marker packet (or, as before, when a later frame begins: an e
 filler in place of a lost last packet has no marker), and every frame complete after a
 packet is handed on together, as a :class:`FrameBatch`. A frame with no data (made of
 :mod:`.rtx`'s fillers alone) is dropped with a keyframe request, as
-:class:`~parley.media.jitter.VideoJitterBuffer` does.
+the guard :mod:`.jitter` explains (an empty packet is FFmpeg's "drain" signal).
 
 A batch reaches aiortc's decoder thread as one item, so the decoder must know it:
 :func:`install` replaces the name ``get_decoder`` of ``aiortc.rtcrtpreceiver`` (its

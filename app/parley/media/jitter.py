@@ -13,7 +13,7 @@ released (reordered, or a duplicate) is dropped: it would be played out of order
 
 Video gets :class:`~parley.media.framebuffer.FrameAssembler` (aiortc's rules, but a frame
 is complete at its marker packet and every complete frame is handed on at once: see
-there), with one guard (:class:`VideoJitterBuffer`): a frame
+there), which has one guard (:class:`VideoJitterBuffer` is its name here): a frame
 with no data is not handed to the decoder. Such a frame is made of the empty packets
 :mod:`parley.media.rtx` puts in place of packets given up on (a whole small frame lost
 on a short link); handed on, it reaches FFmpeg's VP8 decoder as an empty packet, which
@@ -71,19 +71,8 @@ class AudioJitterBuffer(JitterBuffer):
 
 class VideoJitterBuffer(FrameAssembler):
     """The video frame buffer (:mod:`.framebuffer`), which never hands on a frame with
-    no data."""
-
-    def __init__(self, capacity: int = 128, prefetch: int = 0, is_video: bool = True) -> None:
-        super().__init__(capacity, prefetch, is_video)
-        self.empty = 0
-        """Frames with no data dropped (each asked for a keyframe)."""
-
-    def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
-        pli, frame = super().add(packet)
-        if frame is not None and not frame.data:
-            self.empty += 1
-            return True, None  # a lost picture: ask for a keyframe, decode nothing
-        return pli, frame
+    no data: :class:`~parley.media.framebuffer.FrameAssembler` drops one itself, counts
+    it in ``empty`` and asks for a keyframe."""
 
 
 def _jitter_buffer(capacity: int, prefetch: int = 0, is_video: bool = False) -> JitterBuffer:
