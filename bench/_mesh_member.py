@@ -6,13 +6,22 @@ stdin takes lines ``peers a,b,c`` (call them), ``sig <json>`` (a relayed signal)
 ``start`` / ``stop`` (the measured window); stdout gives ``sig <json>`` (a signal for
 another participant), ``ready`` once video flows from every peer, and, after ``stop``,
 ``result <json>``; it exits when stdin closes.
+
+``PARLEY_MESH_PROFILE=PREFIX``: member ``a`` profiles its event loop's thread over the
+measured window with cProfile, timed by that thread's own CPU clock
+(``time.thread_time``: a runnable thread waiting for a core counts nothing, unlike a
+sampling profiler's wall-clock samples), and writes ``PREFIX-a.prof`` (read it with
+``python -m pstats``). The profiler slows the loop's Python about twofold: use it for
+where the loop's CPU goes, not for the figures.
 """
 
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import dataclasses
 import json
+import os
 import sys
 import time
 from typing import Any
@@ -23,6 +32,9 @@ from parley.protocol.messages import Answer, Candidate, Message, Offer, decode, 
 
 READY_FRAMES = 10
 """Camera frames from each peer before the member says it is ready."""
+PROFILE = os.environ.get("PARLEY_MESH_PROFILE")
+PROFILED = "a"
+"""The member that profiles its loop when :data:`PROFILE` is set."""
 
 
 class Member:
@@ -38,6 +50,8 @@ class Member:
         self._peers: list[str] = []
         self._flowing: dict[str, int] = {}
         self._ready = False
+        self._profile = cProfile.Profile(time.thread_time) \
+            if PROFILE and pid == PROFILED else None
         config = MediaConfig(fake_media=True, video_size=size, fps=fps, encode_once=once)
         self.mesh = MediaMesh(pid, config, self._send, MeshEvents(
             on_local_frame=self._local, on_video_frame=self._remote))
@@ -92,9 +106,14 @@ class Member:
         self._encodes0 = self._encodes()
         self._split.start()
         self.measuring = True
+        if self._profile is not None:
+            self._profile.enable()
 
     async def result(self) -> dict[str, Any]:
         self.measuring = False
+        if self._profile is not None:
+            self._profile.disable()
+            self._profile.dump_stats(f"{PROFILE}-{self.pid}.prof")
         split = self._split.stop()
         packets = await self.packets_sent()
         shared = self.mesh.shared_video("camera")
