@@ -18,8 +18,9 @@ from typing import Any
 
 import av
 from aiortc.codecs.opus import OpusEncoder
-from aiortc.rtp import compute_audio_level_dbov
 from av.frame import Frame
+
+from parley.media.level import audio_level_dbov
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class ParleyOpusEncoder(OpusEncoder):
             self._fec = fec
             logger.info("opus: %d bit/s, fec %s", self._bitrate, "on" if fec else "off")
             self.codec = self._context()
-        silent = compute_audio_level_dbov(frame) <= SILENCE_DBOV
+        silent = audio_level_dbov(frame) <= SILENCE_DBOV
         if not silent:
             self._silent_since = None
         elif self._silent_since is None:
