@@ -24,6 +24,7 @@ from parley.media import (
     MeshEvents,
     VideoFrame,
     arrival,
+    decoding,
     estimate,
     framebuffer,
     rtx,
@@ -108,6 +109,7 @@ async def bare_call() -> dict[str, Any]:
     framebuffer.uninstall()  # and its decoders: one video frame per packet
     estimate.uninstall()  # and its own estimator, fed its own arrival times
     arrival.uninstall()
+    decoding.uninstall()  # and its decoder threads' task per frame
     meter = Meter()
     pcs = {pid: RTCPeerConnection(RTCConfiguration(iceServers=[])) for pid in ("a", "b")}
     tracks: list[MediaStreamTrack] = []

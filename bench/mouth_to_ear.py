@@ -51,7 +51,7 @@ from tests.media.clocked_audio import ClockedAudio, ClockedStream
 from tests.media.conftest import Router
 
 from bench._latency import WARM_UP, burst_latencies, pulse_device_latencies, talker
-from parley.media import arrival, estimate, framebuffer, jitter, rtx
+from parley.media import arrival, decoding, estimate, framebuffer, jitter, rtx
 from parley.media.devices import use_audio_backend
 from parley.media.playback import to_mono
 from parley.media.synthetic import AUDIO_RATE, AUDIO_SAMPLES, audio_frame
@@ -118,6 +118,7 @@ async def _bare(audio: ClockedAudio, seconds: float) -> tuple[ClockedStream, Clo
     jitter.uninstall()
     estimate.uninstall()
     arrival.uninstall()
+    decoding.uninstall()  # and its decoder threads' task per frame
     sender, receiver = RTCPeerConnection(), RTCPeerConnection()
     microphone = _BareMicrophone(audio)
     speaker = _FifoSpeaker(audio)

@@ -20,7 +20,7 @@ from dataclasses import replace
 import av
 from aiortc.mediastreams import MediaStreamTrack
 
-from parley.media import arrival, estimate, framebuffer, jitter, rtx
+from parley.media import arrival, decoding, estimate, framebuffer, jitter, rtx
 from parley.media.camera import open_camera
 from parley.media.clip import ClipTrack, clip_path
 from parley.media.config import MediaConfig
@@ -49,6 +49,7 @@ class LocalMedia:
         jitter.install()  # audio packets to the decoder at once (media/jitter.py)
         estimate.install()  # the receiver's bandwidth estimate (media/estimate.py)
         arrival.install()  # its arrival times from the kernel (media/arrival.py)
+        decoding.install()  # decoded frames to the loop in one callback (media/decoding.py)
         self.local_id = local_id
         self.config = config
         self._on_device_error = on_device_error
