@@ -23,6 +23,21 @@ def test_to_mono_handles_packed_stereo_and_planar_float() -> None:
     assert np.allclose(to_mono(planar), 0.0)
 
 
+def test_to_mono_of_what_opus_decodes_is_the_exact_mean_of_both_channels() -> None:
+    """Decoded Opus (s16, interleaved stereo) takes a fast path: the same float32 values
+    as the mean of the two channels, whatever the samples, and nothing of the padding."""
+    rng = np.random.default_rng(7)
+    samples = rng.integers(-32768, 32768, size=(960, 2), dtype=np.int16)
+    frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="stereo")
+    expected = (samples[:, 0].astype(np.float32) + samples[:, 1]) * np.float32(0.5 / 32768)
+    mono = to_mono(frame)
+    assert mono.dtype == np.float32 and mono.shape == (960,)
+    assert np.array_equal(mono, expected)
+    planar = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples.T), format="s16p",
+                                        layout="stereo")
+    assert np.array_equal(to_mono(planar), expected)
+
+
 @pytest.fixture(scope="module")
 def played(tmp_path_factory: pytest.TempPathFactory) -> dict[str, float]:
     """What Playback played into a real (null) PulseAudio sink, recorded from its monitor

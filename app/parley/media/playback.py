@@ -49,6 +49,14 @@ Samples = npt.NDArray[np.float32]
 
 def to_mono(frame: av.AudioFrame) -> Samples:
     """A frame's samples as mono float32 in [-1, 1] (assumes 48 kHz, as Opus decodes)."""
+    if frame.format.name == "s16" and len(frame.layout.channels) == 2:
+        # what aiortc's Opus decoder gives, 50 times a second per peer: the interleaved
+        # plane read in place, the same float32 sums as below in a third of the time
+        packed = np.frombuffer(memoryview(frame.planes[0]), dtype=np.int16,
+                               count=2 * frame.samples)
+        mono: Samples = np.add(packed[0::2], packed[1::2], dtype=np.float32)
+        mono *= np.float32(0.5 / 32768.0)
+        return mono
     array = frame.to_ndarray()
     channels = len(frame.layout.channels)
     full = float(2 ** (8 * array.dtype.itemsize - 1)) if array.dtype.kind == "i" else 1.0
@@ -201,7 +209,7 @@ class Playback:
     def push(self, participant_id: str, frame: av.AudioFrame) -> None:
         """Queue a decoded frame of a participant (loop thread)."""
         samples = to_mono(frame)
-        level = float(np.sqrt(np.mean(np.square(samples)))) if len(samples) else 0.0
+        level = float(np.sqrt(np.dot(samples, samples) / len(samples))) if len(samples) else 0.0
         self.levels[participant_id] = level
         self._peaks[participant_id] = max(level, self._peaks.get(participant_id, 0.0))
         self.frames[participant_id] = self.frames.get(participant_id, 0) + 1
