@@ -11,7 +11,9 @@ CPU without a profiler:
   jobs, and every per-sender ``encode`` aiortc runs there (audio, per-peer video);
   bench/mesh_cpu.py moves the shared Opus encodes, which run on the loop, from
   ``loop`` to ``encode`` at their unit cost (bench/_unit_costs.py);
-- ``decode_video`` / ``decode_audio``: aiortc's decoder thread of each receiver;
+- ``decode_video`` / ``decode_audio``: aiortc's decoder thread of each receiver (with
+  Parley's media/decoding.py, audio is decoded on the loop and counts there: its
+  threads only wait for their end);
 - ``other``: any other Python thread;
 - ``ended``: the rest of the process's CPU: threads that ended within the window (the
   decoders of a connection replaced meanwhile) and threads Python does not know (libav's
