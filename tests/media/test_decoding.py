@@ -59,6 +59,13 @@ class Receiver:
         self.thread = threading.Thread(target=decoding.decoder_worker, args=(
             asyncio.get_running_loop(), inputs, self.output, self.error))
 
+    async def bound(self) -> Receiver:
+        """Start the worker and wait until it bound its queue (audio on the loop)."""
+        self.thread.start()
+        assert isinstance(self.inputs, DecoderQueue)
+        assert await asyncio.to_thread(self.inputs.bound.wait, 10)
+        return self
+
     async def played(self) -> list[Any]:
         """Everything the track got until its end (the worker's thread then ends)."""
         self.inputs.put(None)
@@ -73,9 +80,7 @@ class Receiver:
 async def test_audio_is_decoded_on_the_loop_every_frame_in_order_then_the_end() -> None:
     frames = _opus_frames(20)
     inputs = DecoderQueue()
-    receiver = Receiver(inputs)
-    receiver.thread.start()
-    assert await asyncio.to_thread(inputs.bound.wait, 10)
+    receiver = await Receiver(inputs).bound()
     for frame in frames:
         inputs.put((OPUS, frame))
     got = await receiver.played()
@@ -105,9 +110,7 @@ async def test_audio_put_before_the_thread_runs_still_plays_first() -> None:
 async def test_a_broken_audio_frame_is_flagged_and_the_next_ones_still_play() -> None:
     frames = _opus_frames(4)
     inputs = DecoderQueue()
-    receiver = Receiver(inputs)
-    receiver.thread.start()
-    assert await asyncio.to_thread(inputs.bound.wait, 10)
+    receiver = await Receiver(inputs).bound()
     for item in [frames[0], JitterFrame(GARBAGE, 1), *frames[1:]]:
         inputs.put((OPUS, item))
     got = await receiver.played()
@@ -119,9 +122,7 @@ async def test_a_broken_audio_frame_is_flagged_and_the_next_ones_still_play() ->
 async def test_video_is_decoded_in_the_thread_and_a_broken_frame_is_flagged() -> None:
     encoded = await _vp8_frames(3)
     inputs = DecoderQueue()
-    receiver = Receiver(inputs)
-    receiver.thread.start()
-    assert await asyncio.to_thread(inputs.bound.wait, 10)
+    receiver = await Receiver(inputs).bound()
     for item in [encoded[0], JitterFrame(GARBAGE, 1), encoded[1], encoded[2]]:
         inputs.put((VP8, item))
     got = await receiver.played()
