@@ -2,7 +2,8 @@
 
 Parley changes aiortc's and aioice's behaviour in a few documented places by replacing a
 module-level name (``aiortc.rtcrtpreceiver.JitterBuffer``, ``get_decoder``,
-``RemoteBitrateEstimator``, ``aiortc.rtcdtlstransport.clock``) or a method of a class
+``RemoteBitrateEstimator``, ``queue``, ``decoder_worker``,
+``aiortc.rtcdtlstransport.clock``) or a method of a class
 (aioice's ``StunProtocol.datagram_received``, ``Connection.recv``). Each of those
 modules keeps one :class:`Replaced`: ``install()`` (process-wide, idempotent),
 ``uninstall()`` (the benchmarks' bare-aiortc baselines), ``installed``, and
