@@ -10,7 +10,7 @@ import pytest
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
-from parley.media import framebuffer
+from parley.media import framebuffer, opus_fec
 from parley.media.opus import ParleyOpusEncoder
 from parley.media.opus_fec import FecOpusDecoder, libopus, opus_decoder
 
@@ -130,3 +130,30 @@ def test_receivers_get_the_fec_decoder_while_parleys_decoders_are_installed(
         assert isinstance(opus_decoder(), FecOpusDecoder)
     finally:
         (framebuffer.install if was else framebuffer.uninstall)()
+
+
+async def test_parleys_sdp_asks_for_opus_fec_only_while_installed() -> None:
+    """A browser's sender adds FEC only when the receiver's SDP asks (useinbandfec=1)."""
+    from aiortc import RTCPeerConnection
+
+    async def offer() -> str:
+        pc = RTCPeerConnection()
+        try:
+            pc.addTransceiver("audio")
+            await pc.setLocalDescription(await pc.createOffer())
+            return str(pc.localDescription.sdp)
+        finally:
+            await pc.close()
+
+    was = opus_fec.installed()
+    try:
+        opus_fec.install()
+        asked = await offer()
+        opus_fec.uninstall()
+        plain = await offer()
+    finally:
+        (opus_fec.install if was else opus_fec.uninstall)()
+    opus_line = next(line for line in asked.splitlines() if "opus/48000" in line)
+    payload_type = opus_line.split(":")[1].split()[0]
+    assert f"a=fmtp:{payload_type} useinbandfec=1" in asked.splitlines()
+    assert "useinbandfec" not in plain

@@ -22,6 +22,14 @@ The libopus used is the one PyAV's FFmpeg already loaded into the process (found
 ``/proc/self/maps``), else the system's (``ctypes.util.find_library``). Without a
 libopus that has ``opus_packet_has_lbrr`` (libopus >= 1.5), :func:`opus_decoder` gives
 upstream's decoder: nothing is recovered, nothing else changes.
+
+A receiver that decodes FEC says so in its SDP (RFC 7587's ``useinbandfec=1`` on the
+Opus ``a=fmtp`` line): a browser's sender adds FEC only when the far end asks for it.
+aiortc lists Opus with no parameters and answers with its own list, so :func:`install`
+replaces the ``parameters`` of the Opus entry of ``aiortc.codecs.CODECS`` (what every
+offer and answer is built from, and what ``getCapabilities`` reports) with the same
+plus ``useinbandfec=1``, while the FEC decoder is available; :func:`uninstall` gives
+upstream's back. Parley's own sender decides FEC from receiver reports, as before.
 """
 
 from __future__ import annotations
@@ -34,10 +42,13 @@ from pathlib import Path
 
 import av
 import numpy as np
+from aiortc.codecs import CODECS
 from aiortc.codecs.base import Decoder
 from aiortc.codecs.opus import OpusDecoder
 from aiortc.jitterbuffer import JitterFrame
 from av.frame import Frame
+
+from parley.media.names import Replaced
 
 logger = logging.getLogger(__name__)
 
@@ -168,3 +179,24 @@ def opus_decoder() -> Decoder:
     libopus with FEC calls is found."""
     lib = libopus()
     return FecOpusDecoder(lib) if lib is not None else OpusDecoder()
+
+
+_OPUS = next(c for c in CODECS["audio"] if c.mimeType.lower() == "audio/opus")
+_replaced = Replaced((_OPUS, "parameters", {**_OPUS.parameters, "useinbandfec": 1}))
+
+
+def install() -> None:
+    """Offers and answers built from now on ask for Opus FEC (``useinbandfec=1``), when
+    this process can decode it (idempotent)."""
+    if libopus() is not None:
+        _replaced.install()
+
+
+def uninstall() -> None:
+    """aiortc's own Opus parameters back (the benchmarks' bare-aiortc baselines)."""
+    _replaced.uninstall()
+
+
+def installed() -> bool:
+    """Whether Parley's SDP asks for Opus FEC."""
+    return _replaced.installed
