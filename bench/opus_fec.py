@@ -10,7 +10,8 @@ the same seeds for both decoders); the rest decoded in order, once by aiortc's
 ``OpusDecoder`` (FFmpeg's libopus wrapper: the baseline) and once by Parley's
 :class:`~parley.media.opus_fec.FecOpusDecoder`. Per case: the share of the stream's
 20 ms frames the listener gets (decoded, or recovered), the share of the lost frames
-recovered, and the recovered frames' SNR against the same frames decoded without loss.
+recovered and of those concealed (made up by libopus's concealment, not counted as
+heard), and the recovered frames' SNR against the same frames decoded without loss.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from aiortc.codecs.opus import OpusDecoder
 from aiortc.jitterbuffer import JitterFrame
 
 from parley.media.opus import ParleyOpusEncoder
-from parley.media.opus_fec import FecOpusDecoder, libopus
+from parley.media.opus_fec import FecOpusDecoder, concealed, libopus
 
 RATE, SAMPLES = 48_000, 960
 LOSSES = (0.02, 0.05, 0.10)
@@ -82,7 +83,9 @@ def _decode(decoder: Any, packets: list[tuple[bytes, int]],
         if i in lost:
             continue
         for frame in decoder.decode(JitterFrame(payload, timestamp)):
-            heard[int(frame.pts)] = frame.to_ndarray().reshape(-1)[::2].astype(np.float64)
+            if not concealed(frame):  # made up, not received: counted apart
+                heard[int(frame.pts)] = frame.to_ndarray().reshape(-1)[::2].astype(
+                    np.float64)
     return heard
 
 
@@ -96,14 +99,16 @@ def _case(packets: list[tuple[bytes, int]], loss: float) -> dict[str, Any]:
     lib = libopus()
     assert lib is not None, "no libopus with FEC calls in this process"
     reference = _decode(FecOpusDecoder(lib), packets, set())
-    due = lost_n = up_heard = fec_heard = recovered = 0
+    due = lost_n = up_heard = fec_heard = recovered = made_up = 0
     snrs: list[float] = []
     for seed in SEEDS:
         rng = random.Random(seed)
         lost = {i for i in range(len(packets)) if rng.random() < loss}
         stamps = {packets[i][1] for i in lost}
         upstream = _decode(OpusDecoder(), packets, lost)
-        parley = _decode(FecOpusDecoder(lib), packets, lost)
+        decoder = FecOpusDecoder(lib)
+        parley = _decode(decoder, packets, lost)
+        made_up += decoder.concealed
         due += len(packets)
         lost_n += len(lost)
         up_heard += len(upstream)
@@ -117,6 +122,7 @@ def _case(packets: list[tuple[bytes, int]], loss: float) -> dict[str, Any]:
         "heard_parley": round(fec_heard / due, 3),
         "ratio": round(fec_heard / up_heard, 3) if up_heard else None,
         "lost_recovered": round(recovered / lost_n, 3) if lost_n else None,
+        "lost_concealed": round(made_up / lost_n, 3) if lost_n else None,
         "recovered_snr_db_median": round(float(np.median(snrs)), 1) if snrs else None,
     }
 

@@ -1,5 +1,6 @@
 """A lost Opus packet is recovered from the next one's FEC data (media/opus_fec.py): the
-listener hears that 20 ms of voice (a close copy) instead of a hole."""
+listener hears that 20 ms of voice (a close copy) instead of a hole; what FEC cannot give
+back is concealed (the voice carried on and faded), and not counted as received."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 from parley.media import framebuffer, opus_fec
 from parley.media.opus import ParleyOpusEncoder
-from parley.media.opus_fec import FecOpusDecoder, libopus, opus_decoder
+from parley.media.opus_fec import FecOpusDecoder, concealed, libopus, opus_decoder
 
 RATE, SAMPLES = 48_000, 960
 
@@ -54,7 +55,13 @@ def _decoder() -> FecOpusDecoder:
 
 
 def _pcm(frames: list[av.AudioFrame]) -> dict[int, npt.NDArray[np.int16]]:
-    return {int(f.pts): f.to_ndarray().reshape(-1)[::2].copy() for f in frames}
+    """What was decoded, by time: concealed frames left out."""
+    return {int(f.pts): f.to_ndarray().reshape(-1)[::2].copy() for f in frames
+            if not concealed(f)}
+
+
+def _made_up(frames: list[av.AudioFrame]) -> list[int]:
+    return [int(f.pts) for f in frames if concealed(f)]
 
 
 def test_a_lost_packet_is_heard_from_the_next_ones_fec_data() -> None:
@@ -62,20 +69,23 @@ def test_a_lost_packet_is_heard_from_the_next_ones_fec_data() -> None:
     lost = set(range(13, 100, 5))  # one packet in five lost, each alone
     clean, lossy = _decoder(), _decoder()
     reference = _pcm([f for p, ts in packets for f in clean.decode(JitterFrame(p, ts))])
-    heard = _pcm([f for i, (p, ts) in enumerate(packets) if i not in lost
-                  for f in lossy.decode(JitterFrame(p, ts))])
+    out = [f for i, (p, ts) in enumerate(packets) if i not in lost
+           for f in lossy.decode(JitterFrame(p, ts))]
+    heard = _pcm(out)
 
     # libopus adds FEC data for active speech only: the quietest frames of each
-    # "syllable" carry none, and a loss just before one stays a hole (a quiet one)
+    # "syllable" carry none, and a loss just before one is concealed instead
     lib = libopus()
     assert lib is not None
     carried = {i for i in lost if lib.opus_packet_has_lbrr(packets[i + 1][0],
                                                            len(packets[i + 1][0])) == 1}
     assert len(carried) >= 0.75 * len(lost)
     assert lossy.recovered == len(carried) and lossy.failed == 0
-    # every 20 ms of the stream is there, in order, but those few
-    assert sorted(heard) == [k * SAMPLES for k in range(100)
-                             if k not in lost - carried] and len(reference) == 100
+    assert sorted(_made_up(out)) == sorted(packets[i][1] for i in lost - carried)
+    # every 20 ms of the stream is there, in order, decoded or (those few) concealed
+    assert [int(f.pts) for f in out] == [k * SAMPLES for k in range(100)]
+    assert sorted(heard) == [k * SAMPLES for k in range(100) if k not in lost - carried]
+    assert len(reference) == 100
     for i in carried:
         ts = packets[i][1]
         got, want = heard[ts].astype(float), reference[ts].astype(float)
@@ -84,25 +94,31 @@ def test_a_lost_packet_is_heard_from_the_next_ones_fec_data() -> None:
         assert 0.3 < np.sqrt(np.mean(got ** 2) / np.mean(want ** 2)) < 3, i
 
 
-def test_without_fec_data_a_lost_packet_stays_a_hole_and_nothing_is_made_up() -> None:
+def test_without_fec_data_a_lost_packet_is_concealed_and_not_counted_as_received() -> None:
     packets = _packets(40, fec=False)
     decoder = _decoder()
-    heard = _pcm([f for i, (p, ts) in enumerate(packets) if i != 20
-                  for f in decoder.decode(JitterFrame(p, ts))])
-    assert decoder.recovered == 0
-    assert packets[20][1] not in heard and len(heard) == 39
+    out = [f for i, (p, ts) in enumerate(packets) if i != 20
+           for f in decoder.decode(JitterFrame(p, ts))]
+    assert decoder.recovered == 0 and decoder.concealed == 1
+    assert _made_up(out) == [packets[20][1]] and len(_pcm(out)) == 39
+    # the stream goes on without a jump: 40 frames of 20 ms, in order
+    assert [int(f.pts) for f in out] == [k * SAMPLES for k in range(40)]
+    made_up = next(f for f in out if concealed(f))
+    assert made_up.samples == SAMPLES and np.abs(made_up.to_ndarray()).max() > 0
 
 
 def test_only_the_last_of_several_lost_packets_comes_back_and_a_pause_is_no_loss() -> None:
     packets = _packets(60, fec=True)
     decoder = _decoder()
     kept = [i for i in range(60) if i not in (20, 21, 22) and not 30 <= i < 45]
-    heard = _pcm([f for i in kept for f in decoder.decode(JitterFrame(*packets[i]))])
-    # 20-22 lost together: 22 is recovered from 23; 30-44 is 300 ms: a pause, not a loss
-    assert packets[22][1] in heard and packets[20][1] not in heard
-    assert packets[21][1] not in heard and not any(packets[i][1] in heard
-                                                   for i in range(30, 45))
-    assert decoder.recovered == 1
+    out = [f for i in kept for f in decoder.decode(JitterFrame(*packets[i]))]
+    heard = _pcm(out)
+    # 20-22 lost together: 22 is recovered from 23's FEC data, 20 and 21 are concealed
+    assert packets[22][1] in heard and decoder.recovered == 1
+    assert _made_up(out) == [packets[20][1], packets[21][1]]
+    # 30-44 is 300 ms: a pause, not a loss: nothing recovered, nothing made up
+    assert not any(packets[i][1] in heard for i in range(30, 45))
+    assert decoder.concealed == 2
 
 
 def test_a_corrupt_packet_costs_only_itself() -> None:

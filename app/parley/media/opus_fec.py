@@ -13,10 +13,14 @@ each packet on as it arrives, in order, so a lost packet shows here as a gap in 
 timestamps. When a packet follows a gap of at most :data:`MAX_GAP` samples and carries
 FEC data (``opus_packet_has_lbrr``), the frame just before it is decoded from it
 (``decode_fec=1``) and comes out first, with its own time, then the packet itself. Only
-the last frame of a gap can be recovered; frames before it stay holes, as before (no
-concealment is made up: the speaker's playout, :mod:`.playout`, sees what it saw).
-A frame recovered this way counts as received audio (the call's ``audio_frames``), as
-libwebrtc's NetEq does not count it as concealment either.
+the last frame of a gap can be recovered. The rest of the gap (and the last frame, when
+the packet has no FEC data) is *concealed*: libopus's packet-loss concealment
+(``opus_decode`` without data) continues the voice for the missing time and fades it,
+as libwebrtc's NetEq does, so the speaker's playout (:mod:`.playout`) gets a continuous
+stream instead of a jump. A frame recovered from FEC data counts as received audio (the
+call's ``audio_frames``), as NetEq does not count it as concealment either; a concealed
+frame does not (:func:`concealed`). A gap longer than :data:`MAX_GAP` is a pause, not a
+loss, and is left alone.
 
 The libopus used is the one PyAV's FFmpeg already loaded into the process (found in
 ``/proc/self/maps``), else the system's (``ctypes.util.find_library``). Without a
@@ -56,10 +60,20 @@ RATE = 48_000
 CHANNELS = 2
 MAX_FRAME = RATE * 120 // 1000
 """The longest Opus frame (120 ms), in samples per channel."""
+SAMPLES_20MS = RATE // 50
 MAX_GAP = RATE * 120 // 1000
 """A gap in the timestamps longer than this (samples) is not a lost packet but a pause
 (DTX, a muted microphone) or a new stream: nothing is recovered."""
 TIME_BASE = fractions.Fraction(1, RATE)
+STEP = RATE // 400
+"""libopus decodes a lost stretch in multiples of 2.5 ms (samples)."""
+CONCEALED = "concealed"
+"""The ``opaque`` of a frame made up by concealment."""
+
+
+def concealed(frame: av.AudioFrame) -> bool:
+    """Whether ``frame`` was made up by concealment, not decoded from what was sent."""
+    return bool(frame.opaque == CONCEALED)
 
 
 def _loaded_libopus() -> str | None:
@@ -129,8 +143,12 @@ class FecOpusDecoder(Decoder):
         self._pcm = (ctypes.c_int16 * (MAX_FRAME * CHANNELS))()
         self._next: int | None = None
         """The timestamp the next packet has if none is lost."""
+        self._frame = SAMPLES_20MS
+        """The last packet's duration (samples): what a concealed frame lasts."""
         self.recovered = 0
         """Frames recovered from FEC data: a diagnostic."""
+        self.concealed = 0
+        """Frames made up by concealment: a diagnostic."""
         self.failed = 0
         """Packets libopus refused (corrupt): a diagnostic."""
 
@@ -143,15 +161,28 @@ class FecOpusDecoder(Decoder):
         data, timestamp = encoded_frame.data, encoded_frame.timestamp
         frames: list[Frame] = []
         gap = (timestamp - self._next) % (1 << 32) if self._next is not None else 0
-        if 0 < gap <= MAX_GAP and self._lib.opus_packet_has_lbrr(data, len(data)) == 1:
-            lost = min(gap, self._samples(data) or gap)
-            recovered = self._decode(data, lost, fec=True, pts=timestamp - lost)
-            if recovered is not None:
-                frames.append(recovered)
-                self.recovered += 1
+        if 0 < gap <= MAX_GAP:
+            fec = self._lib.opus_packet_has_lbrr(data, len(data)) == 1
+            last = min(gap, self._samples(data) or gap) // STEP * STEP if fec else 0
+            at = timestamp - gap
+            while at < timestamp - last:  # what FEC cannot give back
+                length = min(self._frame, timestamp - last - at) // STEP * STEP
+                made_up = self._decode(None, length, fec=False, pts=at) if length else None
+                if made_up is None:
+                    break
+                made_up.opaque = CONCEALED
+                frames.append(made_up)
+                self.concealed += 1
+                at += made_up.samples
+            if last:
+                recovered = self._decode(data, last, fec=True, pts=timestamp - last)
+                if recovered is not None:
+                    frames.append(recovered)
+                    self.recovered += 1
         own = self._decode(data, MAX_FRAME, fec=False, pts=timestamp)
         if own is not None:
             frames.append(own)
+            self._frame = own.samples
             self._next = (timestamp + own.samples) % (1 << 32)
         return frames
 
@@ -159,10 +190,14 @@ class FecOpusDecoder(Decoder):
         count = int(self._lib.opus_packet_get_nb_samples(data, len(data), RATE))
         return count if count > 0 else 0
 
-    def _decode(self, data: bytes, samples: int, fec: bool, pts: int) -> av.AudioFrame | None:
-        count = int(self._lib.opus_decode(self._state, data, len(data), self._pcm, samples,
-                                          int(fec)))
+    def _decode(self, data: bytes | None, samples: int, fec: bool,
+                pts: int) -> av.AudioFrame | None:
+        """``data`` decoded (None: concealed) into at most ``samples`` per channel."""
+        count = int(self._lib.opus_decode(self._state, data, len(data) if data else 0,
+                                          self._pcm, samples, int(fec)))
         if count <= 0:
+            if data is None:
+                return None
             self.failed += 1
             logger.debug("opus: a packet did not decode (%d)", count)
             return None
