@@ -27,6 +27,7 @@ from parley.media import (
     decoding,
     estimate,
     framebuffer,
+    opus_fec,
     rtx,
 )
 from parley.media.synthetic import PatternTrack, ToneTrack, read_pattern
@@ -107,6 +108,7 @@ async def parley_call() -> dict[str, Any]:
 async def bare_call() -> dict[str, Any]:
     rtx.uninstall()  # aiortc's own encoders and RTCP handling (a Parley mesh installs them)
     framebuffer.uninstall()  # and its decoders: one video frame per packet
+    opus_fec.uninstall()  # and its Opus parameters (no useinbandfec)
     estimate.uninstall()  # and its own estimator, fed its own arrival times
     arrival.uninstall()
     decoding.uninstall()  # and its decoder threads' task per frame

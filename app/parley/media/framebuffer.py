@@ -25,7 +25,8 @@ the guard :mod:`.jitter` explains (an empty packet is FFmpeg's "drain" signal).
 A batch reaches aiortc's decoder thread as one item, so the decoder must know it:
 :func:`install` replaces the name ``get_decoder`` of ``aiortc.rtcrtpreceiver`` (its
 decoder thread looks it up for each new codec) with a factory whose video decoders are
-upstream's behind :class:`BatchDecoder`, which decodes a batch's frames one by one. An
+upstream's behind :class:`BatchDecoder`, which decodes a batch's frames one by one (and
+whose Opus decoder recovers a lost packet from the next one's FEC, :mod:`.opus_fec`). An
 assembler built while that is not installed hands on one frame per packet, as upstream.
 No private attribute of aiortc is read or written (a packet's ``_data``, the depayloaded
 payload aiortc's receiver sets before ``add()``, is read as upstream's buffer reads it).
@@ -47,6 +48,7 @@ from aiortc.utils import uint16_add
 from av.frame import Frame
 
 from parley.media.names import Replaced
+from parley.media.opus_fec import opus_decoder
 
 logger = logging.getLogger(__name__)
 
@@ -197,9 +199,13 @@ class BatchDecoder(Decoder):
 
 
 def parley_decoder(codec: RTCRtpCodecParameters) -> Decoder:
-    """aiortc's decoder factory, its video decoders behind :class:`BatchDecoder`."""
+    """aiortc's decoder factory, its video decoders behind :class:`BatchDecoder`, and
+    Opus decoded with its FEC data (:mod:`.opus_fec`)."""
+    mime = codec.mimeType.lower()
+    if mime == "audio/opus":
+        return opus_decoder()
     decoder = upstream_get_decoder(codec)
-    if codec.mimeType.lower().startswith("video/"):
+    if mime.startswith("video/"):
         return BatchDecoder(decoder)
     return decoder
 

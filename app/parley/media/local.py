@@ -20,7 +20,7 @@ from dataclasses import replace
 import av
 from aiortc.mediastreams import MediaStreamTrack
 
-from parley.media import arrival, decoding, estimate, framebuffer, jitter, rtx
+from parley.media import arrival, decoding, estimate, framebuffer, jitter, opus_fec, rtx
 from parley.media.camera import open_camera
 from parley.media.clip import ClipTrack, clip_path
 from parley.media.config import MediaConfig
@@ -46,6 +46,7 @@ class LocalMedia:
                  on_camera_frame: Callable[[av.VideoFrame], None] | None = None) -> None:
         rtx.install()  # Parley's encoders and retransmission policy (media/rtx.py)
         framebuffer.install()  # every complete video frame at once (media/framebuffer.py)
+        opus_fec.install()  # the SDP asks for the Opus FEC it decodes (media/opus_fec.py)
         jitter.install()  # audio packets to the decoder at once (media/jitter.py)
         estimate.install()  # the receiver's bandwidth estimate (media/estimate.py)
         arrival.install()  # its arrival times from the kernel (media/arrival.py)

@@ -4,7 +4,8 @@ Parley changes aiortc's and aioice's behaviour in a few documented places by rep
 module-level name (``aiortc.rtcrtpreceiver.JitterBuffer``, ``get_decoder``,
 ``RemoteBitrateEstimator``, ``queue``, ``decoder_worker``,
 ``aiortc.rtcdtlstransport.clock``) or a method of a class
-(aioice's ``StunProtocol.datagram_received``, ``Connection.recv``). Each of those
+(aioice's ``StunProtocol.datagram_received``, ``Connection.recv``), or an object's
+attribute (the ``parameters`` of aiortc's Opus codec entry, :mod:`.opus_fec`). Each of those
 modules keeps one :class:`Replaced`: ``install()`` (process-wide, idempotent),
 ``uninstall()`` (the benchmarks' bare-aiortc baselines), ``installed``, and
 ``upstream(name)``, the original, for a wrapper to call.

@@ -41,6 +41,7 @@ from parley.media.ice import GATHER_ALLOWANCE, IcePath, TurnLadder, selected_pat
 from parley.media.link import Link
 from parley.media.local import LocalMedia
 from parley.media.negotiation import CAMERA
+from parley.media.opus_fec import concealed
 from parley.media.retire import Retirer
 from parley.media.stats import PeerStats, StatsMeter
 from parley.protocol.messages import Answer, Candidate, Offer
@@ -342,7 +343,8 @@ class Peer:
                 return
             self._media_arrived()
             if isinstance(frame, av.AudioFrame):
-                self.audio_frames += 1
+                if not concealed(frame):  # made up for a lost packet (media/opus_fec.py)
+                    self.audio_frames += 1
                 self._owner.peer_audio(self, frame)
             elif isinstance(frame, av.VideoFrame):
                 if role == CAMERA:
