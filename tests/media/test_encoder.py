@@ -10,7 +10,7 @@ import av
 import numpy as np
 
 from parley.media.encoder import KEYFRAME_SPACING, ParleyVp8Encoder, fit, quantiser, vp8_context
-from parley.media.ladder import RUNGS, START_BUDGET, START_GROWTH, Rung
+from parley.media.ladder import PAUSE_AFTER, RUNGS, START_BUDGET, START_GROWTH, Rung
 from parley.media.opus import (
     DTX_KEEPALIVE,
     LOW_VOICE_BITRATE,
@@ -105,8 +105,9 @@ def test_below_the_floor_nothing_is_sent_and_the_watcher_hears() -> None:
     rungs: list[object] = []
     encoder.on_rung = rungs.append
     encoder.target_bitrate = 40_000
+    run(encoder, clock, int(PAUSE_AFTER * 30))  # the last rung for a while
     assert sum(run(encoder, clock, 30)) == 0
-    assert rungs == [None]
+    assert rungs == [RUNGS[-1], None]
 
 
 def test_keyframe_requests_are_rate_limited() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from parley.media.ladder import (
     AUDIO_RESERVE,
+    PAUSE_AFTER,
     PAUSE_RETRY,
     PROBE_HOLD,
     RUNGS,
@@ -75,8 +76,9 @@ def test_the_first_estimate_jumps_to_its_rung_at_once() -> None:
     assert ladder.jump(60_000) == RUNG["240x180@15"]
     ladder = Ladder(start=START_BUDGET)
     assert ladder.jump(30_000) == RUNGS[-1]  # the pause is update()'s ...
-    assert ladder.update(30_000, 0.0) is None
-    assert ladder.update(30_000, PAUSE_RETRY) == RUNGS[-1]  # ... with its probe
+    ladder.update(30_000, 0.0)
+    assert ladder.update(30_000, PAUSE_AFTER) is None
+    assert ladder.update(30_000, PAUSE_AFTER + PAUSE_RETRY) == RUNGS[-1]  # ... with its probe
 
 
 def test_audio_is_reserved_first_when_the_estimate_covers_it() -> None:
@@ -108,20 +110,37 @@ def test_a_wobble_resets_the_hold() -> None:
 def test_pause_below_the_floor_and_probe_after_a_while() -> None:
     ladder = Ladder(start=55_000)
     assert ladder.rung == RUNGS[-1]
-    assert ladder.update(35_000, 0.0) is None
+    assert ladder.update(35_000, -PAUSE_AFTER) == RUNGS[-1]  # below: a while yet
+    assert ladder.update(35_000, -0.1) == RUNGS[-1]
+    assert ladder.update(35_000, 0.0) is None  # paused
     assert ladder.update(35_000, PAUSE_RETRY - 0.1) is None
     assert ladder.update(35_000, PAUSE_RETRY) == RUNGS[-1]  # the probe ...
     assert ladder.update(35_000, PAUSE_RETRY + PROBE_HOLD - 0.1) == RUNGS[-1]  # ... held
     assert ladder.update(35_000, PAUSE_RETRY + PROBE_HOLD) == RUNGS[-1]  # the estimate held
-    assert ladder.update(20_000, PAUSE_RETRY + PROBE_HOLD + 1) is None  # it fell: too slow
+    t = PAUSE_RETRY + PROBE_HOLD + 1
+    assert ladder.update(20_000, t) == RUNGS[-1]  # it fell: too slow ...
+    assert ladder.update(20_000, t + PAUSE_AFTER) is None  # ... for long enough
+
+
+def test_a_short_dip_below_the_floor_does_not_pause() -> None:
+    """A paused sender's estimate cannot grow (a REMB reads at most 1.5 x what arrives):
+    one low reading, a 150k link's first REMB of the call, must not hold video off."""
+    ladder = Ladder(start=55_000)
+    assert ladder.update(45_000, 0.0) == RUNGS[-1]
+    assert ladder.update(45_000, PAUSE_AFTER - 0.1) == RUNGS[-1]
+    assert ladder.update(58_000, PAUSE_AFTER) == RUNGS[-1]  # back above: the dip is over
+    assert ladder.update(45_000, PAUSE_AFTER + 0.5) == RUNGS[-1]  # a new dip, a new wait
+    assert ladder.update(45_000, 2 * PAUSE_AFTER + 0.4) == RUNGS[-1]
+    assert ladder.update(45_000, 2 * PAUSE_AFTER + 0.5) is None
 
 
 def test_resume_when_bandwidth_returns() -> None:
     ladder = Ladder(start=55_000)
     ladder.update(30_000, 0.0)
+    ladder.update(30_000, PAUSE_AFTER)
     assert ladder.rung is None
-    ladder.update(200_000, 1.0)
-    assert ladder.update(200_000, 1.0 + UP_HOLD) == RUNGS[-1]
+    ladder.update(200_000, PAUSE_AFTER + 1.0)
+    assert ladder.update(200_000, PAUSE_AFTER + 1.0 + UP_HOLD) == RUNGS[-1]
 
 
 def test_an_application_limited_sender_keeps_its_rung() -> None:

@@ -5,7 +5,8 @@ The sender's video budget (the receiver's estimate minus audio's reserved share,
 budget falls below a rung's floor, and up only after the budget has stayed above the
 next rung's floor (plus a margin) for :data:`UP_HOLD` seconds, so an estimate that
 wobbles around a threshold does not flap the resolution (each change costs a keyframe).
-Below the last rung's floor, video pauses (:meth:`Ladder.update` returns None).
+Below the last rung's floor for :data:`PAUSE_AFTER` seconds, video pauses
+(:meth:`Ladder.update` returns None).
 A rung marked :attr:`Rung.by_quality` (640x480@30) needs more than the budget: the
 encoder's quality scaler starts capped below it (:func:`quality_start`) and lifts the cap
 only when the output at the rung below shows headroom, so hard content is not put on a
@@ -115,6 +116,12 @@ UP_MARGIN = 1.2
 """Stepping up needs the budget at this multiple of the higher rung's floor."""
 UP_HOLD = 2.0
 """... held for this long (seconds)."""
+PAUSE_AFTER = 2.0
+"""Seconds the budget must stay below the last floor before video pauses (the last rung
+runs meanwhile). A receiver's REMB grows to at most 1.5 x what it receives, so a paused
+sender's estimate cannot grow, and a pause at one low reading held video off for
+:data:`PAUSE_RETRY` seconds: at 150 kbit/s the first REMB of a call (an overuse verdict,
+45-50k) paused it at the start (round eight, two of five windows)."""
 PAUSE_RETRY = 5.0
 """Seconds paused before the lowest rung is tried again ..."""
 PROBE_HOLD = 3.0
@@ -169,6 +176,7 @@ class Ladder:
         """The current rung's index in :attr:`rungs`, None while paused."""
         self._better_since: float | None = None
         self._paused_at: float | None = None
+        self._below_since: float | None = None
         self._probe_until = -1e9
         self._probe_budget: int | None = None
 
@@ -201,6 +209,11 @@ class Ladder:
         elif app_limited:
             budget = max(budget, self.rungs[self.index].floor)
         index = self._fitting(budget, 1.0)
+        if index is not None or self.index is None:
+            self._below_since = None
+        elif self._below_since is None or now - self._below_since < PAUSE_AFTER:
+            self._below_since = now if self._below_since is None else self._below_since
+            index = len(self.rungs) - 1  # below the floor: the last rung, for a while
         current = len(self.rungs) if self.index is None else self.index
         if index is None or index >= current:  # down at once; or no better
             self._better_since = None
