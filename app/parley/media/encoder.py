@@ -215,6 +215,10 @@ class ParleyVp8Encoder(Vp8Encoder):
                 budget = ramp
                 if self.ladder.index is not None and self.ladder.jump(budget) != self._rung:
                     self._smoothed = None  # the new rung's libvpx at the ramp's rate
+                # each rung of the ramp is taken at its floor, where hard content runs at
+                # the quantiser's ceiling: the scaler judges only the ramp's end (on the
+                # 600k link it capped 480x360@24 for the whole window, no 30 fps)
+                self.quality.reset(now)
         # a rate is only known once the encoder has run for a whole window
         app_limited = now - self._started >= RATE_WINDOW and \
             estimate > APP_LIMITED * self.output_rate(now)
