@@ -215,10 +215,7 @@ class ParleyVp8Encoder(Vp8Encoder):
                 budget = ramp
                 if self.ladder.index is not None and self.ladder.jump(budget) != self._rung:
                     self._smoothed = None  # the new rung's libvpx at the ramp's rate
-                # each rung of the ramp is taken at its floor, where hard content runs at
-                # the quantiser's ceiling: the scaler judges only the ramp's end (on the
-                # 600k link it capped 480x360@24 for the whole window, no 30 fps)
-                self.quality.reset(now)
+                self.quality.reset(now)  # a ramp rung sits at its floor: judge its end
         # a rate is only known once the encoder has run for a whole window
         app_limited = now - self._started >= RATE_WINDOW and \
             estimate > APP_LIMITED * self.output_rate(now)
@@ -329,8 +326,7 @@ class ParleyVp8Encoder(Vp8Encoder):
         codec = self.codec
         if codec is not None and (codec.width, codec.height) == (frame.width, frame.height):
             ratio = smoothed / (codec.bit_rate or 1)
-            # the start's ramp is followed without the spacing: a fast link's first REMB
-            # must see what the ramp allows, not libvpx's rate of a second before
+            # the ramp is followed without the spacing: a first REMB must see its rate
             if RECONFIGURE_DOWN <= ratio <= RECONFIGURE_UP or (
                     now - self._configured_at < RECONFIGURE_SPACING and not self._starting):
                 return
