@@ -10,8 +10,14 @@ import av
 import numpy as np
 
 from parley.media.encoder import KEYFRAME_SPACING, ParleyVp8Encoder, fit, quantiser, vp8_context
-from parley.media.ladder import RUNGS, Rung
-from parley.media.opus import DTX_KEEPALIVE, VOICE_BITRATE, ParleyOpusEncoder
+from parley.media.ladder import PAUSE_AFTER, RUNGS, START_BUDGET, START_GROWTH, Rung
+from parley.media.opus import (
+    DTX_KEEPALIVE,
+    LOW_VOICE_BITRATE,
+    NORMAL_HOLD,
+    VOICE_BITRATE,
+    ParleyOpusEncoder,
+)
 
 VIDEO_TB = fractions.Fraction(1, 90000)
 
@@ -63,19 +69,50 @@ def test_a_low_estimate_scales_and_thins_frames() -> None:
     assert 25 <= len(sent) <= 31  # about 15 of each 30 frames, minus encoder drops
 
 
+def test_a_call_starts_low_and_ramps_up_to_its_estimate_taking_each_rung_at_once() -> None:
+    """480x360@24 at 270k for the second and a half before the first REMB overflowed a
+    150 kbit/s uplink's queue and collapsed the call: the start sends 320x240@15 at
+    START_BUDGET and grows by START_GROWTH a second, each rung without the ladder's hold."""
+    clock = Clock()
+    encoder = ParleyVp8Encoder(clock=clock)
+    encoder.target_bitrate = 600_000  # a fast link (the start estimate is the same)
+    rungs: list[object] = []
+    encoder.on_rung = rungs.append
+    sizes = run(encoder, clock, 15)  # 0.5 s
+    assert str(encoder.ladder.rung) == "320x240@24"  # 105k after 0.12 s
+    assert sum(sizes) * 8 <= 1.3 * 0.5 * START_BUDGET * START_GROWTH ** 0.5
+    sizes = run(encoder, clock, 60, 15)  # to 2.5 s: the ramp passes 280k at 2.56 s
+    assert [str(r) for r in rungs] == ["320x240@24", "480x360@24"]
+    assert sum(sizes[-30:]) * 8 <= 1.3 * START_BUDGET * START_GROWTH ** 2.5
+    run(encoder, clock, 20, 75)
+    assert [str(r) for r in rungs] == ["320x240@24", "480x360@24", "480x360@30"]
+    assert encoder.codec is not None and encoder.codec.bit_rate >= 250_000
+
+
+def test_a_slow_links_first_estimate_ends_the_start() -> None:
+    clock = Clock()
+    encoder = ParleyVp8Encoder(clock=clock)
+    run(encoder, clock, 30)  # 1 s of the ramp
+    encoder.target_bitrate = 90_000  # the receiver's first REMB: an overuse
+    run(encoder, clock, 60, 30)
+    assert str(encoder.ladder.rung) == "320x240@15"  # the budget's (81k), at once
+    assert encoder.codec is not None and encoder.codec.bit_rate <= 90_000
+
+
 def test_below_the_floor_nothing_is_sent_and_the_watcher_hears() -> None:
     clock = Clock()
     encoder = ParleyVp8Encoder(clock=clock)
     rungs: list[object] = []
     encoder.on_rung = rungs.append
     encoder.target_bitrate = 40_000
+    run(encoder, clock, int(PAUSE_AFTER * 30))  # the last rung for a while
     assert sum(run(encoder, clock, 30)) == 0
-    assert rungs == [None]
+    assert rungs == [RUNGS[-1], None]
 
 
 def test_keyframe_requests_are_rate_limited() -> None:
     clock = Clock()
-    encoder = ParleyVp8Encoder(clock=clock)
+    encoder = ParleyVp8Encoder(clock=clock, ramp=False)  # past the start
     encoder.target_bitrate = 500_000
     run(encoder, clock, 90, keyframe_every=2)  # a request every 2 frames for 3 s
     assert encoder.keyframes <= 3 / KEYFRAME_SPACING + 1
@@ -84,7 +121,7 @@ def test_keyframe_requests_are_rate_limited() -> None:
 def test_a_decoded_frame_is_a_keyframe_only_when_one_is_due() -> None:
     # a decoder marks each frame an I picture; FFmpeg's libvpx would force a keyframe
     clock = Clock()
-    encoder = ParleyVp8Encoder(clock=clock)
+    encoder = ParleyVp8Encoder(clock=clock, ramp=False)  # past the start
     encoder.target_bitrate = 500_000
     for i, frame in enumerate(frames(45)):
         frame.pict_type = av.video.frame.PictureType.I
@@ -140,7 +177,7 @@ def sent_rungs(encoder: ParleyVp8Encoder, clock: Clock, source: list[av.VideoFra
 
 def test_plain_video_climbs_to_640x480_at_30_with_the_budget() -> None:
     clock = Clock()
-    encoder = ParleyVp8Encoder(clock=clock)
+    encoder = ParleyVp8Encoder(clock=clock, ramp=False)  # past the start
     encoder.target_bitrate = 1_000_000
     rungs = sent_rungs(encoder, clock, easy_frames(240))  # 8 s
     assert rungs == ["480x360@24", "480x360@30", "640x480@30"]  # one step at a time
@@ -189,13 +226,53 @@ def test_opus_voice_rate_fec_on_loss_and_dtx() -> None:
     assert encoder.fec
 
 
+def test_opus_on_a_slow_link_sends_24_kbit_s_in_60_ms_packets_until_it_is_fast_again() -> None:
+    """At 150 kbit/s 32 kbit/s Opus in 50 packets a second took 56 kbit/s of the link
+    with its headers: a slow link gets a third of the packets, at the lower voice rate,
+    and keeps them while its estimate saws."""
+    clock = Clock()
+    encoder = ParleyOpusEncoder(clock=clock)
+
+    def speak(frames: int, start: int) -> list[tuple[int, int]]:
+        out = []  # (bytes, timestamp) of each packet
+        for i in range(start, start + frames):
+            payloads, timestamp = encoder.encode(audio(False, i * 960))
+            out += [(len(p), timestamp) for p in payloads]
+            clock.now += 0.02
+        return out
+
+    speak(10, 0)
+    assert (encoder.target_bitrate, encoder.frame_ms) == (VOICE_BITRATE, 20)
+    encoder.target_bitrate = 130_000  # the estimate is short
+    assert (encoder.target_bitrate, encoder.frame_ms) == (LOW_VOICE_BITRATE, 60)
+    sent = speak(150, 10)  # 3 s
+    assert 45 <= len(sent) <= 51  # one packet per 60 ms
+    stamps = [t for _, t in sent]
+    assert {b - a for a, b in zip(stamps, stamps[1:], strict=False)} == {2880}
+    assert sum(size for size, _ in sent) * 8 / 3 <= 1.2 * LOW_VOICE_BITRATE
+    for _ in range(int(NORMAL_HOLD) + 2):  # sawing: up to 200k, down, up again
+        encoder.target_bitrate = 200_000
+        clock.now += 1.0
+    encoder.target_bitrate = 140_000
+    assert encoder.slow
+    encoder.target_bitrate = 400_000
+    clock.now += NORMAL_HOLD - 0.5
+    encoder.target_bitrate = 400_000
+    assert encoder.slow  # not for long enough yet
+    clock.now += 0.5
+    encoder.target_bitrate = 400_000
+    assert not encoder.slow and encoder.frame_ms == 20
+    after = speak(10, 200)
+    assert len(after) >= 8 and after[1][1] - after[0][1] == 960
+
+
 def test_a_budget_that_falls_a_little_reaches_libvpx_and_a_wobble_does_not() -> None:
     """libvpx cannot change its rate in place, so each change is a rebuild (a keyframe).
     A budget 15 % under libvpx's rate that was left to it made the frame dropper drop the
     excess for as long as it lasted (12 % of the frames); a REMB's wobble must not cost
     a keyframe either."""
     clock = Clock()
-    encoder = ParleyVp8Encoder(clock=clock)
+    encoder = ParleyVp8Encoder(clock=clock, ramp=False)  # past the start
     encoder.target_bitrate = 160_000  # budget 144k: 320x240@24
     run(encoder, clock, 60)
     assert encoder.codec is not None

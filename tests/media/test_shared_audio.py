@@ -138,3 +138,38 @@ async def test_fec_and_rate_follow_the_worst_reading_peer() -> None:
     finally:
         await encoder.close()
         await source.stop()
+
+
+async def test_a_slow_camera_link_puts_the_voice_in_fewer_packets() -> None:
+    """aiortc's receivers estimate the video stream alone: the audio hears a peer's
+    slow link through that peer's camera estimate, and sends 24 kbit/s in 60 ms packets
+    (a third of the headers); no estimate left, 20 ms packets again."""
+    source = SwitchableTrack("audio", "parley-audio")
+    source.set_source(ToneTrack(440.0))
+    video = [300_000]
+    encoder = SharedAudioEncoder(source, video_estimates=lambda: video)
+    reader = encoder.subscribe()
+
+    async def stamps(n: int) -> list[int]:
+        out = []
+        for _ in range(n):
+            packet = await asyncio.wait_for(reader.recv(), 5)
+            assert isinstance(packet, av.Packet) and packet.pts is not None
+            out.append(packet.pts)
+        return out
+
+    try:
+        fast = await stamps(5)
+        assert fast[-1] - fast[-2] == 960 and encoder.encoder.target_bitrate == VOICE_BITRATE
+        video[0] = 70_000  # a 150 kbit/s uplink's camera estimate
+        await stamps(3)  # what was queued at 20 ms
+        slow = await stamps(3)
+        assert slow[-1] - slow[-2] == 2880
+        assert encoder.encoder.target_bitrate == LOW_VOICE_BITRATE
+        video.clear()  # the camera's peer left
+        await stamps(2)
+        again = await stamps(3)
+        assert again[-1] - again[-2] == 960
+    finally:
+        await encoder.close()
+        await source.stop()

@@ -7,7 +7,11 @@ is flooded. :class:`ParleyVp8Encoder` keeps upstream's packetisation, timestamps
 the sender's calls (``encode(frame, force_keyframe)``, ``target_bitrate`` set from
 REMB) and changes:
 
-- the estimate is followed down to 45 kbit/s after audio's share
+- a call starts at :data:`~parley.media.ladder.START_BUDGET` and ramps up
+  (:data:`~parley.media.ladder.START_GROWTH`) to the estimate, taking each rung the ramp
+  affords at once: a slow link's queue must not overflow before the receiver's first
+  estimate can say anything of it;
+- the estimate is followed down to 50 kbit/s after audio's share
   (:func:`~parley.media.ladder.video_budget`); the resolution ladder scales and thins
   frames (:class:`~parley.media.ladder.Ladder`); below the floor it sends nothing
   (video paused) until the estimate comes back;
@@ -64,7 +68,9 @@ from av.video.reformatter import VideoReformatter
 from parley.media.ladder import (
     APP_LIMITED,
     RUNGS,
+    START_BUDGET,
     START_ESTIMATE,
+    START_GROWTH,
     VIDEO_MAX,
     Ladder,
     Rung,
@@ -94,8 +100,8 @@ BUDGET_SMOOTHING = 0.5
 """Seconds: the rebuild decision reads the budget averaged over about this long, not
 each REMB (they wobble by +-5 % every 50 ms)."""
 DEFAULT_ESTIMATE = START_ESTIMATE
-"""The estimate assumed before the first REMB (:data:`~parley.media.ladder.START_ESTIMATE`:
-480x360@24 at first; a good link climbs from there)."""
+"""The estimate assumed before the first REMB (:data:`~parley.media.ladder.START_ESTIMATE`;
+the video ramps up to it from :data:`~parley.media.ladder.START_BUDGET`)."""
 RATE_WINDOW = 2.0
 """Seconds over which the encoder's own output rate is measured (application-limited
 or not, :mod:`.ladder`)."""
@@ -109,10 +115,12 @@ class ParleyVp8Encoder(Vp8Encoder):
     Args:
         clock: Monotonic seconds (tests pass a fake one).
         rungs: The ladder, best first (the mesh's low layer has a shorter one).
+        ramp: Start low and ramp up (:data:`~parley.media.ladder.START_GROWTH`); False
+            starts at the estimate (tests of the steady state).
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic,
-                 rungs: tuple[Rung, ...] = RUNGS) -> None:
+                 rungs: tuple[Rung, ...] = RUNGS, ramp: bool = True) -> None:
         super().__init__()
         self._clock = clock
         self._lock = threading.Lock()  # encode runs in aiortc's executor, REMB on the loop
@@ -121,8 +129,10 @@ class ParleyVp8Encoder(Vp8Encoder):
         """The estimate covers audio as well (a REMB naming several streams): audio's
         share is then taken off it first."""
         self._output: collections.deque[tuple[float, int]] = collections.deque()
-        self.ladder = Ladder(rungs, start=video_budget(DEFAULT_ESTIMATE, covers_audio=False))
+        start = video_budget(DEFAULT_ESTIMATE, covers_audio=False)
+        self.ladder = Ladder(rungs, start=min(START_BUDGET, start) if ramp else start)
         self._started: float | None = None
+        self._starting = ramp  # until the start's ramp reaches the budget (START_BUDGET)
         self.on_rung: Callable[[Rung | None], None] | None = None
         """Called (from the encoder's thread) when the rung changes; None = paused."""
         self._rung: Rung | None = self.ladder.rung
@@ -197,6 +207,15 @@ class ParleyVp8Encoder(Vp8Encoder):
             estimate, budget = self._estimate, video_budget(self._estimate, self.covers_audio)
         if self._started is None:
             self._started = now
+        if self._starting:
+            ramp = int(START_BUDGET * START_GROWTH ** (now - self._started))
+            if budget <= ramp:  # the ramp reached the estimate, or the link answered
+                self._starting = False
+            else:
+                budget = ramp
+                if self.ladder.index is not None and self.ladder.jump(budget) != self._rung:
+                    self._smoothed = None  # the new rung's libvpx at the ramp's rate
+                self.quality.reset(now)  # a ramp rung sits at its floor: judge its end
         # a rate is only known once the encoder has run for a whole window
         app_limited = now - self._started >= RATE_WINDOW and \
             estimate > APP_LIMITED * self.output_rate(now)
@@ -307,8 +326,9 @@ class ParleyVp8Encoder(Vp8Encoder):
         codec = self.codec
         if codec is not None and (codec.width, codec.height) == (frame.width, frame.height):
             ratio = smoothed / (codec.bit_rate or 1)
-            if RECONFIGURE_DOWN <= ratio <= RECONFIGURE_UP \
-                    or now - self._configured_at < RECONFIGURE_SPACING:
+            # the ramp is followed without the spacing: a first REMB must see its rate
+            if RECONFIGURE_DOWN <= ratio <= RECONFIGURE_UP or (
+                    now - self._configured_at < RECONFIGURE_SPACING and not self._starting):
                 return
             if ratio < 1:  # down: to where the budget is now, not half-way (one rebuild)
                 smoothed = min(smoothed, budget)

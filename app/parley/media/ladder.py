@@ -5,7 +5,8 @@ The sender's video budget (the receiver's estimate minus audio's reserved share,
 budget falls below a rung's floor, and up only after the budget has stayed above the
 next rung's floor (plus a margin) for :data:`UP_HOLD` seconds, so an estimate that
 wobbles around a threshold does not flap the resolution (each change costs a keyframe).
-Below the last rung's floor, video pauses (:meth:`Ladder.update` returns None).
+Below the last rung's floor for :data:`PAUSE_AFTER` seconds, video pauses
+(:meth:`Ladder.update` returns None).
 A rung marked :attr:`Rung.by_quality` (640x480@30) needs more than the budget: the
 encoder's quality scaler starts capped below it (:func:`quality_start`) and lifts the cap
 only when the output at the rung below shows headroom, so hard content is not put on a
@@ -48,8 +49,9 @@ RUNGS: tuple[Rung, ...] = (
     Rung(480, 360, 30, 280_000),
     Rung(480, 360, 24, 220_000),
     Rung(320, 240, 24, 105_000),
-    Rung(320, 240, 15, 85_000),
-    Rung(160, 120, 10, 45_000),
+    Rung(320, 240, 15, 75_000),
+    Rung(240, 180, 15, 60_000),
+    Rung(160, 120, 10, 50_000),
 )
 """Best first. The floors are where VP8 still gives a watchable picture at that size
 and rate with a hard (textured, moving) source. Issue 13's ladder, with 480x360@30 and
@@ -73,16 +75,22 @@ hard clip is never within the 1.5 Mbit/s ceiling, and for easy content is at onc
 libvpx's quantiser ceiling (54-56 at 150-200k with the bench's hard clip) and would
 be capped by the quality scaler, while 320x240@24 holds quantiser 44-50 at 105-150k
 — and Chromium on the same link sends 320x240 at 23-26 fps. Without it such a link is
-held at 15 fps by design. The two 320x240 floors (105k and 85k, quantiser about 50
-each, 53 being the quality scaler's limit) are low so that the sawtooth of a real
+held at 15 fps by design. The 320x240 floors are low so that the sawtooth of a real
 bottleneck's estimate (0.85 x the link after each overuse, and lower while the queue
-overflows) stays at 320x240 instead of falling to 160x120@10 at each edge; with floors
-of 120k and 110k the 250k link spent much of the time at 160x120@10 (12 fps). The last
-floor is 45k, not the issue's "about 60k" (round seven): at 150 kbit/s Opus takes about
-56k of the link with its headers and aiortc's REMB for the video stream saws between
-about 60k and 95k, so with a 60k floor video paused at each low edge (5 s paused, then a
-probe); 160x120@10 runs at quantiser 43 at 45k (37 at 60k, 48 at 35k; the hard clip).
-A 90 kbit/s link still pauses video (its budget is about 30k)."""
+overflows) stays at 320x240 instead of falling a size at each edge; with floors of 120k
+and 110k the 250k link spent much of the time at 160x120@10 (12 fps).
+
+The low rungs keep 15 fps (round eight): at 150 kbit/s Chromium sends 320x240 at about
+13 fps, and a ladder whose next step below 320x240@15 was 160x120@10 could never pass
+10 fps there (at most 0.74 x Chromium), where the budget saws between about 55k and 95k.
+With the hard clip (libvpx alone, 8 s a rate, the frames' stamps read back after
+decoding: every frame readable at all of these) 320x240@15 holds quantiser 51.1 at 75k
+(49.9 at 80k, 52.4 at 70k), 240x180@15 51 at 60k (52.8 at 55k, 49.5 at 65k), each floor
+at about the quantiser the 320x240 floors had (50; 53 is the quality scaler's limit).
+The last rung, issue 13's 160x120@10, holds quantiser 40.5 at its floor of 50k (the
+issue's "about 60k"; round seven's was 45k while Opus took 56k of a 150k link with its
+headers, :mod:`.opus` now about 32k there). A 90 kbit/s link still pauses video: once
+audio is through its budget is under 50k."""
 
 
 
@@ -108,6 +116,12 @@ UP_MARGIN = 1.2
 """Stepping up needs the budget at this multiple of the higher rung's floor."""
 UP_HOLD = 2.0
 """... held for this long (seconds)."""
+PAUSE_AFTER = 2.0
+"""Seconds the budget must stay below the last floor before video pauses (the last rung
+runs meanwhile). A receiver's REMB grows to at most 1.5 x what it receives, so a paused
+sender's estimate cannot grow, and a pause at one low reading held video off for
+:data:`PAUSE_RETRY` seconds: at 150 kbit/s the first REMB of a call (an overuse verdict,
+45-50k) paused it at the start (round eight, two of five windows)."""
 PAUSE_RETRY = 5.0
 """Seconds paused before the lowest rung is tried again ..."""
 PROBE_HOLD = 3.0
@@ -120,6 +134,23 @@ start (450k of video into the link), before any feedback can arrive, and the dro
 that follow cost a keyframe, retransmissions and seconds of a low estimate; from 300k
 it takes about a second, while the receiver's estimator sees the delay grow within a
 few packet groups."""
+START_BUDGET = 100_000
+"""A call's video starts at this budget (bit/s; 320x240@15) ..."""
+START_GROWTH = 1.5
+"""... and ramps up by this factor a second until it reaches the estimate's budget
+(270k from :data:`START_ESTIMATE` after 2.5 s), taking each rung the ramp affords at
+once (:meth:`Ladder.jump`, no :data:`UP_HOLD`). The receiver's first REMB comes only
+at the first overuse or about 3 s in (aiortc's estimator waits for 3 s of throughput),
+and 480x360@24 at 270k with Opus beside it filled a 150 kbit/s uplink's 300 ms tbf
+queue in a quarter of a second: the drops that followed cost keyframes and a
+collapsed estimate (35-50k), and video paused at once (round seven, at each start).
+The ramp lets the receiver's delay detector see the queue grow before it overflows
+(the overuse REMB then ends the start), while a fast link's first REMB still sees
+270k and more, so that the send-side estimate's start-up (a first REMB under 0.7 x
+its rate ends it, :mod:`.sendside`) is as before. A start held at 100k until the first
+REMB was tried (round eight): that REMB then read about 100k, the send-side estimate
+took it for an application-limited lag and held 300k, and the cap's end put 270k into
+the link all the same."""
 APP_LIMITED = 1.3
 """The sender is application-limited when the estimate exceeds what it sent by this."""
 
@@ -145,6 +176,7 @@ class Ladder:
         """The current rung's index in :attr:`rungs`, None while paused."""
         self._better_since: float | None = None
         self._paused_at: float | None = None
+        self._below_since: float | None = None
         self._probe_until = -1e9
         self._probe_budget: int | None = None
 
@@ -177,6 +209,11 @@ class Ladder:
         elif app_limited:
             budget = max(budget, self.rungs[self.index].floor)
         index = self._fitting(budget, 1.0)
+        if index is not None or self.index is None:
+            self._below_since = None
+        elif self._below_since is None or now - self._below_since < PAUSE_AFTER:
+            self._below_since = now if self._below_since is None else self._below_since
+            index = len(self.rungs) - 1  # below the floor: the last rung, for a while
         current = len(self.rungs) if self.index is None else self.index
         if index is None or index >= current:  # down at once; or no better
             self._better_since = None
@@ -194,6 +231,15 @@ class Ladder:
         if now - self._better_since >= UP_HOLD:
             self.index = current - 1  # one step at a time: each step is re-measured
             self._better_since = None
+        return self.rung
+
+    def jump(self, budget: int) -> Rung | None:
+        """The rung for ``budget`` at once, up or down (the start's ramp,
+        :data:`START_GROWTH`); below the floor, the last rung: :meth:`update` pauses."""
+        index = self._fitting(budget, 1.0)
+        if index is None:
+            index = len(self.rungs) - 1  # the pause is update()'s, with its timing
+        self.index, self._better_since = index, None
         return self.rung
 
     def _fitting(self, budget: int, margin: float) -> int | None:

@@ -4,7 +4,7 @@ A local video track is encoded once (:mod:`.shared`) into at most two layers:
 
 - :attr:`Layer.FULL`: Parley's ladder (:data:`~parley.media.ladder.RUNGS`), its
   target following the *highest* estimate among the peers on it;
-- :attr:`Layer.LOW`: the ladder's two lowest rungs (320x240@15, 160x120@10), at most
+- :attr:`Layer.LOW`: the ladder's lowest rungs (320x240@15, 240x180@15, 160x120@10), at most
   :data:`LOW_MAX` bit/s, its target following the *lowest* estimate among the peers
   on it, so that the weakest link is served (and, below the floor, the low layer
   pauses with the ladder's own pause and probe).
@@ -27,8 +27,8 @@ from enum import Enum
 from parley.media.ladder import RUNGS, START_ESTIMATE, Rung, video_budget
 
 LOW_RUNGS: tuple[Rung, ...] = tuple(r for r in RUNGS if r.width <= 320 and r.fps <= 15)
-"""The low layer's ladder: 320x240@15, then 160x120@10 (picked by size and rate, not by
-position: rungs are added above them)."""
+"""The low layer's ladder: 320x240@15, 240x180@15, then 160x120@10 (picked by size and
+rate, not by position: rungs are added above them)."""
 LOW_MAX = 170_000
 """The highest estimate (bit/s) the low layer's encoder is given (about 150 kbit/s of
 video once the ladder's headroom is taken)."""

@@ -68,7 +68,9 @@ class LocalMedia:
         if config.encode_once:
             self.shared = {"camera": SharedEncoder(self.camera),
                            "screen": SharedEncoder(self.screen)}
-            self.shared_audio = SharedAudioEncoder(self.audio)
+            camera = self.shared["camera"]
+            self.shared_audio = SharedAudioEncoder(  # a slow link's voice (shared_audio)
+                self.audio, video_estimates=lambda: [t.estimate for t in camera.readers()])
         self.echo_audio: EchoTrack | None = None
         self.echo_video: EchoTrack | None = None
         self.processor: AudioProcessor | None = None

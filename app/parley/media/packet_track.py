@@ -134,6 +134,11 @@ class SharedPump(Generic[T]):
     def drop(self, track: T) -> None:
         self._tracks.discard(track)
 
+    def readers(self) -> list[T]:
+        """The readers that read now (:meth:`PacketTrack.active`)."""
+        now = self.clock()
+        return [track for track in self._tracks if track.active(now)]
+
     async def close(self) -> None:
         """Stop reading and every reader. Idempotent."""
         for track in list(self._tracks):

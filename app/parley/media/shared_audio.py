@@ -20,9 +20,15 @@ One encode serves peers on different links, so its settings follow the worst pee
   :mod:`.rtx` from that peer's receiver reports) switches in-band FEC on for everyone,
   until no peer has reported loss for :data:`~parley.media.opus.FEC_OFF_AFTER`
   seconds. FEC costs a few kbit/s; a peer on a clean link loses nothing by it.
-- **Rate**: voice runs at 24 kbit/s when any reading peer's estimate is short
-  (:data:`~parley.media.opus.LOW_ESTIMATE`), else at 32 kbit/s. The difference is
-  small next to any video rate, and the weak peer could not take 32 kbit/s.
+- **Rate and packet length**: voice runs at 24 kbit/s in 60 ms packets when any
+  reading peer's link is slow (:data:`~parley.media.opus.LOW_ESTIMATE`, the opus
+  module's text), else at 32 kbit/s in 20 ms packets: the weak peer could not take
+  32 kbit/s and 50 packets' headers a second. A peer's estimate is its REMB naming the
+  audio stream when it sends one; aiortc's receivers estimate the video stream alone,
+  so for those the estimate of the same peer's camera stream stands in
+  (``video_estimates``), plus audio's share
+  (:data:`~parley.media.ladder.AUDIO_RESERVE`): without it the audio encoder never
+  heard that a link was slow, and took 56 kbit/s of a 150 kbit/s uplink.
 - **DTX** is decided once, on the microphone's own level, as before.
 
 Packets that went out this way carry no RTP audio-level header extension (aiortc adds
@@ -44,7 +50,8 @@ from aiortc.codecs.base import Encoder
 from aiortc.mediastreams import MediaStreamError, convert_timebase
 from av.frame import Frame
 
-from parley.media.opus import LOW_ESTIMATE, ParleyOpusEncoder
+from parley.media.ladder import AUDIO_RESERVE
+from parley.media.opus import ParleyOpusEncoder
 from parley.media.packet_track import PacketTrack, SharedPump
 from parley.media.switch import SwitchableTrack
 
@@ -112,11 +119,15 @@ class SharedAudioEncoder(SharedPump[AudioPacketTrack]):
     Args:
         source: The local audio track (its frames s16 stereo already, :mod:`.switch`).
         clock: Monotonic seconds.
+        video_estimates: The estimates (bit/s, video alone) of the peers reading the
+            local camera: the stand-in for peers whose estimates never name audio.
     """
 
     def __init__(self, source: SwitchableTrack,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 video_estimates: Callable[[], list[int]] | None = None) -> None:
         super().__init__(source, clock)
+        self._video_estimates = video_estimates
         self.encoder = ParleyOpusEncoder(clock)
         """The one Opus encoder (its ``fec``, ``target_bitrate`` and ``skipped``
         are diagnostics)."""
@@ -133,8 +144,12 @@ class SharedAudioEncoder(SharedPump[AudioPacketTrack]):
         """Set the encoder's rate for the weakest reading peer (see the module's text)."""
         now = self.clock()
         estimates = [t.estimate for t in self._tracks if t.active(now) and t.estimate]
-        # no estimate names the audio (aiortc's receivers estimate video only): voice rate
-        self.encoder.target_bitrate = min(estimates, default=LOW_ESTIMATE)
+        if self._video_estimates is not None:  # aiortc's receivers estimate video only
+            estimates += [e + AUDIO_RESERVE for e in self._video_estimates() if e]
+        if estimates:
+            self.encoder.target_bitrate = min(estimates)
+        else:
+            self.encoder.normal()
 
     async def _pump(self) -> None:
         assert self._reader is not None
@@ -157,9 +172,10 @@ class SharedAudioEncoder(SharedPump[AudioPacketTrack]):
             if not payloads:  # DTX, or the resampler's first frame
                 continue
             packets = []
-            for i, payload in enumerate(payloads):
+            for payload in payloads:
                 packet = av.Packet(payload)
-                packet.pts, packet.time_base = timestamp + 960 * i, OPUS_TIME_BASE
+                packet.pts, packet.time_base = timestamp, OPUS_TIME_BASE
+                timestamp += self.encoder.frame_ms * 48
                 packets.append(packet)
             for track in list(self._tracks):
                 track.push(packets)
