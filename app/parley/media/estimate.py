@@ -54,6 +54,7 @@ from aiortc.rate import (
     RemoteBitrateEstimator,
 )
 
+from parley.media.aimd import OncePerEpisodeRateControl
 from parley.media.names import Replaced
 
 logger = logging.getLogger(__name__)
@@ -63,16 +64,21 @@ MAX_DRAIN_MS = 2500
 queue draining (ms of arrival time)."""
 
 
-class _SeenInterArrival(InterArrival):
-    """aiortc's grouping, keeping the last group's deltas for the log."""
+class QueueInterArrival(InterArrival):
+    """aiortc's grouping, keeping the last group's deltas (for the log) and their sum."""
 
     def __init__(self, group_length: int, timestamp_to_ms: float) -> None:
         super().__init__(group_length, timestamp_to_ms)
         self.last: InterArrivalDelta | None = None
+        self.queue_ms = 0.0
+        """The one-way delay's variation summed over the packet groups so far (ms): how
+        much the queue grew since the first group (any origin; differences count)."""
 
     def compute_deltas(self, timestamp: int, arrival_time: int,
                        packet_size: int) -> InterArrivalDelta | None:
         self.last = super().compute_deltas(timestamp, arrival_time, packet_size)
+        if self.last is not None:
+            self.queue_ms += self.last.arrival_time - self.last.timestamp * TIMESTAMP_TO_MS
         return self.last
 
 
@@ -109,9 +115,10 @@ class ParleyRemoteBitrateEstimator(RemoteBitrateEstimator):
         super().__init__()
         self.detector = DrainBoundDetector()
         self.log = LOG
-        if self.log:
-            old = self.inter_arrival
-            self.inter_arrival = _SeenInterArrival(old.group_length, old.timestamp_to_ms)
+        old = self.inter_arrival
+        grouping = QueueInterArrival(old.group_length, old.timestamp_to_ms)
+        self.inter_arrival = grouping
+        self.rate_control = OncePerEpisodeRateControl(lambda: grouping.queue_ms)
 
     def add(self, arrival_time_ms: int, abs_send_time: int, payload_size: int,
             ssrc: int) -> tuple[int, list[int]] | None:
@@ -125,7 +132,7 @@ class ParleyRemoteBitrateEstimator(RemoteBitrateEstimator):
         logger.info("remb pkt ssrc=%d arr=%d ast=%d size=%d", ssrc, arrival_ms,
                     abs_send_time, size)
         inter = self.inter_arrival
-        delta = inter.last if isinstance(inter, _SeenInterArrival) else None
+        delta = inter.last if isinstance(inter, QueueInterArrival) else None
         if delta is not None:
             offset = self.estimator.offset()
             n = self.estimator.num_of_deltas()
@@ -135,9 +142,12 @@ class ParleyRemoteBitrateEstimator(RemoteBitrateEstimator):
                         self.detector.threshold, self.detector.state().name,
                         self.incoming_bitrate.rate(arrival_ms))
         if result is not None:
-            logger.info("remb out bitrate=%d state=%s incoming=%s rc=%s near_max=%s", result[0],
-                        self.detector.state().name, self.incoming_bitrate.rate(arrival_ms),
-                        self.rate_control.state.name, self.rate_control.near_max)
+            rc = self.rate_control
+            logger.info("remb out bitrate=%d state=%s incoming=%s rc=%s near_max=%s queue=%.1f "
+                        "decreases=%s withheld=%s", result[0], self.detector.state().name,
+                        self.incoming_bitrate.rate(arrival_ms), rc.state.name, rc.near_max,
+                        inter.queue_ms if isinstance(inter, QueueInterArrival) else 0.0,
+                        getattr(rc, "decreases", None), getattr(rc, "withheld", None))
 
 
 _replaced = Replaced((rtcrtpreceiver, "RemoteBitrateEstimator", ParleyRemoteBitrateEstimator))
