@@ -26,7 +26,13 @@ aiortc's lacks, and one of Parley's:
   when that is above the estimate. As libwebrtc: then 0.85 x the link capacity
   estimate (aiortc's ``avg_max_bitrate_kbps``, the mean incoming rate at past
   overuses, libwebrtc's ``LinkCapacityEstimator``), and never above the estimate.
-- **The backoff is** :data:`BACKOFF`, 0.85 as libwebrtc's, of the incoming rate.
+- **The backoff is** :data:`BACKOFF`, about 0.944 of the incoming rate, where upstream
+  and libwebrtc set 0.85: a libwebrtc sender's pacer sends at the estimate, so 0.85 x
+  the incoming rate drains the queue at 15 % of the link; Parley's sender gives its
+  encoder :data:`~.ladder.HEADROOM` (0.9) x the estimate, so upstream's 0.85 x made it
+  send 0.765 x what the link had carried, and the budget fell below the 480x360@30
+  rung's floor (280k) at every overuse on a 450 kbit/s link. 0.85 / 0.9 gives the same
+  drain as libwebrtc's.
 
 Everything else is upstream's: the start (the throughput after 3 s, or the first
 overuse), the increase (multiplicative 8 % a second far from the link capacity estimate,
@@ -46,8 +52,12 @@ from collections.abc import Callable
 
 from aiortc.rate import AimdRateControl, BandwidthUsage
 
-BACKOFF = 0.85
-"""A decrease sets this share of the incoming rate (libwebrtc's ``beta``)."""
+from parley.media.ladder import HEADROOM
+
+BACKOFF = 0.85 / HEADROOM
+"""A decrease sets this share of the incoming rate: libwebrtc's ``beta`` (0.85) of what
+Parley's sender will then put out, since its video targets :data:`~.ladder.HEADROOM`
+x the estimate (about 0.944)."""
 QUEUE_GROWTH_MS = 10.0
 """A further decrease within one overuse episode needs the queue to have grown by this
 much (ms of one-way delay) since the last decrease."""
