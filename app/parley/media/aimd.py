@@ -26,6 +26,9 @@ aiortc's lacks, and one of Parley's:
   when that is above the estimate. As libwebrtc: then 0.85 x the link capacity
   estimate (aiortc's ``avg_max_bitrate_kbps``, the mean incoming rate at past
   overuses, libwebrtc's ``LinkCapacityEstimator``), and never above the estimate.
+- **A decrease starts the estimate** (libwebrtc's ``bitrate_is_initialized_``): upstream
+  stays uninitialised until 3 s of throughput, cutting on every packet meanwhile, and
+  then replaces the estimate by the throughput.
 - **The backoff is** :data:`BACKOFF`, about 0.944 of the incoming rate, where upstream
   and libwebrtc set 0.85: a libwebrtc sender's pacer sends at the estimate, so 0.85 x
   the incoming rate drains the queue at 15 % of the link; Parley's sender gives its
@@ -115,6 +118,7 @@ class OncePerEpisodeRateControl(AimdRateControl):
                 new = round(BACKOFF * capacity * 1000)
             new = min(new, before)
         self.current_bitrate = new
+        self.current_bitrate_initialized = True  # libwebrtc: a decrease is an estimate
         self.last_decrease_ms = now_ms
         self._queue_at_decrease = self.queue_ms()
         self.decreases += 1
@@ -122,7 +126,7 @@ class OncePerEpisodeRateControl(AimdRateControl):
 
     def time_to_reduce(self, throughput: int | None, now_ms: int, episode: bool) -> bool:
         """Whether an overusing verdict at ``now_ms`` may decrease the estimate."""
-        if self.last_decrease_ms is None or not self.current_bitrate_initialized:
+        if self.last_decrease_ms is None:
             return True
         if throughput is not None and throughput < FALLEN * self.current_bitrate:
             return True
