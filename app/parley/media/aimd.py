@@ -15,8 +15,9 @@ aiortc's lacks, and one of Parley's:
   the REMB 308k -> 183k in 150 REMBs, far below the 480x360@30 rung's floor, and the
   near-capacity increase (about 20-30 kbit/s a second) needed 7-9 s to climb back.
   Here a decrease is made when libwebrtc's ``TimeToReduceFurther`` allows it (the last
-  change at least a round trip ago, the round trip clamped to 10-200 ms; or the
-  incoming rate under half the estimate, a link that fell), and, Parley's rule, only
+  decrease at least a round trip ago, the round trip clamped to 10-200 ms: aiortc's
+  receiver knows none and keeps 200; or at once when the incoming rate is under half
+  the estimate, a link that fell), and, Parley's rule, only
   at the start of an overuse episode or when the queue has grown since the last
   decrease (:data:`QUEUE_GROWTH_MS`, from the packet groups' delay variation): a
   verdict that outlasts its queue cuts nothing more. Otherwise the estimate holds;

@@ -1,8 +1,14 @@
-"""The receiver's bandwidth estimate: aiortc's REMB estimator, a drain bounded in time.
+"""The receiver's bandwidth estimate: aiortc's REMB estimator, a drain bounded in time,
+one decrease an overuse episode.
 
 :class:`ParleyRemoteBitrateEstimator` is aiortc's ``RemoteBitrateEstimator`` (the
-abs-send-time, receive-side estimator whose REMB the far sender follows), with one rule
-changed, in its overuse detector (:class:`DrainBoundDetector`):
+abs-send-time, receive-side estimator whose REMB the far sender follows), with its rate
+control replaced by :class:`~.aimd.OncePerEpisodeRateControl` (a subclass of aiortc's
+``AimdRateControl`` with libwebrtc's limits on a decrease: at most once a round trip,
+within an overuse episode only while the queue grows, never upwards; round eight,
+see :mod:`.aimd`), fed the queue's growth by :class:`QueueInterArrival` (aiortc's
+grouping, summing each packet group's delay variation), and one rule changed in its
+overuse detector (:class:`DrainBoundDetector`):
 
 - *An underuse lasts at most as long as a queue takes to drain.* The detector reads a
   falling delay (a negative Kalman offset past its threshold) as *underusing*: a queue
@@ -19,7 +25,7 @@ changed, in its overuse detector (:class:`DrainBoundDetector`):
   delay soon enough, and the estimator decreases as upstream's does.
 
 Everything else is upstream's: the grouping, the Kalman filter, the overuse rule, the
-AIMD rate control.
+AIMD rate control's increase.
 
 The arrival times it is fed are the kernel's (:mod:`.arrival`), not the event loop's:
 that was the cause of the estimate's collapse on links with no queue.
@@ -28,15 +34,16 @@ Set ``PARLEY_REMB_LOG=1`` to log (logger ``parley.media.estimate``, at INFO) eve
 and decision of each video receiver's estimator: per packet the arrival stamp, the
 abs-send-time and the size; per packet group the send, arrival and size deltas, the
 Kalman offset, the detector's modified trend ``T`` and threshold and its verdict, the
-incoming rate; and each REMB.
+incoming rate; and each REMB (with the summed queue delay and the rate control's
+decreases and withheld decreases so far).
 
 Why replacing a name: ``RTCRtpReceiver`` builds its estimator in its constructor from
 the name ``RemoteBitrateEstimator`` of ``aiortc.rtcrtpreceiver``, with no parameter to
 choose it. :func:`install` replaces that one module-level name with
 :class:`ParleyRemoteBitrateEstimator`, a subclass of aiortc's own (as :mod:`.jitter`
 replaces ``JitterBuffer``); :func:`uninstall` restores upstream. Only the estimator's
-public attributes are read, and two of them (``detector``, ``inter_arrival``) replaced
-by subclasses of aiortc's own in the constructor.
+public attributes are read, and three of them (``detector``, ``inter_arrival``,
+``rate_control``) replaced by subclasses of aiortc's own in the constructor.
 """
 
 from __future__ import annotations
