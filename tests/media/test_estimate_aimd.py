@@ -42,13 +42,14 @@ def test_a_lasting_overuse_verdict_cuts_once_while_the_sender_follows() -> None:
     outs: dict[str, list[tuple[int, int]]] = {"parley": [], "upstream": []}
     for name, control in (("parley", parley), ("upstream", upstream)):
         started(control, 330_000)
+        before = control.current_bitrate
         for now in range(11_000, 13_500, 10):
             incoming = 300_000 - (now - 11_000) * 40  # 300k -> 200k over 2.5 s
             out = control.update(OVER, incoming, now)
             if out is not None:
                 outs[name].append((now, out))
     assert upstream.current_bitrate < 0.86 * 205_000
-    assert parley.current_bitrate == round(BACKOFF * 300_000)
+    assert parley.current_bitrate == round(BACKOFF * before)  # 15 % off, once
     assert parley.decreases == 1 and parley.withheld > 200
     # the estimate is still sent out, every feedback interval, not on every packet
     times = [now for now, _ in outs["parley"]]
@@ -78,7 +79,7 @@ def test_a_new_overuse_episode_cuts_again() -> None:
     first = control.current_bitrate
     control.update(NORMAL, 380_000, 11_500)
     control.update(OVER, 300_000, 12_000)
-    assert control.decreases == 2 and control.current_bitrate == round(BACKOFF * 300_000) < first
+    assert control.decreases == 2 and control.current_bitrate == round(BACKOFF * first)
 
 
 def test_a_link_that_fell_is_followed_at_once() -> None:
@@ -97,7 +98,18 @@ def test_a_decrease_never_raises_the_estimate() -> None:
         before[control] = control.current_bitrate
         control.update(OVER, 400_000, 11_000)  # a burst measured above the estimate
     assert upstream.current_bitrate > 1.3 * before[upstream]
-    assert parley.current_bitrate == before[parley]
+    assert parley.current_bitrate == round(BACKOFF * before[parley])
+
+
+def test_a_decrease_is_15_percent_of_the_estimate_not_of_a_lagging_incoming_rate() -> None:
+    # the sender puts out 0.7 x the estimate (headroom, an encoder below its budget):
+    # upstream's 0.85 x the incoming rate took 40 % off; the sender follows 15 % off
+    parley, upstream = OncePerEpisodeRateControl(Queue()), AimdRateControl()
+    for control in (parley, upstream):
+        started(control, 400_000)
+        control.update(OVER, 280_000, 11_000)
+    assert upstream.current_bitrate == round(0.85 * 280_000)
+    assert parley.current_bitrate == round(BACKOFF * 401_000)
 
 
 def test_a_real_bottleneck_sends_few_rembs_and_still_comes_down() -> None:

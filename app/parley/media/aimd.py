@@ -23,30 +23,33 @@ aiortc's lacks, and one of Parley's:
   verdict that outlasts its queue cuts nothing more. Otherwise the estimate holds;
   a REMB still goes out every :meth:`feedback_interval`, as upstream's periodic one,
   so the sender hears the estimate.
-- **A decrease never raises the rate.** Upstream sets 0.85 x the incoming rate even
-  when that is above the estimate. As libwebrtc: then 0.85 x the link capacity
-  estimate (aiortc's ``avg_max_bitrate_kbps``, the mean incoming rate at past
-  overuses, libwebrtc's ``LinkCapacityEstimator``), and never above the estimate.
+- **A decrease takes 15 % off the estimate, not 0.85 x the incoming rate.** libwebrtc
+  sets 0.85 x the throughput (never above the estimate), which drains the queue at
+  15 % of the link because its pacer and encoder send what the estimate allows.
+  Parley's sender does not: its encoder gets :data:`~.ladder.HEADROOM` (0.9) x the
+  estimate and puts out less again (hard content at a rung's top, keyframes between),
+  so in the bench's logs the incoming rate at an overuse was 0.65-0.8 x the estimate,
+  and upstream's first REMB of each overuse episode 0.56-0.81 x the one before: the
+  budget far below the 480x360@30 rung's floor (280k) on a 450 kbit/s link, and
+  320x240@15 at 250k. Here a decrease sets :data:`BACKOFF` x the estimate, so the sender, which
+  follows the estimate, puts out 15 % less, libwebrtc's drain; if that leaves the
+  sender above the link (an application-limited sender, the estimate above what it
+  sends), the queue goes on growing and the next round trip cuts again (the rule
+  above). A link that fell (the incoming rate under half the estimate) and a cut before
+  the estimate started take 0.85 x the incoming rate, as upstream. So a decrease never
+  raises the estimate, which upstream's could (0.85 x a burst's incoming rate).
 - **A decrease starts the estimate** (libwebrtc's ``bitrate_is_initialized_``): upstream
   stays uninitialised until 3 s of throughput, cutting on every packet meanwhile, and
   then replaces the estimate by the throughput.
-- **The backoff is** :data:`BACKOFF`, about 0.944 of the incoming rate, where upstream
-  and libwebrtc set 0.85: a libwebrtc sender's pacer sends at the estimate, so 0.85 x
-  the incoming rate drains the queue at 15 % of the link; Parley's sender gives its
-  encoder :data:`~.ladder.HEADROOM` (0.9) x the estimate, so upstream's 0.85 x made it
-  send 0.765 x what the link had carried, and the budget fell below the 480x360@30
-  rung's floor (280k) at every overuse on a 450 kbit/s link. 0.85 / 0.9 gives the same
-  drain as libwebrtc's.
 
-Everything else is upstream's: the start (the throughput after 3 s, or the first
-overuse), the increase (multiplicative 8 % a second far from the link capacity estimate,
-additive near it), the clamp to 1.5 x the incoming rate, the link capacity estimate
-and its reset.
+Everything else is upstream's: the increase (multiplicative 8 % a second far from the
+link capacity estimate, additive near it), the clamp to 1.5 x the incoming rate, the
+link capacity estimate and its reset.
 
 Only public attributes of aiortc's class are read and set (``current_bitrate``,
-``current_bitrate_initialized``, ``avg_max_bitrate_kbps``, ``rtt``, ``state``,
-``latest_estimated_throughput``); upstream's ``update`` makes every change and this
-class only decides whether it is called, and corrects the decreased rate afterwards.
+``current_bitrate_initialized``, ``rtt``, ``latest_estimated_throughput``); upstream's
+``update`` makes every other change (state, link capacity estimate), and this class
+only decides whether it is called on an overuse, and sets the decreased rate after it.
 Pure: the time is the caller's (ms), the queue delay comes from a callable.
 """
 
@@ -56,12 +59,9 @@ from collections.abc import Callable
 
 from aiortc.rate import AimdRateControl, BandwidthUsage
 
-from parley.media.ladder import HEADROOM
-
-BACKOFF = 0.85 / HEADROOM
-"""A decrease sets this share of the incoming rate: libwebrtc's ``beta`` (0.85) of what
-Parley's sender will then put out, since its video targets :data:`~.ladder.HEADROOM`
-x the estimate (about 0.944)."""
+BACKOFF = 0.85
+"""A decrease takes the estimate to this share of itself (or of the incoming rate, when
+the link fell): libwebrtc's ``beta``."""
 QUEUE_GROWTH_MS = 10.0
 """A further decrease within one overuse episode needs the queue to have grown by this
 much (ms of one-way delay) since the last decrease."""
@@ -107,17 +107,15 @@ class OncePerEpisodeRateControl(AimdRateControl):
                 or now_ms - self._last_out_ms > self.feedback_interval()
             return self._out(self.current_bitrate, now_ms) if due else None
         before = self.current_bitrate
-        capacity = self.avg_max_bitrate_kbps
+        initialised = self.current_bitrate_initialized
         out = super().update(bandwidth_usage, estimated_throughput, now_ms)
         if out is None:  # not initialised (upstream's start): nothing was changed
             return None
         throughput = self.latest_estimated_throughput
-        new = round(BACKOFF * throughput)
-        if self.current_bitrate_initialized and new > before:
-            # libwebrtc: avoid increasing the rate when over-using
-            if capacity is not None:
-                new = round(BACKOFF * capacity * 1000)
-            new = min(new, before)
+        if not initialised or throughput < FALLEN * before:
+            new = round(BACKOFF * throughput)  # upstream's (and libwebrtc's) base
+        else:
+            new = round(BACKOFF * before)  # 15 % off what the sender follows
         self.current_bitrate = new
         self.current_bitrate_initialized = True  # libwebrtc: a decrease is an estimate
         self.last_decrease_ms = now_ms
