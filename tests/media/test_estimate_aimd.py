@@ -69,6 +69,8 @@ def test_a_queue_that_goes_on_growing_cuts_again_once_a_round_trip() -> None:
         if control.current_bitrate < before:
             cuts.append(now)
     assert len(cuts) >= 4
+    # after the episode's first cut (15 % off), libwebrtc's: 0.85 x the incoming rate
+    assert control.current_bitrate == round(BACKOFF * (300_000 - (cuts[-1] - 11_000) * 100))
     assert all(b - a >= 200 for a, b in itertools.pairwise(cuts))  # libwebrtc's clamp on the rtt
 
 

@@ -23,7 +23,8 @@ aiortc's lacks, and one of Parley's:
   verdict that outlasts its queue cuts nothing more. Otherwise the estimate holds;
   a REMB still goes out every :meth:`feedback_interval`, as upstream's periodic one,
   so the sender hears the estimate.
-- **A decrease takes 15 % off the estimate, not 0.85 x the incoming rate.** libwebrtc
+- **An episode's first decrease takes 15 % off the estimate, not 0.85 x the incoming
+  rate.** libwebrtc
   sets 0.85 x the throughput (never above the estimate), which drains the queue at
   15 % of the link because its pacer and encoder send what the estimate allows.
   Parley's sender does not: its encoder gets :data:`~.ladder.HEADROOM` (0.9) x the
@@ -31,13 +32,16 @@ aiortc's lacks, and one of Parley's:
   so in the bench's logs the incoming rate at an overuse was 0.65-0.8 x the estimate,
   and upstream's first REMB of each overuse episode 0.56-0.81 x the one before: the
   budget far below the 480x360@30 rung's floor (280k) on a 450 kbit/s link, and
-  320x240@15 at 250k. Here a decrease sets :data:`BACKOFF` x the estimate, so the sender, which
-  follows the estimate, puts out 15 % less, libwebrtc's drain; if that leaves the
-  sender above the link (an application-limited sender, the estimate above what it
-  sends), the queue goes on growing and the next round trip cuts again (the rule
-  above). A link that fell (the incoming rate under half the estimate) and a cut before
-  the estimate started take 0.85 x the incoming rate, as upstream. So a decrease never
-  raises the estimate, which upstream's could (0.85 x a burst's incoming rate).
+  320x240@15 at 250k. Here the first decrease of an overuse episode sets
+  :data:`BACKOFF` x the estimate, so the sender, which follows the estimate, puts out
+  15 % less, libwebrtc's drain. A further decrease in the episode (the queue still
+  growing a round trip later: the sender has not followed, or the link is slower) is
+  libwebrtc's, 0.85 x the incoming rate, which is the link's rate while its queue
+  grows, and only if lower: 15 % off the estimate each round trip would compound while
+  the sender holds a cut it has not confirmed (:mod:`.sendside`, up to 1 s). A link
+  that fell (the incoming rate under half the estimate) and a cut before the estimate
+  started take 0.85 x the incoming rate, as upstream. No decrease raises the estimate,
+  as upstream's could (0.85 x a burst's incoming rate).
 - **A decrease starts the estimate** (libwebrtc's ``bitrate_is_initialized_``): upstream
   stays uninitialised until 3 s of throughput, cutting on every packet meanwhile, and
   then replaces the estimate by the throughput.
@@ -112,10 +116,11 @@ class OncePerEpisodeRateControl(AimdRateControl):
         if out is None:  # not initialised (upstream's start): nothing was changed
             return None
         throughput = self.latest_estimated_throughput
-        if not initialised or throughput < FALLEN * before:
-            new = round(BACKOFF * throughput)  # upstream's (and libwebrtc's) base
-        else:
+        if episode and initialised and throughput >= FALLEN * before:
             new = round(BACKOFF * before)  # 15 % off what the sender follows
+        else:  # upstream's (and libwebrtc's) base, never above the estimate
+            new = min(round(BACKOFF * throughput), before) if initialised \
+                else round(BACKOFF * throughput)
         self.current_bitrate = new
         self.current_bitrate_initialized = True  # libwebrtc: a decrease is an estimate
         self.last_decrease_ms = now_ms
