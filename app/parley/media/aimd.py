@@ -24,9 +24,9 @@ aiortc's lacks, and one of Parley's:
   a REMB still goes out every :meth:`feedback_interval`, as upstream's periodic one,
   so the sender hears the estimate.
 - **An episode's first decrease takes 15 % off the estimate, not 0.85 x the incoming
-  rate.** libwebrtc
-  sets 0.85 x the throughput (never above the estimate), which drains the queue at
-  15 % of the link because its pacer and encoder send what the estimate allows.
+  rate.** libwebrtc sets 0.85 x the throughput (never above the estimate), which drains
+  the queue at 15 % of the link because its pacer and encoder send what the estimate
+  allows.
   Parley's sender does not: its encoder gets :data:`~.ladder.HEADROOM` (0.9) x the
   estimate and puts out less again (hard content at a rung's top, keyframes between),
   so in the bench's logs the incoming rate at an overuse was 0.65-0.8 x the estimate,
