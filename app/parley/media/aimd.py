@@ -12,7 +12,7 @@ aiortc's lacks, and one of Parley's:
   verdict that lasts (the Kalman filter's offset lags a draining queue by a second or
   two) cut again and again from rates the earlier cuts had already lowered. On the
   450 kbit/s link of ``make bench ARGS=links`` one overuse verdict lasted 2.7 s and took
-  the REMB 308k -> 183k in 150 REMBs, far below the 480x360@30 rung's floor, and the
+  the REMB 308k -> 183k in 82 REMBs, far below the 480x360@30 rung's floor, and the
   near-capacity increase (about 20-30 kbit/s a second) needed 7-9 s to climb back.
   Here a decrease is made when libwebrtc's ``TimeToReduceFurther`` allows it (the last
   decrease at least a round trip ago, the round trip clamped to 10-200 ms: aiortc's
