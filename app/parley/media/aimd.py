@@ -29,7 +29,7 @@ aiortc's lacks, and one of Parley's:
   allows.
   Parley's sender does not: its encoder gets :data:`~.ladder.HEADROOM` (0.9) x the
   estimate and puts out less again (hard content at a rung's top, keyframes between),
-  so in the bench's logs the incoming rate at an overuse was 0.65-0.8 x the estimate,
+  so in the bench's logs the incoming rate at an overuse was 0.66-0.96 x the estimate,
   and upstream's first REMB of each overuse episode 0.56-0.81 x the one before: the
   budget far below the 480x360@30 rung's floor (280k) on a 450 kbit/s link, and
   320x240@15 at 250k. Here the first decrease of an overuse episode sets
