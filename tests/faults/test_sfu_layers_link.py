@@ -41,6 +41,7 @@ async def layer_of(agent: AgentProc, pid: str | None, layer: str, timeout: float
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while (report := await agent.report())["layers"].get(pid) != layer:
+        # None: not received through the SFU (a refused Janus room leaves a mesh)
         assert loop.time() < deadline, (layer, report["layers"])
         await asyncio.sleep(0.5)  # polling a report, under the deadline
     return time.monotonic()
@@ -50,8 +51,7 @@ async def test_a_short_subscriber_link_falls_back_to_the_low_layer_and_comes_bac
         lab: Lab, tmp_path: Path) -> None:
     net = lab.net(["srv", "ada", "bob"])
     async with running_janus(tmp_path / "janus", prefix=tuple(net.exec_prefix("srv"))) as janus:
-        server = lab.server(net, extra=("--sfu", "always", "--janus", janus.http_url,
-                                        "--janus-api-secret", janus.api_secret))
+        server = lab.server(net, extra=("--sfu", "always", *janus.server_options()))
         await server.start()
         ada, bob = lab.agent("ada", net), lab.agent("bob", net)
         await ada.start(server.url, "call", media=True)
