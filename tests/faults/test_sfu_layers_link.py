@@ -21,7 +21,9 @@ pytestmark = pytest.mark.long  # ~40 s: make faults
 
 SHORT_KBIT = 300
 """Bob's downlink while short: the low layer (~150 kbit/s) and audio fit, the full one
-(~400 kbit/s) does not."""
+does not (round eight: 480x360@24 at 220-250 kbit/s, with Opus and the headers beside it
+the tbf queue overflows and drops 12-17 % of the packets, which retransmission mostly
+repairs: the estimate must judge the loss before repair, docs/sfu.md)."""
 
 
 def shape_downlink(net: Topology, host: str, kbit: int | None) -> None:
