@@ -25,9 +25,7 @@ async def test_a_cut_participant_under_the_sfu_is_lost_and_restored_as_in_a_mesh
         lab: Lab, tmp_path: Path) -> None:
     net = lab.net(["srv", "x", "y", "z"])
     async with running_janus(tmp_path / "janus", prefix=tuple(net.exec_prefix("srv"))) as janus:
-        server = lab.server(net, extra=("--sfu", "always", "--janus", janus.http_url,
-                                        "--janus-api-secret", janus.api_secret,
-                                        "--janus-admin-key", janus.admin_key))
+        server = lab.server(net, extra=("--sfu", "always", *janus.server_options()))
         await server.start()
         agents: list[AgentProc] = []
         for name in ("x", "y", "z"):

@@ -142,3 +142,22 @@ def test_the_link_estimate_is_unknown_until_loss_says_the_link_is_short() -> Non
     assert link.update(3.0, 540, 60, 1_000_000) == 900_000
     assert link.update(4.0, 840, 65, 1_000_000) == 900_000 * 1.08  # clean: grows 8 %/s
     assert link.update(5.0, 1130, 75, 1_000_000) == 900_000 * 1.08  # 3 %: holds
+
+
+def test_the_link_estimate_judges_the_loss_before_retransmission_repaired_it() -> None:
+    """A subscriber link too short for the full layer (a tbf 300 kbit/s link under ~330
+    kbit/s): about 20 % of the packets are dropped, and retransmissions and the fillers
+    of packets given up on make up almost all of them, so the connection's counters show
+    2 % lost. The estimate must still see the link short, and the choice give the
+    viewer the low layer (the full one smeared and stalled for 10-20 s without it)."""
+    choice, link = LayerChoice(Views()), LinkEstimate()
+    assert choice.decide(["ada"], link.estimate, 0.0) == {"ada": FULL}
+    carried = choice.cost()
+    # each second: 200 packets sent, 40 dropped by the link, 36 of those repaired
+    link.update(HOLD, 0, 0, carried, repaired=0)
+    assert link.update(HOLD + 1, 196, 4, carried, repaired=36) == carried * 0.9  # 20 % lost
+    assert choice.decide(["ada"], link.estimate, HOLD + 1) == {"ada": LOW}
+    # the same counters without the repair: 2 % lost, no limit known
+    unrepaired = LinkEstimate()
+    unrepaired.update(HOLD, 0, 0, carried)
+    assert unrepaired.update(HOLD + 1, 196, 4, carried) is None

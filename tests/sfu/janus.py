@@ -40,6 +40,13 @@ class Janus:
     admin_key: str = ""
     """VideoRoom's ``admin_key``: creating a room needs it (parley-server holds it)."""
 
+    def server_options(self) -> tuple[str, ...]:
+        """parley-server's options for this node. Without the admin key every room is
+        refused and the call quietly stays a mesh (the layers fault test ran so for two
+        rounds: no SFU, so no layer to learn)."""
+        return ("--janus", self.http_url, "--janus-api-secret", self.api_secret,
+                "--janus-admin-key", self.admin_key)
+
 
 def require_janus() -> None:
     """Fail, saying how to fix it, when Janus is missing (``make test`` installs it, as

@@ -50,9 +50,7 @@ async def test_six_participants_each_receive_everyone_through_the_sfu(
         lab: Lab, tmp_path: Path) -> None:
     clip = small_clip(tmp_path / "small.y4m")
     async with running_janus(tmp_path / "janus") as janus:
-        server = lab.server(None, extra=("--sfu", "always", "--janus", janus.http_url,
-                                         "--janus-api-secret", janus.api_secret,
-                                         "--janus-admin-key", janus.admin_key))
+        server = lab.server(None, extra=("--sfu", "always", *janus.server_options()))
         await server.start()
         agents: list[AgentProc] = []
         for name in NAMES:  # one after the other (docs/sfu.md: the SDK's join race)

@@ -205,10 +205,16 @@ class LinkEstimate:
         """Bit/s, or None: no limit known."""
         self._last: tuple[float, int, int] | None = None
 
-    def update(self, now: float, received: int, lost: int, carried: float) -> float | None:
+    def update(self, now: float, received: int, lost: int, carried: float,
+               repaired: int = 0) -> float | None:
         """A sample of the subscriber connection's counters: ``received`` and ``lost``
         packets so far (every inbound stream), ``carried``: the bit/s of what it
-        receives now. Returns :attr:`estimate`."""
+        receives now; ``repaired``: packets so far that the link lost and that
+        ``received`` counts all the same (retransmitted, or filled in when given up on).
+        The loss judged is the link's, before repair, as libwebrtc's receiver reports:
+        after repair a link too short for what it carries shows almost none. Returns
+        :attr:`estimate`."""
+        received, lost = received - repaired, lost + repaired
         last, self._last = self._last, (now, received, lost)
         if last is None:
             return self.estimate

@@ -46,6 +46,7 @@ from parley.media.frames import VideoFrame
 from parley.media.layer_choice import LayerChoice, LinkEstimate, Views
 from parley.media.layering import Layer
 from parley.media.rebind import rebind_ssrcs
+from parley.media.rtx import nack_limiters
 from parley.media.screen import ScreenSource
 from parley.media.shared import LayerTrack
 from parley.media.stats import PeerStats
@@ -389,8 +390,10 @@ class SfuMedia(CallMediaBase):
             if isinstance(stats, RTCInboundRtpStreamStats):
                 received += stats.packetsReceived
                 lost += max(0, stats.packetsLost)
+        repaired = sum(nacked.recovered + nacked.given_up for r in pc.getReceivers()
+                       for nacked in nack_limiters(r).values())  # counted received upstream
         before = self.link.estimate
-        after = self.link.update(time.monotonic(), received, lost, self.choice.cost())
+        after = self.link.update(time.monotonic(), received, lost, self.choice.cost(), repaired)
         if after != before and (before is None or after is None or after < before):
             logger.info("%s: subscriber link estimate %s", self.local_id,
                         "none" if after is None else f"{after / 1000:.0f} kbit/s")
