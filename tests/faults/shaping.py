@@ -36,10 +36,11 @@ def unshape(net: Topology, host: str) -> None:
     _run([*net.exec_prefix(host), "tc", "qdisc", "del", "dev", "eth0", "root"])
 
 
-def random_loss(net: Topology, host: str, percent: float) -> None:
-    """Drop ``percent`` % of what the router forwards from ``host``, at random."""
-    _run(["ip", "netns", "exec", net.router, "iptables", "-A", "FORWARD", "-s",
-          net.addr(host), "-m", "statistic", "--mode", "random", "--probability",
+def random_loss(net: Topology, host: str, percent: float, *, end: bool = False) -> None:
+    """Drop ``percent`` % of what the router forwards from ``host``, at random (``end``:
+    take that rule away again)."""
+    _run(["ip", "netns", "exec", net.router, "iptables", "-D" if end else "-A", "FORWARD",
+          "-s", net.addr(host), "-m", "statistic", "--mode", "random", "--probability",
           f"{percent / 100:.4f}", "-j", "DROP"])
 
 

@@ -68,8 +68,14 @@ async def test_a_250k_uplink_carries_video_without_a_storm_or_a_false_lost(lab: 
 
 @pytest.mark.long
 async def test_random_loss_brings_no_retransmission_storm_and_no_false_lost(lab: Lab) -> None:
-    """5 % of what a sends is dropped at random: a's sending rate stays what it was
+    """5 % of what a sends is dropped at random: a's sending rate stays what it is
     without loss (bounded NACKs, de-duplicated and budgeted retransmissions).
+
+    The rate without loss is measured before the loss and after it (the loss taken off
+    again): on an unconstrained link the estimate is still growing for the first 20 s
+    or so of a call, so a window before the loss alone reads low (it failed at 1.32-1.48x
+    on main and on every branch of round eight, with 29.7 fps at b and no storm). A
+    storm (round one: about 5 Mbit/s against 1 Mbit/s) is far above both.
 
     In `make faults` only: the 250k tbf case of `make test` drops packets too (its
     buffer overflows), so the NACK path and its storm bound are exercised there."""
@@ -77,17 +83,23 @@ async def test_random_loss_brings_no_retransmission_storm_and_no_false_lost(lab:
     _server, (a, b) = await start_call(lab, net, ["a", "b"], media=True)
     await b.wait("video", timeout=20, where=_from(a.pid))
     await asyncio.sleep(SETTLE / 2)
-    clean_from, t0 = tx_bytes(net, "a"), time.monotonic()
-    await asyncio.sleep(WINDOW / 2)
-    clean = (tx_bytes(net, "a") - clean_from) / (time.monotonic() - t0)
+
+    async def rate(seconds: float) -> float:
+        start, t0 = tx_bytes(net, "a"), time.monotonic()
+        await asyncio.sleep(seconds)  # the measurement window
+        return (tx_bytes(net, "a") - start) / (time.monotonic() - t0)
+
+    before = await rate(WINDOW / 2)
     random_loss(net, "a", 5.0)
-    lossy_from, t1, frames_from = tx_bytes(net, "a"), time.monotonic(), await _frames(b, a.pid)
-    await asyncio.sleep(WINDOW)
-    lossy = (tx_bytes(net, "a") - lossy_from) / (time.monotonic() - t1)
+    t1, frames_from = time.monotonic(), await _frames(b, a.pid)
+    lossy = await rate(WINDOW)
     fps = (await _frames(b, a.pid) - frames_from) / (time.monotonic() - t1)
+    random_loss(net, "a", 5.0, end=True)
+    after = await rate(WINDOW / 2)
+    clean = max(before, after)
     print(f"5% loss: {fps:.1f} fps at b; a sends {lossy * 8 / 1000:.0f} kbit/s, "
-          f"{clean * 8 / 1000:.0f} without loss")
-    assert lossy <= STORM_RATIO * clean, (lossy, clean)
+          f"{before * 8 / 1000:.0f} before and {after * 8 / 1000:.0f} after without loss")
+    assert lossy <= STORM_RATIO * clean, (lossy, before, after)
     assert fps >= 2, fps  # a lost packet no longer freezes the picture for seconds
     assert status(a) == ["on_session_joined"] and status(b) == ["on_session_joined"]
 
