@@ -1,14 +1,8 @@
-"""The receiver's bandwidth estimate: aiortc's REMB estimator, a drain bounded in time,
-one decrease an overuse episode.
+"""The receiver's bandwidth estimate: aiortc's REMB estimator, a drain bounded in time.
 
 :class:`ParleyRemoteBitrateEstimator` is aiortc's ``RemoteBitrateEstimator`` (the
-abs-send-time, receive-side estimator whose REMB the far sender follows), with its rate
-control replaced by :class:`~.aimd.OncePerEpisodeRateControl` (a subclass of aiortc's
-``AimdRateControl`` with libwebrtc's limits on a decrease: at most once a round trip,
-within an overuse episode only while the queue grows, never upwards; round eight,
-see :mod:`.aimd`), fed the queue's growth by :class:`QueueInterArrival` (aiortc's
-grouping, summing each packet group's delay variation), and one rule changed in its
-overuse detector (:class:`DrainBoundDetector`):
+abs-send-time, receive-side estimator whose REMB the far sender follows), with one rule
+changed, in its overuse detector (:class:`DrainBoundDetector`):
 
 - *An underuse lasts at most as long as a queue takes to drain.* The detector reads a
   falling delay (a negative Kalman offset past its threshold) as *underusing*: a queue
@@ -25,7 +19,7 @@ overuse detector (:class:`DrainBoundDetector`):
   delay soon enough, and the estimator decreases as upstream's does.
 
 Everything else is upstream's: the grouping, the Kalman filter, the overuse rule, the
-AIMD rate control's increase.
+AIMD rate control.
 
 The arrival times it is fed are the kernel's (:mod:`.arrival`), not the event loop's:
 that was the cause of the estimate's collapse on links with no queue.
@@ -34,16 +28,15 @@ Set ``PARLEY_REMB_LOG=1`` to log (logger ``parley.media.estimate``, at INFO) eve
 and decision of each video receiver's estimator: per packet the arrival stamp, the
 abs-send-time and the size; per packet group the send, arrival and size deltas, the
 Kalman offset, the detector's modified trend ``T`` and threshold and its verdict, the
-incoming rate; and each REMB (with the summed queue delay and the rate control's
-decreases and withheld decreases so far).
+incoming rate; and each REMB.
 
 Why replacing a name: ``RTCRtpReceiver`` builds its estimator in its constructor from
 the name ``RemoteBitrateEstimator`` of ``aiortc.rtcrtpreceiver``, with no parameter to
 choose it. :func:`install` replaces that one module-level name with
 :class:`ParleyRemoteBitrateEstimator`, a subclass of aiortc's own (as :mod:`.jitter`
 replaces ``JitterBuffer``); :func:`uninstall` restores upstream. Only the estimator's
-public attributes are read, and three of them (``detector``, ``inter_arrival``,
-``rate_control``) replaced by subclasses of aiortc's own in the constructor.
+public attributes are read, and two of them (``detector``, ``inter_arrival``) replaced
+by subclasses of aiortc's own in the constructor.
 """
 
 from __future__ import annotations
@@ -61,7 +54,6 @@ from aiortc.rate import (
     RemoteBitrateEstimator,
 )
 
-from parley.media.aimd import OncePerEpisodeRateControl
 from parley.media.names import Replaced
 
 logger = logging.getLogger(__name__)
@@ -71,21 +63,16 @@ MAX_DRAIN_MS = 2500
 queue draining (ms of arrival time)."""
 
 
-class QueueInterArrival(InterArrival):
-    """aiortc's grouping, keeping the last group's deltas (for the log) and their sum."""
+class _SeenInterArrival(InterArrival):
+    """aiortc's grouping, keeping the last group's deltas for the log."""
 
     def __init__(self, group_length: int, timestamp_to_ms: float) -> None:
         super().__init__(group_length, timestamp_to_ms)
         self.last: InterArrivalDelta | None = None
-        self.queue_ms = 0.0
-        """The one-way delay's variation summed over the packet groups so far (ms): how
-        much the queue grew since the first group (any origin; differences count)."""
 
     def compute_deltas(self, timestamp: int, arrival_time: int,
                        packet_size: int) -> InterArrivalDelta | None:
         self.last = super().compute_deltas(timestamp, arrival_time, packet_size)
-        if self.last is not None:
-            self.queue_ms += self.last.arrival_time - self.last.timestamp * TIMESTAMP_TO_MS
         return self.last
 
 
@@ -122,10 +109,9 @@ class ParleyRemoteBitrateEstimator(RemoteBitrateEstimator):
         super().__init__()
         self.detector = DrainBoundDetector()
         self.log = LOG
-        old = self.inter_arrival
-        grouping = QueueInterArrival(old.group_length, old.timestamp_to_ms)
-        self.inter_arrival = grouping
-        self.rate_control = OncePerEpisodeRateControl(lambda: grouping.queue_ms)
+        if self.log:
+            old = self.inter_arrival
+            self.inter_arrival = _SeenInterArrival(old.group_length, old.timestamp_to_ms)
 
     def add(self, arrival_time_ms: int, abs_send_time: int, payload_size: int,
             ssrc: int) -> tuple[int, list[int]] | None:
@@ -139,7 +125,7 @@ class ParleyRemoteBitrateEstimator(RemoteBitrateEstimator):
         logger.info("remb pkt ssrc=%d arr=%d ast=%d size=%d", ssrc, arrival_ms,
                     abs_send_time, size)
         inter = self.inter_arrival
-        delta = inter.last if isinstance(inter, QueueInterArrival) else None
+        delta = inter.last if isinstance(inter, _SeenInterArrival) else None
         if delta is not None:
             offset = self.estimator.offset()
             n = self.estimator.num_of_deltas()
@@ -149,12 +135,9 @@ class ParleyRemoteBitrateEstimator(RemoteBitrateEstimator):
                         self.detector.threshold, self.detector.state().name,
                         self.incoming_bitrate.rate(arrival_ms))
         if result is not None:
-            rc = self.rate_control
-            logger.info("remb out bitrate=%d state=%s incoming=%s rc=%s near_max=%s queue=%.1f "
-                        "decreases=%s withheld=%s", result[0], self.detector.state().name,
-                        self.incoming_bitrate.rate(arrival_ms), rc.state.name, rc.near_max,
-                        inter.queue_ms if isinstance(inter, QueueInterArrival) else 0.0,
-                        getattr(rc, "decreases", None), getattr(rc, "withheld", None))
+            logger.info("remb out bitrate=%d state=%s incoming=%s rc=%s near_max=%s", result[0],
+                        self.detector.state().name, self.incoming_bitrate.rate(arrival_ms),
+                        self.rate_control.state.name, self.rate_control.near_max)
 
 
 _replaced = Replaced((rtcrtpreceiver, "RemoteBitrateEstimator", ParleyRemoteBitrateEstimator))

@@ -21,9 +21,8 @@ slow for video must still pause it).
 
 Since round six the receiver's estimate is taken from the kernel's arrival times
 (:mod:`.arrival`), and a *cut* (a REMB below :data:`CUT` x the highest since the rate
-last followed one: an overuse verdict, which since round eight takes 15 % off the
-estimate once an episode, :mod:`.aimd`; aiortc's set 0.85 x the incoming rate at every
-overusing packet) is mostly a real queue. Holding one until
+last followed one: aiortc's overuse verdicts, 0.85 x the incoming rate) is mostly a
+real queue. Holding one until
 the round trip grew let a 250 kbit/s link's queue fill: the rate went on growing
 8 %/s, 189k -> 223k, for 3.6 s while every REMB said 100-130k, until the 300 ms queue
 was full and dropping (``python -m bench links``, docs/performance.md, "Slow shaped
