@@ -20,7 +20,9 @@ as libwebrtc's NetEq does, so the speaker's playout (:mod:`.playout`) gets a con
 stream instead of a jump. A frame recovered from FEC data counts as received audio (the
 call's ``audio_frames``), as NetEq does not count it as concealment either; a concealed
 frame does not (:func:`concealed`). A gap longer than :data:`MAX_GAP` is a pause, not a
-loss, and is left alone.
+loss, and is left alone. A packet libopus refuses raises ``av.error.InvalidDataError``
+as upstream's decoder does (aiortc's decoder thread logs it and goes on); its time
+comes back from the next packet's FEC data, or is concealed.
 
 The libopus used is the one PyAV's FFmpeg already loaded into the process (found in
 ``/proc/self/maps``), else the system's (``ctypes.util.find_library``). Without a
@@ -40,6 +42,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import errno
 import fractions
 import logging
 from pathlib import Path
@@ -184,6 +187,8 @@ class FecOpusDecoder(Decoder):
             frames.append(own)
             self._frame = own.samples
             self._next = (timestamp + own.samples) % (1 << 32)
+        elif not frames:  # upstream's contract: the receiver notes a decode error
+            raise av.error.InvalidDataError(errno.EINVAL, "opus_decode refused a packet")
         return frames
 
     def _samples(self, data: bytes) -> int:
