@@ -44,6 +44,7 @@ import ctypes
 import ctypes.util
 import errno
 import fractions
+import functools
 import logging
 from pathlib import Path
 
@@ -121,16 +122,10 @@ def load_libopus() -> ctypes.CDLL | None:
     return None
 
 
-_LIB: ctypes.CDLL | None = None
-_LOOKED = False
-
-
+@functools.cache
 def libopus() -> ctypes.CDLL | None:
     """The process's libopus for FEC decoding (looked up once), or None."""
-    global _LIB, _LOOKED
-    if not _LOOKED:
-        _LIB, _LOOKED = load_libopus(), True
-    return _LIB
+    return load_libopus()
 
 
 class FecOpusDecoder(Decoder):
@@ -144,6 +139,7 @@ class FecOpusDecoder(Decoder):
         if error.value != 0 or not self._state:
             raise RuntimeError(f"opus_decoder_create failed: {error.value}")
         self._pcm = (ctypes.c_int16 * (MAX_FRAME * CHANNELS))()
+        self._samples_out = np.ctypeslib.as_array(self._pcm)  # the same memory, once
         self._next: int | None = None
         """The timestamp the next packet has if none is lost."""
         self._frame = SAMPLES_20MS
@@ -206,7 +202,7 @@ class FecOpusDecoder(Decoder):
             self.failed += 1
             logger.debug("opus: a packet did not decode (%d)", count)
             return None
-        pcm = np.ctypeslib.as_array(self._pcm)[:count * CHANNELS].copy().reshape(1, -1)
+        pcm = self._samples_out[:count * CHANNELS].copy().reshape(1, -1)
         frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="stereo")
         frame.sample_rate = RATE
         frame.pts = pts % (1 << 32)

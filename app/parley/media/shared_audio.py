@@ -142,8 +142,7 @@ class SharedAudioEncoder(SharedPump[AudioPacketTrack]):
 
     def settle(self) -> None:
         """Set the encoder's rate for the weakest reading peer (see the module's text)."""
-        now = self.clock()
-        estimates = [t.estimate for t in self._tracks if t.active(now) and t.estimate]
+        estimates = [t.estimate for t in self.readers() if t.estimate]
         if self._video_estimates is not None:  # aiortc's receivers estimate video only
             estimates += [e + AUDIO_RESERVE for e in self._video_estimates() if e]
         if estimates:
