@@ -36,6 +36,7 @@ def test_close_codes_are_the_documented_numbers() -> None:
         "NORMAL": 1000, "GOING_AWAY": 1001, "POLICY": 1008, "TOO_BIG": 1009, "AUTH": 4001,
         "FULL": 4003, "HEARTBEAT": 4008, "REPLACED": 4009, "RESUME_REFUSED": 4010,
         "ROOM_CLOSED": 4011, "DUPLICATE_IDENTITY": 4012, "LOBBY": 4013,
+        "RESUME_PENDING": 4014,
     }
     assert all(isinstance(code, CloseCode) for code in CLOSE_CODES.values())
     assert not set(CLOSE_CODES) & set(CLOSE_REASONS)

@@ -106,6 +106,7 @@ async def test_a_reused_resume_token_closes_both_seats(server: CallServer,
     resumed = await back.join("room", "Ada", resume_token=stolen)  # Ada resumes first
     assert resumed.resumed and resumed.resume_token != stolen
     await bob.expect(ParticipantRestored)
+    await back.roundtrip()  # Ada's link speaks: she has the welcome's token
     thief = await connect(server)
     await thief.send(Join(session_id="room", display_name="x", resume_token=stolen))
     refused = await thief.expect(Error)
@@ -125,6 +126,36 @@ async def test_a_reused_resume_token_closes_both_seats(server: CallServer,
     await bob.roundtrip()
 
 
+async def test_a_copy_used_while_the_resumed_link_is_up_takes_nothing(
+        server: CallServer, connect: Connect) -> None:
+    """A replay concurrent with the real resume: the copy of the token Ada just spent
+    arrives on another link while hers is up but has not spoken since its welcome. That
+    token is still good for a resume whose welcome was lost, but not while her link
+    holds the seat: refused (4014, retry later), and her call goes on. Once her link
+    speaks, the copy is a reused token: refused for good, the seat closed."""
+    bob, ada = await _room(server, connect, ["Bob", "Ada"])
+    assert ada.welcome is not None
+    stolen = ada.welcome.resume_token
+    await ada.drop()
+    await bob.expect(ParticipantReconnecting)
+    back = await connect(server)
+    resumed = await back.join("room", "Ada", resume_token=stolen)
+    await bob.expect(ParticipantRestored)
+    thief = await connect(server)
+    await thief.send(Join(session_id="room", display_name="x", resume_token=stolen))
+    pending = await thief.expect(Error)
+    assert pending.code == ErrorCode.RESUME_PENDING
+    assert await thief.closed() == CloseCode.RESUME_PENDING
+    await back.roundtrip()  # Ada's seat is untouched, and Bob heard nothing of it
+    await bob.roundtrip()
+    again = await connect(server)
+    await again.send(Join(session_id="room", display_name="x", resume_token=stolen))
+    refused = await again.expect(Error)
+    assert refused.code == ErrorCode.RESUME_REFUSED and "used twice" in refused.message
+    assert await back.closed() == CloseCode.RESUME_REFUSED
+    assert (await bob.expect(ParticipantLeft)).participant_id == resumed.participant_id
+
+
 async def test_a_thief_who_resumes_first_is_thrown_out_when_the_victim_returns(
         server: CallServer, connect: Connect) -> None:
     bob, ada = await _room(server, connect, ["Bob", "Ada"])
@@ -136,6 +167,7 @@ async def test_a_thief_who_resumes_first_is_thrown_out_when_the_victim_returns(
     taken = await thief.join("room", "x", resume_token=leaked)
     assert taken.resumed
     assert await ada.closed() == CloseCode.REPLACED
+    await thief.roundtrip()  # a thief who keeps the seat must speak (heartbeats)
     victim = await connect(server)
     await victim.send(Join(session_id="room", display_name="Ada",
                            resume_token=ada.welcome.resume_token))

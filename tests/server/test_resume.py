@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from parley.protocol.errors import ErrorCode
 from parley.protocol.messages import (
     Error,
+    Join,
     Leave,
     Offer,
     ParticipantJoined,
@@ -201,3 +202,32 @@ def _join_json(token: str, room: str = "room") -> str:
                        "resume_token": token})
 
 
+
+
+async def test_a_resume_whose_welcome_was_lost_is_made_again_with_the_same_token(
+        server: CallServer, connect: Connect) -> None:
+    """Ada resumes, and her link dies before the welcome (with the next token) reaches
+    her: she still holds only the token she spent. Her next resume with it gets the
+    seat back; Bob sees her reconnecting and restored, never gone. The token of the
+    lost welcome is worthless meanwhile, and the spent one is once her link spoke."""
+    ada, bob = await _joined(server, connect, "Ada", "Bob")
+    assert ada.welcome is not None
+    spent = ada.welcome.resume_token
+    await ada.drop()
+    await bob.expect(ParticipantReconnecting)
+    lost = await connect(server)
+    await lost.send(Join(session_id="room", display_name="Ada", resume_token=spent))
+    await bob.expect(ParticipantRestored)  # the server resumed her: the welcome is on its way
+    await lost.drop()  # ... and is lost with the link
+    await bob.expect(ParticipantReconnecting)
+
+    back = await connect(server)
+    welcome = await back.join("room", "Ada", resume_token=spent)
+    assert welcome.resumed and welcome.participant_id == ada.pid
+    assert (await bob.expect(ParticipantRestored)).participant_id == ada.pid
+    await back.roundtrip()  # her link speaks: she has the newest token now
+    await bob.roundtrip()
+    late = await connect(server)
+    await late.send(Join(session_id="room", display_name="Ada", resume_token=spent))
+    assert (await late.expect(Error)).code == ErrorCode.RESUME_REFUSED
+    assert (await bob.expect(ParticipantLeft)).participant_id == ada.pid

@@ -35,6 +35,8 @@ class CloseCode(IntEnum):
     """A new join with the same identity grant replaced this seat: do not resume."""
     LOBBY = 4013
     """The lobby did not let this join in: denied, or nobody answered in time."""
+    RESUME_PENDING = 4014
+    """The seat's last resume is not confirmed yet and its link is still up: retry."""
 
 
 CLOSE_CODES: MappingProxyType[ErrorCode, CloseCode] = MappingProxyType({
@@ -46,6 +48,7 @@ CLOSE_CODES: MappingProxyType[ErrorCode, CloseCode] = MappingProxyType({
     ErrorCode.ROOM_FULL: CloseCode.FULL,
     ErrorCode.TOO_MANY_ROOMS: CloseCode.FULL,
     ErrorCode.RESUME_REFUSED: CloseCode.RESUME_REFUSED,
+    ErrorCode.RESUME_PENDING: CloseCode.RESUME_PENDING,
     ErrorCode.ROOM_CLOSED: CloseCode.ROOM_CLOSED,  # also answers a resume after the end
     ErrorCode.FRAME_TOO_LARGE: CloseCode.TOO_BIG,
     ErrorCode.HEARTBEAT_TIMEOUT: CloseCode.HEARTBEAT,

@@ -34,6 +34,9 @@ class ErrorCode(StrEnum):
     """The server already hosts its maximum number of rooms."""
     RESUME_REFUSED = "resume_refused"
     """The resume token is invalid, expired, or the participant already left."""
+    RESUME_PENDING = "resume_pending"
+    """The token before the seat's newest, while a link that has not confirmed the newest
+    still holds the seat: retry on a new connection shortly (docs/protocol.md, *Resume*)."""
     NOT_JOINED = "not_joined"
     """The message needs a joined participant (join first)."""
     ALREADY_JOINED = "already_joined"

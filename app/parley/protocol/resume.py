@@ -10,9 +10,12 @@ let in with: the grant's kind, user id, host flag and expiry (``grant``,
 link stays up: once ``grant_exp`` has passed, the resume is refused.
 
 Tokens rotate: ``gen`` is the seat's generation. A resume with the current one
-is accepted and moves the seat to the next (the welcome's token carries it);
-an older one is a copy used after its successor - theft - and the server
-closes the seat for good (OAuth refresh-token rotation with reuse detection).
+is accepted and moves the seat to the next (the welcome's token carries it). The
+one just spent stays good until the client shows it got the welcome (it speaks on
+that link), for a welcome lost with its link, but not while that link holds the
+seat; any other older one is a copy used after its successor - theft - and the
+server closes the seat for good (OAuth refresh-token rotation with reuse
+detection; docs/protocol.md, *Resume tokens rotate*).
 
 Claims: ``{"kind": "resume", "room": R, "pid": P, "name": N, "gen": G, "grant":
 "invite" | "identity"?, "sub": U?, "host": bool?, "grant_exp": T?, "aud", "iat",

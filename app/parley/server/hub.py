@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from typing import NoReturn
 
 from parley.protocol.closecodes import CloseCode
 from parley.protocol.errors import ErrorCode, ProtocolError
@@ -48,7 +49,7 @@ from parley.server.link import Link as Link
 from parley.server.lobby import Lobby
 from parley.server.logs import log_event
 from parley.server.relay import relay
-from parley.server.rooms import Registry, Seat, SeatKey
+from parley.server.rooms import Registry, Seat, SeatKey, TokenUse
 from parley.server.sfu.room import SFU_REQUESTS, SfuRooms
 from parley.server.state import DepartedStore, load_departed
 from parley.server.welcome import welcome_message
@@ -88,6 +89,8 @@ class Hub:
                 :data:`~parley.protocol.closecodes.CLOSE_CODES`).
         """
         key = self._key_of.get(link)
+        if key is not None:
+            self._confirmed(key)
         if isinstance(message, Ping):
             token = self._resume_token(key) if key else None
             link.send(Pong(t=message.t, resume_token=token))
@@ -214,11 +217,12 @@ class Hub:
             seat = self.registry.admit(claim.session_id, claim.name, claim.participant_id,
                                        grant=claim.grant, source=link.source)
             seat.generation = claim.generation
-        elif claim.generation != seat.generation:
-            self._token_reused(key)
         else:
-            self._take_over(key, seat)
-        seat.generation += 1  # this token is spent: the welcome carries its successor
+            self._admit_token(key, seat, claim.generation)
+        # This token is spent: the welcome carries its successor. Until the client
+        # confirms it, this one stays good for a resume on a new link (the welcome lost).
+        seat.predecessor = claim.generation
+        seat.generation += 1
         seat.source = link.source
         changed = seat.update(audio_muted=join.audio_muted, video_paused=join.video_paused)
         self._bind(link, key)
@@ -236,7 +240,26 @@ class Hub:
         if seat.grant is not None and seat.grant.host:
             self.lobby.host_arrived(key[0], link)
 
-    def _token_reused(self, key: SeatKey) -> None:
+    def _admit_token(self, key: SeatKey, seat: Seat, generation: int) -> None:
+        """Let a resume with a token of ``generation`` take ``seat`` back, or refuse it."""
+        use = seat.presented(generation)
+        if use is TokenUse.REUSED:
+            self._token_reused(key)
+        if use is TokenUse.PREDECESSOR and key in self._link_of:
+            # The link it was spent on is up and silent since its welcome: a copy used
+            # at the same time (or that link is dying). Not both: retry once it has gone.
+            log_event("resume_pending", room=key[0], participant=key[1])
+            raise ProtocolError(ErrorCode.RESUME_PENDING,
+                                "the seat's last resume is still on another link: retry")
+        self._take_over(key, seat)
+
+    def _confirmed(self, key: SeatKey) -> None:
+        """The seat's link spoke after its welcome: its client holds the newest token."""
+        seat = self.registry.seat(key)
+        if seat is not None:
+            seat.predecessor = None
+
+    def _token_reused(self, key: SeatKey) -> NoReturn:
         """A resume token older than the seat's: a copy was used after its successor.
         Whoever holds the seat and whoever presented the copy both go; each must
         join again with its grant (RFC 6819 5.2.2.3, refresh-token rotation)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from enum import Enum
 
 from parley.protocol.errors import ErrorCode, ProtocolError
 from parley.protocol.grants import Grant
@@ -23,6 +24,18 @@ SeatKey = tuple[str, str]
 def new_participant_id() -> str:
     """A fresh, unguessable participant id such as ``p_3kT9xQ2a``."""
     return "p_" + secrets.token_urlsafe(6)
+
+
+class TokenUse(Enum):
+    """How a resume token stands to its seat's rotation."""
+
+    NEWEST = "newest"
+    """The seat's newest token: its holder takes the seat back."""
+    PREDECESSOR = "predecessor"
+    """The one its client presented last, whose successor the client has not confirmed:
+    the welcome carrying that successor may have been lost."""
+    REUSED = "reused"
+    """Any other: a copy used after its successor reached someone (theft)."""
 
 
 @dataclass
@@ -41,11 +54,23 @@ class Seat:
     dropped_at: float = 0.0
     """When its link dropped without ``leave`` (wall clock), while it is reconnecting."""
     generation: int = 0
-    """The resume-token generation that may take the seat back; an older one is theft."""
+    """The generation of the seat's newest resume token (the welcome's, the pongs')."""
+    predecessor: int | None = None
+    """The generation its client presented at its last resume, still valid while the
+    client has not shown it received the newest (that welcome may have been lost); None
+    once it has: anything but the newest is then theft (:meth:`presented`)."""
     budget: Budget | None = None
     """Messages it may send (kept across resumes); made by its first connection."""
     relay: RelayBudget | None = None
     """Signalling bytes it may relay (kept across resumes)."""
+
+    def presented(self, generation: int) -> TokenUse:
+        """What a resume presenting a token of ``generation`` is (docs/protocol.md, *Resume*)."""
+        if generation == self.generation:
+            return TokenUse.NEWEST
+        if generation == self.predecessor:
+            return TokenUse.PREDECESSOR
+        return TokenUse.REUSED
 
     @property
     def reconnecting(self) -> bool:
