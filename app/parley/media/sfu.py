@@ -48,6 +48,7 @@ from parley.media.layering import Layer
 from parley.media.rebind import rebind_ssrcs
 from parley.media.rtx import nack_limiters
 from parley.media.screen import ScreenSource
+from parley.media.sfu_watch import FeedWatch
 from parley.media.shared import LayerTrack
 from parley.media.stats import PeerStats
 from parley.protocol.base import Message
@@ -66,15 +67,6 @@ from parley.protocol.sfu import (
 logger = logging.getLogger(__name__)
 
 SFU_SIGNALS = (SfuPublished, SfuOffer, SfuFeed, SfuRestart, SfuLayer)
-SILENCE = 2.5
-"""Seconds without a frame from a participant heard before after which its media counts
-as stopped here (reconnecting; everyone's: this side lost its media). Audio never stops
-on its own through the SFU: muted audio is silence and DTX still sends a packet every
-400 ms, and paused video sends black frames."""
-RESTART_GRACE = 5.0
-"""Seconds after an SFU restart (the node died, the call moved) in which silence is not
-judged: everyone republishes then (issue 17: within 3 s), and that is no participant's
-outage."""
 ESTIMATE_EVERY = 10
 """Ticks between two reads of the subscriber's receive statistics (the link's estimate)."""
 
@@ -106,18 +98,13 @@ class SfuMedia(CallMediaBase):
         self._peers: set[str] = set()
         self._gone: set[str] = set()
         """Participants removed: their streams may play on until the server's next offer."""
-        self._heard: set[str] = set()
-        self._last: dict[str, float] = {}
-        """When a frame from each participant heard last arrived (monotonic)."""
-        self._silent: set[str] = set()
-        """Participants heard whose frames stopped for :data:`SILENCE`."""
-        self._feed_down: set[str] = set()
-        """Participants whose published media the SFU says it no longer receives."""
+        self.watch = FeedWatch(local_id,
+                               lambda pid: self.events.emit("on_peer_reconnecting", pid),
+                               lambda pid: self.events.emit("on_peer_restored", pid))
+        """Whose media still arrives (docs/sfu.md, *Liveness under the SFU*)."""
         self._lock = asyncio.Lock()
         self.stale = False
         """Its server side is gone (the server recreated the room): a new path is needed."""
-        self._judge_after = 0.0
-        """Silence is not judged before this (monotonic): an SFU restart's grace."""
         self._begun = time.monotonic()
         """When the path started (its log gives each step of a move from there)."""
         self._timed: set[tuple[str, str]] = set()
@@ -155,9 +142,7 @@ class SfuMedia(CallMediaBase):
     def remove_peer(self, pid: str) -> None:
         self._peers.discard(pid)
         self._gone.add(pid)
-        self._heard.discard(pid)
-        self._silent.discard(pid)
-        self._feed_down.discard(pid)
+        self.watch.forget(pid)
         self.choice.forget(pid)
         self.layers.pop(pid, None)
         self.playback.remove(pid)
@@ -181,11 +166,11 @@ class SfuMedia(CallMediaBase):
         elif isinstance(msg, SfuOffer):
             self.spawn(self._subscribe(msg), "sfu-subscribe")
         elif isinstance(msg, SfuFeed) and msg.participant_id in self._peers:
-            self._set_down(msg.participant_id, self._feed_down, not msg.flowing)
+            self.watch.feed(msg.participant_id, msg.flowing)
         elif isinstance(msg, SfuLayer):
             self._layer_switched(msg)
         elif isinstance(msg, SfuRestart):
-            self._judge_after = time.monotonic() + RESTART_GRACE  # now, not after the lock
+            self.watch.grace(time.monotonic())  # now, not after the lock
             self.spawn(self._restart(), "sfu-restart")
 
     @property
@@ -271,7 +256,7 @@ class SfuMedia(CallMediaBase):
             old = [pc for pc in (self.publisher, self.subscriber) if pc is not None]
             self.publisher = self.subscriber = None
             self._streams = {}
-            self._judge_after = time.monotonic() + RESTART_GRACE
+            self.watch.grace(time.monotonic())
             self.choice.reset()  # the server's new side knows no choice: all asked again
             self._choose(time.monotonic())
         for pc in old:  # closing a connection to a dead node never delays the new one
@@ -316,15 +301,12 @@ class SfuMedia(CallMediaBase):
             if stream is None or stream.participant_id in self._gone:
                 continue
             pid = stream.participant_id
-            self._last[pid] = time.monotonic()
-            if pid in self._silent:
-                self._set_down(pid, self._silent, False)
+            first = self.watch.frame(pid, time.monotonic())
             if (pid, track.kind) not in self._timed:
                 self._timed.add((pid, track.kind))
                 logger.info("%s: first %s from %s at +%.3f s", self.local_id, track.kind,
                             pid, self._since())
-            if pid not in self._heard:
-                self._heard.add(pid)
+            if first:
                 self.events.emit("on_peer_connected", pid)
                 self.events.emit("on_peer_media", pid, True)
             if not self.delivers(pid, "video" if isinstance(frame, av.VideoFrame) else "audio"):
@@ -344,23 +326,7 @@ class SfuMedia(CallMediaBase):
         self._choose(now)
         if count % ESTIMATE_EVERY == 0 and self.subscriber is not None:
             self.spawn(self._estimate(self.subscriber), "sfu-estimate")
-        if now < self._judge_after:
-            return
-        for pid in list(self._heard - self._silent):
-            if now - max(self._last.get(pid, now), self._judge_after) > SILENCE:
-                logger.info("%s: no media from %s for %.1f s", self.local_id, pid, SILENCE)
-                self._set_down(pid, self._silent, True)
-
-    def _set_down(self, pid: str, reason: set[str], down: bool) -> None:
-        """Mark ``pid``'s media down (or up) for one reason; its link is reconnecting while
-        either says so (the SFU's word or our own silence), restored when neither does."""
-        was = pid in self._silent or pid in self._feed_down
-        (reason.add if down else reason.discard)(pid)
-        now = pid in self._silent or pid in self._feed_down
-        if now and not was and pid in self._heard:
-            self.events.emit("on_peer_reconnecting", pid)
-        elif was and not now and pid in self._heard:
-            self.events.emit("on_peer_restored", pid)
+        self.watch.judge(now)
 
     # ------------------------------------------------------------ layers
 

@@ -1,14 +1,9 @@
 """Parley rooms on Janus's VideoRoom: :class:`SfuRooms` maps seats to Janus feeds and
-relays each seat's SFU negotiation (docs/protocol.md, *SFU*; docs/sfu.md).
-
-Each Parley room gets a Janus room created by this server, private, with a random
-room secret and the ``allowed`` check on: every seat has a random token that only this
-server knows, added when the seat joins and removed when it goes, so only admitted
-seats publish or subscribe. Per seat there are two Janus handles: its publisher (joined
-at once; the client's ``sfu_publish`` offer is handed to it) and its subscriber (one
-multistream connection receiving every other active feed). A feed is active once
-Janus says its connection is up (``webrtcup``); then every other seat subscribes to it.
-Each seat's subscriber negotiation is serialised: offer, answer, ``start``.
+relays each seat's SFU negotiation (docs/protocol.md, *SFU*; docs/sfu.md). It decides what
+the call does: its media mode and moves, what Janus's events mean, a node's loss and a
+publisher's hangup. Where the Janus rooms live, and how a seat is joined and left there,
+is :class:`~parley.server.sfu.placement.JanusRooms`'s; each seat's subscriber,
+:class:`~parley.server.sfu.subscriber.Subscriptions`'.
 """
 
 from __future__ import annotations
@@ -38,9 +33,10 @@ from parley.server.sfu import layers
 from parley.server.sfu.janus import Event, JanusClient, JanusError
 from parley.server.sfu.mode import MediaModes
 from parley.server.sfu.nodes import JanusNodes
+from parley.server.sfu.placement import JanusRooms
 from parley.server.sfu.seats import JanusRoom as _Room
 from parley.server.sfu.seats import JanusSeat as _Seat
-from parley.server.sfu.subscriber import JOIN_TIMEOUT, Subscriptions
+from parley.server.sfu.subscriber import Subscriptions
 
 if TYPE_CHECKING:
     from parley.server.link import Link
@@ -75,12 +71,10 @@ class SfuRooms:
         if config.janus_urls and config.sfu != "never" and not config.janus_admin_key:
             log.warning("event=janus_no_admin_key (the shipped VideoRoom configuration "
                         "refuses to create rooms without --janus-admin-key)")
-        self._rooms: dict[str, _Room] = {}
-        self._creating: dict[str, asyncio.Task[_Room]] = {}
-        self._handles: dict[tuple[JanusClient, int], tuple[_Room, _Seat]] = {}
+        self._janus = JanusRooms(config, self._nodes)
         self._seats: dict[SeatKey, _Seat] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._subscriptions = Subscriptions(self._send, self._spawn, self._register)
+        self._subscriptions = Subscriptions(self._send, self._spawn, self._janus.register)
 
     # ------------------------------------------------------------ the hub's hooks
 
@@ -174,7 +168,7 @@ class SfuRooms:
         seat.gone = True
         if seat.room is not None:
             seat.room.seats.pop(key[1], None)
-            self._spawn(self._leave(seat.room, seat), f"sfu-leave-{key[1]}")
+            self._spawn(self._janus.leave(seat.room, seat), f"sfu-leave-{key[1]}")
 
     def _count(self, session_id: str) -> int:
         room = self.registry.rooms.get(session_id) if self.registry is not None else None
@@ -188,12 +182,12 @@ class SfuRooms:
 
     def janus_room(self, session_id: str) -> int | None:
         """The Janus room id of a Parley room (diagnostics and tests)."""
-        room = self._rooms.get(session_id)
+        room = self._janus.get(session_id)
         return None if room is None else room.janus_id
 
     def janus_node(self, session_id: str) -> str | None:
         """The URL of the Janus node a Parley room is on (diagnostics and tests)."""
-        room = self._rooms.get(session_id)
+        room = self._janus.get(session_id)
         return None if room is None else room.janus.url
 
     def subscription(self, session_id: str, pid: str) -> tuple[int, dict[str, str]]:
@@ -207,54 +201,19 @@ class SfuRooms:
 
     async def close(self) -> None:
         """Cancel the work in flight and close the Janus session. Idempotent."""
-        pending = [*self._tasks, *self._creating.values()]
+        pending = list(self._tasks)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-        rooms, self._rooms = list(self._rooms.values()), {}
         self._seats.clear()
-        # Janus keeps rooms beyond the session that made them: destroy ours
-        await asyncio.gather(*(self._destroy(room) for room in rooms if room.janus.connected),
-                             return_exceptions=True)
-        await self._nodes.close()
+        await self._janus.close()  # destroys our rooms: Janus keeps them beyond the session
 
-    # ------------------------------------------------------------ rooms and seats
-
-    async def _room(self, session_id: str) -> _Room:
-        room = self._rooms.get(session_id)
-        if room is not None:
-            return room
-        task = self._creating.get(session_id)
-        if task is None:
-            task = self._creating[session_id] = asyncio.ensure_future(self._create(session_id))
-            task.add_done_callback(lambda _: self._creating.pop(session_id, None))
-        return await asyncio.shield(task)
-
-    async def _create(self, session_id: str) -> _Room:
-        for _ in self._nodes.nodes:  # a node lost meanwhile: the next one that answers
-            janus = await self._nodes.place()
-            try:
-                room = await _Room.create(janus, session_id, self._config.max_participants,
-                                          self._config.janus_admin_key)
-                break
-            except (ConnectionError, aiohttp.ClientError, JanusError, TimeoutError) as exc:
-                # JanusError: the node refused it (a wrong or missing --janus-admin-key)
-                self._nodes.release(janus)
-                log.warning("event=sfu_room_retry room=%s node=%s error=%r", session_id,
-                            janus.url, exc)
-            except BaseException:
-                self._nodes.release(janus)
-                raise
-        else:
-            raise ConnectionError(f"no Janus node took the room {session_id}")
-        self._rooms[session_id] = room
-        log.info("event=sfu_room room=%s node=%s", session_id, janus.url)
-        return room
+    # ------------------------------------------------------------ seats on Janus
 
     async def _join(self, seat: _Seat) -> None:
         key = seat.key
         try:
-            room = await self._room(key[0])
+            room = await self._janus.room(key[0])
         except ConnectionError:  # no node took the room: a call on the SFU has no media
             if self._seats.get(key) is seat:  # a later move or restart tries afresh
                 del self._seats[key]
@@ -262,74 +221,23 @@ class SfuRooms:
                     self._to_mesh(key[0], failed=True)
             raise
         if seat.gone:
-            if not room.seats and not any(k[0] == key[0] for k in self._seats) \
-                    and self._rooms.get(key[0]) is room:  # made for nobody now
-                del self._rooms[key[0]]
-                await self._destroy(room)
+            if not any(k[0] == key[0] for k in self._seats):
+                await self._janus.discard(room)  # made for nobody now
             return
-        seat.room = room
-        room.seats[key[1]] = seat
-        await room.allowed("add", [seat.token])
-        seat.publisher = await room.janus.attach()
-        self._handles[room.janus, seat.publisher] = (room, seat)
-        joined = await room.janus.message(seat.publisher, {
-            "request": "join", "ptype": "publisher", "room": room.janus_id,
-            "id": seat.feed, "token": seat.token})
-        seat.private_id = int(joined["plugindata"]["data"]["private_id"])
-        seat.joined.set()
+        await self._janus.seat(room, seat)
         if seat.gone:  # it left while this was under way
-            await self._leave(room, seat)
+            await self._janus.leave(room, seat)
 
     async def _publish(self, seat: _Seat, message: SfuPublish) -> None:
-        sdp = message.sdp
-        async with asyncio.timeout(JOIN_TIMEOUT):
-            await seat.joined.wait()
-        assert seat.room is not None and seat.publisher is not None
-        if seat.published is not None and seat.published[0] == sdp:
-            # the same offer again: our answer died with a link (a resume), or is still on
-            # its way from Janus (then it is sent when it comes); Janus would refuse a
-            # second publish
-            if seat.published[1]:
-                self._send(seat.key, SfuPublished(sdp=seat.published[1]))
-            return
-        seat.published = (sdp, "")
-        seat.tracks = message.tracks
-        body = {"request": "publish", "audio": True, "video": True}
-        if message.tracks:  # which m-line is which layer (docs/sfu.md, *Layers*)
-            body["descriptions"] = layers.descriptions(message.tracks)
-        answer = await seat.room.janus.message(
-            seat.publisher, body, jsep={"type": "offer", "sdp": sdp, "trickle": False})
-        seat.published = (sdp, answer["jsep"]["sdp"])
-        self._send(seat.key, SfuPublished(sdp=seat.published[1]))
-
-    async def _leave(self, room: _Room, seat: _Seat) -> None:
-        room.active.discard(seat.feed)
-        for other in room.seats.values():
-            other.feeds.discard(seat.feed)
-        if seat.answer is not None and not seat.answer.done():
-            seat.answer.cancel()
-        janus = room.janus
-        if not janus.connected:
-            return  # the node is gone, and the room with it
-        for handle in (seat.publisher, seat.subscriber):
-            if handle is not None:
-                self._handles.pop((janus, handle), None)
-                await janus.detach(handle)
-        await room.allowed("remove", [seat.token])
-        if not room.seats and self._rooms.get(room.session_id) is room:
-            del self._rooms[room.session_id]
-            await self._destroy(room)
-
-    async def _destroy(self, room: _Room) -> None:
-        self._nodes.release(room.janus)
-        await room.destroy()
-        log.info("event=sfu_room_closed room=%s", room.session_id)
+        answer = await self._janus.publish(seat, message)
+        if answer is not None:
+            self._send(seat.key, SfuPublished(sdp=answer))
 
     # ------------------------------------------------------------ subscriptions
 
     def _event(self, janus: JanusClient, handle: int, message: Event) -> None:
         """An event of one of our handles that answers no request."""
-        found = self._handles.get((janus, handle))
+        found = self._janus.of(janus, handle)
         if found is None:
             return
         room, seat = found
@@ -377,10 +285,7 @@ class SfuRooms:
         live move); otherwise it moves to another node (the least loaded that answers)
         as a fresh Janus room, and its seats are told to publish again
         (``sfu_restart``). Presence and the lifecycle never notice."""
-        for key in [k for k in self._handles if k[0] is janus]:
-            del self._handles[key]
-        for room in [r for r in self._rooms.values() if r.janus is janus]:
-            del self._rooms[room.session_id]
+        for room in self._janus.lost(janus):
             seats = [seat for seat in room.seats.values() if self._seats.get(seat.key) is seat]
             for seat in room.seats.values():
                 seat.gone = True
@@ -477,9 +382,6 @@ class SfuRooms:
         return True
 
     # ------------------------------------------------------------ plumbing
-
-    def _register(self, janus: JanusClient, handle: int, room: _Room, seat: _Seat) -> None:
-        self._handles[janus, handle] = (room, seat)
 
     def _send(self, key: SeatKey, message: Message) -> None:
         link = self._links.get(key)

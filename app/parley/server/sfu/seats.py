@@ -1,6 +1,6 @@
-"""What the server holds of a room's Janus side (:mod:`parley.server.sfu.room` acts on
-it): :class:`JanusRoom`, the Janus room on one node with its own requests (create,
-``allowed``, destroy), and its :class:`JanusSeat` s."""
+"""What the server holds of a room's Janus side (:mod:`parley.server.sfu.placement` and
+:mod:`parley.server.sfu.room` act on it): :class:`JanusRoom`, the Janus room on one node
+with its own requests (create, ``allowed``, destroy), and its :class:`JanusSeat` s."""
 
 from __future__ import annotations
 
