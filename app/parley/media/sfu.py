@@ -46,6 +46,7 @@ from parley.media.frames import VideoFrame
 from parley.media.layer_choice import LayerChoice, LinkEstimate, Views
 from parley.media.layering import Layer
 from parley.media.rebind import rebind_ssrcs
+from parley.media.rtt import lend_rtt
 from parley.media.rtx import nack_limiters
 from parley.media.screen import ScreenSource
 from parley.media.sfu_watch import FeedWatch
@@ -118,6 +119,8 @@ class SfuMedia(CallMediaBase):
         self._layer_of: dict[RTCRtpTransceiver, Layer] = {}
         """The layer each camera transceiver of the publisher sends."""
         self._retired = False
+        self._lent_rtt = 1e-3
+        """The round trip last logged as lent to the subscriber (seconds)."""
 
     # ------------------------------------------------------------ lifecycle
 
@@ -325,6 +328,7 @@ class SfuMedia(CallMediaBase):
     def _each_tick(self, count: int, now: float) -> None:
         self._choose(now)
         if count % ESTIMATE_EVERY == 0 and self.subscriber is not None:
+            self._lend_rtt(self.subscriber)
             self.spawn(self._estimate(self.subscriber), "sfu-estimate")
         self.watch.judge(now)
 
@@ -347,6 +351,23 @@ class SfuMedia(CallMediaBase):
                                if s.participant_id == msg.participant_id
                                and s.role == "camera" else s)
                          for mid, s in self._streams.items()}
+
+    def _lend_rtt(self, subscriber: RTCPeerConnection) -> None:
+        """The subscriber sends no media, so it measures no round trip, and its NACKs were
+        spaced by aiortc's default 100 ms: on a 300 ms queue each lost packet was asked
+        for three times before its retransmission could come. It takes the publisher's,
+        measured to the same Janus node over the same link (:func:`~.rtt.lend_rtt`)."""
+        publisher = self.publisher
+        senders = [s for s in publisher.getSenders() if s.transport is not None] \
+            if publisher is not None else []
+        receivers = subscriber.getReceivers()
+        if not senders or not receivers:
+            return
+        rtt = lend_rtt(senders[0], receivers[0].transport)
+        if rtt is not None and abs(rtt - self._lent_rtt) > 0.25 * self._lent_rtt:
+            logger.info("%s: subscriber round trip %.0f ms (the publisher's)", self.local_id,
+                        rtt * 1000)
+            self._lent_rtt = rtt
 
     async def _estimate(self, pc: RTCPeerConnection) -> None:
         """Sample the subscriber's receive counters into the link's estimate."""
