@@ -61,8 +61,8 @@ def test_target_goes_below_aiortcs_floor() -> None:
 
 def test_a_low_estimate_scales_and_thins_frames() -> None:
     clock = Clock()
-    encoder = ParleyVp8Encoder(clock=clock)
-    encoder.target_bitrate = 100_000  # 320x240@15
+    encoder = ParleyVp8Encoder(clock=clock, ramp=False)  # past the start (480x360@30)
+    encoder.target_bitrate = 90_000  # budget 81k: 320x240@15, at once
     sent = [s for s in run(encoder, clock, 60) if s]
     assert str(encoder.ladder.rung) == "320x240@15"
     assert encoder.codec is not None and (encoder.codec.width, encoder.codec.height) == (320, 240)
@@ -268,7 +268,7 @@ def test_opus_on_a_slow_link_sends_24_kbit_s_in_60_ms_packets_until_it_is_fast_a
 
 
 def test_a_new_frame_rate_at_the_same_size_is_read_by_libvpx_without_a_rebuild() -> None:
-    """A rung change that keeps the size (320x240@30 -> @15 here, after the ladder's
+    """A rung change that keeps the size (320x240@30 -> @20 here, after the ladder's
     hold at the lower budget) keeps libvpx; it must then spend its rate on the new
     rung's frames: with one tick a frame it kept the old rung's share a frame, half
     the budget at 15 fps (and 1.25 x it, dropped by the frame dropper, at 24 -> 30)."""
@@ -282,11 +282,11 @@ def test_a_new_frame_rate_at_the_same_size_is_read_by_libvpx_without_a_rebuild()
     assert str(encoder.ladder.rung) == "320x240@30"
     codec, keyframes = encoder.codec, encoder.keyframes
     assert codec is not None and codec.bit_rate <= 100_000
-    sizes = run(encoder, clock, 90, 87)  # the hold is over: 320x240@15, the same size
-    assert 0.85 * 99_900 <= sum(sizes[30:]) * 8 / 2 <= 1.15 * 99_900  # was 48k
-    # ... and so the quality scaler does not take it for a rung too big (240x180@15)
+    sizes = run(encoder, clock, 90, 87)  # the hold is over: 320x240@20, the same size
+    assert 0.85 * 99_900 <= sum(sizes[30:]) * 8 / 2 <= 1.15 * 99_900
+    # ... and the quality scaler does not take it for a rung too big (240x180@15)
     assert str(encoder.ladder.rungs[max(encoder.ladder.index or 0, encoder.quality.cap)]) \
-        == "320x240@15"
+        == "320x240@20"
     assert (encoder.codec, encoder.keyframes) == (codec, keyframes)  # no rebuild
 
 

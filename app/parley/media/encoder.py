@@ -287,6 +287,8 @@ class ParleyVp8Encoder(Vp8Encoder):
     def _pick_rung(self, budget: int, now: float, app_limited: bool) -> Rung | None:
         """The worse of the budget's rung (the ladder) and the output quality's cap."""
         self.ladder.update(budget, now, app_limited)
+        if self.ladder.holding:  # under the rung's floor for a moment: not the content's
+            self.quality.reset(now)
         index = self.ladder.index
         if index is not None:
             index = max(index, self.quality.update(max(index, self.quality.cap), now))

@@ -29,6 +29,10 @@ from dataclasses import dataclass
 UP_MARGIN = 1.2
 """Stepping up needs the budget at this multiple of the higher rung's floor (the
 default of :attr:`Rung.up_margin`) ..."""
+SAME_SIZE_MARGIN = 1.1
+"""... and this one where the rung below has the same size (a step of frame rate only):
+it costs no keyframe (:data:`~parley.media.encoder.TICKS`), so flapping costs little,
+while the encoder's output follows the budget whatever the rung."""
 
 
 @dataclass(frozen=True)
@@ -54,17 +58,18 @@ class Rung:
 
 RUNGS: tuple[Rung, ...] = (
     Rung(640, 480, 30, 400_000, by_quality=True),
-    Rung(480, 360, 30, 265_000, up_margin=1.1),
+    Rung(480, 360, 30, 265_000, up_margin=SAME_SIZE_MARGIN),
     Rung(480, 360, 24, 220_000),
-    Rung(320, 240, 30, 120_000),
-    Rung(320, 240, 24, 105_000),
+    Rung(320, 240, 30, 120_000, up_margin=SAME_SIZE_MARGIN),
+    Rung(320, 240, 24, 105_000, up_margin=SAME_SIZE_MARGIN),
+    Rung(320, 240, 20, 90_000, up_margin=SAME_SIZE_MARGIN),
     Rung(320, 240, 15, 75_000),
     Rung(240, 180, 15, 60_000),
     Rung(160, 120, 10, 50_000),
 )
 """Best first. The floors are where VP8 still gives a watchable picture at that size
 and rate with a hard (textured, moving) source. Issue 13's ladder, with 480x360@30,
-320x240@30, 320x240@24 and 240x180@15 added.
+320x240@30, 320x240@24, 320x240@20 and 240x180@15 added.
 
 480x360@30 (round seven) keeps the frame rate where the budget or the content cannot
 afford 640x480@30, as Chromium's "balanced" degradation does for a camera (it sends
@@ -77,8 +82,8 @@ round nine, above the start's budget (270k); at 450 kbit/s, where the link carri
 480x360@24 while Chromium sent 30 fps. Round nine measured it again (libvpx alone, 8 s a
 rate, a keyframe every 2 s, every frame's stamp read back after decoding, all readable):
 quantiser 53.1 / 52.0 / 51.2 / 50.3 at 230 / 250 / 265 / 280k, so the floor is now 265k
-(51, as the other floors) with a step up at 1.1 x it (:attr:`Rung.up_margin`, 292k): a
-step between 480x360@30 and @24 keeps the size, so it costs no rebuild
+(51, as the other floors) with a step up at 1.1 x it (:data:`SAME_SIZE_MARGIN`, 292k):
+a step between 480x360@30 and @24 keeps the size, so it costs no rebuild
 (:data:`~parley.media.encoder.TICKS`) and a flap costs little.
 
 640x480@30 is ``by_quality``: the same clip needs about 1.1 Mbit/s
@@ -94,7 +99,11 @@ Parley's 24 fps rung held it at 0.69-0.88 x Chromium's frame rate. With the hard
 48.0 / 46.9 at 115 / 120 / 125 / 140 / 150k (320x240@24: 50.3 at its 105k floor), so
 its floor is 120k: the 250k link's budget (0.9 x a REMB of 130-190k) sits above it
 most of the time. It is below 480x360@24 (220k) in the order, so links from 250k up
-keep the larger picture where the budget allows it.
+keep the larger picture where the budget allows it. 320x240@20 (round nine too) is
+between 320x240@24 and @15 for the 150 kbit/s link, whose budget saws between about 65k
+and 120k (Chromium sends 320x240 at 12-17 fps there): quantiser 53.2 / 50.8 / 49.1 at
+80 / 90 / 100k, so its floor is 90k. The four 320x240 rungs share one size, so a step
+between them costs no keyframe and needs only :data:`SAME_SIZE_MARGIN` to step up.
 
 320x240@24: a 250 kbit/s uplink leaves video about 150 kbit/s, where 480x360@24 runs at
 libvpx's quantiser ceiling (54-56 at 150-200k with the bench's hard clip) and would
@@ -169,7 +178,7 @@ that follow cost a keyframe, retransmissions and seconds of a low estimate; from
 it takes about a second, while the receiver's estimator sees the delay grow within a
 few packet groups."""
 START_BUDGET = 100_000
-"""A call's video starts at this budget (bit/s; 320x240@15) ..."""
+"""A call's video starts at this budget (bit/s; 320x240@20) ..."""
 START_GROWTH = 1.5
 """... and ramps up by this factor a second until it reaches the estimate's budget
 (270k from :data:`START_ESTIMATE` after 2.5 s), taking each rung the ramp affords at
@@ -214,6 +223,13 @@ class Ladder:
         self._below_since: float | None = None
         self._probe_until = -1e9
         self._probe_budget: int | None = None
+
+    @property
+    def holding(self) -> bool:
+        """The budget is under the current rung's floor and the rung is kept for a moment
+        (:data:`DOWN_HOLD`): a high quantiser meanwhile is the budget's, not the
+        content's (the encoder's quality scaler does not judge it)."""
+        return self._worse_since is not None
 
     @property
     def rung(self) -> Rung | None:
