@@ -310,3 +310,22 @@ def test_a_budget_that_falls_a_little_reaches_libvpx_and_a_wobble_does_not() -> 
     run(encoder, clock, 90, 150)
     assert encoder.codec.bit_rate <= 123_000
     assert encoder.keyframes == keyframes + 1  # one rebuild
+
+
+def test_the_quality_scaler_does_not_judge_a_rung_held_under_its_floor() -> None:
+    """The ladder keeps a rung through a brief dip under its floor (ladder.DOWN_HOLD);
+    the quantiser is then the budget's, and a quality cap, which only a very low
+    quantiser lifts again, would have held the rung down for the rest of the call."""
+    def sawing(dips: bool) -> tuple[str, str]:
+        clock = Clock()
+        encoder = ParleyVp8Encoder(clock=clock, ramp=False)  # past the start
+        encoder.target_bitrate = 300_000  # budget 270k: 480x360@30, near its floor
+        for i, frame in enumerate(frames(180)):  # noise: a quantiser near the ceiling
+            if dips and i >= 30:  # 0.9 s a little under the floor (238.5k), 0.1 s over
+                encoder.target_bitrate = 300_000 if i % 30 >= 27 else 265_000
+            encoder.encode(frame)
+            clock.now += 1 / 30
+        return str(encoder.ladder.rung), str(encoder.ladder.rungs[encoder.quality.cap])
+
+    assert sawing(dips=True) == ("480x360@30", "480x360@30")  # held, and not judged
+    assert sawing(dips=False)[1] != "480x360@30"  # judged over its floor: noise is capped
