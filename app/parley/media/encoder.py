@@ -108,7 +108,7 @@ or not, :mod:`.ladder`)."""
 TICKS = 120
 """libvpx's clock runs at this many ticks a second, and a frame advances it by one period
 of its rung's rate (4 ticks at 30 fps, 5 at 24, 8 at 15): a change of rate at one size
-(320x240@30 -> @24 -> @15, 480x360@30 -> @24) needs no rebuild (a keyframe), libvpx
+(320x240@30 -> @24 -> @20 -> @15, 480x360@30 -> @24) needs no rebuild (a keyframe), libvpx
 reads the new rate from the timestamps. With one tick a frame, a libvpx built at 24 fps
 kept its 24 fps share a frame at 30 fps (1.25x its rate, the excess dropped) and one
 built at 30 fps half its share at 15 fps (round nine)."""

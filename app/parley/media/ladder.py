@@ -50,7 +50,8 @@ class Rung:
     alone: the content decides how much this rung needs (:data:`RUNGS`)."""
     up_margin: float = UP_MARGIN
     """Stepping up to this rung needs the budget at this multiple of its floor for
-    :data:`UP_HOLD` seconds (:data:`UP_MARGIN`, lower where a rung's step down is cheap)."""
+    :data:`UP_HOLD` seconds: :data:`UP_MARGIN`, or :data:`SAME_SIZE_MARGIN` for a step of
+    frame rate alone."""
 
     def __str__(self) -> str:
         return f"{self.width}x{self.height}@{self.fps}"
@@ -98,8 +99,8 @@ Parley's 24 fps rung held it at 0.69-0.88 x Chromium's frame rate. With the hard
 (libvpx alone, 8 s a rate, stamps all readable) it holds quantiser 51.1 / 50.4 / 49.5 /
 48.0 / 46.9 at 115 / 120 / 125 / 140 / 150k (320x240@24: 50.3 at its 105k floor), so
 its floor is 120k: the 250k link's budget (0.9 x a REMB of 130-190k) sits above it
-most of the time. It is below 480x360@24 (220k) in the order, so links from 250k up
-keep the larger picture where the budget allows it. 320x240@20 (round nine too) is
+most of the time. It is below 480x360@24 (220k) in the order, so a budget of 220k or
+more keeps the larger picture. 320x240@20 (round nine too) is
 between 320x240@24 and @15 for the 150 kbit/s link, whose budget saws between about 65k
 and 120k (Chromium sends 320x240 at 12-17 fps there): quantiser 53.2 / 50.8 / 49.1 at
 80 / 90 / 100k, so its floor is 90k. The four 320x240 rungs share one size, so a step
@@ -147,8 +148,8 @@ HEADROOM = 0.9
 """Video targets this share of what is left after audio: RTP/UDP/IP overhead and
 retransmissions (at most 20 % of the target, :mod:`.rtx`) must fit in the rest."""
 UP_HOLD = 2.0
-"""... held for this long (seconds) (a step down is at once only well under the floor:
-:data:`DOWN_AT_ONCE`)."""
+"""Seconds the budget must stay at a rung's step-up margin (:attr:`Rung.up_margin`)
+before the ladder steps up to it (one rung at a time)."""
 DOWN_AT_ONCE = 0.8
 """A budget under this share of the current rung's floor steps down at once ..."""
 DOWN_HOLD = 1.0
@@ -163,8 +164,9 @@ runs meanwhile). A receiver's REMB grows to at most 1.5 x what it receives, so a
 sender's estimate cannot grow, and a pause at one low reading held video off for
 :data:`PAUSE_RETRY` seconds: at 150 kbit/s the first REMB of a call (an overuse verdict,
 45-50k) paused it at the start (round eight, two of five windows). With 2 s it still
-did in three of three windows of round nine's first runs (the start's overflow leaves
-budgets of 42-47k for 2 s and more; after the probe the estimate read 79-85k)."""
+did in round nine's first two 150k windows (main's and the branch's first version:
+3.5-3.7 s frozen): the start's overflow leaves budgets of 42-47k for 2 s and more, and
+after the probe the estimate read 79-85k. A 90 kbit/s link still pauses."""
 PAUSE_RETRY = 5.0
 """Seconds paused before the lowest rung is tried again ..."""
 PROBE_HOLD = 3.0
