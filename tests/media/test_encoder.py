@@ -61,8 +61,8 @@ def test_target_goes_below_aiortcs_floor() -> None:
 
 def test_a_low_estimate_scales_and_thins_frames() -> None:
     clock = Clock()
-    encoder = ParleyVp8Encoder(clock=clock)
-    encoder.target_bitrate = 100_000  # 320x240@15
+    encoder = ParleyVp8Encoder(clock=clock, ramp=False)  # past the start (480x360@30)
+    encoder.target_bitrate = 90_000  # budget 81k: 320x240@15, at once
     sent = [s for s in run(encoder, clock, 60) if s]
     assert str(encoder.ladder.rung) == "320x240@15"
     assert encoder.codec is not None and (encoder.codec.width, encoder.codec.height) == (320, 240)
@@ -79,13 +79,13 @@ def test_a_call_starts_low_and_ramps_up_to_its_estimate_taking_each_rung_at_once
     rungs: list[object] = []
     encoder.on_rung = rungs.append
     sizes = run(encoder, clock, 15)  # 0.5 s
-    assert str(encoder.ladder.rung) == "320x240@24"  # 105k after 0.12 s
+    assert str(encoder.ladder.rung) == "320x240@30"  # 105k after 0.12 s, 120k after 0.45
     assert sum(sizes) * 8 <= 1.3 * 0.5 * START_BUDGET * START_GROWTH ** 0.5
-    sizes = run(encoder, clock, 60, 15)  # to 2.5 s: the ramp passes 280k at 2.56 s
-    assert [str(r) for r in rungs] == ["320x240@24", "480x360@24"]
-    assert sum(sizes[-30:]) * 8 <= 1.3 * START_BUDGET * START_GROWTH ** 2.5
-    run(encoder, clock, 20, 75)
-    assert [str(r) for r in rungs] == ["320x240@24", "480x360@24", "480x360@30"]
+    sizes = run(encoder, clock, 45, 15)  # to 2 s: the ramp passes 220k at 1.94 s
+    assert [str(r) for r in rungs] == ["320x240@24", "320x240@30", "480x360@24"]
+    assert sum(sizes[-30:]) * 8 <= 1.3 * START_BUDGET * START_GROWTH ** 2
+    run(encoder, clock, 20, 60)  # the ramp passes 265k at 2.40 s
+    assert [str(r) for r in rungs] == ["320x240@24", "320x240@30", "480x360@24", "480x360@30"]
     assert encoder.codec is not None and encoder.codec.bit_rate >= 250_000
 
 
@@ -180,7 +180,8 @@ def test_plain_video_climbs_to_640x480_at_30_with_the_budget() -> None:
     encoder = ParleyVp8Encoder(clock=clock, ramp=False)  # past the start
     encoder.target_bitrate = 1_000_000
     rungs = sent_rungs(encoder, clock, easy_frames(240))  # 8 s
-    assert rungs == ["480x360@24", "480x360@30", "640x480@30"]  # one step at a time
+    # the start estimate's 270k is 480x360@30's; then one step at a time, by quality
+    assert rungs == ["480x360@30", "640x480@30"]
     assert encoder.codec is not None and (encoder.codec.width, encoder.codec.height) == (640, 480)
 
 
@@ -266,6 +267,29 @@ def test_opus_on_a_slow_link_sends_24_kbit_s_in_60_ms_packets_until_it_is_fast_a
     assert len(after) >= 8 and after[1][1] - after[0][1] == 960
 
 
+def test_a_new_frame_rate_at_the_same_size_is_read_by_libvpx_without_a_rebuild() -> None:
+    """A rung change that keeps the size (320x240@30 -> @20 here, after the ladder's
+    hold at the lower budget) keeps libvpx; it must then spend its rate on the new
+    rung's frames: with one tick a frame it kept the old rung's share a frame, half
+    the budget at 15 fps (and 1.25 x it, dropped by the frame dropper, at 24 -> 30)."""
+    clock = Clock()
+    encoder = ParleyVp8Encoder(clock=clock, ramp=False)  # past the start
+    encoder.target_bitrate = 167_000  # budget 150k: 320x240@30
+    run(encoder, clock, 60)
+    assert str(encoder.ladder.rung) == "320x240@30"
+    encoder.target_bitrate = 111_000  # budget 99.9k: under the 120k floor, not far
+    run(encoder, clock, 27, 60)  # libvpx is rebuilt at the lower rate, the rung kept
+    assert str(encoder.ladder.rung) == "320x240@30"
+    codec, keyframes = encoder.codec, encoder.keyframes
+    assert codec is not None and codec.bit_rate <= 100_000
+    sizes = run(encoder, clock, 90, 87)  # the hold is over: 320x240@20, the same size
+    assert 0.85 * 99_900 <= sum(sizes[30:]) * 8 / 2 <= 1.15 * 99_900
+    # ... and the quality scaler does not take it for a rung too big (240x180@15)
+    assert str(encoder.ladder.rungs[max(encoder.ladder.index or 0, encoder.quality.cap)]) \
+        == "320x240@20"
+    assert (encoder.codec, encoder.keyframes) == (codec, keyframes)  # no rebuild
+
+
 def test_a_budget_that_falls_a_little_reaches_libvpx_and_a_wobble_does_not() -> None:
     """libvpx cannot change its rate in place, so each change is a rebuild (a keyframe).
     A budget 15 % under libvpx's rate that was left to it made the frame dropper drop the
@@ -273,7 +297,7 @@ def test_a_budget_that_falls_a_little_reaches_libvpx_and_a_wobble_does_not() -> 
     a keyframe either."""
     clock = Clock()
     encoder = ParleyVp8Encoder(clock=clock, ramp=False)  # past the start
-    encoder.target_bitrate = 160_000  # budget 144k: 320x240@24
+    encoder.target_bitrate = 160_000  # budget 144k: 320x240@30
     run(encoder, clock, 60)
     assert encoder.codec is not None
     rate, keyframes = encoder.codec.bit_rate, encoder.keyframes
@@ -286,3 +310,22 @@ def test_a_budget_that_falls_a_little_reaches_libvpx_and_a_wobble_does_not() -> 
     run(encoder, clock, 90, 150)
     assert encoder.codec.bit_rate <= 123_000
     assert encoder.keyframes == keyframes + 1  # one rebuild
+
+
+def test_the_quality_scaler_does_not_judge_a_rung_held_under_its_floor() -> None:
+    """The ladder keeps a rung through a brief dip under its floor (ladder.DOWN_HOLD);
+    the quantiser is then the budget's, and a quality cap, which only a very low
+    quantiser lifts again, would have held the rung down for the rest of the call."""
+    def sawing(dips: bool) -> tuple[str, str]:
+        clock = Clock()
+        encoder = ParleyVp8Encoder(clock=clock, ramp=False)  # past the start
+        encoder.target_bitrate = 300_000  # budget 270k: 480x360@30, near its floor
+        for i, frame in enumerate(frames(180)):  # noise: a quantiser near the ceiling
+            if dips and i >= 30:  # 0.9 s a little under the floor (238.5k), 0.1 s over
+                encoder.target_bitrate = 300_000 if i % 30 >= 27 else 265_000
+            encoder.encode(frame)
+            clock.now += 1 / 30
+        return str(encoder.ladder.rung), str(encoder.ladder.rungs[encoder.quality.cap])
+
+    assert sawing(dips=True) == ("480x360@30", "480x360@30")  # held, and not judged
+    assert sawing(dips=False)[1] != "480x360@30"  # judged over its floor: noise is capped

@@ -1,4 +1,5 @@
-"""The resolution ladder: down at once, up after a hold, pause below the floor, probe
+"""The resolution ladder: down at once well under a floor (a little under it, after a
+moment), up after a hold, pause below the floor, probe
 after a pause; an application-limited sender does not step down; 30 fps kept at
 480x360 where 640x480 cannot be afforded."""
 
@@ -6,13 +7,16 @@ from __future__ import annotations
 
 from parley.media.ladder import (
     AUDIO_RESERVE,
+    DOWN_HOLD,
     PAUSE_AFTER,
     PAUSE_RETRY,
     PROBE_HOLD,
     RUNGS,
+    SAME_SIZE_MARGIN,
     START_BUDGET,
     START_ESTIMATE,
     UP_HOLD,
+    UP_MARGIN,
     VIDEO_FLOOR,
     Ladder,
     quality_start,
@@ -24,19 +28,21 @@ RUNG = {str(rung): rung for rung in RUNGS}
 
 
 def test_the_ladder_is_the_issues_with_rungs_added_that_keep_the_frame_rate() -> None:
-    assert [str(r) for r in RUNGS] == ["640x480@30", "480x360@30", "480x360@24", "320x240@24",
-                                       "320x240@15", "240x180@15", "160x120@10"]
+    assert [str(r) for r in RUNGS] == [
+        "640x480@30", "480x360@30", "480x360@24", "320x240@30", "320x240@24", "320x240@20",
+        "320x240@15", "240x180@15", "160x120@10"]
     assert VIDEO_FLOOR == 50_000  # the issue's "about 60k"; a 90k link's budget is below
 
 
 def test_a_150k_uplink_keeps_15_fps_across_its_sawtooth() -> None:
     # with Opus at 24 kbit/s in 60 ms packets a 150 kbit/s link leaves video about
     # 115k; its REMB saws below that (0.85 x at each overuse, lower at times): every
-    # budget from 60k (a REMB of 67k) up is a 15 fps rung
+    # budget from 60k (a REMB of 67k) up is a 15 fps rung, 20 fps from 90k (a REMB of 100k)
     for remb in (67_000, 80_000, 95_000, 115_000):
         rung = Ladder(start=video_budget(remb, covers_audio=False)).rung
-        assert rung is not None and rung.fps == 15, (remb, rung)
+        assert rung is not None and rung.fps == (20 if remb >= 100_000 else 15), (remb, rung)
     assert str(Ladder(start=video_budget(90_000, covers_audio=False)).rung) == "320x240@15"
+    assert str(Ladder(start=video_budget(115_000, covers_audio=False)).rung) == "320x240@20"
     assert str(Ladder(start=video_budget(70_000, covers_audio=False)).rung) == "240x180@15"
 
 
@@ -54,19 +60,20 @@ def test_only_640x480_waits_for_the_quality_scaler() -> None:
     assert quality_start(LOW_RUNGS) == 0
 
 
-def test_a_250k_uplink_runs_24_fps_and_a_slower_one_15() -> None:
-    # a 250 kbit/s link leaves the video stream's REMB about 170-190k
-    assert str(Ladder(start=video_budget(180_000, covers_audio=False)).rung) == "320x240@24"
-    assert str(Ladder(start=video_budget(105_000, covers_audio=False)).rung) == "320x240@15"
+def test_a_250k_uplink_runs_30_fps_at_320x240_and_a_slower_one_20() -> None:
+    # a 250 kbit/s link leaves the video stream's REMB about 170-190k, 130k at its low edges
+    assert str(Ladder(start=video_budget(180_000, covers_audio=False)).rung) == "320x240@30"
+    assert str(Ladder(start=video_budget(130_000, covers_audio=False)).rung) == "320x240@24"
+    assert str(Ladder(start=video_budget(105_000, covers_audio=False)).rung) == "320x240@20"
     assert str(Ladder(start=video_budget(260_000, covers_audio=False)).rung) == "480x360@24"
 
 
-def test_a_call_starts_at_320x240_at_15_until_the_first_estimate() -> None:
+def test_a_call_starts_at_320x240_at_20_until_the_first_estimate() -> None:
     assert START_ESTIMATE == 300_000  # Chromium's start, for the send-side estimate
     assert str(Ladder(start=video_budget(START_ESTIMATE, covers_audio=False)).rung) == \
-        "480x360@24"
+        "480x360@30"
     # ... but video sends at most START_BUDGET until it hears the link (the encoder)
-    assert str(Ladder(start=START_BUDGET).rung) == "320x240@15"
+    assert str(Ladder(start=START_BUDGET).rung) == "320x240@20"
 
 
 def test_the_first_estimate_jumps_to_its_rung_at_once() -> None:
@@ -87,24 +94,57 @@ def test_audio_is_reserved_first_when_the_estimate_covers_it() -> None:
     assert video_budget(10_000_000) == 1_500_000
 
 
-def test_down_at_once_up_after_a_hold() -> None:
+def test_down_at_once_well_under_the_floor_up_after_a_hold() -> None:
     ladder = Ladder()
     assert ladder.update(1_000_000, 0.0) == RUNGS[0]
-    assert ladder.update(150_000, 0.1) == RUNG["320x240@24"]  # three steps down in one go
-    assert ladder.update(300_000, 0.2) == RUNG["320x240@24"]  # better, not for long enough
-    assert ladder.update(300_000, 0.2 + UP_HOLD - 0.01) == RUNG["320x240@24"]
+    assert ladder.update(150_000, 0.1) == RUNG["320x240@30"]  # three steps down in one go
+    assert ladder.update(300_000, 0.2) == RUNG["320x240@30"]  # better, not for long enough
+    assert ladder.update(300_000, 0.2 + UP_HOLD - 0.01) == RUNG["320x240@30"]
     assert ladder.update(300_000, 0.2 + UP_HOLD) == RUNG["480x360@24"]  # one step up
     assert ladder.update(230_000, 10.0) == RUNG["480x360@24"]  # above the floor, no margin
     assert ladder.update(230_000, 20.0) == RUNG["480x360@24"]
 
 
+def test_a_little_under_the_floor_for_a_moment_keeps_the_rung() -> None:
+    """The estimate's sawtooth dips under a floor for a moment at each overuse; a step
+    down and back up costs a rebuild (a keyframe) each way, while libvpx and the frame
+    dropper hold the rung's output at the lower budget meanwhile."""
+    ladder = Ladder(start=300_000)
+    assert ladder.rung == RUNG["480x360@30"]
+    floor = RUNG["480x360@30"].floor
+    low = int(0.9 * floor)  # above DOWN_AT_ONCE of it
+    assert ladder.update(low, 0.0) == RUNG["480x360@30"]
+    assert ladder.update(low, DOWN_HOLD - 0.01) == RUNG["480x360@30"]
+    assert ladder.update(floor, DOWN_HOLD) == RUNG["480x360@30"]  # back: the dip is over
+    assert ladder.update(low, DOWN_HOLD + 0.5) == RUNG["480x360@30"]  # a new dip, a new wait
+    assert ladder.update(low, 2 * DOWN_HOLD + 0.49) == RUNG["480x360@30"]
+    assert ladder.update(low, 2 * DOWN_HOLD + 0.5) == RUNG["480x360@24"]  # it lasted
+    # well under the floor: at once
+    assert ladder.update(int(0.79 * RUNG["480x360@24"].floor), 10.0) == RUNG["320x240@30"]
+
+
+def test_stepping_up_to_a_faster_rung_of_the_same_size_needs_a_smaller_margin() -> None:
+    """At 450 kbit/s the link carries 300-345k of video: 1.2 x the floor for 2 s was
+    rarely there, and the call stayed at 24 fps (round eight). A step of frame rate
+    alone costs no keyframe."""
+    for rung, below in zip(RUNGS, RUNGS[1:], strict=False):
+        same = (rung.width, rung.height) == (below.width, below.height)
+        assert rung.up_margin == (SAME_SIZE_MARGIN if same else UP_MARGIN), rung
+    ladder = Ladder(start=230_000)
+    assert ladder.rung == RUNG["480x360@24"]
+    budget = int(RUNG["480x360@30"].floor * RUNG["480x360@30"].up_margin) + 1
+    assert budget < UP_MARGIN * RUNG["480x360@30"].floor
+    assert ladder.update(budget, 0.0) == RUNG["480x360@24"]
+    assert ladder.update(budget, UP_HOLD) == RUNG["480x360@30"]
+
+
 def test_a_wobble_resets_the_hold() -> None:
-    ladder = Ladder(start=150_000)
+    ladder = Ladder(start=115_000)
     assert ladder.rung == RUNG["320x240@24"]
-    ladder.update(300_000, 0.0)
-    ladder.update(150_000, 1.0)  # back down under the margin: the hold starts over
-    assert ladder.update(300_000, UP_HOLD + 0.5) == RUNG["320x240@24"]
-    assert ladder.update(300_000, 2 * UP_HOLD + 0.5) == RUNG["480x360@24"]
+    ladder.update(200_000, 0.0)
+    ladder.update(125_000, 1.0)  # back down under the margin: the hold starts over
+    assert ladder.update(200_000, UP_HOLD + 0.5) == RUNG["320x240@24"]
+    assert ladder.update(200_000, 2 * UP_HOLD + 0.5) == RUNG["320x240@30"]
 
 
 def test_pause_below_the_floor_and_probe_after_a_while() -> None:

@@ -105,6 +105,13 @@ the video ramps up to it from :data:`~parley.media.ladder.START_BUDGET`)."""
 RATE_WINDOW = 2.0
 """Seconds over which the encoder's own output rate is measured (application-limited
 or not, :mod:`.ladder`)."""
+TICKS = 120
+"""libvpx's clock runs at this many ticks a second, and a frame advances it by one period
+of its rung's rate (4 ticks at 30 fps, 5 at 24, 8 at 15): a change of rate at one size
+(320x240@30 -> @24 -> @20 -> @15, 480x360@30 -> @24) needs no rebuild (a keyframe), libvpx
+reads the new rate from the timestamps. With one tick a frame, a libvpx built at 24 fps
+kept its 24 fps share a frame at 30 fps (1.25x its rate, the excess dropped) and one
+built at 30 fps half its share at 15 fps (round nine)."""
 REPORT_EVERY = 5.0
 """Seconds between two log lines of what the encoder is given and what it puts out."""
 
@@ -247,9 +254,10 @@ class ParleyVp8Encoder(Vp8Encoder):
         # libvpx takes its frame rate from the time between frames: a gap (a dropped or
         # thinned frame) would read as a lower rate, a bigger share per frame, and the
         # next frame would be as big as the gap (and be dropped in turn). It sees one
-        # frame per tick of its rung's rate instead; the packets keep the frame's time.
+        # frame per period of its rung's rate instead (TICKS); the packets keep the
+        # frame's time.
         scaled.pts, scaled.time_base = self._ticks, self.codec.time_base
-        self._ticks += 1
+        self._ticks += TICKS // rung.fps
         keyframe = False
         requested = self._keyframe_pending
         if requested and now - self._last_keyframe >= keyframe_spacing:
@@ -279,6 +287,8 @@ class ParleyVp8Encoder(Vp8Encoder):
     def _pick_rung(self, budget: int, now: float, app_limited: bool) -> Rung | None:
         """The worse of the budget's rung (the ladder) and the output quality's cap."""
         self.ladder.update(budget, now, app_limited)
+        if self.ladder.holding:  # under the rung's floor for a moment: not the content's
+            self.quality.reset(now)
         index = self.ladder.index
         if index is not None:
             index = max(index, self.quality.update(max(index, self.quality.cap), now))
@@ -368,7 +378,7 @@ def vp8_context(width: int, height: int, bitrate: int, fps: int) -> Any:
     codec.bit_rate = bitrate
     codec.pix_fmt = "yuv420p"
     codec.framerate = fractions.Fraction(fps, 1)
-    codec.time_base = fractions.Fraction(1, fps)
+    codec.time_base = fractions.Fraction(1, TICKS)
     codec.gop_size = 3000
     codec.qmin, codec.qmax = 2, 56
     codec.options = {
