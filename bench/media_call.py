@@ -28,7 +28,6 @@ from parley.media import (
     estimate,
     framebuffer,
     opus_fec,
-    rtp_path,
     rtx,
 )
 from parley.media.synthetic import PatternTrack, ToneTrack, read_pattern
@@ -113,7 +112,6 @@ async def bare_call() -> dict[str, Any]:
     estimate.uninstall()  # and its own estimator, fed its own arrival times
     arrival.uninstall()
     decoding.uninstall()  # and its decoder threads' task per frame
-    rtp_path.uninstall()  # and its own header extension map and clock
     meter = Meter()
     pcs = {pid: RTCPeerConnection(RTCConfiguration(iceServers=[])) for pid in ("a", "b")}
     tracks: list[MediaStreamTrack] = []

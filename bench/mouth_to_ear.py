@@ -51,7 +51,7 @@ from tests.media.clocked_audio import ClockedAudio, ClockedStream
 from tests.media.conftest import Router
 
 from bench._latency import WARM_UP, burst_latencies, pulse_device_latencies, talker
-from parley.media import arrival, decoding, estimate, framebuffer, jitter, rtp_path, rtx
+from parley.media import arrival, decoding, estimate, framebuffer, jitter, rtx
 from parley.media.devices import use_audio_backend
 from parley.media.playback import to_mono
 from parley.media.synthetic import AUDIO_RATE, AUDIO_SAMPLES, audio_frame
@@ -119,7 +119,6 @@ async def _bare(audio: ClockedAudio, seconds: float) -> tuple[ClockedStream, Clo
     estimate.uninstall()
     arrival.uninstall()
     decoding.uninstall()  # and its decoder threads' task per frame
-    rtp_path.uninstall()  # and its own header extension map and clock
     sender, receiver = RTCPeerConnection(), RTCPeerConnection()
     microphone = _BareMicrophone(audio)
     speaker = _FifoSpeaker(audio)

@@ -20,16 +20,7 @@ from dataclasses import replace
 import av
 from aiortc.mediastreams import MediaStreamTrack
 
-from parley.media import (
-    arrival,
-    decoding,
-    estimate,
-    framebuffer,
-    jitter,
-    opus_fec,
-    rtp_path,
-    rtx,
-)
+from parley.media import arrival, decoding, estimate, framebuffer, jitter, opus_fec, rtx
 from parley.media.camera import open_camera
 from parley.media.clip import ClipTrack, clip_path
 from parley.media.config import MediaConfig
@@ -60,7 +51,6 @@ class LocalMedia:
         estimate.install()  # the receiver's bandwidth estimate (media/estimate.py)
         arrival.install()  # its arrival times from the kernel (media/arrival.py)
         decoding.install()  # decoded frames to the loop in one callback (media/decoding.py)
-        rtp_path.install()  # header extensions and the sender's clock (media/rtp_path.py)
         self.local_id = local_id
         self.config = config
         self._on_device_error = on_device_error
