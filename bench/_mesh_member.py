@@ -27,12 +27,17 @@ import time
 from typing import Any
 
 from bench._cpu_split import CpuSplit
+from bench._loop_sampler import LoopSampler
 from parley.media import MediaConfig, MediaMesh, MeshEvents, VideoFrame
 from parley.protocol.messages import Answer, Candidate, Message, Offer, decode, encode
 
 READY_FRAMES = 10
 """Camera frames from each peer before the member says it is ready."""
 PROFILE = os.environ.get("PARLEY_MESH_PROFILE")
+SAMPLE = os.environ.get("PARLEY_MESH_SAMPLE")
+"""``PREFIX``: member ``a`` samples its loop's CPU (bench/_loop_sampler.py) over the
+measured window into ``PREFIX-a-once.json`` / ``PREFIX-a-per_peer.json``, without
+cProfile's cost per call."""
 PROFILED = "a"
 """The member that profiles its loop when :data:`PROFILE` is set."""
 
@@ -40,6 +45,7 @@ PROFILED = "a"
 class Member:
     def __init__(self, pid: str, once: bool, size: tuple[int, int], fps: int) -> None:
         self.pid = pid
+        self.once = once
         self.captured = self.received = 0
         self.measuring = False
         self._cpu0 = self._t0 = 0.0
@@ -52,6 +58,7 @@ class Member:
         self._ready = False
         self._profile = cProfile.Profile(time.thread_time) \
             if PROFILE and pid == PROFILED else None
+        self._sampler = LoopSampler() if SAMPLE and pid == PROFILED else None
         config = MediaConfig(fake_media=True, video_size=size, fps=fps, encode_once=once)
         self.mesh = MediaMesh(pid, config, self._send, MeshEvents(
             on_local_frame=self._local, on_video_frame=self._remote))
@@ -108,12 +115,16 @@ class Member:
         self.measuring = True
         if self._profile is not None:
             self._profile.enable()
+        if self._sampler is not None:
+            self._sampler.start()
 
     async def result(self) -> dict[str, Any]:
         self.measuring = False
         if self._profile is not None:
             self._profile.disable()
             self._profile.dump_stats(f"{PROFILE}-{self.pid}.prof")
+        if self._sampler is not None:
+            self._sampler.stop(f"{SAMPLE}-{self.pid}-{'once' if self.once else 'per_peer'}.json")
         split = self._split.stop()
         packets = await self.packets_sent()
         shared = self.mesh.shared_video("camera")

@@ -8,8 +8,10 @@ from fractions import Fraction
 
 import av
 import numpy as np
+import numpy.typing as npt
 import pytest
 
+from parley.media import synthetic
 from parley.media.synthetic import (
     AUDIO_RATE,
     PatternTrack,
@@ -110,3 +112,44 @@ async def test_tone_is_48k_mono_20ms_at_its_frequency() -> None:
     assert [f.pts for f in frames] == [960 * i for i in range(10)]
     samples = np.concatenate([f.to_ndarray().reshape(-1) for f in frames]).astype(float)
     assert abs(dominant_hz(samples) - 660.0) < 10
+
+
+def _round_eight_picture(size: tuple[int, int], counter: int, capture_ts: float,
+                         u: int, v: int) -> npt.NDArray[np.uint8]:
+    """The pattern as PatternTrack drew it up to round eight: a yuv420p buffer made a
+    frame by ``from_ndarray``, its code band drawn with ``np.kron``."""
+    w, h = size
+    buf = np.empty((h * 3 // 2, w), dtype=np.uint8)
+    luma = buf[:h]
+    luma[:] = np.linspace(40, 200, w, dtype=np.float32).astype(np.uint8)
+    bar = (counter * max(2, w // 90)) % w
+    luma[h // 4 :, bar : bar + max(4, w // 32)] = 235
+    buf[h:] = u
+    buf[h + h // 4 :] = v
+    value = synthetic._payload(counter, capture_ts)
+    bits = np.array([(value >> (63 - i)) & 1 for i in range(64)], dtype=np.uint8)
+    grid = np.where(bits.reshape(4, 16) == 1, 235, 16).astype(np.uint8)
+    bw, bh = w // 16, (h // 4) // 4
+    luma[: bh * 4, : bw * 16] = np.kron(grid, np.ones((bh, bw), dtype=np.uint8))
+    return np.asarray(av.VideoFrame.from_ndarray(buf, format="yuv420p").to_ndarray())
+
+
+@pytest.mark.parametrize("size", [(640, 480), (480, 360), (320, 240), (240, 180), (160, 120),
+                                  (1280, 720)])
+async def test_the_pattern_is_the_same_picture_drawn_in_place(
+        size: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fake camera draws straight into its frames (round nine, for CPU): a viewer
+    sees exactly the pictures it showed before, frame after frame, in every tint."""
+    for hue in (0, 200):
+        track = PatternTrack(size, fps=1000, hue=hue)
+        angle = 2 * np.pi * hue / 360
+        u, v = int(128 + 40 * np.cos(angle)), int(128 + 40 * np.sin(angle))
+        for step in range(3):
+            now = 1_764_000_000.123 + 0.0331 * step
+            monkeypatch.setattr(synthetic.time, "time", lambda now=now: now)
+            frame = await track.recv()
+            monkeypatch.undo()
+            expected = _round_eight_picture(size, step, now, u, v)
+            assert np.array_equal(frame.to_ndarray(), expected), (size, hue, step)
+            assert read_pattern(frame, now=now) == (step, round(now * 1000) / 1000) or \
+                read_pattern(frame, now=now) == (step, int(now * 1000) / 1000)

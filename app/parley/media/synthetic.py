@@ -57,9 +57,10 @@ def draw_pattern(luma: npt.NDArray[np.uint8], counter: int, capture_ts: float) -
     height, width = luma.shape
     bw, bh = _band(width, height)
     value = _payload(counter, capture_ts)
-    bits = np.array([(value >> (_BITS - 1 - i)) & 1 for i in range(_BITS)], dtype=np.uint8)
+    # the 64 bits, most significant first, each a block of bh x bw
+    bits = np.unpackbits(np.frombuffer(value.to_bytes(_BITS // 8, "big"), dtype=np.uint8))
     grid = np.where(bits.reshape(_ROWS, _COLS) == 1, _WHITE, _BLACK).astype(np.uint8)
-    luma[: bh * _ROWS, : bw * _COLS] = np.kron(grid, np.ones((bh, bw), dtype=np.uint8))
+    luma[: bh * _ROWS, : bw * _COLS] = grid.repeat(bh, axis=0).repeat(bw, axis=1)
 
 
 def _luma(frame: av.VideoFrame) -> npt.NDArray[np.uint8]:
@@ -110,7 +111,6 @@ class PatternTrack(MediaStreamTrack):
         self._pacer = Pacer(1 / fps)
         self._start = time.time()
         w, h = self.width, self.height
-        self._buffer = np.empty((h * 3 // 2, w), dtype=np.uint8)
         # a grey ramp below the code band, tinted per participant (hue)
         ramp = np.linspace(40, 200, w, dtype=np.float32)
         self._ramp = np.broadcast_to(ramp.astype(np.uint8), (h, w))
@@ -121,20 +121,28 @@ class PatternTrack(MediaStreamTrack):
     async def recv(self) -> av.VideoFrame:
         await self._pacer.wait()
         w, h = self.width, self.height
-        buf = self._buffer
-        luma = buf[:h]
+        # drawn straight into the frame's planes: no picture-sized buffer copied into it
+        frame = av.VideoFrame(w, h, "yuv420p")
+        luma = _plane(frame, 0, h, w)
         luma[:] = self._ramp
         bar = (self.counter * max(2, w // 90)) % w
         luma[h // 4 :, bar : bar + max(4, w // 32)] = _WHITE
-        buf[h:] = self._u
-        buf[h + h // 4 :] = self._v  # the V plane follows U (each a quarter of the size)
+        _plane(frame, 1, (h + 1) // 2, (w + 1) // 2)[:] = self._u
+        _plane(frame, 2, (h + 1) // 2, (w + 1) // 2)[:] = self._v
         capture_ts = time.time()
         draw_pattern(luma, self.counter, capture_ts)
-        frame = av.VideoFrame.from_ndarray(buf, format="yuv420p")
         frame.pts = int((capture_ts - self._start) * 90000)
         frame.time_base = VIDEO_TIME_BASE
         self.counter += 1
         return frame
+
+
+def _plane(frame: av.VideoFrame, index: int, rows: int, width: int) -> npt.NDArray[np.uint8]:
+    """A writable view of one of ``frame``'s planes, ``rows`` x ``width`` (its padding
+    past each row's end left out)."""
+    plane = frame.planes[index]
+    data = np.frombuffer(memoryview(plane), dtype=np.uint8)
+    return data[: rows * plane.line_size].reshape(rows, plane.line_size)[:, :width]
 
 
 class ToneTrack(MediaStreamTrack):
