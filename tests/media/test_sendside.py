@@ -5,6 +5,8 @@ sender's RTCP hook hands aiortc the checked REMB."""
 
 from __future__ import annotations
 
+import time
+
 from aiortc import RTCPeerConnection
 from aiortc.rtp import (
     RTCP_PSFB_APP,
@@ -271,5 +273,39 @@ async def test_a_video_senders_rtcp_hook_passes_the_checked_remb_upstream() -> N
         await tuning.handle(sender, remb(50_000), upstream)
         assert passed == [rtx.DEFAULT_TARGET, 50_000]  # held, then followed once it lost
         assert tuning.estimate == 50_000  # the REMB as it came
+    finally:
+        await pc.close()
+
+
+async def test_a_video_senders_hook_reads_each_reports_round_trip() -> None:
+    """A queue shows in the next receiver report, not seconds later: a report whose LSR
+    is 400 ms old (a full 300 ms tbf queue) confirms the drop the next REMB says."""
+    pc = RTCPeerConnection()
+    try:
+        sender = pc.addTrack(PatternTrack())
+        tuning = rtx.tuning(sender)
+        tuning.bind(ParleyVp8Encoder())
+        passed: list[int] = []
+
+        async def upstream(packet: object) -> None:
+            if isinstance(packet, RtcpPsfbPacket):
+                passed.append(unpack_remb_fci(packet.fci)[0])
+
+        def report(rtt: float) -> RtcpRrPacket:
+            lsr = int((time.time() - rtt + 2_208_988_800) * 65536) & 0xFFFFFFFF
+            return RtcpRrPacket(ssrc=1, reports=[RtcpReceiverInfo(
+                ssrc=0, fraction_lost=0, packets_lost=0, highest_sequence=100, jitter=0,
+                lsr=lsr, dlsr=0)])
+
+        await tuning.handle(sender, report(0.01), upstream)  # the link's own round trip
+        await tuning.handle(sender, RtcpPsfbPacket(
+            fmt=RTCP_PSFB_APP, ssrc=1, media_ssrc=0, fci=pack_remb_fci(150_000, [1])),
+            upstream)
+        assert passed == [rtx.DEFAULT_TARGET]  # unconfirmed: held
+        await tuning.handle(sender, report(0.4), upstream)
+        await tuning.handle(sender, RtcpPsfbPacket(
+            fmt=RTCP_PSFB_APP, ssrc=1, media_ssrc=0, fci=pack_remb_fci(150_000, [1])),
+            upstream)
+        assert passed[-1] == 150_000  # the queue confirmed it
     finally:
         await pc.close()
