@@ -63,13 +63,13 @@ def test_without_the_batch_decoder_it_hands_on_one_frame_a_packet() -> None:
 
 
 def test_a_frame_whose_last_packet_is_a_filler_ends_when_the_next_begins() -> None:
-    """rtx.py puts an empty packet (no marker) in place of one given up on."""
+    """rtx.py puts an empty packet (no marker) in place of one given up on: the frame
+    ends when the next begins, and is not decoded (a part of it is missing)."""
     buffer = FrameAssembler(batch=True)
     buffer.add(packet(1, 1, b"a", marker=False))
     assert buffer.add(packet(2, 1, b"", marker=False)) == (False, None)
-    pli, frame = buffer.add(packet(3, 2, b"c"))
-    assert not pli and timestamps(frame) == [1, 2] and frame is not None
-    assert isinstance(frame, FrameBatch) and frame.parts[0].data == b"a"
+    pli, frame = buffer.add(packet(3, 2, b"x"))  # not VP8: handed on as it is
+    assert pli and timestamps(frame) == [2] and buffer.damaged == 1
 
 
 def test_a_frame_of_fillers_only_is_dropped_with_a_keyframe_request() -> None:
@@ -166,3 +166,78 @@ def test_a_frame_of_a_batch_that_fails_costs_a_keyframe_request_not_the_batch() 
     assert len(frames) == 1 and batch.failed == 1  # frame 2 shown, frame 3 not
     pli, _ = buffer.add(packet(4, 4, good[2]))
     assert pli  # the next packet asks for a keyframe, as aiortc does after a failure
+
+
+def vp8_stream(count: int, keyframes: set[int]) -> list[bytes]:
+    """``count`` VP8 frames of a moving picture, keyframes at the indices given."""
+    codec = av.CodecContext.create("libvpx", "w")
+    codec.width, codec.height, codec.pix_fmt = 64, 48, "yuv420p"
+    codec.time_base = fractions.Fraction(1, 10)
+    codec.options = {"lag-in-frames": "0", "deadline": "realtime"}
+    out = []
+    for i in range(count):
+        frame = av.VideoFrame(64, 48, "yuv420p")
+        for n, plane in enumerate(frame.planes):
+            plane.update(bytes([(i * 40 + n * 7) % 256]) * plane.buffer_size)
+        frame.pts = i
+        frame.pict_type = av.video.frame.PictureType.I if i in keyframes else \
+            av.video.frame.PictureType.NONE
+        out += [bytes(p) for p in codec.encode(frame)]
+    assert len(out) == count
+    return out
+
+
+def test_the_vp8_frame_tag_tells_keyframes_from_inter_frames() -> None:
+    stream = vp8_stream(3, {0})
+    assert framebuffer.vp8_keyframe(stream[0]) is True
+    assert framebuffer.vp8_keyframe(stream[1]) is False
+    assert framebuffer.vp8_keyframe(b"") is None
+    assert framebuffer.vp8_keyframe(b"\x00\x00\x00\x01\x67") is None  # H.264 Annex B
+
+
+def test_after_a_lost_frame_nothing_is_decoded_until_a_keyframe() -> None:
+    """The user sees the picture stop, then go on from a keyframe, instead of a smear:
+    the inter frames after a frame given up on refer to it, and libwebrtc's frame buffer
+    never decodes them. Each of them asks for a keyframe (rtx.py spaces the PLIs)."""
+    stream = vp8_stream(7, {0, 4})
+    decoder = BatchDecoder(Vp8Decoder())
+    buffer = FrameAssembler(batch=True)
+    shown = []
+
+    def arrive(seq: int, data: bytes) -> bool:
+        pli, frame = buffer.add(packet(seq, seq, data))
+        if frame is not None:
+            shown.extend(timestamps(frame))
+            decoder.decode(frame)
+        return pli
+
+    assert not arrive(1, stream[0])  # the keyframe
+    assert not arrive(2, stream[1])
+    assert arrive(3, b"")  # frame 3 given up on: rtx.py's filler
+    assert arrive(4, stream[3]) and arrive(5, stream[3])  # refer to frame 3: not decoded
+    assert not arrive(6, stream[4])  # the keyframe the PLIs asked for
+    assert not arrive(7, stream[5])
+    assert shown == [1, 2, 6, 7]
+    assert buffer.undecodable == 2 and not buffer.broken
+
+
+def test_a_frame_damaged_by_a_filler_is_not_decoded_nor_what_follows_it() -> None:
+    stream = vp8_stream(4, {0, 3})
+    buffer = FrameAssembler(batch=True)
+    buffer.add(packet(1, 1, stream[0]))
+    buffer.add(packet(2, 2, stream[1][:20], marker=False))
+    buffer.add(packet(3, 2, b"", marker=False))  # the rest of frame 2 given up on
+    pli, frame = buffer.add(packet(4, 3, stream[2]))  # frame 2 ends: damaged; 3 refers to it
+    assert pli and frame is None and buffer.damaged == 1 and buffer.broken
+    pli, frame = buffer.add(packet(5, 4, stream[3]))
+    assert not pli and timestamps(frame) == [4] and not buffer.broken
+
+
+def test_a_hole_dropped_for_room_breaks_the_chain_too() -> None:
+    stream = vp8_stream(3, {0})
+    buffer = FrameAssembler(capacity=8, batch=True)
+    buffer.add(packet(1, 1, stream[0]))
+    for seq in range(3, 9):  # packet 2 never comes
+        buffer.add(packet(seq, seq, stream[1]))
+    pli, frame = buffer.add(packet(10, 10, stream[2]))  # 2 falls out of the capacity
+    assert pli and frame is None and buffer.broken

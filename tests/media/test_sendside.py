@@ -5,6 +5,8 @@ sender's RTCP hook hands aiortc the checked REMB."""
 
 from __future__ import annotations
 
+import time
+
 from aiortc import RTCPeerConnection
 from aiortc.rtp import (
     RTCP_PSFB_APP,
@@ -17,7 +19,7 @@ from aiortc.rtp import (
 
 from parley.media import rtx
 from parley.media.encoder import ParleyVp8Encoder
-from parley.media.sendside import FLOOR, SendSideEstimate
+from parley.media.sendside import FLOOR, SendSideEstimate, report_rtt
 from parley.media.synthetic import PatternTrack
 
 
@@ -184,6 +186,69 @@ def test_the_start_up_ends_at_the_first_sign_of_congestion() -> None:
     assert not overflowing.starting and overflowing.rate < 300_000 * 1.1
 
 
+def ramp_sent(policy: SendSideEstimate, until: float) -> None:
+    """What the encoder's start sends: 100k, growing 1.5x a second (ladder.START_GROWTH),
+    seen through getStats' bytesSent each second."""
+    total = 0.0
+    for second in range(1, int(until) + 1):
+        total += 100_000 * 1.5 ** (second - 0.5) / 8
+        policy.on_sent(int(total), second)
+
+
+def test_the_first_remb_is_judged_against_what_was_sent_not_the_start_rate() -> None:
+    """On a fast link the first REMB reads the encoder's ramp (under 200k 2-3 s in), far
+    under the 300k start rate: it is no sign of congestion, and the start-up's fast
+    growth goes on (a 2 Mbit/s link's call reached 0.30x the link in its first 20 s)."""
+    policy = SendSideEstimate(300_000)
+    ramp_sent(policy, 2)
+    assert policy.sent is not None and 170_000 < policy.sent < 200_000
+    policy.on_remb(170_000, 2.1)  # about what was sent: the throughput, all of it
+    assert policy.starting
+    policy.on_loss(0.0, 2.2)
+    policy.on_loss(0.0, 3.2)
+    assert policy.rate == 2 * policy.sent  # twice what was carried: the start's growth
+    overflowing = SendSideEstimate(300_000)  # a 150k link: the first REMB an overuse
+    ramp_sent(overflowing, 2)
+    overflowing.on_remb(110_000, 2.1)
+    assert not overflowing.starting
+
+
+def test_a_start_probe_the_link_answers_falls_back_to_what_was_sent() -> None:
+    """The start-up grows the rate to twice what the link carried, past what the encoder
+    has sent yet; when the receiver's estimator then sees the queue grow (a REMB under the one
+    before), the rate goes back to what was sent: kept there, the encoder would step up
+    into it (a 450k link's start put out 474k for 6 s, dropping 112 packets)."""
+    policy = SendSideEstimate(300_000)
+    policy.on_sent(0, 1.0)
+    policy.on_sent(35_000, 2.0)  # 280k sent
+    policy.on_loss(0.0, 2.5)
+    policy.on_remb(210_000, 3.0)
+    policy.on_loss(0.0, 3.5)
+    policy.on_remb(256_000, 4.0)
+    policy.on_loss(0.0, 4.5)
+    assert policy.rate == 560_000 and policy.starting  # twice what was sent
+    assert policy.on_remb(238_000, 4.6) == 280_000 and not policy.starting
+
+
+def test_a_round_trip_is_read_from_the_report_fields() -> None:
+    """RFC 3550's arrival - LSR - DLSR, in NTP's 1/65536 s: aiortc's own is an average
+    that hid a 300 ms queue for seconds."""
+    wall = 1_700_000_000.25
+    sent = int((wall - 0.31 + 2_208_988_800) * 65536) & 0xFFFFFFFF  # the SR, 310 ms ago
+
+    def block(lsr: int, dlsr: float) -> RtcpReceiverInfo:
+        return RtcpReceiverInfo(ssrc=1, fraction_lost=0, packets_lost=0, highest_sequence=0,
+                                jitter=0, lsr=lsr, dlsr=int(dlsr * 65536))
+
+    rtt = report_rtt([block(sent, 0.01)], wall)
+    assert rtt is not None and abs(rtt - 0.3) < 0.001
+    older = (sent - 65536 // 10) & 0xFFFFFFFF  # the audio stream's SR, 100 ms before
+    assert report_rtt([block(older, 0.01), block(sent, 0.01)], wall) == rtt
+    assert report_rtt([block(0, 0)], wall) is None  # no sender report seen yet
+    stale = (sent - 5 * 65536) & 0xFFFFFFFF  # a paused sender's last report
+    assert report_rtt([block(stale, 0.01)], wall) is None
+
+
 async def test_a_video_senders_rtcp_hook_passes_the_checked_remb_upstream() -> None:
     pc = RTCPeerConnection()
     try:
@@ -208,5 +273,39 @@ async def test_a_video_senders_rtcp_hook_passes_the_checked_remb_upstream() -> N
         await tuning.handle(sender, remb(50_000), upstream)
         assert passed == [rtx.DEFAULT_TARGET, 50_000]  # held, then followed once it lost
         assert tuning.estimate == 50_000  # the REMB as it came
+    finally:
+        await pc.close()
+
+
+async def test_a_video_senders_hook_reads_each_reports_round_trip() -> None:
+    """A queue shows in the next receiver report, not seconds later: a report whose LSR
+    is 400 ms old (a full 300 ms tbf queue) confirms the drop the next REMB says."""
+    pc = RTCPeerConnection()
+    try:
+        sender = pc.addTrack(PatternTrack())
+        tuning = rtx.tuning(sender)
+        tuning.bind(ParleyVp8Encoder())
+        passed: list[int] = []
+
+        async def upstream(packet: object) -> None:
+            if isinstance(packet, RtcpPsfbPacket):
+                passed.append(unpack_remb_fci(packet.fci)[0])
+
+        def report(rtt: float) -> RtcpRrPacket:
+            lsr = int((time.time() - rtt + 2_208_988_800) * 65536) & 0xFFFFFFFF
+            return RtcpRrPacket(ssrc=1, reports=[RtcpReceiverInfo(
+                ssrc=0, fraction_lost=0, packets_lost=0, highest_sequence=100, jitter=0,
+                lsr=lsr, dlsr=0)])
+
+        await tuning.handle(sender, report(0.01), upstream)  # the link's own round trip
+        await tuning.handle(sender, RtcpPsfbPacket(
+            fmt=RTCP_PSFB_APP, ssrc=1, media_ssrc=0, fci=pack_remb_fci(150_000, [1])),
+            upstream)
+        assert passed == [rtx.DEFAULT_TARGET]  # unconfirmed: held
+        await tuning.handle(sender, report(0.4), upstream)
+        await tuning.handle(sender, RtcpPsfbPacket(
+            fmt=RTCP_PSFB_APP, ssrc=1, media_ssrc=0, fci=pack_remb_fci(150_000, [1])),
+            upstream)
+        assert passed[-1] == 150_000  # the queue confirmed it
     finally:
         await pc.close()

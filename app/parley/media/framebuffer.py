@@ -22,6 +22,18 @@ packet is handed on together, as a :class:`FrameBatch`. A frame with no data (ma
 :mod:`.rtx`'s fillers alone) is dropped with a keyframe request, as
 the guard :mod:`.jitter` explains (an empty packet is FFmpeg's "drain" signal).
 
+Round nine: *no frame is decoded whose references were not all decoded*, libwebrtc's
+frame buffer rule. Before, a frame with a filler in it (a packet given up on) or a frame
+after a hole dropped for want of room went to the decoder; FFmpeg's VP8 decoder
+refuses the damaged frame but decodes every inter frame after it against the broken
+reference, so the picture smeared until the next keyframe, and the smeared frames were
+shown (the 450 kbit/s link of ``python -m bench links``: 23.2 frames shown a second,
+20.7 intact, docs/performance.md, "After an outage, and the start on fast links"). Now
+a damaged frame is dropped, the chain counts as broken, and until a VP8 keyframe
+arrives every VP8 inter frame is dropped too, each drop asking for a keyframe (a PLI;
+:mod:`.rtx` sends at most one a second). A decoding failure the decoder reports breaks
+the chain as well. Data that is not recognisably VP8 is handed on as before.
+
 A batch reaches aiortc's decoder thread as one item, so the decoder must know it:
 :func:`install` replaces the name ``get_decoder`` of ``aiortc.rtcrtpreceiver`` (its
 decoder thread looks it up for each new codec) with a factory whose video decoders are
@@ -35,6 +47,7 @@ payload aiortc's receiver sets before ``add()``, is read as upstream's buffer re
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 
 import av
@@ -54,6 +67,18 @@ logger = logging.getLogger(__name__)
 
 MAX_MISORDER = 100
 """A packet this far behind the oldest one kept means the sender restarted (aiortc's)."""
+
+
+def vp8_keyframe(data: bytes) -> bool | None:
+    """Whether an encoded frame is a VP8 keyframe (True) or a VP8 inter frame, which needs
+    the frames before it (False); None: it does not look like VP8 (RFC 6386 9.1: the
+    frame tag's first bit is 0 for a keyframe, whose start code 9d 01 2a follows the
+    3-byte tag; the version, bits 1-3, is at most 3)."""
+    if not data or (data[0] >> 1) & 7 > 3:
+        return None
+    if data[0] & 1:
+        return False
+    return True if data[3:6] == b"\x9d\x01\x2a" else None
 
 
 class FrameBatch(JitterFrame):
@@ -85,6 +110,15 @@ class FrameAssembler(JitterBuffer):
         """Frames with no data dropped (each asked for a keyframe)."""
         self.batches = 0
         """Calls that handed on more than one frame: a diagnostic."""
+        self.damaged = 0
+        """Frames dropped because a packet of theirs was given up on (a filler in them)."""
+        self.undecodable = 0
+        """Inter frames dropped because a frame before them was lost: a keyframe is
+        awaited (libwebrtc's frame buffer rule)."""
+        self.broken = False
+        """A frame was lost since the last keyframe: inter frames are not decodable."""
+        self._broken_at = 0.0
+        self._skipped = 0  # frames not decoded since the chain broke
         self._kept: dict[int, RtpPacket] = {}
         self._sent: deque[FrameBatch] = deque(maxlen=8)  # batches whose decoding to check
         self._next: int | None = None  # the sequence number the next frame starts at
@@ -99,21 +133,31 @@ class FrameAssembler(JitterBuffer):
             if uint16_add(self._next, -seq) < MAX_MISORDER:
                 return False, None  # late (a frame already handed on, or given up on)
             self._kept.clear()  # far behind: the sender restarted its numbering
-            self._next, ahead, pli = seq, 0, True
+            self._next, ahead, pli = seq, 0, self._break()
         if ahead >= self.capacity:
             self._drop_oldest(uint16_add(seq, -self.capacity + 1))
-            pli = True
+            pli = self._break()
         self._kept[seq] = packet
         frames: list[JitterFrame] = []
         while self.batch or not frames:
-            frame = self._take_frame()
-            if frame is None:
+            taken = self._take_frame()
+            if taken is None:
                 break
-            if frame.data:
-                frames.append(frame)
-            else:  # only fillers (rtx.py): a lost picture
+            frame, damaged = taken
+            if not frame.data:  # only fillers (rtx.py): a lost picture
                 self.empty += 1
-                pli = True
+                pli = self._break()
+            elif damaged:  # a filler in it: undecodable, and so is what refers to it
+                self.damaged += 1
+                pli = self._break()
+            elif self.broken and vp8_keyframe(frame.data) is False:
+                self.undecodable += 1
+                self._skipped += 1
+                pli = True  # ask again (rtx.py spaces PLIs): the keyframe may be lost too
+            else:
+                if self.broken and vp8_keyframe(frame.data):
+                    self._mended()
+                frames.append(frame)
         if not frames:
             return pli, None
         if len(frames) == 1:
@@ -129,10 +173,24 @@ class FrameAssembler(JitterBuffer):
         failed = any(batch.failed for batch in self._sent)
         if failed:
             self._sent.clear()
+            self._break()
         return failed
 
-    def _take_frame(self) -> JitterFrame | None:
-        """The frame starting at the next sequence number, if all of it is here."""
+    def _break(self) -> bool:
+        """A frame was lost: until a keyframe, no inter frame can be decoded. True (a
+        keyframe request is due)."""
+        if not self.broken:
+            self.broken, self._broken_at, self._skipped = True, time.monotonic(), 0
+        return True
+
+    def _mended(self) -> None:
+        self.broken = False
+        logger.info("video: a keyframe after %.2f s, %d frames not decoded meanwhile",
+                    time.monotonic() - self._broken_at, self._skipped)
+
+    def _take_frame(self) -> tuple[JitterFrame, bool] | None:
+        """The frame starting at the next sequence number, if all of it is here, and
+        whether a packet of it is a filler (given up on)."""
         assert self._next is not None
         seq = self._next
         packets: list[RtpPacket] = []
@@ -149,8 +207,9 @@ class FrameAssembler(JitterBuffer):
         for packet in packets:
             del self._kept[packet.sequence_number]
         self._next = seq
-        data = b"".join(getattr(p, "_data", p.payload) for p in packets)
-        return JitterFrame(data=data, timestamp=packets[0].timestamp)
+        parts = [getattr(p, "_data", p.payload) for p in packets]
+        frame = JitterFrame(data=b"".join(parts), timestamp=packets[0].timestamp)
+        return frame, not all(parts)
 
     def _drop_oldest(self, keep_from: int) -> None:
         """Drop the packets before ``keep_from`` and the rest of the frame it falls in

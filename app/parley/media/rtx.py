@@ -15,7 +15,9 @@ request at once, and each lost frame asks for a keyframe. Here:
 - The round trip comes from the sender's receiver reports (``getStats``'s
   remote-inbound ``roundTripTime``), shared by everything on the same DTLS transport.
 - A video sender's REMB is checked against the link before upstream hands it to the
-  encoder (:mod:`.sendside`): drops no loss or round-trip growth confirms are held.
+  encoder (:mod:`.sendside`): drops no loss or round-trip growth confirms are held. That
+  check reads each receiver report's own round trip (:func:`~.sendside.report_rtt`,
+  from its LSR / DLSR fields) and what the sender sent (``getStats``'s ``bytesSent``).
 - Retransmissions (RFC 4588 RTX) reach their receiver and count as their media packet
   (:mod:`.rebind`, which says why: upstream dropped every one of them in the mesh), so
   the receiver reports the loss left after repair, as libwebrtc does.
@@ -78,7 +80,7 @@ from parley.media.retransmission import (
     nearest_timestamp,
 )
 from parley.media.rtt import note_rtt, rtt_of
-from parley.media.sendside import SendSideEstimate
+from parley.media.sendside import SendSideEstimate, report_rtt
 from parley.media.shared import PacketEncoder
 from parley.media.shared_audio import OpusPacketEncoder
 
@@ -186,6 +188,9 @@ class SenderTuning:
         now = time.monotonic()
         if self.video and packet.reports:
             self.policy.on_loss(max(r.fraction_lost for r in packet.reports) / 256, now)
+            rtt = report_rtt(packet.reports, time.time())
+            if rtt is not None:  # each report's own round trip, for the link's queue
+                self.policy.on_rtt(rtt)
         if now - self._last_stats < 1.0:
             return
         self._last_stats = now
@@ -194,10 +199,12 @@ class SenderTuning:
         except Exception:  # the transport closed under us
             return
         for stat in stats.values():
+            kind = getattr(stat, "type", "")
             rtt = getattr(stat, "roundTripTime", None)
-            if getattr(stat, "type", "") == "remote-inbound-rtp" and rtt:
-                note_rtt(sender.transport, float(rtt))
-                self.policy.on_rtt(float(rtt))  # unsmoothed: a queue must show at once
+            if kind == "remote-inbound-rtp" and rtt:
+                note_rtt(sender.transport, float(rtt))  # aiortc's, smoothed
+            elif kind == "outbound-rtp" and self.video:
+                self.policy.on_sent(int(getattr(stat, "bytesSent", 0)), now)
 
 
 _senders: weakref.WeakKeyDictionary[RTCRtpSender, SenderTuning] = weakref.WeakKeyDictionary()

@@ -46,12 +46,37 @@ trip, a REMB below the last one, or a first REMB below :data:`STARTUP_EXIT` x th
 (aiortc's estimate only falls on an overuse verdict). Until aiortc's first REMB (it
 waits for 3 s of throughput, or an overuse) the sender keeps its start rate: nothing
 would say where a slow link's bottleneck is.
-Pure: times and round trips come from the caller.
+
+Round nine (docs/performance.md, "After an outage, and the start on fast links"): the
+start-up reads what was sent (:meth:`SendSideEstimate.on_sent`, ``getStats``'s
+``bytesSent``), because the encoder's own start ramps up from 100k (:mod:`.ladder`):
+
+- the first REMB is judged against what was sent, not against the start rate (it read
+  the ramp and ended the start-up of a 2 Mbit/s link at once);
+- the start-up grows to twice what the link carried (the REMB, or what was sent if
+  more: aiortc's REMB climbs 8 % a second behind what arrives);
+- when the start-up ends on a REMB (the receiver's estimator saw the queue grow), the
+  rate goes back to no more than what was sent (or the REMB, if higher): its growth past
+  what went out was a probe, and held there the encoder stepped up into it (a 450k
+  link's start put out 474k for 6 s).
+
+The round trips the caller gives should be each report's own (:func:`report_rtt`), not
+aiortc's smoothed ``roundTripTime``, which hid a full 300 ms queue for seconds.
+Pure: times, round trips and byte counts come from the caller.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+from collections.abc import Sequence
+from typing import Protocol
+
 from parley.media.ladder import AUDIO_RESERVE, VIDEO_FLOOR, VIDEO_MAX
+
+logger = logging.getLogger(__name__)
+LOG = bool(os.environ.get("PARLEY_SENDSIDE_LOG"))
+"""Log every input and the rate that follows (logger ``parley.media.sendside``, INFO)."""
 
 FLOOR = AUDIO_RESERVE + VIDEO_FLOOR
 """The least loss-based estimate (bit/s): audio's reserve and the lowest rung."""
@@ -83,9 +108,13 @@ STARTUP_INCREASE = 1.5
 """A second's growth while the link has shown no congestion yet: 300k to the 373k that
 480x360@30 needs in about 0.5 s, to twice the REMB in under 2 s."""
 STARTUP_EXIT = 0.7
-"""A first REMB below this share of the rate ends the start-up: an overuse verdict (aiortc's
-first estimate is the throughput it measured, about 0.9 x the rate of a sender that
-fills its budget; an overflowing 250k link's is 0.85 x what gets through)."""
+"""A first REMB below this share of what was sent ends the start-up: an overuse verdict
+(aiortc's first estimate is the throughput it measured, about 0.9 x what was sent; an
+overflowing 250k link's is 0.85 x what gets through). Before round nine it was judged
+against the rate, while the encoder's start ramps up from 100k: the first REMB read the
+ramp's rate and ended the start-up on a 2 Mbit/s link."""
+SENT_INTERVAL = 0.5
+"""Seconds: the least interval over which :attr:`SendSideEstimate.sent` is measured."""
 
 
 class SendSideEstimate:
@@ -115,6 +144,9 @@ class SendSideEstimate:
         self._grown = False
         self._least_rtt: float | None = None
         self._updated: float | None = None
+        self.sent: int | None = None
+        """What the sender put out over its last stats interval (bit/s), once known."""
+        self._sent_total: tuple[int, float] | None = None
 
     def on_rtt(self, rtt: float) -> None:
         """A round-trip measurement (seconds)."""
@@ -122,6 +154,9 @@ class SendSideEstimate:
             self._least_rtt = rtt
         self._grown = rtt > RTT_GROWTH * self._least_rtt + RTT_SLACK
         self.starting = self.starting and not self._grown
+        if LOG:
+            logger.info("sendside rtt %.0f ms (least %.0f), grown %s, starting %s",
+                        rtt * 1000, self._least_rtt * 1000, self._grown, self.starting)
 
     def on_loss(self, fraction: float, now: float) -> None:
         """A receiver report's fraction lost (0-1) at ``now`` (seconds)."""
@@ -143,14 +178,35 @@ class SendSideEstimate:
             # a clean link: grow without waiting for aiortc's REMB, which climbs back by
             # a few kbit/s a second after each drop; a real bottleneck's queue stops this
             cap = 1.0 if now < self._cautious_until else RECOVERY_CAP
-            ceiling = max(self.rate, cap * self._remb)
+            # at the start, aiortc's REMB climbs 8 % a second behind what arrives: twice
+            # what went out is the probe's reach too, while the link carries all of it
+            carried = max(self._remb, self.sent or 0) if self.starting else self._remb
+            ceiling = max(self.rate, cap * carried)
             self.rate = int(min(self.rate * growth ** elapsed, ceiling))
         self.rate = min(self.rate, self.loss_based)
+        if LOG:
+            logger.info("sendside loss %.3f at %.2f: rate %d, loss-based %d, starting %s",
+                        fraction, now, self.rate, self.loss_based, self.starting)
+
+    def on_sent(self, total_bytes: int, now: float) -> None:
+        """The sender's count of media bytes sent so far (``getStats``'s ``bytesSent``)."""
+        if self._sent_total is not None and now - self._sent_total[1] >= SENT_INTERVAL:
+            bits = (total_bytes - self._sent_total[0]) * 8
+            self.sent = max(0, int(bits / (now - self._sent_total[1])))
+        if self._sent_total is None or now - self._sent_total[1] >= SENT_INTERVAL:
+            self._sent_total = (total_bytes, now)
 
     def on_remb(self, remb: int, now: float) -> int:
         """A receiver's estimate (bit/s) at ``now``; returns the rate to pass on."""
-        if remb < (STARTUP_EXIT * self.rate if self._remb is None else self._remb):
+        # the first REMB is the throughput the receiver measured: judged against what was
+        # sent (the encoder's start ramps up from far below the start rate), not the rate
+        first = STARTUP_EXIT * (self.rate if self.sent is None else self.sent)
+        if self.starting and remb < (first if self._remb is None else self._remb):
             self.starting = False  # the receiver's estimator saw the queue grow
+            if self.sent is not None:
+                # the start's growth past what went out was a probe, and the link has
+                # answered it: no higher than what was sent (or the REMB, if higher)
+                self.rate = min(self.rate, max(remb, self.sent))
         self._remb = remb
         self._peak = max(self._peak, remb)
         if remb < self.rate and self._cut_at is None and remb < CUT * self._peak:
@@ -169,8 +225,47 @@ class SendSideEstimate:
         else:
             self.held += 1
             self.rate = min(self.rate, self.loss_based)
+        if LOG:
+            logger.info("sendside remb %d at %.2f: rate %d, starting %s, cut at %s, "
+                        "confirmed %s, peak %d", remb, now, self.rate, self.starting,
+                        self._cut_at, self.confirmed(now), self._peak)
         return self.rate
 
     def confirmed(self, now: float) -> bool:
         """The link shows congestion: recent loss, or a grown round trip."""
         return now < self._lossy_until or self._grown
+
+
+class RtcpReport(Protocol):
+    """A receiver report block (aiortc's ``RtcpReceiverInfo``): its LSR and DLSR."""
+
+    @property
+    def lsr(self) -> int: ...
+
+    @property
+    def dlsr(self) -> int: ...
+
+
+NTP_EPOCH = 2_208_988_800
+"""Seconds from 1900 (NTP's epoch) to 1970 (``time.time``'s)."""
+STALE_REPORT = 2.0
+"""Seconds: a report's round trip above this is a stale sender report (a paused sender
+sends none), not a queue."""
+
+
+def report_rtt(reports: Sequence[RtcpReport], wall: float) -> float | None:
+    """The round trip of receiver reports arriving at ``wall`` (``time.time()``), from
+    their LSR and DLSR fields (RFC 3550 6.4.1: arrival - LSR - DLSR), the least over the
+    reports that refer to a sender report; None if none does.
+
+    aiortc's own ``roundTripTime`` is a moving average that keeps 0.85 of the old value
+    at each sample, and takes a sample only when the report refers to the very last
+    sender report: a 300 ms tbf queue showed as 24-53 ms for 5 s (docs/performance.md,
+    "After an outage, and the start on fast links"). aiortc stamps its sender report
+    with the time of the sender's last RTP packet, so a sample may be a frame interval
+    long; the least over the streams reported (video, audio) is the freshest."""
+    arrival = int((wall + NTP_EPOCH) * 65536) & 0xFFFFFFFF
+    samples = [((arrival - r.lsr - r.dlsr) & 0xFFFFFFFF) / 65536
+               for r in reports if r.lsr]
+    best = min(samples, default=None)
+    return best if best is not None and best < STALE_REPORT else None
