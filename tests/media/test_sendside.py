@@ -249,29 +249,36 @@ def test_a_round_trip_is_read_from_the_report_fields() -> None:
     assert report_rtt([block(stale, 0.01)], wall) is None
 
 
+def _remb(bitrate: int) -> RtcpPsfbPacket:
+    return RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=1, media_ssrc=0,
+                          fci=pack_remb_fci(bitrate, [1234]))
+
+
+class _Upstream:
+    """What a video sender's RTCP hook passes on to aiortc: the REMBs' bitrates."""
+
+    def __init__(self) -> None:
+        self.passed: list[int] = []
+
+    async def __call__(self, packet: object) -> None:
+        if isinstance(packet, RtcpPsfbPacket):
+            self.passed.append(unpack_remb_fci(packet.fci)[0])
+
+
 async def test_a_video_senders_rtcp_hook_passes_the_checked_remb_upstream() -> None:
     pc = RTCPeerConnection()
     try:
         sender = pc.addTrack(PatternTrack())
         tuning = rtx.tuning(sender)
         tuning.bind(ParleyVp8Encoder())
-        passed: list[int] = []
-
-        async def upstream(packet: object) -> None:
-            if isinstance(packet, RtcpPsfbPacket):
-                passed.append(unpack_remb_fci(packet.fci)[0])
-
-        def remb(bitrate: int) -> RtcpPsfbPacket:
-            return RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=1, media_ssrc=0,
-                                  fci=pack_remb_fci(bitrate, [1234]))
-
-        await tuning.handle(sender, remb(50_000), upstream)
+        upstream = _Upstream()
+        await tuning.handle(sender, _remb(50_000), upstream)
         lossy = RtcpRrPacket(ssrc=1, reports=[RtcpReceiverInfo(
             ssrc=0, fraction_lost=64, packets_lost=10, highest_sequence=100, jitter=0,
             lsr=0, dlsr=0)])  # a quarter lost
         await tuning.handle(sender, lossy, upstream)
-        await tuning.handle(sender, remb(50_000), upstream)
-        assert passed == [rtx.DEFAULT_TARGET, 50_000]  # held, then followed once it lost
+        await tuning.handle(sender, _remb(50_000), upstream)
+        assert upstream.passed == [rtx.DEFAULT_TARGET, 50_000]  # held, then followed
         assert tuning.estimate == 50_000  # the REMB as it came
     finally:
         await pc.close()
@@ -285,11 +292,7 @@ async def test_a_video_senders_hook_reads_each_reports_round_trip() -> None:
         sender = pc.addTrack(PatternTrack())
         tuning = rtx.tuning(sender)
         tuning.bind(ParleyVp8Encoder())
-        passed: list[int] = []
-
-        async def upstream(packet: object) -> None:
-            if isinstance(packet, RtcpPsfbPacket):
-                passed.append(unpack_remb_fci(packet.fci)[0])
+        upstream = _Upstream()
 
         def report(rtt: float) -> RtcpRrPacket:
             lsr = int((time.time() - rtt + 2_208_988_800) * 65536) & 0xFFFFFFFF
@@ -298,14 +301,10 @@ async def test_a_video_senders_hook_reads_each_reports_round_trip() -> None:
                 lsr=lsr, dlsr=0)])
 
         await tuning.handle(sender, report(0.01), upstream)  # the link's own round trip
-        await tuning.handle(sender, RtcpPsfbPacket(
-            fmt=RTCP_PSFB_APP, ssrc=1, media_ssrc=0, fci=pack_remb_fci(150_000, [1])),
-            upstream)
-        assert passed == [rtx.DEFAULT_TARGET]  # unconfirmed: held
+        await tuning.handle(sender, _remb(150_000), upstream)
+        assert upstream.passed == [rtx.DEFAULT_TARGET]  # unconfirmed: held
         await tuning.handle(sender, report(0.4), upstream)
-        await tuning.handle(sender, RtcpPsfbPacket(
-            fmt=RTCP_PSFB_APP, ssrc=1, media_ssrc=0, fci=pack_remb_fci(150_000, [1])),
-            upstream)
-        assert passed[-1] == 150_000  # the queue confirmed it
+        await tuning.handle(sender, _remb(150_000), upstream)
+        assert upstream.passed[-1] == 150_000  # the queue confirmed it
     finally:
         await pc.close()
