@@ -147,12 +147,17 @@ async def test_keyframe_requests_from_every_peer_make_one_keyframe(router: Route
     # keyframes, and a request just after one is answered by it, not counted)
     await ra.until(lambda: a.frames > 120, timeout=10, what="a steady state")
     answered = a.answered_requests
+    # one keyframe a layer: on a loaded machine a peer's loopback estimate can fall
+    # under the full layer's and move it to the low one, which answers its own request
+    layers = {reader.seat.layer for reader in a.readers()}
     assert await pli_from_everyone(router, "a") == 3
-    await ra.until(lambda: a.answered_requests > answered, timeout=5, what="a keyframe")
-    # more than a second's worth of frames later: still the one keyframe, not one per peer
+    await ra.until(lambda: a.answered_requests >= answered + len(layers), timeout=5,
+                   what="a keyframe on each layer asked")
+    # more than a second's worth of frames later: still one keyframe a layer, not one per
+    # peer (three peers asked)
     encodes = a.encodes
     await ra.until(lambda: a.encodes >= encodes + 20, timeout=10, what="20 more encodes")
-    assert a.answered_requests == answered + 1
+    assert a.answered_requests == answered + len(layers) < answered + 3
 
 
 async def test_encode_once_off_gives_each_peer_its_own_encoder(router: Router) -> None:
