@@ -5,9 +5,11 @@ sender's RTCP hook hands aiortc the checked REMB."""
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import AsyncIterator
 
-from aiortc import RTCPeerConnection
+from aiortc import RTCPeerConnection, RTCRtpSender
 from aiortc.rtp import (
     RTCP_PSFB_APP,
     RtcpPsfbPacket,
@@ -19,7 +21,7 @@ from aiortc.rtp import (
 
 from parley.media import rtx
 from parley.media.encoder import ParleyVp8Encoder
-from parley.media.sendside import FLOOR, SendSideEstimate, report_rtt
+from parley.media.sendside import FLOOR, NTP_EPOCH, SendSideEstimate, report_rtt
 from parley.media.synthetic import PatternTrack
 
 
@@ -234,7 +236,7 @@ def test_a_round_trip_is_read_from_the_report_fields() -> None:
     """RFC 3550's arrival - LSR - DLSR, in NTP's 1/65536 s: aiortc's own is an average
     that hid a 300 ms queue for seconds."""
     wall = 1_700_000_000.25
-    sent = int((wall - 0.31 + 2_208_988_800) * 65536) & 0xFFFFFFFF  # the SR, 310 ms ago
+    sent = int((wall - 0.31 + NTP_EPOCH) * 65536) & 0xFFFFFFFF  # the SR, 310 ms ago
 
     def block(lsr: int, dlsr: float) -> RtcpReceiverInfo:
         return RtcpReceiverInfo(ssrc=1, fraction_lost=0, packets_lost=0, highest_sequence=0,
@@ -265,13 +267,21 @@ class _Upstream:
             self.passed.append(unpack_remb_fci(packet.fci)[0])
 
 
-async def test_a_video_senders_rtcp_hook_passes_the_checked_remb_upstream() -> None:
+@contextlib.asynccontextmanager
+async def _video_hook() -> AsyncIterator[tuple[RTCRtpSender, rtx.SenderTuning, _Upstream]]:
+    """A real video sender, its RTCP hook bound to a Parley encoder, and what it passes on."""
     pc = RTCPeerConnection()
     try:
         sender = pc.addTrack(PatternTrack())
         tuning = rtx.tuning(sender)
         tuning.bind(ParleyVp8Encoder())
-        upstream = _Upstream()
+        yield sender, tuning, _Upstream()
+    finally:
+        await pc.close()
+
+
+async def test_a_video_senders_rtcp_hook_passes_the_checked_remb_upstream() -> None:
+    async with _video_hook() as (sender, tuning, upstream):
         await tuning.handle(sender, _remb(50_000), upstream)
         lossy = RtcpRrPacket(ssrc=1, reports=[RtcpReceiverInfo(
             ssrc=0, fraction_lost=64, packets_lost=10, highest_sequence=100, jitter=0,
@@ -280,22 +290,14 @@ async def test_a_video_senders_rtcp_hook_passes_the_checked_remb_upstream() -> N
         await tuning.handle(sender, _remb(50_000), upstream)
         assert upstream.passed == [rtx.DEFAULT_TARGET, 50_000]  # held, then followed
         assert tuning.estimate == 50_000  # the REMB as it came
-    finally:
-        await pc.close()
 
 
 async def test_a_video_senders_hook_reads_each_reports_round_trip() -> None:
     """A queue shows in the next receiver report, not seconds later: a report whose LSR
     is 400 ms old (a full 300 ms tbf queue) confirms the drop the next REMB says."""
-    pc = RTCPeerConnection()
-    try:
-        sender = pc.addTrack(PatternTrack())
-        tuning = rtx.tuning(sender)
-        tuning.bind(ParleyVp8Encoder())
-        upstream = _Upstream()
-
+    async with _video_hook() as (sender, tuning, upstream):
         def report(rtt: float) -> RtcpRrPacket:
-            lsr = int((time.time() - rtt + 2_208_988_800) * 65536) & 0xFFFFFFFF
+            lsr = int((time.time() - rtt + NTP_EPOCH) * 65536) & 0xFFFFFFFF
             return RtcpRrPacket(ssrc=1, reports=[RtcpReceiverInfo(
                 ssrc=0, fraction_lost=0, packets_lost=0, highest_sequence=100, jitter=0,
                 lsr=lsr, dlsr=0)])
@@ -306,5 +308,3 @@ async def test_a_video_senders_hook_reads_each_reports_round_trip() -> None:
         await tuning.handle(sender, report(0.4), upstream)
         await tuning.handle(sender, _remb(150_000), upstream)
         assert upstream.passed[-1] == 150_000  # the queue confirmed it
-    finally:
-        await pc.close()

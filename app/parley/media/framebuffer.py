@@ -150,12 +150,12 @@ class FrameAssembler(JitterBuffer):
             elif damaged:  # a filler in it: undecodable, and so is what refers to it
                 self.damaged += 1
                 pli = self._break()
-            elif self.broken and vp8_keyframe(frame.data) is False:
+            elif self.broken and (key := vp8_keyframe(frame.data)) is False:
                 self.undecodable += 1
                 self._skipped += 1
                 pli = True  # ask again (rtx.py spaces PLIs): the keyframe may be lost too
             else:
-                if self.broken and vp8_keyframe(frame.data):
+                if self.broken and key:
                     self._mended()
                 frames.append(frame)
         if not frames:

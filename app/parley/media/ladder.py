@@ -219,7 +219,7 @@ class Ladder:
 
     def __init__(self, rungs: tuple[Rung, ...] = RUNGS, start: int | None = None) -> None:
         self.rungs = rungs
-        self.index: int | None = 0 if start is None else self._fitting(start, 1.0)
+        self.index: int | None = 0 if start is None else self._fitting(start)
         """The current rung's index in :attr:`rungs`, None while paused."""
         self._better_since: float | None = None
         self._worse_since: float | None = None
@@ -263,7 +263,7 @@ class Ladder:
                 budget = self.rungs[-1].floor
         elif app_limited:
             budget = max(budget, self.rungs[self.index].floor)
-        index = self._fitting(budget, 1.0)
+        index = self._fitting(budget)
         if index is not None or self.index is None:
             self._below_since = None
         elif self._below_since is None or now - self._below_since < PAUSE_AFTER:
@@ -280,7 +280,7 @@ class Ladder:
                 self._probe_budget = None
             self.index = index if index is None or index > current else self.index
             return self.rung
-        up = self._stepping_up(budget)
+        up = self._fitting(budget, up=True)
         if up is None or up >= current:
             self._better_since = None
             return self.rung
@@ -306,24 +306,19 @@ class Ladder:
         self._worse_since = None
         return False
 
-    def _stepping_up(self, budget: int) -> int | None:
-        """The best rung ``budget`` affords with each rung's :attr:`Rung.up_margin`."""
-        for index, rung in enumerate(self.rungs):
-            if budget >= rung.floor * rung.up_margin:
-                return index
-        return None
-
     def jump(self, budget: int) -> Rung | None:
         """The rung for ``budget`` at once, up or down (the start's ramp,
         :data:`START_GROWTH`); below the floor, the last rung: :meth:`update` pauses."""
-        index = self._fitting(budget, 1.0)
+        index = self._fitting(budget)
         if index is None:
             index = len(self.rungs) - 1  # the pause is update()'s, with its timing
         self.index, self._better_since, self._worse_since = index, None, None
         return self.rung
 
-    def _fitting(self, budget: int, margin: float) -> int | None:
+    def _fitting(self, budget: int, up: bool = False) -> int | None:
+        """The best rung ``budget`` affords: over its floor, or, ``up``, over its floor
+        times its :attr:`Rung.up_margin` (a step up)."""
         for index, rung in enumerate(self.rungs):
-            if budget >= rung.floor * margin:
+            if budget >= rung.floor * (rung.up_margin if up else 1.0):
                 return index
         return None

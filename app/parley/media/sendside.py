@@ -190,10 +190,12 @@ class SendSideEstimate:
 
     def on_sent(self, total_bytes: int, now: float) -> None:
         """The sender's count of media bytes sent so far (``getStats``'s ``bytesSent``)."""
-        if self._sent_total is not None and now - self._sent_total[1] >= SENT_INTERVAL:
-            bits = (total_bytes - self._sent_total[0]) * 8
-            self.sent = max(0, int(bits / (now - self._sent_total[1])))
-        if self._sent_total is None or now - self._sent_total[1] >= SENT_INTERVAL:
+        if self._sent_total is None:
+            self._sent_total = (total_bytes, now)
+            return
+        before, then = self._sent_total
+        if now - then >= SENT_INTERVAL:
+            self.sent = max(0, int((total_bytes - before) * 8 / (now - then)))
             self._sent_total = (total_bytes, now)
 
     def on_remb(self, remb: int, now: float) -> int:
