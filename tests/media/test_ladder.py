@@ -12,6 +12,7 @@ from parley.media.ladder import (
     PAUSE_RETRY,
     PROBE_HOLD,
     RUNGS,
+    SAME_SIZE_KEEP,
     SAME_SIZE_MARGIN,
     START_BUDGET,
     START_ESTIMATE,
@@ -109,18 +110,50 @@ def test_a_little_under_the_floor_for_a_moment_keeps_the_rung() -> None:
     """The estimate's sawtooth dips under a floor for a moment at each overuse; a step
     down and back up costs a rebuild (a keyframe) each way, while libvpx and the frame
     dropper hold the rung's output at the lower budget meanwhile."""
+    ladder = Ladder(start=230_000)
+    assert ladder.rung == RUNG["480x360@24"]  # the rung below is 320x240: a new size
+    floor = RUNG["480x360@24"].floor
+    low = int(0.9 * floor)  # above DOWN_AT_ONCE of it
+    assert ladder.update(low, 0.0) == RUNG["480x360@24"]
+    assert ladder.holding
+    assert ladder.update(low, DOWN_HOLD - 0.01) == RUNG["480x360@24"]
+    assert ladder.update(floor, DOWN_HOLD) == RUNG["480x360@24"]  # back: the dip is over
+    assert not ladder.holding
+    assert ladder.update(low, DOWN_HOLD + 0.5) == RUNG["480x360@24"]  # a new dip, a new wait
+    assert ladder.update(low, 2 * DOWN_HOLD + 0.49) == RUNG["480x360@24"]
+    assert ladder.update(low, 2 * DOWN_HOLD + 0.5) == RUNG["320x240@30"]  # it lasted
+    assert not ladder.holding
+    # well under the floor: at once
+    assert ladder.update(int(0.79 * RUNG["320x240@30"].floor), 10.0) == RUNG["320x240@20"]
+
+
+def test_a_rung_over_one_of_the_same_size_is_kept_down_to_a_share_of_its_floor() -> None:
+    """At 450 kbit/s the budget saws across 480x360@30's floor: each dip of a second
+    took the call to 24 fps (round nine). A step of frame rate alone saves no bits the
+    encoder would not save on either rung, so such a rung is kept while the budget holds
+    SAME_SIZE_KEEP of its floor, however long."""
     ladder = Ladder(start=300_000)
     assert ladder.rung == RUNG["480x360@30"]
     floor = RUNG["480x360@30"].floor
-    low = int(0.9 * floor)  # above DOWN_AT_ONCE of it
-    assert ladder.update(low, 0.0) == RUNG["480x360@30"]
-    assert ladder.update(low, DOWN_HOLD - 0.01) == RUNG["480x360@30"]
-    assert ladder.update(floor, DOWN_HOLD) == RUNG["480x360@30"]  # back: the dip is over
-    assert ladder.update(low, DOWN_HOLD + 0.5) == RUNG["480x360@30"]  # a new dip, a new wait
-    assert ladder.update(low, 2 * DOWN_HOLD + 0.49) == RUNG["480x360@30"]
-    assert ladder.update(low, 2 * DOWN_HOLD + 0.5) == RUNG["480x360@24"]  # it lasted
-    # well under the floor: at once
-    assert ladder.update(int(0.79 * RUNG["480x360@24"].floor), 10.0) == RUNG["320x240@30"]
+    kept = int(SAME_SIZE_KEEP * floor) + 1
+    for second in range(30):
+        assert ladder.update(kept, float(second)) == RUNG["480x360@30"], second
+        assert ladder.holding  # the quantiser is the budget's, not the content's
+    # under the keep, the usual moment's hold, then down
+    under = int(SAME_SIZE_KEEP * floor) - 1_000
+    assert ladder.update(under, 30.0) == RUNG["480x360@30"]
+    assert ladder.update(under, 30.0 + DOWN_HOLD) == RUNG["480x360@24"]
+
+
+def test_the_keep_is_for_same_size_rungs_only() -> None:
+    for rung, below in zip(RUNGS, RUNGS[1:], strict=False):
+        ladder = Ladder(start=rung.floor)
+        if ladder.rung != rung:  # 640x480@30 is taken by quality, not a start budget
+            continue
+        same = (rung.width, rung.height) == (below.width, below.height)
+        budget = int(SAME_SIZE_KEEP * rung.floor) + 1
+        ladder.update(budget, 0.0)
+        assert (ladder.update(budget, DOWN_HOLD) == rung) is same, rung
 
 
 def test_stepping_up_to_a_faster_rung_of_the_same_size_needs_a_smaller_margin() -> None:

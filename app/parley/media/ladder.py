@@ -3,10 +3,11 @@
 The sender's video budget (the receiver's estimate minus audio's reserved share, see
 :func:`video_budget`) picks a rung of :data:`RUNGS`. It steps down at once when the
 budget falls well below a rung's floor (:data:`DOWN_AT_ONCE`; a little below it, after
-:data:`DOWN_HOLD` seconds), and up only after the budget has stayed above the next
-rung's floor (plus a margin) for :data:`UP_HOLD` seconds, so an estimate that wobbles
-around a threshold does not flap the resolution (each change of size costs a keyframe).
-Below the last rung's floor for :data:`PAUSE_AFTER` seconds, video pauses
+:data:`DOWN_HOLD` seconds; where the rung below differs only in frame rate, not until
+the budget is under :data:`SAME_SIZE_KEEP` of the floor), and up only after the budget
+has stayed above the next rung's floor (plus a margin) for :data:`UP_HOLD` seconds, so
+an estimate that wobbles around a threshold does not flap the resolution (each change
+of size costs a keyframe). Below the last rung's floor for :data:`PAUSE_AFTER` seconds, video pauses
 (:meth:`Ladder.update` returns None).
 A rung marked :attr:`Rung.by_quality` (640x480@30) needs more than the budget: the
 encoder's quality scaler starts capped below it (:func:`quality_start`) and lifts the cap
@@ -33,6 +34,17 @@ SAME_SIZE_MARGIN = 1.1
 """... and this one where the rung below has the same size (a step of frame rate only):
 it costs no keyframe (:data:`~parley.media.encoder.TICKS`), so flapping costs little,
 while the encoder's output follows the budget whatever the rung."""
+SAME_SIZE_KEEP = 0.9
+"""A rung whose next rung down has the same size (a step of frame rate only) is kept,
+for as long as it lasts, by a budget down to this share of its floor; under it the
+:data:`DOWN_HOLD` rule applies as for any rung. The 450 kbit/s link's budget saws
+across 480x360@30's floor (265k): each dip under it for :data:`DOWN_HOLD` dropped the
+call to 24 fps and the step back needed 1.1 x the floor for :data:`UP_HOLD`, so about a
+third of the time ran at 24 fps (0.84-0.88 x Chromium's frame rate, round nine). Keeping
+the rung costs nothing a step would save: the size is the same, and the encoder's output
+follows the budget on either rung (libvpx's rate control, the frame dropper), so the
+frame rate is what the step changes. With it that link ran 29.5-29.9 fps (0.99-1.02 x,
+round ten)."""
 
 
 @dataclass(frozen=True)
@@ -227,13 +239,21 @@ class Ladder:
         self._below_since: float | None = None
         self._probe_until = -1e9
         self._probe_budget: int | None = None
+        self._keep = tuple(
+            SAME_SIZE_KEEP if (rung.width, rung.height) == (below.width, below.height)
+            else 1.0
+            for rung, below in zip(rungs, rungs[1:], strict=False)) + (1.0,)
+        """Per rung: the share of its floor down to which a budget keeps it for good."""
+        self._kept = False
 
     @property
     def holding(self) -> bool:
-        """The budget is under the current rung's floor and the rung is kept for a moment
-        (:data:`DOWN_HOLD`): a high quantiser meanwhile is the budget's, not the
-        content's (the encoder's quality scaler does not judge it)."""
-        return self._worse_since is not None
+        """The budget is under the current rung's floor and the rung is kept (for a
+        moment, :data:`DOWN_HOLD`; or, where the rung below has the same size, while the
+        budget stays over :data:`SAME_SIZE_KEEP` of the floor): a high quantiser meanwhile
+        is the budget's, not the content's (the encoder's quality scaler does not judge
+        it)."""
+        return self._kept
 
     @property
     def rung(self) -> Rung | None:
@@ -270,8 +290,9 @@ class Ladder:
             self._below_since = now if self._below_since is None else self._below_since
             index = len(self.rungs) - 1  # below the floor: the last rung, for a while
         current = len(self.rungs) if self.index is None else self.index
-        if index is not None and index > current and self._holds(budget, now):
-            return self.rung  # a little under the floor, not for long: kept
+        self._kept = index is not None and index > current and self._holds(budget, now)
+        if self._kept:
+            return self.rung  # a little under the floor (not for long, or same size): kept
         self._worse_since = None
         if index is None or index >= current:  # down; or no better
             self._better_since = None
@@ -293,10 +314,15 @@ class Ladder:
 
     def _holds(self, budget: int, now: float) -> bool:
         """Whether a budget under the current rung's floor keeps the rung for now: it is
-        at least :data:`DOWN_AT_ONCE` of the floor and has not been under it for
-        :data:`DOWN_HOLD` seconds."""
+        at least the rung's :data:`SAME_SIZE_KEEP` share of the floor (where that
+        applies); or it is at least :data:`DOWN_AT_ONCE` of the floor and has not been
+        under the keep for :data:`DOWN_HOLD` seconds."""
         assert self.index is not None
-        if budget < DOWN_AT_ONCE * self.rungs[self.index].floor:
+        floor = self.rungs[self.index].floor
+        if budget >= self._keep[self.index] * floor:
+            self._worse_since = None
+            return True
+        if budget < DOWN_AT_ONCE * floor:
             self._worse_since = None
             return False
         if self._worse_since is None:
@@ -313,6 +339,7 @@ class Ladder:
         if index is None:
             index = len(self.rungs) - 1  # the pause is update()'s, with its timing
         self.index, self._better_since, self._worse_since = index, None, None
+        self._kept = False
         return self.rung
 
     def _fitting(self, budget: int, up: bool = False) -> int | None:
