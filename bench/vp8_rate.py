@@ -11,7 +11,7 @@ picture), on a fake clock:
   dropper, quality scaler) at fixed estimates for 20 s, a keyframe request every 2 s:
   the output rate over the whole run and the worst 1 s window against the budget
   (0.9 x the estimate), frames sent a second, dropped frames, the rung at the end;
-- ``options``: libvpx alone (:func:`~parley.media.encoder.vp8_context`, the picture
+- ``options``: libvpx alone (:func:`~parley.media.libvpx.vp8_context`, the picture
   type cleared) at 640x480@30 / 1.35 Mbit/s and 320x240@15 / 200 kbit/s, 5 s, a
   keyframe a second, with one option changed at a time: the mean and the worst
   333 ms against the target, drops, the mean quantiser, a keyframe's size in frames,
@@ -30,8 +30,9 @@ from av.video.frame import PictureType
 from av.video.reformatter import VideoReformatter
 
 from bench._clip import clip
-from parley.media.encoder import ParleyVp8Encoder, quantiser, vp8_context
+from parley.media.encoder import ParleyVp8Encoder
 from parley.media.ladder import video_budget
+from parley.media.libvpx import quantiser, vp8_context
 
 PARTS = os.environ.get("PARLEY_BENCH_VP8", "sender,options")
 ESTIMATES = (2_000_000, 1_000_000, 600_000, 450_000, 250_000, 150_000)

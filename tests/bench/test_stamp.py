@@ -13,7 +13,7 @@ from av.video.frame import PictureType
 from bench._clip import stamped
 
 from bench import _stamp
-from parley.media.encoder import vp8_context
+from parley.media.libvpx import vp8_context
 
 
 def _clip_frames(count: int) -> list[av.VideoFrame]:

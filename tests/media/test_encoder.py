@@ -9,8 +9,9 @@ import fractions
 import av
 import numpy as np
 
-from parley.media.encoder import KEYFRAME_SPACING, ParleyVp8Encoder, fit, quantiser, vp8_context
+from parley.media.encoder import KEYFRAME_SPACING, ParleyVp8Encoder
 from parley.media.ladder import PAUSE_AFTER, RUNGS, START_BUDGET, START_GROWTH, Rung
+from parley.media.libvpx import fit, quantiser, vp8_context
 from parley.media.opus import (
     DTX_KEEPALIVE,
     LOW_VOICE_BITRATE,

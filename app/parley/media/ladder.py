@@ -32,7 +32,7 @@ UP_MARGIN = 1.2
 default of :attr:`Rung.up_margin`) ..."""
 SAME_SIZE_MARGIN = 1.1
 """... and this one where the rung below has the same size (a step of frame rate only):
-it costs no keyframe (:data:`~parley.media.encoder.TICKS`), so flapping costs little,
+it costs no keyframe (:data:`~parley.media.libvpx.TICKS`), so flapping costs little,
 while the encoder's output follows the budget whatever the rung."""
 SAME_SIZE_KEEP = 0.9
 """A rung whose next rung down has the same size (a step of frame rate only) is kept,
@@ -97,7 +97,7 @@ rate, a keyframe every 2 s, every frame's stamp read back after decoding, all re
 quantiser 53.1 / 52.0 / 51.2 / 50.3 at 230 / 250 / 265 / 280k, so the floor is now 265k
 (51, as the other floors) with a step up at 1.1 x it (:data:`SAME_SIZE_MARGIN`, 292k):
 a step between 480x360@30 and @24 keeps the size, so it costs no rebuild
-(:data:`~parley.media.encoder.TICKS`) and a flap costs little.
+(:data:`~parley.media.libvpx.TICKS`) and a flap costs little.
 
 640x480@30 is ``by_quality``: the same clip needs about 1.1 Mbit/s
 there (quantiser 51.0 at 1.1M, 54.3 at 900k, 55.8 with frames dropped at 500-700k),
