@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from parley.media.ladder import RUNGS, frame_rate_steps
 from parley.media.ratecontrol import (
     DROP_LEVEL,
     FAILED_UP,
+    FRAME_RATE_UP_QP,
     HIGH_QP,
     LOW_QP,
     UP_HOLD,
@@ -131,3 +133,31 @@ def test_unknown_quantisers_never_step_up(qp: int | None) -> None:
     now, _ = feed(scaler, 0, 0.0, WINDOW + 0.2, HIGH_QP + 2)
     _, caps = feed(scaler, 0, now, 3 * UP_HOLD, qp)
     assert (caps[-1] == 0) is (qp is not None)
+
+
+def test_a_step_of_frame_rate_alone_needs_less_headroom_than_one_of_size() -> None:
+    """Rung 0 is rung 1 at a higher frame rate; rung 1 is a size above rung 2. A cap at
+    1 (the 450k link after an outage: 480x360@24) lifts at a quantiser the link's budget
+    gives there; a cap at 2 still needs LOW_QP."""
+    steps = (True, False, False, False)
+    scaler = QualityScaler(4, steps)
+    now, caps = feed(scaler, 0, 0.0, WINDOW + 0.2, HIGH_QP + 2)
+    assert caps[-1] == 1
+    now, caps = feed(scaler, 1, now, UP_HOLD + 1, FRAME_RATE_UP_QP)
+    assert caps[-1] == 0
+    scaler = QualityScaler(4, steps)
+    now, caps = feed(scaler, 1, 0.0, WINDOW + 0.2, HIGH_QP + 2)
+    assert caps[-1] == 2
+    now, caps = feed(scaler, 2, now, 4 * UP_HOLD, FRAME_RATE_UP_QP)
+    assert set(caps) == {2}  # a size up needs LOW_QP
+    now, caps = feed(scaler, 2, now, UP_HOLD + 1, LOW_QP)
+    assert caps[-1] == 1
+    assert scaler.verdict(now) is not Verdict.DOWN
+
+
+def test_the_encoders_scaler_knows_the_ladders_frame_rate_steps() -> None:
+    assert frame_rate_steps(RUNGS) == tuple(
+        i + 1 < len(RUNGS) and (r.width, r.height) == (RUNGS[i + 1].width, RUNGS[i + 1].height)
+        for i, r in enumerate(RUNGS))
+    assert [str(r) for r, same in zip(RUNGS, frame_rate_steps(RUNGS), strict=True) if same] \
+        == ["480x360@30", "320x240@30", "320x240@24", "320x240@20"]

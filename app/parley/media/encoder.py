@@ -73,6 +73,7 @@ from parley.media.ladder import (
     VIDEO_MAX,
     Ladder,
     Rung,
+    frame_rate_steps,
     quality_start,
     video_budget,
 )
@@ -147,7 +148,7 @@ class ParleyVp8Encoder(Vp8Encoder):
         self._reported_at = -1e9
         self.dropper = FrameDropper()
         """Holds the output at the target over a fraction of a second."""
-        self.quality = QualityScaler(len(rungs))
+        self.quality = QualityScaler(len(rungs), frame_rate_steps(rungs))
         """Its ``cap`` is the best rung the output's quality allows. It starts below the
         ladder's :attr:`~parley.media.ladder.Rung.by_quality` rungs (640x480@30), which are
         taken only once the output shows headroom (:func:`~parley.media.ladder.quality_start`)."""

@@ -147,6 +147,13 @@ def quality_start(rungs: tuple[Rung, ...]) -> int:
     return next((i for i, rung in enumerate(rungs) if not rung.by_quality), len(rungs) - 1)
 
 
+def frame_rate_steps(rungs: tuple[Rung, ...]) -> tuple[bool, ...]:
+    """Per rung: whether the next rung down has the same size (the step between them is
+    one of frame rate only); False for the last."""
+    return tuple((rung.width, rung.height) == (below.width, below.height)
+                 for rung, below in zip(rungs, rungs[1:], strict=False)) + (False,)
+
+
 VIDEO_FLOOR = RUNGS[-1].floor
 """Below this video budget (bit/s) video pauses: "Video paused: slow connection"."""
 VIDEO_MAX = 1_500_000
@@ -239,10 +246,7 @@ class Ladder:
         self._below_since: float | None = None
         self._probe_until = -1e9
         self._probe_budget: int | None = None
-        self._keep = tuple(
-            SAME_SIZE_KEEP if (rung.width, rung.height) == (below.width, below.height)
-            else 1.0
-            for rung, below in zip(rungs, rungs[1:], strict=False)) + (1.0,)
+        self._keep = tuple(SAME_SIZE_KEEP if same else 1.0 for same in frame_rate_steps(rungs))
         """Per rung: the share of its floor down to which a budget keeps it for good."""
         self._kept = False
 

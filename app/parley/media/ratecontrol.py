@@ -22,6 +22,7 @@ with two parts, and Parley copies their shape:
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -38,6 +39,13 @@ sets is 56) is at least this."""
 LOW_QP = 32
 """Step up when the mean quantiser is at most this and almost nothing was dropped:
 measured on the hard bench clip, a rung one size up then lands near :data:`HIGH_QP`."""
+FRAME_RATE_UP_QP = 49
+"""... or, where the rung above differs in frame rate only (480x360@24 -> @30, the 320x240
+rungs), at most this: the same rate over a quarter more frames costs a quantiser step or
+two, not a size's worth. With the bench's hard clip (``bench.vp8_rate``) 480x360@24 is
+at 49 at 265k, where @30 holds 51 (under :data:`HIGH_QP`). With :data:`LOW_QP` there,
+a cap at @24 (an outage's dropped frames, round ten) held the 450 kbit/s link at 24 fps
+for the rest of the call: that link's budget never gives quantiser 32 at that size."""
 LOW_DROP_SHARE = 0.05
 """... "almost nothing": at most this share."""
 UP_HOLD = 5.0
@@ -83,6 +91,8 @@ class Verdict(Enum):
     DOWN = "down"
     HOLD = "hold"
     UP = "up"
+    UP_FRAME_RATE = "up a frame rate"
+    """Headroom for a step of frame rate only (:data:`FRAME_RATE_UP_QP`), not of size."""
 
 
 @dataclass(frozen=True)
@@ -102,10 +112,14 @@ class QualityScaler:
 
     Args:
         rungs: How many rungs the ladder has.
+        frame_rate_steps: Per rung, whether the next one down differs in frame rate only
+            (:func:`~parley.media.ladder.frame_rate_steps`); such a step up needs only
+            :data:`FRAME_RATE_UP_QP`.
     """
 
-    def __init__(self, rungs: int) -> None:
+    def __init__(self, rungs: int, frame_rate_steps: Sequence[bool] = ()) -> None:
         self.rungs = rungs
+        self._frame_rate_steps = tuple(frame_rate_steps)
         self.cap = 0
         """The best rung index the output quality allows (0: no limit)."""
         self._samples: deque[Sample] = deque()
@@ -143,6 +157,8 @@ class QualityScaler:
             return Verdict.DOWN
         if dropped <= LOW_DROP_SHARE and qp is not None and qp <= LOW_QP:
             return Verdict.UP
+        if dropped <= LOW_DROP_SHARE and qp is not None and qp <= FRAME_RATE_UP_QP:
+            return Verdict.UP_FRAME_RATE
         return Verdict.HOLD
 
     def update(self, rung: int, now: float) -> int:
@@ -156,7 +172,7 @@ class QualityScaler:
             self.cap = rung + 1
             self._changed_at = now
             self.reset(now)
-        elif verdict is Verdict.UP and self.cap > 0 and rung == self.cap \
+        elif self._may_step_up(verdict) and rung == self.cap \
                 and now - self._changed_at >= self._up_hold:
             self.cap -= 1
             self._changed_at = self._up_at = now
@@ -166,6 +182,13 @@ class QualityScaler:
             self._up_at = None  # the step up held
             self._up_hold = UP_HOLD
         return self.cap
+
+    def _may_step_up(self, verdict: Verdict) -> bool:
+        if self.cap == 0:
+            return False
+        frame_rate_only = self.cap - 1 < len(self._frame_rate_steps) and \
+            self._frame_rate_steps[self.cap - 1]
+        return verdict is Verdict.UP or (verdict is Verdict.UP_FRAME_RATE and frame_rate_only)
 
     def _add(self, sample: Sample) -> None:
         if self._since is None:
