@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from parley.media.encoder import ParleyVp8Encoder
 from parley.media.ladder import RUNGS, frame_rate_steps
 from parley.media.ratecontrol import (
     DROP_LEVEL,
@@ -143,6 +144,8 @@ def test_a_step_of_frame_rate_alone_needs_less_headroom_than_one_of_size() -> No
     scaler = QualityScaler(4, steps)
     now, caps = feed(scaler, 0, 0.0, WINDOW + 0.2, HIGH_QP + 2)
     assert caps[-1] == 1
+    now, caps = feed(scaler, 1, now, UP_HOLD + 1, FRAME_RATE_UP_QP + 1)
+    assert set(caps) == {1}  # not quite the headroom
     now, caps = feed(scaler, 1, now, UP_HOLD + 1, FRAME_RATE_UP_QP)
     assert caps[-1] == 0
     scaler = QualityScaler(4, steps)
@@ -156,6 +159,7 @@ def test_a_step_of_frame_rate_alone_needs_less_headroom_than_one_of_size() -> No
 
 
 def test_the_encoders_scaler_knows_the_ladders_frame_rate_steps() -> None:
+    assert ParleyVp8Encoder().quality.frame_rate_steps == frame_rate_steps(RUNGS)
     assert frame_rate_steps(RUNGS) == tuple(
         i + 1 < len(RUNGS) and (r.width, r.height) == (RUNGS[i + 1].width, RUNGS[i + 1].height)
         for i, r in enumerate(RUNGS))

@@ -281,9 +281,12 @@ class ParleyVp8Encoder(Vp8Encoder):
     def _pick_rung(self, budget: int, now: float, app_limited: bool) -> Rung | None:
         """The worse of the budget's rung (the ladder) and the output quality's cap."""
         self.ladder.update(budget, now, app_limited)
-        if self.ladder.holding:  # under the rung's floor for a moment: not the content's
-            self.quality.reset(now)
         index = self.ladder.index
+        if self.ladder.holding and index is not None and self.quality.cap <= index:
+            # the rung sent is the ladder's, kept under its floor (for a moment, or a
+            # frame-rate step's keep): its quantiser is the budget's, not the content's.
+            # A rung sent at the quality cap (below it) is judged as ever.
+            self.quality.reset(now)
         if index is not None:
             index = max(index, self.quality.update(max(index, self.quality.cap), now))
         rung = None if index is None else self.ladder.rungs[index]

@@ -16,7 +16,8 @@ with two parts, and Parley copies their shape:
   or a quantiser near the ceiling say the rung is too big for the rate and the
   content: one step down. A low quantiser with no drops says there is headroom: one
   step up, after :data:`UP_HOLD` seconds, doubled after each step up that had to be
-  taken back.
+  taken back. A step up of frame rate alone (the same size) needs less headroom
+  (:data:`FRAME_RATE_UP_QP`) than one of size (:data:`LOW_QP`).
 """
 
 from __future__ import annotations
@@ -42,10 +43,13 @@ measured on the hard bench clip, a rung one size up then lands near :data:`HIGH_
 FRAME_RATE_UP_QP = 49
 """... or, where the rung above differs in frame rate only (480x360@24 -> @30, the 320x240
 rungs), at most this: the same rate over a quarter more frames costs a quantiser step or
-two, not a size's worth. With the bench's hard clip (``bench.vp8_rate``) 480x360@24 is
-at 49 at 265k, where @30 holds 51 (under :data:`HIGH_QP`). With :data:`LOW_QP` there,
-a cap at @24 (an outage's dropped frames, round ten) held the 450 kbit/s link at 24 fps
-for the rest of the call: that link's budget never gives quantiser 32 at that size."""
+two, not a size's worth. Measured for 480x360 with the bench's hard clip
+(``bench.vp8_rate``, the ladder's floors): @30 holds 51 at 265k, under :data:`HIGH_QP`,
+where @24's frames get as many bits as @30's at 330k, about 49. The 320x240 rungs take
+the same rule by that arithmetic (a third more frames from @15 to @20), not measured
+apart. With :data:`LOW_QP` there, a cap at @24 (an outage's dropped frames, round ten)
+held the 450 kbit/s link at 24 fps for the rest of the call: that link's budget never
+gives quantiser 32 at that size."""
 LOW_DROP_SHARE = 0.05
 """... "almost nothing": at most this share."""
 UP_HOLD = 5.0
@@ -119,7 +123,8 @@ class QualityScaler:
 
     def __init__(self, rungs: int, frame_rate_steps: Sequence[bool] = ()) -> None:
         self.rungs = rungs
-        self._frame_rate_steps = tuple(frame_rate_steps)
+        self.frame_rate_steps = tuple(frame_rate_steps)
+        """Per rung: the next one down differs in frame rate only."""
         self.cap = 0
         """The best rung index the output quality allows (0: no limit)."""
         self._samples: deque[Sample] = deque()
@@ -186,8 +191,8 @@ class QualityScaler:
     def _may_step_up(self, verdict: Verdict) -> bool:
         if self.cap == 0:
             return False
-        frame_rate_only = self.cap - 1 < len(self._frame_rate_steps) and \
-            self._frame_rate_steps[self.cap - 1]
+        frame_rate_only = self.cap - 1 < len(self.frame_rate_steps) and \
+            self.frame_rate_steps[self.cap - 1]
         return verdict is Verdict.UP or (verdict is Verdict.UP_FRAME_RATE and frame_rate_only)
 
     def _add(self, sample: Sample) -> None:
