@@ -8,6 +8,7 @@ import fractions
 
 import av
 import numpy as np
+import pytest
 
 from parley.media.encoder import KEYFRAME_SPACING, ParleyVp8Encoder
 from parley.media.ladder import PAUSE_AFTER, RUNGS, START_BUDGET, START_GROWTH, Rung
@@ -226,6 +227,34 @@ def test_opus_voice_rate_fec_on_loss_and_dtx() -> None:
     encoder.report_loss(0.05)
     encoder.encode(audio(False, 100 * 960))
     assert encoder.fec
+
+
+@pytest.mark.parametrize("slow", [False, True])
+def test_dtx_encodes_nothing_it_holds_back_and_the_timestamps_run_on(slow: bool) -> None:
+    """A silent microphone (most of a meeting's) costs no libopus time between its
+    keep-alive packets; after the gap the packets' timestamps are where the audio is,
+    in 20 ms and in 60 ms packets (whose libopus holds part of a packet back)."""
+    clock = Clock()
+    encoder = ParleyOpusEncoder(clock=clock)
+    if slow:
+        encoder.target_bitrate = 100_000
+    offsets, sent = set(), []
+    for i in range(200):  # 1 s of speech, 2 s of silence, 1 s of speech
+        talking = i < 50 or i >= 150
+        payloads, timestamp = encoder.encode(audio(not talking, i * 960))
+        sent.append(bool(payloads))
+        if payloads and talking:
+            # the packet ends with frame i: its start is that many samples before
+            offsets.add(i * 960 - timestamp)
+        clock.now += 0.02
+    frame_samples = encoder.frame_ms * 48
+    assert offsets == {frame_samples - 960}  # the same before the gap and after it
+    # libopus encoded the speech, and of the silence its first 0.2 s and the keep-alives
+    keepalive_encodes = int(2.0 / DTX_KEEPALIVE + 1) * encoder.frame_ms // 20
+    assert encoder.encoded <= 100 + 10 + keepalive_encodes
+    assert encoder.skipped == 200 - encoder.encoded
+    assert 0 < sum(sent[70:150]) <= 80 * 0.02 / DTX_KEEPALIVE + 1
+    assert sum(sent[150:]) >= 50 * 20 // encoder.frame_ms - 2
 
 
 def test_opus_on_a_slow_link_sends_24_kbit_s_in_60_ms_packets_until_it_is_fast_again() -> None:

@@ -3,7 +3,9 @@
 aiortc's runs at a fixed 96 kbit/s. :class:`ParleyOpusEncoder` keeps upstream's
 resampling, timestamps and the sender's calls and runs at 32 kbit/s voice, with in-band
 FEC switched on while the receiver reports loss, and DTX done by Parley (FFmpeg's
-libopus wrapper ignores ``dtx``): a silent stretch sends one packet every 400 ms.
+libopus wrapper ignores ``dtx``): a silent stretch sends one packet every 400 ms, and
+the frames it holds back are not encoded at all (libopus's 0.3 ms a frame, for nothing:
+in a meeting most microphones are silent or muted most of the time).
 :func:`parley.media.encoder.parley_encoder` builds it for the sender.
 
 **A slow link** (the estimate below :data:`LOW_ESTIMATE`): voice drops to 24 kbit/s in
@@ -72,8 +74,13 @@ class ParleyOpusEncoder(OpusEncoder):
         self._silent_since: float | None = None
         self._last_sent = -1e9
         self._timestamp = 0
+        self._pending = 0
+        """Samples (48 kHz) libopus holds that no packet has carried yet."""
+        self._held = False
         self.skipped = 0
-        """Packets DTX did not send: a diagnostic."""
+        """Frames DTX held back, not encoded: a diagnostic ..."""
+        self.encoded = 0
+        """... and frames libopus encoded."""
         self.codec = self._context()
 
     def _context(self) -> Any:
@@ -140,25 +147,42 @@ class ParleyOpusEncoder(OpusEncoder):
             self._fec = fec
             logger.info("opus: %d bit/s in %d ms packets, fec %s", self.target_bitrate,
                         self.frame_ms, "on" if fec else "off")
-            self.codec = self._context()  # what it held back (< 1 packet) is dropped
+            self._rebuild()
         silent = audio_level_dbov(frame) <= SILENCE_DBOV
         if not silent:
             self._silent_since = None
         elif self._silent_since is None:
             self._silent_since = now
+        if self._silent_since is not None and now - self._silent_since >= DTX_AFTER \
+                and now - self._last_sent < DTX_KEEPALIVE:
+            self.skipped += 1
+            self._held = True
+            self._timestamp += frame.samples * 48000 // (frame.sample_rate or 48000)
+            return [], None  # type: ignore[return-value]  # held back, not encoded
+        if self._held:  # what libopus held from before the gap belongs before it
+            self._held = False
+            if self._pending:
+                self._rebuild()
         packets: list[Any] = []
+        self.encoded += 1
         for resampled in self.resampler.resample(frame):
+            self._pending += resampled.samples
             packets += self.codec.encode(resampled)
         if not packets:
             return [], None  # type: ignore[return-value]  # upstream's "nothing yet"
         timestamp = self._timestamp
-        self._timestamp += sum(packet_samples(p) for p in packets)
-        if self._silent_since is not None and now - self._silent_since >= DTX_AFTER \
-                and now - self._last_sent < DTX_KEEPALIVE:
-            self.skipped += len(packets)
-            return [], None  # type: ignore[return-value]
+        carried = sum(packet_samples(p) for p in packets)
+        self._timestamp += carried
+        self._pending = max(0, self._pending - carried)
         self._last_sent = now
         return [bytes(p) for p in packets], timestamp
+
+    def _rebuild(self) -> None:
+        """A new libopus (a new rate, FEC, frame length; or after a DTX gap): what the old
+        one held back (< 1 packet) is dropped, and the timestamps skip it."""
+        self.codec = self._context()
+        self._timestamp += self._pending
+        self._pending = 0
 
 
 def packet_samples(packet: Any) -> int:

@@ -162,12 +162,13 @@ class SharedAudioEncoder(SharedPump[AudioPacketTrack]):
             if not self._tracks:
                 continue
             self.settle()
+            encoded = self.encoder.encoded
             try:
                 payloads, timestamp = self.encoder.encode(frame)
             except Exception:  # one bad frame must not stop the audio of every peer
                 logger.exception("%s: encoding failed; frame skipped", self.name)
                 continue
-            self.encodes += 1
+            self.encodes += self.encoder.encoded - encoded  # not DTX's held frames
             if not payloads:  # DTX, or the resampler's first frame
                 continue
             packets = []
