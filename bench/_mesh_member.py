@@ -40,6 +40,10 @@ measured window into ``PREFIX-a-once.json`` / ``PREFIX-a-per_peer.json``, withou
 cProfile's cost per call."""
 PROFILED = "a"
 """The member that profiles its loop when :data:`PROFILE` is set."""
+TALKING = os.environ.get("PARLEY_MESH_TALKING")
+"""``a`` or ``a,b``: only these members' microphones (the synthetic tone) carry sound; the
+others send digital silence, as a muted microphone does (DTX: a packet every 400 ms).
+Unset: every member talks at once, the worst case."""
 
 
 class Member:
@@ -59,7 +63,9 @@ class Member:
         self._profile = cProfile.Profile(time.thread_time) \
             if PROFILE and pid == PROFILED else None
         self._sampler = LoopSampler() if SAMPLE and pid == PROFILED else None
-        config = MediaConfig(fake_media=True, video_size=size, fps=fps, encode_once=once)
+        silent = TALKING is not None and pid not in TALKING.split(",")
+        config = MediaConfig(fake_media=True, video_size=size, fps=fps, encode_once=once,
+                             tone_hz=0.0 if silent else None)
         self.mesh = MediaMesh(pid, config, self._send, MeshEvents(
             on_local_frame=self._local, on_video_frame=self._remote))
 

@@ -5,6 +5,7 @@ process of its own (bench/_mesh_member.py); this one relays their signals.
 
     python -m bench mesh_cpu
     PARLEY_BENCH_SECONDS=20 PARLEY_MESH_SIZE=640x480 PARLEY_MESH_FPS=30 python -m bench mesh_cpu
+    PARLEY_MESH_MEASURED=a PARLEY_MESH_TALKING=a python -m bench mesh_cpu
 
 Figures per mode: the participants' CPU milliseconds per participant per captured frame
 (the whole call: capture, encode, packetise, SRTP, decode of three streams) and per
@@ -16,6 +17,14 @@ down, shrinking the encodes) and ``_pinned`` (every encoder held at its best run
 both modes encode the same pictures). Goal (issue 13): encode-once at most 0.5 x the
 per-peer encoders. Decoding is the same in both modes (each participant
 decodes three streams), so it bounds what encode-once can save.
+
+``PARLEY_MESH_MEASURED=a``: only member ``a`` switches between the modes and only its
+figures are reported; the other three encode once in both runs. Four per-peer members
+at 640x480@30 need more than this machine's two cores (their figures are then of a
+starved call), while one per-peer member among three encode-once ones is delivered,
+and what it costs is still one participant's CPU in a 4-party mesh.
+``PARLEY_MESH_TALKING=a`` (bench/_mesh_member.py): only ``a`` talks, the others are
+silent (DTX), as in a meeting; unset, all four talk at once.
 """
 
 from __future__ import annotations
@@ -35,6 +44,8 @@ SECONDS = float(os.environ.get("PARLEY_BENCH_SECONDS", "15"))
 WIDTH, HEIGHT = (int(v) for v in os.environ.get("PARLEY_MESH_SIZE", "640x480").split("x"))
 FPS = int(os.environ.get("PARLEY_MESH_FPS", "30"))
 PIDS = ("a", "b", "c", "d")
+MEASURED = tuple(os.environ.get("PARLEY_MESH_MEASURED", ",".join(PIDS)).split(","))
+"""The members whose mode changes between the runs, and whose figures are reported."""
 WARMUP = 3.0
 """Seconds of steady state once video flows everywhere, before measuring."""
 READY_TIMEOUT = 60.0
@@ -75,7 +86,8 @@ async def one_mesh(encode_once: bool, pinned: bool, opus_ms: float) -> dict[str,
 
     for pid in PIDS:
         members[pid] = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench._mesh_member", pid, "1" if encode_once else "0",
+            sys.executable, "-m", "bench._mesh_member", pid,
+            "1" if encode_once or pid not in MEASURED else "0",
             f"{WIDTH}x{HEIGHT}", str(FPS), "1" if pinned else "0", stdin=PIPE, stdout=PIPE,
             cwd=ROOT)
     relays = [asyncio.ensure_future(relay(pid, p)) for pid, p in members.items()]
@@ -97,7 +109,7 @@ async def one_mesh(encode_once: bool, pinned: bool, opus_ms: float) -> dict[str,
     if os.environ.get("PARLEY_MESH_DEBUG"):
         print(json.dumps(results, indent=1))
     prefix = ("once" if encode_once else "per_peer") + ("_pinned" if pinned else "")
-    return summary(prefix, list(results.values()), opus_ms)
+    return summary(prefix, [results[pid] for pid in PIDS if pid in MEASURED], opus_ms)
 
 
 def summary(prefix: str, members: list[dict[str, Any]], opus_ms: float) -> dict[str, Any]:
@@ -118,7 +130,7 @@ def summary(prefix: str, members: list[dict[str, Any]], opus_ms: float) -> dict[
         f"{prefix}_cpu_per_participant_s": [round(m["cpu"] / m["seconds"], 2) for m in members],
         f"{prefix}_captured_fps": round(captured / len(members) / seconds, 1),
         f"{prefix}_received_fps_per_stream": round(
-            sum(m["received"] for m in members) / (len(members) * (len(members) - 1)) / seconds,
+            sum(m["received"] for m in members) / (len(members) * (len(PIDS) - 1)) / seconds,
             1),
     }
     for role in members[0]["split"]:
@@ -172,6 +184,8 @@ def main() -> dict[str, Any]:
                 max(0.01, per_peer[f"per_peer{suffix}_{side}_side_ms"])
             results[f"ratio_once_over_per_peer_{side}_side{suffix}"] = round(ratio, 2)
     return {**results, "video": f"{WIDTH}x{HEIGHT}@{FPS}", "seconds_measured_each": SECONDS,
+            "measured": ",".join(MEASURED),
+            "talking": os.environ.get("PARLEY_MESH_TALKING", ",".join(PIDS)),
             "load_average": round(os.getloadavg()[0], 2), "cores": os.cpu_count()}
 
 
