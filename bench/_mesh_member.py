@@ -42,8 +42,8 @@ PROFILED = "a"
 """The member that profiles its loop when :data:`PROFILE` is set."""
 TALKING = os.environ.get("PARLEY_MESH_TALKING")
 """``a`` or ``a,b``: only these members' microphones (the synthetic tone) carry sound; the
-others send digital silence, as a muted microphone does (DTX: a packet every 400 ms).
-Unset: every member talks at once, the worst case."""
+others are muted, as in a meeting (a muted microphone sends silence, which DTX holds
+back: a packet every 400 ms). Unset: every member talks at once, the worst case."""
 
 
 class Member:
@@ -63,9 +63,7 @@ class Member:
         self._profile = cProfile.Profile(time.thread_time) \
             if PROFILE and pid == PROFILED else None
         self._sampler = LoopSampler() if SAMPLE and pid == PROFILED else None
-        silent = TALKING is not None and pid not in TALKING.split(",")
-        config = MediaConfig(fake_media=True, video_size=size, fps=fps, encode_once=once,
-                             tone_hz=0.0 if silent else None)
+        config = MediaConfig(fake_media=True, video_size=size, fps=fps, encode_once=once)
         self.mesh = MediaMesh(pid, config, self._send, MeshEvents(
             on_local_frame=self._local, on_video_frame=self._remote))
 
@@ -179,6 +177,7 @@ async def main(pid: str, once: str, size: str, fps: str, pinned: str = "0") -> N
     width, height = (int(v) for v in size.split("x"))
     member = Member(pid, once == "1", (width, height), int(fps))
     await member.mesh.start()
+    member.mesh.set_audio_muted(TALKING is not None and pid not in TALKING.split(","))
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
