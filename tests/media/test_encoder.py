@@ -233,14 +233,15 @@ def test_opus_voice_rate_fec_on_loss_and_dtx() -> None:
 def test_dtx_encodes_nothing_it_holds_back_and_the_timestamps_run_on(slow: bool) -> None:
     """A silent microphone (most of a meeting's) costs no libopus time between its
     keep-alive packets; after the gap the packets' timestamps are where the audio is,
-    in 20 ms and in 60 ms packets (whose libopus holds part of a packet back)."""
+    in 20 ms and in 60 ms packets (whose libopus holds part of a packet back: 51 frames
+    of speech and 10 of silence leave it one or two frames at the gap)."""
     clock = Clock()
     encoder = ParleyOpusEncoder(clock=clock)
     if slow:
         encoder.target_bitrate = 100_000
     offsets, sent = set(), []
-    for i in range(200):  # 1 s of speech, 2 s of silence, 1 s of speech
-        talking = i < 50 or i >= 150
+    for i in range(201):  # 1 s of speech, 2 s of silence, 1 s of speech
+        talking = i < 51 or i >= 151
         payloads, timestamp = encoder.encode(audio(not talking, i * 960))
         sent.append(bool(payloads))
         if payloads and talking:
@@ -251,10 +252,34 @@ def test_dtx_encodes_nothing_it_holds_back_and_the_timestamps_run_on(slow: bool)
     assert offsets == {frame_samples - 960}  # the same before the gap and after it
     # libopus encoded the speech, and of the silence its first 0.2 s and the keep-alives
     keepalive_encodes = int(2.0 / DTX_KEEPALIVE + 1) * encoder.frame_ms // 20
-    assert encoder.encoded <= 100 + 10 + keepalive_encodes
-    assert encoder.skipped == 200 - encoder.encoded
-    assert 0 < sum(sent[70:150]) <= 80 * 0.02 / DTX_KEEPALIVE + 1
-    assert sum(sent[150:]) >= 50 * 20 // encoder.frame_ms - 2
+    assert encoder.encoded <= 101 + 10 + keepalive_encodes
+    assert 0 < sum(sent[71:151]) <= 80 * 0.02 / DTX_KEEPALIVE + 1
+    assert sum(sent[151:]) >= 50 * 20 // encoder.frame_ms - 2
+
+
+def test_dtx_held_frames_of_another_rate_keep_the_timestamps_exact() -> None:
+    """44.1 kHz in 1024-sample frames (an aiortc MediaPlayer's): each held frame is
+    1114.56 samples at 48 kHz; rounding each down would drift half a second an hour."""
+    clock = Clock()
+    encoder = ParleyOpusEncoder(clock=clock)
+
+    def frame(silent: bool, i: int) -> av.AudioFrame:
+        samples = np.zeros((1, 1024 * 2), dtype=np.int16)
+        if not silent:
+            samples[:] = (np.sin(np.arange(1024 * 2) / 5) * 8000).astype(np.int16)
+        out = av.AudioFrame.from_ndarray(samples, format="s16", layout="stereo")
+        out.sample_rate, out.pts = 44100, i * 1024
+        return out
+
+    stamps = []
+    for i in range(10_000):  # 232 s of silence, then speech
+        payloads, timestamp = encoder.encode(frame(i < 9990, i))
+        if payloads and i >= 9990:
+            stamps.append(timestamp)
+        clock.now += 1024 / 44100
+    # the last packet starts within a packet of where its audio is (48 kHz)
+    error = stamps[-1] + 960 - 10_000 * 1024 * 48000 // 44100
+    assert abs(error) <= 960, error  # rounding each held frame down: 5,500 samples behind
 
 
 def test_opus_on_a_slow_link_sends_24_kbit_s_in_60_ms_packets_until_it_is_fast_again() -> None:

@@ -77,6 +77,8 @@ class ParleyOpusEncoder(OpusEncoder):
         self._pending = 0
         """Samples (48 kHz) libopus holds that no packet has carried yet."""
         self._held = False
+        self._held_rest = 0
+        """What the held frames' length at 48 kHz left over (input rate units): no drift."""
         self.skipped = 0
         """Frames DTX held back, not encoded: a diagnostic ..."""
         self.encoded = 0
@@ -157,7 +159,9 @@ class ParleyOpusEncoder(OpusEncoder):
                 and now - self._last_sent < DTX_KEEPALIVE:
             self.skipped += 1
             self._held = True
-            self._timestamp += frame.samples * 48000 // (frame.sample_rate or 48000)
+            held = frame.samples * 48000 + self._held_rest  # its length at 48 kHz, exact
+            self._timestamp += held // (frame.sample_rate or 48000)
+            self._held_rest = held % (frame.sample_rate or 48000)
             return [], None  # type: ignore[return-value]  # held back, not encoded
         if self._held:  # what libopus held from before the gap belongs before it
             self._held = False

@@ -129,12 +129,12 @@ class SharedAudioEncoder(SharedPump[AudioPacketTrack]):
         super().__init__(source, clock)
         self._video_estimates = video_estimates
         self.encoder = ParleyOpusEncoder(clock)
-        """The one Opus encoder (its ``fec``, ``target_bitrate`` and ``skipped``
-        are diagnostics)."""
+        """The one Opus encoder (its ``fec``, ``target_bitrate``, ``skipped`` and
+        ``encoded`` are diagnostics)."""
         self.frames = 0
         """Frames read from the source."""
         self.encodes = 0
-        """Frames encoded: one per frame read."""
+        """Frames encoded: one per frame read, but those DTX holds back (not encoded)."""
 
     def subscribe(self) -> AudioPacketTrack:
         """A new reader for one peer's audio sender; stop it to unsubscribe."""
