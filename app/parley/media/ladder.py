@@ -7,8 +7,8 @@ budget falls well below a rung's floor (:data:`DOWN_AT_ONCE`; a little below it,
 the budget is under :data:`SAME_SIZE_KEEP` of the floor), and up only after the budget
 has stayed above the next rung's floor (plus a margin) for :data:`UP_HOLD` seconds, so
 an estimate that wobbles around a threshold does not flap the resolution (each change
-of size costs a keyframe). Below the last rung's floor for :data:`PAUSE_AFTER` seconds, video pauses
-(:meth:`Ladder.update` returns None).
+of size costs a keyframe). Below the last rung's floor for :data:`PAUSE_AFTER` seconds,
+video pauses (:meth:`Ladder.update` returns None).
 A rung marked :attr:`Rung.by_quality` (640x480@30) needs more than the budget: the
 encoder's quality scaler starts capped below it (:func:`quality_start`) and lifts the cap
 only when the output at the rung below shows headroom, so hard content is not put on a
@@ -43,8 +43,8 @@ call to 24 fps and the step back needed 1.1 x the floor for :data:`UP_HOLD`, so 
 third of the time ran at 24 fps (0.84-0.88 x Chromium's frame rate, round nine). Keeping
 the rung costs nothing a step would save: the size is the same, and the encoder's output
 follows the budget on either rung (libvpx's rate control, the frame dropper), so the
-frame rate is what the step changes. With it that link ran 29.5-29.9 fps (0.99-1.02 x,
-round ten)."""
+frame rate is what the step changes. With it that link ran 0.91-1.05 x Chromium's frame
+rate in 21 windows (round ten, docs/performance.md)."""
 
 
 @dataclass(frozen=True)

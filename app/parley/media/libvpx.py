@@ -20,6 +20,8 @@ of its rung's rate (4 ticks at 30 fps, 5 at 24, 8 at 15): a change of rate at on
 reads the new rate from the timestamps. With one tick a frame, a libvpx built at 24 fps
 kept its 24 fps share a frame at 30 fps (1.25x its rate, the excess dropped) and one
 built at 30 fps half its share at 15 fps (round nine)."""
+
+
 def fit(width: int, height: int, rung: Rung) -> tuple[int, int]:
     """The size a ``width`` x ``height`` frame is sent at on ``rung``: scaled down (never
     up) to fit the rung's box, aspect kept, even."""

@@ -76,7 +76,6 @@ class ParleyOpusEncoder(OpusEncoder):
         self._timestamp = 0
         self._pending = 0
         """Samples (48 kHz) libopus holds that no packet has carried yet."""
-        self._held = False
         self._held_rest = 0
         """What the held frames' length at 48 kHz left over (input rate units): no drift."""
         self.skipped = 0
@@ -158,15 +157,12 @@ class ParleyOpusEncoder(OpusEncoder):
         if self._silent_since is not None and now - self._silent_since >= DTX_AFTER \
                 and now - self._last_sent < DTX_KEEPALIVE:
             self.skipped += 1
-            self._held = True
+            if self._pending:  # what libopus holds from before the gap belongs before it
+                self._rebuild()
             held = frame.samples * 48000 + self._held_rest  # its length at 48 kHz, exact
             self._timestamp += held // (frame.sample_rate or 48000)
             self._held_rest = held % (frame.sample_rate or 48000)
             return [], None  # type: ignore[return-value]  # held back, not encoded
-        if self._held:  # what libopus held from before the gap belongs before it
-            self._held = False
-            if self._pending:
-                self._rebuild()
         packets: list[Any] = []
         self.encoded += 1
         for resampled in self.resampler.resample(frame):

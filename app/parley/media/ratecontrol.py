@@ -160,11 +160,9 @@ class QualityScaler:
         qp = sum(qps) / len(qps) if qps else None
         if dropped > DROP_SHARE or (qp is not None and qp >= HIGH_QP):
             return Verdict.DOWN
-        if dropped <= LOW_DROP_SHARE and qp is not None and qp <= LOW_QP:
-            return Verdict.UP
-        if dropped <= LOW_DROP_SHARE and qp is not None and qp <= FRAME_RATE_UP_QP:
-            return Verdict.UP_FRAME_RATE
-        return Verdict.HOLD
+        if dropped > LOW_DROP_SHARE or qp is None or qp > FRAME_RATE_UP_QP:
+            return Verdict.HOLD
+        return Verdict.UP if qp <= LOW_QP else Verdict.UP_FRAME_RATE
 
     def update(self, rung: int, now: float) -> int:
         """The cap after judging frames sent at ``rung`` (the index the encoder sends

@@ -133,8 +133,11 @@ class SharedAudioEncoder(SharedPump[AudioPacketTrack]):
         ``encoded`` are diagnostics)."""
         self.frames = 0
         """Frames read from the source."""
-        self.encodes = 0
+
+    @property
+    def encodes(self) -> int:
         """Frames encoded: one per frame read, but those DTX holds back (not encoded)."""
+        return self.encoder.encoded
 
     def subscribe(self) -> AudioPacketTrack:
         """A new reader for one peer's audio sender; stop it to unsubscribe."""
@@ -162,13 +165,11 @@ class SharedAudioEncoder(SharedPump[AudioPacketTrack]):
             if not self._tracks:
                 continue
             self.settle()
-            encoded = self.encoder.encoded
             try:
                 payloads, timestamp = self.encoder.encode(frame)
             except Exception:  # one bad frame must not stop the audio of every peer
                 logger.exception("%s: encoding failed; frame skipped", self.name)
                 continue
-            self.encodes += self.encoder.encoded - encoded  # not DTX's held frames
             if not payloads:  # DTX, or the resampler's first frame
                 continue
             packets = []
