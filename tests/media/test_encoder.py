@@ -384,3 +384,47 @@ def test_the_quality_scaler_does_not_judge_a_rung_held_under_its_floor() -> None
 
     assert sawing(dips=True) == ("480x360@30", "480x360@30")  # held, and not judged
     assert sawing(dips=False)[1] != "480x360@30"  # judged over its floor: noise is capped
+
+
+def test_a_collapsed_estimate_pauses_though_the_encoder_puts_out_less_than_it() -> None:
+    # a 90 kbit/s link: the estimate fell to 20k while the last rung's frames were being
+    # dropped for it; what the encoder put out was under the estimate, but held there by
+    # the budget, not the content's choice: video pauses (the tile's notice), it does not
+    # go on at the floor's rate
+    clock = Clock()
+    encoder = ParleyVp8Encoder(clock=clock, ramp=False)
+    rungs: list[object] = []
+    encoder.on_rung = rungs.append
+    encoder.target_bitrate = 60_000  # the last rung's budget (54k)
+    run(encoder, clock, 90)
+    assert encoder.ladder.rung == RUNGS[-1]
+    encoder.target_bitrate = 20_000
+    run(encoder, clock, int((PAUSE_AFTER + 1) * 30), 90)
+    assert rungs[-1] is None
+    assert sum(run(encoder, clock, 30, 200)) == 0
+
+
+def test_a_still_picture_under_its_estimate_keeps_its_rung() -> None:
+    # a still picture puts out far less than its estimate; an estimate that then falls
+    # below the rung's floor (aiortc's REMB follows what arrives) is no sign of a slow
+    # link, and the rung is kept
+    clock = Clock()
+    encoder = ParleyVp8Encoder(clock=clock, ramp=False)
+    encoder.target_bitrate = 110_000  # 320x240@15's budget (99k)
+    grey = np.full((480, 640, 3), 128, dtype=np.uint8)
+    still = []
+    for i in range(int((PAUSE_AFTER + 4) * 30)):
+        frame = av.VideoFrame.from_ndarray(grey, format="rgb24")
+        frame.pts, frame.time_base = i * 3000, VIDEO_TB
+        still.append(frame)
+    for frame in still[:90]:
+        encoder.encode(frame)
+        clock.now += 1 / 30
+    kept = encoder.ladder.rung
+    assert kept is not None
+    encoder.target_bitrate = 45_000  # under the last rung's floor, well over the output
+    sent = []
+    for frame in still[90:]:
+        sent.append(sum(len(p) for p in encoder.encode(frame)[0]))
+        clock.now += 1 / 30
+    assert encoder.ladder.rung == kept and sum(1 for size in sent if size) >= 15 * 2

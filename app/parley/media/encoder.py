@@ -105,7 +105,11 @@ DEFAULT_ESTIMATE = START_ESTIMATE
 the video ramps up to it from :data:`~parley.media.ladder.START_BUDGET`)."""
 RATE_WINDOW = 2.0
 """Seconds over which the encoder's own output rate is measured (application-limited
-or not, :mod:`.ladder`)."""
+or not, :mod:`.ladder`). An encoder that dropped a frame for its budget (the frame
+dropper's, or libvpx's) within this long is not application-limited, whatever it put
+out: it is held to the budget. On a 90 kbit/s link the estimate fell to 7-30k, the
+160x120@10 rung's output under it read as application-limited, and video was never
+paused (round eleven)."""
 REPORT_EVERY = 5.0
 """Seconds between two log lines of what the encoder is given and what it puts out."""
 
@@ -130,6 +134,7 @@ class ParleyVp8Encoder(Vp8Encoder):
         """The estimate covers audio as well (a REMB naming several streams): audio's
         share is then taken off it first."""
         self._output: collections.deque[tuple[float, int]] = collections.deque()
+        self._rate_dropped_at = -1e9  # the last frame dropped for the budget
         start = video_budget(DEFAULT_ESTIMATE, covers_audio=False)
         self.ladder = Ladder(rungs, start=min(START_BUDGET, start) if ramp else start)
         self._started: float | None = None
@@ -217,8 +222,10 @@ class ParleyVp8Encoder(Vp8Encoder):
                 if self.ladder.index is not None and self.ladder.jump(budget) != self._rung:
                     self._smoothed = None  # the new rung's libvpx at the ramp's rate
                 self.quality.reset(now)  # a ramp rung sits at its floor: judge its end
-        # a rate is only known once the encoder has run for a whole window
+        # a rate is only known once the encoder has run for a whole window, and it is
+        # its own choice only if no frame was dropped for the budget meanwhile
         app_limited = now - self._started >= RATE_WINDOW and \
+            now - self._rate_dropped_at >= RATE_WINDOW and \
             estimate > APP_LIMITED * self.output_rate(now)
         rung = self._pick_rung(budget, now, app_limited)
         if now - self._reported_at >= REPORT_EVERY:
@@ -233,6 +240,7 @@ class ParleyVp8Encoder(Vp8Encoder):
             return []
         if not self.dropper.admit(budget, now):
             self.dropped += 1
+            self._rate_dropped_at = now
             self.quality.dropped(now)
             return []
         width, height = fit(frame.width, frame.height, rung)
@@ -270,6 +278,7 @@ class ParleyVp8Encoder(Vp8Encoder):
             self.quality.encoded(quantiser(packets[-1]), now)
         else:  # libvpx dropped it (its buffer ran dry)
             self.dropped += 1
+            self._rate_dropped_at = now
             self.quality.dropped(now)
         if keyframe and packets:
             self._keyframe_pending = False
