@@ -68,6 +68,23 @@ def test_heavy_loss_decreases_and_floors_the_loss_based_rate() -> None:
     assert policy.loss_based == FLOOR
 
 
+def test_heavy_loss_cuts_before_the_first_remb_and_nothing_else_moves_it() -> None:
+    # a slow link's drop-tail queue is full: the receiver's estimator sees no delay grow
+    # and sends no REMB for seconds, while its reports say half the packets are lost
+    policy = SendSideEstimate(300_000)
+    assert policy.on_loss(0.0, 1.0) is None and policy.on_loss(0.08, 1.5) is None
+    assert policy.rate == 300_000  # clean, or loss up to 10 %: the start rate, as before
+    policy.on_sent(0, 0.0)
+    policy.on_sent(270_000 // 8 * 2, 2.0)  # 270k went out
+    assert policy.on_loss(0.5, 2.0) == 202_500  # (1 - 0.5 x 0.5) x what was sent
+    assert policy.on_loss(0.5, 3.0) == 151_875  # ... or the rate, if less
+    for second in range(4, 30):
+        policy.on_loss(0.5, second)
+    assert policy.rate == FLOOR  # loss alone never goes below audio's and the last rung's
+    assert policy.on_loss(0.0, 31.0) is None and policy.rate == FLOOR  # no REMB, no growth
+    assert policy.on_remb(400_000, 32.0) == min(400_000, policy.loss_based)  # then as ever
+
+
 def test_a_clean_link_grows_the_rate_past_a_slow_remb_up_to_twice_it() -> None:
     policy = SendSideEstimate(500_000)
     policy.on_rtt(0.05)
@@ -308,3 +325,15 @@ async def test_a_video_senders_hook_reads_each_reports_round_trip() -> None:
         await tuning.handle(sender, report(0.4), upstream)
         await tuning.handle(sender, _remb(150_000), upstream)
         assert upstream.passed[-1] == 150_000  # the queue confirmed it
+
+
+async def test_a_video_senders_hook_cuts_its_encoder_on_loss_before_any_remb() -> None:
+    async with _video_hook() as (sender, tuning, upstream):
+        encoder = tuning.encoder
+        assert isinstance(encoder, ParleyVp8Encoder) and encoder.estimate == rtx.DEFAULT_TARGET
+        halved = RtcpRrPacket(ssrc=1, reports=[RtcpReceiverInfo(
+            ssrc=0, fraction_lost=128, packets_lost=50, highest_sequence=100, jitter=0,
+            lsr=0, dlsr=0)])  # half lost, and no REMB has come
+        await tuning.handle(sender, halved, upstream)
+        assert encoder.estimate == 225_000  # (1 - 0.5 x 0.5) x the start rate, at once
+        assert upstream.passed == []  # no REMB was made up

@@ -187,7 +187,9 @@ class SenderTuning:
             self.encoder.report_loss(max(r.fraction_lost for r in packet.reports) / 256)
         now = time.monotonic()
         if self.video and packet.reports:
-            self.policy.on_loss(max(r.fraction_lost for r in packet.reports) / 256, now)
+            cut = self.policy.on_loss(max(r.fraction_lost for r in packet.reports) / 256, now)
+            if cut is not None and isinstance(self.encoder, ParleyVp8Encoder | PacketEncoder):
+                self.encoder.target_bitrate = cut  # no REMB yet to carry it
             rtt = report_rtt(packet.reports, time.time())
             if rtt is not None:  # each report's own round trip, for the link's queue
                 self.policy.on_rtt(rtt)
