@@ -56,9 +56,12 @@ async def probe() -> dict[str, float]:
         after_one = await record(25)
         playback.push("c", loud())
         after_two = await record(25)
-        for _ in range(50):
-            playback.push("d", loud())
-            clock += 1  # a second's frames at once: a burst of late ones
+        burst = []
+        for _ in range(50):  # a second's frames at once: a burst of late ones, made
+            burst.append(loud())  # first, so that pushing them takes as little as it can
+            clock += 1
+        for frame in burst:
+            playback.push("d", frame)
         after_burst = await record(75)
     finally:
         microphone.stop()

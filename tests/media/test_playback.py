@@ -65,5 +65,7 @@ def test_a_calm_participant_starts_once_one_block_is_queued(played: dict[str, fl
 
 def test_a_burst_is_cut_to_its_newest_part(played: dict[str, float]) -> None:
     # of one second pushed at once: at most the newest 200 ms is kept, and a queue that
-    # starts with a backlog plays only the prime and one frame of it (the rest is stale)
-    assert AUDIO_SAMPLES < played["heard_after_burst"] < MAX_BUFFERED
+    # starts with a backlog plays only the prime and one frame of it (the rest is stale).
+    # The device's thread may play a 10 ms block or two while the burst is still being
+    # pushed (CI heard 10560 samples, 200 ms and 20 ms, on a loaded machine): no more.
+    assert AUDIO_SAMPLES < played["heard_after_burst"] <= MAX_BUFFERED + AUDIO_SAMPLES
