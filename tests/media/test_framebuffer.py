@@ -19,9 +19,10 @@ from parley.media.framebuffer import BatchDecoder, FrameAssembler, FrameBatch
 TICK = 9000  # RTP ticks between frames at 10 fps
 
 
-def packet(seq: int, frame: int, data: bytes = b"x", marker: bool = True) -> RtpPacket:
+def packet(seq: int, frame: int, data: bytes = b"x", marker: bool = True,
+           ssrc: int = 0) -> RtpPacket:
     p = RtpPacket(payload_type=96, sequence_number=seq % 65536, timestamp=frame * TICK,
-                  marker=int(marker))
+                  marker=int(marker), ssrc=ssrc)
     p._data = data  # noqa: SLF001 (what aiortc's receiver sets before add())
     return p
 
@@ -241,3 +242,40 @@ def test_a_hole_dropped_for_room_breaks_the_chain_too() -> None:
         buffer.add(packet(seq, seq, stream[1]))
     pli, frame = buffer.add(packet(10, 10, stream[2]))  # 2 falls out of the capacity
     assert pli and frame is None and buffer.broken
+
+
+# An m-line Janus reuses for another feed (a participant republished): the new stream
+# starts afresh. Janus numbers the new feed's packets on from the old one's, and the old
+# one's last packets, sent while the subscriber had made the m-line inactive, never reach
+# the buffer: the hole before the new stream held every frame of it (the republish test,
+# tests/sfu/test_republish.py: 1 run in 8, a viewer black for 15 s). Packets as that
+# test's trace showed them.
+OLD, NEW = 3201575453, 4201107420  # the m-line's SSRCs in Janus's offers, before and after
+KEY = b"\x10\x02\x00\x9d\x01\x2a\x40\x01\xf0\x00"  # a VP8 keyframe's first bytes
+INTER = b"\x31\x10\x00\xe4\x41\xef"  # a VP8 inter frame's
+
+
+def test_a_new_feed_on_a_reused_m_line_plays_from_its_keyframe_despite_the_hole() -> None:
+    buffer = FrameAssembler(capacity=512, batch=True)  # as aiortc's receiver builds it
+    assert buffer.add(packet(1, 0, KEY, ssrc=OLD))[1] is not None
+    for seq in range(2, 27):  # the old feed; 27 and 28 dropped (the m-line inactive)
+        assert buffer.add(packet(seq, seq, INTER, ssrc=OLD))[1] is not None
+
+    # the new feed numbered on from the old one: its first frame refers to frames the
+    # decoder never had, so it is dropped and a keyframe asked for
+    pli, frame = buffer.add(packet(29, 50, INTER, ssrc=NEW))
+    assert pli and frame is None
+    pli, frame = buffer.add(packet(30, 51, KEY, ssrc=NEW))
+    assert frame is not None and frame.data == KEY and not buffer.broken
+    for seq in range(31, 40):
+        pli, frame = buffer.add(packet(seq, seq + 21, INTER, ssrc=NEW))
+        assert not pli and frame is not None and frame.data == INTER
+
+
+def test_a_late_packet_of_the_replaced_feed_is_dropped() -> None:
+    buffer = FrameAssembler(capacity=512, batch=True)
+    assert buffer.add(packet(1, 0, KEY, ssrc=OLD))[1] is not None
+    assert buffer.add(packet(5, 3, KEY, ssrc=NEW))[1] is not None
+    assert buffer.add(packet(2, 1, INTER, ssrc=OLD)) == (False, None)  # a retransmission
+    pli, frame = buffer.add(packet(6, 4, INTER, ssrc=NEW))  # the new one plays on
+    assert not pli and frame is not None and frame.data == INTER

@@ -122,15 +122,22 @@ class FrameAssembler(JitterBuffer):
         self._kept: dict[int, RtpPacket] = {}
         self._sent: deque[FrameBatch] = deque(maxlen=8)  # batches whose decoding to check
         self._next: int | None = None  # the sequence number the next frame starts at
+        self._ssrc: int | None = None  # the stream whose frames it assembles
 
     def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
         seq = packet.sequence_number
         pli = self._decode_failed()
+        if packet.ssrc != self._ssrc:
+            if self._ssrc is not None:
+                if self._late(seq):  # a retransmission of a stream already replaced
+                    return pli, None
+                pli = self._restart(packet.ssrc)
+            self._ssrc = packet.ssrc
         if self._next is None:
             self._next = seq
         ahead = uint16_add(seq, -self._next)
         if ahead >= 0x8000:  # behind the next frame's start
-            if uint16_add(self._next, -seq) < MAX_MISORDER:
+            if self._late(seq):
                 return False, None  # late (a frame already handed on, or given up on)
             self._kept.clear()  # far behind: the sender restarted its numbering
             self._next, ahead, pli = seq, 0, self._break()
@@ -175,6 +182,26 @@ class FrameAssembler(JitterBuffer):
             self._sent.clear()
             self._break()
         return failed
+
+    def _late(self, seq: int) -> bool:
+        """``seq`` is a little behind the next frame's start: a packet come too late."""
+        return self._next is not None and uint16_add(seq, -self._next) >= 0x8000 and \
+            uint16_add(self._next, -seq) < MAX_MISORDER
+
+    def _restart(self, ssrc: int) -> bool:
+        """Another stream on the same receiver (an SFU's m-line reused for another feed):
+        a new numbering and new references. Janus numbers the new feed on from the old
+        one, so the old one's last packets, dropped by the receiver while the m-line was
+        inactive, left a hole before the new one's first packet that neither a
+        retransmission nor a filler (:mod:`.rtx`, which finds no timestamp of the new
+        stream before it) closed: every frame was held until 512 packets later (aiortc's
+        capacity: 17 s of a small camera), and a viewer saw nothing of a participant who
+        republished. True (a keyframe request is due: an inter frame refers to the old
+        stream's frames)."""
+        logger.info("video: stream %s replaced by %d: a keyframe awaited", self._ssrc, ssrc)
+        self._kept.clear()
+        self._next = None
+        return self._break()
 
     def _break(self) -> bool:
         """A frame was lost: until a keyframe, no inter frame can be decoded. True (a
