@@ -109,8 +109,8 @@ def rms(samples: npt.NDArray[Any]) -> float:
 def figures(call: Call, near_track: Samples, far_s: float, near_s: float) -> dict[str, Any]:
     heard = np.concatenate(call.heard) if call.heard else np.zeros(0, np.int16)
     n_far, n_near = int(far_s * AUDIO_RATE), int(near_s * AUDIO_RATE)
-    lag = echo_rig.lag(heard[n_far : n_far + n_near + LAG_MOST],
-                       near_track[n_far : n_far + n_near], most=LAG_MOST)
+    lag = echo_rig.lag(heard[n_far : n_far + n_near + echo_rig.LAG_MOST],
+                       near_track[n_far : n_far + n_near], most=echo_rig.LAG_MOST)
     margin = AUDIO_RATE // 5
     near_at = n_far + lag
     return {
@@ -122,13 +122,6 @@ def figures(call: Call, near_track: Samples, far_s: float, near_s: float) -> dic
         "heard_seconds": round(len(heard) / AUDIO_RATE, 2),
     }
 
-
-LAG_MOST = 2 * AUDIO_RATE
-"""The longest mouth-to-ear delay the near voice is looked for at (and recorded past the
-programme's end). The rig's delay was 236-972 ms in three runs on an idle machine of
-2026-12-03 (two mouths and two ears through PulseAudio's ALSA plugin, each with its own
-buffer); searched up to 1 s, a run over it read the near voice's windows in the wrong
-place. Under the utterance's length, so the double talk's repeat is not found instead."""
 
 SWITCHES = {"ec": "echo_cancellation", "ns": "noise_suppression", "agc": "auto_gain_control"}
 
@@ -160,7 +153,7 @@ async def probe(far: Samples, near: Samples, far_s: float, near_s: float,
             for call in calls.values():
                 call.far_mouth.push("far", audio_frame(far_track[i : i + AUDIO_SAMPLES], i))
                 call.near_mouth.push("near", audio_frame(near_track[i : i + AUDIO_SAMPLES], i))
-        for _ in range(LAG_MOST // AUDIO_SAMPLES):  # the last of it reaches the ears
+        for _ in range(echo_rig.LAG_MOST // AUDIO_SAMPLES):  # the last of it reaches the ears
             await pacer.wait()
         _say("programme done")
         result = {name: figures(c, near_track, far_s, near_s) for name, c in calls.items()}

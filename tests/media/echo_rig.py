@@ -36,6 +36,12 @@ from tests.media.pulse import private_pulse, run_child
 CALLS = ("off", "on")
 ECHO_DB = -10.0
 ECHO_DELAY_MS = 60
+LAG_MOST = 2 * AUDIO_RATE
+"""The longest mouth-to-ear delay the near voice is looked for at (and recorded past the
+programme's end). The rig's delay was 236-1085 ms in six runs on an idle machine of
+2026-12-03 (two mouths and two ears through PulseAudio's ALSA plugin, each with its own
+buffer); searched up to 1 s, a run over it read the near voice's windows in the wrong
+place. Under the utterance's length, so the double talk's repeat is not found instead."""
 FAR_TEXT = ("The weather tomorrow will be bright and sunny in the morning, with a chance of "
             "showers later in the afternoon. Please remember to bring the quarterly reports "
             "to the meeting on Thursday, and check that the projector in room four works. ")
