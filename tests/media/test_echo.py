@@ -30,7 +30,7 @@ def heard(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     result = run_rig(tmp_path_factory.mktemp("echo"), far_seconds=FAR_S, near_seconds=NEAR_S)
     print(f"\necho rig: {result}")
     if ran_away(result):  # the instrument failed, not what it measures: once more
-        result = run_rig(tmp_path_factory.mktemp("echo"), FAR_S, NEAR_S)
+        result = run_rig(tmp_path_factory.mktemp("echo"), far_seconds=FAR_S, near_seconds=NEAR_S)
         print(f"echo rig ran away; again: {result}")
         assert not ran_away(result), f"the rig's ears ran away twice: {result}"
     return result

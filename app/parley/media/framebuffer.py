@@ -131,7 +131,9 @@ class FrameAssembler(JitterBuffer):
             if self._ssrc is not None:
                 if self._late(seq):  # a retransmission of a stream already replaced
                     return pli, None
-                pli = self._restart(packet.ssrc)
+                logger.info("video: stream %d replaced by %d: a keyframe awaited",
+                            self._ssrc, packet.ssrc)
+                pli = self._restart()
             self._ssrc = packet.ssrc
         if self._next is None:
             self._next = seq
@@ -139,8 +141,8 @@ class FrameAssembler(JitterBuffer):
         if ahead >= 0x8000:  # behind the next frame's start
             if self._late(seq):
                 return False, None  # late (a frame already handed on, or given up on)
-            self._kept.clear()  # far behind: the sender restarted its numbering
-            self._next, ahead, pli = seq, 0, self._break()
+            pli = self._restart()  # far behind: the sender restarted its numbering
+            self._next, ahead = seq, 0
         if ahead >= self.capacity:
             self._drop_oldest(uint16_add(seq, -self.capacity + 1))
             pli = self._break()
@@ -188,17 +190,16 @@ class FrameAssembler(JitterBuffer):
         return self._next is not None and uint16_add(seq, -self._next) >= 0x8000 and \
             uint16_add(self._next, -seq) < MAX_MISORDER
 
-    def _restart(self, ssrc: int) -> bool:
-        """Another stream on the same receiver (an SFU's m-line reused for another feed):
-        a new numbering and new references. Janus numbers the new feed on from the old
-        one, so the old one's last packets, dropped by the receiver while the m-line was
-        inactive, left a hole before the new one's first packet that neither a
-        retransmission nor a filler (:mod:`.rtx`, which finds no timestamp of the new
-        stream before it) closed: every frame was held until 512 packets later (aiortc's
-        capacity: 17 s of a small camera), and a viewer saw nothing of a participant who
-        republished. True (a keyframe request is due: an inter frame refers to the old
-        stream's frames)."""
-        logger.info("video: stream %s replaced by %d: a keyframe awaited", self._ssrc, ssrc)
+    def _restart(self) -> bool:
+        """A new numbering and new references: the sender restarted, or another stream
+        came on the same receiver (an SFU's m-line reused for another feed). Janus
+        numbers a new feed on from the old one, so the old one's last packets, dropped by
+        the receiver while the m-line was inactive, left a hole before the new one's
+        first packet that neither a retransmission nor a filler (:mod:`.rtx`, which finds
+        no timestamp of the new stream before it) closed: every frame was held until 512
+        packets later (aiortc's capacity: 17 s of a small camera), and a viewer saw
+        nothing of a participant who republished. True (a keyframe request is due: an
+        inter frame refers to the old stream's frames)."""
         self._kept.clear()
         self._next = None
         return self._break()
