@@ -5,9 +5,11 @@ collapse on links with no queue), and a stamp is used for its own datagram only.
 from __future__ import annotations
 
 import asyncio
+import struct
 import time
 
-from aioice import Connection
+import pytest
+from aioice import Connection, stun
 from aiortc import clock, rtcdtlstransport
 
 from parley.media import arrival
@@ -82,3 +84,50 @@ def test_uninstall_gives_aiortc_its_clock_back() -> None:
     assert rtcdtlstransport.clock is clock
     if was:
         arrival.install()
+
+
+def _srtp_that_reads_as_stun() -> bytes:
+    """An SRTP packet aioice half-parses as STUN: its sequence number (bytes 2-3) is its
+    length minus 20, and its payload reads as an ICE-CONTROLLED attribute (8 bytes) of
+    length 4."""
+    payload = (0x8029).to_bytes(2, "big") + (4).to_bytes(2, "big") + b"\xab" * 4
+    header = b"\x80\x60" + len(payload).to_bytes(2, "big") + b"\x12" * 16  # ts, ssrc...
+    return header + payload
+
+
+def _malformed_stun() -> bytes:
+    """A binding request in STUN's range (first byte 0) with the same broken attribute."""
+    attribute = (0x8029).to_bytes(2, "big") + (4).to_bytes(2, "big") + b"\xcd" * 4
+    return (b"\x00\x01" + len(attribute).to_bytes(2, "big") + b"\x21\x12\xa4\x42"
+            + b"\x07" * 12 + attribute)
+
+
+def test_aioice_trips_on_these_datagrams() -> None:
+    for data in (_srtp_that_reads_as_stun(), _malformed_stun()):
+        with pytest.raises(struct.error):
+            stun.parse_message(data)
+
+
+async def test_media_that_reads_as_stun_reaches_the_receiver_and_bad_stun_is_dropped() -> None:
+    """What the user saw: a video packet lost and "Exception in callback" in the log (the
+    test's loop-error check failed a browser test); now the packet arrives, a malformed
+    STUN message is dropped quietly, and the connection carries on."""
+    loop = asyncio.get_running_loop()
+    errors: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _loop, context: errors.append(context))
+    was = arrival.installed()
+    arrival.install()
+    a, b = await _pair()
+    try:
+        media = _srtp_that_reads_as_stun()
+        await a.send(media)
+        assert await asyncio.wait_for(b.recv(), 5) == media
+        await a.send(_malformed_stun())
+        await a.send(b"\x80 after it")
+        assert await asyncio.wait_for(b.recv(), 5) == b"\x80 after it"
+        assert errors == []
+    finally:
+        loop.set_exception_handler(None)
+        await asyncio.gather(a.close(), b.close())
+        if not was:
+            arrival.uninstall()

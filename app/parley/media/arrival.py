@@ -34,10 +34,22 @@ A datagram without a kernel stamp (TURN's relayed data, whose transport is not a
 socket of ours; the first datagram on a socket, which switches stamping on) gets the
 time it reached Parley's hook, still before aioice's queue. Everything else in aiortc's
 ``clock`` is upstream's.
+
+The same hook sorts what is STUN from what is not, as RFC 7983 does. aioice parses every
+datagram as STUN and takes only a ``ValueError`` as "not STUN, hand it to DTLS/SRTP". An
+SRTP packet whose sequence number (its bytes 2-3) equals its length minus 20 passes
+aioice's length check, and its ciphertext, read as attributes, can name one of fixed size
+with another length: ``struct.error`` from ``stun.parse_message``, raised into the event
+loop ("Exception in callback"), and the media packet lost (seen in
+``tests/browser/test_guest_sfu.py``). A STUN message's first byte is 0-3 (RFC 7983 §7):
+any other datagram goes to aioice's receiver unparsed, as upstream does with what fails
+to parse. A datagram in STUN's range that is malformed that way is dropped, as aioice
+drops the others it can't parse. This part is installed on every platform.
 """
 
 from __future__ import annotations
 
+import logging
 import socket
 import struct
 import sys
@@ -45,7 +57,7 @@ import threading
 import types
 from typing import Any
 
-from aioice import ice, turn
+from aioice import ice, stun, turn
 from aiortc import clock, rtcdtlstransport
 
 from parley.media.names import Replaced
@@ -55,8 +67,12 @@ try:
 except ImportError:  # Windows: no ioctl, and no SIOCGSTAMP
     fcntl = None  # type: ignore[assignment]
 
+log = logging.getLogger(__name__)
+
 SUPPORTED = sys.platform.startswith("linux") and fcntl is not None
 """SIOCGSTAMP is Linux's; elsewhere :func:`install` leaves aiortc's loop-time stamps."""
+STUN_FIRST_BYTE_MOST = 3
+"""RFC 7983's demultiplexing: a datagram whose first byte is 0-3 is STUN."""
 SIOCGSTAMP = 0x8906
 """Linux: the receive time (struct timeval) of the last datagram read from a socket."""
 NTP_EPOCH_MS = 2_208_988_800_000
@@ -110,7 +126,10 @@ def current_ms() -> int:
 
 
 def _datagram_received(self: ice.StunProtocol, data: bytes | str, addr: tuple[Any, ...]) -> None:
-    if isinstance(data, bytes):
+    if not isinstance(data, bytes):
+        _demux.upstream("datagram_received")(self, data, addr)
+        return
+    if _stamping.installed:
         transport = getattr(self, "transport", None)
         sock = None
         if transport is not None and not isinstance(transport, turn.TurnTransport):
@@ -119,11 +138,21 @@ def _datagram_received(self: ice.StunProtocol, data: bytes | str, addr: tuple[An
         if sock is not None and getattr(sock, "type", None) == socket.SOCK_DGRAM:
             stamp = kernel_stamp_ms(sock)
         note(data, stamp if stamp is not None else clock.current_ms())
-    _replaced.upstream("datagram_received")(self, data, addr)
+    if data and data[0] > STUN_FIRST_BYTE_MOST:  # DTLS, SRTP or SRTCP: not STUN's
+        self.receiver.data_received(data, self.local_candidate.component)
+        return
+    try:
+        stun.parse_message(data)
+    except ValueError:
+        pass  # upstream hands it on as not STUN
+    except struct.error:
+        log.debug("dropped a malformed STUN message from %s (%d bytes)", addr, len(data))
+        return
+    _demux.upstream("datagram_received")(self, data, addr)
 
 
 async def _recv(self: ice.Connection) -> bytes:
-    data: bytes = await _replaced.upstream("recv")(self)
+    data: bytes = await _stamping.upstream("recv")(self)
     handed_on(data)
     return data
 
@@ -136,27 +165,30 @@ def _clock_shim() -> types.ModuleType:
     return shim
 
 
-_replaced = Replaced((ice.StunProtocol, "datagram_received", _datagram_received),
-                     (ice.Connection, "recv", _recv),
-                     (rtcdtlstransport, "clock", _clock_shim()))
+_demux = Replaced((ice.StunProtocol, "datagram_received", _datagram_received))
+_stamping = Replaced((ice.Connection, "recv", _recv), (rtcdtlstransport, "clock", _clock_shim()))
 
 
 def install() -> None:
-    """Stamp every datagram from now on with its kernel receive time (idempotent; Linux
-    only, see :data:`SUPPORTED`)."""
+    """Sort STUN from media in aioice's datagram path, and stamp every datagram from now
+    on with its kernel receive time (idempotent; the stamps on Linux only, see
+    :data:`SUPPORTED`)."""
+    _demux.install()
     if SUPPORTED:
-        _replaced.install()
+        _stamping.install()
 
 
 def installed() -> bool:
     """Whether datagrams get their kernel receive times."""
-    return _replaced.installed
+    return _stamping.installed
 
 
 def uninstall() -> None:
-    """aiortc's own arrival times again (the bare-aiortc baselines)."""
-    if not _replaced.installed:
+    """aioice's datagram path and aiortc's own arrival times again (the bare-aiortc
+    baselines)."""
+    _demux.uninstall()
+    if not _stamping.installed:
         return
-    _replaced.uninstall()
+    _stamping.uninstall()
     _stamps.clear()
     _current.stamp = None
