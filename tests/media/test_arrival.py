@@ -131,3 +131,38 @@ async def test_media_that_reads_as_stun_reaches_the_receiver_and_bad_stun_is_dro
         await asyncio.gather(a.close(), b.close())
         if not was:
             arrival.uninstall()
+
+
+async def test_a_backlog_in_the_socket_is_read_in_a_few_turns_of_the_loop() -> None:
+    """asyncio reads one datagram a turn of the loop; a busy loop's turn takes several ms,
+    and a subscriber's socket then queued seconds of media, overflowed and lost packets
+    (its consent checks answered 0.5-4 s late, and aioice closed the link). Parley reads
+    up to DRAIN_MOST a turn, as libuv does."""
+    was = arrival.installed()
+    arrival.install()
+    a, b = await _pair()
+    loop = asyncio.get_running_loop()
+    turns = 0
+
+    def tick() -> None:
+        nonlocal turns
+        turns += 1
+        loop.call_soon(tick)
+
+    try:
+        backlog = 4 * arrival.DRAIN_MOST
+        for n in range(backlog):
+            await a.send(b"\x80" + n.to_bytes(2, "big") + bytes(100))  # on loopback, in
+        # b's socket once sent; b's loop has not read them (sending does not yield)
+        loop.call_soon(tick)
+
+        async def take() -> list[bytes]:  # as aiortc's DTLS transport reads: no turn of
+            return [await b.recv() for _ in range(backlog)]  # its own while some wait
+
+        got = await asyncio.wait_for(take(), 5)
+        assert [int.from_bytes(d[1:3], "big") for d in got] == list(range(backlog))
+        assert turns <= backlog // arrival.DRAIN_MOST + 3  # one datagram a turn: 128 turns
+    finally:
+        await asyncio.gather(a.close(), b.close())
+        if not was:
+            arrival.uninstall()

@@ -44,7 +44,19 @@ loop ("Exception in callback"), and the media packet lost (seen in
 ``tests/browser/test_guest_sfu.py``). A STUN message's first byte is 0-3 (RFC 7983 §7):
 any other datagram goes to aioice's receiver unparsed, as upstream does with what fails
 to parse. A datagram in STUN's range that is malformed that way is dropped, as aioice
-drops the others it can't parse. This part is installed on every platform.
+drops the others it can't parse.
+
+And the hook reads what else waits in the socket, up to :data:`DRAIN_MOST` datagrams a
+wake-up, as libuv does. asyncio's selector datagram transport reads one datagram per
+turn of the loop; a turn of a busy call's loop takes several ms, and an SFU
+subscriber's socket, which brings everyone's media, fell behind: on an idle 2-core
+machine it held 0.5-4 s of media, overflowed (170-220 packets lost in a 20 s test call,
+none recovered by NACK: they came seconds late) and its consent checks were answered so
+late that aioice gave the connection up after 30 s (``tests/browser/test_guest_sfu.py``'s
+false ``on_connection_lost``). Each datagram drained goes to the transport's protocol
+(``get_protocol()``, public), as asyncio would hand it, so a wrapper between the two
+(tests/udp.py's fault filter) still sees every one. The demultiplexing and the drain
+are installed on every platform.
 """
 
 from __future__ import annotations
@@ -71,6 +83,10 @@ log = logging.getLogger(__name__)
 
 SUPPORTED = sys.platform.startswith("linux") and fcntl is not None
 """SIOCGSTAMP is Linux's; elsewhere :func:`install` leaves aiortc's loop-time stamps."""
+DRAIN_MOST = 32
+"""Datagrams read from a socket per wake-up of the loop, as libuv bounds it."""
+DATAGRAM_MOST = 65536
+"""The largest datagram read (UDP's own bound)."""
 STUN_FIRST_BYTE_MOST = 3
 """RFC 7983's demultiplexing: a datagram whose first byte is 0-3 is STUN."""
 SIOCGSTAMP = 0x8906
@@ -125,18 +141,32 @@ def current_ms() -> int:
     return stamp if stamp is not None else clock.current_ms()
 
 
+def _udp_socket(self: ice.StunProtocol) -> Any:
+    """asyncio's socket under this protocol, or None (TURN's relayed data has none)."""
+    transport = getattr(self, "transport", None)
+    if transport is None or isinstance(transport, turn.TurnTransport):
+        return None
+    sock = transport.get_extra_info("socket")  # asyncio's: the socket just read
+    return sock if getattr(sock, "type", None) == socket.SOCK_DGRAM else None
+
+
 def _datagram_received(self: ice.StunProtocol, data: bytes | str, addr: tuple[Any, ...]) -> None:
     if not isinstance(data, bytes):
         _demux.upstream("datagram_received")(self, data, addr)
         return
+    sock = _udp_socket(self)
+    _take(self, data, addr, sock)
+    if sock is not None and not _reading.draining:
+        _reading.draining = True
+        try:
+            _drain(self.transport, sock)
+        finally:
+            _reading.draining = False
+
+
+def _take(self: ice.StunProtocol, data: bytes, addr: tuple[Any, ...], sock: Any) -> None:
     if _stamping.installed:
-        transport = getattr(self, "transport", None)
-        sock = None
-        if transport is not None and not isinstance(transport, turn.TurnTransport):
-            sock = transport.get_extra_info("socket")  # asyncio's: the socket just read
-        stamp = None
-        if sock is not None and getattr(sock, "type", None) == socket.SOCK_DGRAM:
-            stamp = kernel_stamp_ms(sock)
+        stamp = kernel_stamp_ms(sock) if sock is not None else None
         note(data, stamp if stamp is not None else clock.current_ms())
     if data and data[0] > STUN_FIRST_BYTE_MOST:  # DTLS, SRTP or SRTCP: not STUN's
         self.receiver.data_received(data, self.local_candidate.component)
@@ -149,6 +179,35 @@ def _datagram_received(self: ice.StunProtocol, data: bytes | str, addr: tuple[An
         log.debug("dropped a malformed STUN message from %s (%d bytes)", addr, len(data))
         return
     _demux.upstream("datagram_received")(self, data, addr)
+
+
+class _Reading(threading.local):
+    """Per thread (each event loop's own): whether a socket is being drained now."""
+
+    draining = False
+
+
+_reading = _Reading()
+
+
+def _drain(transport: Any, sock: Any) -> None:
+    """Read what else waits in ``sock``, up to :data:`DRAIN_MOST` datagrams in all, and
+    hand each to the transport's protocol as asyncio would have, one loop turn each."""
+    reader = socket.socket(sock.family, sock.type, sock.proto, fileno=sock.fileno())
+    try:  # a second handle on asyncio's descriptor, given back (detached), never closed
+        for _ in range(DRAIN_MOST - 1):
+            if transport.is_closing():
+                return
+            try:
+                data, addr = reader.recvfrom(DATAGRAM_MOST)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                transport.get_protocol().error_received(exc)
+                return
+            transport.get_protocol().datagram_received(data, addr)
+    finally:
+        reader.detach()
 
 
 async def _recv(self: ice.Connection) -> bytes:
