@@ -20,9 +20,10 @@ PROGRAMME_S = FAR_S + 2 * NEAR_S + LAG_MOST / AUDIO_RATE  # what each ear record
 def ran_away(result: dict[str, Any]) -> bool:
     """An ear of the rig delivered more than real time: PulseAudio's ALSA plugin under
     the rig, not the call (a fresh-clone run of 2026-12-03 recorded 58.5 s in a 13 s
-    programme, all silence, in both calls at once; good runs record 13.0-15.3 s), and
+    programme, all silence, in both calls at once; good runs record 13.0-15.3 s, and a
+    run of 17.4 s had 0.6-1.1 s of delay and 14 dB of ERLE where good runs have 40), and
     its recording is then no timeline to read the phases from."""
-    return any(result[call]["heard_seconds"] > 1.3 * PROGRAMME_S for call in CALLS)
+    return any(result[call]["heard_seconds"] > 1.2 * PROGRAMME_S for call in CALLS)
 
 
 @pytest.fixture(scope="module")
