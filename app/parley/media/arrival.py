@@ -103,9 +103,10 @@ _stamps: dict[int, tuple[bytes, int]] = {}
 
 class _Current(threading.local):
     """Per thread (each event loop's own): the stamp of the datagram aioice handed on
-    last (ms since 1900), or None."""
+    last (ms since 1900), or None; whether a socket is being drained now."""
 
     stamp: int | None = None
+    draining = False
 
 
 _current = _Current()
@@ -156,12 +157,12 @@ def _datagram_received(self: ice.StunProtocol, data: bytes | str, addr: tuple[An
         return
     sock = _udp_socket(self)
     _take(self, data, addr, sock)
-    if sock is not None and not _reading.draining:
-        _reading.draining = True
+    if sock is not None and not _current.draining:
+        _current.draining = True
         try:
             _drain(self.transport, sock)
         finally:
-            _reading.draining = False
+            _current.draining = False
 
 
 def _take(self: ice.StunProtocol, data: bytes, addr: tuple[Any, ...], sock: Any) -> None:
@@ -181,18 +182,10 @@ def _take(self: ice.StunProtocol, data: bytes, addr: tuple[Any, ...], sock: Any)
     _demux.upstream("datagram_received")(self, data, addr)
 
 
-class _Reading(threading.local):
-    """Per thread (each event loop's own): whether a socket is being drained now."""
-
-    draining = False
-
-
-_reading = _Reading()
-
-
 def _drain(transport: Any, sock: Any) -> None:
     """Read what else waits in ``sock``, up to :data:`DRAIN_MOST` datagrams in all, and
-    hand each to the transport's protocol as asyncio would have, one loop turn each."""
+    hand each to the transport's protocol as asyncio's transport would."""
+    protocol = transport.get_protocol()
     reader = socket.socket(sock.family, sock.type, sock.proto, fileno=sock.fileno())
     try:  # a second handle on asyncio's descriptor, given back (detached), never closed
         for _ in range(DRAIN_MOST - 1):
@@ -203,9 +196,9 @@ def _drain(transport: Any, sock: Any) -> None:
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:
-                transport.get_protocol().error_received(exc)
+                protocol.error_received(exc)
                 return
-            transport.get_protocol().datagram_received(data, addr)
+            protocol.datagram_received(data, addr)
     finally:
         reader.detach()
 
