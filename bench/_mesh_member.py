@@ -38,6 +38,9 @@ SAMPLE = os.environ.get("PARLEY_MESH_SAMPLE")
 """``PREFIX``: member ``a`` samples its loop's CPU (bench/_loop_sampler.py) over the
 measured window into ``PREFIX-a-once.json`` / ``PREFIX-a-per_peer.json``, without
 cProfile's cost per call."""
+CAMERA_VARIABLE = "PARLEY_MESH_CAMERA"
+"""A camera id for every member (bench/mesh_cpu.py sets it to the hard clip's ``file:``
+id for ``PARLEY_MESH_CLIP=1``); unset, the synthetic pattern."""
 PROFILED = "a"
 """The member that profiles its loop when :data:`PROFILE` is set."""
 TALKING = os.environ.get("PARLEY_MESH_TALKING")
@@ -63,7 +66,8 @@ class Member:
         self._profile = cProfile.Profile(time.thread_time) \
             if PROFILE and pid == PROFILED else None
         self._sampler = LoopSampler() if SAMPLE and pid == PROFILED else None
-        config = MediaConfig(fake_media=True, video_size=size, fps=fps, encode_once=once)
+        config = MediaConfig(fake_media=True, video_size=size, fps=fps, encode_once=once,
+                             camera=os.environ.get(CAMERA_VARIABLE))
         self.mesh = MediaMesh(pid, config, self._send, MeshEvents(
             on_local_frame=self._local, on_video_frame=self._remote))
 

@@ -25,6 +25,10 @@ starved call), while one per-peer member among three encode-once ones is deliver
 and what it costs is still one participant's CPU in a 4-party mesh.
 ``PARLEY_MESH_TALKING=a`` (bench/_mesh_member.py): only ``a`` talks, the others are
 silent (DTX), as in a meeting; unset, all four talk at once.
+``PARLEY_MESH_CLIP=1``: every member's camera is bench/_clip.py's hard clip (testsrc2
+with temporal noise, what a camera's sensor gives more than the synthetic pattern does),
+read through the product's ``file:`` camera (media/clip.py) instead of the synthetic
+pattern; its size and rate are the clip's (640x480@30).
 """
 
 from __future__ import annotations
@@ -37,13 +41,17 @@ from asyncio.subprocess import PIPE
 from pathlib import Path
 from typing import Any
 
+from bench._clip import clip
+from bench._mesh_member import CAMERA_VARIABLE
 from bench._unit_costs import full_call, unit_costs
+from parley.media.clip import CLIP_PREFIX
 from parley.protocol.messages import decode
 
 SECONDS = float(os.environ.get("PARLEY_BENCH_SECONDS", "15"))
 WIDTH, HEIGHT = (int(v) for v in os.environ.get("PARLEY_MESH_SIZE", "640x480").split("x"))
 FPS = int(os.environ.get("PARLEY_MESH_FPS", "30"))
 PIDS = ("a", "b", "c", "d")
+CLIP = os.environ.get("PARLEY_MESH_CLIP") == "1"
 MEASURED = tuple(os.environ.get("PARLEY_MESH_MEASURED", ",".join(PIDS)).split(","))
 """The members whose mode changes between the runs, and whose figures are reported."""
 WARMUP = 3.0
@@ -160,6 +168,8 @@ def summary(prefix: str, members: list[dict[str, Any]], opus_ms: float) -> dict[
 
 
 def main() -> dict[str, Any]:
+    if CLIP:  # the members read it (bench/_mesh_member.py); made once, here
+        os.environ[CAMERA_VARIABLE] = CLIP_PREFIX + str(clip())
     units = unit_costs((WIDTH, HEIGHT), FPS)
     results: dict[str, Any] = {f"unit_ms_{k}": v for k, v in units.items()}
     model = full_call(units, FPS)
@@ -184,7 +194,7 @@ def main() -> dict[str, Any]:
                 max(0.01, per_peer[f"per_peer{suffix}_{side}_side_ms"])
             results[f"ratio_once_over_per_peer_{side}_side{suffix}"] = round(ratio, 2)
     return {**results, "video": f"{WIDTH}x{HEIGHT}@{FPS}", "seconds_measured_each": SECONDS,
-            "measured": ",".join(MEASURED),
+            "measured": ",".join(MEASURED), "camera": "clip" if CLIP else "pattern",
             "talking": os.environ.get("PARLEY_MESH_TALKING", ",".join(PIDS)),
             "load_average": round(os.getloadavg()[0], 2), "cores": os.cpu_count()}
 
