@@ -5,6 +5,7 @@ sender's RTCP hook hands aiortc the checked REMB."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
@@ -21,7 +22,13 @@ from aiortc.rtp import (
 
 from parley.media import rtx
 from parley.media.encoder import ParleyVp8Encoder
-from parley.media.sendside import FLOOR, NTP_EPOCH, SendSideEstimate, report_rtt
+from parley.media.sendside import (
+    FLOOR,
+    NTP_EPOCH,
+    STARTUP_EXIT,
+    SendSideEstimate,
+    report_rtt,
+)
 from parley.media.synthetic import PatternTrack
 
 
@@ -249,6 +256,19 @@ def test_a_start_probe_the_link_answers_falls_back_to_what_was_sent() -> None:
     assert policy.on_remb(238_000, 4.6) == 280_000 and not policy.starting
 
 
+def test_a_first_remb_after_some_loss_still_brings_the_rate_back_to_what_was_sent() -> None:
+    """A 150 kbit/s link's first receiver report may say 2-10 % lost before the first
+    REMB: that ends the start-up, but the rate is still the 300k start rate no REMB has
+    checked. The first REMB's overuse verdict brings it back to what was sent; held at
+    300k, the encoder's ramp went on into the link and video paused for 5 s."""
+    policy = SendSideEstimate(300_000)
+    policy.on_sent(0, 0.0)
+    policy.on_sent(14_000, 0.7)  # 160k sent
+    policy.on_loss(0.05, 0.8)
+    assert not policy.starting and policy.rate == 300_000
+    assert policy.on_remb(56_000, 1.1) == 160_000
+
+
 def test_a_round_trip_is_read_from_the_report_fields() -> None:
     """RFC 3550's arrival - LSR - DLSR, in NTP's 1/65536 s: aiortc's own is an average
     that hid a 300 ms queue for seconds."""
@@ -337,3 +357,44 @@ async def test_a_video_senders_hook_cuts_its_encoder_on_loss_before_any_remb() -
         await tuning.handle(sender, halved, upstream)
         assert encoder.estimate == 225_000  # (1 - 0.5 x 0.5) x the start rate, at once
         assert upstream.passed == []  # no REMB was made up
+
+
+
+async def test_a_video_senders_first_remb_already_knows_what_was_sent() -> None:
+    """aiortc's first REMB comes about 1 s in, before the first receiver report that is
+    1 s after the last stats read (2.3-2.5 s in on a 150 kbit/s link; only those read
+    ``bytesSent``). An overuse verdict then brings the rate back to what was sent at once.
+    Not knowing it, the sender held 300k while the encoder's start ramp climbed into the
+    link: the 300 ms queue overflowed, 40-57 % was lost, and video paused for 5 s.
+
+    A real pair on loopback; the sender's clock is frozen at 0 until the REMB, so its
+    receiver reports read no interval of ``bytesSent``: only the first frame's bind can
+    have started one."""
+    rtx.install()
+    a, b = RTCPeerConnection(), RTCPeerConnection()
+    try:
+        sender = a.addTrack(PatternTrack())
+        tuning, clock = rtx.tuning(sender), [0.0]
+        tuning.clock = lambda: clock[0]
+        await a.setLocalDescription(await a.createOffer())
+        await b.setRemoteDescription(a.localDescription)
+        await b.setLocalDescription(await b.createAnswer())
+        await a.setRemoteDescription(b.localDescription)
+        async with asyncio.timeout(10):
+            while await _bytes_sent(sender) < 4000:  # a keyframe and more have gone out
+                await asyncio.sleep(0.05)
+        clock[0] = 1.1
+        upstream = _Upstream()
+        await tuning.handle(sender, _remb(10_000), upstream)  # an overuse verdict
+        sent = tuning.policy.sent
+        assert sent is not None and sent > 10_000 / STARTUP_EXIT
+        assert not tuning.policy.starting
+        assert upstream.passed == [min(rtx.DEFAULT_TARGET, sent)]  # back to what was sent
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def _bytes_sent(sender: RTCRtpSender) -> int:
+    stats = (await sender.getStats()).values()
+    return sum(int(getattr(s, "bytesSent", 0)) for s in stats if s.type == "outbound-rtp")

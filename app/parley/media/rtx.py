@@ -17,7 +17,8 @@ request at once, and each lost frame asks for a keyframe. Here:
 - A video sender's REMB is checked against the link before upstream hands it to the
   encoder (:mod:`.sendside`): drops no loss or round-trip growth confirms are held. That
   check reads each receiver report's own round trip (:func:`~.sendside.report_rtt`,
-  from its LSR / DLSR fields) and what the sender sent (``getStats``'s ``bytesSent``).
+  from its LSR / DLSR fields) and what the sender sent (``getStats``'s ``bytesSent``,
+  counted from the first frame and read at the first REMB as well as each second).
 - Retransmissions (RFC 4588 RTX) reach their receiver and count as their media packet
   (:mod:`.rebind`, which says why: upstream dropped every one of them in the mesh), so
   the receiver reports the loss left after repair, as libwebrtc does.
@@ -106,8 +107,15 @@ class SenderTuning:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._last_stats = -1e9
         self._logged = -1e9
+        self.clock: Callable[[], float] = time.monotonic
+        """The time the send-side estimate is fed (a seam: tests set a fake one)."""
 
     def bind(self, encoder: Encoder) -> None:
+        """The encoder aiortc built at the sender's first frame: nothing is sent yet."""
+        if self.encoder is None:
+            # bytesSent is 0 now, so the first REMB (about 1 s in, before any receiver
+            # report) knows what the start's ramp put out (SendSideEstimate.on_remb)
+            self.policy.on_sent(0, self.clock())
         self.encoder = encoder
         self._loop = asyncio.get_running_loop()
         if isinstance(encoder, ParleyVp8Encoder):
@@ -170,7 +178,10 @@ class SenderTuning:
             elif isinstance(self.encoder, PacketEncoder) and ssrcs:
                 self.encoder.track.seat.covers_audio = len(ssrcs) > 1
             if self.video and ssrcs and self.estimate is not None:
-                rate = self.policy.on_remb(self.estimate, time.monotonic())
+                now = self.clock()
+                if self.policy.sent is None:  # aiortc's first REMB, before any report
+                    await self._read_stats(sender, now)
+                rate = self.policy.on_remb(self.estimate, now)
                 packet = RtcpPsfbPacket(fmt=packet.fmt, ssrc=packet.ssrc,
                                         media_ssrc=packet.media_ssrc,
                                         fci=pack_remb_fci(rate, ssrcs))
@@ -185,7 +196,7 @@ class SenderTuning:
         if isinstance(self.encoder, ParleyOpusEncoder | OpusPacketEncoder) and packet.reports:
             # the link's loss: a bundled report may speak of video as well as audio
             self.encoder.report_loss(max(r.fraction_lost for r in packet.reports) / 256)
-        now = time.monotonic()
+        now = self.clock()
         if self.video and packet.reports:
             cut = self.policy.on_loss(max(r.fraction_lost for r in packet.reports) / 256, now)
             if cut is not None and isinstance(self.encoder, ParleyVp8Encoder | PacketEncoder):
@@ -193,8 +204,11 @@ class SenderTuning:
             rtt = report_rtt(packet.reports, time.time())
             if rtt is not None:  # each report's own round trip, for the link's queue
                 self.policy.on_rtt(rtt)
-        if now - self._last_stats < 1.0:
-            return
+        if now - self._last_stats >= 1.0:
+            await self._read_stats(sender, now)
+
+    async def _read_stats(self, sender: RTCRtpSender, now: float) -> None:
+        """aiortc's round trip, and what the sender sent (the send-side estimate's)."""
         self._last_stats = now
         try:
             stats = await sender.getStats()

@@ -64,6 +64,16 @@ start-up reads what was sent (:meth:`SendSideEstimate.on_sent`, ``getStats``'s
   what went out was a probe, and held there the encoder stepped up into it (a 450k
   link's start put out 474k for 6 s).
 
+Round fourteen: what was sent must be known at the first REMB. aiortc's comes about
+1 s in; the first receiver report, which was the first read of ``bytesSent``, came
+2.3-2.5 s in on a 150 kbit/s link. So an overuse verdict (50-65k) found ``sent`` None,
+the rate stayed at 300k, the encoder's ramp climbed on into the link, and the 300 ms
+queue overflowed before the cut was followed (docs/performance.md, "Round fourteen").
+The sender now starts the count at its first frame (0 bytes) and reads it when a REMB
+comes before any interval is known (:mod:`.rtx`). And the first REMB's verdict brings the
+rate back to what was sent even when a report's 2-10 % loss ended the start-up before it
+(the rate is then still the start's, which no REMB has checked).
+
 The round trips the caller gives should be each report's own (:func:`report_rtt`), not
 aiortc's smoothed ``roundTripTime``, which hid a full 300 ms queue for seconds.
 Pure: times, round trips and byte counts come from the caller.
@@ -215,13 +225,19 @@ class SendSideEstimate:
         if now - then >= SENT_INTERVAL:
             self.sent = max(0, int((total_bytes - before) * 8 / (now - then)))
             self._sent_total = (total_bytes, now)
+            if LOG:
+                logger.info("sendside sent %d bit/s over %.2f s at %.2f", self.sent,
+                            now - then, now)
 
     def on_remb(self, remb: int, now: float) -> int:
         """A receiver's estimate (bit/s) at ``now``; returns the rate to pass on."""
         # the first REMB is the throughput the receiver measured: judged against what was
         # sent (the encoder's start ramps up from far below the start rate), not the rate
         first = STARTUP_EXIT * (self.rate if self.sent is None else self.sent)
-        if self.starting and remb < (first if self._remb is None else self._remb):
+        overuse = remb < (first if self._remb is None else self._remb)
+        # the first REMB counts even when a report's loss ended the start-up before it:
+        # the rate is still the start's, which no REMB has checked yet
+        if overuse and (self.starting or self._remb is None):
             self.starting = False  # the receiver's estimator saw the queue grow
             if self.sent is not None:
                 # the start's growth past what went out was a probe, and the link has
@@ -247,8 +263,9 @@ class SendSideEstimate:
             self.rate = min(self.rate, self.loss_based)
         if LOG:
             logger.info("sendside remb %d at %.2f: rate %d, starting %s, cut at %s, "
-                        "confirmed %s, peak %d", remb, now, self.rate, self.starting,
-                        self._cut_at, self.confirmed(now), self._peak)
+                        "confirmed %s, peak %d, sent %s", remb, now, self.rate,
+                        self.starting, self._cut_at, self.confirmed(now), self._peak,
+                        self.sent)
         return self.rate
 
     def confirmed(self, now: float) -> bool:
