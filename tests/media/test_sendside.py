@@ -359,7 +359,6 @@ async def test_a_video_senders_hook_cuts_its_encoder_on_loss_before_any_remb() -
         assert upstream.passed == []  # no REMB was made up
 
 
-
 async def test_a_video_senders_first_remb_already_knows_what_was_sent() -> None:
     """aiortc's first REMB comes about 1 s in, before the first receiver report that is
     1 s after the last stats read (2.3-2.5 s in on a 150 kbit/s link; only those read
